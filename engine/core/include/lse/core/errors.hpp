@@ -1,0 +1,43 @@
+#pragma once
+/// @file
+/// Typed setup errors. They are thrown only outside the hot path (parsing flags,
+/// loading files, binding ports) and mapped to exit codes once, in main().
+
+#include <stdexcept>
+#include <string>
+
+namespace lse {
+
+/// Documented process exit codes (docs/user-guide.md, "Exit codes").
+enum class ExitCode : int {
+    kOk = 0,
+    kInternal = 1,          ///< A bug or an unexpected failure.
+    kUsage = 2,             ///< Bad command line, bad file, bad value.
+    kThresholdsFailed = 3,  ///< The run completed but at least one threshold failed.
+    kScript = 4,            ///< The scenario script failed to load or its setup failed.
+    kSetup = 5,             ///< The environment failed: cannot bind, cannot start a child, cannot write output.
+    kInterrupted = 130,     ///< Stopped by a second Ctrl-C before the summary.
+};
+
+class Error : public std::runtime_error {
+public:
+    Error(ExitCode code, const std::string& what) : std::runtime_error(what), code_(code) {}
+    ExitCode code() const noexcept { return code_; }
+
+private:
+    ExitCode code_;
+};
+
+/// Bad flag, bad value, bad file contents: the message names the flag, file or line.
+class UsageError : public Error {
+public:
+    explicit UsageError(const std::string& what) : Error(ExitCode::kUsage, what) {}
+};
+
+/// The environment failed: a port could not be bound, a child could not start, a file could not be written.
+class SetupError : public Error {
+public:
+    explicit SetupError(const std::string& what) : Error(ExitCode::kSetup, what) {}
+};
+
+}  // namespace lse
