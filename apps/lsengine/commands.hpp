@@ -1,0 +1,18 @@
+#pragma once
+/// @file
+/// Subcommands of the lsengine CLI. Each registers its flags on the app and
+/// returns a function that runs it and yields the process exit code.
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <memory>
+
+namespace lse::cli {
+
+using CommandFn = std::function<int()>;
+
+/// `lsengine url URL`: a fixed request, open or closed model (wrk/hey-like).
+CommandFn RegisterUrlCommand(CLI::App& app);
+
+}  // namespace lse::cli

@@ -1,0 +1,41 @@
+// lsengine: command-line entry point. Typed setup errors are mapped to the
+// documented exit codes here, and only here (docs/user-guide.md, "Exit codes").
+
+#include <CLI/CLI.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <exception>
+
+#include "commands.hpp"
+#include "lse/core/errors.hpp"
+
+int main(int argc, char** argv) {
+    // A closed socket must be an error code on the hot path, not a signal that kills the run.
+    std::signal(SIGPIPE, SIG_IGN);
+
+    CLI::App app{"lsengine: HTTP load testing with honest latency"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", "lsengine 0.1.0");
+    lse::cli::CommandFn url = lse::cli::RegisterUrlCommand(app);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int rc = app.exit(e);
+        return rc == 0 ? 0 : static_cast<int>(lse::ExitCode::kUsage);
+    }
+
+    try {
+        for (CLI::App* sub : app.get_subcommands()) {
+            if (sub->get_name() == "url") return url();
+        }
+        return static_cast<int>(lse::ExitCode::kUsage);
+    } catch (const lse::Error& e) {
+        std::fprintf(stderr, "lsengine: %s\n", e.what());
+        return static_cast<int>(e.code());
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "lsengine: internal error: %s\n", e.what());
+        return static_cast<int>(lse::ExitCode::kInternal);
+    }
+}

@@ -1,0 +1,87 @@
+#pragma once
+/// @file
+/// Incremental HTTP/1.1 response parser (llhttp underneath), independent of sockets so that every
+/// framing case can be unit-tested by feeding byte sequences split anywhere.
+///
+/// Handles Content-Length, chunked (extensions and trailers), close-delimited bodies (ended by
+/// FinishEof), interim 1xx responses (skipped; parsing continues with the final response), responses to
+/// HEAD (no body whatever the headers say), 204/304 (no body), HTTP/1.0 and `Connection: close`.
+
+#include <llhttp.h>
+
+#include <cstddef>
+
+#include "lse/http/result.hpp"
+
+namespace lse::http {
+
+enum class ParseStatus {
+    kNeedMore,   ///< The response is not complete yet.
+    kComplete,   ///< The final response is complete; Result::status (and capture) are filled.
+    kInvalid,    ///< Not valid HTTP (or headers over the size limit): ErrorKind::kParse.
+    kTruncated,  ///< EOF before the response was complete: ErrorKind::kReset.
+    kCount
+};
+
+class ResponseParser {
+public:
+    static constexpr size_t kDefaultMaxHeaderBytes = 64 * 1024;
+
+    explicit ResponseParser(size_t max_header_bytes = kDefaultMaxHeaderBytes) noexcept;
+    ResponseParser(const ResponseParser&) = delete;  // llhttp keeps a pointer back to this object.
+    ResponseParser& operator=(const ResponseParser&) = delete;
+
+    /// Prepares for the response to one request. `result` receives the status and, when capture is
+    /// true, headers and body (it must outlive the parse). Reuses the llhttp state: no allocation.
+    void Start(Result* result, bool head_request, bool capture) noexcept;
+
+    /// Feeds response bytes. After kComplete, bytes beyond the response are ignored and make
+    /// KeepAlive() false (we never pipeline, so they are a protocol violation). After kComplete or an
+    /// error, further calls return the same status.
+    ParseStatus Feed(const char* data, size_t len) noexcept;
+
+    /// The peer closed the connection: completes a close-delimited body (kComplete) or reports
+    /// kTruncated (including when no byte arrived at all) / the earlier error.
+    ParseStatus FinishEof() noexcept;
+
+    ParseStatus status() const noexcept { return status_; }
+    /// After kComplete: the connection may carry another request (HTTP/1.1 without `Connection: close`,
+    /// or HTTP/1.0 with keep-alive, not close-delimited, no extra bytes, not 101).
+    bool KeepAlive() const noexcept { return keep_alive_ && !extra_bytes_; }
+    /// True once any byte of this response (including interim 1xx) was fed.
+    bool SawAnyByte() const noexcept { return saw_bytes_; }
+    /// Human reason for kInvalid ("invalid HTTP status code", "response headers too large", ...).
+    const char* ErrorReason() const noexcept { return error_reason_; }
+
+private:
+    static int OnMessageBegin(llhttp_t* p);
+    static int OnStatus(llhttp_t* p, const char* at, size_t len);
+    static int OnHeaderField(llhttp_t* p, const char* at, size_t len);
+    static int OnHeaderFieldComplete(llhttp_t* p);
+    static int OnHeaderValue(llhttp_t* p, const char* at, size_t len);
+    static int OnHeadersComplete(llhttp_t* p);
+    static int OnBody(llhttp_t* p, const char* at, size_t len);
+    static int OnMessageComplete(llhttp_t* p);
+    static const llhttp_settings_t& Settings() noexcept;
+
+    bool CountHeaderBytes(size_t len) noexcept;
+
+    llhttp_t parser_;
+    Result* result_ = nullptr;
+    size_t max_header_bytes_;
+    size_t header_bytes_ = 0;
+    bool head_request_ = false;
+    bool capture_ = false;
+    bool in_header_field_ = false;
+    bool headers_done_ = false;
+    bool saw_bytes_ = false;
+    bool interim_done_ = false;   // An interim 1xx message just completed: reset and keep going.
+    bool final_done_ = false;     // The final response completed (set from the llhttp callback).
+    bool keep_alive_ = false;
+    bool extra_bytes_ = false;
+    bool header_overflow_ = false;
+    ParseStatus status_ = ParseStatus::kNeedMore;
+    const char* error_reason_ = "";
+};
+
+}  // namespace lse::http

@@ -1,0 +1,209 @@
+#include "lse/http/client.hpp"
+
+#include <csignal>
+#include <new>
+
+#include "client_core.hpp"
+#include "origin_pool.hpp"
+
+namespace lse::http {
+namespace detail {
+namespace {
+
+std::uint64_t NsToTimerMs(std::int64_t ns) {
+    if (ns <= 0) return 0;
+    return static_cast<std::uint64_t>((ns + kNsPerMs - 1) / kNsPerMs);
+}
+
+void OnSlotTimer(uv_timer_t* timer) {
+    auto* slot = static_cast<TimerSlot*>(timer->data);
+    Exchange* ex = slot->exchange;
+    if (ex == nullptr || ex->internal_.pool == nullptr) return;
+    ex->internal_.pool->OnExchangeTimeout(ex);
+}
+
+TlsClientOptions MakeTlsOptions(const ClientOptions& options) {
+    TlsClientOptions tls;
+    tls.verify_peer = !options.insecure;
+    tls.ca_file = options.ca_file;
+    return tls;
+}
+
+}  // namespace
+
+ClientCore::ClientCore(uv_loop_t* l, ClientOptions o)
+    : loop(l),
+      options(std::move(o)),
+      tls(TlsContext::CreateClient(MakeTlsOptions(options))),
+      dns(this),
+      read_buffer(new char[kReadBufferSize]),
+      plain_buffer(new char[kPlainBufferSize]) {}
+
+ClientCore::~ClientCore() = default;
+
+bool ClientCore::ArmTimeout(Exchange* ex) noexcept {
+    TimerSlot* slot = free_slots;
+    if (slot != nullptr) {
+        free_slots = slot->next_free;
+    } else {
+        auto fresh = std::unique_ptr<TimerSlot>(new (std::nothrow) TimerSlot());
+        if (!fresh) return false;
+        if (uv_timer_init(loop, &fresh->timer) != 0) return false;
+        fresh->timer.data = fresh.get();
+        fresh->core = this;
+        HandleOpened();
+        slot = fresh.get();
+        try {
+            slots.push_back(std::move(fresh));
+        } catch (...) {
+            // The handle is initialised: it must stay alive until Close(), so leak it rather than free it.
+            (void)fresh.release();
+            return false;
+        }
+    }
+    slot->exchange = ex;
+    slot->next_free = nullptr;
+    ex->internal_.timer = slot;
+    const std::int64_t timeout = ex->timeout_ns > 0 ? ex->timeout_ns : options.request_timeout_ns;
+    // libuv timers count from the loop's cached "now", which may be stale by however long the current
+    // callback (or setup before the loop ran) has taken; refresh it so the timeout runs from Send().
+    uv_update_time(loop);
+    uv_timer_start(&slot->timer, &OnSlotTimer, NsToTimerMs(timeout), 0);
+    return true;
+}
+
+void ClientCore::Complete(Exchange* ex, lse::ErrorKind kind) noexcept {
+    if (TimerSlot* slot = ex->internal_.timer) {
+        uv_timer_stop(&slot->timer);
+        slot->exchange = nullptr;
+        slot->next_free = free_slots;
+        free_slots = slot;
+        ex->internal_.timer = nullptr;
+    }
+    ex->internal_.stage = ExchangeStage::kIdle;
+    ex->internal_.conn = nullptr;
+    ex->internal_.pool = nullptr;
+    ex->result.error = kind;
+    ex->result.t.done_ns = NowNs();
+    if (kind != lse::ErrorKind::kNone && ex->capture && ex->result.error_detail.empty()) {
+        ex->result.error_detail = std::string(ErrorKindName(kind)) + " error";
+    }
+    --in_flight;
+    ex->on_done(ex, ex->user);  // Last: the callback may send again.
+}
+
+void ClientCore::Complete(Exchange* ex, lse::ErrorKind kind, const std::string& detail) noexcept {
+    ex->result.error_detail = detail;
+    Complete(ex, kind);
+}
+
+OriginPool* ClientCore::FindPool(const Origin& origin) const noexcept {
+    if (last_pool != nullptr && last_pool->origin() == origin) return last_pool;
+    for (const auto& pool : pools) {
+        if (pool->origin() == origin) return pool.get();
+    }
+    return nullptr;
+}
+
+OriginPool* ClientCore::GetOrCreatePool(const Origin& origin) noexcept {
+    OriginPool* pool = FindPool(origin);
+    if (pool == nullptr) {
+        try {  // Once per origin: allocation is fine here, but Send() is noexcept.
+            auto fresh = std::make_unique<OriginPool>(this, origin, dns.Get(origin.host));
+            pool = fresh.get();
+            pools.push_back(std::move(fresh));
+        } catch (...) {
+            return nullptr;
+        }
+    }
+    last_pool = pool;
+    return pool;
+}
+
+void ClientCore::HandleClosed() noexcept {
+    --live_handles;
+    MaybeFinishClose();
+}
+
+void ClientCore::MaybeFinishClose() noexcept {
+    if (!closing || close_notified || live_handles != 0 || dns_lookups_running != 0) return;
+    close_notified = true;
+    std::function<void()> fn = std::move(on_closed);
+    if (fn) fn();  // Last: may destroy the client.
+}
+
+}  // namespace detail
+
+Client::Client(uv_loop_t* loop, ClientOptions options)
+    : core_(std::make_unique<detail::ClientCore>(loop, std::move(options))) {
+    // A write to a socket the peer closed must fail with EPIPE (a kReset), not kill the process.
+    std::signal(SIGPIPE, SIG_IGN);
+}
+
+Client::~Client() {
+    if (core_ && (core_->live_handles != 0 || core_->dns_lookups_running != 0)) {
+        // libuv still points into this state: leaking it is the only safe option (see header).
+        (void)core_.release();
+    }
+}
+
+bool Client::Send(Exchange* ex, bool allow_queue) noexcept {
+    detail::ClientCore& core = *core_;
+    if (core.closing || core.cancelling) return false;
+    if (ex == nullptr || ex->origin == nullptr || ex->request == nullptr || ex->on_done == nullptr) return false;
+    if (ex->internal_.stage != detail::ExchangeStage::kIdle) return false;  // Still in flight.
+    detail::OriginPool* pool = core.GetOrCreatePool(*ex->origin);
+    if (pool == nullptr) return false;
+    ex->result.Clear();
+    ex->result.attempts = 1;
+    ex->result.t.queued_ns = core.NowNs();
+    return pool->Send(ex, allow_queue);
+}
+
+std::size_t Client::IdleConnections(const Origin& origin) const noexcept {
+    const detail::OriginPool* pool = core_->FindPool(origin);
+    return pool != nullptr ? pool->IdleCount() : 0;
+}
+
+std::size_t Client::OpenConnections() const noexcept {
+    std::size_t n = 0;
+    for (const auto& pool : core_->pools) n += pool->LiveCount();
+    return n;
+}
+
+std::size_t Client::InFlight() const noexcept { return core_->in_flight; }
+std::uint64_t Client::ConnectionsOpened() const noexcept { return core_->connections_opened; }
+std::uint64_t Client::ConnectAttempts() const noexcept { return core_->connect_attempts; }
+const ClientOptions& Client::options() const noexcept { return core_->options; }
+
+void Client::CancelAll(lse::ErrorKind reason) noexcept {
+    detail::ClientCore& core = *core_;
+    if (core.cancelling) return;
+    core.cancelling = true;
+    detail::ExchangeList all;
+    for (auto& pool : core.pools) pool->DetachAll(&all);
+    while (Exchange* ex = all.PopFront()) core.Complete(ex, reason);
+    core.cancelling = false;
+}
+
+void Client::Close(std::function<void()> on_closed) {
+    detail::ClientCore& core = *core_;
+    if (core.closing) return;
+    CancelAll(lse::ErrorKind::kReset);
+    core.closing = true;
+    core.on_closed = std::move(on_closed);
+    for (auto& pool : core.pools) pool->Shutdown();
+    for (auto& slot : core.slots) {
+        uv_close(reinterpret_cast<uv_handle_t*>(&slot->timer),
+                 [](uv_handle_t* h) { static_cast<detail::TimerSlot*>(h->data)->core->HandleClosed(); });
+    }
+    core.dns.CancelLookups();
+    // Guarantees that on_closed runs from the loop even when there is nothing else to close.
+    uv_timer_init(core.loop, &core.close_kick);
+    core.close_kick.data = &core;
+    core.HandleOpened();
+    uv_close(reinterpret_cast<uv_handle_t*>(&core.close_kick),
+             [](uv_handle_t* h) { static_cast<detail::ClientCore*>(h->data)->HandleClosed(); });
+}
+
+}  // namespace lse::http

@@ -1,0 +1,447 @@
+#include "connection.hpp"
+
+#include <cstring>
+
+#include "client_core.hpp"
+#include "origin_pool.hpp"
+
+namespace lse::http::detail {
+namespace {
+
+std::uint64_t NsToTimerMs(std::int64_t ns) {
+    if (ns <= 0) return 0;
+    return static_cast<std::uint64_t>((ns + kNsPerMs - 1) / kNsPerMs);
+}
+
+}  // namespace
+
+Connection::Connection(ClientCore* core, OriginPool* pool, DnsEntry* dns)
+    : core_(core), pool_(pool), dns_(dns), parser_(core->options.max_response_header_bytes) {
+    // The timer lives as long as the object (across socket reuse); only the TCP handle is per socket.
+    uv_timer_init(core_->loop, &timer_);
+    timer_.data = this;
+    timer_open_ = true;
+    core_->HandleOpened();
+    connect_req_.data = this;
+    write_req_.data = this;
+}
+
+Connection::~Connection() = default;
+
+void Connection::Open() noexcept {
+    in_open_ = true;
+    state_ = State::kResolving;
+    served_ = 0;
+    ex_ = nullptr;
+    write_pending_ = false;
+    deferred_kind_ = lse::ErrorKind::kNone;
+    connect_start_ns_ = connected_ns_ = tls_done_ns_ = 0;
+    uv_timer_start(&timer_, &Connection::OnTimer, NsToTimerMs(core_->options.connect_timeout_ns), 0);
+    sockaddr_storage addr;
+    if (dns_->Resolve(this, &addr)) Connect(reinterpret_cast<const sockaddr*>(&addr));
+    in_open_ = false;
+}
+
+void Connection::OnDnsDone(const sockaddr* addr, int status, const std::string& detail) noexcept {
+    if (state_ != State::kResolving) return;
+    if (status != 0) {
+        if (in_open_) {
+            DeferSetupFailure(lse::ErrorKind::kDns, detail);
+        } else {
+            ReportSetupFailed(lse::ErrorKind::kDns, detail);
+        }
+        return;
+    }
+    Connect(addr);
+}
+
+void Connection::Connect(const sockaddr* addr) noexcept {
+    sockaddr_storage target{};
+    const std::uint16_t port = htons(pool_->origin().port);
+    if (addr->sa_family == AF_INET6) {
+        std::memcpy(&target, addr, sizeof(sockaddr_in6));
+        reinterpret_cast<sockaddr_in6*>(&target)->sin6_port = port;
+    } else {
+        std::memcpy(&target, addr, sizeof(sockaddr_in));
+        reinterpret_cast<sockaddr_in*>(&target)->sin_port = port;
+    }
+    state_ = State::kConnecting;
+    int rc = uv_tcp_init(core_->loop, &tcp_);
+    if (rc == 0) {
+        tcp_.data = this;
+        tcp_open_ = true;
+        core_->HandleOpened();
+        uv_tcp_nodelay(&tcp_, 1);
+        connect_start_ns_ = core_->NowNs();
+        ++core_->connect_attempts;
+        rc = uv_tcp_connect(&connect_req_, &tcp_, reinterpret_cast<const sockaddr*>(&target), &Connection::OnConnect);
+    }
+    if (rc != 0) {
+        std::string detail = "connect to " + pool_->origin().ToString() + " failed: " + uv_strerror(rc);
+        if (in_open_) {
+            DeferSetupFailure(lse::ErrorKind::kConnect, std::move(detail));
+        } else {
+            ReportSetupFailed(lse::ErrorKind::kConnect, detail);
+        }
+    }
+}
+
+void Connection::OnConnect(uv_connect_t* req, int status) {
+    auto* self = static_cast<Connection*>(req->data);
+    if (status == UV_ECANCELED || self->state_ != State::kConnecting) return;
+    if (status < 0) {
+        self->ReportSetupFailed(lse::ErrorKind::kConnect,
+                                "connect to " + self->pool_->origin().ToString() + " failed: " + uv_strerror(status));
+        return;
+    }
+    self->Connected();
+}
+
+void Connection::Connected() noexcept {
+    connected_ns_ = core_->NowNs();
+    ++core_->connections_opened;
+    const int rc = uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), &Connection::OnAlloc, &Connection::OnRead);
+    if (rc != 0) {
+        ReportSetupFailed(lse::ErrorKind::kConnect, std::string("cannot read from socket: ") + uv_strerror(rc));
+        return;
+    }
+    if (!pool_->origin().tls) {
+        ReportReady();
+        return;
+    }
+    state_ = State::kHandshaking;
+    if (!tls_) {
+        tls_ = std::make_unique<TlsSession>(*core_->tls, pool_->origin().host);
+    } else {
+        tls_->Reset(pool_->origin().host);
+    }
+    const TlsResult r = tls_->Handshake();
+    if (r == TlsResult::kError) {
+        ReportSetupFailed(lse::ErrorKind::kTls, "TLS handshake with " + pool_->origin().ToString() +
+                                                    " failed: " + tls_->LastError());
+        return;
+    }
+    if (!FlushTls()) {
+        ReportSetupFailed(lse::ErrorKind::kTls, "TLS handshake with " + pool_->origin().ToString() +
+                                                    " failed: socket write error");
+    }
+}
+
+void Connection::ReportReady() noexcept {
+    uv_timer_stop(&timer_);
+    state_ = State::kReady;
+    pool_->OnConnectionReady(this);
+}
+
+void Connection::ReportSetupFailed(lse::ErrorKind kind, const std::string& detail) noexcept {
+    uv_timer_stop(&timer_);
+    dns_->CancelWait(this);
+    if (kind == lse::ErrorKind::kConnect) dns_->AddressFailed();
+    pool_->OnSetupFailed(this, kind, detail);
+}
+
+void Connection::DeferSetupFailure(lse::ErrorKind kind, std::string detail) noexcept {
+    deferred_kind_ = kind;
+    deferred_setup_ = true;
+    deferred_detail_ = std::move(detail);
+    uv_timer_start(&timer_, &Connection::OnTimer, 0, 0);
+}
+
+void Connection::DeferResponseFailure(lse::ErrorKind kind) noexcept {
+    deferred_kind_ = kind;
+    deferred_setup_ = false;
+    uv_timer_start(&timer_, &Connection::OnTimer, 0, 0);
+}
+
+void Connection::OnTimer(uv_timer_t* timer) {
+    auto* self = static_cast<Connection*>(timer->data);
+    if (self->deferred_kind_ != lse::ErrorKind::kNone) {
+        const lse::ErrorKind kind = self->deferred_kind_;
+        self->deferred_kind_ = lse::ErrorKind::kNone;
+        if (self->deferred_setup_) {
+            self->ReportSetupFailed(kind, self->deferred_detail_);
+        } else if (self->state_ == State::kBusy) {
+            self->FinishExchange(kind, false);
+        }
+        return;
+    }
+    const std::string& origin = self->pool_->origin().ToString();
+    switch (self->state_) {
+        case State::kResolving:
+            self->ReportSetupFailed(lse::ErrorKind::kDns, "DNS lookup for '" + self->dns_->host() + "' timed out");
+            break;
+        case State::kConnecting:
+            self->ReportSetupFailed(lse::ErrorKind::kConnect, "connect to " + origin + " timed out");
+            break;
+        case State::kHandshaking:
+            self->ReportSetupFailed(lse::ErrorKind::kTls, "TLS handshake with " + origin + " timed out");
+            break;
+        default:
+            break;
+    }
+}
+
+void Connection::Start(Exchange* ex) noexcept {
+    ex_ = ex;
+    state_ = State::kBusy;
+    Result& r = ex->result;
+    r.reused_connection = served_ > 0;
+    if (served_ == 0) {
+        r.t.connect_start_ns = connect_start_ns_;
+        r.t.connected_ns = connected_ns_;
+        r.t.tls_done_ns = tls_done_ns_;
+    }
+    ++served_;
+    const PreparedRequest& req = *ex->request;
+    parser_.Start(&r, req.method == Method::kHead, ex->capture);
+    r.t.write_start_ns = core_->NowNs();
+    r.bytes_sent = req.bytes.size();
+    if (tls_ && pool_->origin().tls) {
+        if (tls_->WritePlaintext(req.bytes.data(), req.bytes.size()) != TlsResult::kOk) {
+            DeferResponseFailure(lse::ErrorKind::kTls);
+            return;
+        }
+        if (!FlushTls()) DeferResponseFailure(lse::ErrorKind::kReset);
+        return;
+    }
+    if (!Write(req.bytes.data(), req.bytes.size())) DeferResponseFailure(lse::ErrorKind::kReset);
+}
+
+bool Connection::Write(const char* data, size_t len) noexcept {
+    // Requests are small: the kernel almost always takes them whole, synchronously, with no write request
+    // to track. Only a full socket buffer falls back to an asynchronous write of a private copy of the
+    // tail (the caller's bytes may be gone by the time it completes).
+    auto* stream = reinterpret_cast<uv_stream_t*>(&tcp_);
+    uv_buf_t buf = uv_buf_init(const_cast<char*>(data), static_cast<unsigned>(len));
+    int written = uv_try_write(stream, &buf, 1);
+    if (written == static_cast<int>(len)) return true;
+    if (written < 0 && written != UV_EAGAIN) return false;
+    if (written < 0) written = 0;
+    if (data != pending_write_.data()) {
+        pending_write_.assign(data + written, len - static_cast<size_t>(written));
+        written = 0;
+    }
+    uv_buf_t rest = uv_buf_init(pending_write_.data() + written, static_cast<unsigned>(len - static_cast<size_t>(written)));
+    if (uv_write(&write_req_, stream, &rest, 1, &Connection::OnWrite) != 0) return false;
+    write_pending_ = true;
+    return true;
+}
+
+bool Connection::FlushTls() noexcept {
+    if (write_pending_) return true;  // OnWrite flushes the rest.
+    const size_t n = tls_->PendingCiphertext();
+    if (n == 0) return true;
+    pending_write_.resize(n);
+    const size_t taken = tls_->TakeCiphertext(pending_write_.data(), n);
+    return Write(pending_write_.data(), taken);
+}
+
+void Connection::OnWrite(uv_write_t* req, int status) {
+    auto* self = static_cast<Connection*>(req->data);
+    self->write_pending_ = false;
+    if (status == UV_ECANCELED) return;
+    const State state = self->state_;
+    bool ok = status >= 0;
+    if (ok && self->tls_ && self->pool_->origin().tls && state != State::kClosing && state != State::kFree) {
+        ok = self->FlushTls();
+    }
+    if (ok) return;
+    switch (state) {
+        case State::kBusy:
+            self->FinishExchange(lse::ErrorKind::kReset, false);
+            break;
+        case State::kHandshaking:
+            self->ReportSetupFailed(lse::ErrorKind::kTls, "TLS handshake with " + self->pool_->origin().ToString() +
+                                                              " failed: " + uv_strerror(status < 0 ? status : UV_EPIPE));
+            break;
+        case State::kIdle:
+            self->pool_->OnIdleClosed(self);
+            break;
+        default:
+            break;
+    }
+}
+
+void Connection::OnAlloc(uv_handle_t* handle, size_t, uv_buf_t* buf) {
+    auto* self = static_cast<Connection*>(handle->data);
+    buf->base = self->core_->read_buffer.get();
+    buf->len = ClientCore::kReadBufferSize;
+}
+
+void Connection::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
+    auto* self = static_cast<Connection*>(stream->data);
+    if (self->state_ == State::kClosing || self->state_ == State::kFree || nread == 0) return;
+    if (nread < 0) {
+        self->HandleReadError(nread);
+        return;
+    }
+    if (!self->pool_->origin().tls) {
+        self->OnPlaintext(buf->base, static_cast<size_t>(nread));
+        self->EvaluateResponse();
+        return;
+    }
+
+    TlsSession& tls = *self->tls_;
+    tls.FeedCiphertext(buf->base, static_cast<size_t>(nread));
+    if (self->state_ == State::kHandshaking) {
+        const TlsResult r = tls.Handshake();
+        const bool flushed = self->FlushTls();
+        if (r == TlsResult::kError || r == TlsResult::kClosed) {
+            self->ReportSetupFailed(lse::ErrorKind::kTls, "TLS handshake with " + self->pool_->origin().ToString() +
+                                                              " failed: " + tls.LastError());
+            return;
+        }
+        if (!flushed) {
+            self->ReportSetupFailed(lse::ErrorKind::kTls, "TLS handshake with " + self->pool_->origin().ToString() +
+                                                              " failed: socket write error");
+            return;
+        }
+        if (r != TlsResult::kOk) return;
+        self->tls_done_ns_ = self->core_->NowNs();
+        self->ReportReady();  // May start an exchange on this connection right away.
+        if (self->state_ != State::kBusy && self->state_ != State::kIdle) return;
+    }
+
+    TlsResult r = TlsResult::kOk;
+    for (;;) {
+        const size_t n = tls.ReadPlaintext(self->core_->plain_buffer.get(), ClientCore::kPlainBufferSize, &r);
+        if (n == 0) break;
+        self->OnPlaintext(self->core_->plain_buffer.get(), n);
+        if (self->state_ != State::kBusy) return;  // Idle connection got data: already closed.
+    }
+    if (!self->FlushTls()) r = TlsResult::kError;  // Post-handshake replies (e.g. KeyUpdate).
+    if (r == TlsResult::kClosed) {
+        self->HandleReadError(UV_EOF);
+        return;
+    }
+    if (r == TlsResult::kError) {
+        if (self->state_ == State::kBusy) {
+            if (self->ex_->capture) self->ex_->result.error_detail = "TLS error: " + tls.LastError();
+            self->FinishExchange(lse::ErrorKind::kTls, false);
+        } else if (self->state_ == State::kIdle) {
+            self->pool_->OnIdleClosed(self);
+        }
+        return;
+    }
+    self->EvaluateResponse();
+}
+
+void Connection::OnPlaintext(const char* data, size_t len) noexcept {
+    if (state_ == State::kBusy) {
+        Result& r = ex_->result;
+        if (r.t.first_byte_ns == 0) r.t.first_byte_ns = core_->NowNs();
+        r.bytes_received += len;
+        parser_.Feed(data, len);
+    } else if (state_ == State::kIdle) {
+        pool_->OnIdleClosed(this);  // Unsolicited bytes: the connection is in an unknown state.
+    }
+}
+
+void Connection::EvaluateResponse() noexcept {
+    if (state_ != State::kBusy) return;
+    switch (parser_.status()) {
+        case ParseStatus::kComplete:
+            FinishExchange(lse::ErrorKind::kNone, parser_.KeepAlive());
+            break;
+        case ParseStatus::kInvalid:
+            FinishExchange(lse::ErrorKind::kParse, false);
+            break;
+        default:
+            break;
+    }
+}
+
+void Connection::HandleReadError(ssize_t nread) noexcept {
+    switch (state_) {
+        case State::kIdle:
+            pool_->OnIdleClosed(this);
+            break;
+        case State::kBusy: {
+            if (nread == UV_EOF) {
+                const ParseStatus st = parser_.FinishEof();
+                if (st == ParseStatus::kComplete) {
+                    FinishExchange(lse::ErrorKind::kNone, false);
+                    return;
+                }
+                if (st == ParseStatus::kInvalid) {
+                    FinishExchange(lse::ErrorKind::kParse, false);
+                    return;
+                }
+            }
+            FinishExchange(lse::ErrorKind::kReset, false);
+            break;
+        }
+        case State::kHandshaking:
+            ReportSetupFailed(lse::ErrorKind::kTls, "TLS handshake with " + pool_->origin().ToString() +
+                                                        " failed: connection closed by peer (" +
+                                                        uv_strerror(static_cast<int>(nread)) + ")");
+            break;
+        default:
+            break;
+    }
+}
+
+bool Connection::RetryableFailure() const noexcept {
+    return ex_ != nullptr && ex_->result.reused_connection && !parser_.SawAnyByte();
+}
+
+void Connection::FinishExchange(lse::ErrorKind kind, bool keep_alive) noexcept {
+    const bool retryable = kind == lse::ErrorKind::kReset && RetryableFailure();
+    if (write_pending_ || ex_->request->connection_close) keep_alive = false;
+    if (kind != lse::ErrorKind::kNone && ex_->capture && ex_->result.error_detail.empty()) {
+        if (kind == lse::ErrorKind::kParse) {
+            ex_->result.error_detail = std::string("invalid HTTP response: ") + parser_.ErrorReason();
+        } else if (kind == lse::ErrorKind::kReset) {
+            ex_->result.error_detail = "connection closed before the response was complete";
+        }
+    }
+    deferred_kind_ = lse::ErrorKind::kNone;
+    uv_timer_stop(&timer_);
+    state_ = State::kReady;
+    pool_->OnResponseDone(this, kind, keep_alive, retryable);
+}
+
+Exchange* Connection::TakeExchange() noexcept {
+    Exchange* ex = ex_;
+    ex_ = nullptr;
+    if (state_ == State::kBusy) state_ = State::kReady;
+    return ex;
+}
+
+void Connection::CloseSocket() noexcept {
+    uv_timer_stop(&timer_);
+    deferred_kind_ = lse::ErrorKind::kNone;
+    dns_->CancelWait(this);
+    ex_ = nullptr;
+    reserved_ = nullptr;
+    if (tcp_open_) {
+        state_ = State::kClosing;
+        uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), &Connection::OnTcpClosed);
+    } else {
+        state_ = State::kFree;
+        pool_->Recycle(this);
+    }
+}
+
+void Connection::OnTcpClosed(uv_handle_t* handle) {
+    auto* self = static_cast<Connection*>(handle->data);
+    ClientCore* core = self->core_;
+    self->tcp_open_ = false;
+    self->write_pending_ = false;
+    self->state_ = State::kFree;
+    self->pool_->Recycle(self);
+    core->HandleClosed();  // Last: may run the Close() callback, which may destroy the client.
+}
+
+void Connection::CloseTimer() noexcept {
+    if (!timer_open_) return;
+    timer_open_ = false;
+    uv_close(reinterpret_cast<uv_handle_t*>(&timer_), &Connection::OnTimerClosed);
+}
+
+void Connection::OnTimerClosed(uv_handle_t* handle) {
+    auto* self = static_cast<Connection*>(handle->data);
+    self->core_->HandleClosed();
+}
+
+}  // namespace lse::http::detail

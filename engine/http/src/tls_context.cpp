@@ -1,0 +1,113 @@
+#include "lse/http/tls_context.hpp"
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include "lse/core/errors.hpp"
+#include "lse/http/tls_session.hpp"
+
+namespace lse::http {
+namespace {
+
+// ALPN wire format: length-prefixed protocol names. We speak HTTP/1.1 only.
+constexpr unsigned char kAlpnHttp11[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+
+[[noreturn]] void ThrowSetupError(SSL_CTX* ctx, const std::string& what) {
+    std::string detail = DrainOpenSslErrors();
+    SSL_CTX_free(ctx);
+    throw SetupError(detail.empty() ? "TLS: " + what : "TLS: " + what + ": " + detail);
+}
+
+}  // namespace
+
+std::string DrainOpenSslErrors() {
+    std::string text;
+    while (unsigned long code = ERR_get_error()) {
+        if (!text.empty()) text += "; ";
+        if (const char* reason = ERR_reason_error_string(code)) {
+            text += reason;
+        } else {
+            char buf[256];
+            ERR_error_string_n(code, buf, sizeof(buf));
+            text += buf;
+        }
+    }
+    return text;
+}
+
+// The new-session callback runs inside SSL_read/SSL_do_handshake of some TlsSession, which stored
+// itself as the SSL's app data; the context is found through the SSL_CTX's app data.
+int TlsContextOnNewSession(SSL* ssl, SSL_SESSION* session) {
+    auto* self = static_cast<TlsContext*>(SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)));
+    auto* owner = static_cast<const TlsSession*>(SSL_get_app_data(ssl));
+    if (self == nullptr || owner == nullptr) return 0;  // 0 = we did not keep a reference.
+    self->StoreSession(owner->server_name(), session);
+    return 1;  // We now own the reference OpenSSL handed us.
+}
+
+std::unique_ptr<TlsContext> TlsContext::CreateClient(const TlsClientOptions& options) {
+    ERR_clear_error();
+    SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+    if (ctx == nullptr) ThrowSetupError(nullptr, "cannot create SSL_CTX");
+
+    if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1) {
+        ThrowSetupError(ctx, "cannot set minimum protocol version TLS 1.2");
+    }
+    // Note the inverted convention: SSL_CTX_set_alpn_protos returns 0 on success.
+    if (SSL_CTX_set_alpn_protos(ctx, kAlpnHttp11, sizeof(kAlpnHttp11)) != 0) {
+        ThrowSetupError(ctx, "cannot set ALPN protocols");
+    }
+    // A load generator must keep its buffers between requests, so no SSL_MODE_RELEASE_BUFFERS here.
+    SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+
+    if (!options.ca_file.empty()) {
+        if (SSL_CTX_load_verify_file(ctx, options.ca_file.c_str()) != 1) {
+            ThrowSetupError(ctx, "cannot load CA file '" + options.ca_file + "'");
+        }
+    } else if (options.verify_peer) {
+        if (SSL_CTX_set_default_verify_paths(ctx) != 1) {
+            ThrowSetupError(ctx, "cannot load the system CA certificates");
+        }
+    }
+    // With SSL_VERIFY_PEER and no callback, a bad chain or name aborts the handshake and
+    // SSL_get_verify_result says why; with SSL_VERIFY_NONE the handshake ignores it.
+    SSL_CTX_set_verify(ctx, options.verify_peer ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, nullptr);
+
+    // Client-side cache only; we keep sessions ourselves (keyed by server name) instead of the
+    // internal store, which OpenSSL only consults for servers.
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+    SSL_CTX_sess_set_new_cb(ctx, &TlsContextOnNewSession);
+
+    std::unique_ptr<TlsContext> context(new TlsContext(ctx, options.verify_peer));
+    SSL_CTX_set_app_data(ctx, context.get());
+    return context;
+}
+
+TlsContext::~TlsContext() {
+    ClearSessionCache();
+    SSL_CTX_free(ctx_);
+}
+
+void TlsContext::ApplyCachedSession(SSL* ssl, std::string_view server_name) noexcept {
+    std::lock_guard<std::mutex> lock(session_mutex_);
+    if (cached_session_ == nullptr || cached_session_server_name_ != server_name) return;
+    if (SSL_SESSION_is_resumable(cached_session_) != 1) return;
+    // SSL_set_session takes its own reference; a failure only costs a full handshake.
+    if (SSL_set_session(ssl, cached_session_) != 1) ERR_clear_error();
+}
+
+void TlsContext::ClearSessionCache() noexcept {
+    std::lock_guard<std::mutex> lock(session_mutex_);
+    SSL_SESSION_free(cached_session_);  // Accepts nullptr.
+    cached_session_ = nullptr;
+    cached_session_server_name_.clear();
+}
+
+void TlsContext::StoreSession(std::string_view server_name, SSL_SESSION* session) noexcept {
+    std::lock_guard<std::mutex> lock(session_mutex_);
+    SSL_SESSION_free(cached_session_);
+    cached_session_ = session;
+    cached_session_server_name_.assign(server_name.data(), server_name.size());
+}
+
+}  // namespace lse::http

@@ -1,0 +1,155 @@
+#pragma once
+/// @file
+/// Latency histogram in the style of HdrHistogram (log-linear buckets, 3 significant digits),
+/// written from scratch. Values are int64 MICROSECONDS.
+///
+/// Layout. Like HdrHistogram with unit magnitude 0 and 2048 sub-buckets per power of two:
+///   - values 0..2047 each have their own counter (resolution 1 µs);
+///   - every further power of two [2^k, 2^(k+1)), k >= 11, is split into 1024 equal counters
+///     of width 2^(k-10).
+/// A counter's width is therefore at most 1/1024 of its lowest value: any value reported from
+/// a bucket is within 0.098% of the samples in it. The range ends at kMaxValue = 2^36-1 µs
+/// (about 19 hours); that needs kCountsLen = 27 * 1024 = 27648 counters (216 KiB), allocated
+/// once by the constructor. Recording never allocates.
+///
+/// Out-of-range values: a value above kMaxValue is recorded as kMaxValue and also counted in
+/// Overflow(). A negative value (clock step, caller bug) is recorded as 0. 0 is a valid value
+/// with its own counter: sub-microsecond latencies truncated to µs land there.
+///
+/// Exact extras: Count, Min, Max, Sum and Overflow are tracked exactly, beside the buckets, so
+/// Min/Max/Mean are exact and ValueAtPercentile(100) == Max(). Sum is uint64 and wraps only
+/// after ~2^28 samples of kMaxValue (years of load), which we accept.
+///
+/// Wire format (version 1), produced by AppendTo and checked by Decode. "varint" is unsigned
+/// LEB128 (lse/metrics/wire.hpp):
+///   byte    'H'            magic / type tag
+///   byte    0x01           version
+///   varint  count          total number of samples; if 0 the encoding ends here (3 bytes)
+///   varint  min            exact minimum (µs)
+///   varint  max            exact maximum (µs), <= kMaxValue
+///   varint  overflow       samples that were clamped to kMaxValue, <= count
+///   varint  sum            exact sum of recorded (clamped) values, mod 2^64
+///   then, for every non-empty counter in increasing index order, until the counts add up
+///   to `count`:
+///     varint  token        gap * 4 + (n <= 3 ? n : 0), where n is the counter's value and
+///                          gap = index - (previous index + 1), the previous index starting at -1
+///     varint  n            only when the token's low two bits are 0: the counter's value, >= 4
+///   Folding the common small counts into the token makes a bucket cost one byte when gap < 32
+///   and n <= 3: 1000 log-normal samples over ~450 counters encode to ~540 bytes.
+/// Decode rejects: wrong tag/version, truncation, a varint longer than 10 bytes, an index
+/// beyond the array, an explicit n < 4, counts whose sum exceeds `count`, min > max,
+/// max > kMaxValue, overflow > count, overflow without max == kMaxValue, and min/max that do not
+/// fall in the first/last non-empty counter.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace lse::metrics {
+
+class Histogram {
+public:
+    static constexpr int kSubBucketHalfCountMagnitude = 10;
+    static constexpr std::int64_t kSubBucketHalfCount = std::int64_t{1} << kSubBucketHalfCountMagnitude;  // 1024
+    static constexpr std::int64_t kSubBucketCount = 2 * kSubBucketHalfCount;                              // 2048
+    static constexpr int kMaxValueMagnitude = 36;
+    static constexpr std::int64_t kMaxValue = (std::int64_t{1} << kMaxValueMagnitude) - 1;
+    /// Buckets 0..25: bucket 0 covers [0, 2048), bucket b >= 1 covers [2^(10+b), 2^(11+b)).
+    static constexpr int kBucketCount = kMaxValueMagnitude - kSubBucketHalfCountMagnitude;
+    static constexpr std::size_t kCountsLen = static_cast<std::size_t>((kBucketCount + 1) * kSubBucketHalfCount);
+    static constexpr char kWireTag = 'H';
+    static constexpr std::uint8_t kWireVersion = 1;
+
+    Histogram();
+    // Copyable and movable. Move assignment swaps, so both sides stay fully usable. A histogram
+    // moved from by construction reads as empty and may be Reset, assigned or destroyed, but has
+    // no counters left to Record into.
+    Histogram(const Histogram&) = default;
+    Histogram& operator=(const Histogram&) = default;
+    Histogram(Histogram&& other) noexcept;
+    Histogram& operator=(Histogram&& other) noexcept;
+
+    /// O(1), no allocation. See the file comment for clamping of out-of-range values.
+    void Record(std::int64_t value_us) noexcept { RecordN(value_us, 1); }
+    void RecordN(std::int64_t value_us, std::uint64_t n) noexcept;
+
+    std::uint64_t Count() const noexcept { return total_count_; }
+    /// Exact smallest / largest recorded (clamped) value; 0 when empty.
+    std::int64_t Min() const noexcept { return total_count_ == 0 ? 0 : min_; }
+    std::int64_t Max() const noexcept { return total_count_ == 0 ? 0 : max_; }
+    /// Values that were above kMaxValue and recorded as kMaxValue.
+    std::uint64_t Overflow() const noexcept { return overflow_; }
+    std::uint64_t Sum() const noexcept { return sum_; }
+    /// Exact arithmetic mean; 0 when empty.
+    double Mean() const noexcept;
+    /// Population standard deviation around the exact mean, computed from the buckets (each
+    /// bucket's samples taken at its midpoint), so within bucket resolution. 0 when empty.
+    double StdDev() const noexcept;
+
+    /// The value below or at which p percent (0..100) of the samples fall: the sample of rank
+    /// ceil(p/100 * Count()) (at least 1), reported as the highest value equivalent to it
+    /// (its bucket's upper end), capped at Max(). Hence never below the true sample and at most
+    /// 0.1% above it. p <= 0 returns Min(), p >= 100 returns Max(), empty returns 0.
+    std::int64_t ValueAtPercentile(double percentile) const noexcept;
+
+    /// Number of samples whose bucket starts at or below value_us: all samples <= value_us plus
+    /// any in value_us's own bucket above it (i.e. <= HighestEquivalentValue(value_us)). Exact
+    /// when value_us is a bucket's highest equivalent value (e.g. any value < 2048).
+    std::uint64_t CountAtOrBelow(std::int64_t value_us) const noexcept;
+
+    /// Calls fn(std::int64_t lowest_us, std::int64_t highest_us, std::uint64_t count) for every
+    /// non-empty bucket, in increasing order; [lowest, highest] is inclusive.
+    template <typename Fn>
+    void ForEachBucket(Fn&& fn) const {
+        if (total_count_ == 0) return;
+        const std::size_t last = IndexOf(max_);
+        for (std::size_t i = IndexOf(min_); i <= last; ++i) {
+            if (counts_[i] != 0) fn(LowestValueAt(i), HighestValueAt(i), counts_[i]);
+        }
+    }
+
+    /// Clears every sample. Cost is proportional to the span of used buckets (memset of
+    /// [index(min), index(max)]), so an interval histogram is cheap to reuse every second.
+    void Reset() noexcept;
+
+    /// Exact merge: the result equals the histogram of both sample sets. No allocation.
+    Histogram& operator+=(const Histogram& other) noexcept;
+    bool operator==(const Histogram& other) const noexcept;
+
+    /// Appends the wire encoding (file comment) to *out.
+    void AppendTo(std::string* out) const;
+    /// Decodes exactly one histogram that must fill all of `in`. On failure returns false, fills
+    /// *error (when non-null) and leaves *out empty. Never allocates (reuses *out's counters).
+    static bool Decode(std::string_view in, Histogram* out, std::string* error);
+    /// Decodes one histogram from the front of *in and consumes it (for nesting in other
+    /// encodings). Same failure contract as Decode; *in is unspecified after a failure.
+    static bool DecodeFrom(std::string_view* in, Histogram* out, std::string* error);
+
+    /// Bucket geometry, public for tests and exporters.
+    static std::size_t IndexOf(std::int64_t value_us) noexcept;
+    static std::int64_t LowestValueAt(std::size_t index) noexcept;
+    static std::int64_t HighestValueAt(std::size_t index) noexcept;
+    static std::int64_t LowestEquivalentValue(std::int64_t value_us) noexcept {
+        return LowestValueAt(IndexOf(value_us));
+    }
+    static std::int64_t HighestEquivalentValue(std::int64_t value_us) noexcept {
+        return HighestValueAt(IndexOf(value_us));
+    }
+
+private:
+    // Clears counters and exact extras after a failed decode, whatever was half-written.
+    void ClearAll() noexcept;
+
+    std::vector<std::uint64_t> counts_;
+    std::uint64_t total_count_ = 0;
+    std::uint64_t overflow_ = 0;
+    std::uint64_t sum_ = 0;
+    // Sentinels while empty keep operator== a plain field comparison.
+    std::int64_t min_ = kEmptyMin;
+    std::int64_t max_ = 0;
+
+    static constexpr std::int64_t kEmptyMin = kMaxValue + 1;
+};
+
+}  // namespace lse::metrics

@@ -1,0 +1,79 @@
+#pragma once
+/// @file
+/// What a worker hands to the reporter every interval (and an agent ships to the controller):
+/// the interval bounds, the statistics of all requests and the statistics per request name.
+///
+/// Recording: a worker resolves `RequestStats* s = &snapshot.ForName(name)` once per name
+/// (std::map nodes never move, so the pointer stays valid across Reset and +=) and then calls
+/// Snapshot::Record..., or records into `total` and *s itself. `total` is kept by the recorder,
+/// not derived, so a snapshot without names is fine.
+///
+/// Wire format (version 1), varints are unsigned LEB128, signed ones zigzag (lse/metrics/wire.hpp):
+///   byte 'N', byte 0x01,
+///   signed varint start_ns, signed varint end_ns,
+///   RequestStats total                               (request_stats.hpp)
+///   varint names                                     (<= kMaxNames)
+///   names times, in strictly increasing byte order (no duplicates):
+///     varint length (1..kMaxNameLength), length bytes of name, RequestStats stats
+/// Decode rejects anything else. Memory is bounded: at most kMaxNames entries, each holding two
+/// histograms (~432 KiB), so runtimes should fold names beyond kMaxNames into one bucket.
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "lse/metrics/request_stats.hpp"
+
+namespace lse::metrics {
+
+struct Snapshot {
+    static constexpr char kWireTag = 'N';
+    static constexpr std::uint8_t kWireVersion = 1;
+    static constexpr std::size_t kMaxNames = 1000;
+    static constexpr std::size_t kMaxNameLength = 256;
+
+    std::int64_t start_ns = 0;  ///< Interval start (monotonic ns); [start_ns, end_ns).
+    std::int64_t end_ns = 0;    ///< Interval end; end_ns <= start_ns means "no interval set yet".
+    RequestStats total;
+    std::map<std::string, RequestStats, std::less<>> by_name;
+
+    bool HasInterval() const noexcept { return end_ns > start_ns; }
+
+    /// Entry for `name`, created empty on first use (allocates then; resolve names at setup).
+    RequestStats& ForName(std::string_view name);
+
+    /// Records into `total` and into *named (from ForName; may be null). No allocation.
+    void RecordCompletion(RequestStats* named, ErrorKind kind, int status, bool accepted, std::int64_t service_us,
+                          std::int64_t response_us, std::uint64_t bytes_in, std::uint64_t bytes_out) noexcept {
+        total.RecordCompletion(kind, status, accepted, service_us, response_us, bytes_in, bytes_out);
+        if (named != nullptr) {
+            named->RecordCompletion(kind, status, accepted, service_us, response_us, bytes_in, bytes_out);
+        }
+    }
+    void RecordDropped(RequestStats* named, std::uint64_t n = 1) noexcept {
+        total.RecordDropped(n);
+        if (named != nullptr) named->RecordDropped(n);
+    }
+
+    /// Starts a new interval: zeroes all statistics but keeps the names (and their memory), so
+    /// pointers from ForName stay valid and nothing is allocated.
+    void Reset(std::int64_t new_start_ns = 0, std::int64_t new_end_ns = 0) noexcept;
+
+    /// Merges `other` into this: statistics add up name by name (new names are created), and
+    /// the interval becomes the union of both set intervals (an unset one is ignored).
+    Snapshot& operator+=(const Snapshot& other);
+    bool operator==(const Snapshot& other) const = default;
+
+    void AppendTo(std::string* out) const;
+    /// Decodes one Snapshot that must fill all of `in`, replacing *out. Entries of *out whose
+    /// names reappear are reused (no allocation when the set of names is stable); others are
+    /// erased. On failure returns false, fills *error (when non-null) and leaves *out valid but
+    /// unspecified (callers should Reset or discard it).
+    static bool Decode(std::string_view in, Snapshot* out, std::string* error);
+    /// Decodes from the front of *in, consuming what it reads (for nesting).
+    static bool DecodeFrom(std::string_view* in, Snapshot* out, std::string* error);
+};
+
+}  // namespace lse::metrics

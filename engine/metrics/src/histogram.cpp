@@ -1,0 +1,165 @@
+#include "lse/metrics/histogram.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <utility>
+
+namespace lse::metrics {
+namespace {
+
+constexpr std::uint64_t kSubBucketMask = static_cast<std::uint64_t>(Histogram::kSubBucketCount - 1);
+// For v >= 2048 the bucket is (bit length of v) - 11; OR-ing the mask maps v < 2048 to bucket 0.
+constexpr int kLeadingZeroCountBase = 64 - Histogram::kSubBucketHalfCountMagnitude - 1;
+
+}  // namespace
+
+Histogram::Histogram() : counts_(kCountsLen, 0) {}
+
+Histogram::Histogram(Histogram&& other) noexcept
+    : counts_(std::move(other.counts_)),
+      total_count_(std::exchange(other.total_count_, 0)),
+      overflow_(std::exchange(other.overflow_, 0)),
+      sum_(std::exchange(other.sum_, 0)),
+      min_(std::exchange(other.min_, kEmptyMin)),
+      max_(std::exchange(other.max_, 0)) {}
+
+Histogram& Histogram::operator=(Histogram&& other) noexcept {
+    counts_.swap(other.counts_);
+    std::swap(total_count_, other.total_count_);
+    std::swap(overflow_, other.overflow_);
+    std::swap(sum_, other.sum_);
+    std::swap(min_, other.min_);
+    std::swap(max_, other.max_);
+    return *this;
+}
+
+std::size_t Histogram::IndexOf(std::int64_t value_us) noexcept {
+    const std::uint64_t v = static_cast<std::uint64_t>(std::clamp<std::int64_t>(value_us, 0, kMaxValue));
+    const int bucket = kLeadingZeroCountBase - std::countl_zero(v | kSubBucketMask);
+    const auto sub_bucket = static_cast<std::int64_t>(v >> bucket);  // in [1024, 2048) unless bucket 0
+    return static_cast<std::size_t>(((static_cast<std::int64_t>(bucket) + 1) << kSubBucketHalfCountMagnitude) +
+                                    (sub_bucket - kSubBucketHalfCount));
+}
+
+std::int64_t Histogram::LowestValueAt(std::size_t index) noexcept {
+    int bucket = static_cast<int>(index >> kSubBucketHalfCountMagnitude) - 1;
+    std::int64_t sub_bucket = static_cast<std::int64_t>(index & (kSubBucketHalfCount - 1)) + kSubBucketHalfCount;
+    if (bucket < 0) {  // the lower half of bucket 0: values 0..1023
+        sub_bucket -= kSubBucketHalfCount;
+        bucket = 0;
+    }
+    return sub_bucket << bucket;
+}
+
+std::int64_t Histogram::HighestValueAt(std::size_t index) noexcept {
+    const int bucket = std::max(0, static_cast<int>(index >> kSubBucketHalfCountMagnitude) - 1);
+    return LowestValueAt(index) + (std::int64_t{1} << bucket) - 1;
+}
+
+void Histogram::RecordN(std::int64_t value_us, std::uint64_t n) noexcept {
+    if (n == 0) return;
+    if (value_us < 0) value_us = 0;
+    if (value_us > kMaxValue) {
+        value_us = kMaxValue;
+        overflow_ += n;
+    }
+    counts_[IndexOf(value_us)] += n;
+    total_count_ += n;
+    sum_ += static_cast<std::uint64_t>(value_us) * n;
+    min_ = std::min(min_, value_us);
+    max_ = std::max(max_, value_us);
+}
+
+double Histogram::Mean() const noexcept {
+    return total_count_ == 0 ? 0.0 : static_cast<double>(sum_) / static_cast<double>(total_count_);
+}
+
+double Histogram::StdDev() const noexcept {
+    if (total_count_ == 0) return 0.0;
+    const double mean = Mean();
+    double sum_sq = 0.0;
+    ForEachBucket([&](std::int64_t lo, std::int64_t hi, std::uint64_t count) {
+        // Midpoint of the inclusive range; exact for the width-1 counters below 2048.
+        const double d = (static_cast<double>(lo) + static_cast<double>(hi)) / 2.0 - mean;
+        sum_sq += d * d * static_cast<double>(count);
+    });
+    return std::sqrt(sum_sq / static_cast<double>(total_count_));
+}
+
+std::int64_t Histogram::ValueAtPercentile(double percentile) const noexcept {
+    if (total_count_ == 0) return 0;
+    if (!(percentile > 0.0)) return min_;  // also catches NaN
+    if (percentile >= 100.0) return max_;
+    // Rank of the wanted sample, 1-based. The tiny slack keeps exact products such as
+    // 99.9% of 1000 (= 999.0000000000001 in binary) from being rounded up to the next rank.
+    const double exact = percentile / 100.0 * static_cast<double>(total_count_);
+    auto rank = static_cast<std::uint64_t>(std::ceil(exact - 1e-9 * std::max(1.0, exact)));
+    rank = std::clamp<std::uint64_t>(rank, 1, total_count_);
+    std::uint64_t seen = 0;
+    const std::size_t last = IndexOf(max_);
+    for (std::size_t i = IndexOf(min_); i <= last; ++i) {
+        seen += counts_[i];
+        if (seen >= rank) return std::min(HighestValueAt(i), max_);
+    }
+    return max_;  // unreachable while counts add up to total_count_
+}
+
+std::uint64_t Histogram::CountAtOrBelow(std::int64_t value_us) const noexcept {
+    if (total_count_ == 0 || value_us < min_) return 0;
+    if (value_us >= max_) return total_count_;
+    std::uint64_t seen = 0;
+    const std::size_t last = IndexOf(value_us);
+    for (std::size_t i = IndexOf(min_); i <= last; ++i) seen += counts_[i];
+    return seen;
+}
+
+void Histogram::Reset() noexcept {
+    if (total_count_ != 0) {
+        const std::size_t first = IndexOf(min_);
+        const std::size_t last = IndexOf(max_);
+        std::memset(counts_.data() + first, 0, (last - first + 1) * sizeof(std::uint64_t));
+    }
+    total_count_ = 0;
+    overflow_ = 0;
+    sum_ = 0;
+    min_ = kEmptyMin;
+    max_ = 0;
+}
+
+void Histogram::ClearAll() noexcept {
+    std::memset(counts_.data(), 0, counts_.size() * sizeof(std::uint64_t));
+    total_count_ = 0;
+    overflow_ = 0;
+    sum_ = 0;
+    min_ = kEmptyMin;
+    max_ = 0;
+}
+
+Histogram& Histogram::operator+=(const Histogram& other) noexcept {
+    if (other.total_count_ == 0) return *this;
+    const std::size_t last = IndexOf(other.max_);
+    for (std::size_t i = IndexOf(other.min_); i <= last; ++i) counts_[i] += other.counts_[i];
+    total_count_ += other.total_count_;
+    overflow_ += other.overflow_;
+    sum_ += other.sum_;
+    min_ = std::min(min_, other.min_);
+    max_ = std::max(max_, other.max_);
+    return *this;
+}
+
+bool Histogram::operator==(const Histogram& other) const noexcept {
+    if (total_count_ != other.total_count_ || overflow_ != other.overflow_ || sum_ != other.sum_ ||
+        min_ != other.min_ || max_ != other.max_) {
+        return false;
+    }
+    if (total_count_ == 0) return true;
+    // Equal min/max imply the same used span; everything outside it is zero in both.
+    const std::size_t first = IndexOf(min_);
+    const std::size_t last = IndexOf(max_);
+    return std::memcmp(counts_.data() + first, other.counts_.data() + first,
+                       (last - first + 1) * sizeof(std::uint64_t)) == 0;
+}
+
+}  // namespace lse::metrics

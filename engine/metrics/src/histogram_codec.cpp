@@ -1,0 +1,115 @@
+// Wire encoding of Histogram; the format is documented in lse/metrics/histogram.hpp.
+#include "lse/metrics/histogram.hpp"
+#include "lse/metrics/wire.hpp"
+
+namespace lse::metrics {
+namespace {
+constexpr std::string_view kWhat = "histogram";
+// Low bits of a bucket token carry counts 1..3 inline; 0 means "explicit count follows".
+constexpr int kCountBits = 2;
+constexpr std::uint64_t kMaxInlineCount = (std::uint64_t{1} << kCountBits) - 1;
+}  // namespace
+
+void Histogram::AppendTo(std::string* out) const {
+    wire::AppendHeader(out, kWireTag, kWireVersion);
+    wire::AppendVarint(out, total_count_);
+    if (total_count_ == 0) return;
+    wire::AppendVarint(out, static_cast<std::uint64_t>(min_));
+    wire::AppendVarint(out, static_cast<std::uint64_t>(max_));
+    wire::AppendVarint(out, overflow_);
+    wire::AppendVarint(out, sum_);
+    std::int64_t previous = -1;
+    const std::size_t last = IndexOf(max_);
+    for (std::size_t i = IndexOf(min_); i <= last; ++i) {
+        if (counts_[i] == 0) continue;
+        const auto gap = static_cast<std::uint64_t>(static_cast<std::int64_t>(i) - previous - 1);
+        if (counts_[i] <= kMaxInlineCount) {
+            wire::AppendVarint(out, (gap << kCountBits) | counts_[i]);
+        } else {
+            wire::AppendVarint(out, gap << kCountBits);
+            wire::AppendVarint(out, counts_[i]);
+        }
+        previous = static_cast<std::int64_t>(i);
+    }
+}
+
+bool Histogram::Decode(std::string_view in, Histogram* out, std::string* error) {
+    if (!DecodeFrom(&in, out, error)) return false;
+    if (!in.empty()) {
+        out->ClearAll();
+        return wire::Fail(error, kWhat, "trailing bytes");
+    }
+    return true;
+}
+
+bool Histogram::DecodeFrom(std::string_view* in, Histogram* out, std::string* error) {
+    out->Reset();
+    if (!wire::ReadHeader(in, kWireTag, kWireVersion, kWhat, error)) return false;
+    std::uint64_t total = 0;
+    if (!wire::ReadVarint(in, &total)) return wire::Fail(error, kWhat, "truncated count");
+    if (total == 0) return true;
+
+    std::uint64_t min = 0, max = 0, overflow = 0, sum = 0;
+    if (!wire::ReadVarint(in, &min) || !wire::ReadVarint(in, &max) || !wire::ReadVarint(in, &overflow) ||
+        !wire::ReadVarint(in, &sum)) {
+        return wire::Fail(error, kWhat, "truncated header fields");
+    }
+    if (max > static_cast<std::uint64_t>(kMaxValue)) return wire::Fail(error, kWhat, "max beyond range");
+    if (min > max) return wire::Fail(error, kWhat, "min above max");
+    if (overflow > total) return wire::Fail(error, kWhat, "overflow above count");
+    if (overflow != 0 && max != static_cast<std::uint64_t>(kMaxValue)) {
+        return wire::Fail(error, kWhat, "overflow without max at range end");
+    }
+
+    // From here on counters get written; any failure must wipe them all (ClearAll), since the
+    // used span is not known yet.
+    std::uint64_t seen = 0;
+    std::int64_t previous = -1;
+    std::int64_t first = -1;
+    while (seen < total) {
+        std::uint64_t token = 0;
+        if (!wire::ReadVarint(in, &token)) {
+            out->ClearAll();
+            return wire::Fail(error, kWhat, "truncated buckets");
+        }
+        const std::uint64_t gap = token >> kCountBits;
+        std::uint64_t n = token & kMaxInlineCount;
+        if (n == 0) {
+            if (!wire::ReadVarint(in, &n)) {
+                out->ClearAll();
+                return wire::Fail(error, kWhat, "truncated bucket count");
+            }
+            if (n <= kMaxInlineCount) {  // small counts have the short form; 0 is never written
+                out->ClearAll();
+                return wire::Fail(error, kWhat, "explicit bucket count below 4");
+            }
+        }
+        // The gap test comes first so the addition cannot overflow.
+        if (gap >= kCountsLen || static_cast<std::uint64_t>(previous + 1) + gap >= kCountsLen) {
+            out->ClearAll();
+            return wire::Fail(error, kWhat, "bucket index out of range");
+        }
+        if (n > total - seen) {
+            out->ClearAll();
+            return wire::Fail(error, kWhat, "bucket counts do not add up");
+        }
+        const auto index = static_cast<std::size_t>(previous + 1 + static_cast<std::int64_t>(gap));
+        out->counts_[index] = n;
+        seen += n;
+        previous = static_cast<std::int64_t>(index);
+        if (first < 0) first = previous;
+    }
+    if (static_cast<std::size_t>(first) != IndexOf(static_cast<std::int64_t>(min)) ||
+        static_cast<std::size_t>(previous) != IndexOf(static_cast<std::int64_t>(max))) {
+        out->ClearAll();
+        return wire::Fail(error, kWhat, "min/max outside the non-empty buckets");
+    }
+    out->total_count_ = total;
+    out->min_ = static_cast<std::int64_t>(min);
+    out->max_ = static_cast<std::int64_t>(max);
+    out->overflow_ = overflow;
+    out->sum_ = sum;
+    return true;
+}
+
+}  // namespace lse::metrics

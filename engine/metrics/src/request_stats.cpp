@@ -1,0 +1,126 @@
+#include "lse/metrics/request_stats.hpp"
+
+#include "lse/metrics/wire.hpp"
+
+namespace lse::metrics {
+namespace {
+constexpr std::string_view kWhat = "request stats";
+}  // namespace
+
+void RequestStats::RecordCompletion(ErrorKind kind, int status, bool accepted, std::int64_t service_us,
+                                    std::int64_t response_us, std::uint64_t bytes_in,
+                                    std::uint64_t bytes_out) noexcept {
+    ++requests;
+    bytes_received += bytes_in;
+    bytes_sent += bytes_out;
+    // An out-of-range kind is a caller bug; count it as unparseable rather than write out of bounds.
+    if (static_cast<int>(kind) >= kErrorKindCount) kind = ErrorKind::kParse;
+    if (kind == ErrorKind::kNone && !accepted) kind = ErrorKind::kStatus;
+    if (kind == ErrorKind::kNone || kind == ErrorKind::kStatus) {
+        statuses.Record(status);
+        service_time_us.Record(service_us);
+        response_time_us.Record(response_us);
+        if (kind == ErrorKind::kNone) {
+            ++ok;
+            return;
+        }
+    }
+    ++errors_by_kind[static_cast<std::size_t>(kind)];
+}
+
+std::uint64_t RequestStats::ErrorCount() const noexcept {
+    std::uint64_t sum = 0;
+    for (std::size_t i = 1; i < errors_by_kind.size(); ++i) sum += errors_by_kind[i];
+    return sum;
+}
+
+double RequestStats::ErrorRate() const noexcept {
+    return requests == 0 ? 0.0 : static_cast<double>(ErrorCount()) / static_cast<double>(requests);
+}
+
+void RequestStats::Reset() noexcept {
+    requests = 0;
+    ok = 0;
+    errors_by_kind.fill(0);
+    statuses.Reset();
+    dropped = 0;
+    bytes_received = 0;
+    bytes_sent = 0;
+    service_time_us.Reset();
+    response_time_us.Reset();
+}
+
+RequestStats& RequestStats::operator+=(const RequestStats& other) noexcept {
+    requests += other.requests;
+    ok += other.ok;
+    for (std::size_t i = 0; i < errors_by_kind.size(); ++i) errors_by_kind[i] += other.errors_by_kind[i];
+    statuses += other.statuses;
+    dropped += other.dropped;
+    bytes_received += other.bytes_received;
+    bytes_sent += other.bytes_sent;
+    service_time_us += other.service_time_us;
+    response_time_us += other.response_time_us;
+    return *this;
+}
+
+void RequestStats::AppendTo(std::string* out) const {
+    wire::AppendHeader(out, kWireTag, kWireVersion);
+    wire::AppendVarint(out, requests);
+    wire::AppendVarint(out, ok);
+    wire::AppendVarint(out, errors_by_kind.size());
+    for (std::uint64_t e : errors_by_kind) wire::AppendVarint(out, e);
+    wire::AppendVarint(out, dropped);
+    wire::AppendVarint(out, bytes_received);
+    wire::AppendVarint(out, bytes_sent);
+    statuses.AppendTo(out);
+    service_time_us.AppendTo(out);
+    response_time_us.AppendTo(out);
+}
+
+bool RequestStats::Decode(std::string_view in, RequestStats* out, std::string* error) {
+    if (!DecodeFrom(&in, out, error)) return false;
+    if (!in.empty()) {
+        out->Reset();
+        return wire::Fail(error, kWhat, "trailing bytes");
+    }
+    return true;
+}
+
+bool RequestStats::DecodeFrom(std::string_view* in, RequestStats* out, std::string* error) {
+    out->Reset();
+    if (!wire::ReadHeader(in, kWireTag, kWireVersion, kWhat, error)) return false;
+    std::uint64_t kinds = 0;
+    if (!wire::ReadVarint(in, &out->requests) || !wire::ReadVarint(in, &out->ok) || !wire::ReadVarint(in, &kinds)) {
+        out->Reset();
+        return wire::Fail(error, kWhat, "truncated");
+    }
+    if (kinds > out->errors_by_kind.size()) {
+        out->Reset();
+        return wire::Fail(error, kWhat, "unknown error kinds");
+    }
+    for (std::uint64_t i = 0; i < kinds; ++i) {
+        if (!wire::ReadVarint(in, &out->errors_by_kind[static_cast<std::size_t>(i)])) {
+            out->Reset();
+            return wire::Fail(error, kWhat, "truncated error counts");
+        }
+    }
+    if (out->errors_by_kind[0] != 0) {  // slot kNone is never counted
+        out->Reset();
+        return wire::Fail(error, kWhat, "errors counted under kind none");
+    }
+    if (!wire::ReadVarint(in, &out->dropped) || !wire::ReadVarint(in, &out->bytes_received) ||
+        !wire::ReadVarint(in, &out->bytes_sent)) {
+        out->Reset();
+        return wire::Fail(error, kWhat, "truncated counters");
+    }
+    // Nested decoders leave their own member reset on failure; reset the rest too.
+    if (!StatusCounts::DecodeFrom(in, &out->statuses, error) ||
+        !Histogram::DecodeFrom(in, &out->service_time_us, error) ||
+        !Histogram::DecodeFrom(in, &out->response_time_us, error)) {
+        out->Reset();
+        return false;
+    }
+    return true;
+}
+
+}  // namespace lse::metrics

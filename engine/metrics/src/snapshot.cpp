@@ -1,0 +1,97 @@
+#include "lse/metrics/snapshot.hpp"
+
+#include <algorithm>
+
+#include "lse/metrics/wire.hpp"
+
+namespace lse::metrics {
+namespace {
+constexpr std::string_view kWhat = "snapshot";
+}  // namespace
+
+RequestStats& Snapshot::ForName(std::string_view name) {
+    auto it = by_name.find(name);
+    if (it == by_name.end()) it = by_name.emplace(std::string(name), RequestStats{}).first;
+    return it->second;
+}
+
+void Snapshot::Reset(std::int64_t new_start_ns, std::int64_t new_end_ns) noexcept {
+    start_ns = new_start_ns;
+    end_ns = new_end_ns;
+    total.Reset();
+    for (auto& [name, stats] : by_name) stats.Reset();
+}
+
+Snapshot& Snapshot::operator+=(const Snapshot& other) {
+    if (other.HasInterval()) {
+        if (HasInterval()) {
+            start_ns = std::min(start_ns, other.start_ns);
+            end_ns = std::max(end_ns, other.end_ns);
+        } else {
+            start_ns = other.start_ns;
+            end_ns = other.end_ns;
+        }
+    }
+    total += other.total;
+    for (const auto& [name, stats] : other.by_name) ForName(name) += stats;
+    return *this;
+}
+
+void Snapshot::AppendTo(std::string* out) const {
+    wire::AppendHeader(out, kWireTag, kWireVersion);
+    wire::AppendSignedVarint(out, start_ns);
+    wire::AppendSignedVarint(out, end_ns);
+    total.AppendTo(out);
+    wire::AppendVarint(out, by_name.size());
+    for (const auto& [name, stats] : by_name) {
+        wire::AppendVarint(out, name.size());
+        out->append(name);
+        stats.AppendTo(out);
+    }
+}
+
+bool Snapshot::Decode(std::string_view in, Snapshot* out, std::string* error) {
+    if (!DecodeFrom(&in, out, error)) return false;
+    if (!in.empty()) return wire::Fail(error, kWhat, "trailing bytes");
+    return true;
+}
+
+bool Snapshot::DecodeFrom(std::string_view* in, Snapshot* out, std::string* error) {
+    if (!wire::ReadHeader(in, kWireTag, kWireVersion, kWhat, error)) return false;
+    if (!wire::ReadSignedVarint(in, &out->start_ns) || !wire::ReadSignedVarint(in, &out->end_ns)) {
+        return wire::Fail(error, kWhat, "truncated interval");
+    }
+    if (!RequestStats::DecodeFrom(in, &out->total, error)) return false;
+    std::uint64_t names = 0;
+    if (!wire::ReadVarint(in, &names)) return wire::Fail(error, kWhat, "truncated name count");
+    if (names > kMaxNames) return wire::Fail(error, kWhat, "too many names");
+
+    // Walk the (sorted) existing entries alongside the (sorted) incoming names: reuse matches,
+    // erase entries that are not in the input. A new node whose stats fail to decode is erased
+    // again, so garbage never leaves more than the entries that did decode.
+    auto it = out->by_name.begin();
+    std::string_view previous;
+    for (std::uint64_t i = 0; i < names; ++i) {
+        std::uint64_t length = 0;
+        if (!wire::ReadVarint(in, &length)) return wire::Fail(error, kWhat, "truncated name length");
+        if (length == 0 || length > kMaxNameLength) return wire::Fail(error, kWhat, "bad name length");
+        if (length > in->size()) return wire::Fail(error, kWhat, "truncated name");
+        const std::string_view name = in->substr(0, static_cast<std::size_t>(length));
+        in->remove_prefix(static_cast<std::size_t>(length));
+        if (i > 0 && !(previous < name)) return wire::Fail(error, kWhat, "names not strictly increasing");
+        previous = name;
+        while (it != out->by_name.end() && std::string_view(it->first) < name) it = out->by_name.erase(it);
+        if (it == out->by_name.end() || std::string_view(it->first) != name) {
+            it = out->by_name.emplace_hint(it, std::string(name), RequestStats{});
+        }
+        if (!RequestStats::DecodeFrom(in, &it->second, error)) {
+            out->by_name.erase(it);
+            return false;
+        }
+        ++it;
+    }
+    out->by_name.erase(it, out->by_name.end());
+    return true;
+}
+
+}  // namespace lse::metrics

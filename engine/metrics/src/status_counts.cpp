@@ -1,0 +1,81 @@
+#include "lse/metrics/status_counts.hpp"
+
+#include <algorithm>
+
+#include "lse/metrics/wire.hpp"
+
+namespace lse::metrics {
+namespace {
+constexpr std::string_view kWhat = "status counts";
+}  // namespace
+
+std::uint64_t StatusCounts::Total() const noexcept { return CountRange(kMinStatus, kMaxStatus) + other_; }
+
+std::uint64_t StatusCounts::CountRange(int first, int last) const noexcept {
+    first = std::max(first, kMinStatus);
+    last = std::min(last, kMaxStatus);
+    std::uint64_t sum = 0;
+    for (int s = first; s <= last; ++s) sum += counts_[static_cast<std::size_t>(s - kMinStatus)];
+    return sum;
+}
+
+StatusCounts& StatusCounts::operator+=(const StatusCounts& other) noexcept {
+    for (std::size_t i = 0; i < counts_.size(); ++i) counts_[i] += other.counts_[i];
+    other_ += other.other_;
+    return *this;
+}
+
+void StatusCounts::AppendTo(std::string* out) const {
+    wire::AppendHeader(out, kWireTag, kWireVersion);
+    wire::AppendVarint(out, other_);
+    const auto entries = static_cast<std::uint64_t>(
+        std::count_if(counts_.begin(), counts_.end(), [](std::uint64_t c) { return c != 0; }));
+    wire::AppendVarint(out, entries);
+    int previous = kMinStatus - 1;
+    ForEachNonZero([&](int status, std::uint64_t count) {
+        wire::AppendVarint(out, static_cast<std::uint64_t>(status - previous - 1));
+        wire::AppendVarint(out, count);
+        previous = status;
+    });
+}
+
+bool StatusCounts::Decode(std::string_view in, StatusCounts* out, std::string* error) {
+    if (!DecodeFrom(&in, out, error)) return false;
+    if (!in.empty()) {
+        out->Reset();
+        return wire::Fail(error, kWhat, "trailing bytes");
+    }
+    return true;
+}
+
+bool StatusCounts::DecodeFrom(std::string_view* in, StatusCounts* out, std::string* error) {
+    out->Reset();
+    if (!wire::ReadHeader(in, kWireTag, kWireVersion, kWhat, error)) return false;
+    std::uint64_t other = 0, entries = 0;
+    if (!wire::ReadVarint(in, &other) || !wire::ReadVarint(in, &entries)) {
+        return wire::Fail(error, kWhat, "truncated");
+    }
+    if (entries > static_cast<std::uint64_t>(kStatusSlots)) return wire::Fail(error, kWhat, "too many entries");
+    std::uint64_t previous = kMinStatus - 1;
+    for (std::uint64_t e = 0; e < entries; ++e) {
+        std::uint64_t gap = 0, n = 0;
+        if (!wire::ReadVarint(in, &gap) || !wire::ReadVarint(in, &n)) {
+            out->Reset();
+            return wire::Fail(error, kWhat, "truncated entries");
+        }
+        if (gap > static_cast<std::uint64_t>(kStatusSlots) || previous + 1 + gap > kMaxStatus) {
+            out->Reset();
+            return wire::Fail(error, kWhat, "status code out of range");
+        }
+        if (n == 0) {
+            out->Reset();
+            return wire::Fail(error, kWhat, "zero count entry");
+        }
+        previous += 1 + gap;
+        out->counts_[static_cast<std::size_t>(previous - kMinStatus)] = n;
+    }
+    out->other_ = other;
+    return true;
+}
+
+}  // namespace lse::metrics

@@ -1,0 +1,33 @@
+#pragma once
+/// @file
+/// How much load to apply and how: the engine-level description a CLI command,
+/// a scenario or a distributed plan turns into.
+
+#include <cstdint>
+#include <optional>
+
+#include "lse/sched/rate_profile.hpp"
+
+namespace lse::runtime {
+
+enum class LoadModel {
+    kOpen,    ///< Arrivals on a schedule (rps); an arrival with no idle virtual user is dropped.
+    kClosed,  ///< Each virtual user loops: iteration, think time, iteration...
+};
+
+struct LoadSpec {
+    LoadModel model = LoadModel::kClosed;
+    std::optional<sched::RateProfile> profile;  ///< open model: the arrival-rate curve (its length is the run's)
+    int vusers = 10;                            ///< open: pool of virtual users; closed: concurrency
+    std::int64_t duration_ns = 0;               ///< closed model: run length (open model: profile length)
+    std::int64_t ramp_up_ns = 0;                ///< closed model: virtual users start evenly over this
+    std::int64_t think_min_ns = 0;              ///< closed model: pause between iterations, uniform in [min,max]
+    std::int64_t think_max_ns = 0;
+    int threads = 1;                            ///< worker threads, one libuv loop each
+    std::int64_t grace_ns = 5'000'000'000;      ///< after the end, in-flight iterations get this long, then are cancelled
+    std::uint64_t seed = 1;
+
+    std::int64_t RunLengthNs() const { return model == LoadModel::kOpen ? profile->TotalDurationNs() : duration_ns; }
+};
+
+}  // namespace lse::runtime

@@ -1,0 +1,49 @@
+#pragma once
+/// @file
+/// Per-worker metrics: the loop thread records into plain (unsynchronised)
+/// per-name statistics; once a second it publishes the interval into a
+/// mutex-protected mailbox that the reporting thread drains. The lock is taken
+/// once a second per worker, never per request.
+
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "lse/core/error_kind.hpp"
+#include "lse/metrics/request_stats.hpp"
+#include "lse/metrics/snapshot.hpp"
+
+namespace lse::runtime {
+
+class MetricsRecorder {
+public:
+    /// Setup only (before the loop runs): returns the index to record under. Same name, same index.
+    int Register(const std::string& name);
+
+    /// Hot path, loop thread only. service_us: request sent -> response complete; response_us: intended
+    /// start -> response complete (coordinated-omission corrected). Latencies are ignored for transport errors.
+    void RecordCompletion(int index, ErrorKind kind, int status, bool accepted, std::int64_t service_us,
+                          std::int64_t response_us, std::uint64_t bytes_in, std::uint64_t bytes_out) noexcept {
+        by_index_[static_cast<size_t>(index)].RecordCompletion(kind, status, accepted, service_us, response_us,
+                                                                bytes_in, bytes_out);
+    }
+    /// An arrival that could not start (no idle virtual user or connection).
+    void RecordDropped(int index) noexcept { by_index_[static_cast<size_t>(index)].RecordDropped(); }
+
+    /// Loop thread: moves the current interval into the mailbox (merging if the reader is behind).
+    void Publish(std::int64_t interval_start_ns, std::int64_t interval_end_ns);
+
+    /// Any thread: takes what was published since the last call. Returns false if nothing was.
+    bool TakePublished(metrics::Snapshot* out);
+
+private:
+    std::vector<std::string> names_;
+    std::vector<metrics::RequestStats> by_index_;
+
+    std::mutex mu_;
+    bool has_published_ = false;
+    metrics::Snapshot published_;
+};
+
+}  // namespace lse::runtime

@@ -1,0 +1,72 @@
+#pragma once
+/// @file
+/// One worker thread: a libuv loop, an HTTP client, a runner with this worker's
+/// virtual users, and the pacing that drives them. The open model takes this
+/// worker's exact share of the global arrival schedule and starts each arrival at
+/// its intended time (or counts it dropped); the closed model loops each virtual
+/// user with think time. At the end, new work stops, in-flight iterations get a
+/// grace period, then are cancelled: no load continues past the run.
+
+#include <atomic>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "lse/http/client.hpp"
+#include "lse/runtime/iteration_runner.hpp"
+#include "lse/runtime/load_spec.hpp"
+#include "lse/runtime/metrics_recorder.hpp"
+#include "lse/sched/shard.hpp"
+
+namespace lse::runtime {
+
+struct WorkerConfig {
+    int index = 0;
+    int count = 1;
+    LoadSpec spec;                    ///< the whole run's spec; the worker derives its share
+    sched::ShardSegment segment = sched::ShardSegment::Whole();  ///< this worker's slice of the global arrivals (open model)
+    http::ClientOptions client;
+    std::string dropped_name;         ///< stats name dropped arrivals are counted under
+    std::function<void()> on_finished;  ///< called from the worker thread when its loop has ended
+};
+
+class Worker {
+public:
+    Worker(WorkerConfig config, RunnerFactory factory);
+    ~Worker();
+    Worker(const Worker&) = delete;
+    Worker& operator=(const Worker&) = delete;
+
+    /// Spawns the thread. Load begins at the absolute monotonic time start_at_ns.
+    void Start(std::int64_t start_at_ns);
+    /// Thread-safe: stop starting iterations now and drain (grace period, then cancel).
+    void RequestStop() noexcept;
+    /// Thread-safe: cancel in-flight iterations at once.
+    void RequestAbort() noexcept;
+    void Join();
+
+    bool Finished() const noexcept { return finished_.load(); }
+    /// Set when setup on the worker thread failed (rethrown by the caller).
+    std::exception_ptr Failure() const { return failure_; }
+    MetricsRecorder& Recorder() noexcept { return recorder_; }
+
+private:
+    class Loop;  // the state that lives on the worker thread
+    void ThreadMain(std::int64_t start_at_ns);
+
+    WorkerConfig config_;
+    RunnerFactory factory_;
+    MetricsRecorder recorder_;
+    std::thread thread_;
+    std::atomic<bool> finished_{false};
+    std::atomic<int> stop_request_{0};  // 0 none, 1 stop (drain), 2 abort
+    std::mutex wake_mu_;           // guards wake_ against the loop closing it while another thread sends
+    uv_async_t* wake_ = nullptr;
+    std::exception_ptr failure_;
+};
+
+}  // namespace lse::runtime

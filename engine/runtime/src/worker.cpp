@@ -1,0 +1,336 @@
+#include "lse/runtime/worker.hpp"
+
+#include <algorithm>
+#include <random>
+#include <vector>
+
+#include "lse/core/clock.hpp"
+#include "lse/runtime/precise_timer.hpp"
+#include "lse/sched/arrival_schedule.hpp"
+#include "lse/sched/pacer.hpp"
+
+namespace lse::runtime {
+namespace {
+
+constexpr std::int64_t kPublishIntervalNs = kNsPerSec;
+// Arrivals due within this much of now are started in the same wake-up: cheaper than
+// one wake-up each at very high rates, and far below any latency we report.
+constexpr std::int64_t kPacingSlackNs = 20 * kNsPerUs;
+constexpr size_t kPacingBatch = 256;
+
+std::int64_t NowNs() { return static_cast<std::int64_t>(uv_hrtime()); }
+
+// Share of `total` items for worker `index` of `count`, spreading the remainder evenly.
+int ShareOf(int total, int index, int count) {
+    const long long t = total;
+    return static_cast<int>(t * (index + 1) / count - t * index / count);
+}
+
+// uv timers count from the loop's cached time, which goes stale during setup and long
+// callbacks; refresh it so a deadline computed from the real clock is not reached early.
+std::uint64_t MsUntil(uv_loop_t* loop, std::int64_t deadline_ns) {
+    uv_update_time(loop);
+    const std::int64_t d = deadline_ns - NowNs();
+    return d <= 0 ? 0 : static_cast<std::uint64_t>((d + kNsPerMs - 1) / kNsPerMs);
+}
+
+}  // namespace
+
+// Everything that lives on the worker thread. Allocated there, destroyed there.
+class Worker::Loop final : public IterationListener {
+public:
+    Loop(Worker* owner, std::int64_t start_at_ns)
+        : owner_(owner),
+          cfg_(owner->config_),
+          spec_(cfg_.spec),
+          start_ns_(start_at_ns),
+          end_ns_(start_at_ns + spec_.RunLengthNs()),
+          rng_(spec_.seed * 0x9E3779B97F4A7C15ULL + static_cast<std::uint64_t>(cfg_.index)) {
+        uv_loop_init(&loop_);
+    }
+
+    ~Loop() override { uv_loop_close(&loop_); }
+
+    void Setup() {
+        http::ClientOptions client_options = cfg_.client;
+        // One connection per virtual user at most: the VU pool is the concurrency limit.
+        client_options.max_connections_per_origin = std::max(1, ShareOf(spec_.vusers, cfg_.index, cfg_.count));
+        client_ = std::make_unique<http::Client>(&loop_, client_options);
+        WorkerContext ctx;
+        ctx.loop = &loop_;
+        ctx.client = client_.get();
+        ctx.recorder = &owner_->recorder_;
+        ctx.listener = this;
+        ctx.worker_index = cfg_.index;
+        ctx.worker_count = cfg_.count;
+        ctx.vusers = std::max(1, ShareOf(spec_.vusers, cfg_.index, cfg_.count));
+        ctx.open_model = spec_.model == LoadModel::kOpen;
+        runner_ = owner_->factory_(ctx);
+        dropped_index_ = owner_->recorder_.Register(cfg_.dropped_name);
+
+        uv_async_init(&loop_, &wake_, &Loop::OnWake);
+        wake_.data = this;
+        {
+            std::lock_guard<std::mutex> lock(owner_->wake_mu_);
+            owner_->wake_ = &wake_;
+        }
+        uv_timer_init(&loop_, &publish_timer_);
+        publish_timer_.data = this;
+        uv_timer_init(&loop_, &end_timer_);
+        end_timer_.data = this;
+        uv_timer_init(&loop_, &grace_timer_);
+        grace_timer_.data = this;
+        pacing_timer_ = std::make_unique<PreciseTimer>(&loop_, &Loop::OnPacingTimer, this);
+
+        interval_start_ns_ = start_ns_;
+        uv_timer_start(&publish_timer_, &Loop::OnPublish, MsUntil(&loop_, start_ns_ + kPublishIntervalNs), 0);
+        uv_timer_start(&end_timer_, &Loop::OnEnd, MsUntil(&loop_, end_ns_), 0);
+
+        if (spec_.model == LoadModel::kOpen) {
+            schedule_ = std::make_unique<sched::ArrivalSchedule>(*spec_.profile, cfg_.segment);
+            pacer_ = std::make_unique<sched::Pacer>(schedule_.get(), start_ns_);
+            ArmPacing();
+        } else {
+            StartClosedModel();
+        }
+    }
+
+    void Run() {
+        // A stop may have been requested before the wake handle existed.
+        HandleStopRequest();
+        uv_run(&loop_, UV_RUN_DEFAULT);
+    }
+
+    // IterationListener: a virtual user finished an iteration.
+    void OnIterationDone(int vu) noexcept override {
+        if (state_ != State::kRunning) {
+            MaybeFinishDrain();
+            return;
+        }
+        if (spec_.model == LoadModel::kClosed) ScheduleNextClosedIteration(vu);
+    }
+
+private:
+    enum class State { kRunning, kDraining, kClosing };
+
+    // ---- open model ----
+    void ArmPacing() {
+        const std::int64_t next = pacer_->NextDueNs();
+        if (next < 0 || next >= end_ns_) return;  // this worker's arrivals are all started
+        pacing_timer_->ArmAt(next);
+    }
+
+    static void OnPacingTimer(void* user) { static_cast<Loop*>(user)->Pace(); }
+
+    void Pace() {
+        if (state_ != State::kRunning) return;
+        std::int64_t due[kPacingBatch];
+        for (;;) {
+            const size_t n = pacer_->TakeDue(NowNs(), kPacingSlackNs, due, kPacingBatch);
+            for (size_t i = 0; i < n; ++i) {
+                if (due[i] >= end_ns_) break;
+                if (!runner_->TryStart(-1, due[i])) owner_->recorder_.RecordDropped(dropped_index_);
+            }
+            if (n < kPacingBatch || state_ != State::kRunning) break;
+        }
+        if (state_ == State::kRunning) ArmPacing();
+    }
+
+    // ---- closed model ----
+    void StartClosedModel() {
+        const int n = runner_->VuserCount();
+        vu_timers_.resize(static_cast<size_t>(n));
+        const int total = std::max(1, spec_.vusers);
+        for (int k = 0; k < n; ++k) {
+            uv_timer_t& t = vu_timers_[static_cast<size_t>(k)].timer;
+            vu_timers_[static_cast<size_t>(k)].loop = this;
+            vu_timers_[static_cast<size_t>(k)].vu = k;
+            uv_timer_init(&loop_, &t);
+            t.data = &vu_timers_[static_cast<size_t>(k)];
+            // Interleave workers so the ramp is even across the whole pool, not worker by worker.
+            const long long global = static_cast<long long>(k) * cfg_.count + cfg_.index;
+            const std::int64_t offset = spec_.ramp_up_ns > 0 ? spec_.ramp_up_ns * global / total : 0;
+            uv_timer_start(&t, &Loop::OnVuTimer, MsUntil(&loop_, start_ns_ + offset), 0);
+        }
+    }
+
+    struct VuTimer {
+        uv_timer_t timer;
+        Loop* loop = nullptr;
+        int vu = 0;
+    };
+
+    static void OnVuTimer(uv_timer_t* t) {
+        auto* vt = static_cast<VuTimer*>(t->data);
+        vt->loop->StartClosedIteration(vt->vu);
+    }
+
+    void StartClosedIteration(int vu) {
+        if (state_ != State::kRunning) return;
+        const std::int64_t now = NowNs();
+        if (now >= end_ns_) return;
+        if (!runner_->TryStart(vu, now)) {
+            // Only happens if the runner refuses a specific idle VU (e.g. it is closing); retry later
+            // rather than spinning.
+            uv_timer_start(&vu_timers_[static_cast<size_t>(vu)].timer, &Loop::OnVuTimer, 10, 0);
+        }
+    }
+
+    void ScheduleNextClosedIteration(int vu) {
+        std::int64_t think = spec_.think_min_ns;
+        if (spec_.think_max_ns > spec_.think_min_ns) {
+            std::uniform_int_distribution<std::int64_t> dist(spec_.think_min_ns, spec_.think_max_ns);
+            think = dist(rng_);
+        }
+        if (think <= 0) {
+            StartClosedIteration(vu);
+            return;
+        }
+        const std::uint64_t ms = static_cast<std::uint64_t>((think + kNsPerMs / 2) / kNsPerMs);
+        uv_timer_start(&vu_timers_[static_cast<size_t>(vu)].timer, &Loop::OnVuTimer, ms, 0);
+    }
+
+    // ---- metrics ----
+    static void OnPublish(uv_timer_t* t) {
+        auto* self = static_cast<Loop*>(t->data);
+        const std::int64_t end = self->interval_start_ns_ + kPublishIntervalNs;
+        self->owner_->recorder_.Publish(self->interval_start_ns_, end);
+        self->interval_start_ns_ = end;
+        uv_timer_start(&self->publish_timer_, &Loop::OnPublish, MsUntil(&self->loop_, end + kPublishIntervalNs), 0);
+    }
+
+    // ---- end of run ----
+    static void OnEnd(uv_timer_t* t) { static_cast<Loop*>(t->data)->BeginDrain(); }
+
+    static void OnWake(uv_async_t* a) { static_cast<Loop*>(a->data)->HandleStopRequest(); }
+
+    void HandleStopRequest() {
+        const int req = owner_->stop_request_.load();
+        if (req >= 1) BeginDrain();
+        if (req >= 2) Abort();
+    }
+
+    void BeginDrain() {
+        if (state_ != State::kRunning) return;
+        state_ = State::kDraining;
+        pacing_timer_->Disarm();
+        for (auto& vt : vu_timers_) uv_timer_stop(&vt.timer);
+        uv_timer_stop(&end_timer_);
+        uv_timer_start(&grace_timer_, &Loop::OnGraceOver, static_cast<std::uint64_t>(spec_.grace_ns / kNsPerMs), 0);
+        MaybeFinishDrain();
+    }
+
+    static void OnGraceOver(uv_timer_t* t) { static_cast<Loop*>(t->data)->Abort(); }
+
+    void Abort() {
+        if (state_ == State::kRunning) BeginDrain();
+        if (state_ != State::kDraining) return;
+        runner_->Abort();
+        client_->CancelAll(ErrorKind::kTimeout);
+        MaybeFinishDrain();
+    }
+
+    void MaybeFinishDrain() {
+        if (state_ != State::kDraining || runner_->Busy() > 0) return;
+        state_ = State::kClosing;
+        owner_->recorder_.Publish(interval_start_ns_, std::max(NowNs(), interval_start_ns_));
+        CloseAll();
+    }
+
+    void CloseAll() {
+        {
+            std::lock_guard<std::mutex> lock(owner_->wake_mu_);
+            owner_->wake_ = nullptr;
+        }
+        auto close = [](uv_handle_t* h) { uv_close(h, nullptr); };
+        close(reinterpret_cast<uv_handle_t*>(&wake_));
+        close(reinterpret_cast<uv_handle_t*>(&publish_timer_));
+        close(reinterpret_cast<uv_handle_t*>(&end_timer_));
+        close(reinterpret_cast<uv_handle_t*>(&grace_timer_));
+        for (auto& vt : vu_timers_) close(reinterpret_cast<uv_handle_t*>(&vt.timer));
+        pacing_timer_->Close([](void*) {}, nullptr);
+        runner_->Close([this] { client_->Close([] {}); });
+    }
+
+    Worker* owner_;
+    const WorkerConfig& cfg_;
+    const LoadSpec& spec_;
+    const std::int64_t start_ns_;
+    const std::int64_t end_ns_;
+    std::mt19937_64 rng_;
+    State state_ = State::kRunning;
+
+    uv_loop_t loop_;
+    uv_async_t wake_;
+    uv_timer_t publish_timer_;
+    uv_timer_t end_timer_;
+    uv_timer_t grace_timer_;
+    std::unique_ptr<PreciseTimer> pacing_timer_;
+    std::vector<VuTimer> vu_timers_;
+
+    std::unique_ptr<http::Client> client_;
+    std::unique_ptr<IterationRunner> runner_;
+    std::unique_ptr<sched::ArrivalSchedule> schedule_;
+    std::unique_ptr<sched::Pacer> pacer_;
+    int dropped_index_ = 0;
+    std::int64_t interval_start_ns_ = 0;
+
+public:
+    // Destruction order matters: the runner and client must go before the loop is closed.
+    void ReleaseObjects() {
+        runner_.reset();
+        client_.reset();
+        pacing_timer_.reset();
+    }
+};
+
+Worker::Worker(WorkerConfig config, RunnerFactory factory) : config_(std::move(config)), factory_(std::move(factory)) {}
+
+Worker::~Worker() {
+    RequestAbort();
+    Join();
+}
+
+void Worker::Start(std::int64_t start_at_ns) {
+    thread_ = std::thread([this, start_at_ns] { ThreadMain(start_at_ns); });
+}
+
+void Worker::ThreadMain(std::int64_t start_at_ns) {
+    try {
+        Loop loop(this, start_at_ns);
+        try {
+            loop.Setup();
+        } catch (...) {
+            failure_ = std::current_exception();
+            loop.ReleaseObjects();
+            finished_.store(true);
+            if (config_.on_finished) config_.on_finished();
+            return;
+        }
+        loop.Run();
+        loop.ReleaseObjects();
+    } catch (...) {
+        failure_ = std::current_exception();
+    }
+    finished_.store(true);
+    if (config_.on_finished) config_.on_finished();
+}
+
+void Worker::RequestStop() noexcept {
+    int expected = 0;
+    stop_request_.compare_exchange_strong(expected, 1);
+    std::lock_guard<std::mutex> lock(wake_mu_);
+    if (wake_) uv_async_send(wake_);
+}
+
+void Worker::RequestAbort() noexcept {
+    stop_request_.store(2);
+    std::lock_guard<std::mutex> lock(wake_mu_);
+    if (wake_) uv_async_send(wake_);
+}
+
+void Worker::Join() {
+    if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace lse::runtime

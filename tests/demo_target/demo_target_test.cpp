@@ -1,0 +1,286 @@
+// lsengine-demo-target over real loopback sockets, driven through lse_test_support.
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <thread>
+#include <nlohmann/json.hpp>
+
+#include "lse/testing/demo_target_process.hpp"
+#include "lse/testing/http_get.hpp"
+
+namespace lse::testing {
+namespace {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+using json = nlohmann::json;
+
+class DemoTargetTest : public ::testing::Test {
+protected:
+    void SetUp() override { server_.Start(); }
+
+    int Port() const { return server_.Port(); }
+
+    std::string Login(const std::string& user) {
+        const std::string request = json{{"user", user}, {"pass", "secret"}}.dump();
+        SimpleResponse r = HttpRequestSync(Port(), "POST", "/auth/login", request, {{"Content-Type", "application/json"}});
+        EXPECT_EQ(r.status, 200) << r.error << r.body;
+        json body = json::parse(r.body, nullptr, false);
+        EXPECT_TRUE(body.is_object()) << r.body;
+        EXPECT_EQ(body.value("user", ""), user);
+        return body.value("access_token", "");
+    }
+
+    SimpleResponse Get(const std::string& path, const std::string& token = "") {
+        Headers headers;
+        if (!token.empty()) headers.emplace_back("Authorization", "Bearer " + token);
+        return HttpRequestSync(Port(), "GET", path, "", headers);
+    }
+
+    DemoTargetProcess server_;
+};
+
+TEST_F(DemoTargetTest, LoginThenProductsIsCountedPerToken) {
+    std::string t1 = Login("u1");
+    std::string t2 = Login("u2");
+    ASSERT_EQ(t1.rfind("tok-u1-", 0), 0u) << t1;
+    ASSERT_NE(t1, t2);
+
+    for (int i = 0; i < 3; ++i) EXPECT_EQ(Get("/api/products", t1).status, 200);
+    SimpleResponse products = Get("/api/products", t2);
+    EXPECT_EQ(products.status, 200);
+    json list = json::parse(products.body, nullptr, false);
+    ASSERT_TRUE(list.is_array()) << products.body;
+    EXPECT_FALSE(list.empty());
+
+    EXPECT_EQ(Get("/api/products").status, 401);
+    EXPECT_EQ(Get("/api/products", "tok-forged-0000").status, 401);
+    EXPECT_EQ(HttpRequestSync(Port(), "POST", "/auth/login", R"({"user":"u1","pass":"wrong"})").status, 401);
+    EXPECT_EQ(HttpRequestSync(Port(), "POST", "/auth/login", "{not json").status, 400);
+
+    json stats = server_.Stats();
+    EXPECT_EQ(stats["by_token"][t1], 3);
+    EXPECT_EQ(stats["by_token"][t2], 1);
+    EXPECT_EQ(stats["by_token"]["tok-forged-0000"], 1);
+    EXPECT_EQ(stats["logins"]["u1"], 1);  // Only successful logins count.
+    EXPECT_EQ(stats["logins"]["u2"], 1);
+    EXPECT_EQ(stats["by_route"]["GET /api/products"], 6);
+    EXPECT_EQ(stats["by_route"]["POST /auth/login"], 4);
+    EXPECT_EQ(stats["by_status"]["401"], 3);
+    EXPECT_EQ(stats["total"], 10);
+}
+
+TEST_F(DemoTargetTest, ProjectsCrud) {
+    SimpleResponse created = HttpRequestSync(Port(), "POST", "/api/v1/projects", R"({"name":"alpha","size":1})");
+    ASSERT_EQ(created.status, 201) << created.body;
+    json project = json::parse(created.body);
+    const int id = project["id"];
+    EXPECT_EQ(project["name"], "alpha");
+    const std::string item = "/api/v1/projects/" + std::to_string(id);
+
+    EXPECT_EQ(HttpRequestSync(Port(), "POST", "/api/v1/projects", R"({"size":1})").status, 400);
+    EXPECT_EQ(json::parse(Get("/api/v1/projects").body).size(), 1u);
+    EXPECT_EQ(json::parse(Get(item).body)["size"], 1);
+
+    SimpleResponse patched = HttpRequestSync(Port(), "PATCH", item, R"({"size":2})");
+    EXPECT_EQ(patched.status, 200);
+    EXPECT_EQ(json::parse(patched.body)["name"], "alpha");  // PATCH merges...
+    SimpleResponse put = HttpRequestSync(Port(), "PUT", item, R"({"name":"beta"})");
+    EXPECT_EQ(put.status, 200);
+    EXPECT_FALSE(json::parse(put.body).contains("size"));  // ...PUT replaces.
+    EXPECT_EQ(json::parse(Get(item).body)["name"], "beta");
+
+    SimpleResponse deleted = HttpRequestSync(Port(), "DELETE", item);
+    EXPECT_EQ(deleted.status, 204);
+    EXPECT_TRUE(deleted.body.empty());
+    EXPECT_EQ(Get(item).status, 404);
+    EXPECT_EQ(HttpRequestSync(Port(), "DELETE", item).status, 404);
+
+    json stats = server_.Stats();
+    EXPECT_EQ(stats["by_route"]["GET /api/v1/projects/{id}"], 3);
+    EXPECT_EQ(stats["by_route"]["DELETE /api/v1/projects/{id}"], 2);
+    ASSERT_EQ(stats["bodies"]["POST /api/v1/projects"].size(), 2u);
+    EXPECT_EQ(stats["bodies"]["POST /api/v1/projects"][0], R"({"name":"alpha","size":1})");
+}
+
+TEST_F(DemoTargetTest, SlowWaitsAtLeastTheDelayWithoutBlockingOthers) {
+    const auto start = std::chrono::steady_clock::now();
+    SimpleResponse slow = Get("/slow?ms=150");
+    const auto elapsed = std::chrono::steady_clock::now() - start;
+    EXPECT_EQ(slow.status, 200) << slow.error;
+    EXPECT_GE(elapsed, std::chrono::milliseconds(150));
+
+    // A long /slow must not stall other connections: once the server has counted it, other
+    // requests (the stats polls, then "/") are answered while it still waits.
+    std::atomic<bool> slow_done{false};
+    auto pending = std::async(std::launch::async, [&] {
+        SimpleResponse r = Get("/slow?ms=2000");
+        slow_done = true;
+        return r.status;
+    });
+    const auto poll_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (server_.Stats()["by_route"].value("GET /slow", 0) < 2 && std::chrono::steady_clock::now() < poll_deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    EXPECT_EQ(Get("/").status, 200);
+    EXPECT_FALSE(slow_done.load());
+    EXPECT_EQ(pending.get(), 200);
+    EXPECT_EQ(Get("/slow?ms=nope").status, 400);
+}
+
+TEST_F(DemoTargetTest, StatusEndpointAnswersAnyFinalStatus) {
+    EXPECT_EQ(Get("/status/503").status, 503);
+    EXPECT_EQ(HttpRequestSync(Port(), "POST", "/status/404", "x").status, 404);
+    SimpleResponse no_content = Get("/status/204");
+    EXPECT_EQ(no_content.status, 204);
+    EXPECT_TRUE(no_content.body.empty());
+    EXPECT_EQ(no_content.headers.count("content-length"), 0u);
+    EXPECT_EQ(Get("/status/99").status, 400);
+    EXPECT_EQ(Get("/no/such/route").status, 404);
+    EXPECT_EQ(server_.Stats()["by_route"]["GET /status/{id}"], 3);
+}
+
+TEST_F(DemoTargetTest, ChunkedSendsTheRequestedChunks) {
+    SimpleResponse r = Get("/chunked?n=4");
+    ASSERT_EQ(r.status, 200) << r.error;
+    EXPECT_EQ(r.headers["transfer-encoding"], "chunked");
+    EXPECT_EQ(r.body, "chunk 0\nchunk 1\nchunk 2\nchunk 3\n");
+}
+
+TEST_F(DemoTargetTest, StatsIgnoreThemselvesAndResetZeroes) {
+    EXPECT_EQ(HttpRequestSync(Port(), "PUT", "/status/200", "body-1").status, 200);
+    json stats = server_.Stats();
+    stats = server_.Stats();  // Polling the stats does not change them.
+    EXPECT_EQ(stats["total"], 1);
+    EXPECT_EQ(stats["by_route"].size(), 1u);
+    EXPECT_EQ(stats["bodies"]["PUT /status/{id}"][0], "body-1");
+    EXPECT_GE(stats["connections_accepted"], 2);
+
+    server_.ResetStats();
+    stats = server_.Stats();
+    EXPECT_EQ(stats["total"], 0);
+    EXPECT_TRUE(stats["by_route"].empty());
+    EXPECT_TRUE(stats["bodies"].empty());
+}
+
+TEST_F(DemoTargetTest, PipelinedRepliesKeepRequestOrder) {
+    std::string raw;
+    std::string error;
+    ASSERT_TRUE(RawExchange(Port(),
+                            "GET /slow?ms=100 HTTP/1.1\r\nHost: x\r\n\r\n"
+                            "GET /status/201 HTTP/1.1\r\nHost: x\r\n\r\n"
+                            "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                            10000, &raw, &error))
+        << error;
+    size_t slow = raw.find("HTTP/1.1 200");
+    size_t created = raw.find("HTTP/1.1 201");
+    size_t last = raw.find("HTTP/1.1 200", slow + 1);
+    ASSERT_NE(slow, std::string::npos) << raw;
+    ASSERT_NE(created, std::string::npos) << raw;
+    ASSERT_NE(last, std::string::npos) << raw;
+    EXPECT_LT(slow, created);
+    EXPECT_LT(created, last);
+    EXPECT_EQ(server_.Stats()["connections_accepted"], 2);  // One for the pipeline, one for the stats.
+}
+
+TEST_F(DemoTargetTest, BadRequestGets400AndClose) {
+    std::string raw;
+    std::string error;
+    ASSERT_TRUE(RawExchange(Port(), "BLAH\r\n\r\n", 10000, &raw, &error)) << error;
+    SimpleResponse r = ParseRawResponse(raw);
+    EXPECT_EQ(r.status, 400) << raw;
+    EXPECT_EQ(r.headers["connection"], "close");
+}
+
+TEST_F(DemoTargetTest, CloseEndpointClosesTheConnection) {
+    SimpleResponse r = Get("/close");
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.headers["connection"], "close");
+    // Even with keep-alive requested, the server ends the exchange (RawExchange reads to EOF).
+    std::string raw;
+    std::string error;
+    EXPECT_TRUE(RawExchange(Port(), "GET /close HTTP/1.1\r\nHost: x\r\n\r\n", 10000, &raw, &error)) << error;
+}
+
+TEST_F(DemoTargetTest, FaultEndpointsFailTheWayTheyAdvertise) {
+    SimpleResponse reset = Get("/fault/reset");
+    EXPECT_EQ(reset.status, 0);
+    EXPECT_NE(reset.error, "");
+
+    SimpleResponse garbage = Get("/fault/garbage");
+    EXPECT_EQ(garbage.status, 0);
+    EXPECT_NE(garbage.error.find("status line"), std::string::npos) << garbage.error;
+
+    SimpleResponse delimited = Get("/fault/close-delimited");
+    EXPECT_EQ(delimited.status, 200) << delimited.error;
+    EXPECT_EQ(delimited.headers.count("content-length"), 0u);
+    EXPECT_EQ(delimited.body, "close-delimited body\n");
+
+    SimpleResponse closed = Get("/fault/close-before-response");
+    EXPECT_EQ(closed.status, 0);
+    EXPECT_EQ(closed.error, "empty response");
+
+    SimpleResponse hang = HttpRequestSync(Port(), "GET", "/fault/hang", "", {}, 300);
+    EXPECT_EQ(hang.status, 0);
+    EXPECT_NE(hang.error.find("timeout"), std::string::npos) << hang.error;
+    EXPECT_EQ(server_.Stats()["by_route"]["GET /fault/hang"], 1);
+}
+
+TEST_F(DemoTargetTest, SigtermExitsCleanlyEvenWithOpenConnections) {
+    // A hanging and a delayed request are still open when SIGTERM arrives; under the sanitizers a
+    // leak or use-after-free during shutdown would turn the exit status non-zero.
+    auto hang = std::async(std::launch::async,
+                           [&] { return HttpRequestSync(Port(), "GET", "/fault/hang", "", {}, 5000); });
+    auto slow = std::async(std::launch::async, [&] { return Get("/slow?ms=5000"); });
+    EXPECT_EQ(Login("u1").empty(), false);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (server_.Stats()["total"] < 3 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    EXPECT_EQ(server_.Stop(), 0);
+    EXPECT_EQ(hang.get().status, 0);
+    EXPECT_EQ(slow.get().status, 0);
+}
+
+TEST(DemoTargetIdleTest, IdleKeepAliveConnectionIsClosedByTheServer) {
+    DemoTargetProcess server;
+    server.Start({"--idle-timeout", "200ms"});
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(fd, 0);
+    timeval tv{10, 0};  // Bounds every recv below.
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(server.Port()));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    const std::string request = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+    ASSERT_EQ(send(fd, request.data(), request.size(), 0), static_cast<ssize_t>(request.size()));
+
+    std::string received;
+    char buf[4096];
+    ssize_t n;
+    while ((n = recv(fd, buf, sizeof(buf), 0)) > 0) received.append(buf, static_cast<size_t>(n));
+    close(fd);
+    EXPECT_EQ(n, 0) << "expected an orderly close (EOF), not a timeout or error";
+    EXPECT_EQ(ParseRawResponse(received).status, 200) << received;
+}
+
+TEST(DemoTargetArgsTest, BadArgumentExitsWithUsageCode) {
+    DemoTargetProcess server;
+    try {
+        server.Start({"--bogus"});
+        ADD_FAILURE() << "Start should have thrown";
+    } catch (const std::exception& e) {
+        EXPECT_NE(std::string(e.what()).find("status 2"), std::string::npos) << e.what();  // ExitCode::kUsage
+    }
+}
+
+}  // namespace
+}  // namespace lse::testing

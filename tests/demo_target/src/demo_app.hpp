@@ -1,0 +1,48 @@
+#pragma once
+/// @file
+/// The demo target's application: routes, fake auth, an in-memory project store, fault
+/// injection and the /__stats counters. Transport-agnostic: it maps a Request to a Reply.
+
+#include <cstdint>
+#include <map>
+#include <random>
+#include <set>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "request.hpp"
+#include "stats.hpp"
+
+namespace lse::demo {
+
+class DemoApp {
+public:
+    DemoApp();
+
+    /// Decides the reply for one request and counts it (except /__stats and /__reset).
+    Reply Handle(const Request& request);
+
+    /// Called by the server for every accepted connection.
+    void OnConnectionAccepted() { stats_.CountConnection(); }
+
+private:
+    Reply Json(int status, const nlohmann::json& body, const Request& request);
+    Reply Text(int status, std::string_view body, const Request& request);
+    Reply Login(const Request& request);
+    Reply Products(const Request& request);
+    Reply Projects(const Request& request, std::string_view rest);
+    Reply Slow(const Request& request);
+    Reply Status(const Request& request, std::string_view code);
+    Reply Chunked(const Request& request);
+    Reply Fault(const Request& request, std::string_view kind);
+    std::string NewToken(const std::string& user);
+
+    Stats stats_;
+    std::set<std::string> tokens_;
+    std::map<std::int64_t, nlohmann::json> projects_;
+    std::int64_t next_project_id_ = 1;
+    std::mt19937_64 rng_;
+};
+
+}  // namespace lse::demo

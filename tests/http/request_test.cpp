@@ -1,0 +1,93 @@
+#include "lse/http/request.hpp"
+
+#include <gtest/gtest.h>
+
+#include "lse/core/errors.hpp"
+
+namespace lse::http {
+namespace {
+
+Origin MakeOrigin(const char* url) { return ParseUrl(url).origin; }
+
+TEST(PreparedRequestTest, GetAddsHostAndUserAgentButNoContentLength) {
+    const auto req = PreparedRequest::Build(Method::kGet, MakeOrigin("http://h:8080"), "/x?y=1", {}, "");
+    EXPECT_EQ(req.bytes, "GET /x?y=1 HTTP/1.1\r\nHost: h:8080\r\nUser-Agent: lsengine/0.1\r\n\r\n");
+    EXPECT_TRUE(req.idempotent);
+    EXPECT_FALSE(req.connection_close);
+}
+
+TEST(PreparedRequestTest, PostWithBodyAddsContentLength) {
+    const auto req = PreparedRequest::Build(Method::kPost, MakeOrigin("https://api.example"), "/items",
+                                            {{"Content-Type", "application/json"}}, R"({"a":1})");
+    EXPECT_EQ(req.bytes,
+              "POST /items HTTP/1.1\r\nHost: api.example\r\nContent-Type: application/json\r\n"
+              "User-Agent: lsengine/0.1\r\nContent-Length: 7\r\n\r\n{\"a\":1}");
+    EXPECT_FALSE(req.idempotent);
+}
+
+TEST(PreparedRequestTest, EmptyBodyPutPatchPostStillSendContentLengthZero) {
+    for (Method m : {Method::kPost, Method::kPut, Method::kPatch}) {
+        const auto req = PreparedRequest::Build(m, MakeOrigin("http://h"), "/", {}, "");
+        EXPECT_NE(req.bytes.find("\r\nContent-Length: 0\r\n"), std::string::npos) << MethodName(m);
+    }
+    const auto del = PreparedRequest::Build(Method::kDelete, MakeOrigin("http://h"), "/", {}, "");
+    EXPECT_EQ(del.bytes.find("Content-Length"), std::string::npos);
+    const auto get_body = PreparedRequest::Build(Method::kGet, MakeOrigin("http://h"), "/", {}, "abc");
+    EXPECT_NE(get_body.bytes.find("\r\nContent-Length: 3\r\n\r\nabc"), std::string::npos);
+}
+
+TEST(PreparedRequestTest, CallerHeadersOverrideDefaultsCaseInsensitively) {
+    const auto req = PreparedRequest::Build(Method::kPost, MakeOrigin("http://h"), "/",
+                                            {{"host", "other"}, {"USER-AGENT", "me"}, {"content-length", " 2 "},
+                                             {"Connection", "close"}},
+                                            "ab");
+    EXPECT_EQ(req.bytes,
+              "POST / HTTP/1.1\r\nhost: other\r\nUSER-AGENT: me\r\ncontent-length: 2\r\nConnection: close\r\n\r\nab");
+    EXPECT_TRUE(req.connection_close);
+}
+
+TEST(PreparedRequestTest, IdempotencyPerMethod) {
+    EXPECT_TRUE(IsIdempotent(Method::kGet));
+    EXPECT_TRUE(IsIdempotent(Method::kHead));
+    EXPECT_TRUE(IsIdempotent(Method::kPut));
+    EXPECT_TRUE(IsIdempotent(Method::kDelete));
+    EXPECT_TRUE(IsIdempotent(Method::kOptions));
+    EXPECT_FALSE(IsIdempotent(Method::kPost));
+    EXPECT_FALSE(IsIdempotent(Method::kPatch));
+}
+
+TEST(PreparedRequestTest, MethodNamesRoundTrip) {
+    for (int i = 0; i < static_cast<int>(Method::kCount); ++i) {
+        Method parsed;
+        ASSERT_TRUE(ParseMethod(MethodName(static_cast<Method>(i)), &parsed));
+        EXPECT_EQ(static_cast<int>(parsed), i);
+    }
+    Method m;
+    EXPECT_FALSE(ParseMethod("get", &m));
+    EXPECT_FALSE(ParseMethod("BREW", &m));
+}
+
+void ExpectRejected(const HeaderList& headers, const std::string& body, const std::string& needle,
+                    const std::string& target = "/") {
+    try {
+        PreparedRequest::Build(Method::kPost, MakeOrigin("http://h"), target, headers, body);
+        ADD_FAILURE() << "accepted";
+    } catch (const UsageError& e) {
+        EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+    }
+}
+
+TEST(PreparedRequestTest, RejectsInvalidHeadersNamingThem) {
+    ExpectRejected({{"X-Bad\r\nInjected", "v"}}, "", "X-Bad");
+    ExpectRejected({{"X Space", "v"}}, "", "'X Space'");
+    ExpectRejected({{"", "v"}}, "", "empty name");
+    ExpectRejected({{"X-Value", "a\r\nInjected: 1"}}, "", "'X-Value'");
+    ExpectRejected({{"X-Nul", std::string("a\0b", 3)}}, "", "'X-Nul'");
+    ExpectRejected({{"Content-Length", "5"}}, "abc", "Content-Length");
+    ExpectRejected({{"Transfer-Encoding", "chunked"}}, "abc", "Transfer-Encoding");
+    ExpectRejected({}, "", "must start with '/'", "x");
+    ExpectRejected({}, "", "whitespace", "/a b");
+}
+
+}  // namespace
+}  // namespace lse::http

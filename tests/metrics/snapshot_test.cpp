@@ -1,0 +1,170 @@
+#include "lse/metrics/snapshot.hpp"
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+
+#include "lse/metrics/wire.hpp"
+
+namespace lse::metrics {
+namespace {
+
+std::string Encode(const Snapshot& s) {
+    std::string out;
+    s.AppendTo(&out);
+    return out;
+}
+
+Snapshot Sample(std::int64_t start_ns, std::uint64_t seed) {
+    Snapshot s;
+    s.start_ns = start_ns;
+    s.end_ns = start_ns + 1'000'000'000;
+    RequestStats* login = &s.ForName("login");
+    RequestStats* browse = &s.ForName("browse");
+    std::mt19937_64 rng(seed);
+    std::uniform_int_distribution<std::int64_t> latency(100, 500'000);
+    for (int i = 0; i < 500; ++i) {
+        const std::int64_t t = latency(rng);
+        s.RecordCompletion(i % 3 == 0 ? login : browse, ErrorKind::kNone, 200, true, t, t + 50, 512, 64);
+    }
+    s.RecordCompletion(login, ErrorKind::kTimeout, 0, false, 0, 0, 0, 64);
+    s.RecordDropped(browse, 2);
+    s.RecordCompletion(nullptr, ErrorKind::kNone, 204, true, 10, 10, 0, 0);  // unnamed: total only
+    return s;
+}
+
+TEST(Snapshot, RecordingFeedsTotalAndName) {
+    const Snapshot s = Sample(0, 1);
+    EXPECT_EQ(s.total.requests, 502u);
+    EXPECT_EQ(s.by_name.at("login").requests, 168u);
+    EXPECT_EQ(s.by_name.at("browse").requests, 333u);
+    EXPECT_EQ(s.by_name.at("browse").dropped, 2u);
+    EXPECT_EQ(s.total.dropped, 2u);
+    EXPECT_EQ(s.total.ErrorsOf(ErrorKind::kTimeout), 1u);
+}
+
+TEST(Snapshot, MergeAddsByNameAndUnitesIntervals) {
+    Snapshot a = Sample(1'000, 1);
+    Snapshot b = Sample(5'000, 2);
+    b.ForName("checkout").RecordDropped();
+    Snapshot merged;  // no interval yet: adopts the first one
+    merged += a;
+    EXPECT_EQ(merged.start_ns, a.start_ns);
+    merged += b;
+    EXPECT_EQ(merged.start_ns, 1'000);
+    EXPECT_EQ(merged.end_ns, b.end_ns);
+    EXPECT_EQ(merged.by_name.size(), 3u);
+    EXPECT_EQ(merged.by_name.at("checkout").dropped, 1u);
+
+    RequestStats login = a.by_name.at("login");
+    login += b.by_name.at("login");
+    EXPECT_EQ(merged.by_name.at("login"), login);
+    RequestStats total = a.total;
+    total += b.total;
+    EXPECT_EQ(merged.total, total);
+}
+
+TEST(Snapshot, ResetKeepsNamesAndPointers) {
+    Snapshot s = Sample(0, 3);
+    const RequestStats* login = &s.by_name.at("login");
+    s.Reset(7, 8);
+    EXPECT_EQ(s.start_ns, 7);
+    EXPECT_EQ(s.end_ns, 8);
+    EXPECT_EQ(s.by_name.size(), 2u);
+    EXPECT_EQ(&s.by_name.at("login"), login);
+    EXPECT_EQ(s.by_name.at("login"), RequestStats());
+    EXPECT_EQ(s.total, RequestStats());
+}
+
+TEST(Snapshot, RoundTripsAndReplacesOldNames) {
+    const Snapshot s = Sample(-5, 4);  // negative bounds exercise zigzag
+    const std::string bytes = Encode(s);
+    Snapshot out = Sample(0, 9);
+    out.ForName("stale").RecordDropped();
+    const RequestStats* reused = &out.by_name.at("login");
+    std::string error;
+    ASSERT_TRUE(Snapshot::Decode(bytes, &out, &error)) << error;
+    EXPECT_EQ(out, s);
+    EXPECT_EQ(out.by_name.count("stale"), 0u);
+    EXPECT_EQ(&out.by_name.at("login"), reused) << "existing entries are reused";
+
+    Snapshot empty_out;
+    ASSERT_TRUE(Snapshot::Decode(Encode(Snapshot()), &empty_out, &error)) << error;
+    EXPECT_EQ(empty_out, Snapshot());
+}
+
+TEST(Snapshot, RejectsEveryPrefixAndTrailingBytes) {
+    const std::string bytes = Encode(Sample(0, 5));
+    Snapshot out;
+    for (std::size_t len = 0; len < bytes.size(); ++len) {
+        ASSERT_FALSE(Snapshot::Decode(std::string_view(bytes.data(), len), &out, nullptr)) << len;
+    }
+    EXPECT_FALSE(Snapshot::Decode(bytes + "!", &out, nullptr));
+}
+
+std::string WithNames(std::initializer_list<std::string_view> names) {
+    std::string s;
+    wire::AppendHeader(&s, 'N', 1);
+    wire::AppendSignedVarint(&s, 0);
+    wire::AppendSignedVarint(&s, 0);
+    RequestStats().AppendTo(&s);
+    wire::AppendVarint(&s, names.size());
+    for (auto name : names) {
+        wire::AppendVarint(&s, name.size());
+        s.append(name);
+        RequestStats().AppendTo(&s);
+    }
+    return s;
+}
+
+TEST(Snapshot, ValidatesNames) {
+    Snapshot out;
+    std::string error;
+    ASSERT_TRUE(Snapshot::Decode(WithNames({"a", "b"}), &out, &error)) << error;
+    EXPECT_EQ(out.by_name.size(), 2u);
+    EXPECT_FALSE(Snapshot::Decode(WithNames({"b", "a"}), &out, &error));  // unsorted
+    EXPECT_FALSE(Snapshot::Decode(WithNames({"a", "a"}), &out, &error));  // duplicate
+    EXPECT_FALSE(Snapshot::Decode(WithNames({""}), &out, &error));        // empty name
+    const std::string long_name(Snapshot::kMaxNameLength + 1, 'x');
+    EXPECT_FALSE(Snapshot::Decode(WithNames({long_name}), &out, &error));
+    // A name count above the limit is refused before anything is read or allocated.
+    std::string many;
+    wire::AppendHeader(&many, 'N', 1);
+    wire::AppendSignedVarint(&many, 0);
+    wire::AppendSignedVarint(&many, 0);
+    RequestStats().AppendTo(&many);
+    wire::AppendVarint(&many, Snapshot::kMaxNames + 1);
+    EXPECT_FALSE(Snapshot::Decode(many, &out, &error));
+    EXPECT_NE(error.find("too many"), std::string::npos);
+}
+
+TEST(Snapshot, RandomGarbageNeverCrashes) {
+    std::mt19937_64 rng(21);
+    std::uniform_int_distribution<int> byte(0, 255);
+    std::uniform_int_distribution<std::size_t> length(0, 64);
+    Snapshot out;
+    for (int i = 0; i < 5000; ++i) {
+        std::string buf(length(rng), '\0');
+        for (auto& c : buf) c = static_cast<char>(byte(rng));
+        if (i % 2 == 0 && buf.size() >= 2) {
+            buf[0] = 'N';
+            buf[1] = 1;
+        }
+        (void)Snapshot::Decode(buf, &out, nullptr);
+    }
+    const std::string valid = Encode(Sample(0, 6));
+    std::uniform_int_distribution<std::size_t> pos(0, valid.size() - 1);
+    for (int i = 0; i < 2000; ++i) {
+        std::string buf = valid;
+        buf[pos(rng)] = static_cast<char>(byte(rng));
+        if (Snapshot::Decode(buf, &out, nullptr)) {
+            Snapshot again;
+            ASSERT_TRUE(Snapshot::Decode(Encode(out), &again, nullptr));
+            EXPECT_EQ(again, out);
+        }
+    }
+}
+
+}  // namespace
+}  // namespace lse::metrics
