@@ -12,7 +12,9 @@ ClientHarness::ClientHarness(ClientOptions options) {
 }
 
 ClientHarness::~ClientHarness() {
-    if (!shut_down_) EXPECT_EQ(Shutdown(), 0) << "handles leaked";
+    if (!shut_down_) {
+        EXPECT_EQ(Shutdown(), 0) << "handles leaked";
+    }
 }
 
 void ClientHarness::OnTick(uv_timer_t* timer) {
