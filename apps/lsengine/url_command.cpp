@@ -18,6 +18,7 @@
 #include "lse/core/units.hpp"
 #include "lse/http/request.hpp"
 #include "lse/http/url.hpp"
+#include "lse/metrics/stat_key.hpp"
 #include "lse/report/progress_line.hpp"
 #include "lse/report/text_summary.hpp"
 #include "lse/runtime/load_run.hpp"
@@ -159,7 +160,8 @@ int RunUrl(const UrlFlags& f) {
     const http::Method method = ParseMethod(f.method);
     cfg->origin = url.origin;
     cfg->request = http::PreparedRequest::Build(method, url.origin, url.path_and_query, ParseHeaders(f.headers), body);
-    cfg->name = f.name.empty() ? f.method + " " + url.path_and_query : f.name;
+    const std::string display_name = f.name.empty() ? f.method + " " + url.path_and_query : f.name;
+    cfg->name = metrics::MakeStatKey(metrics::StatKind::kRequest, "url", "request", display_name);
     cfg->accepted = runtime::StatusSet::Parse(f.expect, "--expect");
     cfg->timeout_ns = ParseDurationNs(f.timeout, "--timeout");
 
@@ -171,12 +173,13 @@ int RunUrl(const UrlFlags& f) {
     spec.grace_ns = std::min<std::int64_t>(cfg->timeout_ns, spec.grace_ns);
 
     if (!f.quiet) {
-        std::cerr << "lsengine: " << cfg->name << " on " << url.origin.HostHeader() << " | "
+        std::cerr << "lsengine: " << display_name << " on " << url.origin.HostHeader() << " | "
                   << (spec.model == runtime::LoadModel::kOpen ? "open model" : "closed model") << ", "
                   << spec.vusers << " virtual users, " << spec.threads << " threads, "
                   << FormatDurationNs(spec.RunLengthNs()) << "\n";
     }
-    runtime::LoadRun run(spec, client, runtime::MakeRequestRunnerFactory(cfg), cfg->name);
+    runtime::LoadRun run(spec, client, runtime::MakeRequestRunnerFactory(cfg),
+                         metrics::MakeStatKey(metrics::StatKind::kScenario, "url"));
     const bool quiet = f.quiet;
     const runtime::RunResult result = run.Run([&](const runtime::RunProgress& p) {
         if (quiet) return;

@@ -105,7 +105,7 @@ TEST(Snapshot, RejectsEveryPrefixAndTrailingBytes) {
 
 std::string WithNames(std::initializer_list<std::string_view> names) {
     std::string s;
-    wire::AppendHeader(&s, 'N', 1);
+    wire::AppendHeader(&s, 'N', Snapshot::kWireVersion);
     wire::AppendSignedVarint(&s, 0);
     wire::AppendSignedVarint(&s, 0);
     RequestStats().AppendTo(&s);
@@ -115,6 +115,7 @@ std::string WithNames(std::initializer_list<std::string_view> names) {
         s.append(name);
         RequestStats().AppendTo(&s);
     }
+    wire::AppendVarint(&s, 0);  // no checks
     return s;
 }
 
@@ -130,7 +131,7 @@ TEST(Snapshot, ValidatesNames) {
     EXPECT_FALSE(Snapshot::Decode(WithNames({long_name}), &out, &error));
     // A name count above the limit is refused before anything is read or allocated.
     std::string many;
-    wire::AppendHeader(&many, 'N', 1);
+    wire::AppendHeader(&many, 'N', Snapshot::kWireVersion);
     wire::AppendSignedVarint(&many, 0);
     wire::AppendSignedVarint(&many, 0);
     RequestStats().AppendTo(&many);
@@ -149,7 +150,7 @@ TEST(Snapshot, RandomGarbageNeverCrashes) {
         for (auto& c : buf) c = static_cast<char>(byte(rng));
         if (i % 2 == 0 && buf.size() >= 2) {
             buf[0] = 'N';
-            buf[1] = 1;
+            buf[1] = Snapshot::kWireVersion;
         }
         (void)Snapshot::Decode(buf, &out, nullptr);
     }
@@ -164,6 +165,31 @@ TEST(Snapshot, RandomGarbageNeverCrashes) {
             EXPECT_EQ(again, out);
         }
     }
+}
+
+TEST(Snapshot, ChecksMergeRoundTripAndReset) {
+    Snapshot a;
+    a.checks["s\x1fstatus is 200"] = CheckCounts{5, 1};
+    Snapshot b;
+    b.checks["s\x1fstatus is 200"] = CheckCounts{2, 3};
+    b.checks["s\x1fhas token"] = CheckCounts{7, 0};
+    a += b;
+    EXPECT_EQ(a.checks.at("s\x1fstatus is 200"), (CheckCounts{7, 4}));
+    EXPECT_EQ(a.checks.at("s\x1fhas token"), (CheckCounts{7, 0}));
+
+    Snapshot decoded;
+    decoded.checks["stale"] = CheckCounts{1, 1};
+    ASSERT_TRUE(Snapshot::Decode(Encode(a), &decoded, nullptr));
+    EXPECT_EQ(decoded, a);
+    EXPECT_EQ(decoded.checks.count("stale"), 0u);
+
+    const std::string bytes = Encode(a);
+    for (std::size_t n = 0; n < bytes.size(); ++n) {
+        Snapshot out;
+        EXPECT_FALSE(Snapshot::Decode(std::string_view(bytes).substr(0, n), &out, nullptr)) << n;
+    }
+    a.Reset();
+    EXPECT_EQ(a.checks.at("s\x1fhas token"), (CheckCounts{}));
 }
 
 }  // namespace

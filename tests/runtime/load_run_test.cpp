@@ -12,6 +12,7 @@
 #include "lse/core/clock.hpp"
 #include "lse/http/request.hpp"
 #include "lse/http/url.hpp"
+#include "lse/metrics/stat_key.hpp"
 #include "lse/runtime/request_runner.hpp"
 #include "lse/testing/demo_target_process.hpp"
 #include "lse/testing/ports.hpp"
@@ -26,12 +27,12 @@ std::shared_ptr<RequestRunnerConfig> Request(int port, const std::string& path, 
     const http::Url url = http::ParseUrl("http://127.0.0.1:" + std::to_string(port) + path);
     cfg->origin = url.origin;
     cfg->request = http::PreparedRequest::Build(http::Method::kGet, url.origin, url.path_and_query, {}, "");
-    cfg->name = name;
+    cfg->name = metrics::MakeStatKey(metrics::StatKind::kRequest, "s", "t", name);
     return cfg;
 }
 
 RunResult RunLoad(const LoadSpec& spec, std::shared_ptr<RequestRunnerConfig> cfg, http::ClientOptions client = {}) {
-    LoadRun run(spec, client, MakeRequestRunnerFactory(cfg), cfg->name);
+    LoadRun run(spec, client, MakeRequestRunnerFactory(cfg), metrics::MakeStatKey(metrics::StatKind::kScenario, "s"));
     return run.Run(nullptr);
 }
 
@@ -60,7 +61,7 @@ TEST_F(LoadRunTest, OpenModelSendsExactlyTheScheduledArrivalsAndTheTargetAgrees)
     EXPECT_EQ(r.total.total.dropped, 0u);
     EXPECT_EQ(r.total.total.ok, 400u);
     EXPECT_EQ(TargetCount("GET /api/v1/projects"), r.total.total.requests);
-    EXPECT_EQ(r.total.by_name.at("req").requests, 400u);
+    EXPECT_EQ(r.total.by_name.at(metrics::MakeStatKey(metrics::StatKind::kRequest, "s", "t", "req")).requests, 400u);
     EXPECT_FALSE(r.interrupted);
     // Intervals add up to the total: nothing lost between the per-second reports.
     std::uint64_t sum = 0;

@@ -3,7 +3,8 @@
 namespace lse {
 namespace {
 constexpr std::string_view kNames[kErrorKindCount] = {"none",    "dns",   "connect", "tls",
-                                                      "timeout", "reset", "parse",   "status"};
+                                                      "timeout", "reset", "parse",   "status",
+                                                      "script",  "check"};
 }  // namespace
 
 std::string_view ErrorKindName(ErrorKind kind) noexcept {

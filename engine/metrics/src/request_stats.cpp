@@ -16,7 +16,11 @@ void RequestStats::RecordCompletion(ErrorKind kind, int status, bool accepted, s
     // An out-of-range kind is a caller bug; count it as unparseable rather than write out of bounds.
     if (static_cast<int>(kind) >= kErrorKindCount) kind = ErrorKind::kParse;
     if (kind == ErrorKind::kNone && !accepted) kind = ErrorKind::kStatus;
-    if (kind == ErrorKind::kNone || kind == ErrorKind::kStatus) {
+    if (kind == ErrorKind::kScript || kind == ErrorKind::kCheck) {
+        // A scripted iteration that ran to its end but failed: it has a duration worth timing.
+        service_time_us.Record(service_us);
+        response_time_us.Record(response_us);
+    } else if (kind == ErrorKind::kNone || kind == ErrorKind::kStatus) {
         statuses.Record(status);
         service_time_us.Record(service_us);
         response_time_us.Record(response_us);

@@ -20,6 +20,7 @@ void Snapshot::Reset(std::int64_t new_start_ns, std::int64_t new_end_ns) noexcep
     end_ns = new_end_ns;
     total.Reset();
     for (auto& [name, stats] : by_name) stats.Reset();
+    for (auto& [name, counts] : checks) counts = CheckCounts{};
 }
 
 Snapshot& Snapshot::operator+=(const Snapshot& other) {
@@ -34,6 +35,11 @@ Snapshot& Snapshot::operator+=(const Snapshot& other) {
     }
     total += other.total;
     for (const auto& [name, stats] : other.by_name) ForName(name) += stats;
+    for (const auto& [name, counts] : other.checks) {
+        auto it = checks.find(name);
+        if (it == checks.end()) it = checks.emplace(name, CheckCounts{}).first;
+        it->second += counts;
+    }
     return *this;
 }
 
@@ -47,6 +53,13 @@ void Snapshot::AppendTo(std::string* out) const {
         wire::AppendVarint(out, name.size());
         out->append(name);
         stats.AppendTo(out);
+    }
+    wire::AppendVarint(out, checks.size());
+    for (const auto& [name, counts] : checks) {
+        wire::AppendVarint(out, name.size());
+        out->append(name);
+        wire::AppendVarint(out, counts.passes);
+        wire::AppendVarint(out, counts.fails);
     }
 }
 
@@ -91,6 +104,27 @@ bool Snapshot::DecodeFrom(std::string_view* in, Snapshot* out, std::string* erro
         ++it;
     }
     out->by_name.erase(it, out->by_name.end());
+
+    std::uint64_t check_count = 0;
+    if (!wire::ReadVarint(in, &check_count)) return wire::Fail(error, kWhat, "truncated check count");
+    if (check_count > kMaxNames) return wire::Fail(error, kWhat, "too many checks");
+    out->checks.clear();
+    std::string_view previous_check;
+    for (std::uint64_t i = 0; i < check_count; ++i) {
+        std::uint64_t length = 0;
+        if (!wire::ReadVarint(in, &length)) return wire::Fail(error, kWhat, "truncated check name length");
+        if (length == 0 || length > kMaxNameLength) return wire::Fail(error, kWhat, "bad check name length");
+        if (length > in->size()) return wire::Fail(error, kWhat, "truncated check name");
+        const std::string_view name = in->substr(0, static_cast<std::size_t>(length));
+        in->remove_prefix(static_cast<std::size_t>(length));
+        if (i > 0 && !(previous_check < name)) return wire::Fail(error, kWhat, "check names not strictly increasing");
+        previous_check = name;
+        CheckCounts counts;
+        if (!wire::ReadVarint(in, &counts.passes) || !wire::ReadVarint(in, &counts.fails)) {
+            return wire::Fail(error, kWhat, "truncated check counts");
+        }
+        out->checks.emplace_hint(out->checks.end(), std::string(name), counts);
+    }
     return true;
 }
 

@@ -7,32 +7,35 @@
 #include <memory>
 
 #include "lse/core/clock.hpp"
+#include "lse/core/errors.hpp"
 #include "lse/runtime/worker.hpp"
 #include "lse/sched/shard.hpp"
 
 namespace lse::runtime {
 namespace {
 
-// Workers need a moment to build their loops and clients; starting them all on one
-// future instant keeps their arrival schedules aligned.
-constexpr std::int64_t kStartDelayNs = 100 * kNsPerMs;
-// Beyond run length + grace, a worker that has not finished is cancelled; beyond this
-// again, the run gives up waiting. Distributed runs must never hang; neither must this.
+// Workers are prepared and waiting when Go is sent; this margin lets every one of them
+// receive it before the shared start instant, so their arrival schedules stay aligned.
+constexpr std::int64_t kStartDelayNs = 50 * kNsPerMs;
+// Beyond run length + grace (x2: drain, then on_stop), a worker that has not finished is
+// cancelled. Runs must never hang.
 constexpr std::int64_t kWatchdogSlackNs = 5 * kNsPerSec;
 // Workers publish at each whole second of the run; collect a little later so the
 // second that just ended is complete, not split across two reports.
 constexpr std::int64_t kCollectLagNs = 100 * kNsPerMs;
 
+std::int64_t NowNs() { return static_cast<std::int64_t>(uv_hrtime()); }
+
 struct MainLoop {
     uv_loop_t loop;
-    uv_async_t finished;
+    uv_async_t notify;  // a worker prepared or finished
     uv_timer_t tick;
     uv_signal_t sigint;
     uv_signal_t sigterm;
     std::vector<std::unique_ptr<Worker>>* workers = nullptr;
     int signals = 0;
     std::function<void()> on_tick;
-    std::function<void()> on_finished;  // set before uv_run; async callbacks only fire inside it
+    std::function<void()> on_notify;  // set before uv_run; async callbacks only fire inside it
 };
 
 void CollectInto(std::vector<std::unique_ptr<Worker>>& workers, metrics::Snapshot* interval) {
@@ -42,59 +45,74 @@ void CollectInto(std::vector<std::unique_ptr<Worker>>& workers, metrics::Snapsho
     }
 }
 
+void StartTimer(uv_timer_t* t, std::int64_t deadline_ns) {
+    uv_update_time(t->loop);
+    const std::int64_t wait = std::max<std::int64_t>(0, deadline_ns - NowNs());
+    uv_timer_start(t, [](uv_timer_t* h) { static_cast<MainLoop*>(h->data)->on_tick(); },
+                   static_cast<std::uint64_t>((wait + kNsPerMs - 1) / kNsPerMs), 0);
+}
+
 }  // namespace
 
-LoadRun::LoadRun(LoadSpec spec, http::ClientOptions client, RunnerFactory factory, std::string dropped_name)
-    : spec_(std::move(spec)), client_(std::move(client)), factory_(std::move(factory)),
-      dropped_name_(std::move(dropped_name)) {}
+LoadRun::LoadRun(std::vector<Workload> workloads, http::ClientOptions client)
+    : workloads_(std::move(workloads)), client_(std::move(client)) {}
+
+LoadRun::LoadRun(LoadSpec spec, http::ClientOptions client, RunnerFactory factory, std::string dropped_key)
+    : client_(std::move(client)) {
+    workloads_.push_back(Workload{std::move(spec), std::move(factory), std::move(dropped_key)});
+}
+
+std::int64_t LoadRun::RunLengthNs() const {
+    std::int64_t len = 0;
+    for (const auto& w : workloads_) len = std::max(len, w.spec.RunLengthNs());
+    return len;
+}
 
 RunResult LoadRun::Run(const std::function<void(const RunProgress&)>& on_progress) {
-    const int threads = std::max(1, std::min(spec_.threads, std::max(1, spec_.vusers)));
-    std::vector<double> weights(static_cast<size_t>(threads), 1.0);
-    const std::vector<sched::ShardSegment> segments = sched::ShardSegment::SplitByWeights(weights);
-
     MainLoop m;
     uv_loop_init(&m.loop);
-    uv_async_init(&m.loop, &m.finished, [](uv_async_t* a) {
+    uv_async_init(&m.loop, &m.notify, [](uv_async_t* a) {
         auto* mm = static_cast<MainLoop*>(a->data);
-        if (mm->on_finished) mm->on_finished();
+        if (mm->on_notify) mm->on_notify();
     });
+    m.notify.data = &m;
     std::vector<std::unique_ptr<Worker>> workers;
     m.workers = &workers;
-    m.finished.data = &m;
 
-    for (int i = 0; i < threads; ++i) {
-        WorkerConfig cfg;
-        cfg.index = i;
-        cfg.count = threads;
-        cfg.spec = spec_;
-        cfg.spec.threads = threads;
-        cfg.segment = segments[static_cast<size_t>(i)];
-        cfg.client = client_;
-        cfg.dropped_name = dropped_name_;
-        uv_async_t* finished = &m.finished;
-        cfg.on_finished = [finished] { uv_async_send(finished); };
-        workers.push_back(std::make_unique<Worker>(std::move(cfg), factory_));
+    std::int64_t grace_ns = 0;
+    for (const Workload& wl : workloads_) {
+        const int threads = std::max(1, std::min(wl.spec.threads, std::max(1, wl.spec.vusers)));
+        const std::vector<sched::ShardSegment> segments =
+            sched::ShardSegment::SplitByWeights(std::vector<double>(static_cast<size_t>(threads), 1.0));
+        grace_ns = std::max(grace_ns, wl.spec.grace_ns);
+        for (int i = 0; i < threads; ++i) {
+            WorkerConfig cfg;
+            cfg.index = i;
+            cfg.count = threads;
+            cfg.spec = wl.spec;
+            cfg.spec.threads = threads;
+            cfg.segment = segments[static_cast<size_t>(i)];
+            cfg.client = client_;
+            cfg.dropped_name = wl.dropped_key;
+            uv_async_t* notify = &m.notify;
+            cfg.on_prepared = [notify] { uv_async_send(notify); };
+            cfg.on_finished = [notify] { uv_async_send(notify); };
+            workers.push_back(std::make_unique<Worker>(std::move(cfg), wl.factory));
+        }
     }
 
     RunResult result;
-    result.started_ns = static_cast<std::int64_t>(uv_hrtime()) + kStartDelayNs;
-    const std::int64_t run_ns = spec_.RunLengthNs();
-    for (auto& w : workers) w->Start(result.started_ns);
-
+    const std::int64_t run_ns = RunLengthNs();
     metrics::Snapshot cumulative;
-    std::int64_t next_tick_ns = result.started_ns + kNsPerSec;
-    bool aborted_by_watchdog = false;
+    std::int64_t next_tick_ns = 0;
+    bool started = false;
+    bool watchdog_fired = false;
+    std::string prepare_error;
 
-    auto all_finished = [&] {
-        return std::all_of(workers.begin(), workers.end(), [](auto& w) { return w->Finished(); });
-    };
-    auto stop_when_done = [&] {
-        if (all_finished()) uv_stop(&m.loop);
-    };
+    auto all = [&](auto pred) { return std::all_of(workers.begin(), workers.end(), pred); };
 
     m.on_tick = [&] {
-        const std::int64_t now = static_cast<std::int64_t>(uv_hrtime());
+        const std::int64_t now = NowNs();
         metrics::Snapshot interval;
         interval.start_ns = next_tick_ns - kNsPerSec;
         interval.end_ns = next_tick_ns;
@@ -104,24 +122,40 @@ RunResult LoadRun::Run(const std::function<void(const RunProgress&)>& on_progres
         if (on_progress) {
             on_progress(RunProgress{interval, cumulative, std::min(next_tick_ns - result.started_ns, run_ns), run_ns});
         }
-        if (!aborted_by_watchdog && now > result.started_ns + run_ns + spec_.grace_ns + kWatchdogSlackNs) {
-            aborted_by_watchdog = true;
+        if (!watchdog_fired && now > result.started_ns + run_ns + 2 * grace_ns + kWatchdogSlackNs) {
+            watchdog_fired = true;
             for (auto& w : workers) w->RequestAbort();
         }
         next_tick_ns += kNsPerSec;
-        const std::int64_t wait_ns =
-            std::max<std::int64_t>(0, next_tick_ns + kCollectLagNs - static_cast<std::int64_t>(uv_hrtime()));
-        uv_timer_start(&m.tick, [](uv_timer_t* t) { static_cast<MainLoop*>(t->data)->on_tick(); },
-                       static_cast<std::uint64_t>(wait_ns / kNsPerMs), 0);
+        StartTimer(&m.tick, next_tick_ns + kCollectLagNs);
+    };
+
+    m.on_notify = [&] {
+        if (!started && all([](auto& w) { return w->Prepared(); })) {
+            started = true;
+            for (auto& w : workers) {
+                if (w->Failure() || !w->PrepareFailure().empty()) {
+                    if (prepare_error.empty()) prepare_error = w->PrepareFailure();
+                }
+            }
+            const bool failed = !prepare_error.empty() ||
+                                std::any_of(workers.begin(), workers.end(), [](auto& w) { return bool(w->Failure()); });
+            if (failed || m.signals > 0) {
+                for (auto& w : workers) w->RequestStop();  // skip load; on_stop still runs for those prepared
+            } else {
+                result.started_ns = NowNs() + kStartDelayNs;
+                next_tick_ns = result.started_ns + kNsPerSec;
+                for (auto& w : workers) w->Go(result.started_ns);
+                StartTimer(&m.tick, next_tick_ns + kCollectLagNs);
+            }
+        }
+        if (all([](auto& w) { return w->Finished(); })) uv_stop(&m.loop);
     };
 
     uv_timer_init(&m.loop, &m.tick);
     m.tick.data = &m;
-    uv_timer_start(&m.tick, [](uv_timer_t* t) { static_cast<MainLoop*>(t->data)->on_tick(); },
-                   static_cast<std::uint64_t>((next_tick_ns + kCollectLagNs - static_cast<std::int64_t>(uv_hrtime())) / kNsPerMs),
-                   0);
 
-    // First signal: stop starting work and drain. Second: cancel in-flight requests.
+    // First signal: stop starting work, drain, run on_stop. Second: cancel in-flight work.
     auto on_signal = [](uv_signal_t* s, int) {
         auto* mm = static_cast<MainLoop*>(s->data);
         ++mm->signals;
@@ -140,26 +174,31 @@ RunResult LoadRun::Run(const std::function<void(const RunProgress&)>& on_progres
     uv_signal_start(&m.sigint, on_signal, SIGINT);
     uv_signal_start(&m.sigterm, on_signal, SIGTERM);
 
-    m.on_finished = stop_when_done;
-    stop_when_done();  // a worker may have finished (failed setup) before the handle existed
-    if (!all_finished()) uv_run(&m.loop, UV_RUN_DEFAULT);
+    for (auto& w : workers) w->Start();
+    m.on_notify();  // workers may have prepared (or failed) before the loop runs
+    if (!all([](auto& w) { return w->Finished(); })) uv_run(&m.loop, UV_RUN_DEFAULT);
 
     for (auto& w : workers) w->Join();
-    result.ended_ns = static_cast<std::int64_t>(uv_hrtime());
+    result.ended_ns = NowNs();
     result.interrupted = m.signals > 0;
 
     // Whatever the workers published after the last tick belongs to the final (partial) second.
-    metrics::Snapshot tail;
-    tail.start_ns = next_tick_ns - kNsPerSec;
-    tail.end_ns = result.ended_ns;
-    CollectInto(workers, &tail);
-    cumulative += tail;
-    result.intervals.push_back(tail);
+    if (result.started_ns > 0) {
+        metrics::Snapshot tail;
+        tail.start_ns = next_tick_ns - kNsPerSec;
+        tail.end_ns = std::max(result.ended_ns, tail.start_ns);
+        CollectInto(workers, &tail);
+        cumulative += tail;
+        result.intervals.push_back(tail);
+    }
     result.total = cumulative;
     result.total.start_ns = result.started_ns;
     result.total.end_ns = result.ended_ns;
+    for (auto& w : workers) {
+        if (!w->FinishFailure().empty()) result.finish_errors.push_back(w->FinishFailure());
+    }
 
-    uv_close(reinterpret_cast<uv_handle_t*>(&m.finished), nullptr);
+    uv_close(reinterpret_cast<uv_handle_t*>(&m.notify), nullptr);
     uv_close(reinterpret_cast<uv_handle_t*>(&m.tick), nullptr);
     uv_close(reinterpret_cast<uv_handle_t*>(&m.sigint), nullptr);
     uv_close(reinterpret_cast<uv_handle_t*>(&m.sigterm), nullptr);
@@ -169,6 +208,7 @@ RunResult LoadRun::Run(const std::function<void(const RunProgress&)>& on_progres
     for (auto& w : workers) {
         if (w->Failure()) std::rethrow_exception(w->Failure());
     }
+    if (!prepare_error.empty()) throw ScriptError(prepare_error);
     return result;
 }
 

@@ -37,14 +37,17 @@ std::uint64_t MsUntil(uv_loop_t* loop, std::int64_t deadline_ns) {
 }  // namespace
 
 // Everything that lives on the worker thread. Allocated there, destroyed there.
+//
+// Phases: kPreparing (runner Prepare, e.g. on_start) -> kReady (waiting for Go) -> kRunning
+// (pacing or looping) -> kDraining (no new iterations; grace period, then cancel) -> kFinishing
+// (runner Finish, e.g. on_stop) -> kClosing (handles closing; the loop then ends).
+// A stop request in any phase before kDraining skips straight to draining.
 class Worker::Loop final : public IterationListener {
 public:
-    Loop(Worker* owner, std::int64_t start_at_ns)
+    Loop(Worker* owner)
         : owner_(owner),
           cfg_(owner->config_),
           spec_(cfg_.spec),
-          start_ns_(start_at_ns),
-          end_ns_(start_at_ns + spec_.RunLengthNs()),
           rng_(spec_.seed * 0x9E3779B97F4A7C15ULL + static_cast<std::uint64_t>(cfg_.index)) {
         uv_loop_init(&loop_);
     }
@@ -66,7 +69,7 @@ public:
         ctx.vusers = std::max(1, ShareOf(spec_.vusers, cfg_.index, cfg_.count));
         ctx.open_model = spec_.model == LoadModel::kOpen;
         runner_ = owner_->factory_(ctx);
-        dropped_index_ = owner_->recorder_.Register(cfg_.dropped_name);
+        dropped_index_ = owner_->recorder_.Register(cfg_.dropped_name, /*counts_in_total=*/false);
 
         uv_async_init(&loop_, &wake_, &Loop::OnWake);
         wake_.data = this;
@@ -81,23 +84,11 @@ public:
         uv_timer_init(&loop_, &grace_timer_);
         grace_timer_.data = this;
         pacing_timer_ = std::make_unique<PreciseTimer>(&loop_, &Loop::OnPacingTimer, this);
-
-        interval_start_ns_ = start_ns_;
-        uv_timer_start(&publish_timer_, &Loop::OnPublish, MsUntil(&loop_, start_ns_ + kPublishIntervalNs), 0);
-        uv_timer_start(&end_timer_, &Loop::OnEnd, MsUntil(&loop_, end_ns_), 0);
-
-        if (spec_.model == LoadModel::kOpen) {
-            schedule_ = std::make_unique<sched::ArrivalSchedule>(*spec_.profile, cfg_.segment);
-            pacer_ = std::make_unique<sched::Pacer>(schedule_.get(), start_ns_);
-            ArmPacing();
-        } else {
-            StartClosedModel();
-        }
     }
 
     void Run() {
-        // A stop may have been requested before the wake handle existed.
-        HandleStopRequest();
+        runner_->Prepare([this](IterationRunner::PhaseResult r) { OnPrepared(std::move(r)); });
+        HandleWake();  // a stop may have been requested before the wake handle existed
         uv_run(&loop_, UV_RUN_DEFAULT);
     }
 
@@ -110,8 +101,43 @@ public:
         if (spec_.model == LoadModel::kClosed) ScheduleNextClosedIteration(vu);
     }
 
+    // Destruction order matters: the runner and client must go before the loop is closed.
+    void ReleaseObjects() {
+        runner_.reset();
+        client_.reset();
+        pacing_timer_.reset();
+    }
+
 private:
-    enum class State { kRunning, kDraining, kClosing };
+    enum class State { kPreparing, kReady, kRunning, kDraining, kFinishing, kClosing };
+
+    void OnPrepared(IterationRunner::PhaseResult r) {
+        if (!r.ok) owner_->prepare_failure_ = r.error.empty() ? "virtual users could not be prepared" : r.error;
+        owner_->prepared_.store(true);
+        if (cfg_.on_prepared) cfg_.on_prepared();
+        if (state_ != State::kPreparing) {  // stopped while preparing
+            MaybeFinishDrain();
+            return;
+        }
+        state_ = State::kReady;
+        HandleWake();  // Go may already have arrived
+    }
+
+    void StartLoad(std::int64_t start_ns) {
+        state_ = State::kRunning;
+        start_ns_ = start_ns;
+        end_ns_ = start_ns + spec_.RunLengthNs();
+        interval_start_ns_ = start_ns_;
+        uv_timer_start(&publish_timer_, &Loop::OnPublish, MsUntil(&loop_, start_ns_ + kPublishIntervalNs), 0);
+        uv_timer_start(&end_timer_, &Loop::OnEnd, MsUntil(&loop_, end_ns_), 0);
+        if (spec_.model == LoadModel::kOpen) {
+            schedule_ = std::make_unique<sched::ArrivalSchedule>(*spec_.profile, cfg_.segment);
+            pacer_ = std::make_unique<sched::Pacer>(schedule_.get(), start_ns_);
+            ArmPacing();
+        } else {
+            StartClosedModel();
+        }
+    }
 
     // ---- open model ----
     void ArmPacing() {
@@ -127,7 +153,7 @@ private:
         std::int64_t due[kPacingBatch];
         for (;;) {
             const size_t n = pacer_->TakeDue(NowNs(), kPacingSlackNs, due, kPacingBatch);
-            for (size_t i = 0; i < n; ++i) {
+            for (size_t i = 0; i < n && state_ == State::kRunning; ++i) {
                 if (due[i] >= end_ns_) break;
                 if (!runner_->TryStart(-1, due[i])) owner_->recorder_.RecordDropped(dropped_index_);
             }
@@ -137,28 +163,28 @@ private:
     }
 
     // ---- closed model ----
-    void StartClosedModel() {
-        const int n = runner_->VuserCount();
-        vu_timers_.resize(static_cast<size_t>(n));
-        const int total = std::max(1, spec_.vusers);
-        for (int k = 0; k < n; ++k) {
-            uv_timer_t& t = vu_timers_[static_cast<size_t>(k)].timer;
-            vu_timers_[static_cast<size_t>(k)].loop = this;
-            vu_timers_[static_cast<size_t>(k)].vu = k;
-            uv_timer_init(&loop_, &t);
-            t.data = &vu_timers_[static_cast<size_t>(k)];
-            // Interleave workers so the ramp is even across the whole pool, not worker by worker.
-            const long long global = static_cast<long long>(k) * cfg_.count + cfg_.index;
-            const std::int64_t offset = spec_.ramp_up_ns > 0 ? spec_.ramp_up_ns * global / total : 0;
-            uv_timer_start(&t, &Loop::OnVuTimer, MsUntil(&loop_, start_ns_ + offset), 0);
-        }
-    }
-
     struct VuTimer {
         uv_timer_t timer;
         Loop* loop = nullptr;
         int vu = 0;
     };
+
+    void StartClosedModel() {
+        const int n = runner_->VuserCount();
+        vu_timers_ = std::vector<VuTimer>(static_cast<size_t>(n));
+        const int total = std::max(1, spec_.vusers);
+        for (int k = 0; k < n; ++k) {
+            VuTimer& vt = vu_timers_[static_cast<size_t>(k)];
+            vt.loop = this;
+            vt.vu = k;
+            uv_timer_init(&loop_, &vt.timer);
+            vt.timer.data = &vt;
+            // Interleave workers so the ramp is even across the whole pool, not worker by worker.
+            const long long global = static_cast<long long>(k) * cfg_.count + cfg_.index;
+            const std::int64_t offset = spec_.ramp_up_ns > 0 ? spec_.ramp_up_ns * global / total : 0;
+            uv_timer_start(&vt.timer, &Loop::OnVuTimer, MsUntil(&loop_, start_ns_ + offset), 0);
+        }
+    }
 
     static void OnVuTimer(uv_timer_t* t) {
         auto* vt = static_cast<VuTimer*>(t->data);
@@ -170,9 +196,9 @@ private:
         const std::int64_t now = NowNs();
         if (now >= end_ns_) return;
         if (!runner_->TryStart(vu, now)) {
-            // Only happens if the runner refuses a specific idle VU (e.g. it is closing); retry later
+            // The runner refused this virtual user (e.g. its on_start failed): look again later
             // rather than spinning.
-            uv_timer_start(&vu_timers_[static_cast<size_t>(vu)].timer, &Loop::OnVuTimer, 10, 0);
+            uv_timer_start(&vu_timers_[static_cast<size_t>(vu)].timer, &Loop::OnVuTimer, 100, 0);
         }
     }
 
@@ -199,45 +225,62 @@ private:
         uv_timer_start(&self->publish_timer_, &Loop::OnPublish, MsUntil(&self->loop_, end + kPublishIntervalNs), 0);
     }
 
-    // ---- end of run ----
-    static void OnEnd(uv_timer_t* t) { static_cast<Loop*>(t->data)->BeginDrain(); }
+    // ---- stop requests, end of run ----
+    static void OnWake(uv_async_t* a) { static_cast<Loop*>(a->data)->HandleWake(); }
 
-    static void OnWake(uv_async_t* a) { static_cast<Loop*>(a->data)->HandleStopRequest(); }
-
-    void HandleStopRequest() {
+    void HandleWake() {
         const int req = owner_->stop_request_.load();
         if (req >= 1) BeginDrain();
         if (req >= 2) Abort();
+        const std::int64_t go = owner_->start_at_ns_.load();
+        if (state_ == State::kReady && go > 0) StartLoad(go);
     }
 
+    static void OnEnd(uv_timer_t* t) { static_cast<Loop*>(t->data)->BeginDrain(); }
+
     void BeginDrain() {
-        if (state_ != State::kRunning) return;
+        if (state_ != State::kPreparing && state_ != State::kReady && state_ != State::kRunning) return;
+        const bool was_preparing = state_ == State::kPreparing;
         state_ = State::kDraining;
         pacing_timer_->Disarm();
         for (auto& vt : vu_timers_) uv_timer_stop(&vt.timer);
         uv_timer_stop(&end_timer_);
         uv_timer_start(&grace_timer_, &Loop::OnGraceOver, static_cast<std::uint64_t>(spec_.grace_ns / kNsPerMs), 0);
+        if (was_preparing) return;  // OnPrepared continues once Prepare has returned
         MaybeFinishDrain();
     }
 
     static void OnGraceOver(uv_timer_t* t) { static_cast<Loop*>(t->data)->Abort(); }
 
     void Abort() {
-        if (state_ == State::kRunning) BeginDrain();
-        if (state_ != State::kDraining) return;
+        aborted_ = true;
+        if (state_ == State::kPreparing || state_ == State::kReady || state_ == State::kRunning) BeginDrain();
+        if (state_ != State::kDraining && state_ != State::kFinishing) return;
         runner_->Abort();
         client_->CancelAll(ErrorKind::kTimeout);
         MaybeFinishDrain();
     }
 
     void MaybeFinishDrain() {
-        if (state_ != State::kDraining || runner_->Busy() > 0) return;
-        state_ = State::kClosing;
-        owner_->recorder_.Publish(interval_start_ns_, std::max(NowNs(), interval_start_ns_));
-        CloseAll();
+        if (state_ != State::kDraining || runner_->Busy() > 0 || !owner_->prepared_.load()) return;
+        state_ = State::kFinishing;
+        if (start_ns_ > 0) owner_->recorder_.Publish(interval_start_ns_, std::max(NowNs(), interval_start_ns_));
+        uv_timer_stop(&publish_timer_);
+        if (aborted_) {
+            // A second Ctrl-C or the watchdog: no on_stop, no more requests.
+            CloseAll();
+            return;
+        }
+        // Finish gets its own grace period; after it, Abort cancels what it still waits for.
+        uv_timer_start(&grace_timer_, &Loop::OnGraceOver, static_cast<std::uint64_t>(spec_.grace_ns / kNsPerMs), 0);
+        runner_->Finish([this](IterationRunner::PhaseResult r) {
+            if (!r.ok) owner_->finish_failure_ = r.error;
+            if (state_ == State::kFinishing) CloseAll();
+        });
     }
 
     void CloseAll() {
+        state_ = State::kClosing;
         {
             std::lock_guard<std::mutex> lock(owner_->wake_mu_);
             owner_->wake_ = nullptr;
@@ -255,10 +298,11 @@ private:
     Worker* owner_;
     const WorkerConfig& cfg_;
     const LoadSpec& spec_;
-    const std::int64_t start_ns_;
-    const std::int64_t end_ns_;
+    std::int64_t start_ns_ = 0;
+    std::int64_t end_ns_ = 0;
     std::mt19937_64 rng_;
-    State state_ = State::kRunning;
+    State state_ = State::kPreparing;
+    bool aborted_ = false;
 
     uv_loop_t loop_;
     uv_async_t wake_;
@@ -274,14 +318,6 @@ private:
     std::unique_ptr<sched::Pacer> pacer_;
     int dropped_index_ = 0;
     std::int64_t interval_start_ns_ = 0;
-
-public:
-    // Destruction order matters: the runner and client must go before the loop is closed.
-    void ReleaseObjects() {
-        runner_.reset();
-        client_.reset();
-        pacing_timer_.reset();
-    }
 };
 
 Worker::Worker(WorkerConfig config, RunnerFactory factory) : config_(std::move(config)), factory_(std::move(factory)) {}
@@ -291,18 +327,26 @@ Worker::~Worker() {
     Join();
 }
 
-void Worker::Start(std::int64_t start_at_ns) {
-    thread_ = std::thread([this, start_at_ns] { ThreadMain(start_at_ns); });
+void Worker::Start() {
+    thread_ = std::thread([this] { ThreadMain(); });
 }
 
-void Worker::ThreadMain(std::int64_t start_at_ns) {
+void Worker::Go(std::int64_t start_at_ns) noexcept {
+    start_at_ns_.store(start_at_ns);
+    std::lock_guard<std::mutex> lock(wake_mu_);
+    if (wake_) uv_async_send(wake_);
+}
+
+void Worker::ThreadMain() {
     try {
-        Loop loop(this, start_at_ns);
+        Loop loop(this);
         try {
             loop.Setup();
         } catch (...) {
             failure_ = std::current_exception();
             loop.ReleaseObjects();
+            prepared_.store(true);
+            if (config_.on_prepared) config_.on_prepared();
             finished_.store(true);
             if (config_.on_finished) config_.on_finished();
             return;
@@ -312,6 +356,7 @@ void Worker::ThreadMain(std::int64_t start_at_ns) {
     } catch (...) {
         failure_ = std::current_exception();
     }
+    prepared_.store(true);
     finished_.store(true);
     if (config_.on_finished) config_.on_finished();
 }

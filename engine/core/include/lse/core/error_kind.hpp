@@ -17,6 +17,9 @@ enum class ErrorKind : std::uint8_t {
     kReset,     ///< The peer reset or closed the connection before the response completed.
     kParse,     ///< The response was not valid HTTP/1.1.
     kStatus,    ///< The response status was not an accepted one.
+    // Iteration-level kinds: why a scripted task iteration failed when no request did.
+    kScript,    ///< The script raised an error (reported with file:line and traceback).
+    kCheck,     ///< A check() in the iteration failed.
     kCount
 };
 

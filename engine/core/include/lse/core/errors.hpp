@@ -40,4 +40,11 @@ public:
     explicit SetupError(const std::string& what) : Error(ExitCode::kSetup, what) {}
 };
 
+/// The scenario script failed to load, or its setup failed (on_start of every virtual user, setup()).
+/// The message carries file:line and, where there is one, the Lua traceback.
+class ScriptError : public Error {
+public:
+    explicit ScriptError(const std::string& what) : Error(ExitCode::kScript, what) {}
+};
+
 }  // namespace lse

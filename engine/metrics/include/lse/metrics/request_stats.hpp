@@ -10,6 +10,8 @@
 ///   - kind == kNone and not accepted    -> treated as kStatus (callers may pass either);
 ///   - kind == kStatus                   -> errors_by_kind[kStatus] += 1, status counted;
 ///   - any transport error (kDns .. kParse) -> errors_by_kind[kind] += 1, status ignored.
+///   - kScript / kCheck (scripted task iterations) -> errors_by_kind[kind] += 1 and, since the
+///     iteration ran to its end, both latencies are recorded (status ignored).
 ///   Latency is recorded only for requests that got a response (kNone or kStatus): a transport
 ///   failure has no meaningful "response complete" instant (a timeout would just record the
 ///   timeout value), so failures are counted but not timed.

@@ -15,6 +15,9 @@
 ///   varint names                                     (<= kMaxNames)
 ///   names times, in strictly increasing byte order (no duplicates):
 ///     varint length (1..kMaxNameLength), length bytes of name, RequestStats stats
+///   varint checks                                    (<= kMaxNames)
+///   checks times, in strictly increasing byte order:
+///     varint length (1..kMaxNameLength), name bytes, varint passes, varint fails
 /// Decode rejects anything else. Memory is bounded: at most kMaxNames entries, each holding two
 /// histograms (~432 KiB), so runtimes should fold names beyond kMaxNames into one bucket.
 
@@ -28,9 +31,21 @@
 
 namespace lse::metrics {
 
+/// Pass/fail counts of one named check (scenario check(name, cond)).
+struct CheckCounts {
+    std::uint64_t passes = 0;
+    std::uint64_t fails = 0;
+    CheckCounts& operator+=(const CheckCounts& o) noexcept {
+        passes += o.passes;
+        fails += o.fails;
+        return *this;
+    }
+    bool operator==(const CheckCounts&) const noexcept = default;
+};
+
 struct Snapshot {
     static constexpr char kWireTag = 'N';
-    static constexpr std::uint8_t kWireVersion = 1;
+    static constexpr std::uint8_t kWireVersion = 2;
     static constexpr std::size_t kMaxNames = 1000;
     static constexpr std::size_t kMaxNameLength = 256;
 
@@ -38,6 +53,7 @@ struct Snapshot {
     std::int64_t end_ns = 0;    ///< Interval end; end_ns <= start_ns means "no interval set yet".
     RequestStats total;
     std::map<std::string, RequestStats, std::less<>> by_name;
+    std::map<std::string, CheckCounts, std::less<>> checks;  ///< keyed like by_name (see stat_key.hpp)
 
     bool HasInterval() const noexcept { return end_ns > start_ns; }
 

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 
 namespace lse::http {
 class Client;
@@ -48,6 +49,21 @@ public:
 
     /// Releases loop resources; `done` runs once everything is closed.
     virtual void Close(std::function<void()> done) = 0;
+
+    /// Outcome of the per-virtual-user lifecycle hooks.
+    struct PhaseResult {
+        bool ok = true;     ///< false: the run cannot go on (e.g. on_start failed for every virtual user)
+        std::string error;  ///< why, for the user: file:line and traceback for script errors
+    };
+    using PhaseDone = std::function<void(PhaseResult)>;
+
+    /// Before load starts: get virtual users ready (Lua: run on_start for each, with bounded
+    /// concurrency). `done` runs on the loop thread. Abort() cuts it short.
+    virtual void Prepare(PhaseDone done) { done(PhaseResult{}); }
+
+    /// After load has drained (Busy() == 0): wind virtual users down (Lua: on_stop for each
+    /// prepared one). `done` runs on the loop thread. Abort() cuts it short.
+    virtual void Finish(PhaseDone done) { done(PhaseResult{}); }
 };
 
 /// What a runner gets from the worker that hosts it. Everything is loop-thread only.

@@ -1,9 +1,11 @@
 #pragma once
 /// @file
-/// Runs a load on this machine: starts one Worker per thread on a shared start
-/// time, gathers their metrics once a second, stops them at the end (or on
-/// Ctrl-C: the first one drains, a second one cancels in-flight requests), and
-/// returns the merged totals and the per-second timeline.
+/// Runs load on this machine. Each workload (a scenario, or the single request of
+/// URL mode) gets its own worker threads. All workers first prepare their virtual
+/// users (Lua: on_start); once every one is ready they start together on one
+/// shared instant. Metrics are gathered once a second; at the end (or on Ctrl-C:
+/// the first drains and runs on_stop, a second cancels in-flight work) workers wind
+/// down, and the merged totals and per-second timeline are returned.
 
 #include <cstdint>
 #include <functional>
@@ -17,12 +19,19 @@
 
 namespace lse::runtime {
 
+struct Workload {
+    LoadSpec spec;
+    RunnerFactory factory;
+    std::string dropped_key;  ///< stats key (lse/metrics/stat_key.hpp, kind S) for dropped arrivals
+};
+
 struct RunResult {
-    metrics::Snapshot total;                 ///< everything, merged exactly across workers
+    metrics::Snapshot total;                   ///< everything, merged exactly across workers
     std::vector<metrics::Snapshot> intervals;  ///< one per second of the run (merged across workers)
-    bool interrupted = false;                ///< stopped early by a signal
-    std::int64_t started_ns = 0;             ///< absolute monotonic start of load
-    std::int64_t ended_ns = 0;               ///< when the last worker finished
+    bool interrupted = false;                  ///< stopped early by a signal
+    std::int64_t started_ns = 0;               ///< absolute monotonic start of load (0: never started)
+    std::int64_t ended_ns = 0;                 ///< when the last worker finished
+    std::vector<std::string> finish_errors;    ///< what Finish (on_stop) reported, per worker that failed
 };
 
 struct RunProgress {
@@ -34,17 +43,21 @@ struct RunProgress {
 
 class LoadRun {
 public:
-    LoadRun(LoadSpec spec, http::ClientOptions client, RunnerFactory factory, std::string dropped_name);
+    LoadRun(std::vector<Workload> workloads, http::ClientOptions client);
+    /// URL mode: one workload.
+    LoadRun(LoadSpec spec, http::ClientOptions client, RunnerFactory factory, std::string dropped_key);
 
-    /// Blocks until the run is over. Throws what a worker's setup threw (e.g. lse::SetupError).
-    /// on_progress is called on this thread about once a second.
+    /// Blocks until the run is over. Throws what a worker's setup threw (e.g. lse::SetupError), or
+    /// lse::ScriptError when a runner's Prepare reported that the run cannot go on.
+    /// on_progress is called on this thread about once a second while load runs.
     RunResult Run(const std::function<void(const RunProgress&)>& on_progress);
 
+    /// The longest workload's run length.
+    std::int64_t RunLengthNs() const;
+
 private:
-    LoadSpec spec_;
+    std::vector<Workload> workloads_;
     http::ClientOptions client_;
-    RunnerFactory factory_;
-    std::string dropped_name_;
 };
 
 }  // namespace lse::runtime

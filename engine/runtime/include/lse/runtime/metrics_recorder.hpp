@@ -18,8 +18,13 @@ namespace lse::runtime {
 
 class MetricsRecorder {
 public:
-    /// Setup only (before the loop runs): returns the index to record under. Same name, same index.
-    int Register(const std::string& name);
+    /// Returns the index to record under; same key, same index. Keys follow lse/metrics/stat_key.hpp.
+    /// counts_in_total: request entries add into Snapshot::total; task and scenario entries do not
+    /// (only their dropped arrivals do). Loop thread only; allocates, so call it at setup or on
+    /// the first use of a name, not per request.
+    int Register(const std::string& key, bool counts_in_total = true);
+    /// Index for a check key (lse/metrics/stat_key.hpp, kind C). Same threading rules as Register.
+    int RegisterCheck(const std::string& key);
 
     /// Hot path, loop thread only. service_us: request sent -> response complete; response_us: intended
     /// start -> response complete (coordinated-omission corrected). Latencies are ignored for transport errors.
@@ -30,6 +35,10 @@ public:
     }
     /// An arrival that could not start (no idle virtual user or connection).
     void RecordDropped(int index) noexcept { by_index_[static_cast<size_t>(index)].RecordDropped(); }
+    void RecordCheck(int check_index, bool passed) noexcept {
+        auto& c = checks_[static_cast<size_t>(check_index)];
+        (passed ? c.passes : c.fails) += 1;
+    }
 
     /// Loop thread: moves the current interval into the mailbox (merging if the reader is behind).
     void Publish(std::int64_t interval_start_ns, std::int64_t interval_end_ns);
@@ -39,7 +48,10 @@ public:
 
 private:
     std::vector<std::string> names_;
+    std::vector<bool> in_total_;
     std::vector<metrics::RequestStats> by_index_;
+    std::vector<std::string> check_names_;
+    std::vector<metrics::CheckCounts> checks_;
 
     std::mutex mu_;
     bool has_published_ = false;

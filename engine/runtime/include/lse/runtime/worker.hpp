@@ -30,8 +30,9 @@ struct WorkerConfig {
     LoadSpec spec;                    ///< the whole run's spec; the worker derives its share
     sched::ShardSegment segment = sched::ShardSegment::Whole();  ///< this worker's slice of the global arrivals (open model)
     http::ClientOptions client;
-    std::string dropped_name;         ///< stats name dropped arrivals are counted under
-    std::function<void()> on_finished;  ///< called from the worker thread when its loop has ended
+    std::string dropped_name;         ///< stats key dropped arrivals are counted under (not in totals)
+    std::function<void()> on_prepared;  ///< worker thread: Prepare() finished (check PrepareFailure())
+    std::function<void()> on_finished;  ///< worker thread: the loop has ended
 };
 
 class Worker {
@@ -41,28 +42,39 @@ public:
     Worker(const Worker&) = delete;
     Worker& operator=(const Worker&) = delete;
 
-    /// Spawns the thread. Load begins at the absolute monotonic time start_at_ns.
-    void Start(std::int64_t start_at_ns);
+    /// Spawns the thread: it sets up, runs the runner's Prepare() (Lua: on_start), then waits for Go.
+    void Start();
+    /// Thread-safe: load begins at the absolute monotonic time start_at_ns.
+    void Go(std::int64_t start_at_ns) noexcept;
     /// Thread-safe: stop starting iterations now and drain (grace period, then cancel).
     void RequestStop() noexcept;
     /// Thread-safe: cancel in-flight iterations at once.
     void RequestAbort() noexcept;
     void Join();
 
+    bool Prepared() const noexcept { return prepared_.load(); }
     bool Finished() const noexcept { return finished_.load(); }
+    /// Set (before on_prepared) when Prepare reported that the run cannot go on.
+    const std::string& PrepareFailure() const noexcept { return prepare_failure_; }
+    /// What Finish (Lua: on_stop) reported, if it failed; read after Join().
+    const std::string& FinishFailure() const noexcept { return finish_failure_; }
     /// Set when setup on the worker thread failed (rethrown by the caller).
     std::exception_ptr Failure() const { return failure_; }
     MetricsRecorder& Recorder() noexcept { return recorder_; }
 
 private:
     class Loop;  // the state that lives on the worker thread
-    void ThreadMain(std::int64_t start_at_ns);
+    void ThreadMain();
 
     WorkerConfig config_;
     RunnerFactory factory_;
     MetricsRecorder recorder_;
     std::thread thread_;
+    std::atomic<bool> prepared_{false};
     std::atomic<bool> finished_{false};
+    std::atomic<std::int64_t> start_at_ns_{0};  // 0 until Go
+    std::string prepare_failure_;
+    std::string finish_failure_;
     std::atomic<int> stop_request_{0};  // 0 none, 1 stop (drain), 2 abort
     std::mutex wake_mu_;           // guards wake_ against the loop closing it while another thread sends
     uv_async_t* wake_ = nullptr;

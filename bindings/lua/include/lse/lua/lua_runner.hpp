@@ -1,0 +1,57 @@
+#pragma once
+/// @file
+/// The Lua implementation of runtime::IterationRunner: every virtual user is a
+/// coroutine on the worker's lua_State; an iteration runs one task (picked by
+/// weight), http calls yield to the loop, sleep() yields to a timer. Prepare runs
+/// on_start for each virtual user, Finish runs on_stop.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "lse/core/error_kind.hpp"
+#include "lse/http/request.hpp"
+#include "lse/http/url.hpp"
+#include "lse/runtime/iteration_runner.hpp"
+#include "lse/runtime/status_set.hpp"
+
+namespace lse::lua {
+
+class SharedStore;
+
+/// One request as a script made it, for --dry-run and (distributed mode) plan capture.
+struct CapturedRequest {
+    std::string phase;  ///< "setup", "on_start", a task name, "on_stop", "teardown"
+    int vu = 0;         ///< virtual user id (1-based); 0 for setup/teardown
+    std::string method;
+    std::string url;    ///< absolute URL as sent
+    http::HeaderList headers;  ///< as sent, unredacted (printers redact)
+    std::string body;
+    int status = 0;
+    ErrorKind error = ErrorKind::kNone;
+};
+
+/// Receives captured requests; called on a loop thread.
+class CaptureSink {
+public:
+    virtual ~CaptureSink() = default;
+    virtual void OnRequest(const CapturedRequest& r) = 0;
+};
+
+struct LuaRunConfig {
+    std::string script_path;
+    std::string scenario;          ///< which scenario of the file this runner runs
+    http::Url target;              ///< base URL; script paths ("/api/x") are resolved against it
+    std::shared_ptr<SharedStore> shared;
+    std::uint64_t seed = 1;
+    int total_vusers = 1;          ///< across all workers (virtual user ids are 1..total_vusers)
+    int on_start_concurrency = 64; ///< on_start / on_stop run for this many virtual users at once per worker
+    std::int64_t request_timeout_ns = 30'000'000'000;
+    runtime::StatusSet default_expect = runtime::StatusSet::SuccessAndRedirects();
+    CaptureSink* capture = nullptr;  ///< optional; must be thread-safe if several workers share it
+};
+
+runtime::RunnerFactory MakeLuaRunnerFactory(std::shared_ptr<const LuaRunConfig> config);
+
+}  // namespace lse::lua

@@ -1,0 +1,44 @@
+#pragma once
+/// @file
+/// What a scenario file declares, as plain C++ data (no lua.h): read once by the CLI
+/// to validate the file, print the plan in --dry-run and build the load specs.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lse/sched/rate_profile.hpp"
+
+namespace lse::lua {
+
+struct TaskDef {
+    std::string name;
+    double weight = 1;
+    std::string defined_at;  ///< "file.lua:12"
+};
+
+struct ThresholdDef {
+    std::string expression;  ///< as written, e.g. "p95 < 200ms"
+    std::string defined_at;  ///< "file.lua:5"
+};
+
+struct ScenarioDef {
+    std::string name;        ///< `name` option, default: the file name without ".lua" (unique per file)
+    std::string defined_at;  ///< "file.lua:3"
+    std::optional<double> rps;                  ///< open model when set (or when stages are set)
+    std::optional<int> vusers;
+    std::optional<std::int64_t> duration_ns;
+    std::optional<std::int64_t> ramp_up_ns;
+    std::vector<sched::Stage> stages;           ///< open model stages (duration, rps)
+    std::optional<std::int64_t> think_min_ns;   ///< closed model only
+    std::optional<std::int64_t> think_max_ns;
+    std::vector<ThresholdDef> thresholds;
+    std::vector<TaskDef> tasks;
+    bool has_on_start = false;
+    bool has_on_stop = false;
+    bool has_setup = false;
+    bool has_teardown = false;
+};
+
+}  // namespace lse::lua

@@ -1,0 +1,64 @@
+#pragma once
+/// @file
+/// Loading a scenario file into a lua_State. One state per worker thread (and one
+/// for the CLI's validation); the file's top level runs once per state.
+///
+/// Globals the loader installs before running the file:
+///   scenario{...}            declares a scenario, returns its object (methods :task, hooks)
+///   shared                   run-wide table (see shared_store.hpp), same contents on every thread
+///   json.encode / json.decode
+///   lsengine.seq(), lsengine.random(a, b), lsengine.uuid(), lsengine.vuser()
+/// The runtime (lua_runner) installs the yielding/phase-bound globals through `install_runtime`
+/// before the file runs: check(name, cond), sleep(d). Calling them at file level is an error
+/// that names the function and the phase.
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "lse/lua/scenario_def.hpp"
+
+struct lua_State;
+
+namespace lse::lua {
+
+class SharedStore;
+
+struct ScriptLoadOptions {
+    std::shared_ptr<SharedStore> shared;                   ///< null: a private store (validation)
+    std::function<void(lua_State*)> install_runtime;        ///< installs check/sleep etc.; may be empty
+};
+
+/// Owns a lua_State (LuaJIT) with the file loaded. Throws lse::ScriptError for syntax and
+/// runtime errors at load ("checkout.lua:7: unexpected symbol near 'end'", with traceback) and
+/// lse::UsageError for invalid declarations ("checkout.lua:3: scenario 'checkout': unknown option
+/// 'durration' (did you mean 'duration'?)"), a missing file, no scenario, or a scenario with no task.
+class ScriptState {
+public:
+    ScriptState(const std::string& path, ScriptLoadOptions options);
+    ~ScriptState();
+    ScriptState(const ScriptState&) = delete;
+    ScriptState& operator=(const ScriptState&) = delete;
+
+    lua_State* L() const noexcept { return L_; }
+    const std::vector<ScenarioDef>& Scenarios() const noexcept { return defs_; }
+    const ScenarioDef* Find(const std::string& name) const noexcept;
+    const std::string& Path() const noexcept { return path_; }
+
+    /// Pushes the scenario object for `name` (a table) onto L's stack. Its fields, for the runner:
+    ///   __tasks   = array of { name = string, weight = number, fn = function }   (declaration order)
+    ///   on_start, on_stop, setup, teardown = function or nil   (defined as methods: flow:on_start(http))
+    /// Returns false (pushing nil) if there is no such scenario.
+    bool PushScenario(const std::string& name) const;
+
+private:
+    std::string path_;
+    lua_State* L_ = nullptr;
+    std::vector<ScenarioDef> defs_;
+};
+
+/// Convenience for the CLI: loads the file in a throwaway state and returns its scenarios.
+std::vector<ScenarioDef> LoadScenarioDefs(const std::string& path);
+
+}  // namespace lse::lua

@@ -1,0 +1,50 @@
+#pragma once
+/// @file
+/// The run-wide `shared` table. Every worker thread has its own lua_State, so a
+/// plain Lua table could not be shared; `shared` is a proxy whose reads and writes
+/// go to this thread-safe store. Values are copied in and out: nil, booleans,
+/// numbers, strings, and tables of those (nested, no cycles, no functions or
+/// userdata: assigning one raises a Lua error naming the key).
+///
+/// Lua side (installed by ScriptState):
+///   shared.key = value        -- store a copy
+///   local v = shared.key      -- get a copy (nil if unset)
+///   shared:incr(key [, n])    -- atomically add n (default 1) to a number (nil counts as 0); returns the new value
+///   shared:once(key, fn)      -- if key is unset, the first caller runs fn() and stores its result;
+///                             -- concurrent callers (any thread) wait until it is set; returns the value
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace lse::lua {
+
+/// A copied Lua value.
+struct SharedValue {
+    using Table = std::vector<std::pair<SharedValue, SharedValue>>;  // key, value pairs
+    std::variant<std::monostate, bool, double, std::string, std::shared_ptr<const Table>> v;
+};
+
+class SharedStore {
+public:
+    SharedValue Get(const std::string& key) const;
+    void Set(const std::string& key, SharedValue value);
+    double Incr(const std::string& key, double by);
+    /// once() support: returns true if the caller must compute the value (it is now "in progress");
+    /// false if it is set or being computed by someone else (poll Get / IsPending).
+    bool BeginOnce(const std::string& key);
+    bool IsPending(const std::string& key) const;
+    /// Ends an in-progress once() without a value (fn failed): the next caller will try again.
+    void AbandonOnce(const std::string& key);
+
+private:
+    mutable std::mutex mu_;
+    std::map<std::string, SharedValue> values_;
+    std::map<std::string, bool> pending_;
+};
+
+}  // namespace lse::lua

@@ -1,0 +1,35 @@
+#include "lse/metrics/stat_key.hpp"
+
+namespace lse::metrics {
+
+std::string MakeStatKey(StatKind kind, std::string_view scenario, std::string_view task, std::string_view name) {
+    std::string key;
+    key.reserve(4 + scenario.size() + task.size() + name.size());
+    key += static_cast<char>(kind);
+    key += kStatKeySeparator;
+    key += scenario;
+    key += kStatKeySeparator;
+    key += task;
+    key += kStatKeySeparator;
+    key += name;
+    return key;
+}
+
+bool ParseStatKey(std::string_view key, StatKey* out) {
+    if (key.size() < 4 || key[1] != kStatKeySeparator) return false;
+    const char k = key[0];
+    if (k != 'R' && k != 'T' && k != 'S' && k != 'C') return false;
+    std::string_view rest = key.substr(2);
+    const size_t a = rest.find(kStatKeySeparator);
+    if (a == std::string_view::npos) return false;
+    const size_t b = rest.find(kStatKeySeparator, a + 1);
+    if (b == std::string_view::npos) return false;
+    if (rest.find(kStatKeySeparator, b + 1) != std::string_view::npos) return false;
+    out->kind = static_cast<StatKind>(k);
+    out->scenario = std::string(rest.substr(0, a));
+    out->task = std::string(rest.substr(a + 1, b - a - 1));
+    out->name = std::string(rest.substr(b + 1));
+    return true;
+}
+
+}  // namespace lse::metrics
