@@ -15,4 +15,7 @@ using CommandFn = std::function<int()>;
 /// `lsengine url URL`: a fixed request, open or closed model (wrk/hey-like).
 CommandFn RegisterUrlCommand(CLI::App& app);
 
+/// `lsengine run FILE.lua`: Lua scenarios (and --dry-run).
+CommandFn RegisterRunCommand(CLI::App& app);
+
 }  // namespace lse::cli

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
     CLI::App app{"lsengine: HTTP load testing with honest latency"};
     app.require_subcommand(1);
     app.set_version_flag("--version", "lsengine 0.1.0");
+    lse::cli::CommandFn run = lse::cli::RegisterRunCommand(app);
     lse::cli::CommandFn url = lse::cli::RegisterUrlCommand(app);
 
     try {
@@ -28,6 +29,7 @@ int main(int argc, char** argv) {
 
     try {
         for (CLI::App* sub : app.get_subcommands()) {
+            if (sub->get_name() == "run") return run();
             if (sub->get_name() == "url") return url();
         }
         return static_cast<int>(lse::ExitCode::kUsage);

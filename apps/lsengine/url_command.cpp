@@ -188,8 +188,14 @@ int RunUrl(const UrlFlags& f) {
     });
 
     const std::int64_t load_ns = std::min(result.ended_ns - result.started_ns, spec.RunLengthNs());
-    report::PrintSummary(std::cout, report::SummaryInput{result.total, load_ns > 0 ? load_ns : spec.RunLengthNs(),
-                                                         target_rps, result.interrupted});
+    report::SummaryInput in(result.total, load_ns > 0 ? load_ns : spec.RunLengthNs(), target_rps, result.interrupted);
+    report::ScenarioInfo info;
+    info.name = "url";
+    info.model = spec.model == runtime::LoadModel::kOpen ? "open" : "closed";
+    info.target_rps = target_rps;
+    info.vusers = spec.vusers;
+    in.scenarios.push_back(info);
+    report::PrintSummary(std::cout, in);
     return static_cast<int>(ExitCode::kOk);
 }
 

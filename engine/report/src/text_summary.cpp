@@ -6,9 +6,15 @@
 
 #include "lse/core/error_kind.hpp"
 #include "lse/core/units.hpp"
+#include "lse/report/summary_model.hpp"
 
 namespace lse::report {
 namespace {
+
+// Column widths, chosen so the widest table (latency: 2 + 30 + 10 + 6 * 9 = 96) fits 100 columns.
+constexpr std::size_t kNameWidth = 30;
+constexpr std::size_t kNumWidth = 10;
+constexpr std::size_t kLatWidth = 9;
 
 std::string Fmt(const char* fmt, double v) {
     char buf[64];
@@ -16,36 +22,34 @@ std::string Fmt(const char* fmt, double v) {
     return buf;
 }
 
-std::string Pad(const std::string& s, size_t width, bool right) {
-    if (s.size() >= width) return s;
-    return right ? std::string(width - s.size(), ' ') + s : s + std::string(width - s.size(), ' ');
+// Left-aligned name cell; long names are cut with "..." so the columns stay aligned.
+std::string NameCell(const std::string& s, std::size_t width = kNameWidth) {
+    if (s.size() < width) return s + std::string(width - s.size(), ' ');
+    return s.substr(0, width - 4) + "... ";
 }
 
-struct Percentiles {
-    const char* label;
-    double p;
-};
-constexpr Percentiles kPercentiles[] = {{"p50", 50}, {"p90", 90}, {"p95", 95}, {"p99", 99}, {"p99.9", 99.9}};
-
-void PrintLatencyRow(std::ostream& out, const std::string& name, const char* kind, const metrics::Histogram& h) {
-    out << "  " << Pad(name, 28, false) << Pad(kind, 10, false);
-    if (h.Count() == 0) {
-        out << "  (no responses)\n";
-        return;
-    }
-    for (const auto& p : kPercentiles) out << Pad(FormatMicros(h.ValueAtPercentile(p.p)), 10, true);
-    out << Pad(FormatMicros(h.Max()), 10, true) << Pad(FormatMicros(static_cast<std::int64_t>(h.Mean())), 10, true)
-        << "\n";
+std::string Right(const std::string& s, std::size_t width) {
+    return s.size() >= width ? " " + s : std::string(width - s.size(), ' ') + s;
 }
 
+std::string Num(std::uint64_t n, std::size_t width = kNumWidth) { return Right(std::to_string(n), width); }
+
+double Rate(std::uint64_t n, double secs) { return secs > 0 ? static_cast<double>(n) / secs : 0; }
+
+double Seconds(std::int64_t ns) { return ns > 0 ? static_cast<double>(ns) / 1e9 : 0; }
+
+std::string Percent(std::uint64_t part, std::uint64_t whole) {
+    return whole == 0 ? "-" : Fmt("%.2f%%", 100.0 * static_cast<double>(part) / static_cast<double>(whole));
+}
+
+// "check=5, timeout=1" for every non-zero failure kind.
 std::string ErrorBreakdown(const metrics::RequestStats& s) {
     std::string parts;
     for (int i = 1; i < kErrorKindCount; ++i) {
-        const auto kind = static_cast<ErrorKind>(i);
-        const std::uint64_t n = s.ErrorsOf(kind);
+        const std::uint64_t n = s.ErrorsOf(static_cast<ErrorKind>(i));
         if (n == 0) continue;
         if (!parts.empty()) parts += ", ";
-        parts += std::string(ErrorKindName(kind)) + "=" + std::to_string(n);
+        parts += std::string(ErrorKindName(static_cast<ErrorKind>(i))) + "=" + std::to_string(n);
     }
     return parts;
 }
@@ -56,9 +60,158 @@ std::string StatusBreakdown(const metrics::RequestStats& s) {
         if (!parts.empty()) parts += ", ";
         parts += std::to_string(status) + "=" + std::to_string(n);
     });
-    if (s.statuses.Other() > 0) parts += (parts.empty() ? "" : ", ") + std::string("other=") +
-                                         std::to_string(s.statuses.Other());
+    if (s.statuses.Other() > 0) {
+        parts += (parts.empty() ? "" : ", ") + std::string("other=") + std::to_string(s.statuses.Other());
+    }
     return parts;
+}
+
+struct Percentile {
+    const char* label;
+    double p;
+};
+constexpr Percentile kLatencyColumns[] = {{"p50", 50}, {"p90", 90}, {"p95", 95}, {"p99", 99}, {"p99.9", 99.9}};
+
+void PrintLatencyRow(std::ostream& out, const std::string& name, const char* kind, const metrics::Histogram& h) {
+    out << "  " << NameCell(name) << NameCell(kind, kNumWidth);
+    if (h.Count() == 0) {
+        out << "(no responses)\n";
+        return;
+    }
+    for (const Percentile& p : kLatencyColumns) out << Right(FormatMicros(h.ValueAtPercentile(p.p)), kLatWidth);
+    out << Right(FormatMicros(h.Max()), kLatWidth) << "\n";
+}
+
+void PrintHeader(std::ostream& out, const ScenarioSummary& s) {
+    const ScenarioInfo& info = s.info;
+    const double secs = Seconds(info.duration_ns);
+    out << "\n== " << info.name << " ==";
+    std::string sep = "  ";
+    if (!info.model.empty()) {
+        out << sep << info.model << " model";
+        sep = " | ";
+    }
+    const double achieved = Rate(s.load.requests, secs);
+    if (info.target_rps > 0) {
+        out << sep << "target " << Fmt("%.1f", info.target_rps) << " rps, achieved " << Fmt("%.1f", achieved)
+            << " rps (" << Fmt("%.1f", 100.0 * achieved / info.target_rps) << "%)";
+    } else {
+        out << sep << Fmt("%.1f", achieved) << " rps";
+    }
+    sep = " | ";
+    if (info.vusers > 0) out << sep << info.vusers << " VUs";
+    out << sep << FormatDurationNs(info.duration_ns) << sep << "dropped " << s.dropped << "\n";
+}
+
+void PrintTasks(std::ostream& out, const ScenarioSummary& s) {
+    if (s.tasks.empty()) return;
+    const double secs = Seconds(s.info.duration_ns);
+    out << "\n  " << NameCell("task") << Right("iterations", 11) << Right("it/s", kNumWidth)
+        << Right("ok", kNumWidth) << Right("failed", kNumWidth) << Right("p50", kLatWidth) << Right("p95", kLatWidth)
+        << Right("p99", kLatWidth) << "\n";
+    for (const NamedStats& t : s.tasks) {
+        const metrics::RequestStats& it = t.stats;
+        const metrics::Histogram& d = it.service_time_us;  // how long an iteration ran
+        out << "  " << NameCell(t.name) << Num(it.requests, 11)
+            << Right(Fmt("%.1f", Rate(it.requests, secs)), kNumWidth) << Num(it.ok)
+            << Num(it.requests - std::min(it.ok, it.requests));
+        if (d.Count() == 0) {
+            out << Right("-", kLatWidth) << Right("-", kLatWidth) << Right("-", kLatWidth) << "\n";
+        } else {
+            out << Right(FormatMicros(d.ValueAtPercentile(50)), kLatWidth)
+                << Right(FormatMicros(d.ValueAtPercentile(95)), kLatWidth)
+                << Right(FormatMicros(d.ValueAtPercentile(99)), kLatWidth) << "\n";
+        }
+        const std::string reasons = ErrorBreakdown(it);
+        if (!reasons.empty()) out << "    failed: " << reasons << "\n";
+    }
+    out << "  (p50/p95/p99: iteration duration)\n";
+}
+
+void PrintRequestRow(std::ostream& out, const std::string& name, const metrics::RequestStats& r, double secs,
+                     bool details) {
+    out << "  " << NameCell(name) << Num(r.requests) << Right(Fmt("%.1f", Rate(r.requests, secs)), kNumWidth)
+        << Num(r.ok) << Num(r.ErrorCount()) << Right(Percent(r.ErrorCount(), r.requests), kNumWidth) << "\n";
+    if (!details) return;
+    const std::string statuses = StatusBreakdown(r);
+    const std::string errors = ErrorBreakdown(r);
+    out << "    status " << (statuses.empty() ? "none" : statuses);
+    if (!errors.empty()) out << " | errors " << errors;
+    out << "\n";
+}
+
+void PrintRequests(std::ostream& out, const ScenarioSummary& s) {
+    if (s.requests.empty()) return;
+    const double secs = Seconds(s.info.duration_ns);
+    out << "\n  " << NameCell("request") << Right("count", kNumWidth) << Right("rps", kNumWidth)
+        << Right("ok", kNumWidth) << Right("errors", kNumWidth) << Right("err%", kNumWidth) << "\n";
+    for (const NamedStats& r : s.requests) PrintRequestRow(out, r.name, r.stats, secs, true);
+    if (s.requests.size() > 1) PrintRequestRow(out, "all requests", s.load, secs, false);
+    if (!s.requests_by_task.empty()) {
+        out << "  by task:\n";
+        for (const NamedStats& r : s.requests_by_task) {
+            PrintRequestRow(out, r.task + ": " + r.name, r.stats, secs, false);
+        }
+    }
+
+    out << "\n  " << NameCell("latency") << NameCell("", kNumWidth);
+    for (const Percentile& p : kLatencyColumns) out << Right(p.label, kLatWidth);
+    out << Right("max", kLatWidth) << "\n";
+    for (const NamedStats& r : s.requests) {
+        PrintLatencyRow(out, r.name, "service", r.stats.service_time_us);
+        PrintLatencyRow(out, "", "response", r.stats.response_time_us);
+    }
+    if (s.requests.size() > 1) {
+        PrintLatencyRow(out, "all requests", "service", s.load.service_time_us);
+        PrintLatencyRow(out, "", "response", s.load.response_time_us);
+    }
+    out << "  (service: request sent -> response complete; response: intended start -> response complete,\n"
+           "   corrected for coordinated omission)\n";
+}
+
+void PrintChecks(std::ostream& out, const ScenarioSummary& s) {
+    if (s.checks.empty()) return;
+    constexpr std::size_t kCheckWidth = 44;
+    out << "\n  " << NameCell("check", kCheckWidth) << Right("passes", kNumWidth) << Right("fails", kNumWidth)
+        << Right("pass%", kNumWidth) << "\n";
+    for (const CheckRow& c : s.checks) {
+        out << "  " << NameCell(c.task + ": " + c.name, kCheckWidth) << Num(c.counts.passes) << Num(c.counts.fails)
+            << Right(Percent(c.counts.passes, c.counts.passes + c.counts.fails), kNumWidth) << "\n";
+    }
+}
+
+void PrintLifecycle(std::ostream& out, const ScenarioSummary& s) {
+    if (s.lifecycle.empty()) return;
+    out << "\n  " << NameCell("lifecycle (not in the load)") << Right("requests", kNumWidth) << Right("ok", kNumWidth)
+        << Right("errors", kNumWidth) << Right("p95", kNumWidth) << "\n";
+    for (const NamedStats& l : s.lifecycle) {
+        const metrics::Histogram& h = l.stats.response_time_us;
+        out << "  " << NameCell(l.name) << Num(l.stats.requests) << Num(l.stats.ok) << Num(l.stats.ErrorCount())
+            << Right(h.Count() == 0 ? "-" : FormatMicros(h.ValueAtPercentile(95)), kNumWidth) << "\n";
+        const std::string errors = ErrorBreakdown(l.stats);
+        if (!errors.empty()) out << "    errors " << errors << "\n";
+    }
+}
+
+void PrintThresholds(std::ostream& out, const std::vector<thresholds::Verdict>& verdicts, bool name_scenarios) {
+    if (verdicts.empty()) return;
+    std::size_t passed = 0;
+    std::size_t width = 0;
+    std::vector<std::string> labels;
+    for (const thresholds::Verdict& v : verdicts) {
+        passed += v.passed ? 1 : 0;
+        labels.push_back(Printable(name_scenarios && !v.scenario.empty() ? v.scenario + ": " + v.expression
+                                                                          : v.expression));
+        width = std::max(width, labels.back().size());
+    }
+    width = std::min<std::size_t>(width + 2, 44);
+    out << "\nthresholds: " << passed << " of " << verdicts.size() << " passed\n";
+    for (std::size_t i = 0; i < verdicts.size(); ++i) {
+        out << "  " << (verdicts[i].passed ? "\u2713 PASS  " : "\u2717 FAIL  ");
+        const std::string& label = labels[i];
+        out << (label.size() < width ? label + std::string(width - label.size(), ' ') : label + "  ")
+            << Printable(verdicts[i].actual_text) << "\n";
+    }
 }
 
 }  // namespace
@@ -66,54 +219,39 @@ std::string StatusBreakdown(const metrics::RequestStats& s) {
 std::string FormatMicros(std::int64_t us) { return FormatDurationNs(us * 1000); }
 
 void PrintSummary(std::ostream& out, const SummaryInput& in) {
-    const double secs = in.duration_ns > 0 ? in.duration_ns / 1e9 : 1.0;
-    const metrics::RequestStats& t = in.total.total;
-
+    const SummaryModel model = BuildSummaryModel(in);
     out << "\n" << (in.interrupted ? "Run interrupted" : "Run complete") << " after "
-        << FormatDurationNs(in.duration_ns) << "\n\n";
+        << FormatDurationNs(in.duration_ns) << "\n";
 
-    // Throughput table: one row per request name, then the total.
-    out << "  " << Pad("name", 28, false) << Pad("requests", 10, true) << Pad("rps", 10, true)
-        << Pad("ok", 10, true) << Pad("errors", 10, true) << Pad("err%", 8, true) << Pad("dropped", 10, true) << "\n";
-    auto row = [&](const std::string& name, const metrics::RequestStats& s) {
-        out << "  " << Pad(name, 28, false) << Pad(std::to_string(s.requests), 10, true)
-            << Pad(Fmt("%.1f", s.requests / secs), 10, true) << Pad(std::to_string(s.ok), 10, true)
-            << Pad(std::to_string(s.ErrorCount()), 10, true) << Pad(Fmt("%.2f", s.ErrorRate() * 100), 8, true)
-            << Pad(std::to_string(s.dropped), 10, true) << "\n";
-    };
-    for (const auto& [name, s] : in.total.by_name) row(name, s);
-    if (in.total.by_name.size() != 1) row("TOTAL", t);
-    if (in.target_rps > 0) {
-        out << "  target " << Fmt("%.1f", in.target_rps) << " rps, achieved " << Fmt("%.1f", t.requests / secs)
-            << " rps (" << Fmt("%.1f", in.target_rps > 0 ? 100.0 * (t.requests / secs) / in.target_rps : 0)
-            << "%)\n";
+    for (const ScenarioSummary& s : model.scenarios) {
+        PrintHeader(out, s);
+        PrintTasks(out, s);
+        PrintRequests(out, s);
+        PrintChecks(out, s);
+        PrintLifecycle(out, s);
+    }
+    if (!model.unscoped_requests.empty()) {
+        ScenarioSummary other;
+        other.info.name = "other requests";
+        other.info.duration_ns = in.duration_ns;
+        other.requests = model.unscoped_requests;
+        for (const NamedStats& r : other.requests) other.load += r.stats;
+        PrintRequests(out, other);
     }
 
-    // Errors and statuses, only when there is something to say.
-    bool any_detail = false;
-    for (const auto& [name, s] : in.total.by_name) {
-        const std::string errors = ErrorBreakdown(s);
-        const std::string statuses = StatusBreakdown(s);
-        if (!any_detail) out << "\n";
-        any_detail = true;
-        out << "  " << name << ": status " << (statuses.empty() ? "none" : statuses);
-        if (!errors.empty()) out << " | errors " << errors;
-        out << "\n";
+    const metrics::RequestStats& t = in.total.total;
+    const double secs = Seconds(in.duration_ns);
+    out << "\ntotal: " << t.requests << " requests, " << Fmt("%.1f", Rate(t.requests, secs)) << " rps, " << t.ok
+        << " ok, " << t.ErrorCount() << " errors (" << Percent(t.ErrorCount(), t.requests) << "), " << t.dropped
+        << " dropped, " << Fmt("%.2f", static_cast<double>(t.bytes_received) / 1048576.0) << " MiB received, "
+        << Fmt("%.2f", static_cast<double>(t.bytes_sent) / 1048576.0) << " MiB sent\n";
+    if (t.requests > 0 && t.response_time_us.Count() > 0) {
+        const metrics::Histogram& h = t.response_time_us;
+        out << "       response p50 " << FormatMicros(h.ValueAtPercentile(50)) << ", p95 "
+            << FormatMicros(h.ValueAtPercentile(95)) << ", p99 " << FormatMicros(h.ValueAtPercentile(99)) << ", max "
+            << FormatMicros(h.Max()) << "\n";
     }
-
-    // Latency: service time (sent -> done) and response time (intended start -> done).
-    out << "\n  " << Pad("latency", 28, false) << Pad("", 10, false);
-    for (const auto& p : kPercentiles) out << Pad(p.label, 10, true);
-    out << Pad("max", 10, true) << Pad("mean", 10, true) << "\n";
-    for (const auto& [name, s] : in.total.by_name) {
-        PrintLatencyRow(out, name, "service", s.service_time_us);
-        PrintLatencyRow(out, name, "response", s.response_time_us);
-    }
-    out << "  (service: request sent -> response complete; response: intended start -> response complete,\n"
-           "   corrected for coordinated omission)\n";
-    const std::uint64_t bytes_in = t.bytes_received;
-    out << "\n  data: " << Fmt("%.2f", bytes_in / 1048576.0) << " MiB received, "
-        << Fmt("%.2f", t.bytes_sent / 1048576.0) << " MiB sent\n";
+    PrintThresholds(out, in.verdicts, model.scenarios.size() > 1);
 }
 
 }  // namespace lse::report

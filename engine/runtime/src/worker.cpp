@@ -20,10 +20,12 @@ constexpr size_t kPacingBatch = 256;
 
 std::int64_t NowNs() { return static_cast<std::int64_t>(uv_hrtime()); }
 
-// Share of `total` items for worker `index` of `count`, spreading the remainder evenly.
+// Virtual users hosted by worker `index` of `count`. Workers interleave global ids
+// (worker w hosts ids w+1, w+1+count, ...), so worker w hosts the ids in 1..total that
+// are congruent to w+1: ceil((total - w) / count) of them. The shares sum to total.
 int ShareOf(int total, int index, int count) {
-    const long long t = total;
-    return static_cast<int>(t * (index + 1) / count - t * index / count);
+    if (index >= total) return 0;
+    return (total - index + count - 1) / count;
 }
 
 // uv timers count from the loop's cached time, which goes stale during setup and long

@@ -11,7 +11,16 @@
 /// The runtime (lua_runner) installs the yielding/phase-bound globals through `install_runtime`
 /// before the file runs: check(name, cond), sleep(d). Calling them at file level is an error
 /// that names the function and the phase.
+///
+/// Contract with the runner (registry fields of L):
+///   registry["lse.current_vu"] = integer   the running virtual user's id; the runner sets it before
+///                                          every resume of a VU coroutine (0 or unset: setup/teardown
+///                                          and file level). lsengine.vuser() returns it.
+/// scenario{} and flow:task() may only be called while the file's top level runs.
+/// shared:once() waits for another caller by calling the global sleep(0.005) in a loop, so
+/// `sleep` must yield (it is the runtime's).
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -28,7 +37,14 @@ class SharedStore;
 struct ScriptLoadOptions {
     std::shared_ptr<SharedStore> shared;                   ///< null: a private store (validation)
     std::function<void(lua_State*)> install_runtime;        ///< installs check/sleep etc.; may be empty
+    /// Seeds lsengine.random()/uuid() of this state; 0 = nondeterministic. Give each worker's
+    /// state a different seed (e.g. run seed + worker index) so their streams differ.
+    std::uint64_t seed = 0;
 };
+
+namespace detail {
+struct LoadContext;
+}
 
 /// Owns a lua_State (LuaJIT) with the file loaded. Throws lse::ScriptError for syntax and
 /// runtime errors at load ("checkout.lua:7: unexpected symbol near 'end'", with traceback) and
@@ -53,10 +69,17 @@ public:
     bool PushScenario(const std::string& name) const;
 
 private:
+    void Load();
+
     std::string path_;
     lua_State* L_ = nullptr;
     std::vector<ScenarioDef> defs_;
+    std::unique_ptr<detail::LoadContext> ctx_;  // outlives L_: C functions reach it through the registry
 };
+
+/// LuaJIT shortens chunk names of 60+ characters ("...s/very/long/path.lua:3:"); this puts the full
+/// path back into an error message or traceback, so messages always start with "<path>:<line>:".
+std::string ExpandChunkNames(const std::string& message, const std::string& path);
 
 /// Convenience for the CLI: loads the file in a throwaway state and returns its scenarios.
 std::vector<ScenarioDef> LoadScenarioDefs(const std::string& path);

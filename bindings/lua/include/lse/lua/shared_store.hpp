@@ -13,6 +13,7 @@
 ///   shared:once(key, fn)      -- if key is unset, the first caller runs fn() and stores its result;
 ///                             -- concurrent callers (any thread) wait until it is set; returns the value
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -32,7 +33,10 @@ struct SharedValue {
 class SharedStore {
 public:
     SharedValue Get(const std::string& key) const;
+    /// Stores a value (nil erases the key) and ends a pending once() for the key.
     void Set(const std::string& key, SharedValue value);
+    /// Adds `by` to a number (unset counts as 0) and returns the new value. If the key holds a
+    /// non-number, leaves it alone and returns NaN (the Lua proxy turns that into an error).
     double Incr(const std::string& key, double by);
     /// once() support: returns true if the caller must compute the value (it is now "in progress");
     /// false if it is set or being computed by someone else (poll Get / IsPending).
@@ -40,11 +44,14 @@ public:
     bool IsPending(const std::string& key) const;
     /// Ends an in-progress once() without a value (fn failed): the next caller will try again.
     void AbandonOnce(const std::string& key);
+    /// Run-wide counter behind lsengine.seq(): 1, 2, 3, ... across every thread sharing this store.
+    std::int64_t NextSeq() noexcept { return seq_.fetch_add(1, std::memory_order_relaxed) + 1; }
 
 private:
     mutable std::mutex mu_;
     std::map<std::string, SharedValue> values_;
     std::map<std::string, bool> pending_;
+    std::atomic<std::int64_t> seq_{0};
 };
 
 }  // namespace lse::lua

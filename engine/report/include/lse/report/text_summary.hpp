@@ -1,21 +1,46 @@
 #pragma once
 /// @file
-/// The end-of-run summary table: per request name and in total, counts, rates,
-/// errors by kind and status, dropped arrivals, and latency percentiles for both
-/// service time and coordinated-omission-corrected response time.
+/// The end-of-run summary people read: per scenario a header (model, target vs achieved rate,
+/// virtual users, duration, dropped arrivals), task iterations, requests per name (counts,
+/// errors by kind, statuses, service and coordinated-omission-corrected response time
+/// percentiles), checks, lifecycle requests (on_start/on_stop/setup/teardown, outside the load),
+/// run totals and threshold verdicts. Layout fits a 100-column terminal.
 
 #include <cstdint>
 #include <ostream>
+#include <string>
+#include <vector>
 
 #include "lse/metrics/snapshot.hpp"
+#include "lse/thresholds/evaluate.hpp"
 
 namespace lse::report {
 
+/// What the runner knows about a scenario that the Snapshot does not carry.
+struct ScenarioInfo {
+    std::string name;
+    std::string model;              ///< "open" or "closed"; empty: not shown
+    double target_rps = 0;          ///< open model: average target rate; 0: not shown
+    int vusers = 0;                 ///< 0: not shown
+    std::int64_t duration_ns = 0;   ///< the scenario's load phase; 0: the run's duration_ns
+};
+
 struct SummaryInput {
-    const metrics::Snapshot& total;
-    std::int64_t duration_ns;     ///< wall time of the load phase (for rates)
-    double target_rps = 0;        ///< average target rate (open model), 0 for closed model
+    // A constructor rather than an aggregate so callers can write SummaryInput{snapshot, ns, rps,
+    // interrupted} and set the optional fields by name, without -Wmissing-field-initializers.
+    SummaryInput(const metrics::Snapshot& snapshot, std::int64_t load_duration_ns, double run_target_rps = 0,
+                 bool was_interrupted = false)
+        : total(snapshot), duration_ns(load_duration_ns), target_rps(run_target_rps), interrupted(was_interrupted) {}
+
+    const metrics::Snapshot& total;  ///< the whole run, keys as in lse/metrics/stat_key.hpp
+    std::int64_t duration_ns;        ///< wall time of the load phase (for rates)
+    double target_rps = 0;           ///< used for the only scenario when `scenarios` is empty (URL mode)
     bool interrupted = false;
+    /// Scenarios in display order. Scenarios found in the Snapshot but not listed follow, sorted.
+    std::vector<ScenarioInfo> scenarios = {};
+    std::vector<thresholds::Verdict> verdicts = {};
+    /// Also list each request name per task (default: merged across the scenario's tasks).
+    bool requests_per_task = false;
 };
 
 void PrintSummary(std::ostream& out, const SummaryInput& in);

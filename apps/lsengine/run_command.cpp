@@ -1,0 +1,324 @@
+// `lsengine run FILE.lua`: load a scenario file, check it, and run its scenarios
+// together (or --dry-run them), then print the summary and threshold verdicts.
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "commands.hpp"
+#include "load_curve.hpp"
+#include "lse/core/clock.hpp"
+#include "lse/core/did_you_mean.hpp"
+#include "lse/core/errors.hpp"
+#include "lse/core/redact.hpp"
+#include "lse/core/units.hpp"
+#include "lse/http/url.hpp"
+#include "lse/lua/lifecycle.hpp"
+#include "lse/lua/lua_runner.hpp"
+#include "lse/lua/script_state.hpp"
+#include "lse/lua/shared_store.hpp"
+#include "lse/metrics/stat_key.hpp"
+#include "lse/report/progress_line.hpp"
+#include "lse/report/text_summary.hpp"
+#include "lse/runtime/load_run.hpp"
+#include "run_thresholds.hpp"
+
+namespace lse::cli {
+namespace {
+
+struct RunFlags {
+    std::string file;
+    std::string target;
+    std::string scenarios;
+    std::string rps;
+    int vusers = 0;
+    std::string duration;
+    std::string ramp_up;
+    int threads = 0;
+    std::uint64_t seed = 1;
+    std::string timeout = "30s";
+    std::string connect_timeout = "5s";
+    bool insecure = false;
+    std::string ca_file;
+    bool dry_run = false;
+    bool quiet = false;
+    std::vector<std::string> thresholds;
+};
+
+std::vector<std::string> SplitCommas(const std::string& s) {
+    std::vector<std::string> out;
+    std::stringstream ss(s);
+    std::string item;
+    while (std::getline(ss, item, ',')) {
+        if (!item.empty()) out.push_back(item);
+    }
+    return out;
+}
+
+// Chooses the scenarios to run: all of them, or those named by --scenario (each must exist).
+std::vector<lua::ScenarioDef> SelectScenarios(const std::vector<lua::ScenarioDef>& defs, const RunFlags& f) {
+    if (f.scenarios.empty()) return defs;
+    std::vector<std::string> names;
+    for (const auto& d : defs) names.push_back(d.name);
+    std::vector<lua::ScenarioDef> chosen;
+    for (const std::string& want : SplitCommas(f.scenarios)) {
+        auto it = std::find_if(defs.begin(), defs.end(), [&](const auto& d) { return d.name == want; });
+        if (it == defs.end()) {
+            std::string known;
+            for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
+            throw UsageError("--scenario: no scenario '" + want + "' in " + f.file + DidYouMeanSuffix(want, names) +
+                             "; scenarios: " + known);
+        }
+        chosen.push_back(*it);
+    }
+    return chosen;
+}
+
+// Scenario options with command-line overrides applied: the flags win over the file.
+runtime::LoadSpec BuildSpec(const lua::ScenarioDef& d, const RunFlags& f) {
+    runtime::LoadSpec spec;
+    spec.seed = f.seed;
+    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    spec.threads = f.threads > 0 ? f.threads : static_cast<int>(cores);
+
+    std::int64_t duration_ns = d.duration_ns.value_or(30 * kNsPerSec);
+    if (!f.duration.empty()) duration_ns = ParseDurationNs(f.duration, "--duration");
+    if (duration_ns <= 0) throw UsageError("--duration: must be positive");
+    std::int64_t ramp_ns = d.ramp_up_ns.value_or(0);
+    if (!f.ramp_up.empty()) ramp_ns = ParseDurationNs(f.ramp_up, "--ramp-up");
+    if (ramp_ns > duration_ns) {
+        throw UsageError("scenario '" + d.name + "': ramp-up " + FormatDurationNs(ramp_ns) + " is longer than duration " +
+                         FormatDurationNs(duration_ns));
+    }
+
+    const bool cli_rps = !f.rps.empty();
+    if (cli_rps || d.rps || !d.stages.empty()) {
+        spec.model = runtime::LoadModel::kOpen;
+        if (cli_rps || d.stages.empty()) {
+            const double rps = cli_rps ? ParseCount(f.rps, "--rps") : *d.rps;
+            if (rps <= 0) throw UsageError("--rps: must be positive");
+            spec.profile = ramp_ns > 0 ? sched::RateProfile::RampThenHold(rps, ramp_ns, duration_ns)
+                                       : sched::RateProfile::Constant(rps, duration_ns);
+        } else {
+            spec.profile = sched::RateProfile(0, d.stages);
+        }
+        double peak = 0;
+        const std::int64_t total = spec.profile->TotalDurationNs();
+        for (std::int64_t t = 0; t < total; t += std::max<std::int64_t>(1, total / 200)) {
+            peak = std::max(peak, spec.profile->RateAt(t));
+        }
+        const int automatic = static_cast<int>(std::clamp(std::ceil(peak / 10), 32.0, 1000.0));
+        spec.vusers = f.vusers > 0 ? f.vusers : d.vusers.value_or(automatic);
+    } else {
+        spec.model = runtime::LoadModel::kClosed;
+        spec.vusers = f.vusers > 0 ? f.vusers : d.vusers.value_or(10);
+        spec.duration_ns = duration_ns;
+        spec.ramp_up_ns = ramp_ns;
+        spec.think_min_ns = d.think_min_ns.value_or(0);
+        spec.think_max_ns = d.think_max_ns.value_or(spec.think_min_ns);
+    }
+    return spec;
+}
+
+std::string ResolveTarget(const RunFlags& f) {
+    if (!f.target.empty()) return f.target;
+    if (const char* env = std::getenv("LSENGINE_TARGET"); env != nullptr && *env != '\0') return env;
+    throw UsageError("no target: pass --target URL (e.g. --target http://127.0.0.1:8080) or set LSENGINE_TARGET");
+}
+
+void PrintCapturedRequest(std::ostream& out, const lua::CapturedRequest& r) {
+    out << "      " << r.method << " " << r.url;
+    if (r.error != ErrorKind::kNone) {
+        out << "  -> " << ErrorKindName(r.error) << " error";
+    } else {
+        out << "  -> " << r.status;
+    }
+    out << "\n";
+    for (const auto& [name, value] : r.headers) {
+        out << "        " << name << ": " << (IsSecretHeader(name) ? RedactHeaderValue(value) : value) << "\n";
+    }
+    if (!r.body.empty()) {
+        std::string body = RedactBody(r.body);
+        if (body.size() > 300) body = body.substr(0, 300) + "... (" + std::to_string(r.body.size()) + " bytes)";
+        out << "        body: " << body << "\n";
+    }
+}
+
+int DryRun(const std::vector<lua::ScenarioDef>& chosen, const std::vector<runtime::LoadSpec>& specs,
+           const std::vector<std::shared_ptr<lua::LuaRunConfig>>& configs, const RunFlags& f) {
+    bool problems = false;
+    for (size_t i = 0; i < chosen.size(); ++i) {
+        const lua::ScenarioDef& d = chosen[i];
+        std::cout << "scenario '" << d.name << "' (" << d.defined_at << ")\n";
+        PrintLoadCurve(std::cout, specs[i]);
+        std::cout << "  tasks:";
+        for (const auto& t : d.tasks) std::cout << " " << t.name << " (weight " << t.weight << ")";
+        std::cout << "\n";
+        const lua::DryRunResult r = lua::DryRunScenario(*configs[i], specs[i].vusers);
+        std::cout << "  on_start: " << r.vusers_prepared << " of " << (r.vusers_prepared + r.vusers_failed)
+                  << " virtual users ready\n";
+        // Requests grouped by phase, in the order the phases first appear; on_start shows only VU 1.
+        std::vector<std::string> phases;
+        for (const auto& req : r.requests) {
+            if (std::find(phases.begin(), phases.end(), req.phase) == phases.end()) phases.push_back(req.phase);
+        }
+        for (const std::string& phase : phases) {
+            std::cout << "    " << phase << ":\n";
+            int shown = 0;
+            int hidden = 0;
+            for (const auto& req : r.requests) {
+                if (req.phase != phase) continue;
+                const bool per_vu_phase = phase == "on_start" || phase == "on_stop";
+                if (per_vu_phase && req.vu != 1) {
+                    ++hidden;
+                    continue;
+                }
+                PrintCapturedRequest(std::cout, req);
+                ++shown;
+            }
+            if (hidden > 0) std::cout << "      (+" << hidden << " more from other virtual users)\n";
+            if (shown == 0 && hidden == 0) std::cout << "      (no requests)\n";
+        }
+        for (const auto& t : d.tasks) {
+            const bool sent = std::any_of(r.requests.begin(), r.requests.end(),
+                                          [&](const auto& req) { return req.phase == t.name; });
+            if (!sent) std::cout << "    " << t.name << ": (sent no requests)\n";
+        }
+        if (r.problems.empty()) {
+            std::cout << "  ok\n\n";
+        } else {
+            problems = true;
+            std::cout << "  problems:\n";
+            for (const auto& p : r.problems) std::cout << "    - " << p << "\n";
+            std::cout << "\n";
+        }
+    }
+    if (problems) {
+        std::cerr << "lsengine: dry run of " << f.file << " found problems (see above)\n";
+        return static_cast<int>(ExitCode::kScript);
+    }
+    std::cout << "dry run ok: " << f.file << "\n";
+    return static_cast<int>(ExitCode::kOk);
+}
+
+int RunFile(const RunFlags& f) {
+    const std::vector<lua::ScenarioDef> defs = lua::LoadScenarioDefs(f.file);
+    const std::vector<lua::ScenarioDef> chosen = SelectScenarios(defs, f);
+    const http::Url target = http::ParseUrl(ResolveTarget(f));
+    const std::int64_t timeout_ns = ParseDurationNs(f.timeout, "--timeout");
+
+    // Everything that can be wrong with the input is checked before any request is sent.
+    std::vector<runtime::LoadSpec> specs;
+    for (const auto& d : chosen) specs.push_back(BuildSpec(d, f));
+    const RunThresholds thresholds = RunThresholds::Parse(chosen, f.thresholds);
+
+    auto shared = std::make_shared<lua::SharedStore>();
+    std::vector<std::shared_ptr<lua::LuaRunConfig>> configs;
+    for (size_t i = 0; i < chosen.size(); ++i) {
+        auto cfg = std::make_shared<lua::LuaRunConfig>();
+        cfg->script_path = f.file;
+        cfg->scenario = chosen[i].name;
+        cfg->target = target;
+        cfg->shared = shared;
+        cfg->seed = f.seed;
+        cfg->total_vusers = specs[i].vusers;
+        cfg->request_timeout_ns = timeout_ns;
+        configs.push_back(cfg);
+    }
+
+    if (f.dry_run) return DryRun(chosen, specs, configs, f);
+
+    http::ClientOptions client;
+    client.request_timeout_ns = timeout_ns;
+    client.connect_timeout_ns = ParseDurationNs(f.connect_timeout, "--connect-timeout");
+    client.insecure = f.insecure;
+    client.ca_file = f.ca_file;
+
+    for (size_t i = 0; i < chosen.size(); ++i) {
+        if (chosen[i].has_setup) lua::RunScenarioHook(*configs[i], "setup");
+    }
+
+    std::vector<runtime::Workload> workloads;
+    std::vector<report::ScenarioInfo> infos;
+    for (size_t i = 0; i < chosen.size(); ++i) {
+        runtime::LoadSpec spec = specs[i];
+        spec.grace_ns = std::min<std::int64_t>(timeout_ns, spec.grace_ns);
+        report::ScenarioInfo info;
+        info.name = chosen[i].name;
+        info.model = spec.model == runtime::LoadModel::kOpen ? "open" : "closed";
+        info.vusers = spec.vusers;
+        info.duration_ns = spec.RunLengthNs();
+        if (spec.model == runtime::LoadModel::kOpen) {
+            info.target_rps = spec.profile->TotalArrivals() / (spec.profile->TotalDurationNs() / 1e9);
+        }
+        infos.push_back(info);
+        workloads.push_back(runtime::Workload{
+            spec, lua::MakeLuaRunnerFactory(configs[i]), metrics::MakeStatKey(metrics::StatKind::kScenario,
+                                                                              chosen[i].name)});
+        if (!f.quiet) {
+            std::cerr << "lsengine: scenario '" << chosen[i].name << "' on " << target.origin.HostHeader() << " | ";
+            PrintLoadCurveShort(std::cerr, spec);
+            std::cerr << "\n";
+        }
+    }
+
+    runtime::LoadRun run(std::move(workloads), client);
+    const bool quiet = f.quiet;
+    const runtime::RunResult result = run.Run([&](const runtime::RunProgress& p) {
+        if (quiet) return;
+        double rate = 0;
+        for (const auto& s : specs) {
+            if (s.model == runtime::LoadModel::kOpen) rate += s.profile->RateAt(p.elapsed_ns - kNsPerSec / 2);
+        }
+        std::cerr << report::ProgressLine(p.interval, p.elapsed_ns, p.total_ns, rate) << "\n";
+    });
+
+    for (size_t i = 0; i < chosen.size(); ++i) {
+        if (!chosen[i].has_teardown) continue;
+        try {
+            lua::RunScenarioHook(*configs[i], "teardown");
+        } catch (const Error& e) {
+            std::cerr << "lsengine: teardown of scenario '" << chosen[i].name << "' failed: " << e.what() << "\n";
+        }
+    }
+    for (const auto& e : result.finish_errors) std::cerr << "lsengine: on_stop: " << e << "\n";
+
+    const std::int64_t load_ns =
+        result.started_ns > 0 ? std::min(result.ended_ns - result.started_ns, run.RunLengthNs()) : 0;
+    return thresholds.Report(std::cout, result, load_ns, std::move(infos));
+}
+
+}  // namespace
+
+CommandFn RegisterRunCommand(CLI::App& app) {
+    auto flags = std::make_shared<RunFlags>();
+    CLI::App* cmd = app.add_subcommand("run", "Run the scenarios of a Lua file");
+    cmd->add_option("FILE", flags->file, "Scenario file (.lua)")->required();
+    cmd->add_option("--target", flags->target, "Base URL of the system under test (or LSENGINE_TARGET)");
+    cmd->add_option("--scenario", flags->scenarios, "Run only these scenarios (comma-separated names)");
+    cmd->add_option("--rps", flags->rps, "Override: arrivals per second (open model)");
+    cmd->add_option("--vusers", flags->vusers, "Override: virtual users");
+    cmd->add_option("-d,--duration", flags->duration, "Override: run length (e.g. 30s, 2m)");
+    cmd->add_option("--ramp-up", flags->ramp_up, "Override: ramp-up time");
+    cmd->add_option("--threads", flags->threads, "Worker threads per scenario (default: one per core)");
+    cmd->add_option("--seed", flags->seed, "Random seed (task choice, think time, lsengine.random)")
+        ->capture_default_str();
+    cmd->add_option("--timeout", flags->timeout, "Default per-request timeout")->capture_default_str();
+    cmd->add_option("--connect-timeout", flags->connect_timeout, "TCP connect timeout")->capture_default_str();
+    cmd->add_flag("-k,--insecure", flags->insecure, "Do not verify TLS certificates");
+    cmd->add_option("--ca-file", flags->ca_file, "PEM file of CA certificates to trust");
+    cmd->add_option("--threshold", flags->thresholds, "Extra pass/fail criterion, e.g. 'p95 < 200ms' (repeatable)");
+    cmd->add_flag("--dry-run", flags->dry_run,
+                  "Validate the file, run on_start, one iteration of each task and on_stop, print what was sent");
+    cmd->add_flag("-q,--quiet", flags->quiet, "No progress lines");
+    return [flags] { return RunFile(*flags); };
+}
+
+}  // namespace lse::cli

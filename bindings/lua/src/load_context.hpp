@@ -1,0 +1,41 @@
+#pragma once
+/// @file
+/// Per-lua_State data the C functions of the loader need (scenario declarations being
+/// collected, the shared store, the template RNG). Owned by ScriptState; reached from C
+/// functions through a registry pointer.
+
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "lse/lua/scenario_def.hpp"
+#include "lse/lua/shared_store.hpp"
+
+struct lua_State;
+
+namespace lse::lua::detail {
+
+/// Registry field holding the array of scenario objects, parallel to LoadContext::defs.
+inline constexpr char kScenariosKey[] = "lse.scenarios";
+/// Registry field the runner sets to the running virtual user's id (see script_state.hpp).
+inline constexpr char kCurrentVuKey[] = "lse.current_vu";
+
+struct LoadContext {
+    std::string path;          ///< as given: error messages and defined_at use it
+    std::string default_name;  ///< file name without directory and ".lua"
+    std::shared_ptr<SharedStore> shared;
+    std::vector<ScenarioDef> defs;       ///< options and call sites, filled by scenario{}
+    std::vector<bool> explicit_names;    ///< parallel to defs: `name =` was given
+    bool loading = true;                 ///< scenario{} / :task() only while the top level runs
+    std::string usage_error;             ///< first declaration error (raised as lse::UsageError)
+    std::mt19937_64 rng;
+};
+
+void SetContext(lua_State* L, LoadContext* ctx);
+LoadContext* GetContext(lua_State* L);
+
+/// "file.lua:12" for the Lua function `level` frames up the stack (1 = the caller of a C function).
+std::string CallSite(lua_State* L, int level);
+
+}  // namespace lse::lua::detail

@@ -1,0 +1,307 @@
+#include "option_validation.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <lua.hpp>
+#include <vector>
+
+#include "lse/core/did_you_mean.hpp"
+#include "lse/core/units.hpp"
+
+namespace lse::lua::detail {
+namespace {
+
+const std::vector<std::string> kOptionNames = {"name",     "rps",        "vusers",    "duration",
+                                               "ramp_up",  "stages",     "think_time", "thresholds"};
+const std::vector<std::string> kStageKeys = {"duration", "rps"};
+const std::vector<std::string> kThinkKeys = {"min", "max"};
+
+// Short description of a Lua value for "(got ...)" in messages.
+std::string Describe(lua_State* L, int index) {
+    switch (lua_type(L, index)) {
+        case LUA_TNUMBER: {
+            char buf[64];
+            std::snprintf(buf, sizeof(buf), "%.14g", lua_tonumber(L, index));
+            return buf;
+        }
+        case LUA_TSTRING:
+            return "\"" + std::string(lua_tostring(L, index)) + "\"";
+        default:
+            return std::string("a ") + luaL_typename(L, index);
+    }
+}
+
+// Validates while the options table sits at `index`; every failure sets problem_ and returns false.
+class OptionReader {
+public:
+    OptionReader(lua_State* L, int index) : L_(L), index_(index) {}
+
+    bool Read(ScenarioDef* def, bool* explicit_name) {
+        *explicit_name = false;
+        lua_getfield(L_, index_, "name");
+        if (!lua_isnil(L_, -1)) {
+            if (lua_type(L_, -1) != LUA_TSTRING || lua_objlen(L_, -1) == 0) {
+                return PopFail(1, "option 'name' must be a non-empty string (got " + Describe(L_, -1) + ")");
+            }
+            def->name = lua_tostring(L_, -1);
+            *explicit_name = true;
+        }
+        lua_pop(L_, 1);
+        // After `name`, so that the message names the scenario the user wrote.
+        if (!CheckKeys(index_, kOptionNames, "unknown option", nullptr)) return false;
+        return ReadRps(def) && ReadVusers(def) && ReadDurations(def) && ReadStages(def) && ReadThinkTime(def) &&
+               ReadThresholds(def) && CheckCombinations(def);
+    }
+
+    std::string problem;
+
+private:
+    bool Fail(std::string what) {
+        problem = std::move(what);
+        return false;
+    }
+    bool PopFail(int n, std::string what) {
+        problem = std::move(what);
+        lua_pop(L_, n);
+        return false;
+    }
+
+    // Every key of the table at `table` must be one of `allowed`.
+    bool CheckKeys(int table, const std::vector<std::string>& allowed, const std::string& label, const char* prefix) {
+        lua_pushnil(L_);
+        while (lua_next(L_, table) != 0) {
+            if (lua_type(L_, -2) != LUA_TSTRING) {
+                std::string key = Describe(L_, -2);
+                return PopFail(2, label + " " + key + " (options are name = value pairs)");
+            }
+            std::string key = lua_tostring(L_, -2);
+            bool known = false;
+            for (const auto& a : allowed) known = known || a == key;
+            if (!known) {
+                std::string where = prefix == nullptr ? "'" + key + "'" : std::string(prefix) + "'" + key + "'";
+                return PopFail(2, label + " " + where + DidYouMeanSuffix(key, allowed));
+            }
+            lua_pop(L_, 1);
+        }
+        return true;
+    }
+
+    bool ReadRps(ScenarioDef* def) {
+        lua_getfield(L_, index_, "rps");
+        if (!lua_isnil(L_, -1)) {
+            double v = lua_tonumber(L_, -1);
+            if (lua_type(L_, -1) != LUA_TNUMBER || !(v > 0) || !std::isfinite(v)) {
+                return PopFail(1, "option 'rps' must be a number > 0 (got " + Describe(L_, -1) + ")");
+            }
+            def->rps = v;
+        }
+        lua_pop(L_, 1);
+        return true;
+    }
+
+    bool ReadVusers(ScenarioDef* def) {
+        lua_getfield(L_, index_, "vusers");
+        if (!lua_isnil(L_, -1)) {
+            double v = lua_tonumber(L_, -1);
+            if (lua_type(L_, -1) != LUA_TNUMBER || !(v >= 1) || std::floor(v) != v || v > 1e9) {
+                return PopFail(1, "option 'vusers' must be an integer >= 1 (got " + Describe(L_, -1) + ")");
+            }
+            def->vusers = static_cast<int>(v);
+        }
+        lua_pop(L_, 1);
+        return true;
+    }
+
+    bool ReadOptionalDuration(const char* key, bool allow_zero, std::optional<std::int64_t>* out) {
+        lua_getfield(L_, index_, key);
+        if (!lua_isnil(L_, -1)) {
+            std::int64_t ns = 0;
+            std::string error;
+            if (!ReadDurationValue(L_, -1, std::string("option '") + key + "'", allow_zero, &ns, &error)) {
+                return PopFail(1, error);
+            }
+            *out = ns;
+        }
+        lua_pop(L_, 1);
+        return true;
+    }
+
+    bool ReadDurations(ScenarioDef* def) {
+        return ReadOptionalDuration("duration", false, &def->duration_ns) &&
+               ReadOptionalDuration("ramp_up", true, &def->ramp_up_ns);
+    }
+
+    bool ReadStages(ScenarioDef* def) {
+        static const char kShape[] = "option 'stages' must be a list of { duration = \"30s\", rps = 100 }";
+        lua_getfield(L_, index_, "stages");
+        if (lua_isnil(L_, -1)) {
+            lua_pop(L_, 1);
+            return true;
+        }
+        int stages = lua_gettop(L_);
+        if (!lua_istable(L_, stages) || lua_objlen(L_, stages) == 0) return PopFail(1, kShape);
+        size_t n = lua_objlen(L_, stages);
+        for (size_t i = 1; i <= n; ++i) {
+            std::string label = "stages[" + std::to_string(i) + "]";
+            lua_rawgeti(L_, stages, static_cast<int>(i));
+            int stage = lua_gettop(L_);
+            if (!lua_istable(L_, stage)) return PopFail(2, std::string(kShape) + " (" + label + " is " + Describe(L_, stage) + ")");
+            if (!CheckKeys(stage, kStageKeys, label + ": unknown key", nullptr)) {
+                lua_pop(L_, 2);
+                return false;
+            }
+            sched::Stage s;
+            lua_getfield(L_, stage, "duration");
+            if (lua_isnil(L_, -1)) return PopFail(3, label + ": missing duration (e.g. duration = \"30s\")");
+            std::string error;
+            if (!ReadDurationValue(L_, -1, label + ".duration", false, &s.duration_ns, &error)) return PopFail(3, error);
+            lua_pop(L_, 1);
+            lua_getfield(L_, stage, "rps");
+            double rps = lua_tonumber(L_, -1);
+            if (lua_type(L_, -1) != LUA_TNUMBER || !(rps >= 0) || !std::isfinite(rps)) {
+                return PopFail(3, label + ".rps must be a number >= 0 (got " + Describe(L_, -1) + ")");
+            }
+            s.target_rps = rps;
+            lua_pop(L_, 2);
+            def->stages.push_back(s);
+        }
+        // A table with extra non-sequence entries is a typo rather than a list.
+        size_t count = 0;
+        lua_pushnil(L_);
+        while (lua_next(L_, stages) != 0) {
+            ++count;
+            lua_pop(L_, 1);
+        }
+        lua_pop(L_, 1);
+        if (count != n) return Fail(kShape);
+        return true;
+    }
+
+    bool ReadThinkTime(ScenarioDef* def) {
+        lua_getfield(L_, index_, "think_time");
+        if (lua_isnil(L_, -1)) {
+            lua_pop(L_, 1);
+            return true;
+        }
+        std::string error;
+        std::int64_t min_ns = 0, max_ns = 0;
+        if (lua_istable(L_, -1)) {
+            int t = lua_gettop(L_);
+            if (!CheckKeys(t, kThinkKeys, "think_time: unknown key", nullptr)) {
+                lua_pop(L_, 1);
+                return false;
+            }
+            lua_getfield(L_, t, "min");
+            lua_getfield(L_, t, "max");
+            if (lua_isnil(L_, -2) || lua_isnil(L_, -1)) {
+                return PopFail(3, "think_time needs both min and max, e.g. { min = \"0.5s\", max = \"2s\" }");
+            }
+            if (!ReadDurationValue(L_, -2, "think_time.min", true, &min_ns, &error) ||
+                !ReadDurationValue(L_, -1, "think_time.max", true, &max_ns, &error)) {
+                return PopFail(3, error);
+            }
+            lua_pop(L_, 3);
+            if (min_ns > max_ns) {
+                return Fail("think_time.min (" + FormatDurationNs(min_ns) + ") is greater than think_time.max (" +
+                            FormatDurationNs(max_ns) + ")");
+            }
+        } else {
+            if (!ReadDurationValue(L_, -1, "option 'think_time'", true, &min_ns, &error)) return PopFail(1, error);
+            lua_pop(L_, 1);
+            max_ns = min_ns;
+        }
+        def->think_min_ns = min_ns;
+        def->think_max_ns = max_ns;
+        return true;
+    }
+
+    bool ReadThresholds(ScenarioDef* def) {
+        static const char kShape[] = "option 'thresholds' must be a list of strings, e.g. { \"p95 < 200ms\" }";
+        lua_getfield(L_, index_, "thresholds");
+        if (lua_isnil(L_, -1)) {
+            lua_pop(L_, 1);
+            return true;
+        }
+        int t = lua_gettop(L_);
+        if (!lua_istable(L_, t)) return PopFail(1, std::string(kShape) + " (got " + Describe(L_, t) + ")");
+        size_t n = lua_objlen(L_, t);
+        size_t count = 0;
+        lua_pushnil(L_);
+        while (lua_next(L_, t) != 0) {
+            ++count;
+            lua_pop(L_, 1);
+        }
+        if (count != n) return PopFail(1, kShape);
+        for (size_t i = 1; i <= n; ++i) {
+            lua_rawgeti(L_, t, static_cast<int>(i));
+            if (lua_type(L_, -1) != LUA_TSTRING) {
+                return PopFail(2, "thresholds[" + std::to_string(i) + "] must be a string such as \"p95 < 200ms\" (got " +
+                                      Describe(L_, -1) + ")");
+            }
+            def->thresholds.push_back(ThresholdDef{lua_tostring(L_, -1), def->defined_at});
+            lua_pop(L_, 1);
+        }
+        lua_pop(L_, 1);
+        return true;
+    }
+
+    bool CheckCombinations(ScenarioDef* def) {
+        if (!def->stages.empty() && (def->rps || def->duration_ns || def->ramp_up_ns)) {
+            return Fail("stages cannot be combined with rps, duration or ramp_up: stages define the whole load curve");
+        }
+        if (def->think_min_ns && (def->rps || !def->stages.empty())) {
+            return Fail("think_time applies to the closed model (no rps/stages): in the open model arrivals are paced "
+                        "by rps");
+        }
+        if (def->ramp_up_ns && def->duration_ns && *def->ramp_up_ns > *def->duration_ns) {
+            return Fail("ramp_up (" + FormatDurationNs(*def->ramp_up_ns) + ") is longer than duration (" +
+                        FormatDurationNs(*def->duration_ns) + ")");
+        }
+        return true;
+    }
+
+    lua_State* L_;
+    int index_;
+};
+
+}  // namespace
+
+bool ReadDurationValue(lua_State* L, int index, const std::string& what, bool allow_zero, std::int64_t* out,
+                       std::string* error) {
+    std::int64_t ns = 0;
+    if (lua_type(L, index) == LUA_TNUMBER) {
+        double seconds = lua_tonumber(L, index);
+        if (!std::isfinite(seconds) || seconds < 0 || seconds > 9e9) {
+            *error = what + " must be a duration such as \"30s\" or a number of seconds (got " + Describe(L, index) + ")";
+            return false;
+        }
+        ns = static_cast<std::int64_t>(std::llround(seconds * 1e9));
+    } else if (lua_type(L, index) == LUA_TSTRING) {
+        std::string problem;
+        if (!TryParseDurationNs(lua_tostring(L, index), 0, &ns, &problem)) {
+            *error = what + ": " + problem;
+            return false;
+        }
+    } else {
+        *error = what + " must be a duration such as \"30s\" or a number of seconds (got " + Describe(L, index) + ")";
+        return false;
+    }
+    if (ns < 0 || (ns == 0 && !allow_zero)) {
+        *error = what + " must be " + (allow_zero ? ">= 0" : "> 0") + " (got " + Describe(L, index) + ")";
+        return false;
+    }
+    *out = ns;
+    return true;
+}
+
+bool ParseScenarioOptions(lua_State* L, int index, const std::string& where, ScenarioDef* def, bool* explicit_name,
+                          std::string* error) {
+    if (index < 0) index = lua_gettop(L) + index + 1;
+    lua_checkstack(L, 10);
+    OptionReader reader(L, index);
+    if (reader.Read(def, explicit_name)) return true;
+    *error = where + ": scenario '" + def->name + "': " + reader.problem;
+    return false;
+}
+
+}  // namespace lse::lua::detail

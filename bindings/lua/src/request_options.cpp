@@ -1,0 +1,308 @@
+#include "request_options.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <stdexcept>
+#include <vector>
+
+extern "C" {
+#include <lauxlib.h>
+#include <lua.h>
+}
+
+#include "lse/core/clock.hpp"
+#include "lse/core/errors.hpp"
+#include "lse/core/units.hpp"
+#include "lse/lua/lua_json.hpp"
+#include "lse/lua/url_encode.hpp"
+
+namespace lse::lua {
+namespace {
+
+constexpr std::string_view kOptionNames[] = {"headers", "json", "body", "form", "query", "name", "timeout", "expect"};
+constexpr int kOptionCount = static_cast<int>(sizeof(kOptionNames) / sizeof(kOptionNames[0]));
+
+[[noreturn]] void Fail(std::string_view fn, const std::string& what) {
+    throw std::runtime_error(std::string(fn) + ": " + what);
+}
+
+bool IEquals(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
+bool HasHeader(const http::HeaderList& headers, std::string_view name) {
+    return std::any_of(headers.begin(), headers.end(), [&](const auto& h) { return IEquals(h.first, name); });
+}
+
+std::string ScalarToString(lua_State* L, int idx) {
+    size_t len = 0;
+    const char* s = lua_tolstring(L, idx, &len);  // numbers convert in place on a copy below
+    return std::string(s, len);
+}
+
+void ReadHeaders(lua_State* L, int idx, std::string_view fn, http::HeaderList* out) {
+    if (!lua_istable(L, idx)) Fail(fn, std::string("option 'headers' must be a table, got ") + luaL_typename(L, idx));
+    lua_pushnil(L);
+    while (lua_next(L, idx) != 0) {
+        if (lua_type(L, -2) != LUA_TSTRING) {
+            lua_pop(L, 2);
+            Fail(fn, "option 'headers': header names must be strings");
+        }
+        std::string name = ScalarToString(L, -2);
+        const int t = lua_type(L, -1);
+        if (t != LUA_TSTRING && t != LUA_TNUMBER) {
+            std::string type = luaL_typename(L, -1);
+            lua_pop(L, 2);
+            Fail(fn, "option 'headers': value of '" + name + "' must be a string or number, got " + type);
+        }
+        lua_pushvalue(L, -1);  // lua_tolstring converts numbers in place: convert a copy, not the value
+        std::string value = ScalarToString(L, -1);
+        lua_pop(L, 2);
+        out->emplace_back(std::move(name), std::move(value));
+    }
+    // lua_next order is unspecified: sort for deterministic wire bytes and captures.
+    std::sort(out->begin(), out->end());
+}
+
+}  // namespace
+
+std::string_view ClosestWord(std::string_view word, const std::string_view* candidates, int count) {
+    std::string_view best;
+    size_t best_distance = 3;
+    for (int c = 0; c < count; ++c) {
+        std::string_view cand = candidates[c];
+        std::vector<size_t> prev(cand.size() + 1), cur(cand.size() + 1);
+        for (size_t j = 0; j <= cand.size(); ++j) prev[j] = j;
+        for (size_t i = 1; i <= word.size(); ++i) {
+            cur[0] = i;
+            for (size_t j = 1; j <= cand.size(); ++j) {
+                const size_t sub = prev[j - 1] + (word[i - 1] == cand[j - 1] ? 0 : 1);
+                cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
+            }
+            std::swap(prev, cur);
+        }
+        if (prev[cand.size()] < best_distance) {
+            best_distance = prev[cand.size()];
+            best = cand;
+        }
+    }
+    return best;
+}
+
+http::Url ResolveRequestUrl(std::string_view path, const http::Url& target, std::string_view fn) {
+    if (path.rfind("http://", 0) == 0 || path.rfind("https://", 0) == 0) {
+        try {
+            return http::ParseUrl(path);
+        } catch (const std::exception& e) {
+            Fail(fn, std::string("argument #1 (path): ") + e.what());
+        }
+    }
+    if (path.empty()) Fail(fn, "argument #1 (path) is empty");
+    if (path.find("://") != std::string_view::npos) {
+        Fail(fn, "argument #1 (path) '" + std::string(path) + "' must be a path (\"/api/x\") or an http(s) URL");
+    }
+    for (char c : path) {
+        if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) {
+            Fail(fn, "argument #1 (path) '" + std::string(path) + "' contains whitespace or control characters");
+        }
+    }
+    if (target.origin.host.empty()) {
+        Fail(fn, "argument #1 (path) '" + std::string(path) + "' is relative but no target URL was given (--target)");
+    }
+    http::Url url;
+    url.origin = target.origin;
+    std::string_view base = target.path_and_query;
+    base = base.substr(0, base.find('?'));
+    while (!base.empty() && base.back() == '/') base.remove_suffix(1);
+    url.path_and_query.assign(base);
+    if (path.front() != '/') url.path_and_query += '/';
+    url.path_and_query.append(path);
+    return url;
+}
+
+std::int64_t ReadDurationArg(lua_State* L, int idx, std::string_view what) {
+    const int t = lua_type(L, idx);
+    if (t == LUA_TNUMBER) {
+        const double seconds = lua_tonumber(L, idx);
+        if (!std::isfinite(seconds) || seconds < 0) {
+            throw std::runtime_error(std::string(what) + " must be a non-negative number of seconds");
+        }
+        return static_cast<std::int64_t>(std::llround(seconds * static_cast<double>(kNsPerSec)));
+    }
+    if (t == LUA_TSTRING) {
+        size_t len = 0;
+        const char* s = lua_tolstring(L, idx, &len);
+        std::int64_t ns = 0;
+        std::string error;
+        if (!TryParseDurationNs(std::string_view(s, len), 0, &ns, &error) || ns < 0) {
+            throw std::runtime_error(std::string(what) + ": invalid duration '" + std::string(s, len) + "'" +
+                                     (error.empty() ? "" : " (" + error + ")"));
+        }
+        return ns;
+    }
+    throw std::runtime_error(std::string(what) + " must be a number of seconds or a duration string like \"500ms\", got " +
+                             luaL_typename(L, idx));
+}
+
+void ReadRequestArgs(lua_State* L, int path_idx, int opts_idx, const http::Url& target, std::string_view fn,
+                     RequestSpec* out) {
+    if (lua_type(L, path_idx) != LUA_TSTRING) {
+        Fail(fn, std::string("argument #1 (path) must be a string, got ") + luaL_typename(L, path_idx));
+    }
+    size_t len = 0;
+    const char* p = lua_tolstring(L, path_idx, &len);
+    out->url = ResolveRequestUrl(std::string_view(p, len), target, fn);
+    const bool same_origin = !target.origin.host.empty() && out->url.origin == target.origin;
+
+    std::string explicit_name;
+    std::string query;
+    int body_sources = 0;
+    if (!lua_isnoneornil(L, opts_idx)) {
+        if (!lua_istable(L, opts_idx)) {
+            Fail(fn, std::string("argument #2 (options) must be a table, got ") + luaL_typename(L, opts_idx));
+        }
+        lua_pushnil(L);
+        while (lua_next(L, opts_idx) != 0) {
+            // key at -2, value at -1
+            if (lua_type(L, -2) != LUA_TSTRING) {
+                lua_pop(L, 2);
+                Fail(fn, "options must have string keys");
+            }
+            std::string key = ScalarToString(L, -2);
+            const int v = lua_gettop(L);
+            if (key == "headers") {
+                ReadHeaders(L, v, fn, &out->headers);
+            } else if (key == "json") {
+                std::string error;
+                if (!EncodeJson(L, v, &out->body, &error)) {
+                    lua_pop(L, 2);
+                    Fail(fn, "option 'json': " + error);
+                }
+                out->headers.emplace_back("Content-Type", "application/json");
+                ++body_sources;
+            } else if (key == "body") {
+                if (lua_type(L, v) != LUA_TSTRING) {
+                    std::string type = luaL_typename(L, v);
+                    lua_pop(L, 2);
+                    Fail(fn, "option 'body' must be a string, got " + type);
+                }
+                out->body = ScalarToString(L, v);
+                ++body_sources;
+            } else if (key == "form") {
+                std::string error;
+                if (!lua_istable(L, v)) {
+                    lua_pop(L, 2);
+                    Fail(fn, "option 'form' must be a table");
+                }
+                if (!EncodeTable(L, v, &out->body, &error)) {
+                    lua_pop(L, 2);
+                    Fail(fn, "option 'form': " + error);
+                }
+                out->headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+                ++body_sources;
+            } else if (key == "query") {
+                std::string error;
+                if (!lua_istable(L, v)) {
+                    lua_pop(L, 2);
+                    Fail(fn, "option 'query' must be a table");
+                }
+                if (!EncodeTable(L, v, &query, &error)) {
+                    lua_pop(L, 2);
+                    Fail(fn, "option 'query': " + error);
+                }
+            } else if (key == "name") {
+                if (lua_type(L, v) != LUA_TSTRING) {
+                    lua_pop(L, 2);
+                    Fail(fn, "option 'name' must be a string");
+                }
+                explicit_name = ScalarToString(L, v);
+                if (explicit_name.empty()) {
+                    lua_pop(L, 2);
+                    Fail(fn, "option 'name' must not be empty");
+                }
+            } else if (key == "timeout") {
+                try {
+                    out->timeout_ns = ReadDurationArg(L, v, "option 'timeout'");
+                } catch (const std::exception& e) {
+                    lua_pop(L, 2);
+                    Fail(fn, e.what());
+                }
+                if (out->timeout_ns <= 0) {
+                    lua_pop(L, 2);
+                    Fail(fn, "option 'timeout' must be positive");
+                }
+            } else if (key == "expect") {
+                out->has_expect = true;
+                out->expect = runtime::StatusSet();
+                const int t = lua_type(L, v);
+                if (t == LUA_TNUMBER) {
+                    out->expect.Add(static_cast<int>(lua_tonumber(L, v)));
+                } else if (t == LUA_TSTRING) {
+                    try {
+                        out->expect = runtime::StatusSet::Parse(ScalarToString(L, v), "option 'expect'");
+                    } catch (const std::exception& e) {
+                        lua_pop(L, 2);
+                        Fail(fn, e.what());
+                    }
+                } else if (t == LUA_TTABLE) {
+                    const int n = static_cast<int>(lua_objlen(L, v));
+                    for (int i = 1; i <= n; ++i) {
+                        lua_rawgeti(L, v, i);
+                        if (lua_type(L, -1) != LUA_TNUMBER) {
+                            lua_pop(L, 3);
+                            Fail(fn, "option 'expect': list entries must be status numbers");
+                        }
+                        out->expect.Add(static_cast<int>(lua_tonumber(L, -1)));
+                        lua_pop(L, 1);
+                    }
+                    if (n == 0) {
+                        lua_pop(L, 2);
+                        Fail(fn, "option 'expect': empty list");
+                    }
+                } else {
+                    std::string type = luaL_typename(L, v);
+                    lua_pop(L, 2);
+                    Fail(fn, "option 'expect' must be a status number, a list of them or a string like \"2xx,404\", got " +
+                                 type);
+                }
+            } else {
+                std::string_view hint = ClosestWord(key, kOptionNames, kOptionCount);
+                lua_pop(L, 2);
+                Fail(fn, "unknown option '" + key + "'" +
+                             (hint.empty() ? std::string(" (options: headers, json, body, form, query, name, timeout, expect)")
+                                           : " (did you mean '" + std::string(hint) + "'?)"));
+            }
+            lua_settop(L, v - 1);  // keep the key for lua_next
+        }
+    }
+    if (body_sources > 1) Fail(fn, "options 'json', 'body' and 'form' are exclusive: give one");
+
+    // A caller-given Content-Type wins over the one json/form implies.
+    int content_types = 0;
+    for (const auto& h : out->headers) content_types += IEquals(h.first, "content-type") ? 1 : 0;
+    if (content_types > 1) {
+        auto implied = std::find_if(out->headers.begin(), out->headers.end(), [](const auto& h) {
+            return (h.first == "Content-Type") &&
+                   (h.second == "application/json" || h.second == "application/x-www-form-urlencoded");
+        });
+        if (implied != out->headers.end()) out->headers.erase(implied);
+    }
+    out->has_cookie_header = HasHeader(out->headers, "cookie");
+
+    std::string_view path = out->url.path_and_query;
+    path = path.substr(0, path.find('?'));
+    if (!explicit_name.empty()) {
+        out->name = std::move(explicit_name);
+    } else {
+        out->name.assign(http::MethodName(out->method));
+        out->name += ' ';
+        if (!same_origin) out->name += out->url.origin.ToString();
+        out->name.append(path);
+    }
+    AppendQuery(&out->url.path_and_query, query);
+}
+
+}  // namespace lse::lua

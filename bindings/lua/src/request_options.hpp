@@ -1,0 +1,47 @@
+#pragma once
+/// @file
+/// Reading the arguments of http:get(path, opts) & co. into a request description.
+/// Everything a script can get wrong is reported as a std::runtime_error whose message
+/// names the argument or option (the binding turns it into a Lua error at the caller's
+/// file:line): a bad path, an unknown option ("did you mean 'headers'?"), a bad type.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "lse/http/request.hpp"
+#include "lse/http/url.hpp"
+#include "lse/runtime/status_set.hpp"
+
+struct lua_State;
+
+namespace lse::lua {
+
+struct RequestSpec {
+    http::Method method = http::Method::kGet;
+    http::Url url;              ///< absolute: origin + path and query
+    std::string name;           ///< stats name: opts.name or "METHOD /path" (no query)
+    http::HeaderList headers;   ///< as given, plus Content-Type for json/form
+    std::string body;
+    std::int64_t timeout_ns = 0;  ///< 0: the runner's default
+    bool has_expect = false;
+    runtime::StatusSet expect;
+    bool has_cookie_header = false;  ///< the script set Cookie itself: the jar stays out of it
+};
+
+/// Resolves a script path against the run's target: "/x" and "x" -> target origin + target base
+/// path + path; "http(s)://..." -> that URL. `fn` names the calling function in messages ("http:get").
+http::Url ResolveRequestUrl(std::string_view path, const http::Url& target, std::string_view fn);
+
+/// Reads path (string at path_idx) and opts (table or nil at opts_idx). Throws std::runtime_error.
+void ReadRequestArgs(lua_State* L, int path_idx, int opts_idx, const http::Url& target, std::string_view fn,
+                     RequestSpec* out);
+
+/// A duration argument: number of seconds or a duration string ("500ms"). Throws std::runtime_error
+/// naming `what`; rejects negative, NaN and infinite values.
+std::int64_t ReadDurationArg(lua_State* L, int idx, std::string_view what);
+
+/// The closest of `candidates` to `word` within edit distance 2, or empty.
+std::string_view ClosestWord(std::string_view word, const std::string_view* candidates, int count);
+
+}  // namespace lse::lua

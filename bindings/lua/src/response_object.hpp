@@ -1,0 +1,26 @@
+#pragma once
+/// @file
+/// The table a script gets back from http:get & co.:
+///   status  number (0 on a transport error)
+///   ok      true when there was no transport error and the status was accepted
+///   headers table, lower-case names; a repeated header's values joined with ", "
+///   body    string
+///   error   nil, or the transport error kind name ("timeout", "connect", ...)
+///   :json() the body decoded (lua_json); a Lua error naming the request on invalid JSON
+/// A plain table (scripts may add fields) sharing one metatable that provides json().
+
+#include <string_view>
+
+#include "lse/http/result.hpp"
+
+struct lua_State;
+
+namespace lse::lua {
+
+/// Creates the shared response metatable in the registry (once per lua_State).
+void InstallResponseMetatable(lua_State* L);
+
+/// Pushes a response table for `result` onto L. `request_name` appears in json() errors.
+void PushResponse(lua_State* L, const http::Result& result, bool ok, std::string_view request_name);
+
+}  // namespace lse::lua

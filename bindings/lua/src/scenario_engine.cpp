@@ -1,0 +1,527 @@
+#include "scenario_engine.hpp"
+
+#include <algorithm>
+#include <ctime>
+#include <stdexcept>
+
+extern "C" {
+#include <lauxlib.h>
+#include <lua.h>
+}
+
+#include "lse/core/clock.hpp"
+#include "lse/core/errors.hpp"
+#include "lse/metrics/stat_key.hpp"
+#include "http_binding.hpp"
+#include "response_object.hpp"
+
+namespace lse::lua {
+namespace {
+
+constexpr char kCurrentVuKey[] = "lse.current_vu";  // see script_state.hpp
+constexpr std::int64_t kSleepSlackNs = kNsPerMs;    // uv timers have 1 ms resolution
+
+std::int64_t NowNs() { return static_cast<std::int64_t>(uv_hrtime()); }
+std::int64_t NowUnix() { return static_cast<std::int64_t>(std::time(nullptr)); }
+
+constexpr std::string_view kHookNames[] = {"setup", "on_start", "", "on_stop", "teardown"};
+
+bool IsMainThread(lua_State* L) {
+    const bool main = lua_pushthread(L) == 1;
+    lua_pop(L, 1);
+    return main;
+}
+
+}  // namespace
+
+ScenarioEngine::ScenarioEngine(const LuaRunConfig& config, EngineContext ctx, EngineListener* listener)
+    : config_(config), ctx_(ctx), listener_(listener) {
+    std::fill(std::begin(hook_refs_), std::end(hook_refs_), LUA_NOREF);
+    ScriptLoadOptions options;
+    options.shared = config_.shared;
+    options.install_runtime = [this](lua_State* L) { InstallRuntime(L); };
+    options.seed = config_.seed == 0 ? 0 : config_.seed * 1000003ULL + static_cast<std::uint64_t>(ctx_.worker_index);
+    state_ = std::make_unique<ScriptState>(config_.script_path, std::move(options));
+    LoadScenario();
+    sleep_timer_ = new uv_timer_t;
+    uv_timer_init(ctx_.loop, sleep_timer_);
+    sleep_timer_->data = this;
+}
+
+ScenarioEngine::~ScenarioEngine() {
+    if (!closed_ && sleep_timer_ != nullptr) {
+        uv_close(reinterpret_cast<uv_handle_t*>(sleep_timer_),
+                 [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+    }
+    for (auto& p : pending_pool_) {
+        // Never free an exchange the client still references: leak it instead (only after a
+        // caller bug, e.g. destroying the engine without Abort/Close while requests run).
+        if (p->vu != nullptr || p->exchange.internal_.stage != http::detail::ExchangeStage::kIdle) {
+            (void)p.release();
+        }
+    }
+}
+
+void ScenarioEngine::InstallRuntime(lua_State* L) {
+    InstallResponseMetatable(L);
+    InstallRuntimeGlobals(L, this);
+    PushHttpObject(L, this);
+    http_ref_ = luaL_ref(L, LUA_REGISTRYINDEX);
+}
+
+void ScenarioEngine::LoadScenario() {
+    lua_State* L = state_->L();
+    if (!state_->PushScenario(config_.scenario)) {
+        lua_pop(L, 1);
+        std::string names;
+        for (const auto& def : state_->Scenarios()) names += (names.empty() ? "" : ", ") + def.name;
+        throw UsageError(config_.script_path + ": no scenario named '" + config_.scenario + "' (it has: " + names +
+                         ")");
+    }
+    const int sc = lua_gettop(L);
+    lua_getfield(L, sc, "__tasks");
+    const int list = lua_gettop(L);
+    const int n = lua_istable(L, list) ? static_cast<int>(lua_objlen(L, list)) : 0;
+    std::vector<double> weights;
+    for (int i = 1; i <= n; ++i) {
+        lua_rawgeti(L, list, i);
+        const int t = lua_gettop(L);
+        Task task;
+        lua_getfield(L, t, "name");
+        task.name = lua_isstring(L, -1) ? lua_tostring(L, -1) : "task" + std::to_string(i);
+        lua_getfield(L, t, "weight");
+        const double w = lua_isnumber(L, -1) ? lua_tonumber(L, -1) : 1.0;
+        lua_getfield(L, t, "fn");
+        if (!lua_isfunction(L, -1)) throw UsageError(config_.script_path + ": task '" + task.name + "' has no function");
+        lua_pushvalue(L, -1);
+        task.fn_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+        lua_settop(L, list);
+        task.stat_index = ctx_.recorder->Register(
+            metrics::MakeStatKey(metrics::StatKind::kTask, config_.scenario, task.name), /*counts_in_total=*/false);
+        weights.push_back(w > 0 ? w : 0);
+        tasks_.push_back(std::move(task));
+    }
+    lua_settop(L, sc);
+    if (tasks_.empty()) throw UsageError(config_.script_path + ": scenario '" + config_.scenario + "' has no task");
+    picker_ = std::make_unique<TaskPicker>(
+        std::move(weights), config_.seed * 0x9E3779B97F4A7C15ULL + static_cast<std::uint64_t>(ctx_.worker_index));
+
+    for (int p = 0; p < static_cast<int>(Phase::kCount); ++p) {
+        if (static_cast<Phase>(p) == Phase::kTask) continue;
+        lua_getfield(L, sc, std::string(kHookNames[p]).c_str());
+        if (lua_isfunction(L, -1)) {
+            hook_refs_[p] = luaL_ref(L, LUA_REGISTRYINDEX);
+        } else {
+            lua_pop(L, 1);
+        }
+    }
+    // Every self table reads missing fields from the scenario object, so helper methods
+    // defined as `function flow:login(http)` can be called as self:login(http).
+    lua_createtable(L, 0, 1);
+    lua_pushvalue(L, sc);
+    lua_setfield(L, -2, "__index");
+    self_meta_ref_ = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_settop(L, sc - 1);
+}
+
+Vu& ScenarioEngine::AddVu(int id) {
+    lua_State* L = state_->L();
+    vus_.emplace_back();
+    Vu& vu = vus_.back();
+    vu.id = id;
+    vu.index = static_cast<int>(vus_.size()) - 1;
+    lua_createtable(L, 0, 1);
+    lua_pushinteger(L, id);
+    lua_setfield(L, -2, "id");
+    lua_rawgeti(L, LUA_REGISTRYINDEX, self_meta_ref_);
+    lua_setmetatable(L, -2);
+    vu.self_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    vu.prepared = hook_refs_[static_cast<int>(Phase::kOnStart)] == LUA_NOREF;
+    return vu;
+}
+
+bool ScenarioEngine::HasHook(Phase phase) const noexcept {
+    return phase != Phase::kTask && hook_refs_[static_cast<int>(phase)] != LUA_NOREF;
+}
+
+std::string_view ScenarioEngine::PhaseName(const Vu& vu) const noexcept {
+    if (vu.phase == Phase::kTask) return vu.task >= 0 ? std::string_view(tasks_[static_cast<size_t>(vu.task)].name) : "";
+    return kHookNames[static_cast<int>(vu.phase)];
+}
+
+std::size_t ScenarioEngine::CppBytesPerVu() noexcept {
+    // The Vu itself (deque storage) plus one unordered_map node (next pointer, key, value,
+    // cached hash) and its bucket slot.
+    return sizeof(Vu) + 4 * sizeof(void*) + sizeof(void*);
+}
+
+ScenarioEngine* ScenarioEngine::FromUpvalue(lua_State* L) {
+    return static_cast<ScenarioEngine*>(lua_touserdata(L, lua_upvalueindex(1)));
+}
+
+Vu* ScenarioEngine::FindVu(lua_State* co) noexcept {
+    auto it = vu_by_thread_.find(co);
+    return it == vu_by_thread_.end() ? nullptr : it->second;
+}
+
+void ScenarioEngine::EnsureThread(Vu& vu) {
+    if (vu.co != nullptr) return;
+    lua_State* L = state_->L();
+    vu.co = lua_newthread(L);
+    vu.co_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    vu_by_thread_.emplace(vu.co, &vu);
+}
+
+void ScenarioEngine::DropThread(Vu& vu) noexcept {
+    if (vu.co == nullptr) return;
+    vu_by_thread_.erase(vu.co);
+    luaL_unref(state_->L(), LUA_REGISTRYINDEX, vu.co_ref);
+    vu.co = nullptr;
+    vu.co_ref = LUA_NOREF;
+}
+
+void ScenarioEngine::Start(Vu& vu, Phase phase, int task, std::int64_t intended_ns) {
+    const std::int64_t now = NowNs();
+    vu.phase = phase;
+    vu.task = task;
+    vu.busy = true;
+    vu.failure = ErrorKind::kNone;
+    vu.started_ns = now;
+    vu.intended_ns = intended_ns > 0 ? intended_ns : now;
+    ++running_;
+    const int ref = phase == Phase::kTask ? tasks_[static_cast<size_t>(task)].fn_ref
+                                          : hook_refs_[static_cast<int>(phase)];
+    if (aborted_ || ref == LUA_NOREF) {
+        EndRun(vu, std::string(), /*cancelled=*/aborted_);
+        return;
+    }
+    EnsureThread(vu);
+    lua_State* co = vu.co;
+    lua_settop(co, 0);
+    lua_rawgeti(co, LUA_REGISTRYINDEX, ref);
+    lua_rawgeti(co, LUA_REGISTRYINDEX, vu.self_ref);
+    lua_rawgeti(co, LUA_REGISTRYINDEX, http_ref_);
+    Resume(vu, 2);
+}
+
+void ScenarioEngine::Resume(Vu& vu, int nargs) {
+    lua_State* L = state_->L();
+    lua_pushinteger(L, vu.id);
+    lua_setfield(L, LUA_REGISTRYINDEX, kCurrentVuKey);
+    lua_State* co = vu.co;
+    const int status = lua_resume(co, nargs);
+    if (status == LUA_YIELD) {
+        if (vu.sleeping || vu.waiting_request) return;  // the binding knows what wakes it
+        // The script yielded by itself: nothing would ever resume it.
+        luaL_traceback(L, co, "coroutine.yield() was called outside a coroutine the script created", 0);
+        std::string message = lua_tostring(L, -1);
+        lua_pop(L, 1);
+        DropThread(vu);
+        EndRun(vu, ExpandChunkNames(message, config_.script_path), false);
+        return;
+    }
+    if (status == 0) {
+        lua_settop(co, 0);
+        EndRun(vu, std::string(), false);
+        return;
+    }
+    std::string message = ExpandChunkNames(DescribeFailure(L, co), config_.script_path);
+    DropThread(vu);
+    EndRun(vu, std::move(message), false);
+}
+
+void ScenarioEngine::EndRun(Vu& vu, std::string script_error, bool cancelled) {
+    vu.busy = false;
+    vu.sleeping = false;
+    vu.waiting_request = false;
+    if (vu.request != nullptr) {
+        vu.request->vu = nullptr;  // its completion goes straight back to the pool
+        vu.request = nullptr;
+    }
+    --running_;
+    if (!script_error.empty()) {
+        SetFailure(vu, ErrorKind::kScript);
+        std::string context = "scenario '" + config_.scenario + "', ";
+        context += vu.phase == Phase::kTask ? "task '" : "";
+        context += PhaseName(vu);
+        context += vu.phase == Phase::kTask ? "'" : "";
+        context += " (virtual user " + std::to_string(vu.id) + ")";
+        errors_.Add(context, script_error);
+    }
+    if (cancelled) SetFailure(vu, ErrorKind::kTimeout);
+    RunOutcome outcome;
+    outcome.failure = vu.failure;
+    outcome.script_error = std::move(script_error);
+    outcome.cancelled = cancelled;
+    if (vu.phase == Phase::kTask && vu.task >= 0) {
+        const std::int64_t now = NowNs();
+        const std::int64_t service_us = std::max<std::int64_t>(0, (now - vu.started_ns) / kNsPerUs);
+        const std::int64_t response_us = std::max<std::int64_t>(0, (now - vu.intended_ns) / kNsPerUs);
+        ctx_.recorder->RecordCompletion(tasks_[static_cast<size_t>(vu.task)].stat_index, vu.failure, 0,
+                                        vu.failure == ErrorKind::kNone, service_us, response_us, 0, 0);
+    }
+    listener_->OnRunDone(vu, outcome);
+}
+
+int ScenarioEngine::StatIndex(const Vu& vu, const std::string& name) {
+    std::string key = metrics::MakeStatKey(metrics::StatKind::kRequest, config_.scenario, PhaseName(vu), name);
+    auto it = stat_index_.find(key);
+    if (it != stat_index_.end()) return it->second;
+    const int index = ctx_.recorder->Register(key, /*counts_in_total=*/vu.phase == Phase::kTask);
+    stat_index_.emplace(std::move(key), index);
+    return index;
+}
+
+PendingRequest* ScenarioEngine::TakePending() {
+    if (pending_free_.empty()) {
+        pending_pool_.push_back(std::make_unique<PendingRequest>());
+        PendingRequest* p = pending_pool_.back().get();
+        p->engine = this;
+        p->exchange.on_done = &ScenarioEngine::OnRequestDone;
+        p->exchange.user = p;
+        p->exchange.capture = true;
+        return p;
+    }
+    PendingRequest* p = pending_free_.back();
+    pending_free_.pop_back();
+    return p;
+}
+
+int ScenarioEngine::HttpCall(lua_State* L, int method) {
+    Vu* vu = FindVu(L);
+    if (vu == nullptr) {
+        throw std::runtime_error(IsMainThread(L) ? "http requests are not available at file level: make them in a task "
+                                                   "or hook (setup, on_start, on_stop, teardown)"
+                                                 : "http requests must be made by the virtual user's own code, not "
+                                                   "from inside a coroutine the script created");
+    }
+    std::string fn = "http:";
+    RequestSpec spec;
+    int path_idx = 2;
+    if (method < 0) {
+        fn += "request";
+        if (lua_type(L, 2) != LUA_TSTRING) {
+            throw std::runtime_error(fn + ": argument #1 (method) must be a string like \"GET\"");
+        }
+        std::string name = lua_tostring(L, 2);
+        for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        if (!http::ParseMethod(name, &spec.method)) {
+            throw std::runtime_error(fn + ": argument #1 (method): unknown HTTP method '" + std::string(lua_tostring(L, 2)) +
+                                     "'");
+        }
+        path_idx = 3;
+    } else {
+        spec.method = static_cast<http::Method>(method);
+        std::string_view m = http::MethodName(spec.method);
+        for (char c : m) fn += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    if (!lua_istable(L, 1)) throw std::runtime_error(fn + "(...) must be called with a colon: " + fn + "(path, opts)");
+    ReadRequestArgs(L, path_idx, path_idx + 1, config_.target, fn, &spec);
+
+    if (!spec.has_cookie_header && !vu->jar.Empty()) {
+        std::string_view path = spec.url.path_and_query;
+        std::string cookie = vu->jar.HeaderFor(spec.url.origin, path.substr(0, path.find('?')), NowUnix());
+        if (!cookie.empty()) spec.headers.emplace_back("Cookie", std::move(cookie));
+    }
+    PendingRequest* p = TakePending();
+    try {
+        p->prepared = http::PreparedRequest::Build(spec.method, spec.url.origin, spec.url.path_and_query, spec.headers,
+                                                   spec.body);
+    } catch (const std::exception& e) {
+        pending_free_.push_back(p);
+        throw std::runtime_error(fn + ": " + e.what());
+    }
+    p->spec = std::move(spec);
+    p->stat_index = StatIndex(*vu, p->spec.name);
+    p->vu = vu;
+    p->exchange.origin = &p->spec.url.origin;
+    p->exchange.request = &p->prepared;
+    p->exchange.timeout_ns = p->spec.timeout_ns > 0 ? p->spec.timeout_ns : config_.request_timeout_ns;
+    // A started iteration always waits for a connection: the open model's "no queueing" rule is
+    // enforced at arrival (no idle virtual user -> dropped), and there is one connection per VU.
+    if (!ctx_.client->Send(&p->exchange, /*allow_queue=*/true)) {
+        p->vu = nullptr;
+        pending_free_.push_back(p);
+        throw std::runtime_error(fn + ": the run is stopping; the request was not sent");
+    }
+    vu->request = p;
+    vu->waiting_request = true;
+    return lua_yield(L, 0);
+}
+
+void ScenarioEngine::OnRequestDone(http::Exchange* exchange, void* user) {
+    (void)exchange;
+    auto* p = static_cast<PendingRequest*>(user);
+    p->engine->CompleteRequest(p);
+}
+
+void ScenarioEngine::CompleteRequest(PendingRequest* p) {
+    const http::Result& r = p->exchange.result;
+    ErrorKind kind = r.error;
+    bool accepted = false;
+    if (kind == ErrorKind::kNone) {
+        accepted = (p->spec.has_expect ? p->spec.expect : config_.default_expect).Contains(r.status);
+        if (!accepted) kind = ErrorKind::kStatus;
+    }
+    const std::int64_t done = r.t.done_ns > 0 ? r.t.done_ns : NowNs();
+    const std::int64_t sent = r.t.write_start_ns > 0 ? r.t.write_start_ns : done;
+    const std::int64_t queued = r.t.queued_ns > 0 ? r.t.queued_ns : sent;
+    ctx_.recorder->RecordCompletion(p->stat_index, kind, r.status, accepted, std::max<std::int64_t>(0, (done - sent) / 1000),
+                                    std::max<std::int64_t>(0, (done - queued) / 1000), r.bytes_received, r.bytes_sent);
+    Vu* vu = p->vu;
+    if (config_.capture != nullptr) {
+        CapturedRequest c;
+        c.phase = vu != nullptr ? std::string(PhaseName(*vu)) : std::string();
+        c.vu = vu != nullptr ? vu->id : 0;
+        c.method = std::string(http::MethodName(p->spec.method));
+        c.url = p->spec.url.origin.ToString() + p->spec.url.path_and_query;
+        c.headers = p->spec.headers;
+        c.body = p->spec.body;
+        c.status = r.status;
+        c.error = kind;
+        config_.capture->OnRequest(c);
+    }
+    if (vu == nullptr) {  // orphaned: its coroutine is gone
+        pending_free_.push_back(p);
+        return;
+    }
+    vu->request = nullptr;
+    vu->waiting_request = false;
+    for (const auto& [name, value] : r.headers) {
+        if (name == "set-cookie") {
+            std::string_view path = p->spec.url.path_and_query;
+            vu->jar.Store(value, p->spec.url.origin, path.substr(0, path.find('?')), NowUnix());
+        }
+    }
+    if (kind != ErrorKind::kNone) {
+        SetFailure(*vu, kind);
+        listener_->OnRequestFailed(*vu, *p, kind);
+    }
+    p->vu = nullptr;
+    if (aborted_ || vu->co == nullptr) {
+        pending_free_.push_back(p);
+        DropThread(*vu);
+        EndRun(*vu, std::string(), /*cancelled=*/true);
+        return;
+    }
+    PushResponse(vu->co, r, kind == ErrorKind::kNone, p->spec.name);
+    pending_free_.push_back(p);
+    Resume(*vu, 1);
+}
+
+int ScenarioEngine::CheckCall(lua_State* L) {
+    Vu* vu = FindVu(L);
+    if (vu == nullptr) {
+        throw std::runtime_error(IsMainThread(L) ? "check() is not available at file level: call it in a task or hook"
+                                                 : "check() must be called by the virtual user's own code, not from "
+                                                   "inside a coroutine the script created");
+    }
+    if (lua_type(L, 1) != LUA_TSTRING) throw std::runtime_error("check(name, condition): argument #1 (name) must be a string");
+    if (lua_gettop(L) < 2) throw std::runtime_error("check(name, condition): argument #2 (condition) is missing");
+    const bool passed = lua_toboolean(L, 2) != 0;
+    size_t len = 0;
+    const char* s = lua_tolstring(L, 1, &len);
+    std::string_view name(s, len);
+    std::string key = metrics::MakeStatKey(metrics::StatKind::kCheck, config_.scenario, PhaseName(*vu), name);
+    auto it = check_index_.find(key);
+    if (it == check_index_.end()) {
+        const int index = ctx_.recorder->RegisterCheck(key);
+        it = check_index_.emplace(std::move(key), index).first;
+    }
+    ctx_.recorder->RecordCheck(it->second, passed);
+    if (!passed) {
+        SetFailure(*vu, ErrorKind::kCheck);
+        listener_->OnCheckFailed(*vu, name);
+    }
+    lua_settop(L, 2);
+    return 1;
+}
+
+int ScenarioEngine::SleepCall(lua_State* L) {
+    Vu* vu = FindVu(L);
+    if (vu == nullptr) {
+        throw std::runtime_error(IsMainThread(L) ? "sleep() is not available at file level: call it in a task or hook"
+                                                 : "sleep() must be called by the virtual user's own code, not from "
+                                                   "inside a coroutine the script created");
+    }
+    const std::int64_t ns = ReadDurationArg(L, 1, "sleep(duration)");
+    vu->sleeping = true;
+    ++vu->sleep_seq;
+    sleep_heap_.push_back(SleepEntry{NowNs() + ns, vu, vu->sleep_seq});
+    std::push_heap(sleep_heap_.begin(), sleep_heap_.end(), std::greater<>());
+    ArmSleepTimer();
+    return lua_yield(L, 0);
+}
+
+void ScenarioEngine::ArmSleepTimer() {
+    if (closed_) return;
+    if (sleep_heap_.empty()) {
+        uv_timer_stop(sleep_timer_);
+        armed_due_ns_ = -1;
+        return;
+    }
+    const std::int64_t due = sleep_heap_.front().due_ns;
+    if (due == armed_due_ns_) return;
+    uv_update_time(ctx_.loop);
+    const std::int64_t wait = due - NowNs();
+    const std::uint64_t ms = wait <= 0 ? 0 : static_cast<std::uint64_t>((wait + kNsPerMs - 1) / kNsPerMs);
+    uv_timer_start(sleep_timer_, &ScenarioEngine::OnSleepTimer, ms, 0);
+    armed_due_ns_ = due;
+}
+
+void ScenarioEngine::OnSleepTimer(uv_timer_t* timer) { static_cast<ScenarioEngine*>(timer->data)->WakeSleepers(); }
+
+void ScenarioEngine::WakeSleepers() {
+    armed_due_ns_ = -1;
+    while (!sleep_heap_.empty() && sleep_heap_.front().due_ns <= NowNs() + kSleepSlackNs) {
+        std::pop_heap(sleep_heap_.begin(), sleep_heap_.end(), std::greater<>());
+        const SleepEntry e = sleep_heap_.back();
+        sleep_heap_.pop_back();
+        if (!e.vu->sleeping || e.vu->sleep_seq != e.seq || e.vu->co == nullptr) continue;  // stale
+        e.vu->sleeping = false;
+        Resume(*e.vu, 0);
+    }
+    ArmSleepTimer();
+}
+
+void ScenarioEngine::Abort() noexcept {
+    aborted_ = true;
+    // Sleepers first (the heap is rebuilt empty), then in-flight requests through the client,
+    // whose completions see aborted_ and drop their virtual users.
+    std::vector<SleepEntry> sleepers;
+    sleepers.swap(sleep_heap_);
+    if (!closed_) uv_timer_stop(sleep_timer_);
+    armed_due_ns_ = -1;
+    for (const SleepEntry& e : sleepers) {
+        Vu& vu = *e.vu;
+        if (!vu.sleeping || vu.sleep_seq != e.seq) continue;
+        DropThread(vu);
+        EndRun(vu, std::string(), /*cancelled=*/true);
+    }
+    ctx_.client->CancelAll(ErrorKind::kTimeout);
+}
+
+void ScenarioEngine::Close(std::function<void()> done) {
+    errors_.PrintSummary();
+    if (closed_) {
+        done();
+        return;
+    }
+    closed_ = true;
+    struct Closing {
+        uv_timer_t* timer;
+        std::function<void()> done;
+    };
+    auto* closing = new Closing{sleep_timer_, std::move(done)};
+    sleep_timer_->data = closing;
+    uv_close(reinterpret_cast<uv_handle_t*>(sleep_timer_), [](uv_handle_t* h) {
+        auto* c = static_cast<Closing*>(h->data);
+        delete c->timer;
+        auto done = std::move(c->done);
+        delete c;
+        done();
+    });
+    sleep_timer_ = nullptr;
+}
+
+}  // namespace lse::lua

@@ -1,0 +1,173 @@
+#pragma once
+/// @file
+/// Runs one scenario's Lua code for a set of virtual users on one libuv loop: loads the
+/// script (ScriptState), installs check/sleep and the http object, starts phases (setup,
+/// on_start, a task, on_stop, teardown) on virtual users as coroutines, resumes them when
+/// their request completes or their sleep ends, and reports every finished run to a
+/// listener. Shared by the load runner (a worker's loop) and lifecycle (a private loop).
+///
+/// Idle virtual users hold no libuv handle and no exchange: exchanges come from a pool when
+/// a request starts, and all sleeps share one timer over a heap of deadlines.
+
+#include <uv.h>
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "lse/http/client.hpp"
+#include "lse/lua/lua_runner.hpp"
+#include "lse/lua/script_state.hpp"
+#include "lse/runtime/metrics_recorder.hpp"
+#include "protected_call.hpp"
+#include "request_options.hpp"
+#include "task_picker.hpp"
+#include "vuser.hpp"
+
+namespace lse::lua {
+
+/// A request in flight: pooled, reused across requests and virtual users.
+struct PendingRequest {
+    http::Exchange exchange;
+    http::PreparedRequest prepared;
+    RequestSpec spec;
+    class ScenarioEngine* engine = nullptr;
+    Vu* vu = nullptr;  ///< null: orphaned (its coroutine died); completes into the pool
+    int stat_index = 0;
+};
+
+/// How a run of a phase on a virtual user ended.
+struct RunOutcome {
+    ErrorKind failure = ErrorKind::kNone;  ///< first failure (kScript, kCheck, kStatus, transport kinds)
+    std::string script_error;              ///< file:line message + traceback when the script raised
+    bool cancelled = false;                ///< Abort() cut it short
+    bool ok() const noexcept { return failure == ErrorKind::kNone; }
+};
+
+class EngineListener {
+public:
+    virtual ~EngineListener() = default;
+    /// A run finished. May start another run (on this or another virtual user).
+    virtual void OnRunDone(Vu& vu, const RunOutcome& outcome) = 0;
+    /// For --dry-run problem lists; default: ignore.
+    virtual void OnCheckFailed(Vu& /*vu*/, std::string_view /*name*/) {}
+    virtual void OnRequestFailed(Vu& /*vu*/, const PendingRequest& /*request*/, ErrorKind /*kind*/) {}
+};
+
+struct EngineContext {
+    uv_loop_t* loop = nullptr;
+    http::Client* client = nullptr;
+    runtime::MetricsRecorder* recorder = nullptr;
+    int worker_index = 0;
+    int worker_count = 1;
+};
+
+class ScenarioEngine {
+public:
+    /// Loads the script (throws lse::ScriptError / lse::UsageError like ScriptState) and checks
+    /// that config.scenario exists (lse::UsageError otherwise).
+    ScenarioEngine(const LuaRunConfig& config, EngineContext ctx, EngineListener* listener);
+    ~ScenarioEngine();
+    ScenarioEngine(const ScenarioEngine&) = delete;
+    ScenarioEngine& operator=(const ScenarioEngine&) = delete;
+
+    /// Adds a virtual user with self.id = id. Setup only.
+    Vu& AddVu(int id);
+    int VuCount() const noexcept { return static_cast<int>(vus_.size()); }
+    Vu& VuAt(int index) noexcept { return vus_[static_cast<size_t>(index)]; }
+
+    bool HasHook(Phase phase) const noexcept;
+    int TaskCount() const noexcept { return static_cast<int>(tasks_.size()); }
+    const std::string& TaskName(int task) const noexcept { return tasks_[static_cast<size_t>(task)].name; }
+    int PickTask() noexcept { return picker_->Next(); }
+    const std::string& ScenarioName() const noexcept { return config_.scenario; }
+    std::string_view PhaseName(const Vu& vu) const noexcept;
+
+    /// Starts `phase` (task index for kTask) on an idle virtual user. The listener hears about the
+    /// end, possibly before Start returns (a run that never yields). Does nothing after Abort().
+    void Start(Vu& vu, Phase phase, int task, std::int64_t intended_ns);
+
+    /// Cancels every sleeping or waiting run: each is dropped and reported (cancelled, failed).
+    /// Later Start() calls are refused (reported as cancelled at once).
+    void Abort() noexcept;
+    bool Aborted() const noexcept { return aborted_; }
+    int Running() const noexcept { return running_; }
+
+    /// Closes the timer and idle handles; `done` runs once they are closed.
+    void Close(std::function<void()> done);
+
+    ErrorLog& Errors() noexcept { return errors_; }
+    lua_State* L() const noexcept { return state_->L(); }
+    /// Approximate C++ bytes held per idle virtual user (for the memory budget test).
+    static std::size_t CppBytesPerVu() noexcept;
+
+    // ---- called by the Lua bindings ----
+    static ScenarioEngine* FromUpvalue(lua_State* L);
+    Vu* FindVu(lua_State* co) noexcept;
+    int HttpCall(lua_State* L, int method);  ///< method < 0: http:request(method, path, opts)
+    int CheckCall(lua_State* L);
+    int SleepCall(lua_State* L);
+
+private:
+    struct Task {
+        std::string name;
+        int fn_ref = -2;
+        int stat_index = 0;
+    };
+    struct SleepEntry {
+        std::int64_t due_ns;
+        Vu* vu;
+        std::uint32_t seq;
+        bool operator>(const SleepEntry& o) const noexcept { return due_ns > o.due_ns; }
+    };
+
+    void InstallRuntime(lua_State* L);
+    void LoadScenario();
+    void EnsureThread(Vu& vu);
+    void DropThread(Vu& vu) noexcept;
+    void Resume(Vu& vu, int nargs);
+    void EndRun(Vu& vu, std::string script_error, bool cancelled);
+    void SetFailure(Vu& vu, ErrorKind kind) noexcept {
+        if (vu.failure == ErrorKind::kNone) vu.failure = kind;
+    }
+    int StatIndex(const Vu& vu, const std::string& name);
+    PendingRequest* TakePending();
+    static void OnRequestDone(http::Exchange* exchange, void* user);
+    void CompleteRequest(PendingRequest* pending);
+    void ArmSleepTimer();
+    static void OnSleepTimer(uv_timer_t* timer);
+    void WakeSleepers();
+
+    LuaRunConfig config_;
+    EngineContext ctx_;
+    EngineListener* listener_;
+    std::unique_ptr<ScriptState> state_;
+    std::deque<Vu> vus_;
+    std::unordered_map<lua_State*, Vu*> vu_by_thread_;
+    std::vector<Task> tasks_;
+    std::unique_ptr<TaskPicker> picker_;
+    int hook_refs_[static_cast<int>(Phase::kCount)];
+    int http_ref_ = -2;
+    int self_meta_ref_ = -2;
+
+    std::unordered_map<std::string, int> stat_index_;   // full stat key -> recorder index
+    std::unordered_map<std::string, int> check_index_;  // full check key -> recorder index
+    std::vector<std::unique_ptr<PendingRequest>> pending_pool_;
+    std::vector<PendingRequest*> pending_free_;
+
+    std::vector<SleepEntry> sleep_heap_;  // min-heap on due_ns
+    uv_timer_t* sleep_timer_ = nullptr;   // heap-allocated: freed in its close callback
+    std::int64_t armed_due_ns_ = -1;
+
+    ErrorLog errors_;
+    int running_ = 0;
+    bool aborted_ = false;
+    bool closed_ = false;
+};
+
+}  // namespace lse::lua

@@ -1,0 +1,202 @@
+---@meta lsengine
+-- Type definitions for lsengine scenario files (LuaLS / lua-language-server).
+-- Add this directory to "Lua.workspace.library" to get completion and checks in your editor.
+-- Reference: docs/lua-api.md
+
+---A duration: a string with units ("250ms", "30s", "2m", "1m30s", "1h") or a number of seconds.
+---@alias lsengine.Duration string|number
+
+---@class lsengine.Stage
+---@field duration lsengine.Duration  How long the rate takes to move to `rps`.
+---@field rps number                  Target arrivals per second at the end of the stage (>= 0).
+
+---@class lsengine.ThinkTimeRange
+---@field min lsengine.Duration
+---@field max lsengine.Duration
+
+---@class lsengine.ScenarioOptions
+---@field name? string                 Scenario name (default: the file name without ".lua"); unique per file.
+---@field rps? number                  Open model: task iterations started per second (> 0).
+---@field vusers? integer              Virtual users: the pool (open model) or the concurrency (closed model).
+---@field duration? lsengine.Duration  Whole run, ramp-up included.
+---@field ramp_up? lsengine.Duration   Linear ramp from 0 (rate or users); <= duration.
+---@field stages? lsengine.Stage[]     Open model load curve; excludes rps, duration and ramp_up.
+---@field think_time? lsengine.Duration|lsengine.ThinkTimeRange  Closed model only: pause between tasks.
+---@field thresholds? string[]         Pass/fail criteria, e.g. "p95 < 200ms", "error_rate < 1%", "browse.p99 < 1s".
+
+---@class lsengine.TaskOptions
+---@field weight? number  Relative frequency (> 0, default 1).
+
+---@alias lsengine.Expect integer|integer[]|string
+
+---@class lsengine.RequestOptions
+---@field headers? table<string, string>  Request headers.
+---@field json? any                        Body encoded as JSON (sets Content-Type: application/json).
+---@field body? string                     Raw body.
+---@field form? table<string, string|number|boolean|(string|number|boolean)[]>  Form-encoded body.
+---@field query? table<string, string|number|boolean|(string|number|boolean)[]> Query string parameters (sorted).
+---@field name? string                     Name in the report (default "METHOD /path").
+---@field timeout? lsengine.Duration       Per-request timeout.
+---@field expect? lsengine.Expect          Accepted statuses: 201, {200, 404} or "2xx,404" (default 2xx and 3xx).
+
+---@class lsengine.Response
+---@field status integer                 HTTP status; 0 on a transport error.
+---@field ok boolean                     Expected status and no transport error.
+---@field headers table<string, string>  Lower-case header names.
+---@field body string                    Response body.
+---@field error? "dns"|"connect"|"tls"|"timeout"|"reset"|"parse"  Transport error kind, nil if none.
+---@field name string                    The request's report name.
+local Response = {}
+
+---Decodes the body as JSON (raises an error naming the request on invalid JSON).
+---@return any
+function Response:json() end
+
+---The virtual user's HTTP client (one cookie jar per virtual user). Every call yields until the response.
+---@class lsengine.Http
+local Http = {}
+
+---@param path string  "/path" (resolved against --target) or an absolute URL
+---@param opts? lsengine.RequestOptions
+---@return lsengine.Response
+function Http:get(path, opts) end
+
+---@param path string
+---@param opts? lsengine.RequestOptions
+---@return lsengine.Response
+function Http:post(path, opts) end
+
+---@param path string
+---@param opts? lsengine.RequestOptions
+---@return lsengine.Response
+function Http:put(path, opts) end
+
+---@param path string
+---@param opts? lsengine.RequestOptions
+---@return lsengine.Response
+function Http:patch(path, opts) end
+
+---@param path string
+---@param opts? lsengine.RequestOptions
+---@return lsengine.Response
+function Http:delete(path, opts) end
+
+---@param path string
+---@param opts? lsengine.RequestOptions
+---@return lsengine.Response
+function Http:head(path, opts) end
+
+---@param method string  "GET", "POST", "OPTIONS", ...
+---@param path string
+---@param opts? lsengine.RequestOptions
+---@return lsengine.Response
+function Http:request(method, path, opts) end
+
+---The virtual user running a task or hook. Store per-user data in it (self.token = ...).
+---Missing fields are read from the scenario object (helper methods: self:login(http)).
+---@class lsengine.VUser
+---@field id integer  1-based, unique in the run; 0 in setup/teardown.
+---@field [string] any
+
+---The object scenario{} returns. Hooks are defined with method syntax: function flow:on_start(http) ... end
+---@class lsengine.Scenario
+---@field [string] any
+local Scenario = {}
+
+---Adds a task; picked at random in proportion to its weight. Returns the scenario object (chainable).
+---@param name string
+---@param opts_or_fn lsengine.TaskOptions|fun(self: lsengine.VUser, http: lsengine.Http)
+---@param fn? fun(self: lsengine.VUser, http: lsengine.Http)
+---@return lsengine.Scenario
+function Scenario:task(name, opts_or_fn, fn) end
+
+---Once per virtual user, before its first task.
+---@param http lsengine.Http
+function Scenario:on_start(http) end
+
+---Once per virtual user, after the load.
+---@param http lsengine.Http
+function Scenario:on_stop(http) end
+
+---Once per run, before any on_start (self.id == 0). Share data through `shared`.
+---@param http lsengine.Http
+function Scenario:setup(http) end
+
+---Once per run, after every on_stop (self.id == 0).
+---@param http lsengine.Http
+function Scenario:teardown(http) end
+
+---Declares a scenario. Several per file run together (--scenario a,b selects).
+---@param options lsengine.ScenarioOptions
+---@return lsengine.Scenario
+function scenario(options) end
+
+---Records a pass/fail for the check `name`; a false/nil condition fails the current iteration.
+---@generic T
+---@param name string
+---@param condition T
+---@return T
+function check(name, condition) end
+
+---Pauses the virtual user without blocking others. Only in tasks and hooks.
+---@param d lsengine.Duration
+function sleep(d) end
+
+---Run-wide store shared by every virtual user on every thread. Values are copied in and out
+---(nil, booleans, numbers, strings, tables of those). Keys are strings.
+---@class lsengine.Shared
+---@field [string] any
+shared = {}
+
+---Atomically adds n (default 1) to a number (nil counts as 0); returns the new value.
+---@param key string
+---@param n? number
+---@return number
+function shared:incr(key, n) end
+
+---Returns shared[key]; if unset, the first caller runs fn() and stores its (non-nil) result while
+---other callers wait. If fn raises, nothing is stored and the next caller retries.
+---@generic T
+---@param key string
+---@param fn fun(): T
+---@return T
+function shared:once(key, fn) end
+
+---@class lsengine.Json
+---@field null lightuserdata  JSON null (decoded arrays keep their holes).
+json = {}
+
+---Encodes a value as compact JSON (object keys sorted). Errors name the path of a bad value.
+---@param value any
+---@return string
+function json.encode(value) end
+
+---Decodes JSON text; raises "json.decode: invalid JSON at byte N: ..." on bad input.
+---@param text string
+---@return any
+function json.decode(text) end
+
+---Marks t (or a new table) as a JSON array, so that an empty one encodes as [].
+---@param t? table
+---@return table
+function json.array(t) end
+
+lsengine = {}
+
+---1, 2, 3, ...: a counter shared by the whole run.
+---@return integer
+function lsengine.seq() end
+
+---A random integer in [a, b] (or [1, a] with one argument), seeded from --seed.
+---@param a integer
+---@param b? integer
+---@return integer
+function lsengine.random(a, b) end
+
+---A random version-4 UUID string.
+---@return string
+function lsengine.uuid() end
+
+---The running virtual user's id (0 in setup/teardown and at file level).
+---@return integer
+function lsengine.vuser() end

@@ -1,0 +1,32 @@
+#pragma once
+/// @file
+/// The summary as JSON (for --summary-json), from the same model as the text summary.
+/// Schema "version": 1 (times in integer microseconds, rates as fractions 0..1):
+///   { "version": 1, "interrupted": bool, "duration_s": number,
+///     "scenarios": [ { "name", "model", "target_rps", "achieved_rps", "vusers", "duration_s", "dropped",
+///                      "tasks":     [ { "name", "iterations", "ok", "failed", "rate",
+///                                       "failures": {kind: n}, "duration_us": Latency } ],
+///                      "requests":  [ { "name", ...Stats } ],
+///                      "requests_by_task": [ { "task", "name", ...Stats } ]   (only when asked for),
+///                      "lifecycle": [ { "task", ...Stats } ],
+///                      "checks":    [ { "task", "name", "passes", "fails", "pass_rate" } ],
+///                      "totals":    Stats } ],
+///     "totals": Stats,
+///     "thresholds": [ { "expression", "scenario", "passed", "has_data", "actual", "actual_text" } ],
+///     "thresholds_passed": bool }
+///   Stats   = { "requests", "ok", "errors", "error_rate", "rps", "dropped", "bytes_received", "bytes_sent",
+///               "errors_by_kind": {kind: n}, "statuses": {"200": n, "other": n},
+///               "service_time_us": Latency, "response_time_us": Latency }
+///   Latency = { "count", "min", "mean", "p50", "p90", "p95", "p99", "p99.9", "max" }   ({"count": 0} if empty)
+/// "model" is "" and "target_rps"/"vusers" are 0 when unknown; threshold "actual" is in the
+/// metric's unit (ns for latencies, percent for rates).
+
+#include <nlohmann/json.hpp>
+
+#include "lse/report/text_summary.hpp"
+
+namespace lse::report {
+
+nlohmann::json SummaryJson(const SummaryInput& in);
+
+}  // namespace lse::report

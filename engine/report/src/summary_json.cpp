@@ -1,0 +1,152 @@
+#include "lse/report/summary_json.hpp"
+
+#include <algorithm>
+
+#include "lse/core/error_kind.hpp"
+#include "lse/report/summary_model.hpp"
+
+namespace lse::report {
+namespace {
+
+using nlohmann::json;
+
+double Seconds(std::int64_t ns) { return ns > 0 ? static_cast<double>(ns) / 1e9 : 0; }
+double Rate(std::uint64_t n, double secs) { return secs > 0 ? static_cast<double>(n) / secs : 0; }
+double Fraction(std::uint64_t part, std::uint64_t whole) {
+    return whole == 0 ? 0 : static_cast<double>(part) / static_cast<double>(whole);
+}
+
+json Latency(const metrics::Histogram& h) {
+    json j = {{"count", h.Count()}};
+    if (h.Count() == 0) return j;
+    j["min"] = h.Min();
+    j["mean"] = h.Mean();
+    j["p50"] = h.ValueAtPercentile(50);
+    j["p90"] = h.ValueAtPercentile(90);
+    j["p95"] = h.ValueAtPercentile(95);
+    j["p99"] = h.ValueAtPercentile(99);
+    j["p99.9"] = h.ValueAtPercentile(99.9);
+    j["max"] = h.Max();
+    return j;
+}
+
+json ErrorsByKind(const metrics::RequestStats& s) {
+    json j = json::object();
+    for (int i = 1; i < kErrorKindCount; ++i) {
+        const std::uint64_t n = s.ErrorsOf(static_cast<ErrorKind>(i));
+        if (n != 0) j[std::string(ErrorKindName(static_cast<ErrorKind>(i)))] = n;
+    }
+    return j;
+}
+
+json Stats(const metrics::RequestStats& s, double secs) {
+    json statuses = json::object();
+    s.statuses.ForEachNonZero([&](int status, std::uint64_t n) { statuses[std::to_string(status)] = n; });
+    if (s.statuses.Other() != 0) statuses["other"] = s.statuses.Other();
+    return {{"requests", s.requests},
+            {"ok", s.ok},
+            {"errors", s.ErrorCount()},
+            {"error_rate", s.ErrorRate()},
+            {"rps", Rate(s.requests, secs)},
+            {"dropped", s.dropped},
+            {"bytes_received", s.bytes_received},
+            {"bytes_sent", s.bytes_sent},
+            {"errors_by_kind", ErrorsByKind(s)},
+            {"statuses", std::move(statuses)},
+            {"service_time_us", Latency(s.service_time_us)},
+            {"response_time_us", Latency(s.response_time_us)}};
+}
+
+json Scenario(const ScenarioSummary& s) {
+    const double secs = Seconds(s.info.duration_ns);
+    json tasks = json::array();
+    for (const NamedStats& t : s.tasks) {
+        tasks.push_back({{"name", t.name},
+                         {"iterations", t.stats.requests},
+                         {"ok", t.stats.ok},
+                         {"failed", t.stats.requests - std::min(t.stats.ok, t.stats.requests)},
+                         {"rate", Rate(t.stats.requests, secs)},
+                         {"failures", ErrorsByKind(t.stats)},
+                         {"duration_us", Latency(t.stats.service_time_us)}});
+    }
+    json requests = json::array();
+    for (const NamedStats& r : s.requests) {
+        json row = Stats(r.stats, secs);
+        row["name"] = r.name;
+        requests.push_back(std::move(row));
+    }
+    json lifecycle = json::array();
+    for (const NamedStats& l : s.lifecycle) {
+        json row = Stats(l.stats, secs);
+        row["task"] = l.name;
+        lifecycle.push_back(std::move(row));
+    }
+    json checks = json::array();
+    for (const CheckRow& c : s.checks) {
+        checks.push_back({{"task", c.task},
+                          {"name", c.name},
+                          {"passes", c.counts.passes},
+                          {"fails", c.counts.fails},
+                          {"pass_rate", Fraction(c.counts.passes, c.counts.passes + c.counts.fails)}});
+    }
+    json j = {{"name", s.info.name},
+              {"model", s.info.model},
+              {"target_rps", s.info.target_rps},
+              {"achieved_rps", Rate(s.load.requests, secs)},
+              {"vusers", s.info.vusers},
+              {"duration_s", secs},
+              {"dropped", s.dropped},
+              {"tasks", std::move(tasks)},
+              {"requests", std::move(requests)},
+              {"lifecycle", std::move(lifecycle)},
+              {"checks", std::move(checks)},
+              {"totals", Stats(s.load, secs)}};
+    if (!s.requests_by_task.empty()) {
+        json by_task = json::array();
+        for (const NamedStats& r : s.requests_by_task) {
+            json row = Stats(r.stats, secs);
+            row["task"] = r.task;
+            row["name"] = r.name;
+            by_task.push_back(std::move(row));
+        }
+        j["requests_by_task"] = std::move(by_task);
+    }
+    return j;
+}
+
+}  // namespace
+
+json SummaryJson(const SummaryInput& in) {
+    const SummaryModel model = BuildSummaryModel(in);
+    const double secs = Seconds(in.duration_ns);
+    json scenarios = json::array();
+    for (const ScenarioSummary& s : model.scenarios) scenarios.push_back(Scenario(s));
+    json verdicts = json::array();
+    for (const thresholds::Verdict& v : in.verdicts) {
+        verdicts.push_back({{"expression", v.expression},
+                            {"scenario", v.scenario},
+                            {"passed", v.passed},
+                            {"has_data", v.has_data},
+                            {"actual", v.actual},
+                            {"actual_text", v.actual_text}});
+    }
+    json out = {{"version", 1},
+                {"interrupted", in.interrupted},
+                {"duration_s", secs},
+                {"scenarios", std::move(scenarios)},
+                {"totals", Stats(in.total.total, secs)},
+                {"thresholds", std::move(verdicts)},
+                {"thresholds_passed", thresholds::AllPassed(in.verdicts)}};
+    if (!model.unscoped_requests.empty()) {
+        json other = json::array();
+        for (const NamedStats& r : model.unscoped_requests) {
+            json row = Stats(r.stats, secs);
+            row["name"] = r.name;
+            other.push_back(std::move(row));
+        }
+        out["other_requests"] = std::move(other);
+    }
+    return out;
+}
+
+}  // namespace lse::report

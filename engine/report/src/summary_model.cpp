@@ -1,0 +1,123 @@
+#include "lse/report/summary_model.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "lse/metrics/stat_key.hpp"
+#include "lse/thresholds/threshold.hpp"
+
+namespace lse::report {
+namespace {
+
+// Display order of lifecycle phases: the order they run in.
+constexpr std::string_view kLifecycleOrder[] = {"setup", "on_start", "on_stop", "teardown"};
+
+// Per-scenario accumulation keyed by name; std::map keeps rows sorted.
+struct Grouped {
+    std::map<std::string, metrics::RequestStats> tasks;
+    std::map<std::string, metrics::RequestStats> requests;
+    std::map<std::pair<std::string, std::string>, metrics::RequestStats> requests_by_task;
+    std::map<std::string, metrics::RequestStats> lifecycle;
+    std::map<std::pair<std::string, std::string>, metrics::CheckCounts> checks;
+    metrics::RequestStats load;
+    std::uint64_t dropped = 0;
+};
+
+std::vector<NamedStats> Rows(std::map<std::string, metrics::RequestStats>& m) {
+    std::vector<NamedStats> rows;
+    rows.reserve(m.size());
+    for (auto& [name, stats] : m) rows.push_back(NamedStats{"", name, std::move(stats)});
+    return rows;
+}
+
+}  // namespace
+
+std::string Printable(std::string_view name) {
+    std::string out(name);
+    for (char& c : out) {
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+    }
+    return out;
+}
+
+SummaryModel BuildSummaryModel(const SummaryInput& in) {
+    SummaryModel model;
+    std::map<std::string, Grouped> groups;
+    metrics::StatKey key;
+    for (const auto& [raw, stats] : in.total.by_name) {
+        if (!metrics::ParseStatKey(raw, &key)) {
+            model.unscoped_requests.push_back(NamedStats{"", Printable(raw), stats});
+            continue;
+        }
+        key.scenario = Printable(key.scenario);
+        key.task = Printable(key.task);
+        key.name = Printable(key.name);
+        Grouped& g = groups[key.scenario];
+        switch (key.kind) {
+            case metrics::StatKind::kRequest:
+                if (thresholds::IsLifecycleTask(key.task)) {
+                    g.lifecycle[key.task] += stats;
+                } else {
+                    g.requests[key.name] += stats;
+                    g.load += stats;
+                    if (in.requests_per_task) g.requests_by_task[{key.task, key.name}] += stats;
+                }
+                break;
+            case metrics::StatKind::kTask:
+                g.tasks[key.task] += stats;
+                break;
+            case metrics::StatKind::kScenario:
+                g.dropped += stats.dropped;
+                break;
+            default:
+                break;
+        }
+    }
+    for (const auto& [raw, counts] : in.total.checks) {
+        if (!metrics::ParseStatKey(raw, &key)) continue;
+        groups[Printable(key.scenario)].checks[{Printable(key.task), Printable(key.name)}] += counts;
+    }
+
+    // Listed scenarios first, in the caller's order; then the rest, sorted.
+    std::vector<ScenarioInfo> order = in.scenarios;
+    std::set<std::string> listed;
+    for (const ScenarioInfo& s : order) listed.insert(s.name);
+    for (const auto& [name, g] : groups) {
+        if (listed.count(name) != 0) continue;
+        ScenarioInfo info;
+        info.name = name;
+        order.push_back(std::move(info));
+    }
+    // URL mode passes no scenario list: the run-level target belongs to its only scenario.
+    if (in.scenarios.empty() && order.size() == 1) order[0].target_rps = in.target_rps;
+
+    for (ScenarioInfo& info : order) {
+        ScenarioSummary s;
+        if (info.duration_ns <= 0) info.duration_ns = in.duration_ns;
+        s.info = info;
+        auto it = groups.find(info.name);
+        if (it != groups.end()) {
+            Grouped& g = it->second;
+            s.tasks = Rows(g.tasks);
+            for (auto& row : s.tasks) row.task = row.name;
+            s.requests = Rows(g.requests);
+            for (auto& [tn, stats] : g.requests_by_task) {
+                s.requests_by_task.push_back(NamedStats{tn.first, tn.second, std::move(stats)});
+            }
+            for (std::string_view phase : kLifecycleOrder) {
+                auto l = g.lifecycle.find(std::string(phase));
+                if (l != g.lifecycle.end()) {
+                    s.lifecycle.push_back(NamedStats{l->first, l->first, std::move(l->second)});
+                }
+            }
+            for (auto& [tn, counts] : g.checks) s.checks.push_back(CheckRow{tn.first, tn.second, counts});
+            s.load = std::move(g.load);
+            s.dropped = g.dropped;
+        }
+        model.scenarios.push_back(std::move(s));
+    }
+    return model;
+}
+
+}  // namespace lse::report

@@ -1,0 +1,35 @@
+#pragma once
+/// @file
+/// Evaluating parsed thresholds against the merged Snapshot of a whole run.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lse/metrics/snapshot.hpp"
+#include "lse/thresholds/threshold.hpp"
+
+namespace lse::thresholds {
+
+struct Verdict {
+    bool passed = false;
+    bool has_data = false;    ///< false: nothing to measure (a threshold without data FAILS)
+    double actual = 0;        ///< in the unit of ValueKindOf(metric): ns, percent or number
+    std::string actual_text;  ///< "p95 = 183ms", "browse.error_rate = 0.52%", "p95 = no data"
+    std::string expression;   ///< the threshold as written
+    std::string scenario;     ///< the scenario it was evaluated for (empty: the whole run)
+};
+
+/// Evaluates one threshold. `scenario` is the scenario that declared it (a "name:" prefix in the
+/// threshold wins); an empty scenario with no prefix means the whole run (Snapshot::total).
+/// `duration_s` is the load phase length, used by rps (<= 0 makes rps "no data").
+/// Latency, rate and check metrics with nothing recorded fail with actual_text "... = no data":
+/// a threshold never passes silently. Counts (requests, errors, iterations, dropped) of an
+/// empty scope are 0, a real value.
+Verdict Evaluate(const Threshold& threshold, const metrics::Snapshot& total, std::string_view scenario,
+                 double duration_s);
+
+/// True when every verdict passed (and true for none).
+bool AllPassed(const std::vector<Verdict>& verdicts) noexcept;
+
+}  // namespace lse::thresholds

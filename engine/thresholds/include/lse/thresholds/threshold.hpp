@@ -1,0 +1,105 @@
+#pragma once
+/// @file
+/// A threshold is a pass/fail criterion on the run's results, written as text in a scenario
+/// (`thresholds = { "p95 < 200ms", "browse.error_rate < 1%" }`) or on the command line.
+/// Grammar (full reference with examples: docs/thresholds.md):
+///
+///   threshold := [scenario ':'] [scope '.'] metric op value
+///   scope     := task | '[' request name ']' | task '[' request name ']'
+///   op        := '<' | '<=' | '>' | '>=' | '==' | '!='
+///
+/// Metrics and the unit their value must carry:
+///   pNN, pNN.N, min, max, mean (avg)        response time (CO-corrected)   duration: 200ms, 1.5s
+///   service_pNN, service_min, ... _mean     service time (sent -> done)    duration
+///   error_rate                              failed / completed requests    percent: 1%
+///   errors, requests                        counts                         number, k/M suffix ok
+///   rps                                     requests / load duration       number
+///   checks                                  check passes / all checks      percent
+///   iterations                              task iterations (count)        number
+///   iteration_failures                      failed / all iterations        percent
+///   dropped                                 arrivals that found no VU      number (scenario only)
+///
+/// Without a scope a threshold reads the load requests of its scenario: every task except the
+/// lifecycle ones (on_start, on_stop, setup, teardown), which are reachable by naming them as
+/// the task scope. Parsing never guesses: a latency without a unit, a rate without '%' or an
+/// unknown name is a UsageError whose message quotes the threshold and suggests the fix.
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace lse::thresholds {
+
+/// What a threshold measures.
+enum class Metric {
+    kLatency,            ///< a statistic of a latency histogram (see LatencyStat, TimeBase)
+    kErrorRate,          ///< percent of requests that failed (any ErrorKind, including kStatus)
+    kErrors,             ///< failed requests (count)
+    kRequests,           ///< completed requests (count)
+    kRps,                ///< completed requests per second of load
+    kChecks,             ///< percent of check() calls that passed
+    kIterations,         ///< task iterations (count)
+    kIterationFailures,  ///< percent of task iterations that failed
+    kDropped,            ///< arrivals dropped for lack of an idle virtual user (count)
+    kCount
+};
+
+enum class LatencyStat { kPercentile, kMin, kMax, kMean, kCount };
+
+/// Which latency: response time runs from the intended start (corrected for coordinated
+/// omission) and is the default; service time runs from the moment the request was sent.
+enum class TimeBase { kResponse, kService, kCount };
+
+enum class Op { kLess, kLessEqual, kGreater, kGreaterEqual, kEqual, kNotEqual, kCount };
+
+/// How a threshold's value is written and compared.
+enum class ValueKind {
+    kDurationNs,  ///< nanoseconds
+    kPercent,     ///< 0..100
+    kNumber,      ///< count or rate
+    kCount
+};
+
+/// Lifecycle tasks hold requests that are not part of the load (see lua_contract).
+inline constexpr std::string_view kLifecycleTasks[] = {"on_start", "on_stop", "setup", "teardown"};
+bool IsLifecycleTask(std::string_view task) noexcept;
+
+struct Threshold {
+    std::string expression;  ///< as written, trimmed
+    std::string scenario;    ///< "checkout:" prefix; empty = the scenario passed to Evaluate
+    std::string task;        ///< empty = every load task
+    std::string request;     ///< request name from "[...]"; empty = every request
+    Metric metric = Metric::kLatency;
+    LatencyStat stat = LatencyStat::kPercentile;
+    TimeBase base = TimeBase::kResponse;
+    double percentile = 0;   ///< for LatencyStat::kPercentile, in (0, 100]
+    std::string metric_name; ///< canonical spelling, e.g. "p95", "service_p99.9", "error_rate"
+    Op op = Op::kLess;
+    double value = 0;        ///< in the unit of ValueKindOf(metric)
+    std::string value_text;  ///< as written, e.g. "200ms"
+
+    /// "checkout:browse[GET /x].p95" style label of what is measured (no op, no value).
+    std::string Subject() const;
+};
+
+ValueKind ValueKindOf(Metric metric) noexcept;
+std::string_view OpText(Op op) noexcept;
+/// True when `actual op limit` holds. NaN never passes.
+bool Compare(double actual, Op op, double limit) noexcept;
+
+/// Parses one threshold. Throws lse::UsageError("threshold '<expr>': <problem>") on bad input.
+Threshold Parse(std::string_view expression);
+
+/// Non-throwing variant (fuzzing, editors): nullopt and *error filled on bad input.
+std::optional<Threshold> TryParse(std::string_view expression, std::string* error);
+
+/// Checks the task scope against the tasks the scenario defines (lifecycle task names are
+/// always accepted). Throws UsageError "threshold '...': unknown task 'brwse' (did you mean
+/// 'browse'?)". Does nothing for an unscoped threshold.
+void Validate(const Threshold& threshold, std::span<const std::string> known_tasks);
+
+/// Checks a "scenario:" prefix against the scenarios of the run (same message style).
+void ValidateScenario(const Threshold& threshold, std::span<const std::string> known_scenarios);
+
+}  // namespace lse::thresholds

@@ -1,0 +1,62 @@
+#include "lse/thresholds/threshold.hpp"
+
+#include <cmath>
+
+namespace lse::thresholds {
+
+bool IsLifecycleTask(std::string_view task) noexcept {
+    for (std::string_view t : kLifecycleTasks) {
+        if (t == task) return true;
+    }
+    return false;
+}
+
+ValueKind ValueKindOf(Metric metric) noexcept {
+    switch (metric) {
+        case Metric::kLatency:
+            return ValueKind::kDurationNs;
+        case Metric::kErrorRate:
+        case Metric::kChecks:
+        case Metric::kIterationFailures:
+            return ValueKind::kPercent;
+        default:
+            return ValueKind::kNumber;
+    }
+}
+
+std::string_view OpText(Op op) noexcept {
+    switch (op) {
+        case Op::kLess: return "<";
+        case Op::kLessEqual: return "<=";
+        case Op::kGreater: return ">";
+        case Op::kGreaterEqual: return ">=";
+        case Op::kEqual: return "==";
+        case Op::kNotEqual: return "!=";
+        default: return "?";
+    }
+}
+
+bool Compare(double actual, Op op, double limit) noexcept {
+    if (std::isnan(actual) || std::isnan(limit)) return false;
+    switch (op) {
+        case Op::kLess: return actual < limit;
+        case Op::kLessEqual: return actual <= limit;
+        case Op::kGreater: return actual > limit;
+        case Op::kGreaterEqual: return actual >= limit;
+        case Op::kEqual: return actual == limit;
+        case Op::kNotEqual: return actual != limit;
+        default: return false;
+    }
+}
+
+std::string Threshold::Subject() const {
+    std::string s;
+    if (!scenario.empty()) s += scenario + ":";
+    s += task;
+    if (!request.empty()) s += "[" + request + "]";
+    if (!s.empty() && s.back() != ':') s += ".";
+    s += metric_name;
+    return s;
+}
+
+}  // namespace lse::thresholds

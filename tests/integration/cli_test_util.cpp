@@ -1,0 +1,72 @@
+#include "cli_test_util.hpp"
+
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "lse/testing/child_process.hpp"
+
+namespace lse::testing {
+namespace {
+
+std::string ReadFile(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+std::string TempPath(const std::string& suffix) {
+    std::string tmpl = "/tmp/lse-cli-XXXXXX" + suffix;
+    const int fd = mkstemps(tmpl.data(), static_cast<int>(suffix.size()));
+    if (fd < 0) throw std::runtime_error("mkstemps failed");
+    ::close(fd);
+    return tmpl;
+}
+
+}  // namespace
+
+CliResult RunLsengine(const std::vector<std::string>& args, CliOptions options) {
+    const std::string out_path = TempPath(".out");
+    const std::string err_path = TempPath(".err");
+    std::vector<std::string> argv = {LSE_LSENGINE_PATH};
+    argv.insert(argv.end(), args.begin(), args.end());
+    ChildOptions child_options;
+    child_options.env = options.env;
+    child_options.stdout_path = out_path;
+    child_options.stderr_path = err_path;
+    ChildProcess child;
+    child.Start(argv, child_options);
+    CliResult r;
+    std::optional<int> status;
+    if (options.sigint_after_ms > 0) {
+        status = child.Wait(options.sigint_after_ms);
+        if (!status) child.Signal(SIGINT);
+    }
+    if (!status) status = child.Wait(options.timeout_ms);
+    if (!status) {
+        child.Stop();
+        r.exit_code = -1;
+    } else {
+        r.exit_code = *status;
+    }
+    r.out = ReadFile(out_path);
+    r.err = ReadFile(err_path);
+    ::unlink(out_path.c_str());
+    ::unlink(err_path.c_str());
+    return r;
+}
+
+std::string Scenario(const std::string& name) { return std::string(LSE_SCENARIO_DIR) + "/" + name; }
+
+std::string WriteTempScenario(const std::string& text) {
+    const std::string path = TempPath(".lua");
+    std::ofstream(path) << text;
+    return path;
+}
+
+}  // namespace lse::testing

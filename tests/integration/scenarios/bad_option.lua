@@ -1,0 +1,5 @@
+local flow = scenario {
+  name = "typo",
+  durration = "10s",
+}
+flow:task("t", function(self, http) http:get("/") end)

@@ -1,0 +1,2 @@
+local flow = scenario { name = "d", duration = true }
+flow:task("t", function(self, http) end)

@@ -1,0 +1,5 @@
+local flow = scenario {}
+flow:task("t", function(self, http) end)
+
+function flow:on_strat(http)
+end

@@ -1,0 +1,3 @@
+local flow = scenario {}
+flow:task("t", function(self, http) end)
+function flow:on_error(http) end

@@ -1,0 +1,2 @@
+-- declares a scenario but forgets its tasks
+local flow = scenario { name = "empty" }

@@ -1,0 +1,3 @@
+
+local flow = scenario { rps = -5 }
+flow:task("t", function(self, http) end)

@@ -1,0 +1,3 @@
+local flow = scenario {}
+local t = nil
+print(t.field)

@@ -1,0 +1,4 @@
+local flow = scenario {}
+flow:task("t", function(self, http)
+  local x = = 1
+end)

@@ -1,0 +1,3 @@
+local flow = scenario {}
+flow:task("browse", function(self, http) end)
+flow:task("browse", function(self, http) end)

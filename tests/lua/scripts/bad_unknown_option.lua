@@ -1,0 +1,5 @@
+local flow = scenario {
+  name = "checkout",
+  durration = "2m",
+}
+flow:task("t", function(self, http) end)
