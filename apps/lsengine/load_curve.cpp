@@ -25,7 +25,7 @@ void PrintLoadCurve(std::ostream& out, const runtime::LoadSpec& spec) {
         std::int64_t t = 0;
         double from = p.start_rps();
         for (const sched::Stage& st : p.stages()) {
-            out << "    " << FormatDurationNs(t) << " .. " << FormatDurationNs(t + st.duration_ns) << ": ";
+            out << "    " << (t == 0 ? std::string("0s") : FormatDurationNs(t)) << " .. " << FormatDurationNs(t + st.duration_ns) << ": ";
             if (st.target_rps == from) {
                 out << Rate(from) << " rps\n";
             } else {

@@ -1,7 +1,7 @@
 -- login_browse.lua: an OPEN-model test. New task iterations arrive at a fixed rate (rps)
 -- whether or not earlier ones have finished, like real users arriving at a web site.
 --
--- Run it against the demo target (scripts/demo.sh starts one on 127.0.0.1:8080):
+-- Run it against the demo target (start one with: build/bin/lsengine-demo-target --port 8080):
 --   lsengine run scripts/examples/login_browse.lua --target http://127.0.0.1:8080
 -- Check it without load first (one request per task, every request printed):
 --   lsengine run scripts/examples/login_browse.lua --target http://127.0.0.1:8080 --dry-run
@@ -23,7 +23,8 @@ local flow = scenario {
 -- user: a table you can keep per-user data in. self.id is 1..vusers, unique in the run.
 function flow:on_start(http)
   local r = http:post("/auth/login", { json = { user = "user" .. self.id, pass = "secret" } })
-  -- check() counts a pass or a failure under its name; a failure here fails on_start.
+  -- check() counts a pass or a failure under its name (a failed check does not stop the
+  -- virtual user; a Lua error in on_start does: that virtual user then runs no tasks).
   check("login returns a token", r.status == 200 and r:json().access_token ~= nil)
   self.token = r:json().access_token
   self.auth = { Authorization = "Bearer " .. self.token }
