@@ -161,5 +161,64 @@ TEST_F(LoadRunTest, SigintStopsEarlyAndDrains) {
     EXPECT_EQ(at_end, r.total.total.requests);
 }
 
+TEST_F(LoadRunTest, RequestStopFromAnotherThreadDrains) {
+    LoadRun run(Open(100, 30 * kNsPerSec, 16, 2), {}, MakeRequestRunnerFactory(Request(target_.Port(), "/api/v1/projects")),
+                metrics::MakeStatKey(metrics::StatKind::kScenario, "s"));
+    std::thread stopper([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(800));
+        run.RequestStop();
+    });
+    const auto t0 = std::chrono::steady_clock::now();
+    RunOptions options;
+    options.handle_signals = false;
+    const RunResult r = run.Run(nullptr, options);
+    stopper.join();
+    EXPECT_TRUE(r.interrupted);
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+    EXPECT_EQ(TargetCount("GET /api/v1/projects"), r.total.total.requests);
+}
+
+TEST_F(LoadRunTest, TwoHalvesStartingOnOneInstantMakeExactlyTheWhole) {
+    // What two agents do: each runs its slice of the same schedule from a shared start time.
+    const auto halves = SplitSegment(sched::ShardSegment::Whole(), 2);
+    std::vector<RunResult> results(2);
+    const std::int64_t start_at = static_cast<std::int64_t>(uv_hrtime()) + 500 * kNsPerMs;
+    std::vector<std::thread> agents;
+    for (int i = 0; i < 2; ++i) {
+        agents.emplace_back([&, i] {
+            Workload w{Open(50, 2 * kNsPerSec, 8, 1), MakeRequestRunnerFactory(Request(target_.Port(), "/api/v1/projects")),
+                       metrics::MakeStatKey(metrics::StatKind::kScenario, "s"), halves[static_cast<size_t>(i)]};
+            LoadRun run({w}, {});
+            RunOptions options;
+            options.start_at_ns = start_at;
+            options.handle_signals = false;
+            results[static_cast<size_t>(i)] = run.Run(nullptr, options);
+        });
+    }
+    for (auto& t : agents) t.join();
+    EXPECT_EQ(results[0].total.total.requests + results[1].total.total.requests, 100u);
+    EXPECT_NEAR(static_cast<double>(results[0].total.total.requests), 50.0, 2.0);
+    EXPECT_EQ(results[0].started_ns, start_at);
+    EXPECT_EQ(TargetCount("GET /api/v1/projects"), 100u);
+}
+
+TEST_F(LoadRunTest, ReshardMidRunChangesTheShareFromThatInstant) {
+    // The whole schedule for 1 s, then only half of it: 100 + 50 arrivals (+- the slice's bound).
+    LoadRun run(Open(100, 2 * kNsPerSec, 16, 2), {}, MakeRequestRunnerFactory(Request(target_.Port(), "/api/v1/projects")),
+                metrics::MakeStatKey(metrics::StatKind::kScenario, "s"));
+    const std::int64_t start_at = static_cast<std::int64_t>(uv_hrtime()) + 300 * kNsPerMs;
+    std::thread resharder([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(300 + 500));
+        run.Reshard(0, SplitSegment(sched::ShardSegment::Whole(), 2)[0], start_at + kNsPerSec);
+    });
+    RunOptions options;
+    options.start_at_ns = start_at;
+    options.handle_signals = false;
+    const RunResult r = run.Run(nullptr, options);
+    resharder.join();
+    EXPECT_NEAR(static_cast<double>(r.total.total.requests), 150.0, static_cast<double>(sched::kShardMaxDeviation));
+    EXPECT_EQ(TargetCount("GET /api/v1/projects"), r.total.total.requests);
+}
+
 }  // namespace
 }  // namespace lse::runtime

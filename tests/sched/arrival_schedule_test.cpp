@@ -216,5 +216,24 @@ TEST(ArrivalSchedule, ReshardTooLateThrows) {
     EXPECT_EQ(s.PlannedCount(), 2 + 4);  // 3, 5, 7, 9
 }
 
+TEST(ArrivalSchedule, ReshardTakesEffectAtFromNotWhenCalled) {
+    // Half the arrivals of 100 rps x 2 s; at 0.5 s (call time) reshard to a quarter from 1 s on.
+    const RateProfile p = RateProfile::Constant(100, 2 * kNsPerSec);
+    ArrivalSchedule s(p, ShardSegment::SplitByWeights({1.0, 1.0})[0]);
+    std::int64_t t = 0;
+    int before_call = 0;
+    while (s.Peek(&t) && t < kNsPerSec / 2) {
+        s.Next(&t);
+        ++before_call;
+    }
+    s.Reshard(ShardSegment{0, kShardUnits / 4}, kNsPerSec);
+    int until_from = 0;
+    int after_from = 0;
+    while (s.Next(&t)) (t < kNsPerSec ? until_from : after_from)++;
+    EXPECT_EQ(before_call + until_from, 50) << "the old slice keeps its arrivals until from_ns";
+    EXPECT_NEAR(after_from, 25, kShardMaxDeviation);
+    EXPECT_EQ(s.PlannedCount(), before_call + until_from + after_from);
+}
+
 }  // namespace
 }  // namespace lse::sched

@@ -68,7 +68,40 @@ std::int64_t LoadRun::RunLengthNs() const {
     return len;
 }
 
-RunResult LoadRun::Run(const std::function<void(const RunProgress&)>& on_progress) {
+std::vector<sched::ShardSegment> SplitSegment(sched::ShardSegment segment, int parts) {
+    std::vector<sched::ShardSegment> out;
+    const std::int64_t size = segment.end - segment.begin;
+    for (int i = 0; i < parts; ++i) {
+        out.push_back(sched::ShardSegment{segment.begin + size * i / parts, segment.begin + size * (i + 1) / parts});
+    }
+    return out;
+}
+
+void LoadRun::RequestStop(bool abort) {
+    stop_requested_.store(true);
+    std::lock_guard<std::mutex> lock(live_mu_);
+    if (live_workers_ == nullptr) return;
+    for (auto& w : *live_workers_) {
+        if (abort) {
+            w->RequestAbort();
+        } else {
+            w->RequestStop();
+        }
+    }
+}
+
+void LoadRun::Reshard(size_t workload_index, sched::ShardSegment segment, std::int64_t from_ns) {
+    std::lock_guard<std::mutex> lock(live_mu_);
+    if (live_workers_ == nullptr) return;
+    std::vector<Worker*> targets;
+    for (size_t i = 0; i < live_workers_->size(); ++i) {
+        if (worker_workload_[i] == workload_index) targets.push_back((*live_workers_)[i].get());
+    }
+    const std::vector<sched::ShardSegment> parts = SplitSegment(segment, static_cast<int>(targets.size()));
+    for (size_t i = 0; i < targets.size(); ++i) targets[i]->Reshard(parts[i], from_ns);
+}
+
+RunResult LoadRun::Run(const std::function<void(const RunProgress&)>& on_progress, RunOptions options) {
     MainLoop m;
     uv_loop_init(&m.loop);
     uv_async_init(&m.loop, &m.notify, [](uv_async_t* a) {
@@ -80,10 +113,11 @@ RunResult LoadRun::Run(const std::function<void(const RunProgress&)>& on_progres
     m.workers = &workers;
 
     std::int64_t grace_ns = 0;
-    for (const Workload& wl : workloads_) {
+    worker_workload_.clear();
+    for (size_t wi = 0; wi < workloads_.size(); ++wi) {
+        const Workload& wl = workloads_[wi];
         const int threads = std::max(1, std::min(wl.spec.threads, std::max(1, wl.spec.vusers)));
-        const std::vector<sched::ShardSegment> segments =
-            sched::ShardSegment::SplitByWeights(std::vector<double>(static_cast<size_t>(threads), 1.0));
+        const std::vector<sched::ShardSegment> segments = SplitSegment(wl.segment, threads);
         grace_ns = std::max(grace_ns, wl.spec.grace_ns);
         for (int i = 0; i < threads; ++i) {
             WorkerConfig cfg;
@@ -98,7 +132,12 @@ RunResult LoadRun::Run(const std::function<void(const RunProgress&)>& on_progres
             cfg.on_prepared = [notify] { uv_async_send(notify); };
             cfg.on_finished = [notify] { uv_async_send(notify); };
             workers.push_back(std::make_unique<Worker>(std::move(cfg), wl.factory));
+            worker_workload_.push_back(wi);
         }
+    }
+    {
+        std::lock_guard<std::mutex> lock(live_mu_);
+        live_workers_ = &workers;
     }
 
     RunResult result;
@@ -140,10 +179,10 @@ RunResult LoadRun::Run(const std::function<void(const RunProgress&)>& on_progres
             }
             const bool failed = !prepare_error.empty() ||
                                 std::any_of(workers.begin(), workers.end(), [](auto& w) { return bool(w->Failure()); });
-            if (failed || m.signals > 0) {
+            if (failed || m.signals > 0 || stop_requested_.load()) {
                 for (auto& w : workers) w->RequestStop();  // skip load; on_stop still runs for those prepared
             } else {
-                result.started_ns = NowNs() + kStartDelayNs;
+                result.started_ns = options.start_at_ns > 0 ? options.start_at_ns : NowNs() + kStartDelayNs;
                 next_tick_ns = result.started_ns + kNsPerSec;
                 for (auto& w : workers) w->Go(result.started_ns);
                 StartTimer(&m.tick, next_tick_ns + kCollectLagNs);
@@ -171,16 +210,22 @@ RunResult LoadRun::Run(const std::function<void(const RunProgress&)>& on_progres
     uv_signal_init(&m.loop, &m.sigterm);
     m.sigint.data = &m;
     m.sigterm.data = &m;
-    uv_signal_start(&m.sigint, on_signal, SIGINT);
-    uv_signal_start(&m.sigterm, on_signal, SIGTERM);
+    if (options.handle_signals) {
+        uv_signal_start(&m.sigint, on_signal, SIGINT);
+        uv_signal_start(&m.sigterm, on_signal, SIGTERM);
+    }
 
     for (auto& w : workers) w->Start();
     m.on_notify();  // workers may have prepared (or failed) before the loop runs
     if (!all([](auto& w) { return w->Finished(); })) uv_run(&m.loop, UV_RUN_DEFAULT);
 
     for (auto& w : workers) w->Join();
+    {
+        std::lock_guard<std::mutex> lock(live_mu_);
+        live_workers_ = nullptr;
+    }
     result.ended_ns = NowNs();
-    result.interrupted = m.signals > 0;
+    result.interrupted = m.signals > 0 || stop_requested_.load();
 
     // Whatever the workers published after the last tick belongs to the final (partial) second.
     if (result.started_ns > 0) {

@@ -231,11 +231,40 @@ private:
     static void OnWake(uv_async_t* a) { static_cast<Loop*>(a->data)->HandleWake(); }
 
     void HandleWake() {
+        ApplyReshard();
         const int req = owner_->stop_request_.load();
         if (req >= 1) BeginDrain();
         if (req >= 2) Abort();
         const std::int64_t go = owner_->start_at_ns_.load();
-        if (state_ == State::kReady && go > 0) StartLoad(go);
+        if (state_ == State::kReady && go > 0) {
+            StartLoad(go);
+            ApplyReshard();  // a reshard that arrived before the start
+        }
+    }
+
+    void ApplyReshard() {
+        sched::ShardSegment segment;
+        std::int64_t from_ns = 0;
+        {
+            std::lock_guard<std::mutex> lock(owner_->wake_mu_);
+            if (!owner_->reshard_pending_ || state_ != State::kRunning || schedule_ == nullptr) return;
+            owner_->reshard_pending_ = false;
+            segment = owner_->reshard_segment_;
+            from_ns = owner_->reshard_from_ns_;
+        }
+        try {
+            schedule_->Reshard(segment, from_ns - start_ns_);
+        } catch (const std::exception&) {
+            // from_ns is already behind what this worker started: take the new slice from the
+            // next whole second instead of losing it.
+            try {
+                const std::int64_t later = std::max(from_ns, NowNs()) + kNsPerSec - start_ns_;
+                schedule_->Reshard(segment, later);
+            } catch (const std::exception&) {
+            }
+        }
+        pacing_timer_->Disarm();
+        ArmPacing();
     }
 
     static void OnEnd(uv_timer_t* t) { static_cast<Loop*>(t->data)->BeginDrain(); }
@@ -373,6 +402,14 @@ void Worker::RequestStop() noexcept {
 void Worker::RequestAbort() noexcept {
     stop_request_.store(2);
     std::lock_guard<std::mutex> lock(wake_mu_);
+    if (wake_) uv_async_send(wake_);
+}
+
+void Worker::Reshard(sched::ShardSegment segment, std::int64_t from_ns) noexcept {
+    std::lock_guard<std::mutex> lock(wake_mu_);
+    reshard_pending_ = true;
+    reshard_segment_ = segment;
+    reshard_from_ns_ = from_ns;
     if (wake_) uv_async_send(wake_);
 }
 

@@ -29,6 +29,18 @@ std::int64_t ArrivalSchedule::IntendedNs(std::int64_t k) const noexcept {
 }
 
 void ArrivalSchedule::SeekFrom(std::int64_t k) noexcept {
+    if (next_pattern_) {
+        const std::int64_t old_owned = k <= global_count_ ? pattern_.NextOwned(k) : -1;
+        if (old_owned >= 0 && old_owned < switch_k_ && old_owned <= global_count_) {
+            next_k_ = old_owned;
+            next_ns_ = IntendedNs(old_owned);
+            return;
+        }
+        // Past the switch point: the new slice owns from here on.
+        pattern_ = *next_pattern_;
+        next_pattern_.reset();
+        if (k < switch_k_) k = switch_k_;
+    }
     const std::int64_t owned = k <= global_count_ ? pattern_.NextOwned(k) : -1;
     if (owned < 0 || owned > global_count_) {
         next_k_ = -1;
@@ -40,7 +52,13 @@ void ArrivalSchedule::SeekFrom(std::int64_t k) noexcept {
 }
 
 std::int64_t ArrivalSchedule::RemainingFromNext() const noexcept {
-    return next_k_ < 0 ? 0 : pattern_.CountUpTo(global_count_) - pattern_.CountUpTo(next_k_ - 1);
+    if (next_k_ < 0) return 0;
+    if (next_pattern_) {
+        const std::int64_t before = pattern_.CountUpTo(switch_k_ - 1) - pattern_.CountUpTo(next_k_ - 1);
+        const std::int64_t after = next_pattern_->CountUpTo(global_count_) - next_pattern_->CountUpTo(switch_k_ - 1);
+        return before + after;
+    }
+    return pattern_.CountUpTo(global_count_) - pattern_.CountUpTo(next_k_ - 1);
 }
 
 bool ArrivalSchedule::Next(std::int64_t* intended_ns) noexcept {
@@ -88,8 +106,19 @@ void ArrivalSchedule::Reshard(ShardSegment new_segment, std::int64_t from_ns) {
                          "ns is too late: this shard already started global arrival " + std::to_string(last_k_) +
                          " intended at or after it");
     }
-    pattern_ = ShardPattern(new_segment);
-    SeekFrom(first);
+    // Arrivals before `first` keep their current owner (this shard's current slice, or a pending
+    // one's), so the switch happens exactly at from_ns on every shard.
+    if (next_pattern_) {
+        if (first <= switch_k_) {
+            next_pattern_.reset();  // the new reshard overrides the pending one entirely
+        } else {
+            pattern_ = *next_pattern_;  // (approximation) the pending switch is folded in early
+            next_pattern_.reset();
+        }
+    }
+    next_pattern_ = ShardPattern(new_segment);
+    switch_k_ = first;
+    SeekFrom(last_k_ + 1);
     planned_rest_ = RemainingFromNext();
 }
 

@@ -7,8 +7,11 @@
 /// the first drains and runs on_stop, a second cancels in-flight work) workers wind
 /// down, and the merged totals and per-second timeline are returned.
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -16,6 +19,7 @@
 #include "lse/metrics/snapshot.hpp"
 #include "lse/runtime/iteration_runner.hpp"
 #include "lse/runtime/load_spec.hpp"
+#include "lse/sched/shard.hpp"
 
 namespace lse::runtime {
 
@@ -23,12 +27,27 @@ struct Workload {
     LoadSpec spec;
     RunnerFactory factory;
     std::string dropped_key;  ///< stats key (lse/metrics/stat_key.hpp, kind S) for dropped arrivals
+    /// This process's slice of the scenario's arrivals (an agent's shard); its worker threads split it.
+    sched::ShardSegment segment = sched::ShardSegment::Whole();
 };
+
+struct RunOptions {
+    /// Absolute monotonic time load starts (an agent's synchronised start); 0: as soon as every
+    /// worker is prepared. If it has passed by then, load starts at once: arrivals still keep their
+    /// schedule relative to start_at, so the late ones are started late and measured from their
+    /// intended time (or dropped), never silently shifted.
+    std::int64_t start_at_ns = 0;
+    /// Install SIGINT/SIGTERM handlers (first: drain; second: cancel). Off when the caller handles
+    /// signals itself (the agent) and stops the run with RequestStop().
+    bool handle_signals = true;
+};
+
+class Worker;
 
 struct RunResult {
     metrics::Snapshot total;                   ///< everything, merged exactly across workers
     std::vector<metrics::Snapshot> intervals;  ///< one per second of the run (merged across workers)
-    bool interrupted = false;                  ///< stopped early by a signal
+    bool interrupted = false;                  ///< stopped early by a signal or RequestStop
     std::int64_t started_ns = 0;               ///< absolute monotonic start of load (0: never started)
     std::int64_t ended_ns = 0;                 ///< when the last worker finished
     std::vector<std::string> finish_errors;    ///< what Finish (on_stop) reported, per worker that failed
@@ -50,7 +69,16 @@ public:
     /// Blocks until the run is over. Throws what a worker's setup threw (e.g. lse::SetupError), or
     /// lse::ScriptError when a runner's Prepare reported that the run cannot go on.
     /// on_progress is called on this thread about once a second while load runs.
-    RunResult Run(const std::function<void(const RunProgress&)>& on_progress);
+    RunResult Run(const std::function<void(const RunProgress&)>& on_progress, RunOptions options = {});
+
+    /// Thread-safe: stop starting iterations, drain, run Finish (like a first Ctrl-C). abort=true
+    /// also cancels what is in flight (like a second one). No effect before Run or after it returned.
+    void RequestStop(bool abort = false);
+
+    /// Thread-safe: gives workload `index` a new slice of its scenario's arrivals from the absolute
+    /// monotonic time from_ns on (an agent taking over a lost agent's share). Arrivals before from_ns
+    /// are unaffected; none is lost or duplicated across slices that tile the whole.
+    void Reshard(size_t workload_index, sched::ShardSegment segment, std::int64_t from_ns);
 
     /// The longest workload's run length.
     std::int64_t RunLengthNs() const;
@@ -58,6 +86,14 @@ public:
 private:
     std::vector<Workload> workloads_;
     http::ClientOptions client_;
+
+    std::mutex live_mu_;  // guards live_workers_ against RequestStop/Reshard from other threads
+    std::vector<std::unique_ptr<Worker>>* live_workers_ = nullptr;
+    std::vector<size_t> worker_workload_;  // workload index of each worker
+    std::atomic<bool> stop_requested_{false};
 };
+
+/// Splits a slice into `parts` adjacent slices of (nearly) equal size that tile it exactly.
+std::vector<sched::ShardSegment> SplitSegment(sched::ShardSegment segment, int parts);
 
 }  // namespace lse::runtime

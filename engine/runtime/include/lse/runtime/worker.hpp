@@ -50,6 +50,9 @@ public:
     void RequestStop() noexcept;
     /// Thread-safe: cancel in-flight iterations at once.
     void RequestAbort() noexcept;
+    /// Thread-safe: from absolute monotonic time from_ns on, take the arrivals of `segment` instead
+    /// of the current slice (open model; ignored by the closed model).
+    void Reshard(sched::ShardSegment segment, std::int64_t from_ns) noexcept;
     void Join();
 
     bool Prepared() const noexcept { return prepared_.load(); }
@@ -78,6 +81,9 @@ private:
     std::atomic<int> stop_request_{0};  // 0 none, 1 stop (drain), 2 abort
     std::mutex wake_mu_;           // guards wake_ against the loop closing it while another thread sends
     uv_async_t* wake_ = nullptr;
+    bool reshard_pending_ = false;  // guarded by wake_mu_
+    sched::ShardSegment reshard_segment_;
+    std::int64_t reshard_from_ns_ = 0;
     std::exception_ptr failure_;
 };
 

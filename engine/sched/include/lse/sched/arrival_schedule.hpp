@@ -9,6 +9,7 @@
 /// where floating-point noise would otherwise add or drop the last arrival.
 
 #include <cstdint>
+#include <optional>
 
 #include "lse/sched/rate_profile.hpp"
 #include "lse/sched/shard.hpp"
@@ -66,6 +67,10 @@ private:
     std::int64_t last_k_ = 0;    // global index of the last arrival returned by Next (0 = none)
     std::int64_t emitted_ = 0;
     std::int64_t planned_rest_ = 0;  // owned arrivals from next_k_ on
+    // A reshard takes effect at global arrival switch_k_: before it the current pattern still owns
+    // arrivals, from it on next_pattern_ does.
+    std::optional<ShardPattern> next_pattern_;
+    std::int64_t switch_k_ = 0;
 };
 
 }  // namespace lse::sched

@@ -1,0 +1,115 @@
+#pragma once
+/// @file
+/// A distributed run's plan: what the coordinator captured by running the
+/// scenario's Lua (on_start per virtual user, each task once per virtual user in
+/// capture mode), in a form agents replay natively in C++ without Lua.
+///
+/// Per-iteration values (lsengine.seq(), lsengine.random(a,b), lsengine.uuid(),
+/// lsengine.vuser()) are captured as template placeholders and expanded by the
+/// agent for every iteration. Everything else (auth headers from on_start, URL
+/// overrides, bodies) is literal per virtual user.
+///
+/// Encoding: plan_codec.hpp. Compactness for 10k virtual users comes from a
+/// string table (every distinct string once) and a request table (every distinct
+/// request once, shared by the virtual users that send it).
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "lse/http/request.hpp"
+#include "lse/sched/rate_profile.hpp"
+
+namespace lse::plan {
+
+/// One piece of a templated string.
+struct Segment {
+    enum class Kind : std::uint8_t {
+        kLiteral,  ///< `text`
+        kSeq,      ///< run-wide sequence number (1, 2, 3, ...): unique across agents
+        kRandom,   ///< uniform integer in [a, b]
+        kUuid,     ///< random v4 UUID
+        kVuser,    ///< the virtual user's id
+        kCount
+    };
+    Kind kind = Kind::kLiteral;
+    std::string text;
+    std::int64_t a = 0;
+    std::int64_t b = 0;
+    bool operator==(const Segment&) const = default;
+};
+
+/// A string with placeholders; a plain string is one literal segment.
+struct Template {
+    std::vector<Segment> segments;
+    bool IsLiteral() const noexcept {
+        return segments.empty() || (segments.size() == 1 && segments[0].kind == Segment::Kind::kLiteral);
+    }
+    bool operator==(const Template&) const = default;
+};
+
+/// One request exactly as a task sends it (after on_start ran for its virtual user).
+struct PlannedRequest {
+    http::Method method = http::Method::kGet;
+    Template url;  ///< absolute URL (scheme://host:port/path?query)
+    std::vector<std::pair<std::string, Template>> headers;
+    Template body;
+    std::string name;  ///< stats name ("GET /api/products" or opts.name)
+    std::vector<std::pair<int, int>> expect;  ///< accepted status ranges (inclusive); empty = 2xx/3xx
+    std::int64_t timeout_ns = 0;              ///< 0 = the agent's default
+    bool operator==(const PlannedRequest&) const = default;
+};
+
+struct PlannedTask {
+    std::string name;
+    double weight = 1;
+    bool operator==(const PlannedTask&) const = default;
+};
+
+/// Load shape of a scenario (mirrors runtime::LoadSpec, as plain data).
+struct LoadShape {
+    bool open_model = false;
+    double start_rps = 0;              ///< open model
+    std::vector<sched::Stage> stages;  ///< open model: the rate profile
+    int vusers = 1;
+    std::int64_t duration_ns = 0;      ///< closed model
+    std::int64_t ramp_up_ns = 0;       ///< closed model
+    std::int64_t think_min_ns = 0;
+    std::int64_t think_max_ns = 0;
+    bool operator==(const LoadShape&) const = default;
+};
+
+/// One step of a task iteration: send a request, or pause (a sleep() in the task).
+struct Step {
+    bool pause = false;
+    std::uint32_t request = 0;   ///< index into ScenarioPlan::requests (when !pause)
+    std::int64_t pause_ns = 0;   ///< when pause
+    bool operator==(const Step&) const = default;
+};
+
+/// What one virtual user does: for each task (same order as ScenarioPlan::tasks), the
+/// steps one iteration takes, in order.
+struct VuPlan {
+    int id = 0;  ///< 1-based virtual user id (as self.id in Lua)
+    std::vector<std::vector<Step>> task_steps;
+    bool operator==(const VuPlan&) const = default;
+};
+
+struct ScenarioPlan {
+    std::string name;
+    LoadShape load;
+    std::vector<PlannedTask> tasks;
+    std::vector<PlannedRequest> requests;  ///< deduplicated request table
+    std::vector<VuPlan> vusers;            ///< one per virtual user of the pool (ids 1..N)
+    bool operator==(const ScenarioPlan&) const = default;
+};
+
+struct Plan {
+    std::uint32_t version = 1;
+    std::string cluster_id;
+    std::string run_id;
+    std::vector<ScenarioPlan> scenarios;
+    bool operator==(const Plan&) const = default;
+};
+
+}  // namespace lse::plan
