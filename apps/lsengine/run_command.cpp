@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "client_flags.hpp"
 #include "commands.hpp"
 #include "load_curve.hpp"
 #include "lse/core/clock.hpp"
@@ -43,10 +44,7 @@ struct RunFlags {
     std::string ramp_up;
     int threads = 0;
     std::uint64_t seed = 1;
-    std::string timeout = "30s";
-    std::string connect_timeout = "5s";
-    bool insecure = false;
-    std::string ca_file;
+    ClientFlags client;
     bool dry_run = false;
     bool quiet = false;
     std::vector<std::string> thresholds;
@@ -212,7 +210,8 @@ int RunFile(const RunFlags& f) {
     const std::vector<lua::ScenarioDef> defs = lua::LoadScenarioDefs(f.file);
     const std::vector<lua::ScenarioDef> chosen = SelectScenarios(defs, f);
     const http::Url target = http::ParseUrl(ResolveTarget(f));
-    const std::int64_t timeout_ns = ParseDurationNs(f.timeout, "--timeout");
+    const http::ClientOptions client = ToClientOptions(f.client);
+    const std::int64_t timeout_ns = client.request_timeout_ns;
 
     // Everything that can be wrong with the input is checked before any request is sent.
     std::vector<runtime::LoadSpec> specs;
@@ -235,11 +234,6 @@ int RunFile(const RunFlags& f) {
 
     if (f.dry_run) return DryRun(chosen, specs, configs, f);
 
-    http::ClientOptions client;
-    client.request_timeout_ns = timeout_ns;
-    client.connect_timeout_ns = ParseDurationNs(f.connect_timeout, "--connect-timeout");
-    client.insecure = f.insecure;
-    client.ca_file = f.ca_file;
 
     for (size_t i = 0; i < chosen.size(); ++i) {
         if (chosen[i].has_setup) lua::RunScenarioHook(*configs[i], "setup");
@@ -310,10 +304,7 @@ CommandFn RegisterRunCommand(CLI::App& app) {
     cmd->add_option("--threads", flags->threads, "Worker threads per scenario (default: one per core)");
     cmd->add_option("--seed", flags->seed, "Random seed (task choice, think time, lsengine.random)")
         ->capture_default_str();
-    cmd->add_option("--timeout", flags->timeout, "Default per-request timeout")->capture_default_str();
-    cmd->add_option("--connect-timeout", flags->connect_timeout, "TCP connect timeout")->capture_default_str();
-    cmd->add_flag("-k,--insecure", flags->insecure, "Do not verify TLS certificates");
-    cmd->add_option("--ca-file", flags->ca_file, "PEM file of CA certificates to trust");
+    AddClientFlags(cmd, &flags->client);
     cmd->add_option("--threshold", flags->thresholds, "Extra pass/fail criterion, e.g. 'p95 < 200ms' (repeatable)");
     cmd->add_flag("--dry-run", flags->dry_run,
                   "Validate the file, run on_start, one iteration of each task and on_stop, print what was sent");

@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "client_flags.hpp"
 #include "commands.hpp"
 #include "lse/core/clock.hpp"
 #include "lse/core/errors.hpp"
@@ -41,10 +42,7 @@ struct UrlFlags {
     std::string ramp_up;
     std::string think_time;
     int threads = 0;
-    std::string timeout = "30s";
-    std::string connect_timeout = "5s";
-    bool insecure = false;
-    std::string ca_file;
+    ClientFlags client;
     std::string expect = "2xx,3xx";
     std::string name;
     bool quiet = false;
@@ -163,13 +161,8 @@ int RunUrl(const UrlFlags& f) {
     const std::string display_name = f.name.empty() ? f.method + " " + url.path_and_query : f.name;
     cfg->name = metrics::MakeStatKey(metrics::StatKind::kRequest, "url", "request", display_name);
     cfg->accepted = runtime::StatusSet::Parse(f.expect, "--expect");
-    cfg->timeout_ns = ParseDurationNs(f.timeout, "--timeout");
-
-    http::ClientOptions client;
-    client.request_timeout_ns = cfg->timeout_ns;
-    client.connect_timeout_ns = ParseDurationNs(f.connect_timeout, "--connect-timeout");
-    client.insecure = f.insecure;
-    client.ca_file = f.ca_file;
+    const http::ClientOptions client = ToClientOptions(f.client);
+    cfg->timeout_ns = client.request_timeout_ns;
     spec.grace_ns = std::min<std::int64_t>(cfg->timeout_ns, spec.grace_ns);
 
     if (!f.quiet) {
@@ -216,10 +209,7 @@ CommandFn RegisterUrlCommand(CLI::App& app) {
     cmd->add_option("--ramp-up", flags->ramp_up, "Ramp from zero over this long");
     cmd->add_option("--think-time", flags->think_time, "Closed model pause between iterations: 1s or 0.5s-2s");
     cmd->add_option("--threads", flags->threads, "Worker threads (default: one per core)");
-    cmd->add_option("--timeout", flags->timeout, "Per-request timeout")->capture_default_str();
-    cmd->add_option("--connect-timeout", flags->connect_timeout, "TCP connect timeout")->capture_default_str();
-    cmd->add_flag("-k,--insecure", flags->insecure, "Do not verify TLS certificates");
-    cmd->add_option("--ca-file", flags->ca_file, "PEM file of CA certificates to trust");
+    AddClientFlags(cmd, &flags->client);
     cmd->add_option("--expect", flags->expect, "Accepted statuses: 200,201 / 2xx / 200-299")->capture_default_str();
     cmd->add_option("--name", flags->name, "Name in the summary (default: METHOD path)");
     cmd->add_option("--seed", flags->seed, "Random seed (think time)")->capture_default_str();
