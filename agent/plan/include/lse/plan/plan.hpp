@@ -76,7 +76,18 @@ struct LoadShape {
     std::int64_t ramp_up_ns = 0;       ///< closed model
     std::int64_t think_min_ns = 0;
     std::int64_t think_max_ns = 0;
-    bool operator==(const LoadShape&) const = default;
+    // Written out: sched::Stage has no operator==, so a defaulted one would be deleted.
+    bool operator==(const LoadShape& o) const {
+        if (stages.size() != o.stages.size()) return false;
+        for (size_t i = 0; i < stages.size(); ++i) {
+            if (stages[i].duration_ns != o.stages[i].duration_ns || stages[i].target_rps != o.stages[i].target_rps) {
+                return false;
+            }
+        }
+        return open_model == o.open_model && start_rps == o.start_rps && vusers == o.vusers &&
+               duration_ns == o.duration_ns && ramp_up_ns == o.ramp_up_ns && think_min_ns == o.think_min_ns &&
+               think_max_ns == o.think_max_ns;
+    }
 };
 
 /// One step of a task iteration: send a request, or pause (a sleep() in the task).

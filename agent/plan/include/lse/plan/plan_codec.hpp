@@ -1,0 +1,63 @@
+#pragma once
+/// @file
+/// Binary encoding of a Plan, for shipping it from the coordinator to agents.
+///
+/// Layout (all integers are LEB128 varints, signed ones zigzag-encoded, doubles 8 bytes
+/// little-endian IEEE 754):
+///   "LSEP" magic, format version (1),
+///   string table: count, then every distinct string once, sorted and front-coded
+///     (length of the prefix shared with the previous string, then the rest): per-VU tokens
+///     and URLs that differ only in their tails cost a few bytes each,
+///   the plan: version, cluster id, run id, scenarios (strings are string-table indexes),
+///   FNV-1a 64 of everything before it (8 bytes): any single corrupted byte is detected.
+///
+/// Canonical form: a pause step stores only pause_ns and a request step only its request
+/// index; the other field decodes as 0.
+///
+/// Decoding trusts nothing: every count is checked against DecodeLimits and against the bytes
+/// left, the total size of the strings materialised into the Plan is bounded, and the decoded
+/// plan is checked (CheckScenarioPlan) before it is returned. Garbage is rejected with a
+/// message, never a crash or an unbounded allocation.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "lse/plan/plan.hpp"
+
+namespace lse::plan {
+
+inline constexpr std::uint32_t kPlanFormatVersion = 1;
+
+struct DecodeLimits {
+    std::size_t max_bytes = 64u << 20;          ///< encoded size
+    std::size_t max_scenarios = 64;
+    std::size_t max_vusers = 1'000'000;          ///< per scenario
+    std::size_t max_tasks = 1024;                ///< per scenario
+    std::size_t max_requests = 2'000'000;        ///< request table, per scenario
+    std::size_t max_steps = 4096;                ///< per task of one virtual user
+    std::size_t max_headers = 256;               ///< per request
+    std::size_t max_segments = 4096;             ///< per template
+    std::size_t max_strings = 16'000'000;        ///< string table entries
+    std::size_t max_string_bytes = 1u << 20;     ///< one string
+    std::size_t max_decoded_string_bytes = 512u << 20;  ///< all strings copied into the Plan
+};
+
+/// Encodes a plan. Never fails (a plan that breaks DecodeLimits encodes but will not decode).
+std::string EncodePlan(const Plan& plan);
+
+/// Decodes what EncodePlan produced. On failure returns false, leaves *out unspecified and puts
+/// the reason in *error (when not null).
+bool DecodePlan(std::string_view bytes, Plan* out, std::string* error, const DecodeLimits& limits = {});
+
+/// Checks the references and values a runner relies on: step indexes within the request table,
+/// one step list per task in every VuPlan, task weights finite and > 0, template segment kinds
+/// known and random ranges ordered, expect ranges ordered, finite rates. False with *error.
+bool CheckScenarioPlan(const ScenarioPlan& plan, std::string* error);
+
+/// Merges identical requests of the request table (keeping first occurrences, in order) and
+/// remaps every step. Unreferenced requests are kept.
+void Deduplicate(ScenarioPlan* plan);
+
+}  // namespace lse::plan

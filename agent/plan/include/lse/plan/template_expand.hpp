@@ -1,0 +1,64 @@
+#pragma once
+/// @file
+/// Expands a plan Template for one iteration into a caller-owned string. The caller reuses
+/// its string, so once it has grown to the largest expansion nothing allocates.
+///
+/// Sequence numbers (lsengine.seq()) must be unique across the whole distributed run. Each
+/// agent draws from its own arithmetic progression: agent i of n (0-based) hands out
+///     i + 1, i + 1 + n, i + 1 + 2n, ...
+/// so no two agents can produce the same value whatever their speeds, and a single-node run
+/// (i = 0, n = 1) gives 1, 2, 3, ... like the Lua runtime. Within an agent the worker threads
+/// share one atomic counter (one relaxed fetch_add per placeholder).
+
+#include <atomic>
+#include <cstdint>
+#include <random>
+#include <string>
+
+#include "lse/plan/plan.hpp"
+
+namespace lse::plan {
+
+/// Source of run-wide sequence numbers.
+class SeqSource {
+public:
+    virtual ~SeqSource() = default;
+    virtual std::uint64_t Next() noexcept = 0;
+};
+
+/// agent_index + 1 + k * agent_count for k = 0, 1, 2, ... Thread-safe.
+class StridedSeq final : public SeqSource {
+public:
+    StridedSeq(int agent_index, int agent_count)
+        : first_(static_cast<std::uint64_t>(agent_index) + 1),
+          stride_(static_cast<std::uint64_t>(agent_count < 1 ? 1 : agent_count)) {}
+    std::uint64_t Next() noexcept override {
+        return first_ + next_k_.fetch_add(1, std::memory_order_relaxed) * stride_;
+    }
+
+private:
+    std::uint64_t first_;
+    std::uint64_t stride_;
+    std::atomic<std::uint64_t> next_k_{0};
+};
+
+/// What a template may refer to. The RNG is per worker (not thread-safe).
+struct ExpandContext {
+    SeqSource* seq = nullptr;
+    std::mt19937_64* rng = nullptr;
+    int vuser = 0;
+};
+
+/// Appends the expansion of `t` to *out (does not clear it). No allocation beyond growing *out.
+void AppendExpanded(const Template& t, const ExpandContext& ctx, std::string* out) noexcept;
+
+/// Appends a random version 4 UUID ("xxxxxxxx-xxxx-4xxx-[89ab]xxx-xxxxxxxxxxxx", lower case).
+void AppendUuid(std::mt19937_64& rng, std::string* out) noexcept;
+
+/// Appends a uniform integer in [a, b] (a <= b), unbiased over the full int64 range.
+void AppendRandom(std::mt19937_64& rng, std::int64_t a, std::int64_t b, std::string* out) noexcept;
+
+/// Expands a template into a fresh string (setup and tests; allocates).
+std::string Expand(const Template& t, const ExpandContext& ctx);
+
+}  // namespace lse::plan

@@ -1,0 +1,89 @@
+#include "lse/plan/template_expand.hpp"
+
+#include <charconv>
+
+namespace lse::plan {
+namespace {
+
+template <typename Int>
+void AppendInt(Int v, std::string* out) noexcept {
+    char buf[24];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v);
+    out->append(buf, static_cast<size_t>(r.ptr - buf));
+}
+
+// Unbiased draw in [0, span] (span may be 2^64 - 1) by rejection.
+std::uint64_t UniformUpTo(std::mt19937_64& rng, std::uint64_t span) noexcept {
+    if (span == UINT64_MAX) return rng();
+    const std::uint64_t range = span + 1;
+    const std::uint64_t limit = UINT64_MAX - (UINT64_MAX % range + 1) % range;  // largest multiple - 1
+    std::uint64_t x;
+    do {
+        x = rng();
+    } while (x > limit);
+    return x % range;
+}
+
+}  // namespace
+
+void AppendRandom(std::mt19937_64& rng, std::int64_t a, std::int64_t b, std::string* out) noexcept {
+    if (b < a) b = a;
+    const std::uint64_t span = static_cast<std::uint64_t>(b) - static_cast<std::uint64_t>(a);
+    const std::uint64_t v = static_cast<std::uint64_t>(a) + UniformUpTo(rng, span);
+    AppendInt(static_cast<std::int64_t>(v), out);
+}
+
+void AppendUuid(std::mt19937_64& rng, std::string* out) noexcept {
+    std::uint64_t hi = rng();
+    std::uint64_t lo = rng();
+    hi = (hi & ~0xF000ULL) | 0x4000ULL;                    // version 4
+    lo = (lo & ~(0xC000ULL << 48)) | (0x8000ULL << 48);    // variant 10xx
+    static constexpr char kHex[] = "0123456789abcdef";
+    char buf[36];
+    int p = 0;
+    auto put = [&](std::uint64_t v, int nibbles) {
+        for (int i = nibbles - 1; i >= 0; --i) buf[p++] = kHex[(v >> (4 * i)) & 0xF];
+    };
+    put(hi >> 32, 8);
+    buf[p++] = '-';
+    put((hi >> 16) & 0xFFFF, 4);
+    buf[p++] = '-';
+    put(hi & 0xFFFF, 4);
+    buf[p++] = '-';
+    put(lo >> 48, 4);
+    buf[p++] = '-';
+    put(lo & 0xFFFFFFFFFFFFULL, 12);
+    out->append(buf, sizeof buf);
+}
+
+void AppendExpanded(const Template& t, const ExpandContext& ctx, std::string* out) noexcept {
+    for (const Segment& seg : t.segments) {
+        switch (seg.kind) {
+            case Segment::Kind::kLiteral:
+                out->append(seg.text);
+                break;
+            case Segment::Kind::kSeq:
+                AppendInt(ctx.seq != nullptr ? ctx.seq->Next() : 0, out);
+                break;
+            case Segment::Kind::kRandom:
+                if (ctx.rng != nullptr) AppendRandom(*ctx.rng, seg.a, seg.b, out);
+                break;
+            case Segment::Kind::kUuid:
+                if (ctx.rng != nullptr) AppendUuid(*ctx.rng, out);
+                break;
+            case Segment::Kind::kVuser:
+                AppendInt(ctx.vuser, out);
+                break;
+            case Segment::Kind::kCount:
+                break;
+        }
+    }
+}
+
+std::string Expand(const Template& t, const ExpandContext& ctx) {
+    std::string out;
+    AppendExpanded(t, ctx, &out);
+    return out;
+}
+
+}  // namespace lse::plan

@@ -1,0 +1,18 @@
+#pragma once
+/// @file
+/// Wording of connection failures, kept apart from nats.c so it can be unit tested.
+
+#include <string>
+#include <string_view>
+
+namespace lse::transport {
+
+/// "cannot connect to NATS at <urls>: <detail>". When `auth_failure` is set the message says so plainly and
+/// names what to check, because "Authorization Violation" alone does not tell a user which flag is wrong.
+/// `urls` is redacted (see RedactNatsUrl) by the caller.
+std::string DescribeConnectFailure(std::string_view urls, std::string_view detail, bool auth_failure);
+
+/// True when nats.c's error text says the server refused the credentials.
+bool LooksLikeAuthFailure(std::string_view detail) noexcept;
+
+}  // namespace lse::transport

@@ -1,0 +1,55 @@
+#pragma once
+/// @file
+/// A nats-server child process that lsengine starts and stops (the coordinator's built-in broker).
+
+#include <sys/types.h>
+
+#include <string>
+
+namespace lse::transport {
+
+struct BrokerOptions {
+    std::string host = "127.0.0.1";
+    int port = 0;        ///< 0 = pick a free port.
+    std::string token;   ///< Empty = 32 random hex characters: the embedded broker always requires a token.
+    std::string binary = "nats-server";  ///< Searched in PATH when it has no '/'.
+    std::string log_file;  ///< Server log; empty = a temporary file removed by Stop().
+    int start_timeout_ms = 5000;
+};
+
+class EmbeddedBroker {
+public:
+    EmbeddedBroker() = default;
+    ~EmbeddedBroker();  ///< Stop().
+    EmbeddedBroker(const EmbeddedBroker&) = delete;
+    EmbeddedBroker& operator=(const EmbeddedBroker&) = delete;
+
+    /// Spawns nats-server and waits until it accepts TCP connections. Throws lse::SetupError when the binary is
+    /// missing, when the server exits early (the message carries its log tail, e.g. "address already in use"),
+    /// or when it is not ready within start_timeout_ms; lse::UsageError for a bad token; SetupError if running.
+    /// The child gets PR_SET_PDEATHSIG(SIGKILL), so it dies with this process on every exit path. Linux ties that
+    /// signal to the *thread* that forked: call Start from a thread that lives as long as the broker should.
+    void Start(BrokerOptions options);
+
+    /// SIGTERM, wait up to 3 s, SIGKILL, reap, remove temporary files. Idempotent.
+    void Stop() noexcept;
+
+    bool Running() const noexcept { return pid_ > 0; }
+    std::string ClientUrl() const;  ///< nats://127.0.0.1:PORT (no token inside: pass Token() separately).
+    const std::string& Token() const noexcept { return token_; }
+    int Port() const noexcept { return port_; }
+    pid_t Pid() const noexcept { return pid_; }
+
+private:
+    void StartOnce(const BrokerOptions& options, const std::string& binary_path, int port);
+
+    pid_t pid_ = -1;
+    int port_ = 0;
+    std::string host_;
+    std::string token_;
+    std::string config_path_;
+    std::string log_path_;
+    bool owns_log_ = false;
+};
+
+}  // namespace lse::transport

@@ -1,0 +1,296 @@
+#include "lse/transport/embedded_broker.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "lse/core/errors.hpp"
+#include "lse/transport/broker_config.hpp"
+
+namespace lse::transport {
+
+namespace {
+
+constexpr int kPollMs = 20;
+constexpr int kStopGraceMs = 3000;
+constexpr int kAutoPortAttempts = 3;
+constexpr std::size_t kLogTailBytes = 2048;
+constexpr std::string_view kReadyLine = "Server is ready";  // logged by nats-server 2.x once it listens
+
+std::string ErrnoText(int err) { return std::strerror(err); }
+
+/// PATH lookup done before fork, so a missing binary is a clear error rather than an exec failure.
+std::string ResolveBinary(const std::string& binary) {
+    if (binary.find('/') != std::string::npos) {
+        if (access(binary.c_str(), X_OK) == 0) return binary;
+        throw SetupError("cannot start the NATS broker: '" + binary + "' is not an executable file");
+    }
+    const char* path = std::getenv("PATH");
+    std::string dirs = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
+    dirs += ":/usr/sbin:/usr/local/sbin:/sbin";  // Debian installs nats-server in /usr/sbin
+    std::stringstream stream(dirs);
+    std::string dir;
+    while (std::getline(stream, dir, ':')) {
+        if (dir.empty()) continue;
+        const std::string candidate = dir + "/" + binary;
+        if (access(candidate.c_str(), X_OK) == 0) return candidate;
+    }
+    throw SetupError("cannot start the NATS broker: '" + binary +
+                     "' not found in PATH (install nats-server, e.g. `apt-get install nats-server`, "
+                     "or point to the binary)");
+}
+
+int FreeLoopbackPort() {
+    const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) throw SetupError("cannot pick a port for the NATS broker: " + ErrnoText(errno));
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(addr);
+    if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+        getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+        const int err = errno;
+        close(fd);
+        throw SetupError("cannot pick a port for the NATS broker: " + ErrnoText(err));
+    }
+    close(fd);
+    return ntohs(addr.sin_port);
+}
+
+std::string ProbeHost(const std::string& host) {
+    return host.empty() || host == "0.0.0.0" || host == "localhost" ? "127.0.0.1" : host;
+}
+
+bool AcceptsConnections(const std::string& host, int port) {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<std::uint16_t>(port));
+    if (inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1) return false;
+    const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return false;
+    const bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+    close(fd);
+    return ok;
+}
+
+std::string MakeTempPath(const char* pattern_suffix, int suffix_len) {
+    const char* tmp = std::getenv("TMPDIR");
+    std::string pattern = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/lse-nats-XXXXXX" +
+                          pattern_suffix;
+    std::vector<char> buffer(pattern.begin(), pattern.end());
+    buffer.push_back('\0');
+    const int fd = mkstemps(buffer.data(), suffix_len);  // created 0600
+    if (fd < 0) throw SetupError("cannot create a temporary file for the NATS broker: " + ErrnoText(errno));
+    close(fd);
+    return buffer.data();
+}
+
+void WriteFile(const std::string& path, const std::string& text) {
+    std::ofstream out(path, std::ios::trunc);
+    out << text;
+    if (!out) throw SetupError("cannot write the NATS broker config " + path);
+}
+
+/// The log text written after `offset` (a user-supplied log file may hold earlier runs).
+std::string ReadLogFrom(const std::string& path, std::streamoff offset) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return {};
+    in.seekg(offset);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+std::streamoff FileSize(const std::string& path) {
+    struct stat st {};
+    return stat(path.c_str(), &st) == 0 ? static_cast<std::streamoff>(st.st_size) : 0;
+}
+
+std::string FileTail(const std::string& path, std::streamoff offset) {
+    std::string text = ReadLogFrom(path, offset);
+    if (text.size() > kLogTailBytes) text = "..." + text.substr(text.size() - kLogTailBytes);
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    return text;
+}
+
+/// Returns true once the child has been reaped (status stored), false while it runs.
+bool Reaped(pid_t pid, int* status) {
+    const pid_t r = waitpid(pid, status, WNOHANG);
+    return r == pid || (r < 0 && errno == ECHILD);
+}
+
+std::string DescribeExit(int status) {
+    if (WIFEXITED(status)) return "exited with code " + std::to_string(WEXITSTATUS(status));
+    if (WIFSIGNALED(status)) return "was killed by signal " + std::to_string(WTERMSIG(status));
+    return "stopped";
+}
+
+}  // namespace
+
+EmbeddedBroker::~EmbeddedBroker() { Stop(); }
+
+void EmbeddedBroker::Start(BrokerOptions options) {
+    if (Running()) throw SetupError("the embedded NATS broker is already running");
+    if (options.port < 0 || options.port > 65535) {
+        throw UsageError("bad NATS broker port " + std::to_string(options.port));
+    }
+    if (options.token.empty()) options.token = RandomHexToken(32);
+    ValidateBrokerToken(options.token);
+    if (options.log_file.find('"') != std::string::npos || options.log_file.find('\\') != std::string::npos) {
+        throw UsageError("the NATS broker log file path must not contain quotes or backslashes");
+    }
+    const std::string binary_path = ResolveBinary(options.binary);
+    token_ = options.token;
+    host_ = options.host.empty() ? "127.0.0.1" : options.host;
+
+    if (options.port != 0) {
+        StartOnce(options, binary_path, options.port);
+        return;
+    }
+    // A port picked by binding to 0 may be taken before the server binds it: retry with another one.
+    for (int attempt = 1;; ++attempt) {
+        try {
+            StartOnce(options, binary_path, FreeLoopbackPort());
+            return;
+        } catch (const SetupError& e) {
+            if (attempt >= kAutoPortAttempts || std::strstr(e.what(), "address already in use") == nullptr) throw;
+        }
+    }
+}
+
+void EmbeddedBroker::StartOnce(const BrokerOptions& options, const std::string& binary_path, int port) {
+    owns_log_ = options.log_file.empty();
+    log_path_ = owns_log_ ? MakeTempPath(".log", 4) : options.log_file;
+    const std::streamoff log_offset = FileSize(log_path_);
+    config_path_ = MakeTempPath(".conf", 5);
+    WriteFile(config_path_, RenderBrokerConfig(host_, port, token_, ""));
+
+    // Everything the child needs is prepared before fork: after fork only async-signal-safe calls are made.
+    std::vector<std::string> args = {binary_path, "-c", config_path_, "-l", log_path_};
+    std::vector<char*> argv;
+    for (auto& arg : args) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+
+    int exec_pipe[2];
+    if (pipe2(exec_pipe, O_CLOEXEC) != 0) throw SetupError("cannot start the NATS broker: " + ErrnoText(errno));
+    const char* log_c_str = log_path_.c_str();
+    const pid_t parent = getpid();
+    const pid_t pid = fork();
+    if (pid < 0) {
+        const int err = errno;
+        close(exec_pipe[0]);
+        close(exec_pipe[1]);
+        throw SetupError("cannot start the NATS broker: fork failed: " + ErrnoText(err));
+    }
+    if (pid == 0) {
+        // Dies with the owner on every exit path (crash, SIGKILL, _exit), not only on a clean Stop().
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent) _exit(127);  // the owner already died before prctl took effect
+        // Config errors are printed to stderr before the logger starts: keep them in the log for the tail.
+        const int devnull = open("/dev/null", O_RDONLY);
+        if (devnull >= 0) dup2(devnull, STDIN_FILENO);
+        const int log_fd = open(log_c_str, O_WRONLY | O_APPEND | O_CREAT, 0600);
+        if (log_fd >= 0) {
+            dup2(log_fd, STDOUT_FILENO);
+            dup2(log_fd, STDERR_FILENO);
+        }
+        signal(SIGPIPE, SIG_DFL);
+        execv(argv[0], argv.data());
+        const int err = errno;
+        [[maybe_unused]] ssize_t n = write(exec_pipe[1], &err, sizeof(err));
+        _exit(127);
+    }
+    close(exec_pipe[1]);
+    int exec_errno = 0;
+    ssize_t got;
+    do {
+        got = read(exec_pipe[0], &exec_errno, sizeof(exec_errno));
+    } while (got < 0 && errno == EINTR);
+    close(exec_pipe[0]);
+    pid_ = pid;
+    port_ = port;
+    if (got == static_cast<ssize_t>(sizeof(exec_errno))) {
+        int status = 0;
+        waitpid(pid, &status, 0);
+        pid_ = -1;
+        Stop();
+        throw SetupError("cannot start the NATS broker '" + binary_path + "': " + ErrnoText(exec_errno));
+    }
+
+    const std::string probe = ProbeHost(host_);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(options.start_timeout_ms);
+    while (true) {
+        int status = 0;
+        if (Reaped(pid, &status)) {
+            pid_ = -1;
+            const std::string tail = FileTail(log_path_, log_offset);
+            Stop();
+            throw SetupError("the NATS broker (" + binary_path + ") " + DescribeExit(status) + " while starting on " +
+                             host_ + ":" + std::to_string(port) + (tail.empty() ? "" : ":\n" + tail));
+        }
+        // Both checks: a TCP connect alone could reach some other process that holds the port, and the log
+        // line alone does not prove the address is reachable from here.
+        if (ReadLogFrom(log_path_, log_offset).find(kReadyLine) != std::string::npos &&
+            AcceptsConnections(probe, port)) {
+            break;
+        }
+        if (std::chrono::steady_clock::now() >= deadline) {
+            const std::string tail = FileTail(log_path_, log_offset);
+            Stop();
+            throw SetupError("the NATS broker did not accept connections on " + host_ + ":" + std::to_string(port) +
+                             " within " + std::to_string(options.start_timeout_ms) + " ms" +
+                             (tail.empty() ? "" : ":\n" + tail));
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(kPollMs));
+    }
+    // The server has read its config; the token should not linger on disk.
+    unlink(config_path_.c_str());
+    config_path_.clear();
+}
+
+std::string EmbeddedBroker::ClientUrl() const {
+    return "nats://" + ProbeHost(host_) + ":" + std::to_string(port_);
+}
+
+void EmbeddedBroker::Stop() noexcept {
+    if (pid_ > 0) {
+        int status = 0;
+        kill(pid_, SIGTERM);
+        bool reaped = false;
+        for (int waited = 0; waited < kStopGraceMs; waited += kPollMs) {
+            if (Reaped(pid_, &status)) {
+                reaped = true;
+                break;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(kPollMs));
+        }
+        if (!reaped) {
+            kill(pid_, SIGKILL);
+            waitpid(pid_, &status, 0);
+        }
+        pid_ = -1;
+    }
+    if (!config_path_.empty()) {
+        unlink(config_path_.c_str());
+        config_path_.clear();
+    }
+    if (owns_log_ && !log_path_.empty()) {
+        unlink(log_path_.c_str());
+        log_path_.clear();
+    }
+}
+
+}  // namespace lse::transport

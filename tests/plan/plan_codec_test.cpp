@@ -1,0 +1,257 @@
+#include "lse/plan/plan_codec.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <random>
+
+#include "plan_fixtures.hpp"
+
+namespace lse::plan {
+namespace {
+
+using testing_fixtures::Lit;
+using testing_fixtures::SmallPlan;
+
+std::uint64_t Fnv(std::string_view s) {
+    std::uint64_t h = 0xcbf29ce484222325ULL;
+    for (char c : s) {
+        h ^= static_cast<unsigned char>(c);
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+// Replaces the trailing checksum so that a mutated body reaches the structural decoder.
+std::string Reseal(std::string bytes) {
+    bytes.resize(bytes.size() - 8);
+    const std::uint64_t h = Fnv(bytes);
+    for (int i = 0; i < 8; ++i) bytes.push_back(static_cast<char>((h >> (8 * i)) & 0xff));
+    return bytes;
+}
+
+// 10k virtual users, 3 tasks, each VU with its own bearer token (from on_start) and its own
+// project URL; task 3 posts a JSON body with a seq placeholder.
+Plan BigPlan(int vusers) {
+    Plan plan;
+    plan.cluster_id = "cluster-a";
+    plan.run_id = "run-42";
+    ScenarioPlan s;
+    s.name = "shop";
+    s.load.open_model = true;
+    s.load.start_rps = 0;
+    s.load.stages = {{60 * kNsPerSec, 500}};
+    s.load.vusers = vusers;
+    s.tasks = {{"browse", 3}, {"project", 1}, {"create", 1}};
+    std::mt19937_64 rng(5);
+    for (int i = 0; i < vusers; ++i) {
+        char token[64];
+        std::snprintf(token, sizeof token, "Bearer tok-u%d-%016llx", i + 1, static_cast<unsigned long long>(rng()));
+        const std::string host = "http://127.0.0.1:8080";
+        PlannedRequest browse;
+        browse.url = Lit(host + "/api/products");
+        browse.headers = {{"Authorization", Lit(token)}, {"Accept", Lit("application/json")}};
+        browse.name = "GET /api/products";
+        PlannedRequest project = browse;
+        project.url = Lit(host + "/api/v1/projects/" + std::to_string(100000 + i * 7));
+        project.name = "GET /api/v1/projects/{id}";
+        PlannedRequest create = browse;
+        create.method = http::Method::kPost;
+        create.url = Lit(host + "/api/v1/projects");
+        create.name = "POST /api/v1/projects";
+        create.body.segments = {Segment{Segment::Kind::kLiteral, "{\"name\":\"p-", 0, 0},
+                                Segment{Segment::Kind::kSeq, "", 0, 0},
+                                Segment{Segment::Kind::kLiteral, "\"}", 0, 0}};
+        create.expect = {{201, 201}};
+        const auto base = static_cast<std::uint32_t>(s.requests.size());
+        s.requests.push_back(browse);
+        s.requests.push_back(project);
+        s.requests.push_back(create);
+        VuPlan vu;
+        vu.id = i + 1;
+        vu.task_steps = {{Step{false, base, 0}}, {Step{false, base + 1, 0}}, {Step{false, base + 2, 0}}};
+        s.vusers.push_back(std::move(vu));
+    }
+    plan.scenarios.push_back(std::move(s));
+    return plan;
+}
+
+TEST(PlanCodec, RoundTripKeepsEveryField) {
+    const Plan plan = SmallPlan();
+    const std::string bytes = EncodePlan(plan);
+    Plan back;
+    std::string error;
+    ASSERT_TRUE(DecodePlan(bytes, &back, &error)) << error;
+    EXPECT_EQ(back, plan);
+    // And the encoding is deterministic.
+    EXPECT_EQ(EncodePlan(back), bytes);
+}
+
+TEST(PlanCodec, TenThousandVirtualUsersWithOwnTokensAndUrlsEncodeUnderOneMebibyte) {
+    const Plan plan = BigPlan(10000);
+    const std::string bytes = EncodePlan(plan);
+    std::printf("10k VUs x 3 tasks: %zu bytes encoded (%zu requests)\n", bytes.size(),
+                plan.scenarios[0].requests.size());
+    EXPECT_LT(bytes.size(), 1u << 20);
+    Plan back;
+    std::string error;
+    ASSERT_TRUE(DecodePlan(bytes, &back, &error)) << error;
+    EXPECT_EQ(back, plan);
+}
+
+TEST(PlanCodec, EveryPrefixIsRejected) {
+    const std::string bytes = EncodePlan(SmallPlan());
+    for (size_t n = 0; n < bytes.size(); ++n) {
+        Plan out;
+        std::string error;
+        EXPECT_FALSE(DecodePlan(std::string_view(bytes).substr(0, n), &out, &error)) << n;
+        EXPECT_FALSE(error.empty());
+    }
+}
+
+TEST(PlanCodec, EveryBitFlipIsRejected) {
+    const std::string bytes = EncodePlan(SmallPlan());
+    for (size_t i = 0; i < bytes.size(); ++i) {
+        for (int bit = 0; bit < 8; ++bit) {
+            std::string copy = bytes;
+            copy[i] = static_cast<char>(copy[i] ^ (1 << bit));
+            Plan out;
+            EXPECT_FALSE(DecodePlan(copy, &out, nullptr)) << i << ":" << bit;
+        }
+    }
+}
+
+TEST(PlanCodec, CorruptedBodiesWithValidChecksumsNeverCrash) {
+    // Mutations that get past the checksum exercise every structural check (run under ASan).
+    const std::string bytes = EncodePlan(SmallPlan());
+    std::mt19937_64 rng(11);
+    int accepted = 0;
+    for (int round = 0; round < 20000; ++round) {
+        std::string copy = bytes;
+        const int edits = 1 + static_cast<int>(rng() % 4);
+        for (int e = 0; e < edits; ++e) {
+            const size_t at = 5 + rng() % (copy.size() - 13);
+            copy[at] = static_cast<char>(rng());
+        }
+        Plan out;
+        std::string error;
+        if (DecodePlan(Reseal(copy), &out, &error)) {
+            ++accepted;
+            EXPECT_TRUE(CheckScenarioPlan(out.scenarios.empty() ? ScenarioPlan{} : out.scenarios[0], nullptr));
+        } else {
+            EXPECT_FALSE(error.empty());
+        }
+    }
+    std::printf("%d of 20000 mutated plans still decoded (all checked)\n", accepted);
+}
+
+TEST(PlanCodec, RandomGarbageIsRejected) {
+    std::mt19937_64 rng(3);
+    for (int round = 0; round < 5000; ++round) {
+        std::string junk(rng() % 300, '\0');
+        for (char& c : junk) c = static_cast<char>(rng());
+        Plan out;
+        std::string error;
+        EXPECT_FALSE(DecodePlan(junk, &out, &error));
+        EXPECT_FALSE(error.empty());
+        // Behind a valid header and checksum, garbage reaches the structural decoder: no crash.
+        std::string sealed = "LSEP\x01" + junk + std::string(8, '\0');
+        (void)DecodePlan(Reseal(sealed), &out, &error);
+    }
+}
+
+TEST(PlanCodec, HugeCountsAreRejectedWithoutAllocating) {
+    // A string table claiming 2^60 entries: the count is checked before any allocation.
+    std::string bytes = "LSEP";
+    bytes += '\x01';
+    for (int i = 0; i < 8; ++i) bytes += '\xff';
+    bytes += '\x0f';
+    bytes += std::string(8, '\0');
+    Plan out;
+    std::string error;
+    EXPECT_FALSE(DecodePlan(Reseal(bytes), &out, &error));
+    EXPECT_NE(error.find("strings"), std::string::npos) << error;
+}
+
+TEST(PlanCodec, LimitsAreEnforced) {
+    Plan plan = SmallPlan();
+    plan.scenarios.push_back(plan.scenarios[0]);
+    plan.scenarios.push_back(plan.scenarios[0]);
+    const std::string bytes = EncodePlan(plan);
+    Plan out;
+    std::string error;
+    DecodeLimits limits;
+    limits.max_scenarios = 2;
+    EXPECT_FALSE(DecodePlan(bytes, &out, &error, limits));
+    EXPECT_NE(error.find("too many scenarios"), std::string::npos) << error;
+    limits = DecodeLimits{};
+    limits.max_bytes = bytes.size() - 1;
+    EXPECT_FALSE(DecodePlan(bytes, &out, &error, limits));
+    limits = DecodeLimits{};
+    limits.max_string_bytes = 4;
+    EXPECT_FALSE(DecodePlan(bytes, &out, &error, limits));
+    limits = DecodeLimits{};
+    limits.max_decoded_string_bytes = 100;
+    EXPECT_FALSE(DecodePlan(bytes, &out, &error, limits));
+    EXPECT_TRUE(DecodePlan(bytes, &out, &error));
+}
+
+TEST(PlanCodec, WrongMagicAndFormatVersionAreRejected) {
+    std::string bytes = EncodePlan(SmallPlan());
+    std::string other = bytes;
+    other[0] = 'X';
+    Plan out;
+    std::string error;
+    EXPECT_FALSE(DecodePlan(Reseal(other), &out, &error));
+    EXPECT_NE(error.find("magic"), std::string::npos);
+    other = bytes;
+    other[4] = 2;
+    EXPECT_FALSE(DecodePlan(Reseal(other), &out, &error));
+    EXPECT_NE(error.find("format version 2"), std::string::npos) << error;
+}
+
+TEST(PlanCodec, PlansWithDanglingReferencesDoNotDecode) {
+    Plan plan = SmallPlan();
+    plan.scenarios[0].vusers[0].task_steps.pop_back();  // one step list short
+    Plan out;
+    std::string error;
+    EXPECT_FALSE(DecodePlan(EncodePlan(plan), &out, &error));
+    EXPECT_NE(error.find("step lists"), std::string::npos) << error;
+
+    plan = SmallPlan();
+    plan.scenarios[0].vusers[0].task_steps[0][0].request = 99;
+    EXPECT_FALSE(DecodePlan(EncodePlan(plan), &out, &error));
+}
+
+TEST(Deduplicate, MergesIdenticalRequestsAndRemapsSteps) {
+    ScenarioPlan s = SmallPlan().scenarios[0];
+    const size_t before = s.requests.size();
+    const PlannedRequest copy0 = s.requests[0];
+    s.requests.push_back(copy0);  // duplicate of request 0, index `before`
+    s.requests.push_back(s.requests[1]);
+    s.vusers[0].task_steps[0][0].request = static_cast<std::uint32_t>(before);
+    s.vusers[1].task_steps[1].back().request = static_cast<std::uint32_t>(before + 1);
+    ScenarioPlan d = s;
+    Deduplicate(&d);
+    EXPECT_EQ(d.requests.size(), before);
+    EXPECT_EQ(d.vusers[0].task_steps[0][0].request, 0u);
+    EXPECT_EQ(d.vusers[1].task_steps[1].back().request, 1u);
+    // Every step still sends the same request as before.
+    for (size_t v = 0; v < s.vusers.size(); ++v) {
+        for (size_t t = 0; t < s.vusers[v].task_steps.size(); ++t) {
+            for (size_t k = 0; k < s.vusers[v].task_steps[t].size(); ++k) {
+                const Step& a = s.vusers[v].task_steps[t][k];
+                const Step& b = d.vusers[v].task_steps[t][k];
+                ASSERT_EQ(a.pause, b.pause);
+                if (!a.pause) {
+                    EXPECT_EQ(s.requests[a.request], d.requests[b.request]);
+                }
+            }
+        }
+    }
+    std::string error;
+    EXPECT_TRUE(CheckScenarioPlan(d, &error)) << error;
+}
+
+}  // namespace
+}  // namespace lse::plan
