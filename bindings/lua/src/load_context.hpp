@@ -30,6 +30,9 @@ struct LoadContext {
     bool loading = true;                 ///< scenario{} / :task() only while the top level runs
     std::string usage_error;             ///< first declaration error (raised as lse::UsageError)
     std::mt19937_64 rng;
+    /// Set by plan capture (plan_capture.hpp) while it captures tasks: lsengine.seq()/random()/uuid()
+    /// then return placeholders (plan_capture_templates.hpp).
+    bool capture_mode = false;
 };
 
 void SetContext(lua_State* L, LoadContext* ctx);

@@ -323,6 +323,16 @@ int ScenarioEngine::HttpCall(lua_State* L, int method) {
         std::string cookie = vu->jar.HeaderFor(spec.url.origin, path.substr(0, path.find('?')), NowUnix());
         if (!cookie.empty()) spec.headers.emplace_back("Cookie", std::move(cookie));
     }
+    if (interceptor_ != nullptr && vu->phase == Phase::kTask) {
+        try {  // same validation as a real send: a bad header is a script error in both modes
+            (void)http::PreparedRequest::Build(spec.method, spec.url.origin, spec.url.path_and_query, spec.headers,
+                                               spec.body);
+        } catch (const std::exception& e) {
+            throw std::runtime_error(fn + ": " + e.what());
+        }
+        interceptor_->OnTaskRequest(*vu, spec, L);
+        return 1;
+    }
     PendingRequest* p = TakePending();
     try {
         p->prepared = http::PreparedRequest::Build(spec.method, spec.url.origin, spec.url.path_and_query, spec.headers,
@@ -445,6 +455,10 @@ int ScenarioEngine::SleepCall(lua_State* L) {
                                                    "inside a coroutine the script created");
     }
     const std::int64_t ns = ReadDurationArg(L, 1, "sleep(duration)");
+    if (interceptor_ != nullptr && vu->phase == Phase::kTask) {
+        interceptor_->OnTaskSleep(*vu, ns);
+        return 0;
+    }
     vu->sleeping = true;
     ++vu->sleep_seq;
     sleep_heap_.push_back(SleepEntry{NowNs() + ns, vu, vu->sleep_seq});

@@ -59,6 +59,18 @@ public:
     virtual void OnRequestFailed(Vu& /*vu*/, const PendingRequest& /*request*/, ErrorKind /*kind*/) {}
 };
 
+/// Capture mode (distributed runs, see lse/lua/plan_capture.hpp): while set, the http calls and
+/// sleeps of TASK runs go here instead of the network and the timer (the task never yields);
+/// setup, on_start, on_stop and teardown still run for real.
+class TaskInterceptor {
+public:
+    virtual ~TaskInterceptor() = default;
+    /// Records the request (cookies of the virtual user already added) and pushes exactly one value,
+    /// the stand-in response, onto L. May throw std::runtime_error (becomes a Lua error).
+    virtual void OnTaskRequest(Vu& vu, const RequestSpec& spec, lua_State* L) = 0;
+    virtual void OnTaskSleep(Vu& vu, std::int64_t ns) = 0;
+};
+
 struct EngineContext {
     uv_loop_t* loop = nullptr;
     http::Client* client = nullptr;
@@ -102,6 +114,12 @@ public:
     void Close(std::function<void()> done);
 
     ErrorLog& Errors() noexcept { return errors_; }
+    const ScriptState& State() const noexcept { return *state_; }
+    /// Capture mode on (non-null) or off; see TaskInterceptor.
+    void SetInterceptor(TaskInterceptor* interceptor) noexcept { interceptor_ = interceptor; }
+    /// Later requests go through `client` (a private run replaces a client whose idle keep-alive
+    /// connections went stale while its loop was not running). Only while nothing is in flight.
+    void ReplaceClient(http::Client* client) noexcept { ctx_.client = client; }
     lua_State* L() const noexcept { return state_->L(); }
     /// Approximate C++ bytes held per idle virtual user (for the memory budget test).
     static std::size_t CppBytesPerVu() noexcept;
@@ -165,6 +183,7 @@ private:
     std::int64_t armed_due_ns_ = -1;
 
     ErrorLog errors_;
+    TaskInterceptor* interceptor_ = nullptr;
     int running_ = 0;
     bool aborted_ = false;
     bool closed_ = false;

@@ -4,13 +4,24 @@
 #include <lua.hpp>
 
 #include "load_context.hpp"
+#include "plan_capture_templates.hpp"
 
 namespace lse::lua::detail {
 namespace {
 
 LoadContext* ContextOf(lua_State* L) { return static_cast<LoadContext*>(lua_touserdata(L, lua_upvalueindex(1))); }
 
+// In capture mode the value is drawn by the agent for every iteration, so the script gets a
+// placeholder string that the capture turns back into a template segment.
+bool InCaptureMode(lua_State* L) { return ContextOf(L)->capture_mode; }
+
+void PushPlaceholder(lua_State* L, const std::string& text) { lua_pushlstring(L, text.data(), text.size()); }
+
 int LuaSeq(lua_State* L) {
+    if (InCaptureMode(L)) {
+        PushPlaceholder(L, capture::SeqPlaceholder());
+        return 1;
+    }
     lua_pushnumber(L, static_cast<lua_Number>(ContextOf(L)->shared->NextSeq()));
     return 1;
 }
@@ -31,6 +42,10 @@ int LuaRandom(lua_State* L) {
     double b = nargs == 2 ? lua_tonumber(L, 2) : lua_tonumber(L, 1);
     if (a > b) return luaL_error(L, "lsengine.random(a, b): a (%f) must be <= b (%f)", a, b);
     auto lo = static_cast<std::int64_t>(a);
+    if (InCaptureMode(L)) {
+        PushPlaceholder(L, capture::RandomPlaceholder(lo, static_cast<std::int64_t>(b)));
+        return 1;
+    }
     auto span = static_cast<std::uint64_t>(static_cast<std::int64_t>(b) - lo) + 1;
     std::uniform_int_distribution<std::uint64_t> dist(0, span - 1);
     lua_pushnumber(L, static_cast<lua_Number>(lo + static_cast<std::int64_t>(dist(ContextOf(L)->rng))));
@@ -38,6 +53,10 @@ int LuaRandom(lua_State* L) {
 }
 
 int LuaUuid(lua_State* L) {
+    if (InCaptureMode(L)) {
+        PushPlaceholder(L, capture::UuidPlaceholder());
+        return 1;
+    }
     auto& rng = ContextOf(L)->rng;
     std::uint64_t hi = rng(), lo = rng();
     hi = (hi & ~0xF000ull) | 0x4000ull;                     // version 4

@@ -14,6 +14,7 @@ namespace lse::sched {
 struct Stage {
     std::int64_t duration_ns = 0;
     double target_rps = 0.0;
+    bool operator==(const Stage&) const = default;
 };
 
 class RateProfile {

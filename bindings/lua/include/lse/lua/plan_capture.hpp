@@ -1,0 +1,72 @@
+#pragma once
+/// @file
+/// Distributed runs, coordinator side: turning a Lua scenario into a plan::ScenarioPlan that
+/// agents replay natively (without Lua).
+///
+/// Capture runs on_start for real (against config.target) for every virtual user, then runs every
+/// task once per prepared virtual user in CAPTURE MODE:
+///  - http calls in a task are recorded as plan::PlannedRequest (method, absolute URL, headers
+///    including the virtual user's cookies, body, stats name, expect ranges, timeout) and NOT sent;
+///    they return a stand-in response whose `status` is the first accepted status (200 by default)
+///    and whose `ok` is true. Checks on them are allowed (agents enforce `expect` natively and do
+///    not evaluate check()).
+///  - reading r.body, r.headers, r.error or calling r:json() raises a Lua error and makes the task a
+///    problem: agents cannot feed responses back into Lua.
+///  - lsengine.seq() / random(a, b) / uuid() return placeholders that become template segments
+///    wherever they end up (URL, query, header values, body, JSON values); lsengine.vuser() and
+///    self.id return the real id. Arithmetic on a placeholder is a Lua error (reported as a problem).
+///  - sleep(d) in a task becomes a pause step.
+///  - a task is captured ONCE per virtual user: choices it makes with math.random are frozen per
+///    virtual user (reported as a warning).
+/// setup/teardown are not run here: run them with RunScenarioHook (lifecycle.hpp) before Capture and
+/// after RunOnStop, with the same config.shared.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "lse/lua/lua_runner.hpp"
+#include "lse/plan/plan.hpp"
+
+namespace lse::lua {
+
+struct CaptureOutcome {
+    plan::ScenarioPlan plan;  ///< tasks, deduplicated request table, one VuPlan per prepared virtual user
+    /// Why the plan cannot be replayed faithfully, each naming the task and file:line; identical
+    /// messages from several virtual users appear once ("... (12 virtual users)"). Empty = replayable.
+    std::vector<std::string> problems;
+    /// Not blocking: on_start failures (those virtual users are left out of the plan), failed checks
+    /// or requests in on_start, checks failing against stand-in responses, math.random in tasks.
+    std::vector<std::string> warnings;
+    int vusers_prepared = 0;  ///< on_start succeeded (or there is none): these have a VuPlan
+    int vusers_failed = 0;    ///< on_start raised an error
+};
+
+/// Owns a private uv loop, http::Client and the scenario's Lua state; every call blocks until done.
+/// Not thread-safe; keep the object alive between Capture and RunOnStop (it holds the virtual users'
+/// `self` tables and cookie jars).
+class PlanCapture {
+public:
+    /// Loads config->script_path (throws lse::ScriptError / lse::UsageError like ScriptState, and for
+    /// an unknown config->scenario).
+    explicit PlanCapture(std::shared_ptr<const LuaRunConfig> config);
+    ~PlanCapture();
+    PlanCapture(const PlanCapture&) = delete;
+    PlanCapture& operator=(const PlanCapture&) = delete;
+
+    /// Runs on_start for virtual users 1..vusers (config->on_start_concurrency at a time), then every
+    /// task once per prepared virtual user in capture mode. `load` is copied into plan.load. Call once
+    /// (lse::UsageError otherwise); vusers < 1 is a lse::UsageError.
+    CaptureOutcome Capture(int vusers, const plan::LoadShape& load);
+
+    /// Runs on_stop (real requests) for every prepared virtual user, config->on_start_concurrency at a
+    /// time; call after the distributed run or dry run. Returns its failures (script errors with
+    /// file:line, failed checks, failed requests), deduplicated; empty when all went well. Call once.
+    std::vector<std::string> RunOnStop();
+
+private:
+    class Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace lse::lua

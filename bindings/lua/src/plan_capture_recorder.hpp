@@ -1,0 +1,79 @@
+#pragma once
+/// @file
+/// The capture-mode side of the engine (TaskInterceptor): turns the requests and sleeps of task
+/// runs into plan steps, hands the script stand-in responses, and notes why a task cannot be
+/// replayed without Lua (it reads a response, it failed) or may not replay as written
+/// (math.random, a check failing against a stand-in). Used by PlanCapture (plan_capture.hpp),
+/// which runs the tasks one at a time: Begin/EndVu around BeginTask/EndTask.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "lse/lua/lua_runner.hpp"
+#include "lse/plan/plan.hpp"
+#include "plan_capture_problems.hpp"
+#include "scenario_engine.hpp"
+
+struct lua_State;
+
+namespace lse::lua::capture {
+
+/// Builds the PlannedRequest a task's http call describes (placeholders parsed into segments;
+/// `default_expect` applies when the call gave no `expect`).
+plan::PlannedRequest ToPlannedRequest(const RequestSpec& spec, const runtime::StatusSet& default_expect);
+
+/// Inclusive ranges of `set`; empty when it is the default (every 2xx and 3xx).
+std::vector<std::pair<int, int>> ExpectRanges(const runtime::StatusSet& set);
+
+class PlanRecorder final : public TaskInterceptor {
+public:
+    PlanRecorder(ScenarioEngine* engine, const LuaRunConfig& config);
+
+    /// Creates the stand-in response metatable and wraps math.random in the engine's Lua state.
+    void Install();
+
+    /// Turns capture mode on for the state (placeholders, interception) or off.
+    void SetActive(bool active);
+
+    void BeginVu(int id);
+    void BeginTask(Vu& vu, int task);
+    void EndTask(const RunOutcome& outcome);
+    void EndVu();
+    void OnCheckFailed(std::string_view name);
+
+    /// The plan so far (tasks, requests, vusers) and what was noted.
+    plan::ScenarioPlan& Plan() noexcept { return plan_; }
+    MessageList& Problems() noexcept { return problems_; }
+    MessageList& Warnings() noexcept { return warnings_; }
+
+    // TaskInterceptor
+    void OnTaskRequest(Vu& vu, const RequestSpec& spec, lua_State* L) override;
+    void OnTaskSleep(Vu& vu, std::int64_t ns) override;
+
+    // Called by the Lua C functions this class installs.
+    [[noreturn]] void OnResponseRead(lua_State* L, std::string_view what);
+    void OnMathRandom(lua_State* L);
+
+private:
+    std::uint32_t RequestIndex(plan::PlannedRequest request);
+    std::string TaskLabel() const;  // "task 'browse' (file.lua:12)"
+
+    ScenarioEngine* engine_;
+    runtime::StatusSet default_expect_;
+    std::vector<std::string> task_sites_;  // per task: where it was declared
+    plan::ScenarioPlan plan_;
+    std::unordered_map<std::string, std::uint32_t> request_index_;  // canonical bytes -> index
+    MessageList problems_;
+    MessageList warnings_;
+
+    bool active_ = false;
+    plan::VuPlan current_vu_;
+    int current_task_ = -1;
+    std::string dependency_;   // "r:json() at file.lua:12": the current task read a response
+    bool used_math_random_ = false;
+};
+
+}  // namespace lse::lua::capture

@@ -1,0 +1,155 @@
+#include "plan_capture_templates.hpp"
+
+#include <charconv>
+#include <optional>
+
+namespace lse::lua::capture {
+namespace {
+
+using plan::Segment;
+using plan::Template;
+
+constexpr std::string_view kPrefix = "~LSE~";
+
+struct Parsed {
+    Segment segment;
+    std::size_t length = 0;  // characters consumed, from the prefix on
+};
+
+// Reads "<int>~" at text[*pos]; advances past the '~'.
+bool ReadInt(std::string_view text, std::size_t* pos, std::int64_t* out) {
+    const char* begin = text.data() + *pos;
+    const char* end = text.data() + text.size();
+    auto [ptr, ec] = std::from_chars(begin, end, *out);
+    if (ec != std::errc() || ptr == begin || ptr == end || *ptr != '~') return false;
+    *pos = static_cast<std::size_t>(ptr - text.data()) + 1;
+    return true;
+}
+
+// A placeholder starting at text[at] (which holds kPrefix), if well formed.
+std::optional<Parsed> ParseAt(std::string_view text, std::size_t at) {
+    std::size_t pos = at + kPrefix.size();
+    std::string_view rest = text.substr(pos);
+    Parsed p;
+    if (rest.substr(0, 4) == "seq~") {
+        p.segment.kind = Segment::Kind::kSeq;
+        pos += 4;
+    } else if (rest.substr(0, 5) == "uuid~") {
+        p.segment.kind = Segment::Kind::kUuid;
+        pos += 5;
+    } else if (rest.substr(0, 7) == "random~") {
+        pos += 7;
+        p.segment.kind = Segment::Kind::kRandom;
+        if (!ReadInt(text, &pos, &p.segment.a) || !ReadInt(text, &pos, &p.segment.b)) return std::nullopt;
+    } else {
+        return std::nullopt;
+    }
+    p.length = pos - at;
+    return p;
+}
+
+void AppendLiteral(Template* t, std::string_view text) {
+    if (text.empty()) return;
+    if (!t->segments.empty() && t->segments.back().kind == Segment::Kind::kLiteral) {
+        t->segments.back().text.append(text);
+        return;
+    }
+    Segment s;
+    s.text.assign(text);
+    t->segments.push_back(std::move(s));
+}
+
+// Calls literal(text) and placeholder(segment) in order over `text`.
+template <typename OnLiteral, typename OnPlaceholder>
+void Scan(std::string_view text, OnLiteral literal, OnPlaceholder placeholder) {
+    std::size_t done = 0;
+    std::size_t at = text.find(kPrefix);
+    while (at != std::string_view::npos) {
+        if (auto p = ParseAt(text, at)) {
+            literal(text.substr(done, at - done));
+            placeholder(p->segment);
+            done = at + p->length;
+            at = text.find(kPrefix, done);
+        } else {
+            at = text.find(kPrefix, at + 1);
+        }
+    }
+    literal(text.substr(done));
+}
+
+bool IsNumeric(const Segment& s) { return s.kind == Segment::Kind::kSeq || s.kind == Segment::Kind::kRandom; }
+
+}  // namespace
+
+std::string SeqPlaceholder() { return std::string(kPrefix) + "seq~"; }
+
+std::string RandomPlaceholder(std::int64_t a, std::int64_t b) {
+    return std::string(kPrefix) + "random~" + std::to_string(a) + "~" + std::to_string(b) + "~";
+}
+
+std::string UuidPlaceholder() { return std::string(kPrefix) + "uuid~"; }
+
+bool HasPlaceholder(std::string_view text) {
+    bool found = false;
+    Scan(text, [](std::string_view) {}, [&found](const Segment&) { found = true; });
+    return found;
+}
+
+Template ParseTemplate(std::string_view text) {
+    Template t;
+    Scan(text, [&t](std::string_view lit) { AppendLiteral(&t, lit); }, [&t](const Segment& s) { t.segments.push_back(s); });
+    return t;
+}
+
+Template ParseJsonTemplate(std::string_view json_text) {
+    Template in = ParseTemplate(json_text);
+    Template out;
+    for (std::size_t i = 0; i < in.segments.size(); ++i) {
+        const Segment& s = in.segments[i];
+        if (s.kind == Segment::Kind::kLiteral) {
+            AppendLiteral(&out, s.text);
+            continue;
+        }
+        // A whole JSON string value: an opening quote after a structural character (never after a
+        // backslash: that would be an escaped quote inside a string) and a closing quote before one.
+        const bool whole = IsNumeric(s) && !out.segments.empty() && out.segments.back().kind == Segment::Kind::kLiteral &&
+                           i + 1 < in.segments.size() && in.segments[i + 1].kind == Segment::Kind::kLiteral;
+        if (whole) {
+            std::string& before = out.segments.back().text;
+            const std::string& after = in.segments[i + 1].text;
+            const bool opens = before.back() == '"' &&
+                               (before.size() == 1 || before[before.size() - 2] == ':' ||
+                                before[before.size() - 2] == ',' || before[before.size() - 2] == '[');
+            const bool closes = after.front() == '"' &&
+                                (after.size() == 1 || after[1] == ',' || after[1] == '}' || after[1] == ']');
+            if (opens && closes) {
+                before.pop_back();
+                if (before.empty()) out.segments.pop_back();
+                out.segments.push_back(s);
+                AppendLiteral(&out, std::string_view(after).substr(1));
+                ++i;
+                continue;
+            }
+        }
+        out.segments.push_back(s);
+    }
+    return out;
+}
+
+std::string DisplayText(std::string_view text) {
+    std::string out;
+    Scan(text, [&out](std::string_view lit) { out.append(lit); },
+         [&out](const Segment& s) {
+             switch (s.kind) {
+                 case Segment::Kind::kSeq: out += "{seq}"; break;
+                 case Segment::Kind::kUuid: out += "{uuid}"; break;
+                 case Segment::Kind::kRandom:
+                     out += "{random:" + std::to_string(s.a) + ":" + std::to_string(s.b) + "}";
+                     break;
+                 default: break;
+             }
+         });
+    return out;
+}
+
+}  // namespace lse::lua::capture
