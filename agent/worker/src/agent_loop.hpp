@@ -1,0 +1,116 @@
+#pragma once
+/// @file
+/// The agent's control loop: one libuv loop on the main thread that owns the NATS connection and
+/// the agent's state machine (idle -> preparing -> ready -> running -> draining -> idle). Load runs
+/// on a LoadThread; everything else (registration, heartbeats, the dead-man switch, metrics and
+/// their resends, signals) happens here, so none of it needs locking.
+
+#include <uv.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "clock_sync.hpp"
+#include "load_thread.hpp"
+#include "metrics_outbox.hpp"
+#include "run_setup.hpp"
+#include "lse/agent/agent.hpp"
+#include "lse/protocol/clock_offset.hpp"
+#include "lse/protocol/messages.hpp"
+#include "lse/protocol/plan_chunks.hpp"
+#include "lse/transport/nats_client.hpp"
+
+namespace lse::agent {
+
+class AgentLoop {
+public:
+    AgentLoop(uv_loop_t* loop, const AgentOptions& options);
+    ~AgentLoop();
+    AgentLoop(const AgentLoop&) = delete;
+    AgentLoop& operator=(const AgentLoop&) = delete;
+
+    /// Connects (or starts retrying), then runs the loop until shutdown. Returns the exit code.
+    int Run();
+
+private:
+    enum class State : std::uint8_t { kIdle, kPreparing, kReady, kRunning, kDraining, kCount };
+
+    /// Everything about the run this agent is assigned to; reset when it goes idle.
+    struct Session {
+        protocol::Assignment assignment;  ///< without the plan bytes
+        std::unique_ptr<protocol::PlanAssembler> assembler;
+        PreparedRun prepared;
+        protocol::ClockOffset offset;
+        std::uint32_t epoch = 0;
+        std::int64_t last_coordinator_ns = 0;
+        std::int64_t prepare_deadline_ns = 0;
+        std::int64_t final_deadline_ns = 0;
+        std::optional<std::int64_t> pending_start_coordinator_ns;
+        int heartbeat_sub = -1;
+        bool stop_requested = false;
+        bool dead_man_fired = false;
+        bool acked = false;
+        std::string metrics_subject, heartbeat_subject, ack_subject;
+    };
+
+    static const char* StateName(State s) noexcept;
+    protocol::AgentState WireState() const noexcept;
+    void Log(std::string_view text) const;
+    void SetState(State s, std::string_view why);
+
+    void EnsureSubscribed();
+    void OnConnectionEvent(transport::ConnectionEvent event);
+    void OnAgentMessage(const transport::Message& msg);
+    void OnCoordinatorHeartbeat(const transport::Message& msg);
+    void OnAssignment(std::string_view subject_run, std::string_view data);
+    void OnPlanChunk(std::string_view data);
+    void OnPlanComplete(std::string plan);
+    void OnClockSynced(const std::string& run_id, bool ok, const protocol::ClockOffset& offset);
+    void OnStart(std::string_view data);
+    void OnStop(std::string_view data);
+    void OnRebalance(std::string_view data);
+    void OnMetricsAck(std::string_view data);
+    void OnLoadEvents();
+    void OnTick();
+    void OnSignal(int signum);
+
+    bool IsSessionRun(std::string_view run_id) const noexcept;
+    void BeginSession(protocol::Assignment assignment);
+    void StartLoad(std::int64_t start_at_coordinator_ns);
+    void FinishRun(metrics::Snapshot total, const std::string& error);
+    void EndSession(std::string_view why);
+    void Reject(std::string_view run_id, protocol::RejectReason reason, const std::string& detail);
+    void PublishRegister();
+    void PublishHeartbeat();
+    void PublishMetrics(bool is_final, metrics::Snapshot snapshot);
+    void Shutdown();
+
+    uv_loop_t* loop_;
+    AgentOptions options_;
+    transport::NatsClient nats_;
+    ClockSync clock_;
+    MetricsOutbox outbox_;
+    std::unique_ptr<LoadThread> load_;
+    uv_async_t wake_{};
+    uv_timer_t tick_{};
+    std::int64_t last_tick_ns_ = 0;  // when OnTick last ran (freeze detection)
+    uv_signal_t sigint_{};
+    uv_signal_t sigterm_{};
+
+    State state_ = State::kIdle;
+    Session session_;
+    std::string register_subject_;
+    std::string inbox_subject_;
+    int inbox_sub_ = -1;
+    std::int64_t next_register_ns_ = 0;
+    std::int64_t next_heartbeat_ns_ = 0;
+    bool announced_idle_ = false;
+    bool shutting_down_ = false;
+    bool closed_ = false;
+    int exit_code_ = 0;
+};
+
+}  // namespace lse::agent

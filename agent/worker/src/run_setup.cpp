@@ -1,0 +1,134 @@
+#include "run_setup.hpp"
+
+#include <algorithm>
+#include <memory>
+#include <unordered_map>
+#include <utility>
+
+#include "lse/core/errors.hpp"
+#include "lse/metrics/stat_key.hpp"
+#include "lse/plan/plan_codec.hpp"
+#include "lse/plan/plan_runner.hpp"
+#include "lse/protocol/plan_chunks.hpp"
+
+namespace lse::agent {
+namespace {
+
+bool Fail(SetupProblem* problem, protocol::RejectReason reason, std::string detail) {
+    problem->reason = reason;
+    problem->detail = std::move(detail);
+    return false;
+}
+
+// Different per run and per agent, so agents do not replay identical random streams.
+std::uint64_t RunSeed(const protocol::Assignment& a) {
+    return protocol::Fnv1a64(a.run_id) ^ ((std::uint64_t{a.agent_index} + 1) * 0x9e3779b97f4a7c15ULL);
+}
+
+}  // namespace
+
+int PreparedRun::WorkloadIndex(std::string_view scenario) const noexcept {
+    for (size_t i = 0; i < scenarios.size(); ++i) {
+        if (scenarios[i] == scenario) return static_cast<int>(i);
+    }
+    return -1;
+}
+
+bool CheckAssignment(const protocol::Assignment& a, std::string_view cluster_id, std::string_view agent_id,
+                     SetupProblem* problem) {
+    if (a.cluster_id != cluster_id) {
+        return Fail(problem, protocol::RejectReason::kWrongCluster,
+                    "assignment for cluster '" + a.cluster_id + "', this agent serves cluster '" +
+                        std::string(cluster_id) + "'");
+    }
+    if (a.agent_id != agent_id) {
+        return Fail(problem, protocol::RejectReason::kMalformed,
+                    "assignment addressed to agent '" + a.agent_id + "'");
+    }
+    if (a.plan_size > kMaxAgentPlanBytes) {
+        return Fail(problem, protocol::RejectReason::kTooLarge,
+                    "plan of " + std::to_string(a.plan_size) + " bytes exceeds the agent's limit of " +
+                        std::to_string(kMaxAgentPlanBytes));
+    }
+    if (a.agent_count == 0 || a.agent_index >= a.agent_count) {
+        return Fail(problem, protocol::RejectReason::kMalformed, "agent_index out of range");
+    }
+    return true;
+}
+
+std::vector<int> SelectedPositions(const protocol::VuSelection& selection, const std::vector<int>& plan_vu_ids) {
+    std::vector<int> out;
+    using Kind = protocol::VuSelection::Kind;
+    if (selection.kind == Kind::kNone) return out;
+    for (size_t p = 0; p < plan_vu_ids.size(); ++p) {
+        if (selection.kind == Kind::kAll || selection.Contains(plan_vu_ids[p])) out.push_back(static_cast<int>(p));
+    }
+    return out;
+}
+
+bool PrepareRun(const protocol::Assignment& a, std::string_view plan_bytes, const RunSetupOptions& options,
+                PreparedRun* out, SetupProblem* problem) {
+    if (plan_bytes.size() != a.plan_size || protocol::Fnv1a64(plan_bytes) != a.plan_checksum) {
+        return Fail(problem, protocol::RejectReason::kChecksum, "plan size or FNV-1a 64 checksum differs");
+    }
+    plan::Plan decoded;
+    std::string error;
+    if (!plan::DecodePlan(plan_bytes, &decoded, &error)) {
+        return Fail(problem, protocol::RejectReason::kMalformed, "plan does not decode: " + error);
+    }
+    if (decoded.cluster_id != a.cluster_id) {
+        return Fail(problem, protocol::RejectReason::kWrongCluster,
+                    "plan for cluster '" + decoded.cluster_id + "' inside an assignment for '" + a.cluster_id + "'");
+    }
+    if (decoded.run_id != a.run_id) {
+        return Fail(problem, protocol::RejectReason::kMalformed,
+                    "plan of run '" + decoded.run_id + "' inside an assignment of run '" + a.run_id + "'");
+    }
+    if (a.scenarios.empty()) return Fail(problem, protocol::RejectReason::kMalformed, "assignment names no scenario");
+
+    *out = PreparedRun{};
+    for (const protocol::ScenarioShare& share : a.scenarios) {
+        auto it = std::find_if(decoded.scenarios.begin(), decoded.scenarios.end(),
+                               [&](const plan::ScenarioPlan& s) { return s.name == share.scenario; });
+        if (it == decoded.scenarios.end()) {
+            return Fail(problem, protocol::RejectReason::kMalformed,
+                        "assigned scenario '" + share.scenario + "' is not in the plan");
+        }
+        if (out->WorkloadIndex(share.scenario) >= 0) {
+            return Fail(problem, protocol::RejectReason::kMalformed,
+                        "scenario '" + share.scenario + "' assigned twice");
+        }
+        std::vector<int> ids;
+        ids.reserve(it->vusers.size());
+        for (const plan::VuPlan& vu : it->vusers) ids.push_back(vu.id);
+        std::vector<int> positions = SelectedPositions(share.vusers, ids);
+        if (positions.empty()) continue;  // nothing of this scenario runs here (e.g. a zero share)
+        try {
+            share.shard.Validate();
+            auto config = std::make_shared<plan::PlanRunConfig>();
+            const int hosted = static_cast<int>(positions.size());
+            config->scenario = std::make_shared<const plan::ScenarioPlan>(std::move(*it));
+            config->vu_positions = std::move(positions);
+            config->agent_index = static_cast<int>(a.agent_index);
+            config->agent_count = static_cast<int>(a.agent_count);
+            config->seed = RunSeed(a);
+            config->default_timeout_ns = options.default_timeout_ns;
+            runtime::Workload w;
+            w.spec = plan::MakePlanLoadSpec(config->scenario->load, hosted, std::max(1, options.capacity),
+                                            config->seed);
+            w.spec.grace_ns = std::min(options.request_timeout_ns, w.spec.grace_ns);
+            w.factory = plan::MakePlanRunnerFactory(config);
+            w.dropped_key = metrics::MakeStatKey(metrics::StatKind::kScenario, config->scenario->name);
+            w.segment = share.shard;
+            out->workloads.push_back(std::move(w));
+            out->scenarios.push_back(share.scenario);
+            out->hosted_vusers += hosted;
+        } catch (const lse::Error& e) {
+            return Fail(problem, protocol::RejectReason::kMalformed,
+                        "scenario '" + share.scenario + "' cannot be replayed: " + e.what());
+        }
+    }
+    return true;
+}
+
+}  // namespace lse::agent
