@@ -14,6 +14,7 @@
 
 #include "client_flags.hpp"
 #include "commands.hpp"
+#include "distributed_run.hpp"
 #include "load_curve.hpp"
 #include "lse/core/clock.hpp"
 #include "lse/core/did_you_mean.hpp"
@@ -29,26 +30,10 @@
 #include "lse/report/progress_line.hpp"
 #include "lse/report/text_summary.hpp"
 #include "lse/runtime/load_run.hpp"
+#include "run_flags.hpp"
 #include "run_thresholds.hpp"
 
 namespace lse::cli {
-namespace {
-
-struct RunFlags {
-    std::string file;
-    std::string target;
-    std::string scenarios;
-    std::string rps;
-    int vusers = 0;
-    std::string duration;
-    std::string ramp_up;
-    int threads = 0;
-    std::uint64_t seed = 1;
-    ClientFlags client;
-    bool dry_run = false;
-    bool quiet = false;
-    std::vector<std::string> thresholds;
-};
 
 std::vector<std::string> SplitCommas(const std::string& s) {
     std::vector<std::string> out;
@@ -149,6 +134,8 @@ void PrintCapturedRequest(std::ostream& out, const lua::CapturedRequest& r) {
     }
 }
 
+namespace {
+
 int DryRun(const std::vector<lua::ScenarioDef>& chosen, const std::vector<runtime::LoadSpec>& specs,
            const std::vector<std::shared_ptr<lua::LuaRunConfig>>& configs, const RunFlags& f) {
     bool problems = false;
@@ -207,6 +194,7 @@ int DryRun(const std::vector<lua::ScenarioDef>& chosen, const std::vector<runtim
 }
 
 int RunFile(const RunFlags& f) {
+    if (f.dist.Enabled()) return RunDistributed(f);
     const std::vector<lua::ScenarioDef> defs = lua::LoadScenarioDefs(f.file);
     const std::vector<lua::ScenarioDef> chosen = SelectScenarios(defs, f);
     const http::Url target = http::ParseUrl(ResolveTarget(f));
@@ -305,6 +293,7 @@ CommandFn RegisterRunCommand(CLI::App& app) {
     cmd->add_option("--seed", flags->seed, "Random seed (task choice, think time, lsengine.random)")
         ->capture_default_str();
     AddClientFlags(cmd, &flags->client);
+    AddDistributedFlags(cmd, &flags->dist);
     cmd->add_option("--threshold", flags->thresholds, "Extra pass/fail criterion, e.g. 'p95 < 200ms' (repeatable)");
     cmd->add_flag("--dry-run", flags->dry_run,
                   "Validate the file, run on_start, one iteration of each task and on_stop, print what was sent");

@@ -1,0 +1,162 @@
+#pragma once
+/// @file
+/// The coordinator side of docs/protocol.md: registration, plan delivery, synchronised start, metrics
+/// merging (exact, deduplicated by (agent, seq)), heartbeats, agent timeout with redistribution and recovery,
+/// stop and final totals.
+///
+/// Threads: the NATS client lives on a private libuv loop thread that runs every handler and the 1 s timer
+/// (heartbeat, timeouts, resends); the caller's thread drives the phases through the blocking methods below.
+/// One mutex guards the state both share; publishing is thread-safe in the transport.
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <future>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "lse/coordinator/shares.hpp"
+#include "lse/metrics/snapshot.hpp"
+#include "lse/protocol/limits.hpp"
+#include "lse/protocol/messages.hpp"
+#include "lse/transport/nats_options.hpp"
+
+namespace lse::coordinator {
+
+struct CoordinatorOptions {
+    transport::NatsOptions nats;
+    std::string cluster_id = "default";
+    std::string run_id;        ///< unique per run (subjects are scoped by it)
+    std::string group;         ///< --agent-group: only agents of this group; empty = any
+    int agents = 1;            ///< how many agents the run needs
+    std::int64_t agent_timeout_ns = protocol::kAgentTimeoutNs;
+    std::int64_t ack_timeout_ns = 30 * kNsPerSec;     ///< all AssignmentAcks within this, else a setup error
+    std::int64_t ack_resend_ns = 5 * kNsPerSec;       ///< resend the Assignment to agents that have not acked
+    std::int64_t start_lead_ns = 1 * kNsPerSec;       ///< Start{start_at = now + lead}
+    std::int64_t rebalance_lead_ns = 1 * kNsPerSec;   ///< Rebalance{from = now + lead}
+    std::function<void(const std::string&)> log;      ///< one line per event (no newline); null = silent
+};
+
+enum class AgentState : std::uint8_t { kActive, kTimedOut, kRecovered, kCount };
+const char* AgentStateName(AgentState state) noexcept;  ///< "active", "timed out", "recovered"
+
+/// One agent's part of the run, for the per-agent table.
+struct AgentReport {
+    std::string id;
+    std::string host;
+    std::uint32_t capacity = 1;
+    double share = 0;                 ///< of the arrivals, in the initial assignment (0..1)
+    metrics::Snapshot total;          ///< its final cumulative total, or (no final) the sum of its intervals
+    bool final_received = false;
+    AgentState state = AgentState::kActive;
+};
+
+class Coordinator {
+public:
+    explicit Coordinator(CoordinatorOptions options);
+    ~Coordinator();  ///< Close().
+    Coordinator(const Coordinator&) = delete;
+    Coordinator& operator=(const Coordinator&) = delete;
+
+    /// Starts the loop thread, connects, subscribes. Throws lse::SetupError (cannot connect...).
+    void Connect();
+
+    /// Blocks until `options.agents` agents of the cluster (and group) registered; returns their Registers (sorted
+    /// by agent id). Throws lse::SetupError after wait_ns listing who registered, or when `check` throws
+    /// (it is called about every 100 ms: local agents that died, Ctrl-C).
+    std::vector<protocol::Register> WaitForAgents(std::int64_t wait_ns, const std::function<void()>& check);
+
+    /// Sends every selected agent its Assignment (plan inline or chunked) and waits for all acks, resending to
+    /// the silent ones. Throws lse::SetupError on a Reject or after ack_timeout_ns (naming the agents).
+    void Assign(const std::string& plan_bytes, const std::vector<AgentScenario>& scenarios,
+                const std::function<void()>& check);
+
+    /// Sends Start{now + start_lead}; returns start_at (this process's monotonic clock).
+    std::int64_t Start();
+
+    /// Merged interval metrics received since the previous call (exact merge), and how many agents are active.
+    metrics::Snapshot TakeInterval();
+
+    /// True when every agent either delivered its final total or is timed out.
+    bool AllDone() const;
+
+    /// Stop to every agent (reason, abort); later calls resend it.
+    void Stop(protocol::StopReason reason, bool abort, const std::string& detail);
+
+    /// Waits until AllDone() or timeout; false on timeout.
+    bool WaitForFinals(std::int64_t timeout_ns, const std::function<bool()>& cancelled);
+
+    /// Per agent, in agent-index order.
+    std::vector<AgentReport> Reports() const;
+    /// Merge of every agent's total (finals; last known sums for the others).
+    metrics::Snapshot Total() const;
+    /// Agents whose final total is missing.
+    std::vector<std::string> MissingFinals() const;
+
+    /// Stops the loop thread and closes the connection. Idempotent.
+    void Close() noexcept;
+
+private:
+    struct Agent {
+        protocol::Register reg;
+        std::uint32_t index = 0;
+        std::int64_t last_seen_ns = 0;
+        bool acked = false;
+        std::int64_t assigned_at_ns = 0;
+        std::vector<protocol::ScenarioShare> shares;  ///< current epoch's shares
+        std::set<std::uint64_t> seen_seqs;
+        metrics::Snapshot interval_sum;
+        metrics::Snapshot final_total;
+        bool final_received = false;
+        AgentState state = AgentState::kActive;
+        std::uint32_t epoch_seen = 0;
+        double initial_share = 0;
+        std::vector<protocol::ScenarioShare> initial_shares;
+    };
+
+    void LoopMain(std::promise<void>* connected);
+    void OnRegister(const transport::Message& m);
+    void OnTime(const transport::Message& m);
+    void OnMetrics(const transport::Message& m);
+    void OnHeartbeat(const transport::Message& m);
+    void OnAck(const transport::Message& m);
+    void OnTick();
+    void SendAssignment(Agent& a);          // mu_ held
+    void Rebalance(const char* why);        // mu_ held
+    void SendRebalance(const Agent& a);     // mu_ held
+    void Seen(Agent& a, std::int64_t now);  // mu_ held
+    void Log(const std::string& line) const;
+    bool Publish(const std::string& subject, const std::string& data);
+
+    CoordinatorOptions options_;
+    std::unique_ptr<struct LoopState> loop_;
+    std::thread thread_;
+
+    mutable std::mutex mu_;
+    std::condition_variable cv_;
+    std::map<std::string, protocol::Register> registered_;
+    std::vector<std::string> ignored_;  ///< already logged (wrong group, version)
+    std::vector<Agent> agents_;         ///< selected for the run, by index
+    std::string plan_;
+    std::vector<AgentScenario> scenarios_;
+    std::vector<std::string> rejected_;
+    bool started_ = false;
+    std::int64_t start_at_ns_ = 0;
+    std::uint32_t epoch_ = 0;
+    std::int64_t rebalance_from_ns_ = 0;
+    std::int64_t rebalance_sent_ns_ = 0;
+    std::int64_t stop_sent_ns_ = 0;
+    std::map<std::string, std::int64_t> last_register_ns_;
+    bool stopping_ = false;
+    protocol::Stop stop_msg_;
+    metrics::Snapshot pending_interval_;
+};
+
+}  // namespace lse::coordinator

@@ -1,0 +1,33 @@
+#include "lse/coordinator/agent_table.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <string>
+
+namespace lse::coordinator {
+
+void PrintAgentTable(std::ostream& out, const std::vector<AgentReport>& agents, std::int64_t load_ns) {
+    std::size_t id_w = 5, host_w = 4;
+    for (const auto& a : agents) {
+        id_w = std::max(id_w, a.id.size());
+        host_w = std::max(host_w, a.host.size());
+    }
+    const double load_s = load_ns > 0 ? static_cast<double>(load_ns) / 1e9 : 0;
+    char line[512];
+    out << "\nagents\n";
+    std::snprintf(line, sizeof line, "  %-*s  %-*s  %8s  %7s  %10s  %9s  %8s  %s\n", static_cast<int>(id_w), "agent",
+                  static_cast<int>(host_w), "host", "capacity", "share", "requests", "rps", "errors", "state");
+    out << line;
+    for (const auto& a : agents) {
+        const double rps = load_s > 0 ? static_cast<double>(a.total.total.requests) / load_s : 0;
+        std::string state = AgentStateName(a.state);
+        if (!a.final_received) state += " (no final totals: last known)";
+        std::snprintf(line, sizeof line, "  %-*s  %-*s  %8u  %6.1f%%  %10llu  %9.1f  %8llu  %s\n",
+                      static_cast<int>(id_w), a.id.c_str(), static_cast<int>(host_w), a.host.c_str(), a.capacity,
+                      a.share * 100, static_cast<unsigned long long>(a.total.total.requests), rps,
+                      static_cast<unsigned long long>(a.total.total.ErrorCount()), state.c_str());
+        out << line;
+    }
+}
+
+}  // namespace lse::coordinator

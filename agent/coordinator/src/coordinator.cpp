@@ -1,0 +1,545 @@
+#include "lse/coordinator/coordinator.hpp"
+
+#include <uv.h>
+
+#include <algorithm>
+#include <chrono>
+#include <sstream>
+
+#include "lse/core/clock.hpp"
+#include "lse/core/errors.hpp"
+#include "lse/core/units.hpp"
+#include "lse/protocol/codec.hpp"
+#include "lse/protocol/plan_chunks.hpp"
+#include "lse/protocol/subjects.hpp"
+#include "lse/transport/nats_client.hpp"
+
+namespace lse::coordinator {
+
+namespace subj = protocol::subjects;
+using protocol::AgentChannel;
+
+struct LoopState {
+    uv_loop_t loop{};
+    uv_timer_t tick{};
+    uv_async_t stop{};
+    std::unique_ptr<transport::NatsClient> client;
+    Coordinator* owner = nullptr;
+};
+
+namespace {
+
+std::int64_t NowNs() { return MonotonicClock().NowNs(); }
+
+// Registrations older than this are from agents that went away (idle agents re-announce every 3 s).
+constexpr std::int64_t kRegistrationStaleNs = 10 * kNsPerSec;
+
+}  // namespace
+
+const char* AgentStateName(AgentState state) noexcept {
+    switch (state) {
+        case AgentState::kActive: return "active";
+        case AgentState::kTimedOut: return "timed out";
+        case AgentState::kRecovered: return "recovered";
+        case AgentState::kCount: break;
+    }
+    return "?";
+}
+
+Coordinator::Coordinator(CoordinatorOptions options) : options_(std::move(options)) {
+    protocol::ValidateId("--cluster-id", options_.cluster_id);
+    protocol::ValidateId("run id", options_.run_id);
+    protocol::ValidateOptionalId("--agent-group", options_.group);
+    if (options_.agents < 1) throw UsageError("the number of agents must be at least 1");
+}
+
+Coordinator::~Coordinator() { Close(); }
+
+void Coordinator::Log(const std::string& line) const {
+    if (options_.log) options_.log(line);
+}
+
+bool Coordinator::Publish(const std::string& subject, const std::string& data) {
+    return loop_ && loop_->client && loop_->client->Publish(subject, data);
+}
+
+void Coordinator::Connect() {
+    loop_ = std::make_unique<LoopState>();
+    loop_->owner = this;
+    std::promise<void> connected;
+    std::future<void> done = connected.get_future();
+    thread_ = std::thread([this, &connected] { LoopMain(&connected); });
+    try {
+        done.get();
+    } catch (...) {
+        if (thread_.joinable()) thread_.join();
+        loop_.reset();
+        throw;
+    }
+}
+
+void Coordinator::LoopMain(std::promise<void>* connected) {
+    LoopState& s = *loop_;
+    uv_loop_init(&s.loop);
+    try {
+        s.client = std::make_unique<transport::NatsClient>(&s.loop, options_.nats);
+        s.client->Connect();
+        const std::string& c = options_.cluster_id;
+        const std::string& r = options_.run_id;
+        s.client->Subscribe(subj::Register(c), [this](const transport::Message& m) { OnRegister(m); });
+        s.client->Subscribe(subj::Time(c), [this](const transport::Message& m) { OnTime(m); });
+        s.client->Subscribe(subj::AllMetrics(c, r), [this](const transport::Message& m) { OnMetrics(m); });
+        s.client->Subscribe(subj::AllHeartbeats(c, r), [this](const transport::Message& m) { OnHeartbeat(m); });
+        s.client->Subscribe(subj::AllAcks(c, r), [this](const transport::Message& m) { OnAck(m); });
+        s.client->OnEvent([this](transport::ConnectionEvent e) {
+            Log(std::string("NATS connection: ") + transport::ToString(e));
+        });
+        s.client->Flush(2 * kNsPerSec);
+    } catch (...) {
+        if (s.client) {
+            s.client->Close();
+            s.client.reset();
+        }
+        uv_run(&s.loop, UV_RUN_DEFAULT);
+        uv_loop_close(&s.loop);
+        connected->set_exception(std::current_exception());
+        return;
+    }
+    s.tick.data = this;
+    uv_timer_init(&s.loop, &s.tick);
+    uv_timer_start(
+        &s.tick, [](uv_timer_t* t) { static_cast<Coordinator*>(t->data)->OnTick(); },
+        static_cast<std::uint64_t>(protocol::kHeartbeatIntervalNs / kNsPerMs),
+        static_cast<std::uint64_t>(protocol::kHeartbeatIntervalNs / kNsPerMs));
+    s.stop.data = &s;
+    uv_async_init(&s.loop, &s.stop, [](uv_async_t* a) {
+        auto* st = static_cast<LoopState*>(a->data);
+        uv_timer_stop(&st->tick);
+        uv_close(reinterpret_cast<uv_handle_t*>(&st->tick), nullptr);
+        uv_close(reinterpret_cast<uv_handle_t*>(&st->stop), nullptr);
+        st->client->Close();
+    });
+    connected->set_value();
+    uv_run(&s.loop, UV_RUN_DEFAULT);
+    s.client.reset();
+    uv_run(&s.loop, UV_RUN_DEFAULT);
+    uv_loop_close(&s.loop);
+}
+
+void Coordinator::Close() noexcept {
+    if (!thread_.joinable()) return;
+    uv_async_send(&loop_->stop);
+    thread_.join();
+    loop_.reset();
+}
+
+// ---- handlers (loop thread) ----
+
+void Coordinator::OnRegister(const transport::Message& m) {
+    protocol::Register reg;
+    std::string error;
+    if (!protocol::DecodeRegister(m.data, &reg, &error)) {
+        Log("ignoring a malformed registration: " + error);
+        return;
+    }
+    if (reg.cluster_id != options_.cluster_id) return;
+    std::lock_guard lock(mu_);
+    auto note_ignored = [&](const std::string& why) {
+        const std::string line = reg.agent_id + " (" + why + ")";
+        if (std::find(ignored_.begin(), ignored_.end(), line) != ignored_.end()) return;
+        ignored_.push_back(line);
+        Log("ignoring agent " + line);
+    };
+    if (reg.protocol_version != protocol::kProtocolVersion) {
+        note_ignored("protocol version " + std::to_string(reg.protocol_version) + ", this coordinator speaks " +
+                     std::to_string(protocol::kProtocolVersion));
+        return;
+    }
+    if (!options_.group.empty() && reg.group != options_.group) {
+        note_ignored("group '" + reg.group + "', not '" + options_.group + "'");
+        return;
+    }
+    const bool is_new = registered_.find(reg.agent_id) == registered_.end();
+    last_register_ns_[reg.agent_id] = NowNs();
+    if (is_new) {
+        Log("agent " + reg.agent_id + " registered (" + reg.hostname + ", capacity " + std::to_string(reg.capacity) +
+            ")");
+    }
+    for (Agent& a : agents_) {
+        if (a.reg.agent_id == reg.agent_id && started_ && a.state == AgentState::kTimedOut) {
+            // An idle re-registration during the run: the agent restarted and lost its run; its share stays with
+            // the others (a restarted agent is not re-used mid-run).
+            Log("agent " + reg.agent_id + " restarted during the run; its share stays redistributed");
+        }
+    }
+    registered_[reg.agent_id] = std::move(reg);
+    cv_.notify_all();
+}
+
+void Coordinator::OnTime(const transport::Message& m) {
+    protocol::TimeRequest req;
+    if (m.reply.empty() || !protocol::DecodeTimeRequest(m.data, &req, nullptr)) return;
+    protocol::TimeReply reply{req.t0_agent_ns, NowNs()};
+    loop_->client->Publish(m.reply, protocol::EncodeTimeReply(reply));
+}
+
+void Coordinator::OnAck(const transport::Message& m) {
+    const auto type = protocol::PeekMessageType(m.data);
+    if (!type) return;
+    std::lock_guard lock(mu_);
+    if (*type == protocol::MessageType::kAssignmentAck) {
+        protocol::AssignmentAck ack;
+        if (!protocol::DecodeAssignmentAck(m.data, &ack, nullptr) || ack.run_id != options_.run_id) return;
+        if (subj::LastToken(m.subject) != ack.agent_id) return;
+        for (Agent& a : agents_) {
+            if (a.reg.agent_id != ack.agent_id) continue;
+            if (!a.acked) Log("agent " + a.reg.agent_id + " is ready");
+            a.acked = true;
+            a.last_seen_ns = NowNs();
+        }
+    } else if (*type == protocol::MessageType::kReject) {
+        protocol::Reject rej;
+        if (!protocol::DecodeReject(m.data, &rej, nullptr)) return;
+        if (!rej.run_id.empty() && rej.run_id != options_.run_id) return;
+        const std::string line = rej.agent_id + ": " + std::string(protocol::RejectReasonName(rej.reason)) +
+                                 (rej.detail.empty() ? "" : " (" + rej.detail + ")");
+        Log("agent rejected the plan: " + line);
+        rejected_.push_back(line);
+    }
+    cv_.notify_all();
+}
+
+void Coordinator::OnMetrics(const transport::Message& m) {
+    protocol::Metrics msg;
+    std::string error;
+    if (!protocol::DecodeMetrics(m.data, &msg, &error)) {
+        Log("ignoring malformed metrics: " + error);
+        return;
+    }
+    if (msg.run_id != options_.run_id || subj::LastToken(m.subject) != msg.agent_id) return;
+    std::lock_guard lock(mu_);
+    auto it = std::find_if(agents_.begin(), agents_.end(), [&](const Agent& a) { return a.reg.agent_id == msg.agent_id; });
+    if (it == agents_.end()) return;
+    Agent& a = *it;
+    // Acked before merging: a duplicate (the agent missed our ack) is acked again, never merged twice.
+    Publish(subj::Agent(options_.cluster_id, options_.run_id, a.reg.agent_id, AgentChannel::kMetricsAck),
+            protocol::EncodeMetricsAck(protocol::MetricsAck{options_.run_id, msg.seq}));
+    if (!a.seen_seqs.insert(msg.seq).second) return;
+    metrics::Snapshot snap;
+    if (!metrics::Snapshot::Decode(msg.snapshot, &snap, &error)) {
+        Log("agent " + a.reg.agent_id + " sent undecodable metrics (seq " + std::to_string(msg.seq) + "): " + error);
+        return;
+    }
+    if (msg.is_final) {
+        a.final_total = std::move(snap);
+        if (!a.final_received) Log("agent " + a.reg.agent_id + " delivered its final totals");
+        a.final_received = true;
+    } else {
+        a.interval_sum += snap;
+        pending_interval_ += snap;
+    }
+    Seen(a, NowNs());
+    cv_.notify_all();
+}
+
+void Coordinator::OnHeartbeat(const transport::Message& m) {
+    protocol::Heartbeat hb;
+    if (!protocol::DecodeHeartbeat(m.data, &hb, nullptr)) return;
+    if (hb.run_id != options_.run_id || subj::LastToken(m.subject) != hb.agent_id) return;
+    std::lock_guard lock(mu_);
+    for (Agent& a : agents_) {
+        if (a.reg.agent_id != hb.agent_id) continue;
+        const std::int64_t now = NowNs();
+        Seen(a, now);
+        a.epoch_seen = hb.epoch;
+        if (started_ && !stopping_ && hb.epoch < epoch_ && a.state != AgentState::kTimedOut &&
+            now - rebalance_sent_ns_ > 2 * kNsPerSec) {
+            SendRebalance(a);  // the Rebalance was lost (reconnect): send it again
+        }
+    }
+}
+
+void Coordinator::Seen(Agent& a, std::int64_t now) {
+    a.last_seen_ns = now;
+    if (a.state == AgentState::kTimedOut) {
+        a.state = AgentState::kRecovered;
+        Log("agent " + a.reg.agent_id + " is back: restoring its share");
+        if (started_ && !stopping_) Rebalance("recovered");
+    }
+}
+
+void Coordinator::OnTick() {
+    const std::int64_t now = NowNs();
+    Publish(subj::CoordinatorHeartbeat(options_.cluster_id, options_.run_id),
+            protocol::EncodeCoordinatorHeartbeat(protocol::CoordinatorHeartbeat{options_.run_id, epoch_, now}));
+    std::lock_guard lock(mu_);
+    if (!started_) {
+        for (Agent& a : agents_) {
+            if (!a.acked && a.assigned_at_ns > 0 && now - a.assigned_at_ns >= options_.ack_resend_ns) {
+                Log("agent " + a.reg.agent_id + " has not acknowledged its plan: sending it again");
+                SendAssignment(a);
+            }
+        }
+        return;
+    }
+    if (stopping_) {
+        if (now - stop_sent_ns_ >= 3 * kNsPerSec) {
+            stop_sent_ns_ = now;
+            for (const Agent& a : agents_) {
+                if (a.final_received) continue;
+                Publish(subj::Agent(options_.cluster_id, options_.run_id, a.reg.agent_id, AgentChannel::kStop),
+                        protocol::EncodeStop(stop_msg_));
+            }
+        }
+        return;
+    }
+    bool lost = false;
+    for (Agent& a : agents_) {
+        if (a.state == AgentState::kTimedOut || a.final_received) continue;
+        if (now - a.last_seen_ns > options_.agent_timeout_ns) {
+            a.state = AgentState::kTimedOut;
+            Log("agent " + a.reg.agent_id + " timed out (silent for " + FormatDurationNs(now - a.last_seen_ns) +
+                "): redistributing its share");
+            lost = true;
+        }
+    }
+    if (lost) Rebalance("timed out");
+}
+
+// ---- sending (mu_ held) ----
+
+void Coordinator::SendAssignment(Agent& a) {
+    protocol::Assignment as;
+    as.cluster_id = options_.cluster_id;
+    as.run_id = options_.run_id;
+    as.agent_id = a.reg.agent_id;
+    as.agent_index = a.index;
+    as.agent_count = static_cast<std::uint32_t>(agents_.size());
+    as.epoch = 0;
+    as.scenarios = a.initial_shares;
+    protocol::PlanDelivery d = protocol::PreparePlanDelivery(std::move(as), plan_);
+    const std::string subject =
+        subj::Agent(options_.cluster_id, options_.run_id, a.reg.agent_id, AgentChannel::kPlan);
+    Publish(subject, protocol::EncodeAssignment(d.assignment));
+    for (const auto& chunk : d.chunks) Publish(subject, protocol::EncodePlanChunk(chunk));
+    a.assigned_at_ns = NowNs();
+}
+
+void Coordinator::Rebalance(const char* why) {
+    std::vector<double> caps;
+    bool any = false;
+    for (const Agent& a : agents_) {
+        const bool takes = a.state != AgentState::kTimedOut && !a.final_received;
+        caps.push_back(takes ? a.reg.capacity : 0.0);
+        any = any || takes;
+    }
+    if (!any) {
+        Log(std::string("no agent left to take over the load (") + why + ")");
+        return;
+    }
+    ++epoch_;
+    const std::int64_t now = NowNs();
+    rebalance_from_ns_ = now + options_.rebalance_lead_ns;
+    rebalance_sent_ns_ = now;
+    auto shares = ComputeShares(caps, scenarios_);
+    for (Agent& a : agents_) {
+        std::vector<protocol::ScenarioShare> next = shares[a.index];
+        // Closed-model virtual users loop on one agent: they are not moved (only arrivals are).
+        for (size_t s = 0; s < next.size(); ++s) {
+            if (!scenarios_[s].open_model) next[s].vusers = a.initial_shares[s].vusers;
+        }
+        a.shares = std::move(next);
+        SendRebalance(a);
+    }
+    std::ostringstream line;
+    line << "rebalanced (" << why << ", epoch " << epoch_ << "):";
+    for (const Agent& a : agents_) {
+        const double share = a.shares.empty() ? 0 : a.shares[0].shard.Share();
+        line << " " << a.reg.agent_id << " " << static_cast<int>(share * 1000 + 0.5) / 10.0 << "%";
+    }
+    Log(line.str());
+}
+
+void Coordinator::SendRebalance(const Agent& a) {
+    protocol::Rebalance rb;
+    rb.run_id = options_.run_id;
+    rb.epoch = epoch_;
+    rb.from_coordinator_ns = rebalance_from_ns_;
+    rb.agent_index = a.index;
+    rb.agent_count = static_cast<std::uint32_t>(agents_.size());
+    rb.scenarios = a.shares;
+    Publish(subj::Agent(options_.cluster_id, options_.run_id, a.reg.agent_id, AgentChannel::kRebalance),
+            protocol::EncodeRebalance(rb));
+}
+
+// ---- phases (caller's thread) ----
+
+std::vector<protocol::Register> Coordinator::WaitForAgents(std::int64_t wait_ns, const std::function<void()>& check) {
+    const std::int64_t deadline = NowNs() + wait_ns;
+    std::unique_lock lock(mu_);
+    for (;;) {
+        const std::int64_t now = NowNs();
+        std::vector<protocol::Register> fresh;
+        for (const auto& [id, reg] : registered_) {
+            if (now - last_register_ns_[id] <= kRegistrationStaleNs) fresh.push_back(reg);
+        }
+        if (static_cast<int>(fresh.size()) >= options_.agents) {
+            fresh.resize(static_cast<size_t>(options_.agents));
+            agents_.clear();
+            for (size_t i = 0; i < fresh.size(); ++i) {
+                Agent a;
+                a.reg = fresh[i];
+                a.index = static_cast<std::uint32_t>(i);
+                a.last_seen_ns = now;
+                agents_.push_back(std::move(a));
+            }
+            return fresh;
+        }
+        if (now >= deadline) {
+            std::ostringstream msg;
+            msg << "waited " << FormatDurationNs(wait_ns) << " for " << options_.agents << " agent"
+                << (options_.agents == 1 ? "" : "s") << " of cluster '" << options_.cluster_id << "'";
+            if (!options_.group.empty()) msg << " in group '" << options_.group << "'";
+            msg << ": " << fresh.size() << " registered";
+            for (size_t i = 0; i < fresh.size(); ++i) {
+                msg << (i == 0 ? ": " : ", ") << fresh[i].agent_id << " (" << fresh[i].hostname << ", capacity "
+                    << fresh[i].capacity << ")";
+            }
+            if (!ignored_.empty()) {
+                msg << "; ignored:";
+                for (const auto& s : ignored_) msg << " " << s;
+            }
+            throw SetupError(msg.str());
+        }
+        cv_.wait_for(lock, std::chrono::milliseconds(100));
+        lock.unlock();
+        if (check) check();
+        lock.lock();
+    }
+}
+
+void Coordinator::Assign(const std::string& plan_bytes, const std::vector<AgentScenario>& scenarios,
+                         const std::function<void()>& check) {
+    std::unique_lock lock(mu_);
+    plan_ = plan_bytes;
+    scenarios_ = scenarios;
+    std::vector<double> caps;
+    for (const Agent& a : agents_) caps.push_back(a.reg.capacity);
+    const auto shares = ComputeShares(caps, scenarios_);
+    for (Agent& a : agents_) {
+        a.initial_shares = shares[a.index];
+        a.shares = shares[a.index];
+        a.initial_share = a.shares.empty() ? 0 : a.shares[0].shard.Share();
+        SendAssignment(a);
+    }
+    const std::int64_t deadline = NowNs() + options_.ack_timeout_ns;
+    for (;;) {
+        if (!rejected_.empty()) {
+            std::string list;
+            for (const auto& r : rejected_) list += (list.empty() ? "" : "; ") + r;
+            throw SetupError("an agent refused the plan: " + list);
+        }
+        std::string missing;
+        for (const Agent& a : agents_) {
+            if (!a.acked) missing += (missing.empty() ? "" : ", ") + a.reg.agent_id;
+        }
+        if (missing.empty()) return;
+        if (NowNs() >= deadline) {
+            throw SetupError("no plan acknowledgement within " + FormatDurationNs(options_.ack_timeout_ns) + " from: " +
+                             missing);
+        }
+        cv_.wait_for(lock, std::chrono::milliseconds(100));
+        lock.unlock();
+        if (check) check();
+        lock.lock();
+    }
+}
+
+std::int64_t Coordinator::Start() {
+    std::lock_guard lock(mu_);
+    start_at_ns_ = NowNs() + options_.start_lead_ns;
+    started_ = true;
+    for (Agent& a : agents_) {
+        a.last_seen_ns = start_at_ns_;
+        Publish(subj::Agent(options_.cluster_id, options_.run_id, a.reg.agent_id, AgentChannel::kStart),
+                protocol::EncodeStart(protocol::Start{options_.run_id, start_at_ns_}));
+    }
+    return start_at_ns_;
+}
+
+metrics::Snapshot Coordinator::TakeInterval() {
+    std::lock_guard lock(mu_);
+    metrics::Snapshot out = std::move(pending_interval_);
+    pending_interval_ = metrics::Snapshot{};
+    return out;
+}
+
+bool Coordinator::AllDone() const {
+    std::lock_guard lock(mu_);
+    return std::all_of(agents_.begin(), agents_.end(),
+                       [](const Agent& a) { return a.final_received || a.state == AgentState::kTimedOut; });
+}
+
+void Coordinator::Stop(protocol::StopReason reason, bool abort, const std::string& detail) {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+    stop_msg_ = protocol::Stop{options_.run_id, reason, abort, detail};
+    stop_sent_ns_ = NowNs();
+    for (const Agent& a : agents_) {
+        if (a.final_received) continue;
+        Publish(subj::Agent(options_.cluster_id, options_.run_id, a.reg.agent_id, AgentChannel::kStop),
+                protocol::EncodeStop(stop_msg_));
+    }
+}
+
+bool Coordinator::WaitForFinals(std::int64_t timeout_ns, const std::function<bool()>& cancelled) {
+    const std::int64_t deadline = NowNs() + timeout_ns;
+    std::unique_lock lock(mu_);
+    for (;;) {
+        const bool done = std::all_of(agents_.begin(), agents_.end(), [](const Agent& a) {
+            return a.final_received || a.state == AgentState::kTimedOut;
+        });
+        if (done) return true;
+        if (NowNs() >= deadline) return false;
+        if (cancelled) {
+            lock.unlock();
+            const bool c = cancelled();
+            lock.lock();
+            if (c) return false;
+        }
+        cv_.wait_for(lock, std::chrono::milliseconds(100));
+    }
+}
+
+std::vector<AgentReport> Coordinator::Reports() const {
+    std::lock_guard lock(mu_);
+    std::vector<AgentReport> out;
+    for (const Agent& a : agents_) {
+        AgentReport r;
+        r.id = a.reg.agent_id;
+        r.host = a.reg.hostname;
+        r.capacity = a.reg.capacity;
+        r.share = a.initial_share;
+        r.total = a.final_received ? a.final_total : a.interval_sum;
+        r.final_received = a.final_received;
+        r.state = a.state;
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
+metrics::Snapshot Coordinator::Total() const {
+    metrics::Snapshot total;
+    for (const AgentReport& r : Reports()) total += r.total;
+    return total;
+}
+
+std::vector<std::string> Coordinator::MissingFinals() const {
+    std::vector<std::string> out;
+    for (const AgentReport& r : Reports()) {
+        if (!r.final_received) out.push_back(r.id);
+    }
+    return out;
+}
+
+}  // namespace lse::coordinator

@@ -1,0 +1,70 @@
+#pragma once
+/// @file
+/// The flags of `lsengine run` and the steps the single-node and the distributed paths share: choosing
+/// scenarios, turning a scenario (plus overrides) into a LoadSpec, resolving the target, printing a request.
+
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "client_flags.hpp"
+#include "lse/lua/lua_runner.hpp"
+#include "lse/lua/scenario_def.hpp"
+#include "lse/runtime/load_spec.hpp"
+
+namespace lse::cli {
+
+/// Distributed mode (docs/protocol.md): `--agents N` (local) or `--external-agents N`.
+struct DistributedFlags {
+    int agents = 0;
+    int external_agents = 0;
+    std::string cluster_id;
+    std::string agent_group;
+    std::string agent_wait = "60s";
+    std::string coordinator_scenarios;
+    std::string agent_scenarios;
+    std::string nats_url;
+    std::string nats_token;
+    std::string nats_user;
+    std::string nats_password;
+    std::string nats_creds;
+    bool nats_tls = false;
+    std::string nats_ca_file;
+    int nats_port = 4222;  ///< embedded broker port for --external-agents
+
+    bool Enabled() const noexcept { return agents > 0 || external_agents > 0; }
+};
+
+struct RunFlags {
+    std::string file;
+    std::string target;
+    std::string scenarios;
+    std::string rps;
+    int vusers = 0;
+    std::string duration;
+    std::string ramp_up;
+    int threads = 0;
+    std::uint64_t seed = 1;
+    ClientFlags client;
+    bool dry_run = false;
+    bool quiet = false;
+    std::vector<std::string> thresholds;
+    DistributedFlags dist;
+};
+
+std::vector<std::string> SplitCommas(const std::string& s);
+
+/// All scenarios, or those named by --scenario (each must exist: UsageError otherwise).
+std::vector<lua::ScenarioDef> SelectScenarios(const std::vector<lua::ScenarioDef>& defs, const RunFlags& f);
+
+/// Scenario options with command-line overrides applied: the flags win over the file.
+runtime::LoadSpec BuildSpec(const lua::ScenarioDef& d, const RunFlags& f);
+
+/// --target, else LSENGINE_TARGET; UsageError when neither.
+std::string ResolveTarget(const RunFlags& f);
+
+/// A request as --dry-run shows it (secrets redacted).
+void PrintCapturedRequest(std::ostream& out, const lua::CapturedRequest& r);
+
+}  // namespace lse::cli

@@ -1,0 +1,253 @@
+// `lsengine run --agents N / --external-agents N` end to end: a real nats-server, real lsengine-agent processes
+// and the demo target, whose own counters are the ground truth.
+
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "cli_test_util.hpp"
+#include "lse/testing/child_process.hpp"
+#include "lse/testing/demo_target_process.hpp"
+#include "lse/testing/ports.hpp"
+
+namespace lse::testing {
+namespace {
+
+const char* kToken = "0123456789abcdef0123456789abcdef";
+
+std::string OpenScenario(int rps, const std::string& duration, int vusers = 4) {
+    return "local s = scenario { name = 'shop', rps = " + std::to_string(rps) + ", vusers = " +
+           std::to_string(vusers) + ", duration = '" + duration + "' }\n" +
+           R"(function s:on_start(http)
+  local r = http:post("/auth/login", { json = { user = "u" .. self.id, pass = "secret" } })
+  self.token = r:json().access_token
+end
+s:task("browse", function(self, http)
+  http:get("/api/products", { headers = { Authorization = "Bearer " .. self.token } })
+end)
+)";
+}
+
+class CliDistributedTest : public ::testing::Test {
+protected:
+    void SetUp() override { target_.Start(); }
+    std::string Target() { return "http://127.0.0.1:" + std::to_string(target_.Port()); }
+    int Route(const std::string& route) {
+        const auto stats = target_.Stats();
+        return stats["by_route"].contains(route) ? stats["by_route"][route].get<int>() : 0;
+    }
+    // An external agent (the test owns the process).
+    void StartAgent(ChildProcess* p, int port, const std::string& id, const std::string& cluster, int capacity = 1) {
+        p->Start({LSE_AGENT_PATH, "--coordinator", "127.0.0.1:" + std::to_string(port), "--agent-id", id,
+                  "--cluster-id", cluster, "--nats-token", kToken, "--capacity", std::to_string(capacity)},
+                 ChildOptions{{}, "/dev/null", "/tmp/lse-test-" + id + ".log"});
+    }
+    DemoTargetProcess target_;
+};
+
+// Pulls the requests column of an agent's row out of the per-agent table.
+long AgentRequests(const std::string& out, const std::string& id) {
+    const auto table = out.find("\nagents\n");
+    if (table == std::string::npos) return -1;
+    const auto row = out.find("  " + id + " ", table);
+    if (row == std::string::npos) return -1;
+    const std::string line = out.substr(row, out.find('\n', row) - row);
+    // agent host capacity share requests ...
+    std::istringstream in(line);
+    std::string agent, host, capacity, share;
+    long requests = -1;
+    in >> agent >> host >> capacity >> share >> requests;
+    return requests;
+}
+
+TEST_F(CliDistributedTest, LocalAgentsReplayTheCapturedPlanWithExactTotals) {
+    const CliResult r = RunLsengine({"run", Scenario("shop.lua"), "--target", Target(), "-q", "--seed", "7",
+                                     "--agents", "2"});
+    ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+    const auto stats = target_.Stats();
+    // on_start ran on the coordinator, once per virtual user.
+    ASSERT_EQ(stats["logins"].size(), 5u) << stats.dump();
+    for (int id = 1; id <= 5; ++id) EXPECT_EQ(stats["logins"].value("u" + std::to_string(id), 0), 1) << id;
+    // 20 rps x 2 s = 40 arrivals across both agents, no loss, no duplicate.
+    const int products = Route("GET /api/products");
+    const int projects = Route("GET /api/v1/projects");
+    EXPECT_EQ(products + projects, 40) << stats.dump();
+    int by_token = 0;
+    for (auto& [token, n] : stats["by_token"].items()) by_token += n.get<int>();
+    EXPECT_EQ(by_token, products) << "every products request carries a virtual user's token";
+    EXPECT_NE(r.out.find("total: 40 requests"), std::string::npos) << r.out;
+    // Equal capacities: the arrivals split evenly (exact shard grid: 20 each).
+    EXPECT_EQ(AgentRequests(r.out, "agent-0"), 20) << r.out;
+    EXPECT_EQ(AgentRequests(r.out, "agent-1"), 20) << r.out;
+}
+
+TEST_F(CliDistributedTest, ExternalAgentsInAnyStartOrderSplitByCapacity) {
+    const int port = FreeTcpPort();
+    ChildProcess early;
+    StartAgent(&early, port, "early", "ext1", 3);  // before the coordinator and its broker exist
+    ChildProcess coordinator;
+    const std::string script = WriteTempScenario(OpenScenario(40, "3s"));
+    coordinator.Start({LSE_LSENGINE_PATH, "run", script, "--target", Target(), "-q", "--external-agents", "2",
+                       "--cluster-id", "ext1", "--nats-port", std::to_string(port), "--nats-token", kToken,
+                       "--agent-wait", "30s"},
+                      ChildOptions{{}, "/tmp/lse-test-ext1.out", "/tmp/lse-test-ext1.err"});
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    ChildProcess late;
+    StartAgent(&late, port, "late", "ext1", 1);  // after
+    const auto rc = coordinator.Wait(60'000);
+    ASSERT_TRUE(rc.has_value());
+    std::ifstream o("/tmp/lse-test-ext1.out");
+    std::string out((std::istreambuf_iterator<char>(o)), {});
+    ASSERT_EQ(*rc, 0) << out;
+    EXPECT_EQ(Route("GET /api/products"), 120);
+    EXPECT_NE(out.find("total: 120 requests"), std::string::npos) << out;
+    // capacity 3 : 1 -> 90 : 30, within the shard grid's deviation.
+    EXPECT_NEAR(AgentRequests(out, "early"), 90, 3) << out;
+    EXPECT_NEAR(AgentRequests(out, "late"), 30, 3) << out;
+}
+
+TEST_F(CliDistributedTest, AgentsOfAnotherClusterAreNotUsed) {
+    const int port = FreeTcpPort();
+    ChildProcess other;
+    StartAgent(&other, port, "stranger", "other-cluster");
+    const std::string script = WriteTempScenario(OpenScenario(10, "1s"));
+    const CliResult r = RunLsengine({"run", script, "--target", Target(), "-q", "--external-agents", "1",
+                                     "--cluster-id", "mine", "--nats-port", std::to_string(port), "--nats-token",
+                                     kToken, "--agent-wait", "5s"});
+    EXPECT_EQ(r.exit_code, 5) << r.err;
+    EXPECT_NE(r.err.find("0 registered"), std::string::npos) << r.err;
+    EXPECT_EQ(Route("GET /api/products"), 0);
+}
+
+TEST_F(CliDistributedTest, WaitTimeoutListsWhoRegistered) {
+    const int port = FreeTcpPort();
+    ChildProcess a;
+    StartAgent(&a, port, "only-one", "c2");
+    const std::string script = WriteTempScenario(OpenScenario(10, "1s"));
+    const CliResult r = RunLsengine({"run", script, "--target", Target(), "-q", "--external-agents", "2",
+                                     "--cluster-id", "c2", "--nats-port", std::to_string(port), "--nats-token",
+                                     kToken, "--agent-wait", "6s"});
+    EXPECT_EQ(r.exit_code, 5) << r.err;
+    EXPECT_NE(r.err.find("1 registered: only-one"), std::string::npos) << r.err;
+}
+
+TEST_F(CliDistributedTest, TaskReadingTheResponseIsRefusedByName) {
+    const std::string script = WriteTempScenario(R"(
+local s = scenario { name = 'reads', rps = 5, vusers = 2, duration = '1s' }
+s:task("needs_body", function(self, http)
+  local r = http:get("/api/v1/projects")
+  local id = r:json()[1]
+end)
+)");
+    const CliResult r = RunLsengine({"run", script, "--target", Target(), "-q", "--agents", "1"});
+    EXPECT_EQ(r.exit_code, 4) << r.err;
+    EXPECT_NE(r.err.find("needs_body"), std::string::npos) << r.err;
+    EXPECT_EQ(Route("GET /api/v1/projects"), 0) << "nothing is sent when the plan is refused";
+}
+
+TEST_F(CliDistributedTest, DryRunShowsThePlanAndRunsOnStop) {
+    const CliResult r = RunLsengine({"run", Scenario("shop.lua"), "--target", Target(), "--agents", "2",
+                                     "--dry-run"});
+    ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+    EXPECT_NE(r.out.find("5 of 5 virtual users captured"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("GET http://127.0.0.1:"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("tok-u1"), std::string::npos) << "tokens are redacted\n" << r.out;
+    EXPECT_EQ(Route("GET /api/products"), 0) << "a dry run sends no task requests";
+}
+
+TEST_F(CliDistributedTest, KilledAgentsShareIsRedistributed) {
+    const int port = FreeTcpPort();
+    ChildProcess a, b;
+    StartAgent(&a, port, "steady", "kill1");
+    StartAgent(&b, port, "victim", "kill1");
+    const std::string script = WriteTempScenario(OpenScenario(20, "24s"));
+    ChildProcess coordinator;
+    coordinator.Start({LSE_LSENGINE_PATH, "run", script, "--target", Target(), "-q", "--external-agents", "2",
+                       "--cluster-id", "kill1", "--nats-port", std::to_string(port), "--nats-token", kToken},
+                      ChildOptions{{}, "/tmp/lse-test-kill1.out", "/tmp/lse-test-kill1.err"});
+    // Wait for load, then kill one agent for good.
+    for (int i = 0; i < 200 && Route("GET /api/products") < 40; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    b.Signal(SIGKILL);
+    const auto rc = coordinator.Wait(90'000);
+    ASSERT_TRUE(rc.has_value());
+    std::ifstream o("/tmp/lse-test-kill1.out"), e("/tmp/lse-test-kill1.err");
+    std::string out((std::istreambuf_iterator<char>(o)), {});
+    std::string err((std::istreambuf_iterator<char>(e)), {});
+    ASSERT_EQ(*rc, 0) << out << err;
+    EXPECT_NE(err.find("victim timed out"), std::string::npos) << err;
+    EXPECT_NE(out.find("timed out"), std::string::npos) << out;
+    const long steady = AgentRequests(out, "steady");
+    // Half of 480 is 240; after the takeover (about 16 s after the kill) steady runs all 20 rps.
+    EXPECT_GT(steady, 240 + 40) << out;
+    // The target saw what the agents reported: the victim's last known totals miss at most the interval it was
+    // killed in (10 rps for its share: allow 1.5 s of it), never more.
+    const long victim = AgentRequests(out, "victim");
+    EXPECT_GE(Route("GET /api/products"), steady + victim) << out;
+    EXPECT_LE(Route("GET /api/products"), steady + victim + 15) << out;
+}
+
+TEST_F(CliDistributedTest, StoppedAgentTimesOutThenRecovers) {
+    const int port = FreeTcpPort();
+    ChildProcess a, b;
+    StartAgent(&a, port, "steady", "stop1");
+    StartAgent(&b, port, "sleeper", "stop1");
+    const std::string script = WriteTempScenario(OpenScenario(20, "28s"));
+    ChildProcess coordinator;
+    coordinator.Start({LSE_LSENGINE_PATH, "run", script, "--target", Target(), "-q", "--external-agents", "2",
+                       "--cluster-id", "stop1", "--nats-port", std::to_string(port), "--nats-token", kToken},
+                      ChildOptions{{}, "/tmp/lse-test-stop1.out", "/tmp/lse-test-stop1.err"});
+    for (int i = 0; i < 200 && Route("GET /api/products") < 20; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    b.Signal(SIGSTOP);
+    std::this_thread::sleep_for(std::chrono::seconds(17));
+    b.Signal(SIGCONT);
+    const auto rc = coordinator.Wait(90'000);
+    ASSERT_TRUE(rc.has_value());
+    std::ifstream o("/tmp/lse-test-stop1.out"), e("/tmp/lse-test-stop1.err");
+    std::string out((std::istreambuf_iterator<char>(o)), {});
+    std::string err((std::istreambuf_iterator<char>(e)), {});
+    ASSERT_EQ(*rc, 0) << out << err;
+    EXPECT_NE(err.find("sleeper timed out"), std::string::npos) << err;
+    EXPECT_NE(err.find("sleeper is back"), std::string::npos) << err;
+    EXPECT_NE(err.find("rebalanced (recovered, epoch 2)"), std::string::npos) << err;
+    // Reported totals never exceed what the target received. (Exact equality and a final "recovered" state need
+    // the agent not to fire its dead-man switch on the stale clock right after SIGCONT, before it reads the
+    // coordinator heartbeats queued meanwhile: an agent-side fix, see the coordinator report.)
+    EXPECT_LE(AgentRequests(out, "steady") + AgentRequests(out, "sleeper"), Route("GET /api/products")) << out;
+}
+
+TEST_F(CliDistributedTest, AgentsStopLoadWhenTheCoordinatorDies) {
+    const int port = FreeTcpPort();
+    ChildProcess a;
+    StartAgent(&a, port, "orphan", "dead1");
+    const std::string script = WriteTempScenario(OpenScenario(20, "120s"));
+    ChildProcess coordinator;
+    coordinator.Start({LSE_LSENGINE_PATH, "run", script, "--target", Target(), "-q", "--external-agents", "1",
+                       "--cluster-id", "dead1", "--nats-port", std::to_string(port), "--nats-token", kToken},
+                      ChildOptions{{}, "/dev/null", "/dev/null"});
+    for (int i = 0; i < 300 && Route("GET /api/products") < 20; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ASSERT_GE(Route("GET /api/products"), 20) << "load never started";
+    coordinator.Signal(SIGKILL);  // its broker dies with it: the agent hears no coordinator heartbeat
+    coordinator.Wait(5000);
+    std::this_thread::sleep_for(std::chrono::seconds(17));
+    const int after = Route("GET /api/products");
+    std::this_thread::sleep_for(std::chrono::seconds(3));
+    EXPECT_EQ(Route("GET /api/products"), after) << "the agent kept sending load without a coordinator";
+}
+
+}  // namespace
+}  // namespace lse::testing
