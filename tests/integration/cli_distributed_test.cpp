@@ -314,6 +314,7 @@ TEST_F(CliDistributedTest, NatsRestartMidRunLosesNoMetrics) {
     const std::string out = ReadWhole("/tmp/lse-test-natsrst.out");
     const std::string err = ReadWhole("/tmp/lse-test-natsrst.err");
     ASSERT_EQ(*rc, 0) << out << err;
+    EXPECT_NE(err.find("NATS connection: reconnected"), std::string::npos) << "the restart went unnoticed\n" << err;
     const int products = Route("GET /api/products");
     // 20 rps x 8 s; load never stops while the broker is away (agents are not told to stop).
     EXPECT_GE(products, 150) << out;
