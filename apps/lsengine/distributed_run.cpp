@@ -26,7 +26,6 @@
 #include "lse/lua/lifecycle.hpp"
 #include "lse/lua/plan_capture.hpp"
 #include "lse/lua/script_state.hpp"
-#include "lse/lua/shared_store.hpp"
 #include "lse/metrics/stat_key.hpp"
 #include "lse/plan/plan_codec.hpp"
 #include "lse/protocol/subjects.hpp"
@@ -350,19 +349,8 @@ int RunDistributed(const RunFlags& f) {
     const RunThresholds thresholds = RunThresholds::Parse(chosen, f.thresholds);
     const std::vector<bool> on_agents = Placement(chosen, d);
 
-    auto shared = std::make_shared<lua::SharedStore>();
-    std::vector<std::shared_ptr<lua::LuaRunConfig>> configs;
-    for (size_t i = 0; i < chosen.size(); ++i) {
-        auto cfg = std::make_shared<lua::LuaRunConfig>();
-        cfg->script_path = f.file;
-        cfg->scenario = chosen[i].name;
-        cfg->target = target;
-        cfg->shared = shared;
-        cfg->seed = f.seed;
-        cfg->total_vusers = specs[i].vusers;
-        cfg->request_timeout_ns = client.request_timeout_ns;
-        configs.push_back(cfg);
-    }
+    const std::vector<std::shared_ptr<lua::LuaRunConfig>> configs =
+        MakeLuaRunConfigs(chosen, specs, f, target, client.request_timeout_ns);
 
     SignalScope signals;
     Finisher finisher(chosen, configs);

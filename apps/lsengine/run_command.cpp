@@ -116,6 +116,26 @@ std::string ResolveTarget(const RunFlags& f) {
     throw UsageError("no target: pass --target URL (e.g. --target http://127.0.0.1:8080) or set LSENGINE_TARGET");
 }
 
+std::vector<std::shared_ptr<lua::LuaRunConfig>> MakeLuaRunConfigs(const std::vector<lua::ScenarioDef>& chosen,
+                                                                  const std::vector<runtime::LoadSpec>& specs,
+                                                                  const RunFlags& f, const http::Url& target,
+                                                                  std::int64_t request_timeout_ns) {
+    auto shared = std::make_shared<lua::SharedStore>();
+    std::vector<std::shared_ptr<lua::LuaRunConfig>> configs;
+    for (size_t i = 0; i < chosen.size(); ++i) {
+        auto cfg = std::make_shared<lua::LuaRunConfig>();
+        cfg->script_path = f.file;
+        cfg->scenario = chosen[i].name;
+        cfg->target = target;
+        cfg->shared = shared;
+        cfg->seed = f.seed;
+        cfg->total_vusers = specs[i].vusers;
+        cfg->request_timeout_ns = request_timeout_ns;
+        configs.push_back(cfg);
+    }
+    return configs;
+}
+
 void PrintCapturedRequest(std::ostream& out, const lua::CapturedRequest& r) {
     out << "      " << r.method << " " << r.url;
     if (r.error != ErrorKind::kNone) {
@@ -206,19 +226,8 @@ int RunFile(const RunFlags& f) {
     for (const auto& d : chosen) specs.push_back(BuildSpec(d, f));
     const RunThresholds thresholds = RunThresholds::Parse(chosen, f.thresholds);
 
-    auto shared = std::make_shared<lua::SharedStore>();
-    std::vector<std::shared_ptr<lua::LuaRunConfig>> configs;
-    for (size_t i = 0; i < chosen.size(); ++i) {
-        auto cfg = std::make_shared<lua::LuaRunConfig>();
-        cfg->script_path = f.file;
-        cfg->scenario = chosen[i].name;
-        cfg->target = target;
-        cfg->shared = shared;
-        cfg->seed = f.seed;
-        cfg->total_vusers = specs[i].vusers;
-        cfg->request_timeout_ns = timeout_ns;
-        configs.push_back(cfg);
-    }
+    const std::vector<std::shared_ptr<lua::LuaRunConfig>> configs =
+        MakeLuaRunConfigs(chosen, specs, f, target, timeout_ns);
 
     if (f.dry_run) return DryRun(chosen, specs, configs, f);
 

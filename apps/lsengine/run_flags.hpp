@@ -4,6 +4,7 @@
 /// scenarios, turning a scenario (plus overrides) into a LoadSpec, resolving the target, printing a request.
 
 #include <cstdint>
+#include <memory>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -63,6 +64,12 @@ runtime::LoadSpec BuildSpec(const lua::ScenarioDef& d, const RunFlags& f);
 
 /// --target, else LSENGINE_TARGET; UsageError when neither.
 std::string ResolveTarget(const RunFlags& f);
+
+/// One Lua runner configuration per chosen scenario, all sharing one run-wide `shared` store.
+std::vector<std::shared_ptr<lua::LuaRunConfig>> MakeLuaRunConfigs(const std::vector<lua::ScenarioDef>& chosen,
+                                                                  const std::vector<runtime::LoadSpec>& specs,
+                                                                  const RunFlags& f, const http::Url& target,
+                                                                  std::int64_t request_timeout_ns);
 
 /// A request as --dry-run shows it (secrets redacted).
 void PrintCapturedRequest(std::ostream& out, const lua::CapturedRequest& r);

@@ -13,7 +13,7 @@
 #include "lse/metrics/stat_key.hpp"
 #include "lse/plan/compiled_request.hpp"
 #include "lse/plan/plan_codec.hpp"
-#include "lse/plan/task_picker.hpp"
+#include "lse/runtime/weighted_picker.hpp"
 #include "lse/plan/template_expand.hpp"
 #include "lse/runtime/metrics_recorder.hpp"
 
@@ -356,7 +356,7 @@ private:
     std::shared_ptr<const SharedReplay> shared_;
     const ScenarioPlan& plan_;
     std::mt19937_64 rng_;
-    WeightedPicker picker_;
+    runtime::WeightedPicker picker_;
     ExpandContext expand_;
     std::string scratch_;
     std::vector<int> task_stats_;

@@ -103,7 +103,7 @@ void ScenarioEngine::LoadScenario() {
     }
     lua_settop(L, sc);
     if (tasks_.empty()) throw UsageError(config_.script_path + ": scenario '" + config_.scenario + "' has no task");
-    picker_ = std::make_unique<TaskPicker>(
+    picker_ = std::make_unique<runtime::WeightedPicker>(
         std::move(weights), config_.seed * 0x9E3779B97F4A7C15ULL + static_cast<std::uint64_t>(ctx_.worker_index));
 
     for (int p = 0; p < static_cast<int>(Phase::kCount); ++p) {

@@ -26,7 +26,7 @@
 #include "lse/runtime/metrics_recorder.hpp"
 #include "protected_call.hpp"
 #include "request_options.hpp"
-#include "task_picker.hpp"
+#include "lse/runtime/weighted_picker.hpp"
 #include "vuser.hpp"
 
 namespace lse::lua {
@@ -168,7 +168,7 @@ private:
     std::deque<Vu> vus_;
     std::unordered_map<lua_State*, Vu*> vu_by_thread_;
     std::vector<Task> tasks_;
-    std::unique_ptr<TaskPicker> picker_;
+    std::unique_ptr<runtime::WeightedPicker> picker_;
     int hook_refs_[static_cast<int>(Phase::kCount)];
     int http_ref_ = -2;
     int self_meta_ref_ = -2;

@@ -1,8 +1,8 @@
-#include "lse/plan/task_picker.hpp"
+#include "lse/runtime/weighted_picker.hpp"
 
 #include <random>
 
-namespace lse::plan {
+namespace lse::runtime {
 
 WeightedPicker::WeightedPicker(std::vector<double> weights, std::uint64_t seed)
     : weights_(std::move(weights)), current_(weights_.size(), 0.0) {
@@ -25,4 +25,4 @@ int WeightedPicker::Next() noexcept {
     return static_cast<int>(best);
 }
 
-}  // namespace lse::plan
+}  // namespace lse::runtime
