@@ -493,15 +493,7 @@ int RunDistributed(const RunFlags& f) {
         runtime::LoadSpec spec = specs[i];
         spec.grace_ns = std::min<std::int64_t>(client.request_timeout_ns, spec.grace_ns);
         run_ns = std::max(run_ns, spec.RunLengthNs());
-        report::ScenarioInfo info;
-        info.name = chosen[i].name;
-        info.model = spec.model == runtime::LoadModel::kOpen ? "open" : "closed";
-        info.vusers = spec.vusers;
-        info.duration_ns = spec.RunLengthNs();
-        if (spec.model == runtime::LoadModel::kOpen) {
-            info.target_rps = spec.profile->TotalArrivals() / (spec.profile->TotalDurationNs() / 1e9);
-        }
-        infos.push_back(info);
+        infos.push_back(DescribeScenario(chosen[i].name, spec));
         if (!f.quiet) {
             std::cerr << "lsengine: scenario '" << chosen[i].name << "' on " << target.origin.HostHeader() << " | ";
             PrintLoadCurveShort(std::cerr, spec);

@@ -45,6 +45,18 @@ void PrintLoadCurve(std::ostream& out, const runtime::LoadSpec& spec) {
     }
 }
 
+report::ScenarioInfo DescribeScenario(const std::string& name, const runtime::LoadSpec& spec) {
+    report::ScenarioInfo info;
+    info.name = name;
+    info.model = spec.model == runtime::LoadModel::kOpen ? "open" : "closed";
+    info.vusers = spec.vusers;
+    info.duration_ns = spec.RunLengthNs();
+    if (spec.model == runtime::LoadModel::kOpen) {
+        info.target_rps = spec.profile->TotalArrivals() / (spec.profile->TotalDurationNs() / 1e9);
+    }
+    return info;
+}
+
 void PrintLoadCurveShort(std::ostream& out, const runtime::LoadSpec& spec) {
     if (spec.model == runtime::LoadModel::kOpen) {
         const sched::RateProfile& p = *spec.profile;

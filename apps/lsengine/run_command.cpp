@@ -241,15 +241,7 @@ int RunFile(const RunFlags& f) {
     for (size_t i = 0; i < chosen.size(); ++i) {
         runtime::LoadSpec spec = specs[i];
         spec.grace_ns = std::min<std::int64_t>(timeout_ns, spec.grace_ns);
-        report::ScenarioInfo info;
-        info.name = chosen[i].name;
-        info.model = spec.model == runtime::LoadModel::kOpen ? "open" : "closed";
-        info.vusers = spec.vusers;
-        info.duration_ns = spec.RunLengthNs();
-        if (spec.model == runtime::LoadModel::kOpen) {
-            info.target_rps = spec.profile->TotalArrivals() / (spec.profile->TotalDurationNs() / 1e9);
-        }
-        infos.push_back(info);
+        infos.push_back(DescribeScenario(chosen[i].name, spec));
         workloads.push_back(runtime::Workload{
             spec, lua::MakeLuaRunnerFactory(configs[i]), metrics::MakeStatKey(metrics::StatKind::kScenario,
                                                                               chosen[i].name)});

@@ -13,6 +13,7 @@
 #include "lse/metrics/stat_key.hpp"
 #include "lse/plan/compiled_request.hpp"
 #include "lse/plan/plan_codec.hpp"
+#include "lse/runtime/idle_queue.hpp"
 #include "lse/runtime/weighted_picker.hpp"
 #include "lse/plan/template_expand.hpp"
 #include "lse/runtime/metrics_recorder.hpp"
@@ -30,32 +31,6 @@ struct SharedReplay {
 
     explicit SharedReplay(std::shared_ptr<const PlanRunConfig> c)
         : config(std::move(c)), seq(config->agent_index, config->agent_count) {}
-};
-
-// Idle virtual users, oldest first; fixed capacity, so never allocates after setup.
-class IdleFifo {
-public:
-    void Reset(size_t capacity) {
-        slots_.assign(std::max<size_t>(capacity, 1), 0);
-        head_ = size_ = 0;
-    }
-    bool Empty() const noexcept { return size_ == 0; }
-    void Push(int vu) noexcept {
-        if (size_ == slots_.size()) return;
-        slots_[(head_ + size_) % slots_.size()] = vu;
-        ++size_;
-    }
-    int Pop() noexcept {
-        const int vu = slots_[head_];
-        head_ = (head_ + 1) % slots_.size();
-        --size_;
-        return vu;
-    }
-
-private:
-    std::vector<int> slots_;
-    size_t head_ = 0;
-    size_t size_ = 0;
 };
 
 class PlanRunner final : public runtime::IterationRunner {
@@ -361,7 +336,7 @@ private:
     std::string scratch_;
     std::vector<int> task_stats_;
     std::vector<std::unique_ptr<Vu>> vus_;
-    IdleFifo idle_;
+    runtime::IdleQueue idle_;
     std::vector<Pause> pauses_;  // min-heap on due_ns; a VU is in it at most once
     std::vector<int> deferred_;
     std::vector<int> reporting_;

@@ -1,11 +1,10 @@
 #include "lse/lua/lua_runner.hpp"
 
-#include "idle_queue.hpp"
 
 #include <map>
 
+#include "lse/runtime/idle_queue.hpp"
 #include "lse/runtime/metrics_recorder.hpp"
-#include "idle_queue.hpp"
 #include "scenario_engine.hpp"
 
 namespace lse::lua {
@@ -217,7 +216,7 @@ private:
     runtime::WorkerContext ctx_;
     std::shared_ptr<const LuaRunConfig> config_;
     std::unique_ptr<ScenarioEngine> engine_;
-    IdleQueue idle_;
+    runtime::IdleQueue idle_;
     std::vector<int> deferred_;
     std::vector<int> reporting_;
     uv_idle_t* idle_handle_ = nullptr;

@@ -1,14 +1,15 @@
 #pragma once
-// Idle virtual users of the open model, oldest first. FIFO (not a stack) so that
-// arrivals rotate through every identity of the pool — each virtual user's token,
-// cookies and `self` state get used evenly, as they would with real users —
-// instead of the same few warm ones serving every arrival. Fixed capacity (one slot
-// per virtual user), so pushing and popping never allocate.
+/// @file
+/// Idle virtual users of the open model, oldest first (the Lua runner and native plan replay).
+/// FIFO, not a stack, so arrivals rotate through every identity of the pool: each virtual user's
+/// token, cookies and `self` state get used evenly, as they would with real users, instead of the
+/// same few warm ones serving every arrival. Fixed capacity (one slot per virtual user), so
+/// pushing and popping never allocate.
 
 #include <cstddef>
 #include <vector>
 
-namespace lse::lua {
+namespace lse::runtime {
 
 class IdleQueue {
 public:
@@ -41,4 +42,4 @@ private:
     std::size_t size_ = 0;
 };
 
-}  // namespace lse::lua
+}  // namespace lse::runtime
