@@ -9,23 +9,6 @@
 namespace lse::plan {
 namespace {
 
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (size_t i = 0; i < a.size(); ++i) {
-        if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) {
-            return false;
-        }
-    }
-    return true;
-}
-
-// Same trimming as PreparedRequest::Build: optional whitespace is not part of a header value.
-std::string_view Trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-}
-
 bool IsBodyMethod(http::Method m) {
     return m == http::Method::kPost || m == http::Method::kPut || m == http::Method::kPatch;
 }
@@ -103,10 +86,10 @@ void CompileInto(const PlannedRequest& r, CompiledRequest* c) {
     }
     bool has_host = false;
     for (const auto& [name, value] : r.headers) {
-        if (EqualsNoCase(name, "content-length") && !r.body.IsLiteral()) continue;  // recomputed per send
-        if (EqualsNoCase(name, "host")) has_host = true;
-        if (EqualsNoCase(name, "user-agent")) c->add_user_agent = false;
-        if (EqualsNoCase(name, "content-length")) c->caller_content_length = true;
+        if (http::HeaderNameEquals(name, "content-length") && !r.body.IsLiteral()) continue;  // recomputed per send
+        if (http::HeaderNameEquals(name, "host")) has_host = true;
+        if (http::HeaderNameEquals(name, "user-agent")) c->add_user_agent = false;
+        if (http::HeaderNameEquals(name, "content-length")) c->caller_content_length = true;
         c->headers.emplace_back(name, &value);
     }
     c->host_line = has_host ? std::string() : "Host: " + c->origin.HostHeader() + "\r\n";
@@ -161,7 +144,7 @@ void SerializeTemplated(const CompiledRequest& c, const ExpandContext& ctx, std:
         out->append(": ");
         scratch->clear();
         AppendExpanded(*value, ctx, scratch);
-        out->append(Trim(*scratch));
+        out->append(http::TrimHeaderValue(*scratch));
         out->append("\r\n");
     }
     if (c.add_user_agent) out->append("User-Agent: lsengine/0.1\r\n");

@@ -23,22 +23,6 @@ bool IsTokenChar(char c) {
     }
 }
 
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (size_t i = 0; i < a.size(); ++i) {
-        if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) {
-            return false;
-        }
-    }
-    return true;
-}
-
-// Optional whitespace around header values is not part of the value (RFC 9110 5.5).
-std::string_view Trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-}
 
 void ValidateHeader(const std::string& name, const std::string& value) {
     if (name.empty()) throw UsageError("invalid header: empty name");
@@ -103,19 +87,19 @@ PreparedRequest PreparedRequest::Build(Method method, const Origin& origin, std:
     bool has_content_length = false;
     for (const auto& [name, value] : headers) {
         ValidateHeader(name, value);
-        if (EqualsNoCase(name, "host")) {
+        if (HeaderNameEquals(name, "host")) {
             has_host = true;
-        } else if (EqualsNoCase(name, "user-agent")) {
+        } else if (HeaderNameEquals(name, "user-agent")) {
             has_user_agent = true;
-        } else if (EqualsNoCase(name, "content-length")) {
-            if (Trim(value) != std::to_string(body.size())) {
+        } else if (HeaderNameEquals(name, "content-length")) {
+            if (TrimHeaderValue(value) != std::to_string(body.size())) {
                 throw UsageError("invalid value for header 'Content-Length': '" + value + "' but the body has " +
                                  std::to_string(body.size()) + " bytes");
             }
             has_content_length = true;
-        } else if (EqualsNoCase(name, "transfer-encoding")) {
+        } else if (HeaderNameEquals(name, "transfer-encoding")) {
             throw UsageError("header 'Transfer-Encoding' is not supported: bodies are sent with Content-Length");
-        } else if (EqualsNoCase(name, "connection") && EqualsNoCase(Trim(value), "close")) {
+        } else if (HeaderNameEquals(name, "connection") && HeaderNameEquals(TrimHeaderValue(value), "close")) {
             req.connection_close = true;
         }
     }
@@ -134,7 +118,7 @@ PreparedRequest PreparedRequest::Build(Method method, const Origin& origin, std:
     for (const auto& [name, value] : headers) {
         out += name;
         out += ": ";
-        out += Trim(value);
+        out += TrimHeaderValue(value);
         out += "\r\n";
     }
     if (!has_user_agent) out += "User-Agent: lsengine/0.1\r\n";
@@ -147,6 +131,22 @@ PreparedRequest PreparedRequest::Build(Method method, const Origin& origin, std:
     out += "\r\n";
     out += body;
     return req;
+}
+
+bool HeaderNameEquals(std::string_view a, std::string_view b) noexcept {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i) {
+        if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) {
+            return false;
+        }
+    }
+    return true;
+}
+
+std::string_view TrimHeaderValue(std::string_view s) noexcept {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
 }
 
 }  // namespace lse::http

@@ -39,4 +39,11 @@ struct PreparedRequest {
                                  const HeaderList& headers, std::string_view body);
 };
 
+/// Header names compare case-insensitively (RFC 9110 5.1).
+bool HeaderNameEquals(std::string_view a, std::string_view b) noexcept;
+
+/// Optional whitespace around header values is not part of the value (RFC 9110 5.5). Everything that
+/// serialises requests (PreparedRequest::Build, plan replay) trims the same way.
+std::string_view TrimHeaderValue(std::string_view s) noexcept;
+
 }  // namespace lse::http
