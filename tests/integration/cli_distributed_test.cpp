@@ -20,61 +20,16 @@
 #include <thread>
 
 #include "cli_test_util.hpp"
+#include "distributed_test_util.hpp"
 #include "lse/testing/child_process.hpp"
 #include "lse/testing/demo_target_process.hpp"
 #include "lse/testing/ports.hpp"
+#include "lse/testing/temp_files.hpp"
 
 #include <nlohmann/json.hpp>
 
 namespace lse::testing {
 namespace {
-
-const char* kToken = "0123456789abcdef0123456789abcdef";
-
-std::string OpenScenario(int rps, const std::string& duration, int vusers = 4) {
-    return "local s = scenario { name = 'shop', rps = " + std::to_string(rps) + ", vusers = " +
-           std::to_string(vusers) + ", duration = '" + duration + "' }\n" +
-           R"(function s:on_start(http)
-  local r = http:post("/auth/login", { json = { user = "u" .. self.id, pass = "secret" } })
-  self.token = r:json().access_token
-end
-s:task("browse", function(self, http)
-  http:get("/api/products", { headers = { Authorization = "Bearer " .. self.token } })
-end)
-)";
-}
-
-class CliDistributedTest : public ::testing::Test {
-protected:
-    void SetUp() override { target_.Start(); }
-    std::string Target() { return "http://127.0.0.1:" + std::to_string(target_.Port()); }
-    int Route(const std::string& route) {
-        const auto stats = target_.Stats();
-        return stats["by_route"].contains(route) ? stats["by_route"][route].get<int>() : 0;
-    }
-    // An external agent (the test owns the process).
-    void StartAgent(ChildProcess* p, int port, const std::string& id, const std::string& cluster, int capacity = 1) {
-        p->Start({LSE_AGENT_PATH, "--coordinator", "127.0.0.1:" + std::to_string(port), "--agent-id", id,
-                  "--cluster-id", cluster, "--nats-token", kToken, "--capacity", std::to_string(capacity)},
-                 ChildOptions{{}, "/dev/null", "/tmp/lse-test-" + id + ".log"});
-    }
-    DemoTargetProcess target_;
-};
-
-// Pulls the requests column of an agent's row out of the per-agent table.
-long AgentRequests(const std::string& out, const std::string& id) {
-    const auto table = out.find("\nagents\n");
-    if (table == std::string::npos) return -1;
-    const auto row = out.find("  " + id + " ", table);
-    if (row == std::string::npos) return -1;
-    const std::string line = out.substr(row, out.find('\n', row) - row);
-    // agent host capacity share requests ...
-    std::istringstream in(line);
-    std::string agent, host, capacity, share;
-    long requests = -1;
-    in >> agent >> host >> capacity >> share >> requests;
-    return requests;
-}
 
 TEST_F(CliDistributedTest, LocalAgentsReplayTheCapturedPlanWithExactTotals) {
     const CliResult r = RunLsengine({"run", Scenario("shop.lua"), "--target", Target(), "-q", "--seed", "7",
@@ -106,13 +61,13 @@ TEST_F(CliDistributedTest, ExternalAgentsInAnyStartOrderSplitByCapacity) {
     coordinator.Start({LSE_LSENGINE_PATH, "run", script, "--target", Target(), "-q", "--external-agents", "2",
                        "--cluster-id", "ext1", "--nats-port", std::to_string(port), "--nats-token", kToken,
                        "--agent-wait", "30s"},
-                      ChildOptions{{}, "/tmp/lse-test-ext1.out", "/tmp/lse-test-ext1.err"});
+                      ChildOptions{{}, TempPath("lse-test-ext1", ".out"), TempPath("lse-test-ext1", ".err")});
     std::this_thread::sleep_for(std::chrono::seconds(2));
     ChildProcess late;
     StartAgent(&late, port, "late", "ext1", 1);  // after
     const auto rc = coordinator.Wait(60'000);
     ASSERT_TRUE(rc.has_value());
-    std::ifstream o("/tmp/lse-test-ext1.out");
+    std::ifstream o(TempPath("lse-test-ext1", ".out"));
     std::string out((std::istreambuf_iterator<char>(o)), {});
     ASSERT_EQ(*rc, 0) << out;
     EXPECT_EQ(Route("GET /api/products"), 120);
@@ -180,7 +135,7 @@ TEST_F(CliDistributedTest, KilledAgentsShareIsRedistributed) {
     ChildProcess coordinator;
     coordinator.Start({LSE_LSENGINE_PATH, "run", script, "--target", Target(), "-q", "--external-agents", "2",
                        "--cluster-id", "kill1", "--nats-port", std::to_string(port), "--nats-token", kToken},
-                      ChildOptions{{}, "/tmp/lse-test-kill1.out", "/tmp/lse-test-kill1.err"});
+                      ChildOptions{{}, TempPath("lse-test-kill1", ".out"), TempPath("lse-test-kill1", ".err")});
     // Wait for load, then kill one agent for good.
     for (int i = 0; i < 200 && Route("GET /api/products") < 40; ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -188,7 +143,7 @@ TEST_F(CliDistributedTest, KilledAgentsShareIsRedistributed) {
     b.Signal(SIGKILL);
     const auto rc = coordinator.Wait(90'000);
     ASSERT_TRUE(rc.has_value());
-    std::ifstream o("/tmp/lse-test-kill1.out"), e("/tmp/lse-test-kill1.err");
+    std::ifstream o(TempPath("lse-test-kill1", ".out")), e(TempPath("lse-test-kill1", ".err"));
     std::string out((std::istreambuf_iterator<char>(o)), {});
     std::string err((std::istreambuf_iterator<char>(e)), {});
     ASSERT_EQ(*rc, 0) << out << err;
@@ -213,7 +168,7 @@ TEST_F(CliDistributedTest, StoppedAgentTimesOutThenRecovers) {
     ChildProcess coordinator;
     coordinator.Start({LSE_LSENGINE_PATH, "run", script, "--target", Target(), "-q", "--external-agents", "2",
                        "--cluster-id", "stop1", "--nats-port", std::to_string(port), "--nats-token", kToken},
-                      ChildOptions{{}, "/tmp/lse-test-stop1.out", "/tmp/lse-test-stop1.err"});
+                      ChildOptions{{}, TempPath("lse-test-stop1", ".out"), TempPath("lse-test-stop1", ".err")});
     for (int i = 0; i < 200 && Route("GET /api/products") < 20; ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
@@ -222,7 +177,7 @@ TEST_F(CliDistributedTest, StoppedAgentTimesOutThenRecovers) {
     b.Signal(SIGCONT);
     const auto rc = coordinator.Wait(90'000);
     ASSERT_TRUE(rc.has_value());
-    std::ifstream o("/tmp/lse-test-stop1.out"), e("/tmp/lse-test-stop1.err");
+    std::ifstream o(TempPath("lse-test-stop1", ".out")), e(TempPath("lse-test-stop1", ".err"));
     std::string out((std::istreambuf_iterator<char>(o)), {});
     std::string err((std::istreambuf_iterator<char>(e)), {});
     ASSERT_EQ(*rc, 0) << out << err;
@@ -256,63 +211,33 @@ TEST_F(CliDistributedTest, AgentsStopLoadWhenTheCoordinatorDies) {
     EXPECT_EQ(Route("GET /api/products"), after) << "the agent kept sending load without a coordinator";
 }
 
-std::string ReadWhole(const std::string& path) {
-    std::ifstream in(path);
-    return std::string((std::istreambuf_iterator<char>(in)), {});
-}
-
-// The N of the summary's "total: N requests" line, -1 when absent.
-long SummaryTotal(const std::string& out) {
-    const auto at = out.find("total: ");
-    if (at == std::string::npos) return -1;
-    return std::strtol(out.c_str() + at + 7, nullptr, 10);
-}
-
-// A nats-server the test owns, so it can stop and restart it under a running coordinator and agent.
-void StartNats(ChildProcess* p, int port, const std::string& log) {
-    p->Start({"nats-server", "-a", "127.0.0.1", "-p", std::to_string(port), "--auth", kToken},
-             ChildOptions{{}, log, log});
-    for (int i = 0; i < 100; ++i) {  // ready when it accepts TCP connections
-        const int fd = socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in addr{};
-        addr.sin_family = AF_INET;
-        addr.sin_port = htons(static_cast<uint16_t>(port));
-        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        const bool up = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-        close(fd);
-        if (up) return;
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    FAIL() << "nats-server not accepting on port " << port;
-}
-
 TEST_F(CliDistributedTest, NatsRestartMidRunLosesNoMetrics) {
     const int port = FreeTcpPort();
     ChildProcess nats;
-    ASSERT_NO_FATAL_FAILURE(StartNats(&nats, port, "/tmp/lse-test-natsrst-broker.log"));
+    ASSERT_NO_FATAL_FAILURE(StartNats(&nats, port, TempPath("lse-test-natsrst-broker", ".log")));
     ChildProcess agent;  // the token comes from the environment here
     agent.Start({LSE_AGENT_PATH, "--coordinator", "127.0.0.1:" + std::to_string(port), "--agent-id", "survivor",
                  "--cluster-id", "natsrst"},
-                ChildOptions{{{"LSENGINE_NATS_TOKEN", kToken}}, "/dev/null", "/tmp/lse-test-natsrst-agent.log"});
+                ChildOptions{{{"LSENGINE_NATS_TOKEN", kToken}}, "/dev/null", TempPath("lse-test-natsrst-agent", ".log")});
     const std::string script = WriteTempScenario(OpenScenario(20, "8s"));
     ChildProcess coordinator;
     coordinator.Start({LSE_LSENGINE_PATH, "run", script, "--target", Target(), "-q", "--external-agents", "1",
                        "--cluster-id", "natsrst", "--nats-url", "nats://127.0.0.1:" + std::to_string(port),
                        "--nats-token", kToken, "--agent-wait", "20s"},
-                      ChildOptions{{}, "/tmp/lse-test-natsrst.out", "/tmp/lse-test-natsrst.err"});
+                      ChildOptions{{}, TempPath("lse-test-natsrst", ".out"), TempPath("lse-test-natsrst", ".err")});
     for (int i = 0; i < 200 && Route("GET /api/products") == 0; ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
-    ASSERT_GT(Route("GET /api/products"), 0) << "load never started\n" << ReadWhole("/tmp/lse-test-natsrst.err");
+    ASSERT_GT(Route("GET /api/products"), 0) << "load never started\n" << ReadWhole(TempPath("lse-test-natsrst", ".err"));
     std::this_thread::sleep_for(std::chrono::seconds(3));
     nats.Signal(SIGKILL);  // abrupt: whatever was in flight is gone
     nats.Wait(5000);
     std::this_thread::sleep_for(std::chrono::seconds(1));
-    ASSERT_NO_FATAL_FAILURE(StartNats(&nats, port, "/tmp/lse-test-natsrst-broker2.log"));
+    ASSERT_NO_FATAL_FAILURE(StartNats(&nats, port, TempPath("lse-test-natsrst-broker2", ".log")));
     const auto rc = coordinator.Wait(60'000);
     ASSERT_TRUE(rc.has_value());
-    const std::string out = ReadWhole("/tmp/lse-test-natsrst.out");
-    const std::string err = ReadWhole("/tmp/lse-test-natsrst.err");
+    const std::string out = ReadWhole(TempPath("lse-test-natsrst", ".out"));
+    const std::string err = ReadWhole(TempPath("lse-test-natsrst", ".err"));
     ASSERT_EQ(*rc, 0) << out << err;
     EXPECT_NE(err.find("NATS connection: reconnected"), std::string::npos) << "the restart went unnoticed\n" << err;
     const int products = Route("GET /api/products");
@@ -400,7 +325,7 @@ TEST_F(CliDistributedNetnsTest, AgentInAnotherNetworkNamespaceReconcilesWithTheT
     target_port_ = FreeTcpPort();
     target_.Start({DemoTargetProcess::BinaryPath(), "--host", "198.18.0.1", "--port", std::to_string(target_port_),
                    "--quiet"},
-                  ChildOptions{{}, "/dev/null", "/tmp/lse-test-netns-target.log"});
+                  ChildOptions{{}, "/dev/null", TempPath("lse-test-netns-target", ".log")});
     for (int i = 0; i < 100 && Route("GET /api/products") < 0; ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
@@ -408,7 +333,7 @@ TEST_F(CliDistributedNetnsTest, AgentInAnotherNetworkNamespaceReconcilesWithTheT
     const int nats_port = FreeTcpPort();
     agent_.Start({"ip", "netns", "exec", ns_, LSE_AGENT_PATH, "--coordinator", "198.18.0.1:" + std::to_string(nats_port),
                   "--agent-id", "netns-0", "--cluster-id", "netns1", "--nats-token", kToken},
-                 ChildOptions{{}, "/dev/null", "/tmp/lse-test-netns-agent.log"});
+                 ChildOptions{{}, "/dev/null", TempPath("lse-test-netns-agent", ".log")});
     const std::string script = WriteTempScenario(OpenScenario(20, "3s"));
     const CliResult r = RunLsengine({"run", script, "--target", "http://198.18.0.1:" + std::to_string(target_port_),
                                      "-q", "--external-agents", "1", "--cluster-id", "netns1", "--nats-port",

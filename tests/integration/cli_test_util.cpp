@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "lse/testing/child_process.hpp"
+#include "lse/testing/temp_files.hpp"
 
 namespace lse::testing {
 namespace {
@@ -20,19 +21,11 @@ std::string ReadFile(const std::string& path) {
     return ss.str();
 }
 
-std::string TempPath(const std::string& suffix) {
-    std::string tmpl = "/tmp/lse-cli-XXXXXX" + suffix;
-    const int fd = mkstemps(tmpl.data(), static_cast<int>(suffix.size()));
-    if (fd < 0) throw std::runtime_error("mkstemps failed");
-    ::close(fd);
-    return tmpl;
-}
-
 }  // namespace
 
 CliResult RunLsengine(const std::vector<std::string>& args, CliOptions options) {
-    const std::string out_path = TempPath(".out");
-    const std::string err_path = TempPath(".err");
+    const std::string out_path = MakeTempFile("lse-cli-", ".out");
+    const std::string err_path = MakeTempFile("lse-cli-", ".err");
     std::vector<std::string> argv = {LSE_LSENGINE_PATH};
     argv.insert(argv.end(), args.begin(), args.end());
     ChildOptions child_options;
@@ -64,7 +57,7 @@ CliResult RunLsengine(const std::vector<std::string>& args, CliOptions options) 
 std::string Scenario(const std::string& name) { return std::string(LSE_SCENARIO_DIR) + "/" + name; }
 
 std::string WriteTempScenario(const std::string& text) {
-    const std::string path = TempPath(".lua");
+    const std::string path = MakeTempFile("lse-cli-", ".lua");
     std::ofstream(path) << text;
     return path;
 }

@@ -1,4 +1,5 @@
 #include "lse/testing/demo_target_process.hpp"
+#include "lse/testing/temp_files.hpp"
 
 #include <stdlib.h>
 #include <unistd.h>
@@ -35,11 +36,11 @@ DemoTargetProcess::~DemoTargetProcess() { Stop(); }
 
 void DemoTargetProcess::Start(std::vector<std::string> extra_args) {
     if (process_.Running()) throw SetupError("DemoTargetProcess::Start: already running");
-    char tmpl[] = "/tmp/lse-demo-stdout-XXXXXX";
-    int fd = mkstemp(tmpl);
-    if (fd < 0) throw SetupError("DemoTargetProcess: mkstemp failed");
-    close(fd);
-    stdout_path_ = tmpl;
+    try {
+        stdout_path_ = MakeTempFile("lse-demo-stdout-");
+    } catch (const std::exception& e) {
+        throw SetupError(std::string("DemoTargetProcess: ") + e.what());
+    }
 
     std::vector<std::string> argv = {BinaryPath(), "--port", "0", "--quiet"};
     argv.insert(argv.end(), extra_args.begin(), extra_args.end());

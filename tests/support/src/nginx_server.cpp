@@ -1,4 +1,5 @@
 #include "lse/testing/nginx_server.hpp"
+#include "lse/testing/temp_files.hpp"
 
 #include <stdlib.h>
 
@@ -100,9 +101,11 @@ NginxServer::~NginxServer() { Stop(); }
 
 void NginxServer::Start(NginxOptions options) {
     if (!dir_.empty()) throw SetupError("NginxServer::Start: already started");
-    char tmpl[] = "/tmp/lse-nginx-XXXXXX";
-    if (mkdtemp(tmpl) == nullptr) throw SetupError("NginxServer: mkdtemp failed");
-    dir_ = tmpl;
+    try {
+        dir_ = MakeTempDir("lse-nginx-");
+    } catch (const std::exception& e) {
+        throw SetupError(std::string("NginxServer: ") + e.what());
+    }
     try {
         std::filesystem::create_directories(dir_ + "/tmp");
         std::filesystem::create_directories(dir_ + "/www");
