@@ -235,5 +235,56 @@ TEST(ArrivalSchedule, ReshardTakesEffectAtFromNotWhenCalled) {
     EXPECT_EQ(s.PlannedCount(), before_call + until_from + after_from);
 }
 
+TEST(ArrivalSchedule, RepeatedReshardIsHarmlessEvenWhenTheOldSliceHadNothingLeft) {
+    // A rejoining agent: an empty slice until 1 s, then half. Saying so twice (a resent Rebalance) changes nothing.
+    const RateProfile p = RateProfile::Constant(100, 2 * kNsPerSec);
+    const ShardSegment half = ShardSegment::SplitByWeights({1.0, 1.0})[0];
+    ArrivalSchedule once(p, ShardSegment{0, 0});
+    once.Reshard(half, kNsPerSec);
+    ArrivalSchedule twice(p, ShardSegment{0, 0});
+    twice.Reshard(half, kNsPerSec);
+    twice.Reshard(half, kNsPerSec);
+    const std::vector<std::int64_t> a = Drain(&once);
+    const std::vector<std::int64_t> b = Drain(&twice);
+    EXPECT_EQ(a, b);
+    ASSERT_FALSE(a.empty());
+    EXPECT_GE(a.front(), kNsPerSec) << "nothing before the switch: the old slice was empty";
+    EXPECT_NEAR(static_cast<double>(a.size()), 50.0, kShardMaxDeviation);
+}
+
+TEST(ArrivalSchedule, TwoPendingReshardsEachTakeEffectAtTheirOwnTime) {
+    // Whole until 0.5 s, then the first half until 1.5 s, then the second half: every arrival once, in the
+    // slice that owns it at its intended time.
+    const RateProfile p = RateProfile::Constant(100, 2 * kNsPerSec);
+    const auto halves = ShardSegment::SplitByWeights({1.0, 1.0});
+    ArrivalSchedule s(p);
+    s.Reshard(halves[0], kNsPerSec / 2);
+    s.Reshard(halves[1], 3 * kNsPerSec / 2);
+    const std::int64_t planned = s.PlannedCount();
+    const std::vector<std::int64_t> got = Drain(&s);
+    EXPECT_EQ(static_cast<std::int64_t>(got.size()), planned);
+    int early = 0, middle = 0, late = 0;
+    for (std::int64_t t : got) (t < kNsPerSec / 2 ? early : t < 3 * kNsPerSec / 2 ? middle : late)++;
+    EXPECT_EQ(early, 50);
+    EXPECT_NEAR(middle, 50, kShardMaxDeviation);
+    EXPECT_NEAR(late, 25, kShardMaxDeviation);
+    // The second half's own schedule gives exactly the same arrivals after 1.5 s.
+    ArrivalSchedule second(p, halves[1]);
+    int expected_late = 0;
+    for (std::int64_t t : Drain(&second)) expected_late += t >= 3 * kNsPerSec / 2 ? 1 : 0;
+    EXPECT_EQ(late, expected_late);
+}
+
+TEST(ArrivalSchedule, ALaterReshardAtAnEarlierInstantReplacesThePendingOne) {
+    const RateProfile p = RateProfile::Constant(100, 2 * kNsPerSec);
+    const auto halves = ShardSegment::SplitByWeights({1.0, 1.0});
+    ArrivalSchedule s(p);
+    s.Reshard(halves[1], 3 * kNsPerSec / 2);
+    s.Reshard(halves[0], kNsPerSec);  // replaces the switch at 1.5 s
+    ArrivalSchedule expected(p);
+    expected.Reshard(halves[0], kNsPerSec);
+    EXPECT_EQ(Drain(&s), Drain(&expected));
+}
+
 }  // namespace
 }  // namespace lse::sched

@@ -92,7 +92,14 @@ void LoadRun::RequestStop(bool abort) {
 
 void LoadRun::Reshard(size_t workload_index, sched::ShardSegment segment, std::int64_t from_ns) {
     std::lock_guard<std::mutex> lock(live_mu_);
-    if (live_workers_ == nullptr) return;
+    if (live_workers_ == nullptr) {
+        early_reshards_.push_back({workload_index, segment, from_ns});
+        return;
+    }
+    ReshardLocked(workload_index, segment, from_ns);
+}
+
+void LoadRun::ReshardLocked(size_t workload_index, sched::ShardSegment segment, std::int64_t from_ns) {
     std::vector<Worker*> targets;
     for (size_t i = 0; i < live_workers_->size(); ++i) {
         if (worker_workload_[i] == workload_index) targets.push_back((*live_workers_)[i].get());
@@ -138,6 +145,8 @@ RunResult LoadRun::Run(const std::function<void(const RunProgress&)>& on_progres
     {
         std::lock_guard<std::mutex> lock(live_mu_);
         live_workers_ = &workers;
+        for (const EarlyReshard& r : early_reshards_) ReshardLocked(r.workload_index, r.segment, r.from_ns);
+        early_reshards_.clear();
     }
 
     RunResult result;

@@ -243,24 +243,23 @@ private:
     }
 
     void ApplyReshard() {
-        sched::ShardSegment segment;
-        std::int64_t from_ns = 0;
+        std::vector<std::pair<sched::ShardSegment, std::int64_t>> reshards;
         {
             std::lock_guard<std::mutex> lock(owner_->wake_mu_);
-            if (!owner_->reshard_pending_ || state_ != State::kRunning || schedule_ == nullptr) return;
-            owner_->reshard_pending_ = false;
-            segment = owner_->reshard_segment_;
-            from_ns = owner_->reshard_from_ns_;
+            if (owner_->reshards_.empty() || state_ != State::kRunning || schedule_ == nullptr) return;
+            reshards.swap(owner_->reshards_);
         }
-        try {
-            schedule_->Reshard(segment, from_ns - start_ns_);
-        } catch (const std::exception&) {
-            // from_ns is already behind what this worker started: take the new slice from the
-            // next whole second instead of losing it.
+        for (const auto& [segment, from_ns] : reshards) {
             try {
-                const std::int64_t later = std::max(from_ns, NowNs()) + kNsPerSec - start_ns_;
-                schedule_->Reshard(segment, later);
+                schedule_->Reshard(segment, from_ns - start_ns_);
             } catch (const std::exception&) {
+                // from_ns is already behind what this worker started: take the new slice from the
+                // next whole second instead of losing it.
+                try {
+                    const std::int64_t later = std::max(from_ns, NowNs()) + kNsPerSec - start_ns_;
+                    schedule_->Reshard(segment, later);
+                } catch (const std::exception&) {
+                }
             }
         }
         pacing_timer_->Disarm();
@@ -407,9 +406,7 @@ void Worker::RequestAbort() noexcept {
 
 void Worker::Reshard(sched::ShardSegment segment, std::int64_t from_ns) noexcept {
     std::lock_guard<std::mutex> lock(wake_mu_);
-    reshard_pending_ = true;
-    reshard_segment_ = segment;
-    reshard_from_ns_ = from_ns;
+    reshards_.emplace_back(segment, from_ns);
     if (wake_) uv_async_send(wake_);
 }
 

@@ -29,36 +29,42 @@ std::int64_t ArrivalSchedule::IntendedNs(std::int64_t k) const noexcept {
 }
 
 void ArrivalSchedule::SeekFrom(std::int64_t k) noexcept {
-    if (next_pattern_) {
-        const std::int64_t old_owned = k <= global_count_ ? pattern_.NextOwned(k) : -1;
-        if (old_owned >= 0 && old_owned < switch_k_ && old_owned <= global_count_) {
-            next_k_ = old_owned;
-            next_ns_ = IntendedNs(old_owned);
+    const ShardPattern* pattern = &pattern_;
+    size_t i = 0;
+    while (i < pending_.size() && pending_[i].first <= k) pattern = &pending_[i++].second;
+    for (;;) {
+        // `pattern` owns [k, limit).
+        const std::int64_t limit = i < pending_.size() ? pending_[i].first : global_count_ + 1;
+        const std::int64_t owned = k <= global_count_ ? pattern->NextOwned(k) : -1;
+        if (owned >= 0 && owned < limit && owned <= global_count_) {
+            next_k_ = owned;
+            next_ns_ = IntendedNs(owned);
             return;
         }
-        // Past the switch point: the new slice owns from here on.
-        pattern_ = *next_pattern_;
-        next_pattern_.reset();
-        if (k < switch_k_) k = switch_k_;
+        if (i >= pending_.size()) {
+            next_k_ = -1;
+            next_ns_ = -1;
+            return;
+        }
+        k = pending_[i].first;
+        pattern = &pending_[i++].second;
     }
-    const std::int64_t owned = k <= global_count_ ? pattern_.NextOwned(k) : -1;
-    if (owned < 0 || owned > global_count_) {
-        next_k_ = -1;
-        next_ns_ = -1;
-        return;
-    }
-    next_k_ = owned;
-    next_ns_ = IntendedNs(owned);
 }
 
 std::int64_t ArrivalSchedule::RemainingFromNext() const noexcept {
     if (next_k_ < 0) return 0;
-    if (next_pattern_) {
-        const std::int64_t before = pattern_.CountUpTo(switch_k_ - 1) - pattern_.CountUpTo(next_k_ - 1);
-        const std::int64_t after = next_pattern_->CountUpTo(global_count_) - next_pattern_->CountUpTo(switch_k_ - 1);
-        return before + after;
+    std::int64_t total = 0;
+    std::int64_t from = next_k_;
+    const ShardPattern* pattern = &pattern_;
+    size_t i = 0;
+    while (i < pending_.size() && pending_[i].first <= from) pattern = &pending_[i++].second;
+    for (;;) {
+        const std::int64_t to = i < pending_.size() ? pending_[i].first - 1 : global_count_;  // inclusive
+        if (to >= from) total += pattern->CountUpTo(to) - pattern->CountUpTo(from - 1);
+        if (i >= pending_.size()) return total;
+        from = pending_[i].first;
+        pattern = &pending_[i++].second;
     }
-    return pattern_.CountUpTo(global_count_) - pattern_.CountUpTo(next_k_ - 1);
 }
 
 bool ArrivalSchedule::Next(std::int64_t* intended_ns) noexcept {
@@ -68,6 +74,10 @@ bool ArrivalSchedule::Next(std::int64_t* intended_ns) noexcept {
     *intended_ns = next_ns_;
     last_k_ = next_k_;
     ++emitted_;
+    while (!pending_.empty() && pending_.front().first <= last_k_) {
+        pattern_ = pending_.front().second;
+        pending_.erase(pending_.begin());
+    }
     --planned_rest_;
     SeekFrom(next_k_ + 1);
     return true;
@@ -106,18 +116,10 @@ void ArrivalSchedule::Reshard(ShardSegment new_segment, std::int64_t from_ns) {
                          "ns is too late: this shard already started global arrival " + std::to_string(last_k_) +
                          " intended at or after it");
     }
-    // Arrivals before `first` keep their current owner (this shard's current slice, or a pending
-    // one's), so the switch happens exactly at from_ns on every shard.
-    if (next_pattern_) {
-        if (first <= switch_k_) {
-            next_pattern_.reset();  // the new reshard overrides the pending one entirely
-        } else {
-            pattern_ = *next_pattern_;  // (approximation) the pending switch is folded in early
-            next_pattern_.reset();
-        }
-    }
-    next_pattern_ = ShardPattern(new_segment);
-    switch_k_ = first;
+    // Arrivals before `first` keep their owner (the current slice or an earlier pending one), so the
+    // switch happens exactly at from_ns on every shard; a pending switch at or after `first` is replaced.
+    while (!pending_.empty() && pending_.back().first >= first) pending_.pop_back();
+    pending_.emplace_back(first, ShardPattern(new_segment));
     SeekFrom(last_k_ + 1);
     planned_rest_ = RemainingFromNext();
 }

@@ -84,12 +84,20 @@ public:
     std::int64_t RunLengthNs() const;
 
 private:
+    void ReshardLocked(size_t workload_index, sched::ShardSegment segment, std::int64_t from_ns);  // live_mu_ held
+
     std::vector<Workload> workloads_;
     http::ClientOptions client_;
 
     std::mutex live_mu_;  // guards live_workers_ against RequestStop/Reshard from other threads
     std::vector<std::unique_ptr<Worker>>* live_workers_ = nullptr;
     std::vector<size_t> worker_workload_;  // workload index of each worker
+    struct EarlyReshard {
+        size_t workload_index;
+        sched::ShardSegment segment;
+        std::int64_t from_ns;
+    };
+    std::vector<EarlyReshard> early_reshards_;  // asked for before Run created the workers (guarded by live_mu_)
     std::atomic<bool> stop_requested_{false};
 };
 

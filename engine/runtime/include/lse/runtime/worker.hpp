@@ -15,6 +15,8 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "lse/http/client.hpp"
 #include "lse/runtime/iteration_runner.hpp"
@@ -81,9 +83,9 @@ private:
     std::atomic<int> stop_request_{0};  // 0 none, 1 stop (drain), 2 abort
     std::mutex wake_mu_;           // guards wake_ against the loop closing it while another thread sends
     uv_async_t* wake_ = nullptr;
-    bool reshard_pending_ = false;  // guarded by wake_mu_
-    sched::ShardSegment reshard_segment_;
-    std::int64_t reshard_from_ns_ = 0;
+    // Reshards not applied yet, in the order they were asked for (guarded by wake_mu_). A queue, not one
+    // slot: two reshards can arrive before the loop wakes (or before load starts), and both matter.
+    std::vector<std::pair<sched::ShardSegment, std::int64_t>> reshards_;
     std::exception_ptr failure_;
 };
 

@@ -10,6 +10,8 @@
 
 #include <cstdint>
 #include <optional>
+#include <utility>
+#include <vector>
 
 #include "lse/sched/rate_profile.hpp"
 #include "lse/sched/shard.hpp"
@@ -52,7 +54,10 @@ public:
     std::int64_t GlobalCount() const noexcept { return global_count_; }
 
     const RateProfile& profile() const noexcept { return profile_; }
-    const ShardSegment& segment() const noexcept { return pattern_.segment(); }
+    /// The latest slice asked for (it owns the arrivals after the last pending switch).
+    const ShardSegment& segment() const noexcept {
+        return pending_.empty() ? pattern_.segment() : pending_.back().second.segment();
+    }
 
 private:
     std::int64_t IntendedNs(std::int64_t k) const noexcept;
@@ -67,10 +72,11 @@ private:
     std::int64_t last_k_ = 0;    // global index of the last arrival returned by Next (0 = none)
     std::int64_t emitted_ = 0;
     std::int64_t planned_rest_ = 0;  // owned arrivals from next_k_ on
-    // A reshard takes effect at global arrival switch_k_: before it the current pattern still owns
-    // arrivals, from it on next_pattern_ does.
-    std::optional<ShardPattern> next_pattern_;
-    std::int64_t switch_k_ = 0;
+    // Reshards not yet reached, by the global index they take effect at (increasing). pattern_ owns
+    // every arrival after last_k_ up to the first of them; each then owns up to the next. A switch is
+    // retired into pattern_ only once an arrival at or past it was returned, so a later Reshard always
+    // knows exactly which arrivals are still the old slice's, however many are pending.
+    std::vector<std::pair<std::int64_t, ShardPattern>> pending_;
 };
 
 }  // namespace lse::sched
