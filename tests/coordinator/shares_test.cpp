@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "lse/sched/shard.hpp"
 
 namespace lse::coordinator {
@@ -36,6 +38,95 @@ TEST(ComputeShares, ClosedModelVirtualUsersAreSplitContiguously) {
 
 TEST(ComputeShares, AllZeroCapacitiesAreRefused) {
     EXPECT_ANY_THROW(ComputeShares({0, 0}, {AgentScenario{"s", true, {1}}}));
+}
+
+protocol::VuSelection List(std::vector<std::int64_t> ids) {
+    protocol::VuSelection s;
+    s.kind = ids.empty() ? protocol::VuSelection::Kind::kNone : protocol::VuSelection::Kind::kList;
+    s.ids = std::move(ids);
+    return s;
+}
+
+// Every id of the scenario that some initial selection named is hosted exactly once, never by a lost agent.
+void ExpectPartition(const AgentScenario& scenario, const std::vector<protocol::VuSelection>& out,
+                     const std::vector<bool>& lost) {
+    for (const std::int64_t id : scenario.vu_ids) {
+        int owners = 0;
+        for (size_t a = 0; a < out.size(); ++a) {
+            if (!out[a].Contains(id)) continue;
+            ++owners;
+            EXPECT_FALSE(lost[a]) << "id " << id << " stays on lost agent " << a;
+        }
+        EXPECT_EQ(owners, 1) << "id " << id;
+    }
+    for (const auto& sel : out) {
+        EXPECT_TRUE(std::is_sorted(sel.ids.begin(), sel.ids.end()));
+        EXPECT_EQ(std::adjacent_find(sel.ids.begin(), sel.ids.end()), sel.ids.end());
+    }
+}
+
+TEST(MoveClosedVusers, NothingLostKeepsTheInitialSelections) {
+    const AgentScenario s{"closed", false, {1, 2, 3, 4, 5, 6}};
+    const std::vector<protocol::VuSelection> initial{List({1, 2, 3}), List({4, 5, 6})};
+    const auto out = MoveClosedVusers(s, initial, {false, false}, {1, 1});
+    EXPECT_EQ(out, initial);
+}
+
+TEST(MoveClosedVusers, LostAgentsVirtualUsersAreSplitAmongTheTakersByCapacity) {
+    const AgentScenario s{"closed", false, {1, 2, 3, 4, 5, 6, 7, 8, 9}};
+    const auto shares = ComputeShares({1, 1, 1}, {s});
+    std::vector<protocol::VuSelection> initial;
+    for (const auto& a : shares) initial.push_back(a[0].vusers);
+    ASSERT_EQ(initial[1].ids, (std::vector<std::int64_t>{4, 5, 6}));
+    // Agent 1 is lost; agent 2 has twice agent 0's capacity: 2 of the 3 orphans go to it.
+    const std::vector<bool> lost{false, true, false};
+    const auto out = MoveClosedVusers(s, initial, lost, {1, 0, 2});
+    EXPECT_EQ(out[0].ids, (std::vector<std::int64_t>{1, 2, 3, 4}));
+    EXPECT_EQ(out[1].kind, protocol::VuSelection::Kind::kNone);
+    EXPECT_EQ(out[2].ids, (std::vector<std::int64_t>{5, 6, 7, 8, 9}));
+    ExpectPartition(s, out, lost);
+    EXPECT_EQ(MoveClosedVusers(s, initial, lost, {1, 0, 2}), out) << "deterministic";
+}
+
+TEST(MoveClosedVusers, RecoveredAgentGetsItsOwnBackAndFinishedAgentsTakeNone) {
+    const AgentScenario s{"closed", false, {1, 2, 3, 4, 5, 6}};
+    const std::vector<protocol::VuSelection> initial{List({1, 2}), List({3, 4}), List({5, 6})};
+    // Agent 2 finished (weight 0, not lost): it keeps its own and takes nothing of lost agent 0.
+    const auto out = MoveClosedVusers(s, initial, {true, false, false}, {0, 1, 0});
+    EXPECT_EQ(out[1].ids, (std::vector<std::int64_t>{1, 2, 3, 4}));
+    EXPECT_EQ(out[2].ids, (std::vector<std::int64_t>{5, 6}));
+    // Back to nobody lost: exactly the initial selections again.
+    EXPECT_EQ(MoveClosedVusers(s, initial, {false, false, false}, {1, 1, 1}), initial);
+}
+
+TEST(MoveClosedVusers, ManyAgentsAndLossesStayAnExactPartition) {
+    AgentScenario s{"closed", false, {}};
+    for (std::int64_t id = 1; id <= 97; ++id) s.vu_ids.push_back(id);
+    const std::vector<double> caps{3, 1, 4, 1, 5, 9, 2};
+    const auto shares = ComputeShares(caps, {s});
+    std::vector<protocol::VuSelection> initial;
+    for (const auto& a : shares) initial.push_back(a[0].vusers);
+    for (unsigned mask = 0; mask < (1u << caps.size()) - 1; ++mask) {  // every loss pattern with a survivor
+        std::vector<bool> lost(caps.size());
+        std::vector<double> weights(caps.size());
+        for (size_t a = 0; a < caps.size(); ++a) {
+            lost[a] = (mask >> a) & 1u;
+            weights[a] = lost[a] ? 0 : caps[a];
+        }
+        ExpectPartition(s, MoveClosedVusers(s, initial, lost, weights), lost);
+        if (HasFailure()) FAIL() << "loss mask " << mask;
+    }
+}
+
+TEST(MoveClosedVusers, RangeSelectionsAreExpandedAgainstThePlansIds) {
+    const AgentScenario s{"closed", false, {2, 3, 5, 7}};
+    protocol::VuSelection range;
+    range.kind = protocol::VuSelection::Kind::kRange;
+    range.first = 1;
+    range.last = 4;
+    const auto out = MoveClosedVusers(s, {range, List({5, 7})}, {true, false}, {0, 1});
+    EXPECT_EQ(out[0].kind, protocol::VuSelection::Kind::kNone);
+    EXPECT_EQ(out[1].ids, (std::vector<std::int64_t>{2, 3, 5, 7}));
 }
 
 }  // namespace

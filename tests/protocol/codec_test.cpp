@@ -32,14 +32,14 @@ struct Traits;
 
 LSE_TRAITS(Register, kRegister, SampleRegister());
 LSE_TRAITS(Assignment, kAssignment, SampleAssignment());
-LSE_TRAITS(AssignmentAck, kAssignmentAck, (AssignmentAck{"run-1", "agent-0", 0x1234567890abcdefULL}));
+LSE_TRAITS(AssignmentAck, kAssignmentAck, (AssignmentAck{"run-1", "agent-0", 0x1234567890abcdefULL, 3}));
 LSE_TRAITS(PlanChunk, kPlanChunk, (PlanChunk{"run-1", 2, 3, 100, 0xfeedULL, std::string("abc\0def", 7)}));
 LSE_TRAITS(Start, kStart, (Start{"run-1", -123456789012345}));
 LSE_TRAITS(Stop, kStop, (Stop{"run-1", StopReason::kInterrupted, true, "Ctrl-C on the coordinator"}));
 LSE_TRAITS(Rebalance, kRebalance, (Rebalance{"run-1", 3, 987654321000, 0, 2, SampleShares()}));
 LSE_TRAITS(Metrics, kMetrics, SampleMetrics());
 LSE_TRAITS(MetricsAck, kMetricsAck, (MetricsAck{"run-1", 1ULL << 40}));
-LSE_TRAITS(Heartbeat, kHeartbeat, (Heartbeat{"run-1", "agent-0", AgentState::kDraining, 2, 99, 5'000'000'000}));
+LSE_TRAITS(Heartbeat, kHeartbeat, (Heartbeat{"run-1", "agent-0", AgentState::kDraining, 2, 99, 5'000'000'000, 2}));
 LSE_TRAITS(CoordinatorHeartbeat, kCoordinatorHeartbeat, (CoordinatorHeartbeat{"run-1", 4, 77'000'000'000}));
 LSE_TRAITS(TimeRequest, kTimeRequest, (TimeRequest{"agent-0", 123}));
 LSE_TRAITS(TimeReply, kTimeReply, (TimeReply{123, -456}));
@@ -262,6 +262,11 @@ TEST(CodecValidation, RejectsInconsistentAssignments) {
     a = SampleAssignment();
     a.scenarios[1].vusers.first = 0;
     EXPECT_FALSE(DecodeAssignment(EncodeAssignment(a), &out, &error));
+
+    a = SampleAssignment();
+    a.owns_from_coordinator_ns = -1;  // 0 means "from the start"; an instant is a monotonic time
+    EXPECT_FALSE(DecodeAssignment(EncodeAssignment(a), &out, &error));
+    EXPECT_NE(error.find("owns_from"), std::string::npos) << error;
 }
 
 TEST(CodecValidation, RejectsOutOfRangeEnumsAndZeroSequence) {

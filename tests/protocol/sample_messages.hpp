@@ -49,6 +49,8 @@ inline Assignment SampleAssignment() {
     m.plan_size = m.plan.size();
     m.plan_checksum = Fnv1a64(m.plan);
     m.plan_chunks = 0;
+    m.attempt = 2;  // a re-joining agent's second re-assignment
+    m.owns_from_coordinator_ns = 123'456'789'000;
     return m;
 }
 
@@ -65,7 +67,7 @@ inline std::string SampleSnapshotBytes() {
 }
 
 inline Metrics SampleMetrics() {
-    return Metrics{"run-20240101-abc", "agent-1", 17, true, 250, SampleSnapshotBytes()};
+    return Metrics{"run-20240101-abc", "agent-1", 17, true, 250, SampleSnapshotBytes(), 1};
 }
 
 }  // namespace lse::protocol::testing

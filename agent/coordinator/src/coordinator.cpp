@@ -33,6 +33,9 @@ std::int64_t NowNs() { return MonotonicClock().NowNs(); }
 
 // Registrations older than this are from agents that went away (idle agents re-announce every 3 s).
 constexpr std::int64_t kRegistrationStaleNs = 10 * kNsPerSec;
+// A re-joining agent's ack must come at least this long before its owns_from: Start and Rebalance still have
+// to reach it (and the others) before that instant.
+constexpr std::int64_t kRejoinMarginNs = 300 * kNsPerMs;
 
 }  // namespace
 
@@ -41,6 +44,7 @@ const char* AgentStateName(AgentState state) noexcept {
         case AgentState::kActive: return "active";
         case AgentState::kTimedOut: return "timed out";
         case AgentState::kRecovered: return "recovered";
+        case AgentState::kRejoined: return "rejoined";
         case AgentState::kCount: break;
     }
     return "?";
@@ -165,14 +169,14 @@ void Coordinator::OnRegister(const transport::Message& m) {
         Log("agent " + reg.agent_id + " registered (" + reg.hostname + ", capacity " + std::to_string(reg.capacity) +
             ")");
     }
+    registered_[reg.agent_id] = reg;
     for (Agent& a : agents_) {
-        if (a.reg.agent_id == reg.agent_id && started_ && a.state == AgentState::kTimedOut) {
-            // An idle re-registration during the run: the agent restarted and lost its run; its share stays with
-            // the others (a restarted agent is not re-used mid-run).
-            Log("agent " + reg.agent_id + " restarted during the run; its share stays redistributed");
-        }
+        // A registering agent is idle: one of the run registering while the run goes on restarted and lost its
+        // run (unless it is already being re-assigned and just has not seen its Assignment yet).
+        if (a.reg.agent_id != reg.agent_id || !started_ || stopping_ || a.final_received || a.rejoin_pending) continue;
+        a.reg = reg;  // the new process (pid, capacity)
+        BeginRejoin(a, NowNs());
     }
-    registered_[reg.agent_id] = std::move(reg);
     cv_.notify_all();
 }
 
@@ -192,7 +196,11 @@ void Coordinator::OnAck(const transport::Message& m) {
         if (!protocol::DecodeAssignmentAck(m.data, &ack, nullptr) || ack.run_id != options_.run_id) return;
         if (subj::LastToken(m.subject) != ack.agent_id) return;
         for (Agent& a : agents_) {
-            if (a.reg.agent_id != ack.agent_id) continue;
+            if (a.reg.agent_id != ack.agent_id || ack.attempt != a.attempt) continue;  // an earlier incarnation's
+            if (a.rejoin_pending) {
+                CompleteRejoin(a, NowNs());
+                continue;
+            }
             if (!a.acked) Log("agent " + a.reg.agent_id + " is ready");
             a.acked = true;
             a.last_seen_ns = NowNs();
@@ -221,6 +229,8 @@ void Coordinator::OnMetrics(const transport::Message& m) {
     auto it = std::find_if(agents_.begin(), agents_.end(), [&](const Agent& a) { return a.reg.agent_id == msg.agent_id; });
     if (it == agents_.end()) return;
     Agent& a = *it;
+    // Late messages of an earlier incarnation (its seqs overlap the current one's): archived already, or lost.
+    if (msg.attempt != a.attempt) return;
     // Acked before merging: a duplicate (the agent missed our ack) is acked again, never merged twice.
     Publish(subj::Agent(options_.cluster_id, options_.run_id, a.reg.agent_id, AgentChannel::kMetricsAck),
             protocol::EncodeMetricsAck(protocol::MetricsAck{options_.run_id, msg.seq}));
@@ -248,7 +258,7 @@ void Coordinator::OnHeartbeat(const transport::Message& m) {
     if (hb.run_id != options_.run_id || subj::LastToken(m.subject) != hb.agent_id) return;
     std::lock_guard lock(mu_);
     for (Agent& a : agents_) {
-        if (a.reg.agent_id != hb.agent_id) continue;
+        if (a.reg.agent_id != hb.agent_id || hb.attempt != a.attempt) continue;
         const std::int64_t now = NowNs();
         Seen(a, now);
         a.epoch_seen = hb.epoch;
@@ -261,6 +271,7 @@ void Coordinator::OnHeartbeat(const transport::Message& m) {
 
 void Coordinator::Seen(Agent& a, std::int64_t now) {
     a.last_seen_ns = now;
+    if (a.rejoin_pending) return;  // alive while it prepares its re-assignment; not "back" with its old run
     if (a.state == AgentState::kTimedOut) {
         a.state = AgentState::kRecovered;
         Log("agent " + a.reg.agent_id + " is back: restoring its share");
@@ -293,6 +304,18 @@ void Coordinator::OnTick() {
         }
         return;
     }
+    // A re-assignment whose ack did not come in time: its owns_from is about to pass, so it is re-timed (a new
+    // attempt), or abandoned once the agent had as long as a first assignment gets.
+    for (Agent& a : agents_) {
+        if (!a.rejoin_pending || now + kRejoinMarginNs < a.owns_from_ns) continue;
+        if (now - a.rejoin_began_ns >= options_.ack_timeout_ns) {
+            a.rejoin_pending = false;
+            Log("agent " + a.reg.agent_id + " did not acknowledge its re-assignment within " +
+                FormatDurationNs(options_.ack_timeout_ns) + ": its share stays redistributed");
+        } else {
+            RetimeRejoin(a, now);
+        }
+    }
     bool lost = false;
     for (Agent& a : agents_) {
         if (a.state == AgentState::kTimedOut || a.final_received) continue;
@@ -317,6 +340,23 @@ void Coordinator::SendAssignment(Agent& a) {
     as.agent_count = static_cast<std::uint32_t>(agents_.size());
     as.epoch = 0;
     as.scenarios = a.initial_shares;
+    as.attempt = a.attempt;
+    if (a.rejoin_pending) {
+        // Its shares from owns_from on, as the "rejoined" Rebalance will compute them if nothing changes before
+        // (it is sent at that Rebalance's epoch, so the Rebalance itself is a no-op for it; when something did
+        // change, the Rebalance has a later epoch and wins).
+        std::vector<double> caps;
+        for (const Agent& o : agents_) {
+            const bool takes = (&o == &a) || (o.state != AgentState::kTimedOut && !o.final_received);
+            caps.push_back(takes ? o.reg.capacity : 0.0);
+        }
+        const auto shares = ComputeShares(caps, scenarios_);
+        for (size_t s = 0; s < as.scenarios.size() && s < shares[a.index].size(); ++s) {
+            as.scenarios[s].shard = shares[a.index][s].shard;
+        }
+        as.epoch = epoch_ + 1;
+        as.owns_from_coordinator_ns = a.owns_from_ns;
+    }
     protocol::PlanDelivery d = protocol::PreparePlanDelivery(std::move(as), plan_);
     const std::string subject =
         subj::Agent(options_.cluster_id, options_.run_id, a.reg.agent_id, AgentChannel::kPlan);
@@ -325,7 +365,52 @@ void Coordinator::SendAssignment(Agent& a) {
     a.assigned_at_ns = NowNs();
 }
 
-void Coordinator::Rebalance(const char* why) {
+void Coordinator::BeginRejoin(Agent& a, std::int64_t now) {
+    if (a.state != AgentState::kTimedOut) {
+        // Its old run died with the old process: what it owned goes to the others at once, as for a timeout.
+        a.state = AgentState::kTimedOut;
+        Rebalance("restarted");
+    }
+    // What the old incarnation delivered stays its contribution (its final never came: the caller checked).
+    a.archived += a.interval_sum;
+    a.interval_sum = metrics::Snapshot{};
+    a.final_total = metrics::Snapshot{};
+    a.seen_seqs.clear();
+    a.rejoin_began_ns = now;
+    RetimeRejoin(a, now);
+    Log("agent " + a.reg.agent_id + " restarted during the run: re-assigning it from +" +
+        FormatDurationNs(a.owns_from_ns - now));
+}
+
+void Coordinator::RetimeRejoin(Agent& a, std::int64_t now) {
+    ++a.attempt;
+    a.rejoin_pending = true;
+    a.acked = false;
+    // After the "restarted" Rebalance's instant, so the two switches never fold into one on the others.
+    a.owns_from_ns = now + std::max(options_.rejoin_lead_ns, options_.rebalance_lead_ns + kRejoinMarginNs);
+    a.last_seen_ns = now;
+    SendAssignment(a);
+}
+
+void Coordinator::CompleteRejoin(Agent& a, std::int64_t now) {
+    if (stopping_) return;  // no more load: the Stop it gets (no final yet) ends its session
+    if (now + kRejoinMarginNs >= a.owns_from_ns) {
+        RetimeRejoin(a, now);  // too late to switch at owns_from everywhere: a new attempt with a later instant
+        return;
+    }
+    a.rejoin_pending = false;
+    a.acked = true;
+    a.state = AgentState::kRejoined;
+    a.last_seen_ns = now;
+    Log("agent " + a.reg.agent_id + " is ready again (attempt " + std::to_string(a.attempt) + ")");
+    // The run's original start: its schedule and end line up with everyone else's; it owns no arrival before
+    // owns_from (the Assignment says so), and the Rebalance gives the others' shares back at that instant.
+    Publish(subj::Agent(options_.cluster_id, options_.run_id, a.reg.agent_id, AgentChannel::kStart),
+            protocol::EncodeStart(protocol::Start{options_.run_id, start_at_ns_}));
+    Rebalance("rejoined", a.owns_from_ns);
+}
+
+void Coordinator::Rebalance(const char* why, std::int64_t from_ns) {
     std::vector<double> caps;
     bool any = false;
     for (const Agent& a : agents_) {
@@ -339,16 +424,28 @@ void Coordinator::Rebalance(const char* why) {
     }
     ++epoch_;
     const std::int64_t now = NowNs();
-    rebalance_from_ns_ = now + options_.rebalance_lead_ns;
+    rebalance_from_ns_ = from_ns > 0 ? from_ns : now + options_.rebalance_lead_ns;
     rebalance_sent_ns_ = now;
     auto shares = ComputeShares(caps, scenarios_);
-    for (Agent& a : agents_) {
-        std::vector<protocol::ScenarioShare> next = shares[a.index];
-        // Closed-model virtual users loop on one agent: they are not moved (only arrivals are).
-        for (size_t s = 0; s < next.size(); ++s) {
-            if (!scenarios_[s].open_model) next[s].vusers = a.initial_shares[s].vusers;
+    // Closed-model virtual users: each agent keeps its initial ones (a VU loops on one agent and its state lives
+    // there), and the timed-out agents' VUs are split among the takers; a recovered agent gets its own back.
+    std::vector<bool> lost;
+    for (const Agent& a : agents_) lost.push_back(a.state == AgentState::kTimedOut);
+    std::vector<int> closed_vusers(agents_.size(), 0);
+    bool any_closed = false;
+    for (size_t s = 0; s < scenarios_.size(); ++s) {
+        if (scenarios_[s].open_model) continue;
+        any_closed = true;
+        std::vector<protocol::VuSelection> initial;
+        for (const Agent& a : agents_) initial.push_back(a.initial_shares[s].vusers);
+        std::vector<protocol::VuSelection> moved = MoveClosedVusers(scenarios_[s], initial, lost, caps);
+        for (Agent& a : agents_) {
+            closed_vusers[a.index] += static_cast<int>(moved[a.index].ids.size());
+            shares[a.index][s].vusers = std::move(moved[a.index]);
         }
-        a.shares = std::move(next);
+    }
+    for (Agent& a : agents_) {
+        a.shares = shares[a.index];
         SendRebalance(a);
     }
     std::ostringstream line;
@@ -356,6 +453,7 @@ void Coordinator::Rebalance(const char* why) {
     for (const Agent& a : agents_) {
         const double share = a.shares.empty() ? 0 : a.shares[0].shard.Share();
         line << " " << a.reg.agent_id << " " << static_cast<int>(share * 1000 + 0.5) / 10.0 << "%";
+        if (any_closed) line << " " << closed_vusers[a.index] << " VUs";
     }
     Log(line.str());
 }
@@ -511,7 +609,7 @@ bool Coordinator::WaitForFinals(std::int64_t timeout_ns, const std::function<boo
     }
 }
 
-std::vector<AgentReport> Coordinator::Reports() const {
+std::vector<AgentReport> Coordinator::Reports(bool with_totals) const {
     std::lock_guard lock(mu_);
     std::vector<AgentReport> out;
     for (const Agent& a : agents_) {
@@ -520,7 +618,10 @@ std::vector<AgentReport> Coordinator::Reports() const {
         r.host = a.reg.hostname;
         r.capacity = a.reg.capacity;
         r.share = a.initial_share;
-        r.total = a.final_received ? a.final_total : a.interval_sum;
+        if (with_totals) {
+            r.total = a.archived;
+            r.total += a.final_received ? a.final_total : a.interval_sum;
+        }
         r.final_received = a.final_received;
         r.state = a.state;
         out.push_back(std::move(r));

@@ -31,6 +31,49 @@ std::vector<std::int64_t> SplitCount(std::int64_t n, const std::vector<double>& 
     return out;
 }
 
+std::vector<protocol::VuSelection> MoveClosedVusers(const AgentScenario& scenario,
+                                                    const std::vector<protocol::VuSelection>& initial,
+                                                    const std::vector<bool>& lost, const std::vector<double>& weights) {
+    const size_t n = initial.size();
+    std::vector<std::vector<std::int64_t>> ids(n);
+    std::vector<std::int64_t> orphans;
+    // vu_ids is increasing, so every list built here is too; an id no initial selection names stays unhosted.
+    for (const std::int64_t id : scenario.vu_ids) {
+        for (size_t a = 0; a < n; ++a) {
+            if (!initial[a].Contains(id)) continue;
+            if (a < lost.size() && lost[a]) {
+                orphans.push_back(id);
+            } else {
+                ids[a].push_back(id);
+            }
+            break;  // each id belongs to its first owner only: the result stays a partition
+        }
+    }
+    std::vector<double> takers(n, 0.0);
+    for (size_t a = 0; a < n && a < weights.size(); ++a) {
+        if (!(a < lost.size() && lost[a])) takers[a] = std::max(0.0, weights[a]);
+    }
+    const std::vector<std::int64_t> counts = SplitCount(static_cast<std::int64_t>(orphans.size()), takers);
+    size_t next = 0;
+    for (size_t a = 0; a < n; ++a) {
+        const auto take = static_cast<size_t>(counts[a]);
+        ids[a].insert(ids[a].end(), orphans.begin() + static_cast<std::ptrdiff_t>(next),
+                      orphans.begin() + static_cast<std::ptrdiff_t>(next + take));
+        next += take;
+        std::sort(ids[a].begin(), ids[a].end());
+    }
+    std::vector<protocol::VuSelection> out(n);
+    for (size_t a = 0; a < n; ++a) {
+        if (ids[a].empty()) {
+            out[a].kind = protocol::VuSelection::Kind::kNone;
+        } else {
+            out[a].kind = protocol::VuSelection::Kind::kList;
+            out[a].ids = std::move(ids[a]);
+        }
+    }
+    return out;
+}
+
 std::vector<std::vector<protocol::ScenarioShare>> ComputeShares(const std::vector<double>& capacities,
                                                                  const std::vector<AgentScenario>& scenarios) {
     const std::vector<sched::ShardSegment> slices = sched::ShardSegment::SplitByWeights(capacities);

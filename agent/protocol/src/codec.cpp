@@ -252,6 +252,8 @@ std::string EncodeAssignment(const Assignment& m) {
     w.U64(m.plan_checksum);
     w.U64(m.plan_chunks);
     w.Str(m.plan);
+    w.U64(m.attempt);
+    w.I64(m.owns_from_coordinator_ns);
     return out;
 }
 
@@ -273,6 +275,9 @@ bool DecodeAssignment(std::string_view in, Assignment* out, std::string* error) 
         out->plan_chunks = r.U32("plan_chunks");
         if (r.ok() && out->plan_chunks > kMaxPlanChunks) r.Fail("plan_chunks (too many)");
         r.Str("plan", kMaxMessageBytes, &out->plan);
+        out->attempt = r.U32("attempt");
+        out->owns_from_coordinator_ns = r.I64("owns_from_coordinator_ns");
+        if (r.ok() && out->owns_from_coordinator_ns < 0) r.Fail("owns_from_coordinator_ns (negative)");
         if (!r.ok()) return;
         if (out->plan_chunks == 0) {
             if (out->plan.size() != out->plan_size || Fnv1a64(out->plan) != out->plan_checksum) {
@@ -292,6 +297,7 @@ std::string EncodeAssignmentAck(const AssignmentAck& m) {
     w.Str(m.run_id);
     w.Str(m.agent_id);
     w.U64(m.plan_checksum);
+    w.U64(m.attempt);
     return out;
 }
 
@@ -300,6 +306,7 @@ bool DecodeAssignmentAck(std::string_view in, AssignmentAck* out, std::string* e
         ReadId(r, "run_id", &out->run_id);
         ReadId(r, "agent_id", &out->agent_id);
         out->plan_checksum = r.U64("plan_checksum");
+        out->attempt = r.U32("attempt");
     });
 }
 
@@ -413,6 +420,7 @@ std::string EncodeMetrics(const Metrics& m) {
     w.Bool(m.is_final);
     w.U64(m.active_vusers);
     w.Str(m.snapshot);
+    w.U64(m.attempt);
     return out;
 }
 
@@ -425,6 +433,7 @@ bool DecodeMetrics(std::string_view in, Metrics* out, std::string* error) {
         out->is_final = r.Bool("is_final");
         out->active_vusers = r.U32("active_vusers");
         r.Str("snapshot", kMaxMessageBytes, &out->snapshot);
+        out->attempt = r.U32("attempt");
     });
 }
 
@@ -457,6 +466,7 @@ std::string EncodeHeartbeat(const Heartbeat& m) {
     w.U64(m.epoch);
     w.U64(m.last_seq);
     w.I64(m.now_agent_ns);
+    w.U64(m.attempt);
     return out;
 }
 
@@ -468,6 +478,7 @@ bool DecodeHeartbeat(std::string_view in, Heartbeat* out, std::string* error) {
         out->epoch = r.U32("epoch");
         out->last_seq = r.U64("last_seq");
         out->now_agent_ns = r.I64("now_agent_ns");
+        out->attempt = r.U32("attempt");
     });
 }
 

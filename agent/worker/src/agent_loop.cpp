@@ -233,10 +233,20 @@ void AgentLoop::OnAssignment(std::string_view subject_run, std::string_view data
     if (state_ != State::kIdle) {
         if (a.run_id == session_.assignment.run_id && a.plan_checksum == session_.assignment.plan_checksum) {
             session_.last_coordinator_ns = NowNs();
-            if (session_.acked) {  // a resend because our ack got lost: ack again, change nothing
-                nats_.Publish(session_.ack_subject,
-                              proto::EncodeAssignmentAck({a.run_id, options_.agent_id, a.plan_checksum}));
+            proto::Assignment& current = session_.assignment;
+            if (a.attempt > current.attempt && (state_ == State::kPreparing || state_ == State::kReady)) {
+                // A re-joining agent whose ack came too late for its owns_from: the same plan with a later
+                // instant (and the shares and epoch that go with it). Not started yet, so nothing else changes.
+                current.attempt = a.attempt;
+                current.owns_from_coordinator_ns = a.owns_from_coordinator_ns;
+                current.epoch = a.epoch;
+                session_.epoch = std::max(session_.epoch, a.epoch);
+                for (size_t s = 0; s < current.scenarios.size() && s < a.scenarios.size(); ++s) {
+                    current.scenarios[s].shard = a.scenarios[s].shard;
+                }
+                Log("re-assignment attempt " + std::to_string(a.attempt) + ": owning arrivals from a later instant");
             }
+            if (session_.acked) SendAck();  // a resend because our ack got lost (or a new attempt): ack again
             return;
         }
         Reject(a.run_id, proto::RejectReason::kBusy,
@@ -331,12 +341,17 @@ void AgentLoop::OnClockSynced(const std::string& run_id, bool ok, const proto::C
     }
     session_.offset = offset;
     session_.acked = true;
-    nats_.Publish(session_.ack_subject,
-                  proto::EncodeAssignmentAck({run_id, options_.agent_id, session_.assignment.plan_checksum}));
+    SendAck();
     SetState(State::kReady, "plan prepared (" + std::to_string(session_.prepared.hosted_vusers) +
                                 " virtual users), clock offset " + Ms(offset.offset_ns) + " +-" +
                                 Ms(offset.rtt_ns / 2) + "; acked, waiting for start");
     if (session_.pending_start_coordinator_ns) StartLoad(*session_.pending_start_coordinator_ns);
+}
+
+void AgentLoop::SendAck() {
+    const proto::Assignment& as = session_.assignment;
+    nats_.Publish(session_.ack_subject,
+                  proto::EncodeAssignmentAck({as.run_id, options_.agent_id, as.plan_checksum, as.attempt}));
 }
 
 void AgentLoop::OnStart(std::string_view data) {
@@ -352,14 +367,54 @@ void AgentLoop::OnStart(std::string_view data) {
 
 void AgentLoop::StartLoad(std::int64_t start_at_coordinator_ns) {
     const std::int64_t now = NowNs();
-    // A start already past begins at once: the runtime measures late arrivals from their schedule.
-    const std::int64_t start_at = std::max(now, session_.offset.ToAgentNs(start_at_coordinator_ns));
-    SetState(State::kRunning, "load starts in " + Ms(start_at - now));
+    const proto::Assignment& as = session_.assignment;
+    const bool rejoin = as.owns_from_coordinator_ns != 0;
+    // A start already past begins at once. A first start is shifted to now (the runtime would otherwise run
+    // the overdue arrivals at once); a re-joining agent keeps the run's original start, so its schedule and end
+    // line up with everyone else's, and owns no arrival before owns_from, so nothing is overdue.
+    const std::int64_t original = session_.offset.ToAgentNs(start_at_coordinator_ns);
+    // (0 would mean "when prepared" to the runtime: a start that long ago is 1 ns.)
+    const std::int64_t start_at = rejoin ? std::max<std::int64_t>(1, original) : std::max(now, original);
     if (session_.prepared.workloads.empty()) {
+        SetState(State::kRunning, "load starts in " + Ms(start_at - now));
         FinishRun(metrics::Snapshot{}, "");  // this agent hosts no virtual user of the assigned scenarios
         return;
     }
+    if (rejoin) {
+        session_.owns_from_ns = session_.offset.ToAgentNs(as.owns_from_coordinator_ns);
+        session_.owned_from_reshards.clear();
+        for (const proto::ScenarioShare& share : as.scenarios) {
+            const int index = session_.prepared.WorkloadIndex(share.scenario);
+            if (index < 0) continue;
+            runtime::Workload& w = session_.prepared.workloads[static_cast<size_t>(index)];
+            w.segment = sched::ShardSegment{0, 0};  // closed-model workloads ignore it; open ones own nothing yet
+            session_.owned_from_reshards.emplace_back(static_cast<size_t>(index), share.shard);
+        }
+        SetState(State::kRunning, "re-joining the run started " + Ms(now - start_at) + " ago; owning arrivals in " +
+                                      Ms(session_.owns_from_ns - now));
+    } else {
+        SetState(State::kRunning, "load starts in " + Ms(start_at - now));
+    }
     load_->Start(std::move(session_.prepared.workloads), options_.client, start_at);
+}
+
+void AgentLoop::ApplyOwnedFromReshards() {
+    if (session_.owned_from_reshards.empty()) return;
+    // A Rebalance of a later epoch than the Assignment's decided the shares instead.
+    if (session_.epoch != session_.assignment.epoch) {
+        session_.owned_from_reshards.clear();
+        return;
+    }
+    // LoadRun ignores a Reshard before its workers exist, and a second identical Reshard is not a no-op (the
+    // first one already made the new slice current, so the second would hand it the arrivals before owns_from):
+    // exactly one, once the run published an interval (its workers exist and have started; with a start in
+    // the past the first interval comes at once, well before owns_from).
+    if (outbox_.last_seq() == 0) return;
+    for (const auto& [index, segment] : session_.owned_from_reshards) {
+        load_->Reshard(index, segment, session_.owns_from_ns);
+    }
+    session_.owned_from_reshards.clear();
+    Log("owning arrivals again from " + Ms(session_.owns_from_ns - NowNs()) + " on");
 }
 
 void AgentLoop::OnStop(std::string_view data) {
@@ -386,7 +441,11 @@ void AgentLoop::OnRebalance(std::string_view data) {
     if (!proto::DecodeRebalance(data, &rb, nullptr) || !IsSessionRun(rb.run_id)) return;
     session_.last_coordinator_ns = NowNs();
     if (rb.epoch <= session_.epoch || (state_ != State::kReady && state_ != State::kRunning)) return;
-    session_.epoch = rb.epoch;
+    std::vector<ExtraVusers> extra = ExtraClosedVusers(session_.prepared, rb.scenarios);
+    // Moved closed-model VUs need the main run going (their run ends with it). Before it started, the epoch is
+    // not taken: the coordinator sees the old epoch in our heartbeats and sends this Rebalance again.
+    const bool defer = state_ == State::kReady && !extra.empty();
+    if (!defer) session_.epoch = rb.epoch;
     const std::int64_t from = session_.offset.ToAgentNs(rb.from_coordinator_ns);
     int applied = 0;
     for (const proto::ScenarioShare& share : rb.scenarios) {
@@ -399,8 +458,39 @@ void AgentLoop::OnRebalance(std::string_view data) {
         }
         ++applied;
     }
+    std::string moved;
+    if (state_ == State::kRunning && !session_.stop_requested && extra != session_.extra_vusers) {
+        moved = ApplyExtraVusers(std::move(extra), std::max(from, NowNs()), rb.epoch);
+    }
     Log("rebalance to epoch " + std::to_string(rb.epoch) + " (" + std::to_string(applied) + " scenario(s)) from " +
-        Ms(from - NowNs()) + " on");
+        Ms(from - NowNs()) + " on" + (defer ? "; takeover of virtual users waits for the start" : "") + moved);
+}
+
+// Runs `extra` (closed-model VUs beyond the Assignment's) in a new supplementary run from from_ns on, after
+// draining the previous one: a VU that moves in or out finishes its iteration where it was, then loops on its
+// new agent. Returns a note for the log.
+std::string AgentLoop::ApplyExtraVusers(std::vector<ExtraVusers> extra, std::int64_t from_ns, std::uint32_t epoch) {
+    // Less than this left of the run is not worth starting workers for.
+    constexpr std::int64_t kMinSupplementaryNs = 500 * kNsPerMs;
+    session_.extra_vusers = std::move(extra);
+    int count = 0;
+    for (const ExtraVusers& e : session_.extra_vusers) count += static_cast<int>(e.ids.size());
+    if (count == 0) {
+        load_->StopSupplementary();
+        return "; moved virtual users go back (draining them here)";
+    }
+    std::vector<runtime::Workload> workloads;
+    try {
+        workloads = MakeExtraWorkloads(session_.prepared, session_.extra_vusers, load_->main_start_ns(), from_ns,
+                                       epoch, kMinSupplementaryNs);
+    } catch (const std::exception& e) {
+        load_->StopSupplementary();
+        return std::string("; cannot host the moved virtual users: ") + e.what();
+    }
+    if (!load_->StartSupplementary(std::move(workloads), from_ns)) {
+        return "; " + std::to_string(count) + " moved virtual user(s) not started (the run is ending)";
+    }
+    return "; hosting " + std::to_string(count) + " moved virtual user(s) until the run's end";
 }
 
 void AgentLoop::OnMetricsAck(std::string_view data) {
@@ -496,6 +586,7 @@ void AgentLoop::OnTick() {
         }
         return;
     }
+    if (state_ == State::kRunning) ApplyOwnedFromReshards();
     if (now >= next_heartbeat_ns_) {
         PublishHeartbeat();
         next_heartbeat_ns_ = now + proto::kHeartbeatIntervalNs;
@@ -550,6 +641,7 @@ void AgentLoop::PublishHeartbeat() {
     hb.epoch = session_.epoch;
     hb.last_seq = outbox_.last_seq();
     hb.now_agent_ns = NowNs();
+    hb.attempt = session_.assignment.attempt;
     nats_.Publish(session_.heartbeat_subject, proto::EncodeHeartbeat(hb));
 }
 
@@ -562,6 +654,7 @@ void AgentLoop::PublishMetrics(bool is_final, metrics::Snapshot snapshot) {
     m.agent_id = options_.agent_id;
     m.seq = outbox_.NextSeq();
     m.is_final = is_final;
+    m.attempt = session_.assignment.attempt;
     m.active_vusers = state_ == State::kRunning && !is_final
                           ? static_cast<std::uint32_t>(session_.prepared.hosted_vusers)
                           : 0;

@@ -12,6 +12,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "clock_sync.hpp"
 #include "load_thread.hpp"
@@ -43,6 +45,7 @@ private:
         protocol::Assignment assignment;  ///< without the plan bytes
         std::unique_ptr<protocol::PlanAssembler> assembler;
         PreparedRun prepared;
+        std::vector<ExtraVusers> extra_vusers;  ///< closed-model VUs a Rebalance moved here (supplementary run)
         protocol::ClockOffset offset;
         std::uint32_t epoch = 0;
         std::int64_t last_coordinator_ns = 0;
@@ -54,6 +57,10 @@ private:
         bool dead_man_fired = false;
         bool acked = false;
         std::string metrics_subject, heartbeat_subject, ack_subject;
+        /// A re-joining agent (Assignment.owns_from_coordinator_ns != 0) starts with empty arrival slices and takes
+        /// its shares at owns_from: these Reshards, issued once the run is live (ApplyOwnedFromReshards).
+        std::vector<std::pair<size_t, sched::ShardSegment>> owned_from_reshards;
+        std::int64_t owns_from_ns = 0;  ///< agent clock
     };
 
     static const char* StateName(State s) noexcept;
@@ -72,6 +79,7 @@ private:
     void OnStart(std::string_view data);
     void OnStop(std::string_view data);
     void OnRebalance(std::string_view data);
+    std::string ApplyExtraVusers(std::vector<ExtraVusers> extra, std::int64_t from_ns, std::uint32_t epoch);
     void OnMetricsAck(std::string_view data);
     void OnLoadEvents();
     void OnTick();
@@ -80,6 +88,8 @@ private:
     bool IsSessionRun(std::string_view run_id) const noexcept;
     void BeginSession(protocol::Assignment assignment);
     void StartLoad(std::int64_t start_at_coordinator_ns);
+    void ApplyOwnedFromReshards();
+    void SendAck();
     void FinishRun(metrics::Snapshot total, const std::string& error);
     void EndSession(std::string_view why);
     void Reject(std::string_view run_id, protocol::RejectReason reason, const std::string& detail);

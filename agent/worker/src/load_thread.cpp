@@ -1,15 +1,15 @@
 #include "load_thread.hpp"
 
+#include <uv.h>
+
 #include <exception>
 #include <utility>
 
 namespace lse::agent {
 
 LoadThread::~LoadThread() {
-    if (thread_.joinable()) {
-        run_->RequestStop(true);
-        thread_.join();
-    }
+    RequestStop(true);
+    Join();
 }
 
 void LoadThread::Start(std::vector<runtime::Workload> workloads, http::ClientOptions client,
@@ -18,37 +18,119 @@ void LoadThread::Start(std::vector<runtime::Workload> workloads, http::ClientOpt
     {
         std::lock_guard<std::mutex> lock(mu_);
         events_.clear();
+        extra_.clear();
+        running_ = 0;
+        main_ended_ = false;
+        stop_requested_ = false;
+        current_extra_ = false;
+        extra_started_ = 0;
+        total_ = metrics::Snapshot{};
+        error_.clear();
     }
-    run_ = std::make_unique<runtime::LoadRun>(std::move(workloads), std::move(client));
-    runtime::LoadRun* run = run_.get();
-    thread_ = std::thread([this, run, start_at_ns] {
-        LoadEvent done;
-        done.kind = LoadEvent::Kind::kDone;
+    client_ = client;
+    main_start_ns_ = start_at_ns > 0 ? start_at_ns : static_cast<std::int64_t>(uv_hrtime());
+    std::lock_guard<std::mutex> lock(mu_);
+    Launch(&main_, std::move(workloads), std::move(client), start_at_ns, true);
+}
+
+// mu_ held: the thread's end (Ended) waits for it, so running_ is counted before that can happen.
+void LoadThread::Launch(Run* run, std::vector<runtime::Workload> workloads, http::ClientOptions client,
+                        std::int64_t start_at_ns, bool main) {
+    run->load = std::make_unique<runtime::LoadRun>(std::move(workloads), std::move(client));
+    runtime::LoadRun* load = run->load.get();
+    ++running_;
+    run->thread = std::thread([this, load, start_at_ns, main] {
+        metrics::Snapshot total;
+        std::string error;
         try {
             runtime::RunOptions options;
             options.start_at_ns = start_at_ns;
             options.handle_signals = false;  // the agent's loop owns SIGINT/SIGTERM
-            runtime::RunResult result = run->Run(
+            runtime::RunResult result = load->Run(
                 [this](const runtime::RunProgress& p) {
                     LoadEvent e;
                     e.snapshot = p.interval;
                     Push(std::move(e));
                 },
                 options);
-            done.snapshot = std::move(result.total);
+            total = std::move(result.total);
         } catch (const std::exception& e) {
-            done.error = e.what();
+            error = e.what();
         }
-        Push(std::move(done));
+        Ended(main, std::move(total), error);
     });
 }
 
+void LoadThread::Ended(bool main, metrics::Snapshot total, const std::string& error) {
+    bool done = false;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        total_ += total;
+        if (!error.empty()) error_ += (error_.empty() ? "" : "; ") + (main ? error : "supplementary run: " + error);
+        --running_;
+        if (main) {
+            main_ended_ = true;
+            // The supplementary runs end with the main one (their duration ends at the same instant; a stopped
+            // or failed main run takes them along): no load of this agent after its run.
+            for (auto& run : extra_) run->load->RequestStop(!error.empty());
+            current_extra_ = false;
+        }
+        if (main_ended_ && running_ == 0) {
+            LoadEvent e;
+            e.kind = LoadEvent::Kind::kDone;
+            e.snapshot = std::move(total_);
+            e.error = error_;
+            total_ = metrics::Snapshot{};
+            events_.push_back(std::move(e));
+            done = true;
+        }
+    }
+    if (done) wake_();
+}
+
 void LoadThread::RequestStop(bool abort) {
-    if (run_ != nullptr) run_->RequestStop(abort);
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_requested_ = true;
+    if (main_.load != nullptr) main_.load->RequestStop(abort);
+    for (auto& run : extra_) run->load->RequestStop(abort);
+    current_extra_ = false;
 }
 
 void LoadThread::Reshard(size_t workload_index, sched::ShardSegment segment, std::int64_t from_ns) {
-    if (run_ != nullptr) run_->Reshard(workload_index, segment, from_ns);
+    if (main_.load != nullptr) main_.load->Reshard(workload_index, segment, from_ns);
+}
+
+bool LoadThread::StartSupplementary(std::vector<runtime::Workload> workloads, std::int64_t start_at_ns) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (main_ended_ || stop_requested_) return false;
+    if (current_extra_) extra_.back()->load->RequestStop(false);
+    current_extra_ = false;
+    if (workloads.empty()) return false;
+    extra_.push_back(std::make_unique<Run>());
+    Launch(extra_.back().get(), std::move(workloads), client_, start_at_ns, false);
+    current_extra_ = true;
+    ++extra_started_;
+    return true;
+}
+
+void LoadThread::StopSupplementary() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (current_extra_) extra_.back()->load->RequestStop(false);
+    current_extra_ = false;
+}
+
+int LoadThread::supplementary_started() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return extra_started_;
+}
+
+// Only the loop thread starts and joins threads, so reading the thread handles needs no lock.
+bool LoadThread::Active() const noexcept {
+    if (main_.thread.joinable()) return true;
+    for (const auto& run : extra_) {
+        if (run->thread.joinable()) return true;
+    }
+    return false;
 }
 
 std::vector<LoadEvent> LoadThread::TakeEvents() {
@@ -57,7 +139,10 @@ std::vector<LoadEvent> LoadThread::TakeEvents() {
 }
 
 void LoadThread::Join() {
-    if (thread_.joinable()) thread_.join();
+    if (main_.thread.joinable()) main_.thread.join();
+    for (auto& run : extra_) {
+        if (run->thread.joinable()) run->thread.join();
+    }
 }
 
 void LoadThread::Push(LoadEvent event) {

@@ -87,6 +87,10 @@ bool PrepareRun(const protocol::Assignment& a, std::string_view plan_bytes, cons
     if (a.scenarios.empty()) return Fail(problem, protocol::RejectReason::kMalformed, "assignment names no scenario");
 
     *out = PreparedRun{};
+    out->options = options;
+    out->agent_index = static_cast<int>(a.agent_index);
+    out->agent_count = static_cast<int>(a.agent_count);
+    out->seed = RunSeed(a);
     for (const protocol::ScenarioShare& share : a.scenarios) {
         auto it = std::find_if(decoded.scenarios.begin(), decoded.scenarios.end(),
                                [&](const plan::ScenarioPlan& s) { return s.name == share.scenario; });
@@ -102,12 +106,14 @@ bool PrepareRun(const protocol::Assignment& a, std::string_view plan_bytes, cons
         ids.reserve(it->vusers.size());
         for (const plan::VuPlan& vu : it->vusers) ids.push_back(vu.id);
         std::vector<int> positions = SelectedPositions(share.vusers, ids);
+        auto scenario = std::make_shared<const plan::ScenarioPlan>(std::move(*it));
+        out->sources.push_back(ScenarioSource{share.scenario, scenario, ids, share.vusers});
         if (positions.empty()) continue;  // nothing of this scenario runs here (e.g. a zero share)
         try {
             share.shard.Validate();
             auto config = std::make_shared<plan::PlanRunConfig>();
             const int hosted = static_cast<int>(positions.size());
-            config->scenario = std::make_shared<const plan::ScenarioPlan>(std::move(*it));
+            config->scenario = scenario;
             config->vu_positions = std::move(positions);
             config->agent_index = static_cast<int>(a.agent_index);
             config->agent_count = static_cast<int>(a.agent_count);
@@ -129,6 +135,60 @@ bool PrepareRun(const protocol::Assignment& a, std::string_view plan_bytes, cons
         }
     }
     return true;
+}
+
+std::vector<ExtraVusers> ExtraClosedVusers(const PreparedRun& prepared,
+                                           const std::vector<protocol::ScenarioShare>& shares) {
+    std::vector<ExtraVusers> out;
+    for (const ScenarioSource& source : prepared.sources) {
+        if (source.plan->load.open_model) continue;  // open-model arrivals move by shard, not by virtual user
+        auto share = std::find_if(shares.begin(), shares.end(),
+                                  [&](const protocol::ScenarioShare& s) { return s.scenario == source.name; });
+        if (share == shares.end()) continue;
+        ExtraVusers extra{source.name, {}};
+        for (const int id : source.plan_vu_ids) {
+            if (share->vusers.Contains(id) && !source.initial.Contains(id)) extra.ids.push_back(id);
+        }
+        std::sort(extra.ids.begin(), extra.ids.end());
+        if (!extra.ids.empty()) out.push_back(std::move(extra));
+    }
+    return out;
+}
+
+std::vector<runtime::Workload> MakeExtraWorkloads(const PreparedRun& prepared, const std::vector<ExtraVusers>& extra,
+                                                  std::int64_t main_start_ns, std::int64_t from_ns,
+                                                  std::uint32_t epoch, std::int64_t min_ns) {
+    std::vector<runtime::Workload> out;
+    for (const ExtraVusers& e : extra) {
+        auto source = std::find_if(prepared.sources.begin(), prepared.sources.end(),
+                                   [&](const ScenarioSource& s) { return s.name == e.scenario; });
+        if (source == prepared.sources.end() || source->plan->load.open_model) continue;
+        const std::int64_t remaining = main_start_ns + source->plan->load.duration_ns - from_ns;
+        if (remaining < min_ns) continue;
+        protocol::VuSelection selection;
+        selection.kind = protocol::VuSelection::Kind::kList;
+        selection.ids = e.ids;
+        std::vector<int> positions = SelectedPositions(selection, source->plan_vu_ids);
+        if (positions.empty()) continue;
+        auto config = std::make_shared<plan::PlanRunConfig>();
+        const int hosted = static_cast<int>(positions.size());
+        config->scenario = source->plan;
+        config->vu_positions = std::move(positions);
+        config->agent_index = prepared.agent_index;
+        config->agent_count = prepared.agent_count;
+        config->seed = prepared.seed ^ ((std::uint64_t{epoch} + 1) * 0xbf58476d1ce4e5b9ULL);
+        config->default_timeout_ns = prepared.options.default_timeout_ns;
+        plan::LoadShape shape = source->plan->load;
+        shape.duration_ns = remaining;
+        shape.ramp_up_ns = 0;  // the moved virtual users were already running: they resume at once
+        runtime::Workload w;
+        w.spec = plan::MakePlanLoadSpec(shape, hosted, std::max(1, prepared.options.capacity), config->seed);
+        w.spec.grace_ns = std::min(prepared.options.request_timeout_ns, w.spec.grace_ns);
+        w.factory = plan::MakePlanRunnerFactory(config);
+        w.dropped_key = metrics::MakeStatKey(metrics::StatKind::kScenario, config->scenario->name);
+        out.push_back(std::move(w));
+    }
+    return out;
 }
 
 }  // namespace lse::agent

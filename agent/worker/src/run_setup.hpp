@@ -6,10 +6,12 @@
 /// able to publish on the broker) sends is checked here before load can start.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "lse/plan/plan.hpp"
 #include "lse/protocol/messages.hpp"
 #include "lse/runtime/load_run.hpp"
 
@@ -33,10 +35,24 @@ struct RunSetupOptions {
     std::int64_t request_timeout_ns = 30'000'000'000;  ///< caps the drain grace, like single-node runs
 };
 
+/// One assigned scenario as decoded, kept for the whole run: a Rebalance may later move closed-model virtual
+/// users of it here, and they are built from the same plan.
+struct ScenarioSource {
+    std::string name;
+    std::shared_ptr<const plan::ScenarioPlan> plan;
+    std::vector<int> plan_vu_ids;      ///< ids of plan->vusers, in plan order
+    protocol::VuSelection initial;     ///< the Assignment's selection (what the main run hosts)
+};
+
 struct PreparedRun {
     std::vector<runtime::Workload> workloads;
     std::vector<std::string> scenarios;  ///< scenario name of each workload (same index)
     int hosted_vusers = 0;               ///< over all workloads
+    std::vector<ScenarioSource> sources;  ///< every assigned scenario, hosting or not
+    RunSetupOptions options;
+    int agent_index = 0;
+    int agent_count = 1;
+    std::uint64_t seed = 1;
 
     /// Index of the workload running `scenario`, or -1 (not assigned, or hosting no virtual user).
     int WorkloadIndex(std::string_view scenario) const noexcept;
@@ -46,6 +62,26 @@ struct PreparedRun {
 /// (cluster and run id must match the Assignment), and builds the workloads. False with *problem.
 bool PrepareRun(const protocol::Assignment& assignment, std::string_view plan_bytes, const RunSetupOptions& options,
                 PreparedRun* out, SetupProblem* problem);
+
+/// Closed-model virtual users of one scenario that a Rebalance gives this agent beyond its Assignment's.
+struct ExtraVusers {
+    std::string scenario;
+    std::vector<std::int64_t> ids;  ///< increasing
+    bool operator==(const ExtraVusers&) const = default;
+};
+
+/// For each closed-model scenario of `prepared`, the ids `shares` select minus the initial selection (only
+/// scenarios with at least one such id, in `prepared.sources` order). Ids the plan does not have are ignored.
+std::vector<ExtraVusers> ExtraClosedVusers(const PreparedRun& prepared, const std::vector<protocol::ScenarioShare>& shares);
+
+/// Workloads that run `extra` in a supplementary LoadRun starting at from_ns, each ending when its scenario's
+/// main run ends (main_start_ns + the scenario's duration): no ramp-up, the scenario's think time, the agent's
+/// capacity in threads (capped at the hosted count). Scenarios with less than `min_ns` left are skipped. `epoch`
+/// varies the random seed so the supplementary run does not replay the main run's streams. Throws lse::Error
+/// when a scenario cannot be replayed (it could at PrepareRun, so only for a plan changed underneath).
+std::vector<runtime::Workload> MakeExtraWorkloads(const PreparedRun& prepared, const std::vector<ExtraVusers>& extra,
+                                                  std::int64_t main_start_ns, std::int64_t from_ns,
+                                                  std::uint32_t epoch, std::int64_t min_ns);
 
 /// Positions (indexes into ScenarioPlan::vusers) of the virtual users `selection` names, given the
 /// plan's VU ids in order. kAll gives every position.

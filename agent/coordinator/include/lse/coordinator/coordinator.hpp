@@ -41,11 +41,15 @@ struct CoordinatorOptions {
     std::int64_t ack_resend_ns = 5 * kNsPerSec;       ///< resend the Assignment to agents that have not acked
     std::int64_t start_lead_ns = 1 * kNsPerSec;       ///< Start{start_at = now + lead}
     std::int64_t rebalance_lead_ns = 1 * kNsPerSec;   ///< Rebalance{from = now + lead}
+    /// A restarted agent owns arrivals again from now + this (after the "timed out" Rebalance's instant, and
+    /// long enough for it to prepare the plan and ack); it is re-timed when its ack comes later than that.
+    std::int64_t rejoin_lead_ns = 2 * kNsPerSec;
     std::function<void(const std::string&)> log;      ///< one line per event (no newline); null = silent
 };
 
-enum class AgentState : std::uint8_t { kActive, kTimedOut, kRecovered, kCount };
-const char* AgentStateName(AgentState state) noexcept;  ///< "active", "timed out", "recovered"
+/// kRejoined: the agent process restarted during the run and was re-assigned (docs/protocol.md).
+enum class AgentState : std::uint8_t { kActive, kTimedOut, kRecovered, kRejoined, kCount };
+const char* AgentStateName(AgentState state) noexcept;  ///< "active", "timed out", "recovered", "rejoined"
 
 /// One agent's part of the run, for the per-agent table.
 struct AgentReport {
@@ -53,7 +57,9 @@ struct AgentReport {
     std::string host;
     std::uint32_t capacity = 1;
     double share = 0;                 ///< of the arrivals, in the initial assignment (0..1)
-    metrics::Snapshot total;          ///< its final cumulative total, or (no final) the sum of its intervals
+    /// its final cumulative total, or (no final) the sum of its intervals; plus, for a restarted agent, what
+    /// its earlier incarnations delivered
+    metrics::Snapshot total;
     bool final_received = false;
     AgentState state = AgentState::kActive;
 };
@@ -93,8 +99,9 @@ public:
     /// Waits until AllDone() or timeout; false on timeout.
     bool WaitForFinals(std::int64_t timeout_ns, const std::function<bool()>& cancelled);
 
-    /// Per agent, in agent-index order.
-    std::vector<AgentReport> Reports() const;
+    /// Per agent, in agent-index order. with_totals=false leaves AgentReport::total empty (the live view asks
+    /// every second and needs only the states).
+    std::vector<AgentReport> Reports(bool with_totals = true) const;
     /// Merge of every agent's total (finals; last known sums for the others).
     metrics::Snapshot Total() const;
     /// Agents whose final total is missing.
@@ -119,6 +126,14 @@ private:
         std::uint32_t epoch_seen = 0;
         double initial_share = 0;
         std::vector<protocol::ScenarioShare> initial_shares;
+        // Restarts (OnRegister of an agent of the run): the current incarnation is `attempt`; what earlier
+        // incarnations delivered is kept in `archived`. While `rejoin_pending`, its re-Assignment (owning
+        // arrivals from `owns_from_ns`) waits for the ack; `rejoin_began_ns` bounds the wait.
+        std::uint32_t attempt = 0;
+        metrics::Snapshot archived;
+        bool rejoin_pending = false;
+        std::int64_t owns_from_ns = 0;
+        std::int64_t rejoin_began_ns = 0;
     };
 
     void LoopMain(std::promise<void>* connected);
@@ -129,7 +144,11 @@ private:
     void OnAck(const transport::Message& m);
     void OnTick();
     void SendAssignment(Agent& a);          // mu_ held
-    void Rebalance(const char* why);        // mu_ held
+    void BeginRejoin(Agent& a, std::int64_t now);   // mu_ held: a restarted agent registered during the run
+    void RetimeRejoin(Agent& a, std::int64_t now);  // mu_ held: new attempt, owns_from = now + rejoin lead
+    void CompleteRejoin(Agent& a, std::int64_t now);  // mu_ held: its ack came in time: Start + Rebalance
+    /// from_ns = 0: now + rebalance_lead_ns.
+    void Rebalance(const char* why, std::int64_t from_ns = 0);  // mu_ held
     void SendRebalance(const Agent& a);     // mu_ held
     void Seen(Agent& a, std::int64_t now);  // mu_ held
     void Log(const std::string& line) const;

@@ -27,6 +27,17 @@ struct AgentScenario {
 std::vector<std::vector<protocol::ScenarioShare>> ComputeShares(const std::vector<double>& capacities,
                                                                  const std::vector<AgentScenario>& scenarios);
 
+/// Closed-model takeover for one scenario: which virtual users each agent hosts once the agents marked `lost`
+/// are gone. Agents not lost keep their `initial` selection; the lost agents' ids (expanded against
+/// `scenario.vu_ids`, increasing) are split into contiguous blocks proportional to `weights` (largest remainder;
+/// weight 0 = takes none, lost agents must have weight 0) and added to the takers' selections. Exact and
+/// deterministic: every id of an initial selection ends up in exactly one returned selection, unless no agent has
+/// a positive weight (then the lost ids are hosted by nobody). Returned selections are kList (strictly increasing)
+/// or kNone.
+std::vector<protocol::VuSelection> MoveClosedVusers(const AgentScenario& scenario,
+                                                    const std::vector<protocol::VuSelection>& initial,
+                                                    const std::vector<bool>& lost, const std::vector<double>& weights);
+
 /// Splits `n` items into parts proportional to weights, exactly (largest remainder; ties to the lower index).
 std::vector<std::int64_t> SplitCount(std::int64_t n, const std::vector<double>& weights);
 

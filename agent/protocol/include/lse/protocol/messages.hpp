@@ -90,6 +90,14 @@ struct Assignment {
     std::uint64_t plan_checksum = 0;
     std::uint32_t plan_chunks = 0;
     std::string plan;
+    /// Incarnation of this agent in the run: 0 for the first Assignment, +1 for every re-assignment of a
+    /// restarted agent. Echoed in AssignmentAck, Metrics and Heartbeat so that late messages of an earlier
+    /// (dead) incarnation are never taken for the current one's (its Metrics seq start again at 1).
+    std::uint32_t attempt = 0;
+    /// 0: the shares apply from the start. Otherwise (a restarted agent re-joining a running run) the agent
+    /// runs on the run's original start_at but owns no arrival intended before this instant (coordinator
+    /// clock), and `scenarios`' shards from it on; closed-model virtual users start at once.
+    std::int64_t owns_from_coordinator_ns = 0;
     bool operator==(const Assignment&) const = default;
 };
 
@@ -110,6 +118,7 @@ struct AssignmentAck {
     std::string run_id;
     std::string agent_id;
     std::uint64_t plan_checksum = 0;
+    std::uint32_t attempt = 0;  ///< the acknowledged Assignment's attempt
     bool operator==(const AssignmentAck&) const = default;
 };
 
@@ -156,6 +165,7 @@ struct Metrics {
     bool is_final = false;         ///< the last message: `snapshot` is the agent's cumulative total of the run
     std::uint32_t active_vusers = 0;
     std::string snapshot;          ///< lse::metrics::Snapshot::AppendTo bytes (decode with Snapshot::Decode)
+    std::uint32_t attempt = 0;     ///< the sender's Assignment attempt (seq restart at 1 per attempt)
     bool operator==(const Metrics&) const = default;
 };
 
@@ -182,6 +192,7 @@ struct Heartbeat {
     std::uint32_t epoch = 0;          ///< shard generation the agent applies (coordinator resends a newer Rebalance)
     std::uint64_t last_seq = 0;       ///< last Metrics seq published (0 = none yet)
     std::int64_t now_agent_ns = 0;
+    std::uint32_t attempt = 0;        ///< the sender's Assignment attempt
     bool operator==(const Heartbeat&) const = default;
 };
 
