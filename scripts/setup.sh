@@ -10,7 +10,12 @@ PACKAGES=(
   nlohmann-json3-dev libcli11-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   nats-server nginx-light libnginx-mod-http-echo openssl curl
+  # Integration tests of the outputs: a real Prometheus scrapes --prometheus; headless Chromium renders
+  # the HTML report; script(1) gives the live view a terminal.
+  prometheus chromium bsdutils
 )
+# The HTML report inlines uPlot from npm at build time (third_party/uplot).
+if ! command -v npm >/dev/null 2>&1; then PACKAGES+=(npm); fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

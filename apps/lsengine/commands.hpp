@@ -18,4 +18,7 @@ CommandFn RegisterUrlCommand(CLI::App& app);
 /// `lsengine run FILE.lua`: Lua scenarios (and --dry-run).
 CommandFn RegisterRunCommand(CLI::App& app);
 
+/// `lsengine compare BASE.json NEW.json`: regression check between two --summary-json files.
+CommandFn RegisterCompareCommand(CLI::App& app);
+
 }  // namespace lse::cli

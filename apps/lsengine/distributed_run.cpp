@@ -29,10 +29,12 @@
 #include "lse/metrics/stat_key.hpp"
 #include "lse/plan/plan_codec.hpp"
 #include "lse/protocol/subjects.hpp"
+#include "lse/report/interval_aligner.hpp"
 #include "lse/report/progress_line.hpp"
 #include "lse/runtime/load_run.hpp"
 #include "lse/transport/broker_config.hpp"
 #include "lse/transport/embedded_broker.hpp"
+#include "run_finish.hpp"
 #include "run_thresholds.hpp"
 
 namespace lse::cli {
@@ -260,6 +262,13 @@ public:
     ~Finisher() { Finish(); }
     void AddCapture(std::unique_ptr<lua::PlanCapture> c) { captures_.push_back(std::move(c)); }
     void SetupDone() { setup_done_ = true; }
+    /// on_start and on_stop of the agent scenarios ran here, not on the agents: their requests and checks,
+    /// keyed as in a single-node run, so the summary shows the same lifecycle rows and checks. After Finish().
+    metrics::Snapshot LifecycleMetrics() const {
+        metrics::Snapshot out;
+        for (const auto& c : captures_) out += c->LifecycleMetrics();
+        return out;
+    }
     void Finish() noexcept {
         if (finished_) return;
         finished_ = true;
@@ -346,7 +355,7 @@ int RunDistributed(const RunFlags& f) {
     const http::ClientOptions client = ToClientOptions(f.client);
     std::vector<runtime::LoadSpec> specs;
     for (const auto& s : chosen) specs.push_back(BuildSpec(s, f));
-    const RunThresholds thresholds = RunThresholds::Parse(chosen, f.thresholds);
+    const RunThresholds thresholds = RunThresholds::Parse(chosen, f.thresholds, f.abort_thresholds);
     const std::vector<bool> on_agents = Placement(chosen, d);
 
     const std::vector<std::shared_ptr<lua::LuaRunConfig>> configs =
@@ -387,8 +396,8 @@ int RunDistributed(const RunFlags& f) {
         return static_cast<int>(ExitCode::kOk);
     }
 
-    auto log = [quiet = f.quiet](const std::string& line) {
-        (void)quiet;
+    RunOutputs outputs(f.outputs);  // output paths and --prometheus are checked before anything starts
+    auto log = [](const std::string& line) {
         std::cerr << "lsengine: " << line << "\n";
     };
 
@@ -465,7 +474,7 @@ int RunDistributed(const RunFlags& f) {
         lua::CaptureOutcome c = capture->Capture(specs[i].vusers, ShapeOf(specs[i]));
         finisher.AddCapture(std::move(capture));
         for (const auto& w : c.warnings) {
-            if (!f.quiet) std::cerr << "lsengine: scenario '" << chosen[i].name << "': warning: " << w << "\n";
+            if (!f.outputs.quiet) std::cerr << "lsengine: scenario '" << chosen[i].name << "': warning: " << w << "\n";
         }
         for (const auto& p : c.problems) problems.push_back("scenario '" + chosen[i].name + "': " + p);
         if (c.problems.empty() && c.vusers_prepared == 0) {
@@ -494,7 +503,7 @@ int RunDistributed(const RunFlags& f) {
         spec.grace_ns = std::min<std::int64_t>(client.request_timeout_ns, spec.grace_ns);
         run_ns = std::max(run_ns, spec.RunLengthNs());
         infos.push_back(DescribeScenario(chosen[i].name, spec));
-        if (!f.quiet) {
+        if (!f.outputs.quiet) {
             std::cerr << "lsengine: scenario '" << chosen[i].name << "' on " << target.origin.HostHeader() << " | ";
             PrintLoadCurveShort(std::cerr, spec);
             std::cerr << (on_agents[i] ? " | on " + std::to_string(agent_count) + " agents" : " | on the coordinator")
@@ -508,6 +517,21 @@ int RunDistributed(const RunFlags& f) {
     }
 
     const bool any_agent_scenario = !agent_scenarios.empty();
+    // abort_on_fail: the watch runs on this thread (from the progress loop below) and only raises a flag.
+    bool abort_requested = false;
+    std::unique_ptr<ThresholdWatch> watch_owner = thresholds.MakeWatch([&abort_requested] { abort_requested = true; });
+    const ThresholdWatch* watch = watch_owner.get();
+    if (watch_owner) outputs.Add(std::move(watch_owner));
+    int vusers = 0;
+    for (const auto& spec : specs) vusers += spec.vusers;
+    auto agent_statuses = [&] {
+        std::vector<report::AgentStatus> out;
+        if (!any_agent_scenario) return out;
+        for (const coordinator::AgentReport& r : coord.Reports(false)) {
+            out.push_back({r.id, r.host, coordinator::AgentStateName(r.state), r.capacity, r.share});
+        }
+        return out;
+    };
     std::int64_t start_at = 0;
     if (any_agent_scenario) {
         coord.WaitForAgents(agent_wait_ns, check);
@@ -517,20 +541,31 @@ int RunDistributed(const RunFlags& f) {
     } else {
         start_at = Now() + kNsPerSec;
     }
+    report::RunDescription description = DescribeRun(f, target, infos, specs, run_ns);
+    description.thresholds = thresholds.Expressions();
+    outputs.Begin(std::move(description), specs);
     g_load_running = true;
     LocalLoad local_load;
     if (!local_workloads.empty()) local_load.Start(std::move(local_workloads), client, start_at);
 
-    // Live view: one merged line per second; stop after the run's end + grace, or on Ctrl-C.
+    // Live view: one line per second of the run, printed once that second's data arrived from the agents and
+    // the local load (IntervalAligner); stop after the run's end + grace, or on Ctrl-C.
     const std::int64_t grace_ns = std::min<std::int64_t>(client.request_timeout_ns, 5 * kNsPerSec);
     const std::int64_t end_ns = start_at + run_ns + grace_ns + 2 * kNsPerSec;
     const std::int64_t final_wait_ns = 10 * kNsPerSec;
     std::int64_t stop_sent_at = 0;
     int handled_interrupts = 0;
     bool interrupted = false;
-    std::int64_t next_tick = start_at + kNsPerSec;
+    // Agents publish a second ~100 ms after it ends (plus NATS); on 2 busy cores allow more.
+    report::IntervalAligner progress(start_at, run_ns, 700 * kNsPerMs);
+    auto print_progress = [&](const std::vector<metrics::Snapshot>& seconds) {
+        for (const metrics::Snapshot& s : seconds) {
+            outputs.Interval(s, std::clamp<std::int64_t>(s.end_ns - start_at, 0, run_ns), vusers, agent_statuses());
+        }
+    };
+    std::int64_t next_poll = start_at;
     for (;;) {
-        while (Now() < next_tick && g_interrupts.load() == handled_interrupts) {
+        while (Now() < next_poll && g_interrupts.load() == handled_interrupts) {
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
         }
         const std::int64_t now = Now();
@@ -544,17 +579,17 @@ int RunDistributed(const RunFlags& f) {
             local_load.RequestStop(abort);
             if (stop_sent_at == 0) stop_sent_at = now;
         }
-        if (now >= next_tick) {
-            next_tick += kNsPerSec;
-            metrics::Snapshot interval = coord.TakeInterval();
-            interval += local_load.Take();
-            if (!f.quiet && now <= start_at + run_ns + grace_ns) {
-                double rate = 0;
-                for (const auto& s : specs) {
-                    if (s.model == runtime::LoadModel::kOpen) rate += s.profile->RateAt(now - start_at - kNsPerSec / 2);
-                }
-                std::cerr << report::ProgressLine(interval, std::min(now - start_at, run_ns), run_ns, rate) << "\n";
-            }
+        if (abort_requested && stop_sent_at == 0) {
+            log("stopping the run: " + watch->Reason());
+            if (any_agent_scenario) coord.Stop(protocol::StopReason::kAborted, false, watch->Reason());
+            local_load.RequestStop(false);
+            stop_sent_at = now;
+        }
+        if (now >= next_poll) {
+            next_poll = now + 100 * kNsPerMs;
+            progress.Add(coord.TakeInterval());
+            progress.Add(local_load.Take());
+            print_progress(progress.TakeReady(now));
         }
         const bool agents_done = !any_agent_scenario || coord.AllDone();
         if (agents_done && local_load.Done()) break;
@@ -572,6 +607,8 @@ int RunDistributed(const RunFlags& f) {
     const std::int64_t ended = Now();
     local_load.RequestStop(true);
     local_load.Join();
+    progress.Add(coord.TakeInterval());
+    progress.Add(local_load.Take());
     if (!local_load.error().empty()) log("coordinator scenarios failed: " + local_load.error());
 
     runtime::RunResult result;
@@ -595,12 +632,23 @@ int RunDistributed(const RunFlags& f) {
         for (const auto& e : local_load.result().finish_errors) log("on_stop: " + e);
     }
     result.interrupted = interrupted;
+    // The last second(s) without waiting for their settle time, and the last partial second, which sources
+    // send only in their final totals.
+    print_progress(progress.Finish(result.total));
     finisher.Finish();
+    result.total += finisher.LifecycleMetrics();
 
     const std::int64_t load_ns = std::clamp<std::int64_t>(ended - start_at, 0, run_ns);
-    const int rc = thresholds.Report(std::cout, result, load_ns, std::move(infos));
-    if (any_agent_scenario) coordinator::PrintAgentTable(std::cout, reports, load_ns);
-    return rc;
+    std::vector<report::AgentResult> agent_results;
+    for (const coordinator::AgentReport& r : reports) {
+        agent_results.push_back(
+            {{r.id, r.host, coordinator::AgentStateName(r.state), r.capacity, r.share}, r.total, r.final_received});
+    }
+    return FinishRun(std::cout, thresholds, watch, outputs,
+                     RunEnd{result.total, load_ns, result.interrupted, std::move(infos), std::move(agent_results)},
+                     [&](std::ostream& out) {
+                         if (any_agent_scenario) coordinator::PrintAgentTable(out, reports, load_ns);
+                     });
 }
 
 }  // namespace lse::cli

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", "lsengine 0.1.0");
     lse::cli::CommandFn run = lse::cli::RegisterRunCommand(app);
     lse::cli::CommandFn url = lse::cli::RegisterUrlCommand(app);
+    lse::cli::CommandFn compare = lse::cli::RegisterCompareCommand(app);
 
     try {
         app.parse(argc, argv);
@@ -31,6 +32,7 @@ int main(int argc, char** argv) {
         for (CLI::App* sub : app.get_subcommands()) {
             if (sub->get_name() == "run") return run();
             if (sub->get_name() == "url") return url();
+            if (sub->get_name() == "compare") return compare();
         }
         return static_cast<int>(lse::ExitCode::kUsage);
     } catch (const lse::Error& e) {

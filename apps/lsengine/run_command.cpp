@@ -31,6 +31,7 @@
 #include "lse/report/text_summary.hpp"
 #include "lse/runtime/load_run.hpp"
 #include "run_flags.hpp"
+#include "run_finish.hpp"
 #include "run_thresholds.hpp"
 
 namespace lse::cli {
@@ -46,6 +47,38 @@ std::vector<std::string> SplitCommas(const std::string& s) {
 }
 
 // Chooses the scenarios to run: all of them, or those named by --scenario (each must exist).
+report::RunDescription DescribeRun(const RunFlags& f, const http::Url& target,
+                                   const std::vector<report::ScenarioInfo>& scenarios,
+                                   const std::vector<runtime::LoadSpec>& specs, std::int64_t total_ns) {
+    report::RunDescription d;
+    d.command = "run";
+    d.script = f.file;
+    d.target = target.origin.ToString();
+    d.scenarios = scenarios;
+    d.total_ns = total_ns;
+    d.started_unix_ms = UnixMillisNow();
+    d.distributed = f.dist.Enabled();
+    auto add = [&d](std::string key, std::string value) { d.config.emplace_back(std::move(key), std::move(value)); };
+    add("file", f.file);
+    add("target", d.target);
+    for (size_t i = 0; i < scenarios.size() && i < specs.size(); ++i) {
+        std::ostringstream curve;
+        PrintLoadCurveShort(curve, specs[i]);
+        add("scenario " + scenarios[i].name, curve.str());
+    }
+    add("seed", std::to_string(f.seed));
+    add("timeout", f.client.timeout);
+    add("connect timeout", f.client.connect_timeout);
+    if (f.client.insecure) add("TLS verification", "off (--insecure)");
+    for (const auto& t : f.thresholds) add("threshold", t);
+    for (const auto& t : f.abort_thresholds) add("threshold (abort on fail)", t);
+    if (f.dist.agents > 0) add("agents", std::to_string(f.dist.agents) + " local");
+    if (f.dist.external_agents > 0) add("agents", std::to_string(f.dist.external_agents) + " external");
+    if (!f.dist.cluster_id.empty()) add("cluster id", f.dist.cluster_id);
+    if (!f.dist.agent_group.empty()) add("agent group", f.dist.agent_group);
+    return d;
+}
+
 std::vector<lua::ScenarioDef> SelectScenarios(const std::vector<lua::ScenarioDef>& defs, const RunFlags& f) {
     if (f.scenarios.empty()) return defs;
     std::vector<std::string> names;
@@ -224,12 +257,13 @@ int RunFile(const RunFlags& f) {
     // Everything that can be wrong with the input is checked before any request is sent.
     std::vector<runtime::LoadSpec> specs;
     for (const auto& d : chosen) specs.push_back(BuildSpec(d, f));
-    const RunThresholds thresholds = RunThresholds::Parse(chosen, f.thresholds);
+    const RunThresholds thresholds = RunThresholds::Parse(chosen, f.thresholds, f.abort_thresholds);
 
     const std::vector<std::shared_ptr<lua::LuaRunConfig>> configs =
         MakeLuaRunConfigs(chosen, specs, f, target, timeout_ns);
 
     if (f.dry_run) return DryRun(chosen, specs, configs, f);
+    RunOutputs outputs(f.outputs);  // output paths and --prometheus are checked before any request
 
 
     for (size_t i = 0; i < chosen.size(); ++i) {
@@ -238,14 +272,16 @@ int RunFile(const RunFlags& f) {
 
     std::vector<runtime::Workload> workloads;
     std::vector<report::ScenarioInfo> infos;
+    int vusers = 0;
     for (size_t i = 0; i < chosen.size(); ++i) {
         runtime::LoadSpec spec = specs[i];
         spec.grace_ns = std::min<std::int64_t>(timeout_ns, spec.grace_ns);
         infos.push_back(DescribeScenario(chosen[i].name, spec));
+        vusers += spec.vusers;
         workloads.push_back(runtime::Workload{
             spec, lua::MakeLuaRunnerFactory(configs[i]), metrics::MakeStatKey(metrics::StatKind::kScenario,
                                                                               chosen[i].name)});
-        if (!f.quiet) {
+        if (!f.outputs.quiet) {
             std::cerr << "lsengine: scenario '" << chosen[i].name << "' on " << target.origin.HostHeader() << " | ";
             PrintLoadCurveShort(std::cerr, spec);
             std::cerr << "\n";
@@ -253,15 +289,23 @@ int RunFile(const RunFlags& f) {
     }
 
     runtime::LoadRun run(std::move(workloads), client);
-    const bool quiet = f.quiet;
+    // abort_on_fail: judged on every interval, on this thread (LoadRun::Run calls back here).
+    std::unique_ptr<ThresholdWatch> watch_owner = thresholds.MakeWatch([&run] { run.RequestStop(); });
+    const ThresholdWatch* watch = watch_owner.get();
+    if (watch_owner) outputs.Add(std::move(watch_owner));
+    report::RunDescription description = DescribeRun(f, target, infos, specs, run.RunLengthNs());
+    description.thresholds = thresholds.Expressions();
+    outputs.Begin(std::move(description), specs);
+    size_t shown = 0;
     const runtime::RunResult result = run.Run([&](const runtime::RunProgress& p) {
-        if (quiet) return;
-        double rate = 0;
-        for (const auto& s : specs) {
-            if (s.model == runtime::LoadModel::kOpen) rate += s.profile->RateAt(p.elapsed_ns - kNsPerSec / 2);
-        }
-        std::cerr << report::ProgressLine(p.interval, p.elapsed_ns, p.total_ns, rate) << "\n";
+        outputs.Interval(p.interval, p.elapsed_ns, vusers);
+        ++shown;
     });
+    // The last, partial second is collected after the final progress call: every output gets it too.
+    for (size_t i = shown; i < result.intervals.size(); ++i) {
+        const metrics::Snapshot& tail = result.intervals[i];
+        outputs.Interval(tail, std::clamp<std::int64_t>(tail.end_ns - result.started_ns, 0, run.RunLengthNs()), vusers);
+    }
 
     for (size_t i = 0; i < chosen.size(); ++i) {
         if (!chosen[i].has_teardown) continue;
@@ -275,7 +319,8 @@ int RunFile(const RunFlags& f) {
 
     const std::int64_t load_ns =
         result.started_ns > 0 ? std::min(result.ended_ns - result.started_ns, run.RunLengthNs()) : 0;
-    return thresholds.Report(std::cout, result, load_ns, std::move(infos));
+    return FinishRun(std::cout, thresholds, watch, outputs,
+                     RunEnd{result.total, load_ns, result.interrupted && !(watch && watch->Stopped()), std::move(infos), {}});
 }
 
 }  // namespace
@@ -296,9 +341,11 @@ CommandFn RegisterRunCommand(CLI::App& app) {
     AddClientFlags(cmd, &flags->client);
     AddDistributedFlags(cmd, &flags->dist);
     cmd->add_option("--threshold", flags->thresholds, "Extra pass/fail criterion, e.g. 'p95 < 200ms' (repeatable)");
+    cmd->add_option("--threshold-abort", flags->abort_thresholds,
+                    "Criterion that stops the run as soon as it fails: 'error_rate < 5%[, delay=10s]' (repeatable)");
     cmd->add_flag("--dry-run", flags->dry_run,
                   "Validate the file, run on_start, one iteration of each task and on_stop, print what was sent");
-    cmd->add_flag("-q,--quiet", flags->quiet, "No progress lines");
+    AddOutputFlags(cmd, &flags->outputs);
     return [flags] { return RunFile(*flags); };
 }
 

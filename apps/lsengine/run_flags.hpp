@@ -10,8 +10,10 @@
 #include <vector>
 
 #include "client_flags.hpp"
+#include "run_outputs.hpp"
 #include "lse/lua/lua_runner.hpp"
 #include "lse/lua/scenario_def.hpp"
+#include "lse/report/run_observer.hpp"
 #include "lse/runtime/load_spec.hpp"
 
 namespace lse::cli {
@@ -49,8 +51,9 @@ struct RunFlags {
     std::uint64_t seed = 1;
     ClientFlags client;
     bool dry_run = false;
-    bool quiet = false;
-    std::vector<std::string> thresholds;
+    OutputFlags outputs;                        ///< --quiet, --summary-json, --out, --report, --prometheus
+    std::vector<std::string> thresholds;        ///< --threshold
+    std::vector<std::string> abort_thresholds;  ///< --threshold-abort (abort_on_fail)
     DistributedFlags dist;
 };
 
@@ -70,6 +73,11 @@ std::vector<std::shared_ptr<lua::LuaRunConfig>> MakeLuaRunConfigs(const std::vec
                                                                   const std::vector<runtime::LoadSpec>& specs,
                                                                   const RunFlags& f, const http::Url& target,
                                                                   std::int64_t request_timeout_ns);
+
+/// The run as the outputs describe it (report header, configuration table, ndjson "start" line).
+report::RunDescription DescribeRun(const RunFlags& f, const http::Url& target,
+                                   const std::vector<report::ScenarioInfo>& scenarios,
+                                   const std::vector<runtime::LoadSpec>& specs, std::int64_t total_ns);
 
 /// A request as --dry-run shows it (secrets redacted).
 void PrintCapturedRequest(std::ostream& out, const lua::CapturedRequest& r);

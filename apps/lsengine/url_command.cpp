@@ -14,13 +14,17 @@
 
 #include "client_flags.hpp"
 #include "commands.hpp"
+#include "lse/lua/scenario_def.hpp"
+#include "run_finish.hpp"
+#include "run_outputs.hpp"
+#include "run_thresholds.hpp"
 #include "lse/core/clock.hpp"
 #include "lse/core/errors.hpp"
 #include "lse/core/units.hpp"
 #include "lse/http/request.hpp"
 #include "lse/http/url.hpp"
 #include "lse/metrics/stat_key.hpp"
-#include "lse/report/progress_line.hpp"
+#include "lse/core/redact.hpp"
 #include "lse/report/text_summary.hpp"
 #include "lse/runtime/load_run.hpp"
 #include "lse/runtime/request_runner.hpp"
@@ -45,8 +49,10 @@ struct UrlFlags {
     ClientFlags client;
     std::string expect = "2xx,3xx";
     std::string name;
-    bool quiet = false;
     std::uint64_t seed = 1;
+    OutputFlags outputs;
+    std::vector<std::string> thresholds;
+    std::vector<std::string> abort_thresholds;
 };
 
 http::Method ParseMethod(const std::string& m) {
@@ -165,31 +171,70 @@ int RunUrl(const UrlFlags& f) {
     cfg->timeout_ns = client.request_timeout_ns;
     spec.grace_ns = std::min<std::int64_t>(cfg->timeout_ns, spec.grace_ns);
 
-    if (!f.quiet) {
+    // URL mode is one scenario "url" with one task "request": thresholds may name them ("request.p95 < 10ms").
+    lua::ScenarioDef url_scenario;
+    url_scenario.name = "url";
+    url_scenario.tasks.push_back(lua::TaskDef{"request", 1, "--threshold"});
+    const RunThresholds thresholds = RunThresholds::Parse({url_scenario}, f.thresholds, f.abort_thresholds);
+    RunOutputs outputs(f.outputs);  // checks output paths and binds --prometheus before any request
+    if (!f.outputs.quiet) {
         std::cerr << "lsengine: " << display_name << " on " << url.origin.HostHeader() << " | "
                   << (spec.model == runtime::LoadModel::kOpen ? "open model" : "closed model") << ", "
                   << spec.vusers << " virtual users, " << spec.threads << " threads, "
                   << FormatDurationNs(spec.RunLengthNs()) << "\n";
     }
-    runtime::LoadRun run(spec, client, runtime::MakeRequestRunnerFactory(cfg),
-                         metrics::MakeStatKey(metrics::StatKind::kScenario, "url"));
-    const bool quiet = f.quiet;
-    const runtime::RunResult result = run.Run([&](const runtime::RunProgress& p) {
-        if (quiet) return;
-        const double target = spec.model == runtime::LoadModel::kOpen ? spec.profile->RateAt(p.elapsed_ns - kNsPerSec / 2) : 0;
-        std::cerr << report::ProgressLine(p.interval, p.elapsed_ns, p.total_ns, target) << "\n";
-    });
-
-    const std::int64_t load_ns = std::min(result.ended_ns - result.started_ns, spec.RunLengthNs());
-    report::SummaryInput in(result.total, load_ns > 0 ? load_ns : spec.RunLengthNs(), target_rps, result.interrupted);
     report::ScenarioInfo info;
     info.name = "url";
     info.model = spec.model == runtime::LoadModel::kOpen ? "open" : "closed";
     info.target_rps = target_rps;
     info.vusers = spec.vusers;
-    in.scenarios.push_back(info);
-    report::PrintSummary(std::cout, in);
-    return static_cast<int>(ExitCode::kOk);
+    info.duration_ns = spec.RunLengthNs();
+
+    report::RunDescription desc;
+    desc.command = "url";
+    desc.target = url.origin.ToString() + url.path_and_query;
+    desc.scenarios = {info};
+    desc.total_ns = spec.RunLengthNs();
+    desc.started_unix_ms = UnixMillisNow();
+    desc.config = {{"request", f.method + " " + url.path_and_query},
+                   {"model", info.model},
+                   {"virtual users", std::to_string(spec.vusers)},
+                   {"duration", FormatDurationNs(spec.RunLengthNs())},
+                   {"threads", std::to_string(spec.threads)},
+                   {"timeout", f.client.timeout},
+                   {"expect", f.expect}};
+    if (!f.rps.empty()) desc.config.emplace_back("rps", f.rps);
+    if (!f.stages.empty()) desc.config.emplace_back("stages", f.stages);
+    if (!f.think_time.empty()) desc.config.emplace_back("think time", f.think_time);
+    for (const auto& t : f.thresholds) desc.config.emplace_back("threshold", t);
+    for (const auto& t : f.abort_thresholds) desc.config.emplace_back("threshold (abort on fail)", t);
+    desc.thresholds = thresholds.Expressions();
+    for (const auto& [name, value] : ParseHeaders(f.headers)) {
+        desc.config.emplace_back("header " + name, IsSecretHeader(name) ? RedactHeaderValue(value) : value);
+    }
+    runtime::LoadRun run(spec, client, runtime::MakeRequestRunnerFactory(cfg),
+                         metrics::MakeStatKey(metrics::StatKind::kScenario, "url"));
+    std::unique_ptr<ThresholdWatch> watch_owner = thresholds.MakeWatch([&run] { run.RequestStop(); });
+    const ThresholdWatch* watch = watch_owner.get();
+    if (watch_owner) outputs.Add(std::move(watch_owner));
+    outputs.Begin(std::move(desc), {spec});
+
+    size_t shown = 0;
+    const runtime::RunResult result = run.Run([&](const runtime::RunProgress& p) {
+        outputs.Interval(p.interval, p.elapsed_ns, spec.vusers);
+        ++shown;
+    });
+    // The last, partial second is collected after the final progress call: every output gets it too.
+    for (size_t i = shown; i < result.intervals.size(); ++i) {
+        const metrics::Snapshot& tail = result.intervals[i];
+        outputs.Interval(tail, std::clamp<std::int64_t>(tail.end_ns - result.started_ns, 0, run.RunLengthNs()), spec.vusers);
+    }
+
+    const std::int64_t load_ns = std::min(result.ended_ns - result.started_ns, spec.RunLengthNs());
+    // A drained Ctrl-C still prints a summary: that is a completed run (docs/user-guide.md, "Exit codes").
+    return FinishRun(std::cout, thresholds, watch, outputs,
+                     RunEnd{result.total, load_ns > 0 ? load_ns : spec.RunLengthNs(),
+                            result.interrupted && !(watch && watch->Stopped()), {info}, {}});
 }
 
 }  // namespace
@@ -213,7 +258,10 @@ CommandFn RegisterUrlCommand(CLI::App& app) {
     cmd->add_option("--expect", flags->expect, "Accepted statuses: 200,201 / 2xx / 200-299")->capture_default_str();
     cmd->add_option("--name", flags->name, "Name in the summary (default: METHOD path)");
     cmd->add_option("--seed", flags->seed, "Random seed (think time)")->capture_default_str();
-    cmd->add_flag("-q,--quiet", flags->quiet, "No progress lines");
+    cmd->add_option("--threshold", flags->thresholds, "Pass/fail criterion, e.g. 'p95 < 200ms' (repeatable)");
+    cmd->add_option("--threshold-abort", flags->abort_thresholds,
+                    "Criterion that stops the run as soon as it fails: 'error_rate < 5%[, delay=10s]' (repeatable)");
+    AddOutputFlags(cmd, &flags->outputs);
     return [flags] { return RunUrl(*flags); };
 }
 

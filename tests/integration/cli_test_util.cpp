@@ -24,10 +24,14 @@ std::string ReadFile(const std::string& path) {
 }  // namespace
 
 CliResult RunLsengine(const std::vector<std::string>& args, CliOptions options) {
-    const std::string out_path = MakeTempFile("lse-cli-", ".out");
-    const std::string err_path = MakeTempFile("lse-cli-", ".err");
     std::vector<std::string> argv = {LSE_LSENGINE_PATH};
     argv.insert(argv.end(), args.begin(), args.end());
+    return RunCommand(argv, std::move(options));
+}
+
+CliResult RunCommand(const std::vector<std::string>& argv, CliOptions options) {
+    const std::string out_path = MakeTempFile("lse-cli-", ".out");
+    const std::string err_path = MakeTempFile("lse-cli-", ".err");
     ChildOptions child_options;
     child_options.env = options.env;
     child_options.stdout_path = out_path;

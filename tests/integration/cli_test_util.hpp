@@ -21,6 +21,9 @@ struct CliOptions {
 
 CliResult RunLsengine(const std::vector<std::string>& args, CliOptions options = {});
 
+/// Any command line (argv[0] searched in PATH), run the same way.
+CliResult RunCommand(const std::vector<std::string>& argv, CliOptions options = {});
+
 /// A scenario fixture from tests/integration/scenarios/.
 std::string Scenario(const std::string& name);
 

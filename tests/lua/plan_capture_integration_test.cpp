@@ -9,6 +9,7 @@
 
 #include "lse/core/clock.hpp"
 #include "lse/lua/plan_capture.hpp"
+#include "lse/metrics/stat_key.hpp"
 #include "lse/lua/shared_store.hpp"
 #include "lse/testing/demo_target_process.hpp"
 #include "lua_test_util.hpp"
@@ -166,6 +167,58 @@ TEST_F(PlanCaptureTest, ThousandVirtualUsersCaptureQuicklyAndShareIdenticalReque
     EXPECT_EQ(stats["by_route"].value("POST /auth/login", 0), 1000);
     EXPECT_EQ(stats["logins"].size(), 1000u);
     EXPECT_EQ(stats["by_route"].value("GET /api/products", 0), 0);
+}
+
+constexpr char kHooks[] = R"(
+local flow = scenario { name = "hooks", vusers = 2, duration = "1s" }
+function flow:on_start(http)
+  local r = http:post("/auth/login", { json = { user = "u" .. self.id, pass = "secret" } })
+  check("login ok", r.status == 200)
+  self.token = r:json().access_token
+end
+flow:task("browse", function(self, http)
+  local r = http:get("/api/products", { headers = { Authorization = "Bearer " .. self.token } })
+  check("products", r.status == 200)
+end)
+function flow:on_stop(http)
+  local r = http:get("/")
+  check("bye", r.status == 200)
+end
+)";
+
+// Distributed runs show on_start/on_stop in the summary from these metrics: keyed like a single-node run,
+// and nothing from the capture-mode task runs (no iterations, no checks against stand-in responses).
+TEST_F(PlanCaptureTest, LifecycleMetricsHoldTheHooksRequestsAndChecksOnly) {
+    using metrics::StatKind;
+    auto cfg = Config("hooks.lua", kHooks, "hooks");
+    PlanCapture capture(cfg);
+    const CaptureOutcome out = capture.Capture(3, plan::LoadShape{});
+    ASSERT_TRUE(out.problems.empty()) << out.problems[0];
+    auto lifecycle = [&capture] { return capture.LifecycleMetrics(); };
+    const std::string login = metrics::MakeStatKey(StatKind::kRequest, "hooks", "on_start", "POST /auth/login");
+    const std::string login_ok = metrics::MakeStatKey(StatKind::kCheck, "hooks", "on_start", "login ok");
+    {
+        const metrics::Snapshot m = lifecycle();
+        ASSERT_EQ(m.by_name.size(), 1u) << m.by_name.begin()->first;
+        ASSERT_TRUE(m.by_name.count(login));
+        EXPECT_EQ(m.by_name.at(login).requests, 3u);
+        EXPECT_EQ(m.by_name.at(login).ok, 3u);
+        EXPECT_EQ(m.by_name.at(login).response_time_us.Count(), 3u);
+        ASSERT_EQ(m.checks.size(), 1u);
+        EXPECT_EQ(m.checks.at(login_ok), (metrics::CheckCounts{3, 0}));
+        EXPECT_EQ(m.total.requests, 0u) << "lifecycle requests are not load";
+    }
+    EXPECT_TRUE(capture.RunOnStop().empty());
+    const metrics::Snapshot m = lifecycle();
+    const std::string bye = metrics::MakeStatKey(StatKind::kRequest, "hooks", "on_stop", "GET /");
+    ASSERT_EQ(m.by_name.size(), 2u);
+    ASSERT_TRUE(m.by_name.count(bye)) << "on_stop's request";
+    EXPECT_EQ(m.by_name.at(bye).requests, 3u);
+    EXPECT_EQ(m.by_name.at(login).requests, 3u) << "on_start's entry is kept, not counted twice";
+    EXPECT_EQ(m.checks.size(), 2u);
+    EXPECT_EQ(m.checks.at(metrics::MakeStatKey(StatKind::kCheck, "hooks", "on_stop", "bye")),
+              (metrics::CheckCounts{3, 0}));
+    EXPECT_EQ(m.total.requests, 0u);
 }
 
 }  // namespace

@@ -112,7 +112,7 @@ TEST(TextSummary, ScenarioHeaderTasksRequestsChecksLifecycleAndThresholds) {
     const std::vector<std::string> lines = Lines(text);
 
     EXPECT_THAT(text, HasSubstr("Run complete after 10.00s"));
-    EXPECT_THAT(text, HasSubstr("== shop ==  open model | target 12.0 rps, achieved 11.0 rps (91.7%) | 50 VUs | "
+    EXPECT_THAT(text, HasSubstr("== shop ==  open model | achieved 11.0 of 12.0 it/s (91.7%), 11.0 rps | 50 VUs | "
                                 "10.00s | dropped 3"));
     // Tasks: iterations, rate, ok, failed and the failure reasons.
     const std::string* browse = FindLine(lines, "  browse ");
@@ -144,6 +144,59 @@ TEST(TextSummary, ScenarioHeaderTasksRequestsChecksLifecycleAndThresholds) {
     EXPECT_THAT(text, HasSubstr("thresholds: 1 of 2 passed\n"));
     EXPECT_THAT(text, HasSubstr("\u2713 PASS  p95 < 500ms"));
     EXPECT_THAT(text, HasSubstr("\u2717 FAIL  error_rate < 1%  error_rate = 1.82% (2/110)"));
+}
+
+// The target counts arrivals; an arrival runs one task iteration, which may send several requests (or none).
+// 100 iterations of 2 requests in 10 s against a target of 10/s is 100 %, not 200 %.
+metrics::Snapshot TwoRequestsPerIteration() {
+    metrics::Snapshot s;
+    AddResponses(&s, "flow", "buy", "GET /api/products", 100, 1'000);
+    AddResponses(&s, "flow", "buy", "POST /api/cart", 100, 1'000, 201);
+    AddResponses(&s, "flow", "on_start", "POST /auth/login", 7, 1'000, 200, true, false);
+    metrics::RequestStats& buy = s.ForName(MakeStatKey(StatKind::kTask, "flow", "buy"));
+    for (int i = 0; i < 100; ++i) buy.RecordCompletion(ErrorKind::kNone, 0, true, 2'000, 2'000, 0, 0);
+    return s;
+}
+
+SummaryInput FlowInput(const metrics::Snapshot& s, double target_rps) {
+    SummaryInput in{s, 10 * kNsPerSec};
+    ScenarioInfo info;
+    info.name = "flow";
+    info.model = target_rps > 0 ? "open" : "closed";
+    info.target_rps = target_rps;
+    in.scenarios.push_back(info);
+    return in;
+}
+
+TEST(SummaryModel, AchievedRateCountsTaskIterationsNotRequests) {
+    const metrics::Snapshot s = TwoRequestsPerIteration();
+    const SummaryModel model = BuildSummaryModel(FlowInput(s, 10));
+    ASSERT_EQ(model.scenarios.size(), 1u);
+    const ScenarioSummary& flow = model.scenarios[0];
+    EXPECT_EQ(flow.iterations, 100u);
+    EXPECT_EQ(flow.load.requests, 200u);  // lifecycle requests are not load
+    EXPECT_DOUBLE_EQ(AchievedRate(flow), 10.0);
+    EXPECT_DOUBLE_EQ(RequestRate(flow), 20.0);
+}
+
+TEST(TextSummary, HeaderComparesIterationsWithTheTarget) {
+    const metrics::Snapshot s = TwoRequestsPerIteration();
+    const std::string open = Print(FlowInput(s, 10));
+    EXPECT_THAT(open, HasSubstr("== flow ==  open model | achieved 10.0 of 10.0 it/s (100.0%), 20.0 rps | "
+                                "10.00s | dropped 0"));
+    EXPECT_THAT(open, Not(HasSubstr("(200.0%)")));
+    const std::string closed = Print(FlowInput(s, 0));
+    EXPECT_THAT(closed, HasSubstr("== flow ==  closed model | 10.0 it/s, 20.0 rps | 10.00s"));
+}
+
+TEST(SummaryJson, AchievedRateIsIterationsPerSecond) {
+    const metrics::Snapshot s = TwoRequestsPerIteration();
+    const nlohmann::json j = SummaryJson(FlowInput(s, 10));
+    const nlohmann::json& sc = j["scenarios"][0];
+    EXPECT_DOUBLE_EQ(sc["target_rps"].get<double>(), 10.0);
+    EXPECT_DOUBLE_EQ(sc["achieved_rps"].get<double>(), 10.0);
+    EXPECT_EQ(sc["iterations"], 100);
+    EXPECT_DOUBLE_EQ(sc["totals"]["rps"].get<double>(), 20.0);
 }
 
 TEST(TextSummary, NoSeparatorBytesAndFitsOneHundredColumns) {
@@ -236,6 +289,7 @@ TEST(SummaryJson, Shape) {
     EXPECT_EQ(sc["vusers"], 50);
     EXPECT_EQ(sc["dropped"], 3);
     EXPECT_DOUBLE_EQ(sc["achieved_rps"].get<double>(), 11.0);
+    EXPECT_EQ(sc["iterations"], 110);
     ASSERT_EQ(sc["tasks"].size(), 2u);
     EXPECT_EQ(sc["tasks"][0]["name"], "browse");
     EXPECT_EQ(sc["tasks"][0]["iterations"], 100);
@@ -284,6 +338,22 @@ TEST(ProgressLine, ShowsRateAndPercentilesOfTheInterval) {
     EXPECT_THAT(line, HasSubstr("50.0 rps (target 50.0)"));
     EXPECT_THAT(line, HasSubstr("p50 2.00ms"));
     EXPECT_THAT(line, HasSubstr("err 0.00%"));
+}
+
+TEST(ProgressLine, ComparesTheTargetWithTaskIterationsWhenTasksAreKnown) {
+    // 20 iterations of a task that sends two requests each: the schedule asked for 20 arrivals, not 40.
+    metrics::Snapshot interval;
+    interval.start_ns = 0;
+    interval.end_ns = kNsPerSec;
+    metrics::RequestStats* task = &interval.ForName(metrics::MakeStatKey(metrics::StatKind::kTask, "s", "browse"));
+    for (int i = 0; i < 20; ++i) {
+        task->RecordResponse(0, true, 1'000, 1'000, 0, 0);
+        interval.total.RecordResponse(200, true, 500, 500, 0, 0);
+        interval.total.RecordResponse(200, true, 500, 500, 0, 0);
+    }
+    const std::string line = ProgressLine(interval, kNsPerSec, 10 * kNsPerSec, 20);
+    EXPECT_THAT(line, HasSubstr("20.0 it/s (target 20.0)"));
+    EXPECT_THAT(line, HasSubstr("40.0 rps"));
 }
 
 }  // namespace

@@ -1,13 +1,7 @@
 #include "lse/lua/lifecycle.hpp"
 
-#include <uv.h>
-
-#include <memory>
-
 #include "lse/core/errors.hpp"
-#include "lse/http/client.hpp"
-#include "lse/runtime/metrics_recorder.hpp"
-#include "scenario_engine.hpp"
+#include "engine_host.hpp"
 
 namespace lse::lua {
 namespace {
@@ -18,81 +12,56 @@ std::string Where(ScenarioEngine& engine, const Vu& vu) {
     return out + " (virtual user " + std::to_string(vu.id) + ")";
 }
 
-// A private loop, client and engine for running hooks outside a load run. Everything runs
-// sequentially: start some runs, then turn the loop until they are done.
+LuaRunConfig WithCapture(const LuaRunConfig& config, CaptureSink* sink) {
+    LuaRunConfig cfg = config;
+    cfg.capture = sink;
+    return cfg;
+}
+
+// Runs hooks outside a load run on a private engine (EngineHost). Everything runs sequentially: start
+// some runs, then turn the loop until they are done.
 class PrivateRun final : public EngineListener, public CaptureSink {
 public:
-    PrivateRun(const LuaRunConfig& config, bool collect) : collect_(collect), forward_(config.capture) {
-        uv_loop_init(&loop_);
-        http::ClientOptions options;
-        options.request_timeout_ns = config.request_timeout_ns;
-        client_ = std::make_unique<http::Client>(&loop_, options);
-        LuaRunConfig cfg = config;
-        cfg.capture = this;
-        EngineContext ctx;
-        ctx.loop = &loop_;
-        ctx.client = client_.get();
-        ctx.recorder = &recorder_;
-        try {
-            engine_ = std::make_unique<ScenarioEngine>(cfg, ctx, this);
-        } catch (...) {
-            Shutdown();
-            throw;
-        }
-        engine_->Errors().SetOutput(nullptr);  // failures are returned, not printed
-    }
+    PrivateRun(const LuaRunConfig& config, bool collect)
+        : collect_(collect), forward_(config.capture), host_(WithCapture(config, this), &recorder_, this) {}
 
-    ~PrivateRun() override { Shutdown(); }
-
-    ScenarioEngine& Engine() { return *engine_; }
+    ScenarioEngine& Engine() { return host_.Engine(); }
 
     /// Starts `phase` on `vu` and turns the loop until it is done; returns its outcome.
     RunOutcome RunOne(Vu& vu, Phase phase, int task) {
-        running_ = 1;
-        engine_->Start(vu, phase, task, 0);
-        Drain();
+        host_.RunOne(vu, phase, task);
         return last_;
     }
 
     /// Runs `phase` for every virtual user accepted by `eligible`, `concurrency` at a time.
     template <typename Eligible>
     void RunAll(Phase phase, int concurrency, Eligible eligible) {
-        int next = 0;
-        const int n = engine_->VuCount();
-        while (next < n || running_ > 0) {
-            while (running_ < std::max(1, concurrency) && next < n) {
-                Vu& vu = engine_->VuAt(next++);
-                if (!eligible(vu)) continue;
-                ++running_;
-                engine_->Start(vu, phase, -1, 0);
-            }
-            if (running_ > 0) uv_run(&loop_, UV_RUN_ONCE);
-        }
+        host_.RunAll(phase, concurrency, eligible);
     }
 
     DryRunResult& Result() { return result_; }
 
     // EngineListener
     void OnRunDone(Vu& vu, const RunOutcome& outcome) override {
-        --running_;
+        host_.RunDone();
         last_ = outcome;
         if (vu.phase == Phase::kOnStart) {
             vu.prepared = outcome.script_error.empty();
             vu.broken = !vu.prepared;
         }
         if (collect_ && !outcome.script_error.empty()) {
-            result_.problems.push_back("script error in " + Where(*engine_, vu) + ": " +
+            result_.problems.push_back("script error in " + Where(Engine(), vu) + ": " +
                                        std::string(FirstLine(outcome.script_error)));
         }
     }
     void OnCheckFailed(Vu& vu, std::string_view name) override {
-        if (collect_) result_.problems.push_back("check '" + std::string(name) + "' failed in " + Where(*engine_, vu));
+        if (collect_) result_.problems.push_back("check '" + std::string(name) + "' failed in " + Where(Engine(), vu));
     }
     void OnRequestFailed(Vu& vu, const PendingRequest& request, ErrorKind kind) override {
         if (!collect_) return;
         std::string text = std::string(http::MethodName(request.spec.method)) + " " +
                            request.spec.url.origin.ToString() + request.spec.url.path_and_query + " in " +
-                           Where(*engine_, vu) + ": ";
+                           Where(Engine(), vu) + ": ";
         if (kind == ErrorKind::kStatus) {
             text += "unexpected status " + std::to_string(request.exchange.result.status);
         } else {
@@ -109,37 +78,14 @@ public:
     }
 
 private:
-    void Drain() {
-        while (running_ > 0) uv_run(&loop_, UV_RUN_ONCE);
-    }
-
-    void Shutdown() {
-        if (shut_down_) return;
-        shut_down_ = true;
-        bool engine_closed = engine_ == nullptr;
-        if (engine_ != nullptr) {
-            engine_->Abort();
-            engine_->Close([&engine_closed] { engine_closed = true; });
-        }
-        bool client_closed = false;
-        client_->Close([&client_closed] { client_closed = true; });
-        while (!engine_closed || !client_closed) uv_run(&loop_, UV_RUN_ONCE);
-        uv_run(&loop_, UV_RUN_NOWAIT);
-        engine_.reset();
-        client_.reset();
-        uv_loop_close(&loop_);
-    }
-
+    // Initialised in this order: the engine (in host_) registers names with recorder_ and may report to
+    // this object as soon as it exists; host_ goes first on destruction, while the rest is still alive.
     bool collect_;
     CaptureSink* forward_;
-    uv_loop_t loop_;
     runtime::MetricsRecorder recorder_;
-    std::unique_ptr<http::Client> client_;
-    std::unique_ptr<ScenarioEngine> engine_;
-    int running_ = 0;
     RunOutcome last_;
     DryRunResult result_;
-    bool shut_down_ = false;
+    EngineHost host_;
 };
 
 }  // namespace

@@ -216,7 +216,9 @@ private:
     }
 
     bool ReadThresholds(ScenarioDef* def) {
-        static const char kShape[] = "option 'thresholds' must be a list of strings, e.g. { \"p95 < 200ms\" }";
+        static const char kShape[] =
+            "option 'thresholds' must be a list of strings or tables, e.g. { \"p95 < 200ms\", "
+            "{ \"error_rate < 5%\", abort_on_fail = true, delay = \"10s\" } }";
         lua_getfield(L_, index_, "thresholds");
         if (lua_isnil(L_, -1)) {
             lua_pop(L_, 1);
@@ -233,13 +235,70 @@ private:
         }
         if (count != n) return PopFail(1, kShape);
         for (size_t i = 1; i <= n; ++i) {
+            const std::string label = "thresholds[" + std::to_string(i) + "]";
             lua_rawgeti(L_, t, static_cast<int>(i));
-            if (lua_type(L_, -1) != LUA_TSTRING) {
-                return PopFail(2, "thresholds[" + std::to_string(i) + "] must be a string such as \"p95 < 200ms\" (got " +
+            ThresholdDef entry{"", def->defined_at};
+            if (lua_istable(L_, -1)) {
+                if (!ReadThresholdTable(lua_gettop(L_), label, &entry)) {
+                    lua_pop(L_, 2);
+                    return false;
+                }
+            } else if (lua_type(L_, -1) == LUA_TSTRING) {
+                entry.expression = lua_tostring(L_, -1);
+            } else {
+                return PopFail(2, label + " must be a string such as \"p95 < 200ms\" or a table such as "
+                                          "{ \"error_rate < 5%\", abort_on_fail = true } (got " +
                                       Describe(L_, -1) + ")");
             }
-            def->thresholds.push_back(ThresholdDef{lua_tostring(L_, -1), def->defined_at});
+            def->thresholds.push_back(std::move(entry));
             lua_pop(L_, 1);
+        }
+        lua_pop(L_, 1);
+        return true;
+    }
+
+    // { "error_rate < 5%", abort_on_fail = true, delay = "10s" } at `table`; leaves the stack as it found it.
+    bool ReadThresholdTable(int table, const std::string& label, ThresholdDef* entry) {
+        static const std::vector<std::string> kKeys = {"abort_on_fail", "delay"};
+        // Every key is either [1] (the expression) or a known option.
+        lua_pushnil(L_);
+        while (lua_next(L_, table) != 0) {
+            lua_pop(L_, 1);
+            if (lua_type(L_, -1) == LUA_TNUMBER && lua_tonumber(L_, -1) == 1) continue;
+            if (lua_type(L_, -1) != LUA_TSTRING) {
+                return PopFail(1, label + ": unexpected entry [" + Describe(L_, -1) +
+                                      "]: a threshold table holds one expression, e.g. "
+                                      "{ \"error_rate < 5%\", abort_on_fail = true }");
+            }
+            const std::string key = lua_tostring(L_, -1);
+            bool known = false;
+            for (const auto& k : kKeys) known = known || k == key;
+            if (!known) return PopFail(1, label + ": unknown key '" + key + "'" + DidYouMeanSuffix(key, kKeys));
+        }
+        lua_rawgeti(L_, table, 1);
+        if (lua_type(L_, -1) != LUA_TSTRING) {
+            return PopFail(1, label + "[1] must be the threshold, a string such as \"error_rate < 5%\" (got " +
+                                  Describe(L_, -1) + ")");
+        }
+        entry->expression = lua_tostring(L_, -1);
+        lua_pop(L_, 1);
+        lua_getfield(L_, table, "abort_on_fail");
+        if (!lua_isnil(L_, -1)) {
+            if (!lua_isboolean(L_, -1)) {
+                return PopFail(1, label + ".abort_on_fail must be true or false (got " + Describe(L_, -1) + ")");
+            }
+            entry->abort_on_fail = lua_toboolean(L_, -1) != 0;
+        }
+        lua_pop(L_, 1);
+        lua_getfield(L_, table, "delay");
+        if (!lua_isnil(L_, -1)) {
+            std::string error;
+            if (!ReadDurationValue(L_, -1, label + ".delay", true, &entry->delay_ns, &error)) return PopFail(1, error);
+            // A delay only postpones the early abort: without abort_on_fail it would silently do nothing.
+            if (!entry->abort_on_fail) {
+                return PopFail(1, label + ": delay applies only with abort_on_fail = true (every threshold is "
+                                          "judged at the end of the run)");
+            }
         }
         lua_pop(L_, 1);
         return true;

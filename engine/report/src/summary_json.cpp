@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "lse/core/error_kind.hpp"
+#include "lse/report/json_fields.hpp"
 #include "lse/report/summary_model.hpp"
 
 namespace lse::report {
@@ -16,46 +16,10 @@ double Fraction(std::uint64_t part, std::uint64_t whole) {
     return whole == 0 ? 0 : static_cast<double>(part) / static_cast<double>(whole);
 }
 
-json Latency(const metrics::Histogram& h) {
-    json j = {{"count", h.Count()}};
-    if (h.Count() == 0) return j;
-    j["min"] = h.Min();
-    j["mean"] = h.Mean();
-    j["p50"] = h.ValueAtPercentile(50);
-    j["p90"] = h.ValueAtPercentile(90);
-    j["p95"] = h.ValueAtPercentile(95);
-    j["p99"] = h.ValueAtPercentile(99);
-    j["p99.9"] = h.ValueAtPercentile(99.9);
-    j["max"] = h.Max();
-    return j;
-}
-
-json ErrorsByKind(const metrics::RequestStats& s) {
-    json j = json::object();
-    for (int i = 1; i < kErrorKindCount; ++i) {
-        const std::uint64_t n = s.ErrorsOf(static_cast<ErrorKind>(i));
-        if (n != 0) j[std::string(ErrorKindName(static_cast<ErrorKind>(i)))] = n;
-    }
-    return j;
-}
-
-json Stats(const metrics::RequestStats& s, double secs) {
-    json statuses = json::object();
-    s.statuses.ForEachNonZero([&](int status, std::uint64_t n) { statuses[std::to_string(status)] = n; });
-    if (s.statuses.Other() != 0) statuses["other"] = s.statuses.Other();
-    return {{"requests", s.requests},
-            {"ok", s.ok},
-            {"errors", s.ErrorCount()},
-            {"error_rate", s.ErrorRate()},
-            {"rps", Rate(s.requests, secs)},
-            {"dropped", s.dropped},
-            {"bytes_received", s.bytes_received},
-            {"bytes_sent", s.bytes_sent},
-            {"errors_by_kind", ErrorsByKind(s)},
-            {"statuses", std::move(statuses)},
-            {"service_time_us", Latency(s.service_time_us)},
-            {"response_time_us", Latency(s.response_time_us)}};
-}
+// The shared field shapes (json_fields.hpp), so --summary-json and --out ndjson always agree.
+json Latency(const metrics::Histogram& h) { return LatencyJson(h); }
+json ErrorsByKind(const metrics::RequestStats& s) { return ErrorsByKindJson(s); }
+json Stats(const metrics::RequestStats& s, double secs) { return StatsJson(s, secs); }
 
 json Scenario(const ScenarioSummary& s) {
     const double secs = Seconds(s.info.duration_ns);
@@ -92,7 +56,8 @@ json Scenario(const ScenarioSummary& s) {
     json j = {{"name", s.info.name},
               {"model", s.info.model},
               {"target_rps", s.info.target_rps},
-              {"achieved_rps", Rate(s.load.requests, secs)},
+              {"achieved_rps", AchievedRate(s)},
+              {"iterations", s.iterations},
               {"vusers", s.info.vusers},
               {"duration_s", secs},
               {"dropped", s.dropped},

@@ -21,6 +21,7 @@ struct Grouped {
     std::map<std::string, metrics::RequestStats> lifecycle;
     std::map<std::pair<std::string, std::string>, metrics::CheckCounts> checks;
     metrics::RequestStats load;
+    std::uint64_t iterations = 0;
     std::uint64_t dropped = 0;
 };
 
@@ -39,6 +40,17 @@ std::string Printable(std::string_view name) {
         if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
     }
     return out;
+}
+
+double AchievedRate(const ScenarioSummary& s) {
+    const double secs = static_cast<double>(s.info.duration_ns) / 1e9;
+    if (secs <= 0) return 0;
+    return static_cast<double>(s.tasks.empty() ? s.load.requests : s.iterations) / secs;
+}
+
+double RequestRate(const ScenarioSummary& s) {
+    const double secs = static_cast<double>(s.info.duration_ns) / 1e9;
+    return secs > 0 ? static_cast<double>(s.load.requests) / secs : 0;
 }
 
 SummaryModel BuildSummaryModel(const SummaryInput& in) {
@@ -66,6 +78,7 @@ SummaryModel BuildSummaryModel(const SummaryInput& in) {
                 break;
             case metrics::StatKind::kTask:
                 g.tasks[key.task] += stats;
+                g.iterations += stats.requests;
                 break;
             case metrics::StatKind::kScenario:
                 g.dropped += stats.dropped;
@@ -113,6 +126,7 @@ SummaryModel BuildSummaryModel(const SummaryInput& in) {
             }
             for (auto& [tn, counts] : g.checks) s.checks.push_back(CheckRow{tn.first, tn.second, counts});
             s.load = std::move(g.load);
+            s.iterations = g.iterations;
             s.dropped = g.dropped;
         }
         model.scenarios.push_back(std::move(s));

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "lse/lua/lua_runner.hpp"
+#include "lse/metrics/snapshot.hpp"
 #include "lse/plan/plan.hpp"
 
 namespace lse::lua {
@@ -63,6 +64,12 @@ public:
     /// time; call after the distributed run or dry run. Returns its failures (script errors with
     /// file:line, failed checks, failed requests), deduplicated; empty when all went well. Call once.
     std::vector<std::string> RunOnStop();
+
+    /// What on_start (during Capture) and on_stop (RunOnStop) measured: their requests and checks, keyed
+    /// exactly as in a single-node run (lse/metrics/stat_key.hpp: R/C keys with task "on_start"/"on_stop",
+    /// outside Snapshot::total), so a distributed summary merges them in and shows the same lifecycle rows
+    /// and checks. The capture-mode task runs are not in it (they send nothing; their checks see stand-ins).
+    const metrics::Snapshot& LifecycleMetrics() const;
 
 private:
     class Impl;

@@ -19,8 +19,10 @@ struct TaskDef {
 };
 
 struct ThresholdDef {
-    std::string expression;  ///< as written, e.g. "p95 < 200ms"
-    std::string defined_at;  ///< "file.lua:5"
+    std::string expression;      ///< as written, e.g. "p95 < 200ms"
+    std::string defined_at;      ///< "file.lua:5"
+    bool abort_on_fail = false;  ///< table form { "expr", abort_on_fail = true }: stop the run on failure
+    std::int64_t delay_ns = 0;   ///< table form `delay`: abort_on_fail is not judged before this much load time
 };
 
 struct ScenarioDef {

@@ -16,6 +16,7 @@ enum class ExitCode : int {
     kThresholdsFailed = 3,  ///< The run completed but at least one threshold failed.
     kScript = 4,            ///< The scenario script failed to load or its setup failed.
     kSetup = 5,             ///< The environment failed: cannot bind, cannot start a child, cannot write output.
+    kRegression = 6,        ///< `lsengine compare`: a metric of the new run regressed beyond the tolerance.
     kInterrupted = 130,     ///< Stopped by a second Ctrl-C before the summary.
 };
 

@@ -3,7 +3,8 @@
 /// The summary as JSON (for --summary-json), from the same model as the text summary.
 /// Schema "version": 1 (times in integer microseconds, rates as fractions 0..1):
 ///   { "version": 1, "interrupted": bool, "duration_s": number,
-///     "scenarios": [ { "name", "model", "target_rps", "achieved_rps", "vusers", "duration_s", "dropped",
+///     "scenarios": [ { "name", "model", "target_rps", "achieved_rps", "iterations", "vusers", "duration_s",
+///                      "dropped",
 ///                      "tasks":     [ { "name", "iterations", "ok", "failed", "rate",
 ///                                       "failures": {kind: n}, "duration_us": Latency } ],
 ///                      "requests":  [ { "name", ...Stats } ],
@@ -18,6 +19,8 @@
 ///               "errors_by_kind": {kind: n}, "statuses": {"200": n, "other": n},
 ///               "service_time_us": Latency, "response_time_us": Latency }
 ///   Latency = { "count", "min", "mean", "p50", "p90", "p95", "p99", "p99.9", "max" }   ({"count": 0} if empty)
+/// "achieved_rps" counts arrivals like "target_rps": task iterations per second (requests per second only
+/// for a scenario without tasks, i.e. URL mode); the request rate is "totals.rps".
 /// "model" is "" and "target_rps"/"vusers" are 0 when unknown; threshold "actual" is in the
 /// metric's unit (ns for latencies, percent for rates).
 

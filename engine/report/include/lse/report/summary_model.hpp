@@ -33,8 +33,17 @@ struct ScenarioSummary {
     std::vector<NamedStats> lifecycle;        ///< one row per lifecycle task: setup, on_start, on_stop, teardown
     std::vector<CheckRow> checks;             ///< by task, then name
     metrics::RequestStats load;               ///< all load requests of the scenario
+    std::uint64_t iterations = 0;             ///< task iterations (sum of the T keys): one per started arrival
     std::uint64_t dropped = 0;                ///< arrivals dropped (S key)
 };
+
+/// Achieved arrivals per second over info.duration_ns, the number to compare with info.target_rps: task
+/// iterations per second (a task may send several requests, or none), or requests per second when the
+/// scenario has no task rows (URL mode, where one arrival is one request).
+double AchievedRate(const ScenarioSummary& s);
+
+/// Load requests per second over info.duration_ns.
+double RequestRate(const ScenarioSummary& s);
 
 struct SummaryModel {
     std::vector<ScenarioSummary> scenarios;

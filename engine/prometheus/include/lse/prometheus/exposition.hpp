@@ -1,0 +1,64 @@
+#pragma once
+/// @file
+/// Renders a run's state as Prometheus text exposition format 0.0.4. Rendering allocates and walks
+/// every stat key, so the exporter does it once per interval on the run's thread, never per scrape.
+///
+/// Families (HELP and TYPE are always present, so dashboards can discover them before any sample):
+///   lsengine_run_info{script,target} 1                          gauge
+///   lsengine_run_elapsed_seconds, lsengine_run_duration_seconds gauge (elapsed / planned load phase)
+///   lsengine_run_finished                                       gauge 0 while load runs, 1 after the end
+///   lsengine_target_rps, lsengine_active_vusers                 gauge
+///   lsengine_agents{state}                                      gauge (distributed runs only)
+///   lsengine_thresholds_failed                                  gauge (only once the verdicts are known)
+///   lsengine_requests_total{scenario,task,request,status}       counter: status "200"..., "other" (a code
+///                                                               outside 100..599) or "error" (no response)
+///   lsengine_request_errors_total{scenario,task,request,kind}   counter: kind = ErrorKindName
+///   lsengine_request_duration_seconds{scenario,task,request}    histogram of service time
+///   lsengine_response_time_seconds{scenario,task,request}       histogram of CO-corrected response time
+///   lsengine_iterations_total{scenario,task,result}             counter: result "ok" | "failed"
+///   lsengine_dropped_arrivals_total{scenario}                   counter
+///   lsengine_checks_total{scenario,task,check,result}           counter: result "pass" | "fail"
+/// Counters come from the cumulative snapshot, so they never decrease while a run goes on.
+///
+/// Histogram buckets: le = .001 .0025 .005 .01 .025 .05 .1 .25 .5 1 2.5 5 10 +Inf seconds, counted with
+/// Histogram::CountAtOrBelow: a sample sharing our histogram bucket with the bound (at most 0.1% above it,
+/// and only for bounds above 2.048 ms where buckets are wider than 1 µs) counts as at or below it. _count
+/// is the number of timed requests (responses; transport failures are not timed), equal to the +Inf bucket.
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lse/metrics/snapshot.hpp"
+
+namespace lse::prometheus {
+
+/// Upper bounds of the latency histogram buckets in microseconds (without +Inf).
+inline constexpr std::array<std::int64_t, 13> kBucketBoundsUs = {
+    1'000, 2'500, 5'000, 10'000, 25'000, 50'000, 100'000, 250'000, 500'000, 1'000'000, 2'500'000, 5'000'000,
+    10'000'000};
+
+/// Everything one exposition shows. Plain data, filled by the exporter from the observer calls.
+struct ExpositionInput {
+    const metrics::Snapshot* cumulative = nullptr;  ///< since the start; null: no samples yet
+    std::string script;                             ///< empty in URL mode
+    std::string target;
+    double elapsed_seconds = 0;
+    double duration_seconds = 0;                    ///< planned load phase
+    double target_rps = 0;
+    int active_vusers = 0;
+    bool finished = false;
+    bool distributed = false;
+    std::vector<std::string> agent_states;          ///< one entry per agent ("active", "timed out", ...)
+    int thresholds_failed = -1;                     ///< < 0: not known yet (the family has no sample)
+};
+
+std::string RenderExposition(const ExpositionInput& in);
+
+/// A label value as it appears between the quotes: '\\', '"' and newline escaped; other control bytes and
+/// invalid UTF-8 (names come from scripts and URLs) replaced by '?' so a scrape never fails to parse.
+std::string EscapeLabelValue(std::string_view value);
+
+}  // namespace lse::prometheus

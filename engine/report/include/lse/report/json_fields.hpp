@@ -1,0 +1,23 @@
+#pragma once
+/// @file
+/// The JSON shapes every machine-readable output shares (--summary-json, --out ndjson), so one field means
+/// the same thing everywhere. Times are integer microseconds, rates fractions 0..1.
+///   Latency = { "count", "min", "mean", "p50", "p90", "p95", "p99", "p99.9", "max" }   ({"count": 0} if empty)
+///   Stats   = { "requests", "ok", "errors", "error_rate", "rps", "dropped", "bytes_received", "bytes_sent",
+///               "errors_by_kind": {kind: n}, "statuses": {"200": n, "other": n},
+///               "service_time_us": Latency, "response_time_us": Latency }
+
+#include <nlohmann/json.hpp>
+
+#include "lse/metrics/histogram.hpp"
+#include "lse/metrics/request_stats.hpp"
+
+namespace lse::report {
+
+nlohmann::json LatencyJson(const metrics::Histogram& h);
+/// Non-zero error counts by kind name ("timeout": 3).
+nlohmann::json ErrorsByKindJson(const metrics::RequestStats& s);
+/// `secs` is the time the counts were made in (for "rps"); 0 gives rps 0.
+nlohmann::json StatsJson(const metrics::RequestStats& s, double secs);
+
+}  // namespace lse::report

@@ -1,0 +1,81 @@
+#pragma once
+/// @file
+/// Everything that watches a run (live view, --out ndjson, --report html, --summary-json, Prometheus)
+/// implements RunObserver. The CLI feeds the same three calls from single-node runs, URL mode and the
+/// distributed coordinator, so every output works the same in all of them.
+///
+/// Order: OnStart once, before load; OnInterval about once a second while load runs (on the thread that
+/// drives the run: an observer that serves other threads, like Prometheus, copies what it needs); OnEnd
+/// once after the summary is known (also after an interrupted or aborted run). OnEnd of a file output may
+/// throw lse::SetupError (e.g. the report path is not writable); the CLI reports it and exits non-zero after
+/// the other outputs were written.
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "lse/metrics/snapshot.hpp"
+#include "lse/report/text_summary.hpp"
+
+namespace lse::report {
+
+/// One agent of a distributed run as outputs show it.
+struct AgentStatus {
+    std::string id;
+    std::string host;
+    std::string state;           ///< "active", "timed out", "recovered", "rejoined"
+    std::uint32_t capacity = 0;  ///< worker threads it reported
+    double share = 0;            ///< of the arrivals, 0..1, in the initial assignment
+};
+
+/// What is known when load is about to start.
+struct RunDescription {
+    std::string command;                  ///< "run" or "url"
+    std::string script;                   ///< scenario file; empty in URL mode
+    std::string target;                   ///< base URL, secrets redacted
+    std::vector<ScenarioInfo> scenarios;  ///< in display order
+    std::int64_t total_ns = 0;            ///< planned length of the load phase
+    std::int64_t started_unix_ms = 0;     ///< wall clock at the start (for reports)
+    /// The run's configuration as "key", "value" rows for reports (flags and scenario options, redacted).
+    std::vector<std::pair<std::string, std::string>> config;
+    std::vector<std::string> thresholds;  ///< expressions as written ("checkout: p95 < 200ms")
+    bool distributed = false;
+};
+
+/// One interval (about a second) of the run.
+struct IntervalUpdate {
+    const metrics::Snapshot& interval;    ///< that interval only: its percentiles are the interval's own
+    const metrics::Snapshot& cumulative;  ///< since the start
+    std::int64_t elapsed_ns = 0;          ///< end of the interval, from the start of load
+    std::int64_t total_ns = 0;            ///< planned length of the load phase
+    double target_rps = 0;                ///< arrivals per second the schedule asked for (open model; 0: none)
+    int active_vusers = 0;                ///< virtual users hosted (0: unknown)
+    std::string phase;                    ///< "ramp-up", "steady", "ramp-down", "draining"
+    std::vector<AgentStatus> agents;      ///< distributed runs; empty otherwise
+};
+
+/// One agent's part of the results.
+struct AgentResult {
+    AgentStatus status;
+    metrics::Snapshot total;
+    bool final_received = false;  ///< false: only the intervals it delivered before it was lost
+};
+
+/// The end of the run: the summary (with threshold verdicts), agents, and how the process will exit.
+struct RunOutcome {
+    const SummaryInput& summary;
+    std::vector<AgentResult> agents;
+    int exit_code = 0;
+    std::string stop_reason;  ///< empty: ran to the end; else "interrupted", "threshold 'p95 < 1s' failed", ...
+};
+
+class RunObserver {
+public:
+    virtual ~RunObserver() = default;
+    virtual void OnStart(const RunDescription& run) { (void)run; }
+    virtual void OnInterval(const IntervalUpdate& update) { (void)update; }
+    virtual void OnEnd(const RunOutcome& outcome) { (void)outcome; }
+};
+
+}  // namespace lse::report

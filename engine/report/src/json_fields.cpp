@@ -1,0 +1,52 @@
+#include "lse/report/json_fields.hpp"
+
+#include <string>
+
+#include "lse/core/error_kind.hpp"
+
+namespace lse::report {
+
+using nlohmann::json;
+
+json LatencyJson(const metrics::Histogram& h) {
+    json j = {{"count", h.Count()}};
+    if (h.Count() == 0) return j;
+    j["min"] = h.Min();
+    j["mean"] = h.Mean();
+    j["p50"] = h.ValueAtPercentile(50);
+    j["p90"] = h.ValueAtPercentile(90);
+    j["p95"] = h.ValueAtPercentile(95);
+    j["p99"] = h.ValueAtPercentile(99);
+    j["p99.9"] = h.ValueAtPercentile(99.9);
+    j["max"] = h.Max();
+    return j;
+}
+
+json ErrorsByKindJson(const metrics::RequestStats& s) {
+    json j = json::object();
+    for (int i = 1; i < kErrorKindCount; ++i) {
+        const std::uint64_t n = s.ErrorsOf(static_cast<ErrorKind>(i));
+        if (n != 0) j[std::string(ErrorKindName(static_cast<ErrorKind>(i)))] = n;
+    }
+    return j;
+}
+
+json StatsJson(const metrics::RequestStats& s, double secs) {
+    json statuses = json::object();
+    s.statuses.ForEachNonZero([&](int status, std::uint64_t n) { statuses[std::to_string(status)] = n; });
+    if (s.statuses.Other() != 0) statuses["other"] = s.statuses.Other();
+    return {{"requests", s.requests},
+            {"ok", s.ok},
+            {"errors", s.ErrorCount()},
+            {"error_rate", s.ErrorRate()},
+            {"rps", secs > 0 ? static_cast<double>(s.requests) / secs : 0.0},
+            {"dropped", s.dropped},
+            {"bytes_received", s.bytes_received},
+            {"bytes_sent", s.bytes_sent},
+            {"errors_by_kind", ErrorsByKindJson(s)},
+            {"statuses", std::move(statuses)},
+            {"service_time_us", LatencyJson(s.service_time_us)},
+            {"response_time_us", LatencyJson(s.response_time_us)}};
+}
+
+}  // namespace lse::report

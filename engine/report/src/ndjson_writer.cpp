@@ -1,0 +1,126 @@
+#include "lse/report/ndjson_writer.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "lse/core/errors.hpp"
+#include "lse/metrics/stat_key.hpp"
+#include "lse/report/json_fields.hpp"
+
+namespace lse::report {
+namespace {
+
+using nlohmann::json;
+
+double Secs(std::int64_t ns) { return static_cast<double>(ns) / 1e9; }
+
+json AgentsJson(const std::vector<AgentStatus>& agents) {
+    json out = json::array();
+    for (const AgentStatus& a : agents) {
+        out.push_back({{"id", a.id}, {"host", a.host}, {"state", a.state}, {"capacity", a.capacity},
+                       {"share", a.share}});
+    }
+    return out;
+}
+
+}  // namespace
+
+NdjsonWriter::NdjsonWriter(std::string path) : path_(std::move(path)) {
+    out_.open(path_, std::ios::out | std::ios::trunc);
+    if (!out_) throw SetupError("--out ndjson=" + path_ + ": cannot open for writing: " + std::strerror(errno));
+}
+
+void NdjsonWriter::WriteLine(const std::string& line) {
+    out_ << line << '\n';
+    out_.flush();
+}
+
+void NdjsonWriter::OnStart(const RunDescription& run) {
+    started_unix_ms_ = run.started_unix_ms;
+    json scenarios = json::array();
+    for (const ScenarioInfo& s : run.scenarios) {
+        scenarios.push_back({{"name", s.name}, {"model", s.model}, {"target_rps", s.target_rps},
+                             {"vusers", s.vusers}, {"duration_s", Secs(s.duration_ns)}});
+    }
+    WriteLine(json{{"type", "start"},
+                   {"version", 1},
+                   {"command", run.command},
+                   {"script", run.script},
+                   {"target", run.target},
+                   {"total_s", Secs(run.total_ns)},
+                   {"started_unix_ms", run.started_unix_ms},
+                   {"distributed", run.distributed},
+                   {"scenarios", std::move(scenarios)},
+                   {"thresholds", run.thresholds}}
+                  .dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+void NdjsonWriter::OnInterval(const IntervalUpdate& u) {
+    const metrics::Snapshot& in = u.interval;
+    const double secs = in.HasInterval() ? Secs(in.end_ns - in.start_ns) : 1.0;
+    json tasks = json::array();
+    json requests = json::array();
+    json dropped = json::object();
+    metrics::StatKey key;
+    for (const auto& [name, s] : in.by_name) {
+        if (!metrics::ParseStatKey(name, &key)) continue;
+        switch (key.kind) {
+            case metrics::StatKind::kTask:
+                tasks.push_back({{"scenario", key.scenario},
+                                 {"task", key.task},
+                                 {"iterations", s.requests},
+                                 {"failed", s.requests - std::min(s.ok, s.requests)},
+                                 {"rate", static_cast<double>(s.requests) / secs},
+                                 {"duration_us", LatencyJson(s.service_time_us)}});
+                break;
+            case metrics::StatKind::kRequest: {
+                json row = StatsJson(s, secs);
+                row["scenario"] = key.scenario;
+                row["task"] = key.task;
+                row["name"] = key.name;
+                requests.push_back(std::move(row));
+                break;
+            }
+            case metrics::StatKind::kScenario:
+                if (s.dropped != 0) dropped[key.scenario] = s.dropped;
+                break;
+            case metrics::StatKind::kCheck: break;
+        }
+    }
+    json line = {{"type", "interval"},
+                 {"elapsed_s", Secs(u.elapsed_ns)},
+                 {"interval_s", secs},
+                 {"time_unix_ms", started_unix_ms_ + u.elapsed_ns / 1'000'000},
+                 {"phase", u.phase},
+                 {"target_rps", u.target_rps},
+                 {"active_vusers", u.active_vusers},
+                 {"totals", StatsJson(in.total, secs)},
+                 {"tasks", std::move(tasks)},
+                 {"requests", std::move(requests)},
+                 {"dropped", std::move(dropped)}};
+    if (!u.agents.empty()) line["agents"] = AgentsJson(u.agents);
+    WriteLine(line.dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+void NdjsonWriter::OnEnd(const RunOutcome& outcome) {
+    json verdicts = json::array();
+    for (const thresholds::Verdict& v : outcome.summary.verdicts) {
+        verdicts.push_back({{"expression", v.expression},
+                            {"scenario", v.scenario},
+                            {"passed", v.passed},
+                            {"has_data", v.has_data},
+                            {"actual_text", v.actual_text}});
+    }
+    WriteLine(json{{"type", "end"},
+                   {"exit_code", outcome.exit_code},
+                   {"stop_reason", outcome.stop_reason},
+                   {"interrupted", outcome.summary.interrupted},
+                   {"thresholds", std::move(verdicts)},
+                   {"thresholds_passed", thresholds::AllPassed(outcome.summary.verdicts)}}
+                  .dump(-1, ' ', false, json::error_handler_t::replace));
+    out_.close();
+    if (out_.fail()) throw SetupError("--out ndjson=" + path_ + ": write failed: " + std::strerror(errno));
+}
+
+}  // namespace lse::report

@@ -1,0 +1,35 @@
+#pragma once
+// A small made-up run fed to an HtmlReport, shared by the unit and the browser tests: one scenario
+// with two tasks (one of them with a hostile request name), timeouts and 500s, a failed check, a
+// lifecycle request, one passing and one failing threshold, two agents and a few intervals.
+
+#include <string>
+
+#include "lse/html_report/html_report.hpp"
+
+namespace lse::html_report::testing {
+
+inline constexpr const char* kHostileName = "<script>alert(1)</script>";
+/// A task name that, if it ever reached the page as markup, would mark <body> with data-xss.
+inline constexpr const char* kHostileTask = "buy<img src=x onerror=\"document.body.setAttribute('data-xss','1')\">";
+inline constexpr int kIntervals = 5;
+
+struct SyntheticOptions {
+    bool failing_threshold = true;
+    int exit_code = 3;
+    int intervals = kIntervals;
+};
+
+/// Runs OnStart, OnInterval (options.intervals times) and OnEnd on `report`.
+void FeedSyntheticRun(HtmlReport& report, const SyntheticOptions& options = {});
+
+/// Whole file; empty string when it cannot be read.
+std::string ReadFile(const std::string& path);
+
+/// A fresh empty directory under the test temp dir (TMPDIR, set by ctest into the build tree).
+std::string FreshDirectory(const std::string& name);
+
+/// Text of <script type="application/json" id="lse-data"> in a report.
+std::string EmbeddedJson(const std::string& html);
+
+}  // namespace lse::html_report::testing

@@ -1,0 +1,245 @@
+// The live view's frame and compact lines, the ndjson stream and the summary JSON file: what a person or a
+// pipeline reads while and after a run goes.
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "lse/core/errors.hpp"
+#include "lse/metrics/stat_key.hpp"
+#include "lse/report/live_view.hpp"
+#include "lse/report/ndjson_writer.hpp"
+#include "lse/report/summary_json_file.hpp"
+
+namespace lse::report {
+namespace {
+
+using metrics::MakeStatKey;
+using metrics::StatKind;
+
+constexpr std::int64_t kSec = 1'000'000'000;
+
+// One second with `ok` successful and `failed` timed-out requests of `task`, responses taking `us`.
+metrics::Snapshot Second(int index, const std::string& task, int ok, int failed, std::int64_t us) {
+    metrics::Snapshot s;
+    s.Reset(index * kSec, (index + 1) * kSec);
+    metrics::RequestStats* req = &s.ForName(MakeStatKey(StatKind::kRequest, "shop", task, "GET /x"));
+    metrics::RequestStats* it = &s.ForName(MakeStatKey(StatKind::kTask, "shop", task));
+    for (int i = 0; i < ok; ++i) {
+        s.RecordCompletion(req, ErrorKind::kNone, 200, true, us / 2, us, 100, 10);
+        it->RecordCompletion(ErrorKind::kNone, 0, true, us, us, 0, 0);
+    }
+    for (int i = 0; i < failed; ++i) {
+        s.RecordCompletion(req, ErrorKind::kTimeout, 0, false, us, us, 0, 10);
+        it->RecordCompletion(ErrorKind::kTimeout, 0, false, us, us, 0, 0);
+    }
+    return s;
+}
+
+RunDescription ShopRun() {
+    RunDescription run;
+    run.command = "run";
+    run.script = "shop.lua";
+    run.target = "http://127.0.0.1:8080";
+    run.scenarios = {ScenarioInfo{"shop", "open", 100, 10, 10 * kSec}};
+    run.total_ns = 10 * kSec;
+    run.started_unix_ms = 1'700'000'000'000;
+    return run;
+}
+
+IntervalUpdate Update(const metrics::Snapshot& interval, const metrics::Snapshot& cumulative, std::int64_t elapsed_ns,
+                      std::int64_t total_ns) {
+    return IntervalUpdate{interval, cumulative, elapsed_ns, total_ns, 0, 0, "", {}};
+}
+
+std::string TempFile(const std::string& name) {
+    const char* dir = std::getenv("TMPDIR");
+    return std::string(dir != nullptr ? dir : "/tmp") + "/" + name + "-" + std::to_string(::getpid());
+}
+
+TEST(LiveFrame, ShowsProgressRateLatencyTasksAndLostAgents) {
+    const metrics::Snapshot interval = Second(4, "browse", 90, 10, 2000);
+    IntervalUpdate u = Update(interval, interval, 0, 0);
+    u.elapsed_ns = 5 * kSec;
+    u.total_ns = 10 * kSec;
+    u.target_rps = 100;
+    u.phase = "steady";
+    u.active_vusers = 10;
+    u.agents = {{"agent-0", "h", "active", 1, 0.5}, {"agent-1", "h", "timed out", 1, 0.5}};
+    const std::vector<std::string> lines = RenderLiveFrame(ShopRun(), u, LiveViewOptions{});
+    ASSERT_GE(lines.size(), 5u);
+    EXPECT_NE(lines[0].find("steady"), std::string::npos) << lines[0];
+    EXPECT_NE(lines[0].find("[===============               ]"), std::string::npos) << lines[0];
+    EXPECT_NE(lines[0].find("5s / 10s"), std::string::npos) << lines[0];
+    EXPECT_NE(lines[0].find("50%"), std::string::npos) << lines[0];
+    EXPECT_NE(lines[1].find("it/s 100.0 / 100.0 target   rps 100.0"), std::string::npos) << lines[1];
+    EXPECT_NE(lines[1].find("errors 10.00%"), std::string::npos) << lines[1];
+    EXPECT_NE(lines[1].find("vusers 10"), std::string::npos) << lines[1];
+    EXPECT_NE(lines[3].find("browse"), std::string::npos) << lines[3];
+    EXPECT_NE(lines[3].find("100.0"), std::string::npos) << lines[3];
+    EXPECT_NE(lines[3].find("10.0%"), std::string::npos) << lines[3];
+    EXPECT_NE(lines.back().find("1 active"), std::string::npos) << lines.back();
+    EXPECT_NE(lines.back().find("agent-1 timed out"), std::string::npos) << lines.back();
+}
+
+TEST(LiveFrame, ManyTasksAreFoldedIntoOneRow) {
+    metrics::Snapshot interval;
+    for (int t = 0; t < 12; ++t) interval += Second(0, "task" + std::to_string(t), 1, 0, 1000);
+    IntervalUpdate u = Update(interval, interval, 0, 0);
+    u.total_ns = kSec;
+    LiveViewOptions options;
+    options.max_task_rows = 8;
+    const std::vector<std::string> lines = RenderLiveFrame(ShopRun(), u, options);
+    EXPECT_NE(lines.back().find("+4 more"), std::string::npos) << lines.back();
+}
+
+TEST(LiveView, FrameModeRedrawsInPlace) {
+    std::ostringstream out;
+    LiveViewOptions options;
+    options.mode = LiveMode::kFrame;
+    LiveView view(out, options);
+    view.OnStart(ShopRun());
+    const metrics::Snapshot s0 = Second(0, "browse", 5, 0, 1000);
+    const metrics::Snapshot s1 = Second(1, "browse", 5, 0, 1000);
+    IntervalUpdate u0 = Update(s0, s0, 0, 0);
+    u0.elapsed_ns = kSec;
+    u0.total_ns = 10 * kSec;
+    view.OnInterval(u0);
+    EXPECT_EQ(out.str().find("\x1b["), std::string::npos) << "nothing to erase before the first frame";
+    IntervalUpdate u1 = Update(s1, s1, 0, 0);
+    u1.elapsed_ns = 2 * kSec;
+    u1.total_ns = 10 * kSec;
+    view.OnInterval(u1);
+    EXPECT_NE(out.str().find("\x1b[4F\x1b[J"), std::string::npos) << "the 4-line frame is drawn over";
+}
+
+TEST(LiveView, LinesModeSumsEveryFewSecondsAndFlushesAtTheEnd) {
+    std::ostringstream out;
+    LiveViewOptions options;
+    options.mode = LiveMode::kLines;
+    options.line_every_ns = 5 * kSec;
+    LiveView view(out, options);
+    view.OnStart(ShopRun());
+    std::vector<metrics::Snapshot> seconds;
+    for (int i = 0; i < 7; ++i) seconds.push_back(Second(i, "browse", 10 * (i + 1), 0, 1000));
+    for (int i = 0; i < 7; ++i) {
+        IntervalUpdate u = Update(seconds[i], seconds[i], 0, 0);
+        u.elapsed_ns = (i + 1) * kSec;
+        u.total_ns = 7 * kSec;
+        u.target_rps = 50;
+        view.OnInterval(u);
+    }
+    std::istringstream lines_in(out.str());
+    std::vector<std::string> lines;
+    for (std::string l; std::getline(lines_in, l);) lines.push_back(l);
+    ASSERT_EQ(lines.size(), 1u) << out.str();
+    // Seconds 1..5 carried 10+20+30+40+50 = 150 requests: 30 per second on average.
+    EXPECT_NE(lines[0].find("30.0 it/s (target 50.0)"), std::string::npos) << lines[0];
+    EXPECT_NE(lines[0].find("30.0 rps"), std::string::npos) << lines[0];
+    const metrics::Snapshot total;
+    const SummaryInput summary(total, 7 * kSec);
+    view.OnEnd(RunOutcome{summary, {}, 0, ""});
+    std::istringstream again(out.str());
+    lines.clear();
+    for (std::string l; std::getline(again, l);) lines.push_back(l);
+    ASSERT_EQ(lines.size(), 2u) << out.str();
+    EXPECT_NE(lines[1].find("65.0 rps"), std::string::npos) << "(60 + 70) / 2 s\n" << lines[1];
+}
+
+TEST(LiveView, QuietPrintsNothing) {
+    std::ostringstream out;
+    LiveViewOptions options;
+    options.mode = LiveMode::kOff;
+    LiveView view(out, options);
+    view.OnStart(ShopRun());
+    const metrics::Snapshot s = Second(0, "browse", 5, 0, 1000);
+    IntervalUpdate u = Update(s, s, 0, 0);
+    view.OnInterval(u);
+    const SummaryInput summary(s, kSec);
+    view.OnEnd(RunOutcome{summary, {}, 0, ""});
+    EXPECT_TRUE(out.str().empty());
+    EXPECT_EQ(DetectLiveMode(true, 0), LiveMode::kOff);
+}
+
+TEST(NdjsonWriter, OneLinePerIntervalWithThatIntervalsPercentiles) {
+    const std::string path = TempFile("lse-ndjson-test.ndjson");
+    {
+        NdjsonWriter writer(path);
+        writer.OnStart(ShopRun());
+        const metrics::Snapshot fast = Second(0, "browse", 10, 0, 1000);
+        const metrics::Snapshot slow = Second(1, "browse", 8, 2, 50'000);
+        metrics::Snapshot cumulative = fast;
+        writer.OnInterval(IntervalUpdate{fast, cumulative, kSec, 10 * kSec, 100, 10, "steady", {}});
+        cumulative += slow;
+        writer.OnInterval(IntervalUpdate{slow, cumulative, 2 * kSec, 10 * kSec, 100, 10, "steady", {}});
+        const SummaryInput summary(cumulative, 2 * kSec);
+        writer.OnEnd(RunOutcome{summary, {}, 0, ""});
+    }
+    std::ifstream in(path);
+    std::vector<nlohmann::json> lines;
+    for (std::string l; std::getline(in, l);) lines.push_back(nlohmann::json::parse(l));
+    std::filesystem::remove(path);
+    ASSERT_EQ(lines.size(), 4u);
+    EXPECT_EQ(lines[0]["type"], "start");
+    EXPECT_EQ(lines[0]["script"], "shop.lua");
+    EXPECT_EQ(lines[1]["type"], "interval");
+    EXPECT_EQ(lines[1]["totals"]["requests"], 10);
+    EXPECT_EQ(lines[2]["totals"]["requests"], 10);
+    EXPECT_EQ(lines[2]["totals"]["errors_by_kind"]["timeout"], 2);
+    // The second interval's p50 is its own (~50 ms), not a cumulative mix with the fast first second.
+    EXPECT_GT(lines[2]["totals"]["response_time_us"]["p50"].get<std::int64_t>(), 45'000);
+    EXPECT_LT(lines[1]["totals"]["response_time_us"]["p99"].get<std::int64_t>(), 1'100);
+    ASSERT_EQ(lines[2]["tasks"].size(), 1u);
+    EXPECT_EQ(lines[2]["tasks"][0]["task"], "browse");
+    EXPECT_EQ(lines[2]["tasks"][0]["failed"], 2);
+    EXPECT_EQ(lines[2]["requests"][0]["name"], "GET /x");
+    EXPECT_EQ(lines[2]["time_unix_ms"], 1'700'000'002'000);
+    EXPECT_EQ(lines[3]["type"], "end");
+    EXPECT_EQ(lines[3]["exit_code"], 0);
+}
+
+TEST(NdjsonWriter, UnwritablePathFailsBeforeTheRun) {
+    try {
+        NdjsonWriter writer("/nonexistent-dir/x.ndjson");
+        FAIL() << "expected a SetupError";
+    } catch (const SetupError& e) {
+        EXPECT_NE(std::string(e.what()).find("/nonexistent-dir/x.ndjson"), std::string::npos) << e.what();
+    }
+}
+
+TEST(SummaryJsonFile, WritesTheSummaryWithAgentsExitCodeAndRun) {
+    const std::string path = TempFile("lse-summary-test.json");
+    const metrics::Snapshot total = Second(0, "browse", 10, 0, 1000);
+    SummaryJsonFile file(path);
+    RunDescription run = ShopRun();
+    run.config = {{"seed", "7"}};
+    file.OnStart(run);
+    const SummaryInput summary(total, kSec);
+    AgentResult agent{{"agent-0", "host", "active", 2, 1.0}, total, true};
+    file.OnEnd(RunOutcome{summary, {agent}, 3, "threshold 'p95 < 1ms' failed"});
+    std::ifstream in(path);
+    const nlohmann::json j = nlohmann::json::parse(in);
+    std::filesystem::remove(path);
+    EXPECT_EQ(j["version"], 1);
+    EXPECT_EQ(j["exit_code"], 3);
+    EXPECT_EQ(j["stop_reason"], "threshold 'p95 < 1ms' failed");
+    EXPECT_EQ(j["run"]["script"], "shop.lua");
+    EXPECT_EQ(j["run"]["config"]["seed"], "7");
+    EXPECT_EQ(j["totals"]["requests"], 10);
+    ASSERT_EQ(j["agents"].size(), 1u);
+    EXPECT_EQ(j["agents"][0]["totals"]["requests"], 10);
+    EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
+}
+
+TEST(SummaryJsonFile, MissingDirectoryIsRefusedUpFront) {
+    EXPECT_THROW(SummaryJsonFile("/nonexistent-dir/summary.json"), SetupError);
+}
+
+}  // namespace
+}  // namespace lse::report
