@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -144,6 +145,33 @@ TEST_F(CliDistributedTest, EverySecondOfTheLoadArrivesAlignedWithoutASpuriousZer
     ASSERT_GE(lines.size(), 1u) << r.err;
     for (const Progress& p : lines) EXPECT_GT(p.rps, 0.0) << r.err;
     EXPECT_EQ(lines.back().elapsed_s, 3) << r.err;
+}
+
+TEST_F(CliDistributedTest, SummaryJsonAndReportCarryThePerAgentTable) {
+    const std::string script = WriteTempScenario(LifecycleScenario());
+    const std::string summary = TempPath("lse-test-dist-summary", ".json");
+    const std::string report = TempPath("lse-test-dist-report", ".html");
+    const CliResult r = RunLsengine({"run", script, "--target", Target(), "--agents", "2", "-q", "--summary-json",
+                                     summary, "--report", report});
+    ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+    std::ifstream in(summary);
+    const nlohmann::json j = nlohmann::json::parse(in);
+    std::ifstream html_in(report);
+    const std::string html((std::istreambuf_iterator<char>(html_in)), {});
+    std::remove(summary.c_str());
+    std::remove(report.c_str());
+    EXPECT_TRUE(j["run"]["distributed"].get<bool>());
+    ASSERT_EQ(j["agents"].size(), 2u) << j.dump(2);
+    long by_agents = 0;
+    for (const auto& a : j["agents"]) {
+        EXPECT_EQ(a["state"], "active");
+        EXPECT_TRUE(a["final_received"].get<bool>());
+        by_agents += a["totals"]["requests"].get<long>();
+    }
+    EXPECT_EQ(by_agents, 60) << "the agents' rows add up to the load (lifecycle requests run on the coordinator)";
+    EXPECT_EQ(j["totals"]["requests"].get<long>(), 60) << "lifecycle requests stay out of the load totals";
+    EXPECT_NE(html.find("agent-0"), std::string::npos);
+    EXPECT_NE(html.find("agent-1"), std::string::npos);
 }
 
 }  // namespace
