@@ -13,6 +13,8 @@ PACKAGES=(
   # Integration tests of the outputs: a real Prometheus scrapes --prometheus; headless Chromium renders
   # the HTML report; script(1) gives the live view a terminal.
   prometheus chromium bsdutils
+  # libFuzzer targets (tests/fuzz): clang with its sanitizer and fuzzer runtimes.
+  clang libclang-rt-14-dev
 )
 # The HTML report inlines uPlot from npm at build time (third_party/uplot).
 if ! command -v npm >/dev/null 2>&1; then PACKAGES+=(npm); fi

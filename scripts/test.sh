@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The one test command (README, CI): installs packages, builds, runs every unit
-# and integration test, then builds and runs the unit tests under ASan+UBSan.
+# and integration test, then builds and runs the unit tests under ASan+UBSan,
+# then runs each libFuzzer target briefly.
 # Integration tests start their own real servers (nginx, the demo target) on
 # 127.0.0.1 and stop them; nothing is left running.
 set -euo pipefail
@@ -19,3 +20,6 @@ cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DLSE_SANITIZE=addres
 cmake --build build-asan -j"$(nproc)" --target lse_unit_tests
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j2 -L unit
+
+echo "== fuzz targets, a few seconds each (scripts/fuzz.sh; longer runs: scripts/fuzz.sh 600)"
+LSE_FUZZ_JOBS="$(nproc)" scripts/fuzz.sh 5

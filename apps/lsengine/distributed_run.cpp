@@ -158,7 +158,7 @@ std::string RenderTemplate(const plan::Template& t) {
 }
 
 void PrintPlannedRequest(std::ostream& out, const plan::PlannedRequest& r) {
-    out << "      " << http::MethodName(r.method) << " " << RenderTemplate(r.url) << "\n";
+    out << "      " << http::MethodName(r.method) << " " << RedactUrl(RenderTemplate(r.url)) << "\n";
     for (const auto& [name, value] : r.headers) {
         const std::string v = RenderTemplate(value);
         out << "        " << name << ": " << (IsSecretHeader(name) ? RedactHeaderValue(v) : v) << "\n";
@@ -413,9 +413,12 @@ int RunDistributed(const RunFlags& f) {
         nats.urls.push_back(broker.ClientUrl());
         nats.token = broker.Token();
         if (!local) {
+            // A generated token is printed once: the user has no other way to learn it. A token the user chose
+            // is a secret they already hold; it is never echoed into a log.
+            const std::string shown_token = d.nats_token.empty() ? broker.Token() : "<your --nats-token>";
             log("NATS broker listening on port " + std::to_string(broker.Port()) + "; start agents with: " +
                 "lsengine-agent --coordinator <this-host>:" + std::to_string(broker.Port()) + " --nats-token " +
-                broker.Token() + " --cluster-id " + cluster_id);
+                shown_token + " --cluster-id " + cluster_id);
         }
     } else {
         nats = NatsFromFlags(d);

@@ -30,6 +30,7 @@
 #include "lse/report/progress_line.hpp"
 #include "lse/report/text_summary.hpp"
 #include "lse/runtime/load_run.hpp"
+#include "lse/sched/rate_profile.hpp"
 #include "run_flags.hpp"
 #include "run_finish.hpp"
 #include "run_thresholds.hpp"
@@ -119,7 +120,7 @@ runtime::LoadSpec BuildSpec(const lua::ScenarioDef& d, const RunFlags& f) {
         spec.model = runtime::LoadModel::kOpen;
         if (cli_rps || d.stages.empty()) {
             const double rps = cli_rps ? ParseCount(f.rps, "--rps") : *d.rps;
-            if (rps <= 0) throw UsageError("--rps: must be positive");
+            if (!(rps > 0) || rps > sched::kMaxRps) throw UsageError("--rps: must be positive and at most 10M");
             spec.profile = ramp_ns > 0 ? sched::RateProfile::RampThenHold(rps, ramp_ns, duration_ns)
                                        : sched::RateProfile::Constant(rps, duration_ns);
         } else {
@@ -170,7 +171,7 @@ std::vector<std::shared_ptr<lua::LuaRunConfig>> MakeLuaRunConfigs(const std::vec
 }
 
 void PrintCapturedRequest(std::ostream& out, const lua::CapturedRequest& r) {
-    out << "      " << r.method << " " << r.url;
+    out << "      " << r.method << " " << RedactUrl(r.url);
     if (r.error != ErrorKind::kNone) {
         out << "  -> " << ErrorKindName(r.error) << " error";
     } else {

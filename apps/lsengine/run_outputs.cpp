@@ -6,6 +6,7 @@
 #include <chrono>
 #include <exception>
 #include <iostream>
+#include <string>
 
 #include "lse/core/clock.hpp"
 #include "lse/core/errors.hpp"
@@ -111,11 +112,27 @@ void RunOutputs::Interval(const metrics::Snapshot& interval, std::int64_t elapse
 
 void RunOutputs::End(const report::RunOutcome& outcome) {
     std::exception_ptr first;
+    // On a full disk every file output fails: name them all, or the user fixes one and finds the next on rerun.
+    std::string failures;
+    int failed = 0;
     for (const auto& o : observers_) {
         try {
             o->OnEnd(outcome);
+        } catch (const Error& e) {
+            if (!first) first = std::current_exception();
+            failures += (failures.empty() ? "" : "; ") + std::string(e.what());
+            ++failed;
         } catch (...) {
             if (!first) first = std::current_exception();
+        }
+    }
+    if (failed > 1) {
+        try {
+            std::rethrow_exception(first);
+        } catch (const Error& e) {
+            throw Error(e.code(), failures);
+        } catch (...) {
+            throw;  // not an lse::Error: a bug, reported as it is
         }
     }
     if (first) std::rethrow_exception(first);

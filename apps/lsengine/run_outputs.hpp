@@ -45,7 +45,7 @@ public:
                   std::vector<report::AgentStatus> agents = {});
 
     /// Calls every observer's OnEnd, even when one throws; then rethrows the first failure (lse::SetupError:
-    /// a report that could not be written).
+    /// a report that could not be written). When several outputs failed, the error names them all ("; ").
     void End(const report::RunOutcome& outcome);
 
     /// Target arrival rate (sum over open-model scenarios) around `elapsed_ns`.

@@ -93,6 +93,7 @@ std::vector<sched::Stage> ParseStages(const std::string& text) {
         sched::Stage st;
         st.duration_ns = ParseDurationNs(item.substr(0, colon), "--stages");
         st.target_rps = ParseCount(item.substr(colon + 1), "--stages");
+        if (st.target_rps > sched::kMaxRps) throw UsageError("--stages: rate '" + item + "' is above 10M per second");
         stages.push_back(st);
     }
     if (stages.empty()) throw UsageError("--stages: no stages given");
@@ -132,7 +133,7 @@ int RunUrl(const UrlFlags& f) {
             spec.profile = sched::RateProfile(0, ParseStages(f.stages));
         } else {
             const double rps = ParseCount(f.rps, "--rps");
-            if (rps <= 0) throw UsageError("--rps: must be positive");
+            if (!(rps > 0) || rps > sched::kMaxRps) throw UsageError("--rps: must be positive and at most 10M");
             spec.profile = ramp_ns > 0 ? sched::RateProfile::RampThenHold(rps, ramp_ns, duration_ns)
                                        : sched::RateProfile::Constant(rps, duration_ns);
         }
@@ -164,7 +165,9 @@ int RunUrl(const UrlFlags& f) {
     const http::Method method = ParseMethod(f.method);
     cfg->origin = url.origin;
     cfg->request = http::PreparedRequest::Build(method, url.origin, url.path_and_query, ParseHeaders(f.headers), body);
-    const std::string display_name = f.name.empty() ? f.method + " " + url.path_and_query : f.name;
+    // The path is shown in the summary and every output: secret query parameters are masked there.
+    const std::string shown_path = RedactUrl(url.path_and_query);
+    const std::string display_name = f.name.empty() ? f.method + " " + shown_path : f.name;
     cfg->name = metrics::MakeStatKey(metrics::StatKind::kRequest, "url", "request", display_name);
     cfg->accepted = runtime::StatusSet::Parse(f.expect, "--expect");
     const http::ClientOptions client = ToClientOptions(f.client);
@@ -192,11 +195,11 @@ int RunUrl(const UrlFlags& f) {
 
     report::RunDescription desc;
     desc.command = "url";
-    desc.target = url.origin.ToString() + url.path_and_query;
+    desc.target = url.origin.ToString() + shown_path;
     desc.scenarios = {info};
     desc.total_ns = spec.RunLengthNs();
     desc.started_unix_ms = UnixMillisNow();
-    desc.config = {{"request", f.method + " " + url.path_and_query},
+    desc.config = {{"request", f.method + " " + shown_path},
                    {"model", info.model},
                    {"virtual users", std::to_string(spec.vusers)},
                    {"duration", FormatDurationNs(spec.RunLengthNs())},

@@ -34,4 +34,13 @@ TEST(Redact, OtherBodiesUnchanged) {
 }
 
 }  // namespace
+TEST(Redact, Urls) {
+    EXPECT_EQ(RedactUrl("http://u:p@h/x?token=abc&page=2"), "http://***@h/x?token=***&page=2");
+    EXPECT_EQ(RedactUrl("https://h:8443/x?api_key=k#frag"), "https://h:8443/x?api_key=***#frag");
+    EXPECT_EQ(RedactUrl("/search?q=shoes&password=hunter2"), "/search?q=shoes&password=***");
+    EXPECT_EQ(RedactUrl("http://h/plain"), "http://h/plain");
+    EXPECT_EQ(RedactUrl("http://user@h"), "http://***@h");
+    EXPECT_EQ(RedactUrl(""), "");
+}
+
 }  // namespace lse

@@ -232,6 +232,21 @@ TEST_F(DemoTargetTest, FaultEndpointsFailTheWayTheyAdvertise) {
     EXPECT_EQ(server_.Stats()["by_route"]["GET /fault/hang"], 1);
 }
 
+TEST_F(DemoTargetTest, CloseReusedAnswersOnlyTheFirstRequestOfAConnection) {
+    // Two pipelined requests on one connection: the first is answered (keep-alive), the second sees a close.
+    const std::string one = "GET /fault/close-reused HTTP/1.1\r\nHost: x\r\n\r\n";
+    std::string raw;
+    std::string error;
+    RawExchange(Port(), one + one, 5000, &raw, &error);
+    EXPECT_EQ(raw.find("HTTP/1.1 200"), 0u) << raw << error;
+    EXPECT_EQ(raw.find("HTTP/1.1", 1), std::string::npos) << "the reused request was answered\n" << raw;
+    EXPECT_EQ(raw.find("onnection: close"), std::string::npos) << "the 200 must not announce the close\n" << raw;
+    EXPECT_EQ(Get("/fault/close-reused").status, 200) << "a fresh connection is answered again";
+    const json stats = server_.Stats();
+    EXPECT_EQ(stats["by_route"]["GET /fault/close-reused"], 3);
+    EXPECT_EQ(stats["by_status"]["200"], 2);
+}
+
 TEST_F(DemoTargetTest, SigtermExitsCleanlyEvenWithOpenConnections) {
     // A hanging and a delayed request are still open when SIGTERM arrives; under the sanitizers a
     // leak or use-after-free during shutdown would turn the exit status non-zero.

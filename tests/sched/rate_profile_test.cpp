@@ -91,7 +91,10 @@ TEST(RateProfile, ValidationErrorsAreUsageErrors) {
     ExpectUsageError([] { RateProfile(-1.0, {Stage{kNsPerSec, 1.0}}); }, "start");
     ExpectUsageError([] { RateProfile(1.0, {Stage{kNsPerSec, -2.0}}); }, "stage 1");
     ExpectUsageError([] { RateProfile(1.0, {Stage{kNsPerSec, 1.0}, Stage{kNsPerSec, std::nan("")}}); }, "stage 2");
-    ExpectUsageError([] { RateProfile(1.0, {Stage{kNsPerSec, std::numeric_limits<double>::infinity()}}); }, "finite");
+    ExpectUsageError([] { RateProfile(1.0, {Stage{kNsPerSec, std::numeric_limits<double>::infinity()}}); },
+                     "from 0 to 10M");
+    ExpectUsageError([] { RateProfile(1.0, {Stage{kNsPerSec, 1e300}}); }, "from 0 to 10M");
+    EXPECT_NO_THROW(RateProfile(1.0, {Stage{kNsPerSec, kMaxRps}}));
     ExpectUsageError([] { RateProfile(1.0, {Stage{0, 1.0}}); }, "duration must be positive");
     ExpectUsageError([] { RateProfile(1.0, {Stage{-5, 1.0}}); }, "duration must be positive");
     ExpectUsageError(

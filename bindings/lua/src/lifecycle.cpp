@@ -1,6 +1,7 @@
 #include "lse/lua/lifecycle.hpp"
 
 #include "lse/core/errors.hpp"
+#include "lse/core/redact.hpp"
 #include "engine_host.hpp"
 
 namespace lse::lua {
@@ -12,6 +13,7 @@ std::string Where(ScenarioEngine& engine, const Vu& vu) {
     return out + " (virtual user " + std::to_string(vu.id) + ")";
 }
 
+// A failed request is reported by its URL; secret query parameters ("?token=...") are masked there.
 LuaRunConfig WithCapture(const LuaRunConfig& config, CaptureSink* sink) {
     LuaRunConfig cfg = config;
     cfg.capture = sink;
@@ -60,8 +62,8 @@ public:
     void OnRequestFailed(Vu& vu, const PendingRequest& request, ErrorKind kind) override {
         if (!collect_) return;
         std::string text = std::string(http::MethodName(request.spec.method)) + " " +
-                           request.spec.url.origin.ToString() + request.spec.url.path_and_query + " in " +
-                           Where(Engine(), vu) + ": ";
+                           request.spec.url.origin.ToString() + RedactUrl(request.spec.url.path_and_query) +
+                           " in " + Where(Engine(), vu) + ": ";
         if (kind == ErrorKind::kStatus) {
             text += "unexpected status " + std::to_string(request.exchange.result.status);
         } else {

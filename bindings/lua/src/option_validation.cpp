@@ -7,6 +7,7 @@
 
 #include "lse/core/did_you_mean.hpp"
 #include "lse/core/units.hpp"
+#include "lse/sched/rate_profile.hpp"
 
 namespace lse::lua::detail {
 namespace {
@@ -90,8 +91,8 @@ private:
         lua_getfield(L_, index_, "rps");
         if (!lua_isnil(L_, -1)) {
             double v = lua_tonumber(L_, -1);
-            if (lua_type(L_, -1) != LUA_TNUMBER || !(v > 0) || !std::isfinite(v)) {
-                return PopFail(1, "option 'rps' must be a number > 0 (got " + Describe(L_, -1) + ")");
+            if (lua_type(L_, -1) != LUA_TNUMBER || !(v > 0) || !(v <= sched::kMaxRps)) {
+                return PopFail(1, "option 'rps' must be a number > 0 and at most 10M (got " + Describe(L_, -1) + ")");
             }
             def->rps = v;
         }
@@ -158,8 +159,8 @@ private:
             lua_pop(L_, 1);
             lua_getfield(L_, stage, "rps");
             double rps = lua_tonumber(L_, -1);
-            if (lua_type(L_, -1) != LUA_TNUMBER || !(rps >= 0) || !std::isfinite(rps)) {
-                return PopFail(3, label + ".rps must be a number >= 0 (got " + Describe(L_, -1) + ")");
+            if (lua_type(L_, -1) != LUA_TNUMBER || !(rps >= 0) || !(rps <= sched::kMaxRps)) {
+                return PopFail(3, label + ".rps must be a number from 0 to 10M (got " + Describe(L_, -1) + ")");
             }
             s.target_rps = rps;
             lua_pop(L_, 2);

@@ -114,4 +114,33 @@ std::string RedactBody(std::string_view body) {
     return std::string(body);
 }
 
+std::string RedactUrl(std::string_view url) {
+    std::string out;
+    const size_t scheme = url.find("://");
+    if (scheme != std::string_view::npos) {
+        const size_t host_start = scheme + 3;
+        const size_t authority_end = url.find_first_of("/?#", host_start);
+        const std::string_view authority = url.substr(host_start, authority_end - host_start);
+        const size_t at = authority.rfind('@');
+        out.append(url.substr(0, host_start));
+        if (at != std::string_view::npos) {
+            out.append("***");
+            out.append(authority.substr(at));
+        } else {
+            out.append(authority);
+        }
+        url = authority_end == std::string_view::npos ? std::string_view() : url.substr(authority_end);
+    }
+    const size_t query = url.find('?');
+    if (query == std::string_view::npos) {
+        out.append(url);
+        return out;
+    }
+    const size_t fragment = url.find('#', query);
+    out.append(url.substr(0, query + 1));
+    out.append(RedactBody(url.substr(query + 1, fragment - query - 1)));
+    if (fragment != std::string_view::npos) out.append(url.substr(fragment));
+    return out;
+}
+
 }  // namespace lse

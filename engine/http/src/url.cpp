@@ -6,12 +6,15 @@
 #include <string>
 
 #include "lse/core/errors.hpp"
+#include "lse/core/redact.hpp"
 
 namespace lse::http {
 namespace {
 
 [[noreturn]] void Fail(std::string_view url, std::string_view why) {
-    throw UsageError("invalid URL '" + std::string(url) + "': " + std::string(why));
+    // Echoed redacted: "http://user:pass@host" is rejected exactly because it carries a password, and the
+    // message must not print it to a terminal or a CI log.
+    throw UsageError("invalid URL '" + RedactUrl(url) + "': " + std::string(why));
 }
 
 bool StartsWithNoCase(std::string_view s, std::string_view prefix) {

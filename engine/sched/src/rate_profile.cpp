@@ -15,8 +15,8 @@ namespace {
 constexpr double kNsPerSecD = static_cast<double>(kNsPerSec);
 
 void CheckRate(double rps, const std::string& what) {
-    if (!std::isfinite(rps) || rps < 0.0) {
-        throw UsageError(what + ": rate must be a finite number >= 0 per second (got " + std::to_string(rps) + ")");
+    if (!std::isfinite(rps) || rps < 0.0 || rps > kMaxRps) {
+        throw UsageError(what + ": rate must be a number from 0 to 10M per second (got " + std::to_string(rps) + ")");
     }
 }
 

@@ -124,6 +124,7 @@ int Connection::OnMessageComplete(llhttp_t* parser) {
     Connection* self = FromParser(parser);
     self->current_.method = llhttp_method_name(static_cast<llhttp_method_t>(parser->method));
     self->current_.keep_alive = llhttp_should_keep_alive(parser) != 0;
+    self->current_.index_on_connection = self->requests_parsed_++;
     self->queue_.push_back(std::move(self->current_));
     self->current_ = Request();
     return 0;

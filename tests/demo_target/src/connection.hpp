@@ -74,6 +74,7 @@ private:
     bool closing_ = false;        ///< Handles are being closed.
     uv_shutdown_t shutdown_req_;
     int open_handles_ = 0;
+    int requests_parsed_ = 0;     ///< Complete requests seen on this connection (Request::index_on_connection).
 };
 
 }  // namespace lse::demo

@@ -220,6 +220,15 @@ Reply DemoApp::Fault(const Request& request, std::string_view kind) {
         reply.finish = Finish::kHang;
     } else if (kind == "close-before-response") {
         reply.finish = Finish::kCloseNow;
+    } else if (kind == "close-reused") {
+        // A server whose keep-alive timeout fires just as the next request arrives: the first request on a
+        // connection gets a keep-alive 200, any later one on the same connection sees the socket closed unanswered.
+        // Only answered requests count a status, so by_status["200"] is what a client could have received.
+        if (request.index_on_connection > 0) {
+            reply.finish = Finish::kCloseNow;
+        } else {
+            return Text(200, "ok\n", request);
+        }
     } else {
         return Json(404, {{"error", "unknown fault"}}, request);
     }

@@ -17,6 +17,7 @@ struct Request {
     std::string body;
     bool keep_alive = true;
     bool malformed = false;  ///< Set instead of the fields above when the parser failed.
+    int index_on_connection = 0;  ///< 0 for the first request on its TCP connection, 1 for the next, ...
 
     std::string_view Path() const;
     std::string_view Query() const;

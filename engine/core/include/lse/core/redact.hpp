@@ -21,4 +21,10 @@ std::string RedactHeaderValue(std::string_view value);
 /// Other bodies are returned unchanged.
 std::string RedactBody(std::string_view body);
 
+/// URLs as lsengine shows them (dry-run listings, URL-mode names, reports, error messages): credentials in the
+/// userinfo and the values of secret-looking query parameters are masked:
+/// "http://u:p@h/x?token=abc&page=2" -> "http://***@h/x?token=***&page=2". Works on absolute URLs and on bare
+/// request targets ("/x?token=abc"); anything without secrets comes back unchanged.
+std::string RedactUrl(std::string_view url);
+
 }  // namespace lse

@@ -9,6 +9,11 @@
 
 namespace lse::sched {
 
+/// The highest arrival rate lsengine accepts, per scenario. Far beyond what one machine (or a large cluster)
+/// sends, and low enough that arrival counts and times stay exact in double and int64 arithmetic. Inputs above
+/// it are refused where they are read (naming the flag or file:line); RateProfile refuses them as a backstop.
+inline constexpr double kMaxRps = 10'000'000.0;
+
 /// One stage of a profile: the rate moves LINEARLY from the previous stage's end rate (or the
 /// profile's start rate) to target_rps over duration_ns. A constant stage repeats the previous target.
 struct Stage {
@@ -19,8 +24,8 @@ struct Stage {
 
 class RateProfile {
 public:
-    /// Throws lse::UsageError for an empty stage list, a non-positive duration, a negative or
-    /// non-finite rate, or a total duration that overflows int64 nanoseconds.
+    /// Throws lse::UsageError for an empty stage list, a non-positive duration, a negative,
+    /// non-finite or above-kMaxRps rate, or a total duration that overflows int64 nanoseconds.
     RateProfile(double start_rps, std::vector<Stage> stages);
 
     /// `rps` for `duration_ns`.

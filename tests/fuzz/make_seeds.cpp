@@ -1,0 +1,91 @@
+// Writes the seed corpora of the binary fuzz targets: valid encodings of the sample objects the codec
+// tests use, so that libFuzzer starts from inputs that get past the headers and checksums.
+// Usage: fuzz_make_seeds <corpus dir>   (writes <dir>/fuzz_plan_decode/, fuzz_protocol_decode/,
+// fuzz_snapshot_decode/). The text targets' seeds are written by hand.
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "lse/metrics/snapshot.hpp"
+#include "lse/plan/plan_codec.hpp"
+#include "lse/protocol/codec.hpp"
+#include "plan_fixtures.hpp"
+#include "sample_messages.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+namespace p = lse::protocol;
+
+void Write(const fs::path& dir, const std::string& name, const std::string& bytes) {
+    fs::create_directories(dir);
+    std::ofstream(dir / name, std::ios::binary) << bytes;
+}
+
+// fuzz_plan_decode reads a mode byte first: 1 = recompute the checksum trailer after mutation.
+std::string PlanSeed(const lse::plan::Plan& plan) { return "\x01" + lse::plan::EncodePlan(plan); }
+
+void WritePlans(const fs::path& dir) {
+    lse::plan::Plan plan = lse::plan::testing_fixtures::SmallPlan();
+    Write(dir, "small_plan", PlanSeed(plan));
+    lse::plan::Plan closed = plan;
+    closed.scenarios[0].load.open_model = false;
+    closed.scenarios[0].load.stages.clear();
+    closed.scenarios[0].load.duration_ns = 5 * lse::kNsPerSec;
+    Write(dir, "closed_plan", PlanSeed(closed));
+    Write(dir, "empty_plan", PlanSeed(lse::plan::Plan{}));
+}
+
+void WriteSnapshots(const fs::path& dir) {
+    Write(dir, "sample", p::testing::SampleSnapshotBytes());
+    std::string empty;
+    lse::metrics::Snapshot{}.AppendTo(&empty);
+    Write(dir, "empty", empty);
+    lse::metrics::Snapshot s;
+    s.start_ns = -5;
+    s.end_ns = 7'000'000'000;
+    for (const char* name : {"a", "b", "GET /x"}) {
+        s.RecordCompletion(&s.ForName(name), lse::ErrorKind::kNone, 204, true, 10, 12, 1, 2);
+        s.RecordDropped(&s.ForName(name), 2);
+    }
+    s.RecordCompletion(nullptr, lse::ErrorKind::kStatus, 503, false, 1'000'000, 2'000'000, 100, 50);
+    s.checks["ok"] = lse::metrics::CheckCounts{1, 0};
+    std::string bytes;
+    s.AppendTo(&bytes);
+    Write(dir, "three_names", bytes);
+}
+
+void WriteMessages(const fs::path& dir) {
+    using namespace p::testing;
+    Write(dir, "register", p::EncodeRegister(SampleRegister()));
+    Write(dir, "assignment", p::EncodeAssignment(SampleAssignment()));
+    Write(dir, "assignment_ack", p::EncodeAssignmentAck({"run-1", "agent-1", 0xfeedULL, 1}));
+    Write(dir, "plan_chunk", p::EncodePlanChunk({"run-1", 1, 3, 30, 0xabcdULL, "0123456789"}));
+    Write(dir, "start", p::EncodeStart({"run-1", 1'000'000'000}));
+    Write(dir, "stop", p::EncodeStop({"run-1", p::StopReason::kInterrupted, true, "ctrl-c"}));
+    p::Rebalance rebalance{"run-1", 2, 5'000'000'000, 0, 2, SampleShares()};
+    Write(dir, "rebalance", p::EncodeRebalance(rebalance));
+    Write(dir, "metrics", p::EncodeMetrics(SampleMetrics()));
+    Write(dir, "metrics_ack", p::EncodeMetricsAck({"run-1", 9}));
+    Write(dir, "heartbeat", p::EncodeHeartbeat({"run-1", "agent-1", p::AgentState::kRunning, 1, 4, 123, 0}));
+    Write(dir, "coordinator_heartbeat", p::EncodeCoordinatorHeartbeat({"run-1", 1, 456}));
+    Write(dir, "time_request", p::EncodeTimeRequest({"agent-1", 77}));
+    Write(dir, "time_reply", p::EncodeTimeReply({77, 88}));
+    Write(dir, "reject", p::EncodeReject({"c1", "run-1", "agent-1", p::RejectReason::kBusy, "busy"}));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc != 2) {
+        std::fprintf(stderr, "usage: %s CORPUS_DIR\n", argv[0]);
+        return 2;
+    }
+    const fs::path root = argv[1];
+    WritePlans(root / "fuzz_plan_decode");
+    WriteSnapshots(root / "fuzz_snapshot_decode");
+    WriteMessages(root / "fuzz_protocol_decode");
+    return 0;
+}

@@ -1,0 +1,2 @@
+-- A file that declares nothing.
+local x = 1

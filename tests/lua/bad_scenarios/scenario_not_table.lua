@@ -1,0 +1,3 @@
+-- scenario takes a table of options.
+local flow = scenario("shop")
+flow:task("t", function(self, http) http:get("/") end)
