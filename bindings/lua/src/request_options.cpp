@@ -43,7 +43,29 @@ std::string ScalarToString(lua_State* L, int idx) {
     return std::string(s, len);
 }
 
-void ReadHeaders(lua_State* L, int idx, std::string_view fn, http::HeaderList* out) {
+std::string_view ScalarView(lua_State* L, int idx) {
+    size_t len = 0;
+    const char* s = lua_tolstring(L, idx, &len);
+    return std::string_view(s, len);
+}
+
+// A header list refilled for every request of a reused spec: the first *used slots are this
+// request's; slots past them keep their strings' capacity for the next request (no allocation
+// once a script's headers have been seen once).
+struct HeaderFill {
+    http::HeaderList* list;
+    size_t used = 0;
+
+    void Put(std::string_view name, std::string_view value) {
+        if (used == list->size()) list->emplace_back();
+        auto& slot = (*list)[used++];
+        slot.first.assign(name);
+        slot.second.assign(value);
+    }
+    void Finish() { list->resize(used); }
+};
+
+void ReadHeaders(lua_State* L, int idx, std::string_view fn, HeaderFill* out) {
     if (!lua_istable(L, idx)) Fail(fn, std::string("option 'headers' must be a table, got ") + luaL_typename(L, idx));
     lua_pushnil(L);
     while (lua_next(L, idx) != 0) {
@@ -51,20 +73,20 @@ void ReadHeaders(lua_State* L, int idx, std::string_view fn, http::HeaderList* o
             lua_pop(L, 2);
             Fail(fn, "option 'headers': header names must be strings");
         }
-        std::string name = ScalarToString(L, -2);
+        const std::string_view name = ScalarView(L, -2);  // a string key: stays on the stack below
         const int t = lua_type(L, -1);
         if (t != LUA_TSTRING && t != LUA_TNUMBER) {
-            std::string type = luaL_typename(L, -1);
+            std::string message = "option 'headers': value of '" + std::string(name) + "' must be a string or number, got " +
+                                  luaL_typename(L, -1);
             lua_pop(L, 2);
-            Fail(fn, "option 'headers': value of '" + name + "' must be a string or number, got " + type);
+            Fail(fn, message);
         }
         lua_pushvalue(L, -1);  // lua_tolstring converts numbers in place: convert a copy, not the value
-        std::string value = ScalarToString(L, -1);
+        out->Put(name, ScalarView(L, -1));
         lua_pop(L, 2);
-        out->emplace_back(std::move(name), std::move(value));
     }
     // lua_next order is unspecified: sort for deterministic wire bytes and captures.
-    std::sort(out->begin(), out->end());
+    std::sort(out->list->begin(), out->list->begin() + static_cast<std::ptrdiff_t>(out->used));
 }
 
 }  // namespace
@@ -92,13 +114,14 @@ std::string_view ClosestWord(std::string_view word, const std::string_view* cand
     return best;
 }
 
-http::Url ResolveRequestUrl(std::string_view path, const http::Url& target, std::string_view fn) {
+void ResolveRequestUrlInto(std::string_view path, const http::Url& target, std::string_view fn, http::Url* out) {
     if (path.rfind("http://", 0) == 0 || path.rfind("https://", 0) == 0) {
         try {
-            return http::ParseUrl(path);
+            *out = http::ParseUrl(path);
         } catch (const std::exception& e) {
             Fail(fn, std::string("argument #1 (path): ") + e.what());
         }
+        return;
     }
     if (path.empty()) Fail(fn, "argument #1 (path) is empty");
     if (path.find("://") != std::string_view::npos) {
@@ -112,14 +135,21 @@ http::Url ResolveRequestUrl(std::string_view path, const http::Url& target, std:
     if (target.origin.host.empty()) {
         Fail(fn, "argument #1 (path) '" + std::string(path) + "' is relative but no target URL was given (--target)");
     }
-    http::Url url;
-    url.origin = target.origin;
+    // Assignments, not a fresh Url: a reused *out keeps its string capacity (one request per call).
+    out->origin.tls = target.origin.tls;
+    out->origin.host.assign(target.origin.host);
+    out->origin.port = target.origin.port;
     std::string_view base = target.path_and_query;
     base = base.substr(0, base.find('?'));
     while (!base.empty() && base.back() == '/') base.remove_suffix(1);
-    url.path_and_query.assign(base);
-    if (path.front() != '/') url.path_and_query += '/';
-    url.path_and_query.append(path);
+    out->path_and_query.assign(base);
+    if (path.front() != '/') out->path_and_query += '/';
+    out->path_and_query.append(path);
+}
+
+http::Url ResolveRequestUrl(std::string_view path, const http::Url& target, std::string_view fn) {
+    http::Url url;
+    ResolveRequestUrlInto(path, target, fn, &url);
     return url;
 }
 
@@ -152,9 +182,15 @@ void ReadRequestArgs(lua_State* L, int path_idx, int opts_idx, const http::Url& 
     if (lua_type(L, path_idx) != LUA_TSTRING) {
         Fail(fn, std::string("argument #1 (path) must be a string, got ") + luaL_typename(L, path_idx));
     }
+    // *out may be a reused spec: reset every field, keeping string and vector capacity.
+    HeaderFill headers{&out->headers};
+    out->body.clear();
+    out->timeout_ns = 0;
+    out->has_expect = false;
+    out->has_cookie_header = false;
     size_t len = 0;
     const char* p = lua_tolstring(L, path_idx, &len);
-    out->url = ResolveRequestUrl(std::string_view(p, len), target, fn);
+    ResolveRequestUrlInto(std::string_view(p, len), target, fn, &out->url);
     const bool same_origin = !target.origin.host.empty() && out->url.origin == target.origin;
 
     std::string explicit_name;
@@ -171,17 +207,17 @@ void ReadRequestArgs(lua_State* L, int path_idx, int opts_idx, const http::Url& 
                 lua_pop(L, 2);
                 Fail(fn, "options must have string keys");
             }
-            std::string key = ScalarToString(L, -2);
+            const std::string_view key = ScalarView(L, -2);  // a string key: stays on the stack
             const int v = lua_gettop(L);
             if (key == "headers") {
-                ReadHeaders(L, v, fn, &out->headers);
+                ReadHeaders(L, v, fn, &headers);
             } else if (key == "json") {
                 std::string error;
                 if (!EncodeJson(L, v, &out->body, &error)) {
                     lua_pop(L, 2);
                     Fail(fn, "option 'json': " + error);
                 }
-                out->headers.emplace_back("Content-Type", "application/json");
+                headers.Put("Content-Type", "application/json");
                 ++body_sources;
             } else if (key == "body") {
                 if (lua_type(L, v) != LUA_TSTRING) {
@@ -201,7 +237,7 @@ void ReadRequestArgs(lua_State* L, int path_idx, int opts_idx, const http::Url& 
                     lua_pop(L, 2);
                     Fail(fn, "option 'form': " + error);
                 }
-                out->headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+                headers.Put("Content-Type", "application/x-www-form-urlencoded");
                 ++body_sources;
             } else if (key == "query") {
                 std::string error;
@@ -270,14 +306,16 @@ void ReadRequestArgs(lua_State* L, int path_idx, int opts_idx, const http::Url& 
                 }
             } else {
                 std::string_view hint = ClosestWord(key, kOptionNames, kOptionCount);
+                std::string message = "unknown option '" + std::string(key) + "'" +
+                                      (hint.empty() ? std::string(" (options: headers, json, body, form, query, name, timeout, expect)")
+                                                    : " (did you mean '" + std::string(hint) + "'?)");
                 lua_pop(L, 2);
-                Fail(fn, "unknown option '" + key + "'" +
-                             (hint.empty() ? std::string(" (options: headers, json, body, form, query, name, timeout, expect)")
-                                           : " (did you mean '" + std::string(hint) + "'?)"));
+                Fail(fn, message);
             }
             lua_settop(L, v - 1);  // keep the key for lua_next
         }
     }
+    headers.Finish();
     if (body_sources > 1) Fail(fn, "options 'json', 'body' and 'form' are exclusive: give one");
 
     // A caller-given Content-Type wins over the one json/form implies.

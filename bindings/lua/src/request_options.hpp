@@ -33,7 +33,11 @@ struct RequestSpec {
 /// path + path; "http(s)://..." -> that URL. `fn` names the calling function in messages ("http:get").
 http::Url ResolveRequestUrl(std::string_view path, const http::Url& target, std::string_view fn);
 
-/// Reads path (string at path_idx) and opts (table or nil at opts_idx). Throws std::runtime_error.
+/// ResolveRequestUrl into *out, reusing its string capacity (the per-request form).
+void ResolveRequestUrlInto(std::string_view path, const http::Url& target, std::string_view fn, http::Url* out);
+
+/// Reads path (string at path_idx) and opts (table or nil at opts_idx) into *out, which may be a spec
+/// reused from an earlier request: every field is reset, capacities are kept. Throws std::runtime_error.
 void ReadRequestArgs(lua_State* L, int path_idx, int opts_idx, const http::Url& target, std::string_view fn,
                      RequestSpec* out);
 

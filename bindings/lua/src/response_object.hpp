@@ -7,7 +7,8 @@
 ///   body    string
 ///   error   nil, or the transport error kind name ("timeout", "connect", ...)
 ///   :json() the body decoded (lua_json); a Lua error naming the request on invalid JSON
-/// A plain table (scripts may add fields) sharing one metatable that provides json().
+/// A plain table (scripts may add fields) sharing one metatable that provides json() and builds
+/// `headers` on its first read (most scripts never read it; see response_object.cpp).
 
 #include <string_view>
 

@@ -103,6 +103,8 @@ void ScenarioEngine::LoadScenario() {
     }
     lua_settop(L, sc);
     if (tasks_.empty()) throw UsageError(config_.script_path + ": scenario '" + config_.scenario + "' has no task");
+    stat_by_name_.resize(static_cast<size_t>(Phase::kCount) + tasks_.size());
+    check_by_name_.resize(static_cast<size_t>(Phase::kCount) + tasks_.size());
     picker_ = std::make_unique<runtime::WeightedPicker>(
         std::move(weights), config_.seed * 0x9E3779B97F4A7C15ULL + static_cast<std::uint64_t>(ctx_.worker_index));
 
@@ -263,12 +265,42 @@ void ScenarioEngine::EndRun(Vu& vu, std::string script_error, bool cancelled) {
     listener_->OnRunDone(vu, outcome);
 }
 
-int ScenarioEngine::StatIndex(const Vu& vu, const std::string& name) {
+int ScenarioEngine::NameSlot(const Vu& vu) const noexcept {
+    return vu.phase == Phase::kTask ? static_cast<int>(Phase::kCount) + vu.task : static_cast<int>(vu.phase);
+}
+
+int ScenarioEngine::StatIndex(const Vu& vu, std::string_view name) {
+    // Per (phase or task) slot, keyed by the bare request name: the full stat key is built once.
+    auto& by_name = stat_by_name_[static_cast<size_t>(NameSlot(vu))];
+    auto hit = by_name.find(name);
+    if (hit != by_name.end()) return hit->second;
     std::string key = metrics::MakeStatKey(metrics::StatKind::kRequest, config_.scenario, PhaseName(vu), name);
     auto it = stat_index_.find(key);
-    if (it != stat_index_.end()) return it->second;
-    const int index = ctx_.recorder->Register(key, /*counts_in_total=*/vu.phase == Phase::kTask);
-    stat_index_.emplace(std::move(key), index);
+    int index = 0;
+    if (it != stat_index_.end()) {
+        index = it->second;
+    } else {
+        index = ctx_.recorder->Register(key, /*counts_in_total=*/vu.phase == Phase::kTask);
+        stat_index_.emplace(std::move(key), index);
+    }
+    by_name.emplace(std::string(name), index);
+    return index;
+}
+
+int ScenarioEngine::CheckIndex(const Vu& vu, std::string_view name) {
+    auto& by_name = check_by_name_[static_cast<size_t>(NameSlot(vu))];
+    auto hit = by_name.find(name);
+    if (hit != by_name.end()) return hit->second;
+    std::string key = metrics::MakeStatKey(metrics::StatKind::kCheck, config_.scenario, PhaseName(vu), name);
+    auto it = check_index_.find(key);
+    int index = 0;
+    if (it != check_index_.end()) {
+        index = it->second;
+    } else {
+        index = ctx_.recorder->RegisterCheck(key);
+        check_index_.emplace(std::move(key), index);
+    }
+    by_name.emplace(std::string(name), index);
     return index;
 }
 
@@ -295,53 +327,53 @@ int ScenarioEngine::HttpCall(lua_State* L, int method) {
                                                  : "http requests must be made by the virtual user's own code, not "
                                                    "from inside a coroutine the script created");
     }
+    // The request is read straight into a pooled PendingRequest: its spec and wire buffer keep
+    // their capacity from earlier requests, so a steady script allocates nothing here.
+    PendingRequest* p = TakePending();
     std::string fn = "http:";
-    RequestSpec spec;
-    int path_idx = 2;
-    if (method < 0) {
-        fn += "request";
-        if (lua_type(L, 2) != LUA_TSTRING) {
-            throw std::runtime_error(fn + ": argument #1 (method) must be a string like \"GET\"");
+    try {
+        RequestSpec& spec = p->spec;
+        int path_idx = 2;
+        if (method < 0) {
+            fn += "request";
+            if (lua_type(L, 2) != LUA_TSTRING) {
+                throw std::runtime_error(fn + ": argument #1 (method) must be a string like \"GET\"");
+            }
+            std::string name = lua_tostring(L, 2);
+            for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+            if (!http::ParseMethod(name, &spec.method)) {
+                throw std::runtime_error(fn + ": argument #1 (method): unknown HTTP method '" +
+                                         std::string(lua_tostring(L, 2)) + "'");
+            }
+            path_idx = 3;
+        } else {
+            spec.method = static_cast<http::Method>(method);
+            std::string_view m = http::MethodName(spec.method);
+            for (char c : m) fn += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
         }
-        std::string name = lua_tostring(L, 2);
-        for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-        if (!http::ParseMethod(name, &spec.method)) {
-            throw std::runtime_error(fn + ": argument #1 (method): unknown HTTP method '" + std::string(lua_tostring(L, 2)) +
-                                     "'");
-        }
-        path_idx = 3;
-    } else {
-        spec.method = static_cast<http::Method>(method);
-        std::string_view m = http::MethodName(spec.method);
-        for (char c : m) fn += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-    if (!lua_istable(L, 1)) throw std::runtime_error(fn + "(...) must be called with a colon: " + fn + "(path, opts)");
-    ReadRequestArgs(L, path_idx, path_idx + 1, config_.target, fn, &spec);
+        if (!lua_istable(L, 1)) throw std::runtime_error(fn + "(...) must be called with a colon: " + fn + "(path, opts)");
+        ReadRequestArgs(L, path_idx, path_idx + 1, config_.target, fn, &spec);
 
-    if (!spec.has_cookie_header && !vu->jar.Empty()) {
-        std::string_view path = spec.url.path_and_query;
-        std::string cookie = vu->jar.HeaderFor(spec.url.origin, path.substr(0, path.find('?')), NowUnix());
-        if (!cookie.empty()) spec.headers.emplace_back("Cookie", std::move(cookie));
-    }
-    if (interceptor_ != nullptr && vu->phase == Phase::kTask) {
-        try {  // same validation as a real send: a bad header is a script error in both modes
-            (void)http::PreparedRequest::Build(spec.method, spec.url.origin, spec.url.path_and_query, spec.headers,
-                                               spec.body);
+        if (!spec.has_cookie_header && !vu->jar.Empty()) {
+            std::string_view path = spec.url.path_and_query;
+            std::string cookie = vu->jar.HeaderFor(spec.url.origin, path.substr(0, path.find('?')), NowUnix());
+            if (!cookie.empty()) spec.headers.emplace_back("Cookie", std::move(cookie));
+        }
+        try {  // same validation in capture mode as a real send: a bad header is a script error in both
+            http::PreparedRequest::BuildInto(spec.method, HostHeaderFor(spec.url.origin), spec.url.path_and_query,
+                                             spec.headers, spec.body, &p->prepared);
         } catch (const std::exception& e) {
             throw std::runtime_error(fn + ": " + e.what());
         }
-        interceptor_->OnTaskRequest(*vu, spec, L);
-        return 1;
-    }
-    PendingRequest* p = TakePending();
-    try {
-        p->prepared = http::PreparedRequest::Build(spec.method, spec.url.origin, spec.url.path_and_query, spec.headers,
-                                                   spec.body);
-    } catch (const std::exception& e) {
+        if (interceptor_ != nullptr && vu->phase == Phase::kTask) {
+            interceptor_->OnTaskRequest(*vu, spec, L);
+            pending_free_.push_back(p);
+            return 1;
+        }
+    } catch (...) {
         pending_free_.push_back(p);
-        throw std::runtime_error(fn + ": " + e.what());
+        throw;
     }
-    p->spec = std::move(spec);
     p->stat_index = StatIndex(*vu, p->spec.name);
     p->vu = vu;
     p->exchange.origin = &p->spec.url.origin;
@@ -357,6 +389,15 @@ int ScenarioEngine::HttpCall(lua_State* L, int method) {
     vu->request = p;
     vu->waiting_request = true;
     return lua_yield(L, 0);
+}
+
+std::string_view ScenarioEngine::HostHeaderFor(const http::Origin& origin) {
+    if (!host_header_valid_ || !(host_header_origin_ == origin)) {
+        host_header_origin_ = origin;
+        host_header_ = origin.HostHeader();
+        host_header_valid_ = true;
+    }
+    return host_header_;
 }
 
 void ScenarioEngine::OnRequestDone(http::Exchange* exchange, void* user) {
@@ -432,13 +473,7 @@ int ScenarioEngine::CheckCall(lua_State* L) {
     size_t len = 0;
     const char* s = lua_tolstring(L, 1, &len);
     std::string_view name(s, len);
-    std::string key = metrics::MakeStatKey(metrics::StatKind::kCheck, config_.scenario, PhaseName(*vu), name);
-    auto it = check_index_.find(key);
-    if (it == check_index_.end()) {
-        const int index = ctx_.recorder->RegisterCheck(key);
-        it = check_index_.emplace(std::move(key), index).first;
-    }
-    ctx_.recorder->RecordCheck(it->second, passed);
+    ctx_.recorder->RecordCheck(CheckIndex(*vu, name), passed);
     if (!passed) {
         SetFailure(*vu, ErrorKind::kCheck);
         listener_->OnCheckFailed(*vu, name);

@@ -153,7 +153,10 @@ private:
     void SetFailure(Vu& vu, ErrorKind kind) noexcept {
         if (vu.failure == ErrorKind::kNone) vu.failure = kind;
     }
-    int StatIndex(const Vu& vu, const std::string& name);
+    int NameSlot(const Vu& vu) const noexcept;
+    int StatIndex(const Vu& vu, std::string_view name);
+    int CheckIndex(const Vu& vu, std::string_view name);
+    std::string_view HostHeaderFor(const http::Origin& origin);
     PendingRequest* TakePending();
     static void OnRequestDone(http::Exchange* exchange, void* user);
     void CompleteRequest(PendingRequest* pending);
@@ -173,8 +176,22 @@ private:
     int http_ref_ = -2;
     int self_meta_ref_ = -2;
 
+    // Lookups by string_view without building a key (C++20 heterogeneous lookup).
+    struct NameHash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+    };
+    using NameMap = std::unordered_map<std::string, int, NameHash, std::equal_to<>>;
+
     std::unordered_map<std::string, int> stat_index_;   // full stat key -> recorder index
     std::unordered_map<std::string, int> check_index_;  // full check key -> recorder index
+    // Hot-path caches in front of the two maps above: slot (NameSlot: hook phase, or kCount + task)
+    // -> bare request or check name -> recorder index.
+    std::vector<NameMap> stat_by_name_;
+    std::vector<NameMap> check_by_name_;
+    http::Origin host_header_origin_;  // origin whose Host value host_header_ holds
+    std::string host_header_;
+    bool host_header_valid_ = false;
     std::vector<std::unique_ptr<PendingRequest>> pending_pool_;
     std::vector<PendingRequest*> pending_free_;
 

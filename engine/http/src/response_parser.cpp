@@ -1,7 +1,5 @@
 #include "lse/http/response_parser.hpp"
 
-#include <cctype>
-
 namespace lse::http {
 namespace {
 
@@ -141,7 +139,10 @@ int ResponseParser::OnHeaderField(llhttp_t* p, const char* at, size_t len) {
 int ResponseParser::OnHeaderFieldComplete(llhttp_t* p) {
     ResponseParser* self = Self(p);
     if (self->capture_ && !self->result_->headers.empty()) {
-        for (char& c : self->result_->headers.back().first) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        // ASCII only (header names are tokens); inline rather than a libc call per byte.
+        for (char& c : self->result_->headers.back().first) {
+            if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + ('a' - 'A'));
+        }
     }
     return 0;
 }

@@ -37,6 +37,13 @@ struct PreparedRequest {
     /// Content-Length); and when path_and_query is not an origin-form target ("/..." or "*").
     static PreparedRequest Build(Method method, const Origin& origin, std::string_view path_and_query,
                                  const HeaderList& headers, std::string_view body);
+
+    /// Build for a request made per send (Lua scripts): same checks and bytes, written into *out whose
+    /// buffer capacity is reused, with the Host value given by the caller (origin.HostHeader(), which
+    /// the caller can compute once per origin). No allocation once out->bytes has grown. On a throw,
+    /// *out is unspecified.
+    static void BuildInto(Method method, std::string_view host_header, std::string_view path_and_query,
+                          const HeaderList& headers, std::string_view body, PreparedRequest* out);
 };
 
 /// Header names compare case-insensitively (RFC 9110 5.1).
