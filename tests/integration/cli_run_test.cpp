@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include <dirent.h>
 
 #include <set>
@@ -167,6 +169,14 @@ TEST_F(CliRunTest, CtrlCStopsDrainsAndRunsOnStop) {
     EXPECT_EQ(Route("POST /api/v1/projects"), 3);
     EXPECT_EQ(Route("DELETE /api/v1/projects/{id}"), 3) << "on_stop ran for every virtual user";
     EXPECT_GT(Route("GET /api/v1/projects/{id}"), 10);
+    // on_stop's requests are measured like on_start's: a lifecycle row with one request per virtual user.
+    const auto row = r.out.find("\n  on_stop ");
+    ASSERT_NE(row, std::string::npos) << "no on_stop row in the lifecycle table\n" << r.out;
+    std::istringstream fields(r.out.substr(row + 1, r.out.find('\n', row + 1) - row - 1));
+    std::string name;
+    long requests = -1;
+    fields >> name >> requests;
+    EXPECT_EQ(requests, 3) << r.out;
 }
 
 TEST_F(CliRunTest, ExamplesRunAgainstTheDemoTarget) {

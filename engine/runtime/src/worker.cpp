@@ -294,7 +294,11 @@ private:
     void MaybeFinishDrain() {
         if (state_ != State::kDraining || runner_->Busy() > 0 || !owner_->prepared_.load()) return;
         state_ = State::kFinishing;
-        if (start_ns_ > 0) owner_->recorder_.Publish(interval_start_ns_, std::max(NowNs(), interval_start_ns_));
+        if (start_ns_ > 0) {
+            const std::int64_t end = std::max(NowNs(), interval_start_ns_);
+            owner_->recorder_.Publish(interval_start_ns_, end);
+            interval_start_ns_ = end;
+        }
         uv_timer_stop(&publish_timer_);
         if (aborted_) {
             // A second Ctrl-C or the watchdog: no on_stop, no more requests.
@@ -305,6 +309,13 @@ private:
         uv_timer_start(&grace_timer_, &Loop::OnGraceOver, static_cast<std::uint64_t>(spec_.grace_ns / kNsPerMs), 0);
         runner_->Finish([this](IterationRunner::PhaseResult r) {
             if (!r.ok) owner_->finish_failure_ = r.error;
+            // What Finish recorded (on_stop's requests and checks) goes out too: the last publish above was
+            // before it ran, and the run's total is collected after every worker has finished.
+            if (start_ns_ > 0) {
+                const std::int64_t end = std::max(NowNs(), interval_start_ns_);
+                owner_->recorder_.Publish(interval_start_ns_, end);
+                interval_start_ns_ = end;
+            }
             if (state_ == State::kFinishing) CloseAll();
         });
     }
