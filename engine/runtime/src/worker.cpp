@@ -222,9 +222,14 @@ private:
     static void OnPublish(uv_timer_t* t) {
         auto* self = static_cast<Loop*>(t->data);
         const std::int64_t end = self->interval_start_ns_ + kPublishIntervalNs;
-        self->owner_->recorder_.Publish(self->interval_start_ns_, end);
-        self->interval_start_ns_ = end;
+        self->PublishUntil(end);
         uv_timer_start(&self->publish_timer_, &Loop::OnPublish, MsUntil(&self->loop_, end + kPublishIntervalNs), 0);
+    }
+
+    // Hands what was recorded since the last publish to the main thread as [interval_start_ns_, end).
+    void PublishUntil(std::int64_t end) {
+        owner_->recorder_.Publish(interval_start_ns_, end);
+        interval_start_ns_ = end;
     }
 
     // ---- stop requests, end of run ----
@@ -294,11 +299,7 @@ private:
     void MaybeFinishDrain() {
         if (state_ != State::kDraining || runner_->Busy() > 0 || !owner_->prepared_.load()) return;
         state_ = State::kFinishing;
-        if (start_ns_ > 0) {
-            const std::int64_t end = std::max(NowNs(), interval_start_ns_);
-            owner_->recorder_.Publish(interval_start_ns_, end);
-            interval_start_ns_ = end;
-        }
+        if (start_ns_ > 0) PublishUntil(std::max(NowNs(), interval_start_ns_));
         uv_timer_stop(&publish_timer_);
         if (aborted_) {
             // A second Ctrl-C or the watchdog: no on_stop, no more requests.
@@ -311,11 +312,7 @@ private:
             if (!r.ok) owner_->finish_failure_ = r.error;
             // What Finish recorded (on_stop's requests and checks) goes out too: the last publish above was
             // before it ran, and the run's total is collected after every worker has finished.
-            if (start_ns_ > 0) {
-                const std::int64_t end = std::max(NowNs(), interval_start_ns_);
-                owner_->recorder_.Publish(interval_start_ns_, end);
-                interval_start_ns_ = end;
-            }
+            if (start_ns_ > 0) PublishUntil(std::max(NowNs(), interval_start_ns_));
             if (state_ == State::kFinishing) CloseAll();
         });
     }
