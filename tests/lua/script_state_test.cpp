@@ -162,8 +162,7 @@ TEST(ScriptState, TemplateFunctions) {
         assert(not pcall(lsengine.random, 1.5, 3))
     )";
     ASSERT_EQ(luaL_dostring(L, code), 0) << lua_tostring(L, -1);
-    lua_pushnumber(L, 17);
-    lua_setfield(L, LUA_REGISTRYINDEX, "lse.current_vu");
+    state.SetCurrentVu(17);
     ASSERT_EQ(luaL_dostring(L, "return lsengine.vuser()"), 0);
     EXPECT_EQ(lua_tonumber(L, -1), 17);
     lua_pop(L, 1);

@@ -279,5 +279,55 @@ TEST(Histogram, MovesLeaveSourcesConsistent) {
     EXPECT_EQ(a.Count(), 2u);
 }
 
+TEST(Histogram, AllocatesOnlyThePagesItsValuesUse) {
+    Histogram h;
+    EXPECT_EQ(h.PagesAllocated(), 0u);
+    h.Record(500);    // page 0 (values 0..1023)
+    h.Record(1500);   // page 1 (1024..2047)
+    h.Record(1600);
+    EXPECT_EQ(h.PagesAllocated(), 2u);
+    h.Record(30'000'000);  // 30 s: one more page, far away
+    EXPECT_EQ(h.PagesAllocated(), 3u);
+    EXPECT_EQ(h.ValueAtPercentile(50), 1500);
+    EXPECT_EQ(h.ValueAtPercentile(100), 30'000'000);
+    EXPECT_EQ(h.CountAtOrBelow(2000), 3u);
+    // Reset keeps the pages (a reused interval histogram stops allocating) and clears them.
+    h.Reset();
+    EXPECT_EQ(h.PagesAllocated(), 3u);
+    EXPECT_EQ(h, Histogram());
+    h.Record(600);
+    EXPECT_EQ(h.ValueAtPercentile(100), 600);
+    EXPECT_EQ(h.CountAtOrBelow(2'000'000), 1u);
+}
+
+TEST(Histogram, MergeAndCopyAcrossDisjointPages) {
+    const Histogram low = Of({10, 20, 30});
+    const Histogram high = Of({5'000'000, 6'000'000});
+    Histogram merged = low;
+    merged += high;
+    EXPECT_EQ(merged.Count(), 5u);
+    EXPECT_EQ(merged.PagesAllocated(), low.PagesAllocated() + high.PagesAllocated());
+    EXPECT_EQ(merged.ValueAtPercentile(60), 30);
+    EXPECT_EQ(merged.ValueAtPercentile(70), Histogram::HighestEquivalentValue(5'000'000));
+    Histogram other_order = high;
+    other_order += low;
+    EXPECT_EQ(merged, other_order);
+    // A copy shares no page with its source.
+    Histogram copy = merged;
+    copy.Record(15);
+    EXPECT_EQ(merged.CountAtOrBelow(15), 1u);
+    EXPECT_EQ(copy.CountAtOrBelow(15), 2u);
+    // Self-merge doubles every counter.
+    Histogram twice = merged;
+    twice += twice;
+    EXPECT_EQ(twice.Count(), 10u);
+    EXPECT_EQ(twice.CountAtOrBelow(30), 6u);
+    // Copy assignment replaces pages the target had and the source lacks.
+    Histogram target = Of({40'000'000});
+    target = low;
+    EXPECT_EQ(target, low);
+    EXPECT_EQ(target.CountAtOrBelow(Histogram::kMaxValue), 3u);
+}
+
 }  // namespace
 }  // namespace lse::metrics

@@ -18,8 +18,6 @@ namespace lse::lua::detail {
 
 /// Registry field holding the array of scenario objects, parallel to LoadContext::defs.
 inline constexpr char kScenariosKey[] = "lse.scenarios";
-/// Registry field the runner sets to the running virtual user's id (see script_state.hpp).
-inline constexpr char kCurrentVuKey[] = "lse.current_vu";
 
 struct LoadContext {
     std::string path;          ///< as given: error messages and defined_at use it
@@ -33,6 +31,10 @@ struct LoadContext {
     /// Set by plan capture (plan_capture.hpp) while it captures tasks: lsengine.seq()/random()/uuid()
     /// then return placeholders (plan_capture_templates.hpp).
     bool capture_mode = false;
+    /// ScriptState::SetCurrentVu: the running virtual user's id (0: setup/teardown, file level),
+    /// what lsengine.vuser() returns. A plain field, not a registry entry: the runner writes it
+    /// on every resume of a coroutine, so it must cost nothing.
+    int current_vu = 0;
 };
 
 void SetContext(lua_State* L, LoadContext* ctx);

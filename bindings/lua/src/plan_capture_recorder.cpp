@@ -55,15 +55,9 @@ int FirstAccepted(const runtime::StatusSet& set) {
     return 200;
 }
 
-bool IEquals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-           });
-}
-
 bool IsJsonBody(const http::HeaderList& headers) {
     return std::any_of(headers.begin(), headers.end(), [](const auto& h) {
-        return IEquals(h.first, "content-type") && h.second.find("json") != std::string::npos;
+        return http::HeaderNameEquals(h.first, "content-type") && h.second.find("json") != std::string::npos;
     });
 }
 

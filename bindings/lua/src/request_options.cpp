@@ -27,14 +27,8 @@ constexpr int kOptionCount = static_cast<int>(sizeof(kOptionNames) / sizeof(kOpt
     throw std::runtime_error(std::string(fn) + ": " + what);
 }
 
-bool IEquals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-           });
-}
-
 bool HasHeader(const http::HeaderList& headers, std::string_view name) {
-    return std::any_of(headers.begin(), headers.end(), [&](const auto& h) { return IEquals(h.first, name); });
+    return std::any_of(headers.begin(), headers.end(), [&](const auto& h) { return http::HeaderNameEquals(h.first, name); });
 }
 
 std::string ScalarToString(lua_State* L, int idx) {
@@ -320,7 +314,7 @@ void ReadRequestArgs(lua_State* L, int path_idx, int opts_idx, const http::Url& 
 
     // A caller-given Content-Type wins over the one json/form implies.
     int content_types = 0;
-    for (const auto& h : out->headers) content_types += IEquals(h.first, "content-type") ? 1 : 0;
+    for (const auto& h : out->headers) content_types += http::HeaderNameEquals(h.first, "content-type") ? 1 : 0;
     if (content_types > 1) {
         auto implied = std::find_if(out->headers.begin(), out->headers.end(), [](const auto& h) {
             return (h.first == "Content-Type") &&

@@ -18,13 +18,16 @@ extern "C" {
 namespace lse::lua {
 namespace {
 
-constexpr char kCurrentVuKey[] = "lse.current_vu";  // see script_state.hpp
 constexpr std::int64_t kSleepSlackNs = kNsPerMs;    // uv timers have 1 ms resolution
 
 std::int64_t NowNs() { return static_cast<std::int64_t>(uv_hrtime()); }
 std::int64_t NowUnix() { return static_cast<std::int64_t>(std::time(nullptr)); }
 
 constexpr std::string_view kHookNames[] = {"setup", "on_start", "", "on_stop", "teardown"};
+// By http::Method, for messages: the binding's name of each method.
+constexpr std::string_view kHttpFunctionNames[] = {"http:get",   "http:head",   "http:post",   "http:put",
+                                                   "http:patch", "http:delete", "http:options"};
+static_assert(std::size(kHttpFunctionNames) == static_cast<size_t>(http::Method::kCount));
 
 bool IsMainThread(lua_State* L) {
     const bool main = lua_pushthread(L) == 1;
@@ -104,6 +107,7 @@ void ScenarioEngine::LoadScenario() {
     lua_settop(L, sc);
     if (tasks_.empty()) throw UsageError(config_.script_path + ": scenario '" + config_.scenario + "' has no task");
     stat_by_name_.resize(static_cast<size_t>(Phase::kCount) + tasks_.size());
+    last_stat_.resize(static_cast<size_t>(Phase::kCount) + tasks_.size());
     check_by_name_.resize(static_cast<size_t>(Phase::kCount) + tasks_.size());
     picker_ = std::make_unique<runtime::WeightedPicker>(
         std::move(weights), config_.seed * 0x9E3779B97F4A7C15ULL + static_cast<std::uint64_t>(ctx_.worker_index));
@@ -162,6 +166,8 @@ ScenarioEngine* ScenarioEngine::FromUpvalue(lua_State* L) {
 }
 
 Vu* ScenarioEngine::FindVu(lua_State* co) noexcept {
+    // Almost always the coroutine just resumed: skip the hash lookup for it.
+    if (current_ != nullptr && current_->co == co) return current_;
     auto it = vu_by_thread_.find(co);
     return it == vu_by_thread_.end() ? nullptr : it->second;
 }
@@ -208,8 +214,8 @@ void ScenarioEngine::Start(Vu& vu, Phase phase, int task, std::int64_t intended_
 
 void ScenarioEngine::Resume(Vu& vu, int nargs) {
     lua_State* L = state_->L();
-    lua_pushinteger(L, vu.id);
-    lua_setfield(L, LUA_REGISTRYINDEX, kCurrentVuKey);
+    state_->SetCurrentVu(vu.id);
+    current_ = &vu;
     lua_State* co = vu.co;
     const int status = lua_resume(co, nargs);
     if (status == LUA_YIELD) {
@@ -271,9 +277,17 @@ int ScenarioEngine::NameSlot(const Vu& vu) const noexcept {
 
 int ScenarioEngine::StatIndex(const Vu& vu, std::string_view name) {
     // Per (phase or task) slot, keyed by the bare request name: the full stat key is built once.
-    auto& by_name = stat_by_name_[static_cast<size_t>(NameSlot(vu))];
+    // A task usually repeats its last name: comparing with it is cheaper than hashing.
+    const auto slot = static_cast<size_t>(NameSlot(vu));
+    LastName& last = last_stat_[slot];
+    if (last.index >= 0 && last.name == name) return last.index;
+    auto& by_name = stat_by_name_[slot];
     auto hit = by_name.find(name);
-    if (hit != by_name.end()) return hit->second;
+    if (hit != by_name.end()) {
+        last.name.assign(name);
+        last.index = hit->second;
+        return hit->second;
+    }
     std::string key = metrics::MakeStatKey(metrics::StatKind::kRequest, config_.scenario, PhaseName(vu), name);
     auto it = stat_index_.find(key);
     int index = 0;
@@ -330,28 +344,29 @@ int ScenarioEngine::HttpCall(lua_State* L, int method) {
     // The request is read straight into a pooled PendingRequest: its spec and wire buffer keep
     // their capacity from earlier requests, so a steady script allocates nothing here.
     PendingRequest* p = TakePending();
-    std::string fn = "http:";
+    std::string_view fn = "http:request";  // for messages
     try {
         RequestSpec& spec = p->spec;
         int path_idx = 2;
         if (method < 0) {
-            fn += "request";
             if (lua_type(L, 2) != LUA_TSTRING) {
-                throw std::runtime_error(fn + ": argument #1 (method) must be a string like \"GET\"");
+                throw std::runtime_error(std::string(fn) + ": argument #1 (method) must be a string like \"GET\"");
             }
             std::string name = lua_tostring(L, 2);
             for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
             if (!http::ParseMethod(name, &spec.method)) {
-                throw std::runtime_error(fn + ": argument #1 (method): unknown HTTP method '" +
+                throw std::runtime_error(std::string(fn) + ": argument #1 (method): unknown HTTP method '" +
                                          std::string(lua_tostring(L, 2)) + "'");
             }
             path_idx = 3;
         } else {
             spec.method = static_cast<http::Method>(method);
-            std::string_view m = http::MethodName(spec.method);
-            for (char c : m) fn += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            fn = kHttpFunctionNames[static_cast<size_t>(method)];
         }
-        if (!lua_istable(L, 1)) throw std::runtime_error(fn + "(...) must be called with a colon: " + fn + "(path, opts)");
+        if (!lua_istable(L, 1)) {
+            throw std::runtime_error(std::string(fn) + "(...) must be called with a colon: " + std::string(fn) +
+                                     "(path, opts)");
+        }
         ReadRequestArgs(L, path_idx, path_idx + 1, config_.target, fn, &spec);
 
         if (!spec.has_cookie_header && !vu->jar.Empty()) {
@@ -363,7 +378,7 @@ int ScenarioEngine::HttpCall(lua_State* L, int method) {
             http::PreparedRequest::BuildInto(spec.method, HostHeaderFor(spec.url.origin), spec.url.path_and_query,
                                              spec.headers, spec.body, &p->prepared);
         } catch (const std::exception& e) {
-            throw std::runtime_error(fn + ": " + e.what());
+            throw std::runtime_error(std::string(fn) + ": " + e.what());
         }
         if (interceptor_ != nullptr && vu->phase == Phase::kTask) {
             interceptor_->OnTaskRequest(*vu, spec, L);
@@ -384,7 +399,7 @@ int ScenarioEngine::HttpCall(lua_State* L, int method) {
     if (!ctx_.client->Send(&p->exchange, /*allow_queue=*/true)) {
         p->vu = nullptr;
         pending_free_.push_back(p);
-        throw std::runtime_error(fn + ": the run is stopping; the request was not sent");
+        throw std::runtime_error(std::string(fn) + ": the run is stopping; the request was not sent");
     }
     vu->request = p;
     vu->waiting_request = true;

@@ -170,6 +170,7 @@ private:
     std::unique_ptr<ScriptState> state_;
     std::deque<Vu> vus_;
     std::unordered_map<lua_State*, Vu*> vu_by_thread_;
+    Vu* current_ = nullptr;  // the virtual user resumed last (FindVu's fast path)
     std::vector<Task> tasks_;
     std::unique_ptr<runtime::WeightedPicker> picker_;
     int hook_refs_[static_cast<int>(Phase::kCount)];
@@ -188,6 +189,11 @@ private:
     // Hot-path caches in front of the two maps above: slot (NameSlot: hook phase, or kCount + task)
     // -> bare request or check name -> recorder index.
     std::vector<NameMap> stat_by_name_;
+    struct LastName {
+        std::string name;
+        int index = -1;
+    };
+    std::vector<LastName> last_stat_;  // per slot: the name found last in stat_by_name_
     std::vector<NameMap> check_by_name_;
     http::Origin host_header_origin_;  // origin whose Host value host_header_ holds
     std::string host_header_;

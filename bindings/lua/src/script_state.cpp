@@ -138,6 +138,8 @@ bool ScriptState::PushScenario(const std::string& name) const {
     return false;
 }
 
+void ScriptState::SetCurrentVu(int id) noexcept { ctx_->current_vu = id; }
+
 std::vector<ScenarioDef> LoadScenarioDefs(const std::string& path) {
     ScriptState state(path, ScriptLoadOptions{});
     return state.Scenarios();

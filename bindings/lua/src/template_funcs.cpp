@@ -70,11 +70,7 @@ int LuaUuid(lua_State* L) {
 }
 
 int LuaVuser(lua_State* L) {
-    lua_getfield(L, LUA_REGISTRYINDEX, kCurrentVuKey);
-    if (lua_type(L, -1) != LUA_TNUMBER) {
-        lua_pop(L, 1);
-        lua_pushnumber(L, 0);
-    }
+    lua_pushinteger(L, ContextOf(L)->current_vu);
     return 1;
 }
 

@@ -10,16 +10,8 @@ namespace lse::http {
 namespace detail {
 namespace {
 
-std::uint64_t NsToTimerMs(std::int64_t ns) {
-    if (ns <= 0) return 0;
-    return static_cast<std::uint64_t>((ns + kNsPerMs - 1) / kNsPerMs);
-}
-
-void OnSlotTimer(uv_timer_t* timer) {
-    auto* slot = static_cast<TimerSlot*>(timer->data);
-    Exchange* ex = slot->exchange;
-    if (ex == nullptr || ex->internal_.pool == nullptr) return;
-    ex->internal_.pool->OnExchangeTimeout(ex);
+void OnExchangeExpired(Exchange* ex) {
+    if (ex->internal_.pool != nullptr) ex->internal_.pool->OnExchangeTimeout(ex);
 }
 
 TlsClientOptions MakeTlsOptions(const ClientOptions& options) {
@@ -34,57 +26,43 @@ TlsClientOptions MakeTlsOptions(const ClientOptions& options) {
 ClientCore::ClientCore(uv_loop_t* l, ClientOptions o)
     : loop(l),
       options(std::move(o)),
-      tls(TlsContext::CreateClient(MakeTlsOptions(options))),
+      // A named CA file is checked now (before any handle exists), so a bad --ca-file fails the run
+      // before any request. The system bundle is loaded on the first https connection instead
+      // (Tls()): parsing it costs ~250M instructions and a few MB per client, wasted on plain http.
+      tls(options.ca_file.empty() ? nullptr : TlsContext::CreateClient(MakeTlsOptions(options))),
       dns(this),
+      timeouts(l, &OnExchangeExpired),
       read_buffer(new char[kReadBufferSize]),
-      plain_buffer(new char[kPlainBufferSize]) {}
+      plain_buffer(new char[kPlainBufferSize]) {
+    HandleOpened();  // the timeouts' timer
+}
+
+TlsContext* ClientCore::Tls(std::string* error) noexcept {
+    if (tls) return tls.get();
+    try {
+        tls = TlsContext::CreateClient(MakeTlsOptions(options));
+    } catch (const std::exception& e) {
+        *error = e.what();
+        return nullptr;
+    }
+    return tls.get();
+}
 
 ClientCore::~ClientCore() = default;
 
 bool ClientCore::ArmTimeout(Exchange* ex) noexcept {
-    TimerSlot* slot = free_slots;
-    if (slot != nullptr) {
-        free_slots = slot->next_free;
-    } else {
-        auto fresh = std::unique_ptr<TimerSlot>(new (std::nothrow) TimerSlot());
-        if (!fresh) return false;
-        if (uv_timer_init(loop, &fresh->timer) != 0) return false;
-        fresh->timer.data = fresh.get();
-        fresh->core = this;
-        HandleOpened();
-        slot = fresh.get();
-        try {
-            slots.push_back(std::move(fresh));
-        } catch (...) {
-            // The handle is initialised: it must stay alive until Close(), so leak it rather than free it.
-            (void)fresh.release();
-            return false;
-        }
-    }
-    slot->exchange = ex;
-    slot->next_free = nullptr;
-    ex->internal_.timer = slot;
     const std::int64_t timeout = ex->timeout_ns > 0 ? ex->timeout_ns : options.request_timeout_ns;
-    // libuv timers count from the loop's cached "now", which may be stale by however long the current
-    // callback (or setup before the loop ran) has taken; refresh it so the timeout runs from Send().
-    uv_update_time(loop);
-    uv_timer_start(&slot->timer, &OnSlotTimer, NsToTimerMs(timeout), 0);
-    return true;
+    return timeouts.Arm(ex, timeout, ex->result.t.queued_ns);  // Send() read the clock just now
 }
 
 void ClientCore::Complete(Exchange* ex, lse::ErrorKind kind) noexcept {
-    if (TimerSlot* slot = ex->internal_.timer) {
-        uv_timer_stop(&slot->timer);
-        slot->exchange = nullptr;
-        slot->next_free = free_slots;
-        free_slots = slot;
-        ex->internal_.timer = nullptr;
-    }
+    timeouts.Disarm(ex);
     ex->internal_.stage = ExchangeStage::kIdle;
     ex->internal_.conn = nullptr;
     ex->internal_.pool = nullptr;
     ex->result.error = kind;
     ex->result.t.done_ns = NowNs();
+    if (ex->result.t.first_byte_ns == 0 && ex->result.bytes_received > 0) ex->result.t.first_byte_ns = ex->result.t.done_ns;
     if (kind != lse::ErrorKind::kNone && ex->capture && ex->result.error_detail.empty()) {
         ex->result.error_detail = std::string(ErrorKindName(kind)) + " error";
     }
@@ -193,10 +171,7 @@ void Client::Close(std::function<void()> on_closed) {
     core.closing = true;
     core.on_closed = std::move(on_closed);
     for (auto& pool : core.pools) pool->Shutdown();
-    for (auto& slot : core.slots) {
-        uv_close(reinterpret_cast<uv_handle_t*>(&slot->timer),
-                 [](uv_handle_t* h) { static_cast<detail::TimerSlot*>(h->data)->core->HandleClosed(); });
-    }
+    core.timeouts.Close([](void* data) { static_cast<detail::ClientCore*>(data)->HandleClosed(); }, &core);
     core.dns.CancelLookups();
     // Guarantees that on_closed runs from the loop even when there is nothing else to close.
     uv_timer_init(core.loop, &core.close_kick);

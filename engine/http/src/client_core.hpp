@@ -12,22 +12,12 @@
 #include <vector>
 
 #include "dns_cache.hpp"
+#include "exchange_timeouts.hpp"
 #include "intrusive_list.hpp"
 #include "lse/http/client.hpp"
 #include "lse/http/tls_context.hpp"
 
 namespace lse::http::detail {
-
-/// An exchange timer. Slots are recycled through a free list, so steady-state sends allocate nothing;
-/// the number of slots is the peak number of exchanges in flight.
-struct ClientCore;
-
-struct TimerSlot {
-    uv_timer_t timer;
-    ClientCore* core = nullptr;
-    Exchange* exchange = nullptr;
-    TimerSlot* next_free = nullptr;
-};
 
 struct ClientCore {
     ClientCore(uv_loop_t* loop, ClientOptions options);
@@ -35,7 +25,7 @@ struct ClientCore {
 
     std::int64_t NowNs() const noexcept { return static_cast<std::int64_t>(uv_hrtime()); }
 
-    /// Starts the exchange's timeout (from now). May allocate a slot the first time the peak grows.
+    /// Starts the exchange's timeout (from now). false only when out of memory.
     bool ArmTimeout(Exchange* ex) noexcept;
     /// Detaches the exchange from client bookkeeping, records the outcome and calls on_done.
     /// Callers must have removed it from queues/connections first and must not touch it afterwards.
@@ -45,6 +35,8 @@ struct ClientCore {
 
     OriginPool* FindPool(const Origin& origin) const noexcept;
     OriginPool* GetOrCreatePool(const Origin& origin) noexcept;
+    /// The TLS context, created on first use (see the constructor); null with *error set when it cannot be.
+    TlsContext* Tls(std::string* error) noexcept;
 
     /// Every uv handle the client initialises is counted, so Close() knows when the last one is gone.
     void HandleOpened() noexcept { ++live_handles; }
@@ -53,13 +45,12 @@ struct ClientCore {
 
     uv_loop_t* loop;
     ClientOptions options;
-    std::unique_ptr<TlsContext> tls;
+    std::unique_ptr<TlsContext> tls;  // use Tls(): null until the first https connection
     DnsCache dns;
     std::vector<std::unique_ptr<OriginPool>> pools;
     OriginPool* last_pool = nullptr;  // Most sends go to the same origin as the previous one.
 
-    std::vector<std::unique_ptr<TimerSlot>> slots;
-    TimerSlot* free_slots = nullptr;
+    ExchangeTimeouts timeouts;
 
     // The loop is single-threaded and each read is consumed inside its callback, so one buffer serves
     // every socket of the client (as in Node.js) instead of one per connection.

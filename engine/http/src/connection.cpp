@@ -111,7 +111,13 @@ void Connection::Connected() noexcept {
     }
     state_ = State::kHandshaking;
     if (!tls_) {
-        tls_ = std::make_unique<TlsSession>(*core_->tls, pool_->origin().host);
+        std::string error;
+        TlsContext* context = core_->Tls(&error);
+        if (context == nullptr) {
+            ReportSetupFailed(lse::ErrorKind::kTls, "TLS setup for " + pool_->origin().ToString() + " failed: " + error);
+            return;
+        }
+        tls_ = std::make_unique<TlsSession>(*context, pool_->origin().host);
     } else {
         tls_->Reset(pool_->origin().host);
     }
@@ -181,7 +187,7 @@ void Connection::OnTimer(uv_timer_t* timer) {
     }
 }
 
-void Connection::Start(Exchange* ex) noexcept {
+void Connection::Start(Exchange* ex, std::int64_t now_ns) noexcept {
     ex_ = ex;
     state_ = State::kBusy;
     Result& r = ex->result;
@@ -194,7 +200,7 @@ void Connection::Start(Exchange* ex) noexcept {
     ++served_;
     const PreparedRequest& req = *ex->request;
     parser_.Start(&r, req.method == Method::kHead, ex->capture);
-    r.t.write_start_ns = core_->NowNs();
+    r.t.write_start_ns = now_ns;
     r.bytes_sent = req.bytes.size();
     if (tls_ && pool_->origin().tls) {
         if (tls_->WritePlaintext(req.bytes.data(), req.bytes.size()) != TlsResult::kOk) {
@@ -329,9 +335,11 @@ void Connection::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf)
 void Connection::OnPlaintext(const char* data, size_t len) noexcept {
     if (state_ == State::kBusy) {
         Result& r = ex_->result;
-        if (r.t.first_byte_ns == 0) r.t.first_byte_ns = core_->NowNs();
+        const bool first = r.bytes_received == 0;
         r.bytes_received += len;
-        parser_.Feed(data, len);
+        // A response that is complete in its first read gets first_byte_ns = done_ns in Complete():
+        // one clock read instead of two for the common small response.
+        if (parser_.Feed(data, len) == ParseStatus::kNeedMore && first) r.t.first_byte_ns = core_->NowNs();
     } else if (state_ == State::kIdle) {
         pool_->OnIdleClosed(this);  // Unsolicited bytes: the connection is in an unknown state.
     }

@@ -45,8 +45,9 @@ public:
 
     /// Begins DNS/connect (and TLS for https). Reports OnConnectionReady or OnSetupFailed later.
     void Open() noexcept;
-    /// Sends the exchange's request on a ready connection. Reports OnResponseDone later.
-    void Start(Exchange* ex) noexcept;
+    /// Sends the exchange's request on a ready connection (now_ns: the caller's clock reading, the
+    /// request's "sent" time). Reports OnResponseDone later.
+    void Start(Exchange* ex, std::int64_t now_ns) noexcept;
     /// Detaches the active exchange without completing it (timeout/cancel); the pool then closes us.
     Exchange* TakeExchange() noexcept;
     /// Closes the socket (pool already unlinked us); the pool's Recycle() runs once it is closed.

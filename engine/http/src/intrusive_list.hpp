@@ -16,6 +16,7 @@ public:
     bool Empty() const noexcept { return head_ == nullptr; }
     std::size_t Size() const noexcept { return size_; }
     T* Front() const noexcept { return head_; }
+    T* Back() const noexcept { return tail_; }
 
     void PushBack(T* item) noexcept {
         ListLinks<T>& l = kLinks(item);
@@ -40,6 +41,25 @@ public:
             tail_ = item;
         }
         head_ = item;
+        ++size_;
+    }
+
+    /// Inserts item right after `after` (which must be in this list), or at the front when null.
+    void InsertAfter(T* after, T* item) noexcept {
+        if (after == nullptr) {
+            PushFront(item);
+            return;
+        }
+        ListLinks<T>& l = kLinks(item);
+        ListLinks<T>& a = kLinks(after);
+        l.prev = after;
+        l.next = a.next;
+        if (a.next != nullptr) {
+            kLinks(a.next).prev = item;
+        } else {
+            tail_ = item;
+        }
+        a.next = item;
         ++size_;
     }
 
@@ -77,6 +97,7 @@ public:
     }
 
     static T* Next(T* item) noexcept { return kLinks(item).next; }
+    static T* Prev(T* item) noexcept { return kLinks(item).prev; }
 
 private:
     T* head_ = nullptr;

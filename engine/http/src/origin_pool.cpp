@@ -22,7 +22,7 @@ void ResetForRetry(Result& r) noexcept {
     r.t = Timings{};
     r.t.queued_ns = queued;
     r.error_detail.clear();
-    r.headers.clear();
+    r.ClearHeaders();
     r.body.clear();
 }
 
@@ -47,7 +47,7 @@ bool OriginPool::Send(Exchange* ex, bool allow_queue) noexcept {
         active_.PushBack(conn);
         ex->internal_.pool = this;
         ++core_->in_flight;
-        StartOn(conn, ex);
+        StartOn(conn, ex, ex->result.t.queued_ns);  // Send() read the clock just now
         return true;
     }
     const auto max = static_cast<std::size_t>(std::max(1, core_->options.max_connections_per_origin));
@@ -61,16 +61,16 @@ bool OriginPool::Send(Exchange* ex, bool allow_queue) noexcept {
     return true;
 }
 
-void OriginPool::StartOn(Connection* conn, Exchange* ex) noexcept {
+void OriginPool::StartOn(Connection* conn, Exchange* ex, std::int64_t now_ns) noexcept {
     ex->internal_.stage = ExchangeStage::kActive;
     ex->internal_.conn = conn;
-    conn->Start(ex);
+    conn->Start(ex, now_ns);
 }
 
 void OriginPool::Dispatch(Connection* conn) noexcept {
     // The connection is in active_. FIFO: the longest-waiting exchange gets it first.
     if (!queue_.Empty() && !core_->closing) {
-        StartOn(conn, queue_.PopFront());
+        StartOn(conn, queue_.PopFront(), core_->NowNs());
         return;
     }
     active_.Remove(conn);
@@ -141,7 +141,7 @@ void OriginPool::OnConnectionReady(Connection* conn) noexcept {
     if (reserved != nullptr) {
         --opening_reserved_;
         conn->set_reserved(nullptr);
-        StartOn(conn, reserved);
+        StartOn(conn, reserved, core_->NowNs());
     } else {
         Dispatch(conn);
     }

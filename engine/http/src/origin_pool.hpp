@@ -52,7 +52,7 @@ private:
     void Pump() noexcept;                           // Opens connections for waiting exchanges.
     void OpenConnection(Exchange* reserved) noexcept;
     void EnterBackoff() noexcept;
-    void StartOn(Connection* conn, Exchange* ex) noexcept;
+    void StartOn(Connection* conn, Exchange* ex, std::int64_t now_ns) noexcept;
 
     ClientCore* core_;
     Origin origin_;

@@ -113,7 +113,7 @@ int ResponseParser::OnMessageBegin(llhttp_t* p) {
     self->in_header_field_ = false;
     if (self->capture_) {
         // An interim 1xx response's headers are not the final response's headers.
-        self->result_->headers.clear();
+        self->result_->ClearHeaders();
         self->result_->body.clear();
     }
     return 0;
@@ -129,7 +129,7 @@ int ResponseParser::OnHeaderField(llhttp_t* p, const char* at, size_t len) {
     if (!self->capture_) return 0;
     auto& headers = self->result_->headers;
     if (!self->in_header_field_) {
-        headers.emplace_back();
+        self->result_->AddHeader();
         self->in_header_field_ = true;
     }
     headers.back().first.append(at, len);

@@ -15,10 +15,29 @@ constexpr int kLeadingZeroCountBase = 64 - Histogram::kSubBucketHalfCountMagnitu
 
 }  // namespace
 
-Histogram::Histogram() : counts_(kCountsLen, 0) {}
+Histogram::Histogram(const Histogram& other)
+    : total_count_(other.total_count_),
+      overflow_(other.overflow_),
+      sum_(other.sum_),
+      min_(other.min_),
+      max_(other.max_) {
+    for (std::size_t p = 0; p < kPageCount; ++p) {
+        if (other.pages_[p] == nullptr) continue;
+        pages_[p] = std::make_unique_for_overwrite<std::uint64_t[]>(kPageSize);
+        std::memcpy(pages_[p].get(), other.pages_[p].get(), kPageSize * sizeof(std::uint64_t));
+    }
+}
+
+Histogram& Histogram::operator=(const Histogram& other) {
+    if (this != &other) {
+        Histogram copy(other);
+        *this = std::move(copy);
+    }
+    return *this;
+}
 
 Histogram::Histogram(Histogram&& other) noexcept
-    : counts_(std::move(other.counts_)),
+    : pages_(std::move(other.pages_)),
       total_count_(std::exchange(other.total_count_, 0)),
       overflow_(std::exchange(other.overflow_, 0)),
       sum_(std::exchange(other.sum_, 0)),
@@ -26,13 +45,19 @@ Histogram::Histogram(Histogram&& other) noexcept
       max_(std::exchange(other.max_, 0)) {}
 
 Histogram& Histogram::operator=(Histogram&& other) noexcept {
-    counts_.swap(other.counts_);
+    pages_.swap(other.pages_);
     std::swap(total_count_, other.total_count_);
     std::swap(overflow_, other.overflow_);
     std::swap(sum_, other.sum_);
     std::swap(min_, other.min_);
     std::swap(max_, other.max_);
     return *this;
+}
+
+std::uint64_t& Histogram::CounterAt(std::size_t index) {
+    std::unique_ptr<std::uint64_t[]>& page = pages_[index / kPageSize];
+    if (page == nullptr) page = std::make_unique<std::uint64_t[]>(kPageSize);  // zeroed
+    return page[index % kPageSize];
 }
 
 std::size_t Histogram::IndexOf(std::int64_t value_us) noexcept {
@@ -65,7 +90,8 @@ void Histogram::RecordN(std::int64_t value_us, std::uint64_t n) noexcept {
         value_us = kMaxValue;
         overflow_ += n;
     }
-    counts_[IndexOf(value_us)] += n;
+    // RecordN is noexcept: an allocation failure for a new page ends the process (8 KiB).
+    CounterAt(IndexOf(value_us)) += n;
     total_count_ += n;
     sum_ += static_cast<std::uint64_t>(value_us) * n;
     min_ = std::min(min_, value_us);
@@ -98,12 +124,17 @@ std::int64_t Histogram::ValueAtPercentile(double percentile) const noexcept {
     auto rank = static_cast<std::uint64_t>(std::ceil(exact - 1e-9 * std::max(1.0, exact)));
     rank = std::clamp<std::uint64_t>(rank, 1, total_count_);
     std::uint64_t seen = 0;
-    const std::size_t last = IndexOf(max_);
-    for (std::size_t i = IndexOf(min_); i <= last; ++i) {
-        seen += counts_[i];
-        if (seen >= rank) return std::min(HighestValueAt(i), max_);
-    }
-    return max_;  // unreachable while counts add up to total_count_
+    std::int64_t found = max_;  // stays max_ only if the counts did not add up to total_count_
+    bool done = false;
+    ForEachCounter([&](std::size_t i, std::uint64_t n) {
+        if (done) return;
+        seen += n;
+        if (seen >= rank) {
+            found = std::min(HighestValueAt(i), max_);
+            done = true;
+        }
+    });
+    return found;
 }
 
 std::uint64_t Histogram::CountAtOrBelow(std::int64_t value_us) const noexcept {
@@ -111,7 +142,9 @@ std::uint64_t Histogram::CountAtOrBelow(std::int64_t value_us) const noexcept {
     if (value_us >= max_) return total_count_;
     std::uint64_t seen = 0;
     const std::size_t last = IndexOf(value_us);
-    for (std::size_t i = IndexOf(min_); i <= last; ++i) seen += counts_[i];
+    ForEachCounter([&](std::size_t i, std::uint64_t n) {
+        if (i <= last) seen += n;
+    });
     return seen;
 }
 
@@ -119,7 +152,12 @@ void Histogram::Reset() noexcept {
     if (total_count_ != 0) {
         const std::size_t first = IndexOf(min_);
         const std::size_t last = IndexOf(max_);
-        std::memset(counts_.data() + first, 0, (last - first + 1) * sizeof(std::uint64_t));
+        for (std::size_t p = first / kPageSize; p <= last / kPageSize; ++p) {
+            if (pages_[p] == nullptr) continue;
+            const std::size_t from = std::max(first, p * kPageSize) - p * kPageSize;
+            const std::size_t to = std::min(last, p * kPageSize + kPageSize - 1) - p * kPageSize;
+            std::memset(pages_[p].get() + from, 0, (to - from + 1) * sizeof(std::uint64_t));
+        }
     }
     total_count_ = 0;
     overflow_ = 0;
@@ -129,7 +167,9 @@ void Histogram::Reset() noexcept {
 }
 
 void Histogram::ClearAll() noexcept {
-    std::memset(counts_.data(), 0, counts_.size() * sizeof(std::uint64_t));
+    for (auto& page : pages_) {
+        if (page != nullptr) std::memset(page.get(), 0, kPageSize * sizeof(std::uint64_t));
+    }
     total_count_ = 0;
     overflow_ = 0;
     sum_ = 0;
@@ -137,10 +177,25 @@ void Histogram::ClearAll() noexcept {
     max_ = 0;
 }
 
-Histogram& Histogram::operator+=(const Histogram& other) noexcept {
+Histogram& Histogram::operator+=(const Histogram& other) {
     if (other.total_count_ == 0) return *this;
+    if (&other == this) {  // doubling: every counter, through a copy of the pages read
+        const Histogram copy(other);
+        return *this += copy;
+    }
+    const std::size_t first = IndexOf(other.min_);
     const std::size_t last = IndexOf(other.max_);
-    for (std::size_t i = IndexOf(other.min_); i <= last; ++i) counts_[i] += other.counts_[i];
+    for (std::size_t p = first / kPageSize; p <= last / kPageSize; ++p) {
+        const std::uint64_t* src = other.pages_[p].get();
+        if (src == nullptr) continue;
+        if (pages_[p] == nullptr) {
+            pages_[p] = std::make_unique_for_overwrite<std::uint64_t[]>(kPageSize);
+            std::memcpy(pages_[p].get(), src, kPageSize * sizeof(std::uint64_t));
+            continue;
+        }
+        std::uint64_t* dst = pages_[p].get();
+        for (std::size_t i = 0; i < kPageSize; ++i) dst[i] += src[i];
+    }
     total_count_ += other.total_count_;
     overflow_ += other.overflow_;
     sum_ += other.sum_;
@@ -158,8 +213,10 @@ bool Histogram::operator==(const Histogram& other) const noexcept {
     // Equal min/max imply the same used span; everything outside it is zero in both.
     const std::size_t first = IndexOf(min_);
     const std::size_t last = IndexOf(max_);
-    return std::memcmp(counts_.data() + first, other.counts_.data() + first,
-                       (last - first + 1) * sizeof(std::uint64_t)) == 0;
+    for (std::size_t i = first; i <= last; ++i) {
+        if (CountAt(i) != other.CountAt(i)) return false;
+    }
+    return true;
 }
 
 }  // namespace lse::metrics

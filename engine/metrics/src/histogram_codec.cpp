@@ -19,18 +19,16 @@ void Histogram::AppendTo(std::string* out) const {
     wire::AppendVarint(out, overflow_);
     wire::AppendVarint(out, sum_);
     std::int64_t previous = -1;
-    const std::size_t last = IndexOf(max_);
-    for (std::size_t i = IndexOf(min_); i <= last; ++i) {
-        if (counts_[i] == 0) continue;
+    ForEachCounter([&](std::size_t i, std::uint64_t n) {
         const auto gap = static_cast<std::uint64_t>(static_cast<std::int64_t>(i) - previous - 1);
-        if (counts_[i] <= kMaxInlineCount) {
-            wire::AppendVarint(out, (gap << kCountBits) | counts_[i]);
+        if (n <= kMaxInlineCount) {
+            wire::AppendVarint(out, (gap << kCountBits) | n);
         } else {
             wire::AppendVarint(out, gap << kCountBits);
-            wire::AppendVarint(out, counts_[i]);
+            wire::AppendVarint(out, n);
         }
         previous = static_cast<std::int64_t>(i);
-    }
+    });
 }
 
 bool Histogram::Decode(std::string_view in, Histogram* out, std::string* error) {
@@ -94,7 +92,7 @@ bool Histogram::DecodeFrom(std::string_view* in, Histogram* out, std::string* er
             return wire::Fail(error, kWhat, "bucket counts do not add up");
         }
         const auto index = static_cast<std::size_t>(previous + 1 + static_cast<std::int64_t>(gap));
-        out->counts_[index] = n;
+        out->CounterAt(index) = n;
         seen += n;
         previous = static_cast<std::int64_t>(index);
         if (first < 0) first = previous;

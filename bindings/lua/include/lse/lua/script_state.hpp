@@ -12,10 +12,8 @@
 /// before the file runs: check(name, cond), sleep(d). Calling them at file level is an error
 /// that names the function and the phase.
 ///
-/// Contract with the runner (registry fields of L):
-///   registry["lse.current_vu"] = integer   the running virtual user's id; the runner sets it before
-///                                          every resume of a VU coroutine (0 or unset: setup/teardown
-///                                          and file level). lsengine.vuser() returns it.
+/// Contract with the runner: it calls SetCurrentVu(id) before every resume of a VU coroutine
+/// (0: setup/teardown and file level); lsengine.vuser() returns that id.
 /// scenario{} and flow:task() may only be called while the file's top level runs.
 /// shared:once() waits for another caller by calling the global sleep(0.005) in a loop, so
 /// `sleep` must yield (it is the runtime's).
@@ -67,6 +65,9 @@ public:
     ///   on_start, on_stop, setup, teardown = function or nil   (defined as methods: flow:on_start(http))
     /// Returns false (pushing nil) if there is no such scenario.
     bool PushScenario(const std::string& name) const;
+
+    /// The id lsengine.vuser() returns from now on (the running virtual user's; 0 = none).
+    void SetCurrentVu(int id) noexcept;
 
 private:
     void Load();

@@ -75,14 +75,16 @@ struct ListLinks {
 };
 class OriginPool;
 class Connection;
-struct TimerSlot;
+struct TimeoutList;
 enum class ExchangeStage : std::uint8_t { kIdle, kQueued, kReserved, kActive, kCount };
 /// Client bookkeeping carried inside each Exchange so that queueing needs no allocation.
 struct ExchangeState {
-    ListLinks<Exchange> links;
+    ListLinks<Exchange> links;          // wait queue of the origin's pool
+    ListLinks<Exchange> timeout_links;  // timeout order (ExchangeTimeouts)
+    TimeoutList* timeout_list = nullptr;
+    std::int64_t deadline_ns = 0;
     OriginPool* pool = nullptr;
     Connection* conn = nullptr;
-    TimerSlot* timer = nullptr;
     ExchangeStage stage = ExchangeStage::kIdle;
 };
 }  // namespace detail
@@ -110,7 +112,8 @@ struct ClientCore;
 class Client {
 public:
     /// Ignores SIGPIPE process-wide (writes to a closed socket must fail with EPIPE, not kill the
-    /// process). Throws lse::SetupError when the TLS context cannot be created (bad ca_file).
+    /// process). Throws lse::SetupError when options.ca_file is given and cannot be loaded. The system
+    /// CA bundle is loaded on the first https connection (a failure then fails that connection: kTls).
     Client(uv_loop_t* loop, ClientOptions options);
     /// Call only after Close()'s callback ran (or when nothing was ever sent). Otherwise the internal
     /// state still referenced by libuv handles is leaked on purpose rather than freed under libuv.

@@ -21,7 +21,7 @@ struct Timings {
     std::int64_t connected_ns = 0;      ///< TCP connection established.
     std::int64_t tls_done_ns = 0;       ///< TLS handshake finished (https only).
     std::int64_t write_start_ns = 0;    ///< The request was handed to the socket ("sent").
-    std::int64_t first_byte_ns = 0;     ///< First response byte arrived.
+    std::int64_t first_byte_ns = 0;     ///< First response byte arrived (= done_ns when the whole response came in one read).
     std::int64_t done_ns = 0;           ///< Completion (success or failure).
 };
 
@@ -38,7 +38,7 @@ struct Result {
     /// Filled only when capture is on, or on DNS/connect/TLS errors (rare; may allocate).
     std::string error_detail;
     /// Captured only when Exchange::capture is set: names lower-cased, in arrival order (chunked trailers
-    /// appended after the headers). Cleared at every use; capacity is kept.
+    /// appended after the headers). Cleared at every use (ClearHeaders); filled with AddHeader.
     std::vector<std::pair<std::string, std::string>> headers;
     std::string body;  ///< Captured only when Exchange::capture is set (decoded from chunked).
 
@@ -52,9 +52,30 @@ struct Result {
         attempts = 0;
         t = Timings{};
         error_detail.clear();
-        headers.clear();
+        ClearHeaders();
         body.clear();
     }
+
+    /// Empties `headers` but keeps each entry's strings (and their buffers) for AddHeader: a
+    /// response's header values (a Date is 29 bytes, past the small-string buffer) cost no
+    /// allocation once a Result has seen as many headers.
+    void ClearHeaders() noexcept {
+        for (auto& h : headers) spare_headers_.push_back(std::move(h));
+        headers.clear();
+    }
+    /// Appends an empty header entry, reusing a cleared one's buffers when there is one.
+    std::pair<std::string, std::string>& AddHeader() {
+        if (spare_headers_.empty()) return headers.emplace_back();
+        headers.push_back(std::move(spare_headers_.back()));
+        spare_headers_.pop_back();
+        auto& h = headers.back();
+        h.first.clear();
+        h.second.clear();
+        return h;
+    }
+
+private:
+    std::vector<std::pair<std::string, std::string>> spare_headers_;
 };
 
 }  // namespace lse::http

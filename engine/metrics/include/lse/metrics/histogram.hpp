@@ -9,8 +9,14 @@
 ///     of width 2^(k-10).
 /// A counter's width is therefore at most 1/1024 of its lowest value: any value reported from
 /// a bucket is within 0.098% of the samples in it. The range ends at kMaxValue = 2^36-1 µs
-/// (about 19 hours); that needs kCountsLen = 27 * 1024 = 27648 counters (216 KiB), allocated
-/// once by the constructor. Recording never allocates.
+/// (about 19 hours); that needs kCountsLen = 27 * 1024 = 27648 counters (216 KiB).
+///
+/// Storage. The counters live in 27 pages of 1024 (8 KiB each), a page allocated the first time
+/// a value falls in it: latencies cluster in a few powers of two, so a typical histogram holds
+/// 2-5 pages, and building, copying and merging the per-second interval histograms costs only
+/// what is used (a dense array cost 216 KiB of zeroing per histogram per second). Reset keeps the
+/// pages, so a histogram that is reused (the workers' interval histograms) stops allocating once
+/// its pages exist; RecordN allocates only when a value lands in a page for the first time.
 ///
 /// Out-of-range values: a value above kMaxValue is recorded as kMaxValue and also counted in
 /// Overflow(). A negative value (clock step, caller bug) is recorded as 0. 0 is a valid value
@@ -41,10 +47,12 @@
 /// max > kMaxValue, overflow > count, overflow without max == kMaxValue, and min/max that do not
 /// fall in the first/last non-empty counter.
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
-#include <vector>
 
 namespace lse::metrics {
 
@@ -61,16 +69,18 @@ public:
     static constexpr char kWireTag = 'H';
     static constexpr std::uint8_t kWireVersion = 1;
 
-    Histogram();
-    // Copyable and movable. Move assignment swaps, so both sides stay fully usable. A histogram
-    // moved from by construction reads as empty and may be Reset, assigned or destroyed, but has
-    // no counters left to Record into.
-    Histogram(const Histogram&) = default;
-    Histogram& operator=(const Histogram&) = default;
+    static constexpr std::size_t kPageSize = static_cast<std::size_t>(kSubBucketHalfCount);
+    static constexpr std::size_t kPageCount = kCountsLen / kPageSize;
+
+    Histogram() = default;
+    // Copyable and movable; a moved-from histogram is empty and fully usable.
+    Histogram(const Histogram& other);
+    Histogram& operator=(const Histogram& other);
     Histogram(Histogram&& other) noexcept;
     Histogram& operator=(Histogram&& other) noexcept;
 
-    /// O(1), no allocation. See the file comment for clamping of out-of-range values.
+    /// O(1); allocates one page the first time a value lands in it (file comment). See the file
+    /// comment for clamping of out-of-range values.
     void Record(std::int64_t value_us) noexcept { RecordN(value_us, 1); }
     void RecordN(std::int64_t value_us, std::uint64_t n) noexcept;
 
@@ -102,29 +112,49 @@ public:
     /// non-empty bucket, in increasing order; [lowest, highest] is inclusive.
     template <typename Fn>
     void ForEachBucket(Fn&& fn) const {
+        ForEachCounter([&](std::size_t i, std::uint64_t n) { fn(LowestValueAt(i), HighestValueAt(i), n); });
+    }
+
+    /// Calls fn(std::size_t index, std::uint64_t count) for every non-empty counter, in increasing
+    /// index order.
+    template <typename Fn>
+    void ForEachCounter(Fn&& fn) const {
         if (total_count_ == 0) return;
+        const std::size_t first = IndexOf(min_);
         const std::size_t last = IndexOf(max_);
-        for (std::size_t i = IndexOf(min_); i <= last; ++i) {
-            if (counts_[i] != 0) fn(LowestValueAt(i), HighestValueAt(i), counts_[i]);
+        for (std::size_t p = first / kPageSize; p <= last / kPageSize; ++p) {
+            const std::uint64_t* page = pages_[p].get();
+            if (page == nullptr) continue;
+            const std::size_t from = std::max(first, p * kPageSize);
+            const std::size_t to = std::min(last, p * kPageSize + kPageSize - 1);
+            for (std::size_t i = from; i <= to; ++i) {
+                if (page[i - p * kPageSize] != 0) fn(i, page[i - p * kPageSize]);
+            }
         }
     }
 
-    /// Clears every sample. Cost is proportional to the span of used buckets (memset of
-    /// [index(min), index(max)]), so an interval histogram is cheap to reuse every second.
+    /// Clears every sample and keeps the pages. Cost is proportional to the span of used buckets,
+    /// so an interval histogram is cheap to reuse every second.
     void Reset() noexcept;
 
-    /// Exact merge: the result equals the histogram of both sample sets. No allocation.
-    Histogram& operator+=(const Histogram& other) noexcept;
+    /// Exact merge: the result equals the histogram of both sample sets. Allocates the pages
+    /// `other` uses that this one lacks.
+    Histogram& operator+=(const Histogram& other);
     bool operator==(const Histogram& other) const noexcept;
 
     /// Appends the wire encoding (file comment) to *out.
     void AppendTo(std::string* out) const;
     /// Decodes exactly one histogram that must fill all of `in`. On failure returns false, fills
-    /// *error (when non-null) and leaves *out empty. Never allocates (reuses *out's counters).
+    /// *error (when non-null) and leaves *out empty. Allocates only pages *out does not have yet.
     static bool Decode(std::string_view in, Histogram* out, std::string* error);
     /// Decodes one histogram from the front of *in and consumes it (for nesting in other
     /// encodings). Same failure contract as Decode; *in is unspecified after a failure.
     static bool DecodeFrom(std::string_view* in, Histogram* out, std::string* error);
+
+    /// Pages of counters allocated (file comment: Storage); for tests and memory accounting.
+    std::size_t PagesAllocated() const noexcept {
+        return static_cast<std::size_t>(std::count_if(pages_.begin(), pages_.end(), [](const auto& p) { return p != nullptr; }));
+    }
 
     /// Bucket geometry, public for tests and exporters.
     static std::size_t IndexOf(std::int64_t value_us) noexcept;
@@ -140,8 +170,15 @@ public:
 private:
     // Clears counters and exact extras after a failed decode, whatever was half-written.
     void ClearAll() noexcept;
+    // The counter at `index`, allocating its page if needed.
+    std::uint64_t& CounterAt(std::size_t index);
+    // 0 for a counter whose page was never allocated.
+    std::uint64_t CountAt(std::size_t index) const noexcept {
+        const std::uint64_t* page = pages_[index / kPageSize].get();
+        return page == nullptr ? 0 : page[index % kPageSize];
+    }
 
-    std::vector<std::uint64_t> counts_;
+    std::array<std::unique_ptr<std::uint64_t[]>, kPageCount> pages_;
     std::uint64_t total_count_ = 0;
     std::uint64_t overflow_ = 0;
     std::uint64_t sum_ = 0;
