@@ -22,6 +22,7 @@
 ---@field ramp_up? lsengine.Duration   Linear ramp from 0 (rate or users); <= duration.
 ---@field stages? lsengine.Stage[]     Open model load curve; excludes rps, duration and ramp_up.
 ---@field think_time? lsengine.Duration|lsengine.ThinkTimeRange  Closed model only: pause between tasks.
+---@field max_wait? lsengine.Duration  Open model only: longest an arrival waits for a free virtual user before it is dropped (default: the request timeout; 0 = at once).
 ---@field thresholds? string[]         Pass/fail criteria, e.g. "p95 < 200ms", "error_rate < 1%", "browse.p99 < 1s".
 
 ---@class lsengine.TaskOptions

@@ -137,6 +137,7 @@ plan::LoadShape ShapeOf(const runtime::LoadSpec& spec) {
     s.ramp_up_ns = spec.ramp_up_ns;
     s.think_min_ns = spec.think_min_ns;
     s.think_max_ns = spec.think_max_ns;
+    s.max_wait_ns = spec.max_wait_ns;
     return s;
 }
 
@@ -353,8 +354,7 @@ int RunDistributed(const RunFlags& f) {
     const std::vector<lua::ScenarioDef> chosen = SelectScenarios(defs, f);
     const http::Url target = http::ParseUrl(ResolveTarget(f));
     const http::ClientOptions client = ToClientOptions(f.client);
-    std::vector<runtime::LoadSpec> specs;
-    for (const auto& s : chosen) specs.push_back(BuildSpec(s, f));
+    const std::vector<runtime::LoadSpec> specs = BuildSpecs(chosen, f);
     const RunThresholds thresholds = RunThresholds::Parse(chosen, f.thresholds, f.abort_thresholds);
     const std::vector<bool> on_agents = Placement(chosen, d);
 

@@ -21,7 +21,10 @@ void PrintLoadCurve(std::ostream& out, const runtime::LoadSpec& spec) {
         const sched::RateProfile& p = *spec.profile;
         out << "  load: open model, " << spec.vusers << " virtual users (pool), "
             << FormatDurationNs(p.TotalDurationNs()) << ", " << static_cast<long long>(p.TotalArrivals() + 0.5)
-            << " arrivals planned\n";
+            << " arrivals planned; "
+            << (spec.max_wait_ns > 0 ? "an arrival waits up to " + FormatDurationNs(spec.max_wait_ns) + " for a free one"
+                                     : std::string("an arrival with none free is dropped"))
+            << "\n";
         std::int64_t t = 0;
         double from = p.start_rps();
         for (const sched::Stage& st : p.stages()) {

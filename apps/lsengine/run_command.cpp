@@ -133,6 +133,11 @@ runtime::LoadSpec BuildSpec(const lua::ScenarioDef& d, const RunFlags& f) {
         }
         const int automatic = static_cast<int>(std::clamp(std::ceil(peak / 10), 32.0, 1000.0));
         spec.vusers = f.vusers > 0 ? f.vusers : d.vusers.value_or(automatic);
+        // How long an arrival may wait for a free virtual user: --max-wait, the scenario's max_wait, else
+        // the request timeout (an arrival that cannot start within it would not have finished within it).
+        spec.max_wait_ns = !f.max_wait.empty() ? ParseDurationNs(f.max_wait, "--max-wait")
+                                               : d.max_wait_ns.value_or(ParseDurationNs(f.client.timeout, "--timeout"));
+        if (spec.max_wait_ns < 0) throw UsageError("--max-wait: must not be negative");
     } else {
         spec.model = runtime::LoadModel::kClosed;
         spec.vusers = f.vusers > 0 ? f.vusers : d.vusers.value_or(10);
@@ -142,6 +147,20 @@ runtime::LoadSpec BuildSpec(const lua::ScenarioDef& d, const RunFlags& f) {
         spec.think_max_ns = d.think_max_ns.value_or(spec.think_min_ns);
     }
     return spec;
+}
+
+std::vector<runtime::LoadSpec> BuildSpecs(const std::vector<lua::ScenarioDef>& chosen, const RunFlags& f) {
+    std::vector<runtime::LoadSpec> specs;
+    bool any_open = false;
+    for (const auto& d : chosen) {
+        specs.push_back(BuildSpec(d, f));
+        any_open = any_open || specs.back().model == runtime::LoadModel::kOpen;
+    }
+    if (!f.max_wait.empty() && !any_open) {
+        throw UsageError("--max-wait applies to the open model (--rps or a scenario with rps/stages): in the closed "
+                         "model a virtual user starts its next task itself, nothing waits for it");
+    }
+    return specs;
 }
 
 std::string ResolveTarget(const RunFlags& f) {
@@ -256,8 +275,7 @@ int RunFile(const RunFlags& f) {
     const std::int64_t timeout_ns = client.request_timeout_ns;
 
     // Everything that can be wrong with the input is checked before any request is sent.
-    std::vector<runtime::LoadSpec> specs;
-    for (const auto& d : chosen) specs.push_back(BuildSpec(d, f));
+    const std::vector<runtime::LoadSpec> specs = BuildSpecs(chosen, f);
     const RunThresholds thresholds = RunThresholds::Parse(chosen, f.thresholds, f.abort_thresholds);
 
     const std::vector<std::shared_ptr<lua::LuaRunConfig>> configs =
@@ -336,6 +354,9 @@ CommandFn RegisterRunCommand(CLI::App& app) {
     cmd->add_option("--vusers", flags->vusers, "Override: virtual users");
     cmd->add_option("-d,--duration", flags->duration, "Override: run length (e.g. 30s, 2m)");
     cmd->add_option("--ramp-up", flags->ramp_up, "Override: ramp-up time");
+    cmd->add_option("--max-wait", flags->max_wait,
+                    "Open model: longest an arrival waits for a free virtual user before it is dropped "
+                    "(default: --timeout; 0 = drop at once)");
     cmd->add_option("--threads", flags->threads, "Worker threads per scenario (default: one per core)");
     cmd->add_option("--seed", flags->seed, "Random seed (task choice, think time, lsengine.random)")
         ->capture_default_str();

@@ -47,6 +47,7 @@ struct RunFlags {
     int vusers = 0;
     std::string duration;
     std::string ramp_up;
+    std::string max_wait;  ///< --max-wait (open model)
     int threads = 0;
     std::uint64_t seed = 1;
     ClientFlags client;
@@ -64,6 +65,8 @@ std::vector<lua::ScenarioDef> SelectScenarios(const std::vector<lua::ScenarioDef
 
 /// Scenario options with command-line overrides applied: the flags win over the file.
 runtime::LoadSpec BuildSpec(const lua::ScenarioDef& d, const RunFlags& f);
+/// BuildSpec for every chosen scenario; also rejects --max-wait when none of them is open-model.
+std::vector<runtime::LoadSpec> BuildSpecs(const std::vector<lua::ScenarioDef>& chosen, const RunFlags& f);
 
 /// --target, else LSENGINE_TARGET; UsageError when neither.
 std::string ResolveTarget(const RunFlags& f);

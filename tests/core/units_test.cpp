@@ -24,6 +24,11 @@ TEST(ParseDuration, AcceptsCompounds) {
 TEST(ParseDuration, BareNumberNeedsDefaultUnit) {
     EXPECT_THROW(ParseDurationNs("30", "--duration"), UsageError);
     EXPECT_EQ(ParseDurationNs("30", "x", 1'000'000'000), 30'000'000'000);
+    // Except zero, which is zero in every unit.
+    EXPECT_EQ(ParseDurationNs("0", "--max-wait"), 0);
+    EXPECT_EQ(ParseDurationNs("0.0", "--max-wait"), 0);
+    EXPECT_THROW(ParseDurationNs("0 5", "x"), UsageError);
+    EXPECT_THROW(ParseDurationNs("1s0", "x"), UsageError);
 }
 
 TEST(ParseDuration, RejectsGarbageNamingTheFlag) {

@@ -155,7 +155,7 @@ TEST(PlanCodec, RandomGarbageIsRejected) {
         EXPECT_FALSE(DecodePlan(junk, &out, &error));
         EXPECT_FALSE(error.empty());
         // Behind a valid header and checksum, garbage reaches the structural decoder: no crash.
-        std::string sealed = "LSEP\x01" + junk + std::string(8, '\0');
+        std::string sealed = "LSEP" + std::string(1, static_cast<char>(kPlanFormatVersion)) + junk + std::string(8, '\0');
         (void)DecodePlan(Reseal(sealed), &out, &error);
     }
 }
@@ -163,7 +163,7 @@ TEST(PlanCodec, RandomGarbageIsRejected) {
 TEST(PlanCodec, HugeCountsAreRejectedWithoutAllocating) {
     // A string table claiming 2^60 entries: the count is checked before any allocation.
     std::string bytes = "LSEP";
-    bytes += '\x01';
+    bytes += static_cast<char>(kPlanFormatVersion);
     for (int i = 0; i < 8; ++i) bytes += '\xff';
     bytes += '\x0f';
     bytes += std::string(8, '\0');
@@ -205,9 +205,14 @@ TEST(PlanCodec, WrongMagicAndFormatVersionAreRejected) {
     EXPECT_FALSE(DecodePlan(Reseal(other), &out, &error));
     EXPECT_NE(error.find("magic"), std::string::npos);
     other = bytes;
-    other[4] = 2;
+    other[4] = static_cast<char>(kPlanFormatVersion + 1);
     EXPECT_FALSE(DecodePlan(Reseal(other), &out, &error));
-    EXPECT_NE(error.find("format version 2"), std::string::npos) << error;
+    EXPECT_NE(error.find("format version " + std::to_string(kPlanFormatVersion + 1)), std::string::npos) << error;
+    // A plan of the previous format (version 1: no max_wait in the load shape) is refused by name.
+    other = bytes;
+    other[4] = 1;
+    EXPECT_FALSE(DecodePlan(Reseal(other), &out, &error));
+    EXPECT_NE(error.find("format version 1 (this build reads version 2)"), std::string::npos) << error;
 }
 
 TEST(PlanCodec, PlansWithDanglingReferencesDoNotDecode) {

@@ -30,6 +30,7 @@ inline Plan SmallPlan() {
     s.load.stages = {{2 * kNsPerSec, 10}, {3 * kNsPerSec, 0.25}};
     s.load.vusers = 2;
     s.load.think_min_ns = -1;  // any int64 survives
+    s.load.max_wait_ns = 1500 * kNsPerMs;
     s.tasks = {{"browse", 3}, {"create", 0.5}};
     PlannedRequest a;
     a.url = Lit("http://127.0.0.1:8080/api/products?page=1");

@@ -75,27 +75,49 @@ TEST_F(LoadRunTest, FractionalRateOverTwoThreadsIsExact) {
     EXPECT_EQ(TargetCount("GET /api/v1/projects"), 6u);
 }
 
-TEST_F(LoadRunTest, ArrivalsWithNoIdleVirtualUserAreDroppedNotDelayed) {
+TEST_F(LoadRunTest, ArrivalsWithNoIdleVirtualUserWaitAndTheWaitIsInTheirResponseTime) {
+    // One VU, arrivals every 100 ms, the server needs 150 ms: each arrival waits for the VU (FIFO), so
+    // arrival k starts at 150 ms * k. Seven start within the second (the last at 900 ms); the three still
+    // waiting at the end are dropped, never sent after it.
+    const RunResult r = RunLoad(Open(10, 1 * kNsPerSec, 1, 1), Request(target_.Port(), "/slow?ms=150"));
+    const auto& t = r.total.total;
+    EXPECT_EQ(t.requests + t.dropped, 10u);
+    EXPECT_GE(t.requests, 6u);
+    EXPECT_LE(t.requests, 7u);
+    EXPECT_EQ(TargetCount("GET /slow"), t.requests);
+    // Service time is the server's 150 ms; response time adds the wait, growing 50 ms per arrival.
+    EXPECT_LT(t.service_time_us.Max(), 250'000);
+    EXPECT_GE(t.response_time_us.Max(), t.service_time_us.Max() + 200'000);
+    EXPECT_GT(t.response_time_us.ValueAtPercentile(50), t.service_time_us.ValueAtPercentile(50) + 50'000);
+}
+
+TEST_F(LoadRunTest, ArrivalsWithNoIdleVirtualUserAreDroppedAtOnceWhenMaxWaitIsZero) {
     // 2 virtual users, each request takes 300 ms, 40 arrivals/s: most arrivals find no idle VU.
-    const RunResult r = RunLoad(Open(40, 1 * kNsPerSec, 2, 1), Request(target_.Port(), "/slow?ms=300"));
+    LoadSpec spec = Open(40, 1 * kNsPerSec, 2, 1);
+    spec.max_wait_ns = 0;
+    const RunResult r = RunLoad(spec, Request(target_.Port(), "/slow?ms=300"));
     const auto& t = r.total.total;
     EXPECT_EQ(t.requests + t.dropped, 40u);
     EXPECT_GT(t.dropped, 20u);
     EXPECT_LE(t.requests, 10u);
     EXPECT_EQ(TargetCount("GET /slow"), t.requests);
-    // Service time is at least the server's delay.
+    // Service time is at least the server's delay; nothing waited, so response time adds only the start lag.
     EXPECT_GE(t.service_time_us.Min(), 300'000);
+    EXPECT_LT(t.response_time_us.Max(), t.service_time_us.Max() + 50'000);
 }
 
-TEST_F(LoadRunTest, ResponseTimeIncludesLateStartWhileServiceTimeDoesNot) {
-    // One VU, 1 connection: arrivals every 100 ms but the server needs 150 ms. Arrivals that
-    // do start have started on time, so response ~= service; what this checks is that
-    // response time is never below service time for the same requests.
-    const RunResult r = RunLoad(Open(10, 1 * kNsPerSec, 1, 1), Request(target_.Port(), "/slow?ms=150"));
+TEST_F(LoadRunTest, ArrivalsWaitAtMostMaxWaitThenAreDropped) {
+    // One VU busy 300 ms per request, arrivals every 50 ms, max wait 100 ms: an arrival that has not found
+    // the VU within 100 ms is dropped, so no started request waited longer than that.
+    LoadSpec spec = Open(20, 1 * kNsPerSec, 1, 1);
+    spec.max_wait_ns = 100 * kNsPerMs;
+    const RunResult r = RunLoad(spec, Request(target_.Port(), "/slow?ms=300"));
     const auto& t = r.total.total;
-    ASSERT_GT(t.requests, 0u);
-    EXPECT_GE(t.response_time_us.ValueAtPercentile(50), t.service_time_us.ValueAtPercentile(50));
-    EXPECT_GE(t.response_time_us.Max(), t.service_time_us.Max());
+    EXPECT_EQ(t.requests + t.dropped, 20u);
+    EXPECT_GE(t.requests, 3u);
+    EXPECT_GE(t.dropped, 12u);
+    EXPECT_GT(t.response_time_us.Max(), t.service_time_us.Min());
+    EXPECT_LT(t.response_time_us.Max(), t.service_time_us.Max() + 100'000 + 30'000);  // + pacing and timer slack
 }
 
 TEST_F(LoadRunTest, ClosedModelLoopsWithThinkTime) {

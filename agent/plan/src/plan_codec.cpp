@@ -169,6 +169,7 @@ private:
         w.I(l.ramp_up_ns);
         w.I(l.think_min_ns);
         w.I(l.think_max_ns);
+        w.I(l.max_wait_ns);
 
         w.U(s.tasks.size());
         for (const auto& t : s.tasks) {
@@ -417,9 +418,10 @@ private:
         }
         std::int64_t vusers;
         if (!r_.I(&vusers) || !r_.I(&l.duration_ns) || !r_.I(&l.ramp_up_ns) || !r_.I(&l.think_min_ns) ||
-            !r_.I(&l.think_max_ns)) {
+            !r_.I(&l.think_max_ns) || !r_.I(&l.max_wait_ns)) {
             return Fail("truncated load shape");
         }
+        if (l.max_wait_ns < 0) return Fail("negative max_wait");
         if (vusers < 0 || static_cast<std::uint64_t>(vusers) > limits_.max_vusers) return Fail("bad virtual user count");
         l.vusers = static_cast<int>(vusers);
 

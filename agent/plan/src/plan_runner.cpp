@@ -395,6 +395,7 @@ runtime::LoadSpec MakePlanLoadSpec(const LoadShape& shape, int hosted_vusers, in
     spec.ramp_up_ns = shape.ramp_up_ns;
     spec.think_min_ns = shape.think_min_ns;
     spec.think_max_ns = shape.think_max_ns;
+    spec.max_wait_ns = shape.max_wait_ns;
     spec.threads = std::max(1, std::min(threads, spec.vusers));
     spec.seed = seed;
     return spec;

@@ -12,8 +12,8 @@
 namespace lse::lua::detail {
 namespace {
 
-const std::vector<std::string> kOptionNames = {"name",     "rps",        "vusers",    "duration",
-                                               "ramp_up",  "stages",     "think_time", "thresholds"};
+const std::vector<std::string> kOptionNames = {"name",   "rps",        "vusers",     "duration", "ramp_up",
+                                               "stages", "think_time", "thresholds", "max_wait"};
 const std::vector<std::string> kStageKeys = {"duration", "rps"};
 const std::vector<std::string> kThinkKeys = {"min", "max"};
 
@@ -51,7 +51,7 @@ public:
         // After `name`, so that the message names the scenario the user wrote.
         if (!CheckKeys(index_, kOptionNames, "unknown option", nullptr)) return false;
         return ReadRps(def) && ReadVusers(def) && ReadDurations(def) && ReadStages(def) && ReadThinkTime(def) &&
-               ReadThresholds(def) && CheckCombinations(def);
+               ReadMaxWait(def) && ReadThresholds(def) && CheckCombinations(def);
     }
 
     std::string problem;
@@ -216,6 +216,20 @@ private:
         return true;
     }
 
+    bool ReadMaxWait(ScenarioDef* def) {
+        lua_getfield(L_, index_, "max_wait");
+        if (lua_isnil(L_, -1)) {
+            lua_pop(L_, 1);
+            return true;
+        }
+        std::string error;
+        std::int64_t ns = 0;
+        if (!ReadDurationValue(L_, -1, "option 'max_wait'", true, &ns, &error)) return PopFail(1, error);
+        lua_pop(L_, 1);
+        def->max_wait_ns = ns;
+        return true;
+    }
+
     bool ReadThresholds(ScenarioDef* def) {
         static const char kShape[] =
             "option 'thresholds' must be a list of strings or tables, e.g. { \"p95 < 200ms\", "
@@ -312,6 +326,10 @@ private:
         if (def->think_min_ns && (def->rps || !def->stages.empty())) {
             return Fail("think_time applies to the closed model (no rps/stages): in the open model arrivals are paced "
                         "by rps");
+        }
+        if (def->max_wait_ns && !def->rps && def->stages.empty()) {
+            return Fail("max_wait applies to the open model (rps or stages): in the closed model a virtual user "
+                        "starts its next task itself, nothing waits for it");
         }
         if (def->ramp_up_ns && def->duration_ns && *def->ramp_up_ns > *def->duration_ns) {
             return Fail("ramp_up (" + FormatDurationNs(*def->ramp_up_ns) + ") is longer than duration (" +

@@ -74,6 +74,10 @@ bool TryParseDurationNs(std::string_view text, std::int64_t default_unit_ns, std
                 any = true;
                 break;
             }
+            if (s.empty() && !any && value == 0) {  // a bare 0 is 0 in every unit ("--max-wait 0")
+                any = true;
+                break;
+            }
             *error = "missing or unknown unit in '" + std::string(text) + "' (use ns, us, ms, s, m or h, e.g. 30s)";
             return false;
         }

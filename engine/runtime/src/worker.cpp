@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "lse/core/clock.hpp"
+#include "lse/runtime/arrival_queue.hpp"
 #include "lse/runtime/precise_timer.hpp"
 #include "lse/sched/arrival_schedule.hpp"
 #include "lse/sched/pacer.hpp"
@@ -100,7 +101,11 @@ public:
             MaybeFinishDrain();
             return;
         }
-        if (spec_.model == LoadModel::kClosed) ScheduleNextClosedIteration(vu);
+        if (spec_.model == LoadModel::kClosed) {
+            ScheduleNextClosedIteration(vu);
+        } else if (!waiting_.Empty()) {
+            StartWaiting(NowNs());  // a virtual user is free: the longest-waiting arrival gets it
+        }
     }
 
     // Destruction order matters: the runner and client must go before the loop is closed.
@@ -154,14 +159,40 @@ private:
         if (state_ != State::kRunning) return;
         std::int64_t due[kPacingBatch];
         for (;;) {
-            const size_t n = pacer_->TakeDue(NowNs(), kPacingSlackNs, due, kPacingBatch);
+            const std::int64_t now = NowNs();
+            DropExpired(now);
+            const size_t n = pacer_->TakeDue(now, kPacingSlackNs, due, kPacingBatch);
             for (size_t i = 0; i < n && state_ == State::kRunning; ++i) {
                 if (due[i] >= end_ns_) break;
-                if (!runner_->TryStart(-1, due[i])) owner_->recorder_.RecordDropped(dropped_index_);
+                Arrive(due[i]);
             }
             if (n < kPacingBatch || state_ != State::kRunning) break;
         }
         if (state_ == State::kRunning) ArmPacing();
+    }
+
+    // An arrival starts on an idle virtual user, or waits behind the earlier ones (FIFO).
+    void Arrive(std::int64_t intended_ns) {
+        if (waiting_.Empty() && runner_->TryStart(-1, intended_ns)) return;
+        if (spec_.max_wait_ns <= 0) {
+            owner_->recorder_.RecordDropped(dropped_index_);
+            return;
+        }
+        waiting_.Push(intended_ns);
+    }
+
+    void StartWaiting(std::int64_t now) {
+        DropExpired(now);
+        while (!waiting_.Empty() && state_ == State::kRunning && runner_->TryStart(-1, waiting_.Front())) {
+            waiting_.Pop();
+        }
+    }
+
+    void DropExpired(std::int64_t now) {
+        while (!waiting_.Empty() && now - waiting_.Front() > spec_.max_wait_ns) {
+            waiting_.Pop();
+            owner_->recorder_.RecordDropped(dropped_index_);
+        }
     }
 
     // ---- closed model ----
@@ -271,13 +302,24 @@ private:
         ArmPacing();
     }
 
-    static void OnEnd(uv_timer_t* t) { static_cast<Loop*>(t->data)->BeginDrain(); }
+    static void OnEnd(uv_timer_t* t) {
+        auto* self = static_cast<Loop*>(t->data);
+        // The end timer (1 ms resolution) can run before the pacing timer's last wake-up in the same
+        // loop turn: start the arrivals due before the end first, or they would be lost.
+        if (self->pacer_) self->Pace();
+        self->BeginDrain();
+    }
 
     void BeginDrain() {
         if (state_ != State::kPreparing && state_ != State::kReady && state_ != State::kRunning) return;
         const bool was_preparing = state_ == State::kPreparing;
         state_ = State::kDraining;
         pacing_timer_->Disarm();
+        // Arrivals still waiting for a virtual user never started: they are dropped, not carried past the end.
+        while (!waiting_.Empty()) {
+            waiting_.Pop();
+            owner_->recorder_.RecordDropped(dropped_index_);
+        }
         for (auto& vt : vu_timers_) uv_timer_stop(&vt.timer);
         uv_timer_stop(&end_timer_);
         uv_timer_start(&grace_timer_, &Loop::OnGraceOver, static_cast<std::uint64_t>(spec_.grace_ns / kNsPerMs), 0);
@@ -354,6 +396,7 @@ private:
     std::unique_ptr<IterationRunner> runner_;
     std::unique_ptr<sched::ArrivalSchedule> schedule_;
     std::unique_ptr<sched::Pacer> pacer_;
+    ArrivalQueue waiting_;  // open model: intended start times of arrivals waiting for a virtual user
     int dropped_index_ = 0;
     std::int64_t interval_start_ns_ = 0;
 };

@@ -76,6 +76,7 @@ struct LoadShape {
     std::int64_t ramp_up_ns = 0;       ///< closed model
     std::int64_t think_min_ns = 0;
     std::int64_t think_max_ns = 0;
+    std::int64_t max_wait_ns = 0;      ///< open model: longest wait of an arrival for a free virtual user
     // Written out: sched::Stage has no operator==, so a defaulted one would be deleted.
     bool operator==(const LoadShape& o) const {
         if (stages.size() != o.stages.size()) return false;
@@ -86,7 +87,7 @@ struct LoadShape {
         }
         return open_model == o.open_model && start_rps == o.start_rps && vusers == o.vusers &&
                duration_ns == o.duration_ns && ramp_up_ns == o.ramp_up_ns && think_min_ns == o.think_min_ns &&
-               think_max_ns == o.think_max_ns;
+               think_max_ns == o.think_max_ns && max_wait_ns == o.max_wait_ns;
     }
 };
 

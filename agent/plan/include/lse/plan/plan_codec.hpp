@@ -4,7 +4,7 @@
 ///
 /// Layout (all integers are LEB128 varints, signed ones zigzag-encoded, doubles 8 bytes
 /// little-endian IEEE 754):
-///   "LSEP" magic, format version (1),
+///   "LSEP" magic, format version (kPlanFormatVersion),
 ///   string table: count, then every distinct string once, sorted and front-coded
 ///     (length of the prefix shared with the previous string, then the rest): per-VU tokens
 ///     and URLs that differ only in their tails cost a few bytes each,
@@ -28,7 +28,8 @@
 
 namespace lse::plan {
 
-inline constexpr std::uint32_t kPlanFormatVersion = 1;
+/// 2: the load shape carries max_wait_ns (after think_max_ns).
+inline constexpr std::uint32_t kPlanFormatVersion = 2;
 
 struct DecodeLimits {
     std::size_t max_bytes = 64u << 20;          ///< encoded size

@@ -35,6 +35,7 @@ struct ScenarioDef {
     std::vector<sched::Stage> stages;           ///< open model stages (duration, rps)
     std::optional<std::int64_t> think_min_ns;   ///< closed model only
     std::optional<std::int64_t> think_max_ns;
+    std::optional<std::int64_t> max_wait_ns;    ///< open model only: longest wait of an arrival for a free VU
     std::vector<ThresholdDef> thresholds;
     std::vector<TaskDef> tasks;
     bool has_on_start = false;

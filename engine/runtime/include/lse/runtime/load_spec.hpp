@@ -11,7 +11,7 @@
 namespace lse::runtime {
 
 enum class LoadModel {
-    kOpen,    ///< Arrivals on a schedule (rps); an arrival with no idle virtual user is dropped.
+    kOpen,    ///< Arrivals on a schedule (rps); an arrival with no idle virtual user waits (max_wait_ns).
     kClosed,  ///< Each virtual user loops: iteration, think time, iteration...
 };
 
@@ -23,6 +23,11 @@ struct LoadSpec {
     std::int64_t ramp_up_ns = 0;                ///< closed model: virtual users start evenly over this
     std::int64_t think_min_ns = 0;              ///< closed model: pause between iterations, uniform in [min,max]
     std::int64_t think_max_ns = 0;
+    /// Open model: an arrival that finds every virtual user busy waits for one (first come, first
+    /// served) at most this long, and is counted as dropped after that or when the run ends while it
+    /// waits. Its response time counts from its intended start, so the wait is measured (no
+    /// coordinated omission). 0: dropped at once. The CLI defaults it to the request timeout.
+    std::int64_t max_wait_ns = 30'000'000'000;
     int threads = 1;                            ///< worker threads, one libuv loop each
     std::int64_t grace_ns = 5'000'000'000;      ///< after the end, in-flight iterations get this long, then are cancelled
     std::uint64_t seed = 1;
