@@ -330,6 +330,31 @@ TEST_F(CliFaultsTest, FrozenTargetQueuesArrivalsAndTheWaitShowsInResponseTimeOnl
     EXPECT_LT(elapsed_s_, 4 + 5.0);
 }
 
+TEST_F(CliFaultsTest, FrozenTargetShowsInTheResponseTimeOfALuaScenariosRequests) {
+    // The same freeze under a Lua scenario: the wait for a virtual user is the iteration's start delay, and
+    // every request of a late iteration carries it, so the request rows (and the totals thresholds read)
+    // show the freeze, not only the task row.
+    target_.Start();
+    const std::string script = WriteTempScenario(R"(
+local s = scenario { name = 'frozen', rps = 100, vusers = 2, duration = '4s' }
+s:task("get", function(self, http) http:get("/api/v1/projects") end)
+)");
+    const std::string summary = dir_ + "/lua-summary.json";
+    const CliResult r = WithFrozenTarget(target_, [&] {
+        return RunLsengine({"run", script, "--target", Url("/"), "-q", "--summary-json", summary});
+    });
+    EXPECT_EQ(r.exit_code, 0) << r.err << r.out;
+    summary_ = json::parse(ReadAll(summary), nullptr, false);
+    ASSERT_FALSE(summary_.is_discarded()) << r.err;
+    const json& totals = summary_["totals"];
+    EXPECT_EQ(Total("dropped"), 0) << totals.dump();
+    EXPECT_EQ(Total("requests"), 400) << totals.dump();
+    EXPECT_GE(totals["response_time_us"].value("p99", 0L), 500'000) << totals.dump();
+    EXPECT_LT(totals["service_time_us"].value("p99", 0L), 200'000) << totals.dump();
+    const json& task = summary_["scenarios"][0]["tasks"][0];
+    EXPECT_GE(task["response_time_us"].value("p99", 0L), 500'000) << task.dump();
+}
+
 TEST_F(CliFaultsTest, FrozenTargetWithMaxWaitZeroDropsArrivals) {
     target_.Start();
     const CliResult r = WithFrozenTarget(target_, [this] {

@@ -69,6 +69,15 @@ TEST_F(LoadRunTest, OpenModelSendsExactlyTheScheduledArrivalsAndTheTargetAgrees)
     EXPECT_EQ(sum, r.total.total.requests);
 }
 
+TEST_F(LoadRunTest, HighRateLosesNoArrivalAtTheEnd) {
+    // 5000/s: arrivals 200 µs apart, so the run's last millisecond holds five of them. The end timer
+    // (1 ms resolution) must not cut them off: every scheduled arrival is sent.
+    const RunResult r = RunLoad(Open(5000, 1 * kNsPerSec, 64, 1), Request(target_.Port(), "/api/v1/projects"));
+    EXPECT_EQ(r.total.total.dropped, 0u);
+    EXPECT_EQ(r.total.total.requests, 5000u);
+    EXPECT_EQ(TargetCount("GET /api/v1/projects"), 5000u);
+}
+
 TEST_F(LoadRunTest, FractionalRateOverTwoThreadsIsExact) {
     const RunResult r = RunLoad(Open(3, 2 * kNsPerSec, 4, 2), Request(target_.Port(), "/api/v1/projects"));
     EXPECT_EQ(r.total.total.requests, 6u);

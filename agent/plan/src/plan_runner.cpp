@@ -262,11 +262,12 @@ private:
         const std::int64_t done = r.t.done_ns > 0 ? r.t.done_ns : NowNs();
         const std::int64_t sent = r.t.write_start_ns > 0 ? r.t.write_start_ns : done;
         const std::int64_t queued = r.t.queued_ns > 0 ? r.t.queued_ns : sent;
-        // Same measures as the Lua runner: service from the write, response from the send call
-        // (the iteration's own lateness shows in its T entry).
+        // Same measures as the Lua runner: service from the write; response from the send call plus the
+        // iteration's start delay (every request of a late iteration is that late: no coordinated omission).
+        const std::int64_t lag = std::max<std::int64_t>(0, vu.started_ns - vu.intended_ns);
         ctx_.recorder->RecordCompletion(vu.step_stats[static_cast<size_t>(vu.task)][vu.step], kind, r.status, accepted,
                                         std::max<std::int64_t>(0, (done - sent) / kNsPerUs),
-                                        std::max<std::int64_t>(0, (done - queued) / kNsPerUs), r.bytes_received,
+                                        std::max<std::int64_t>(0, (done - queued + lag) / kNsPerUs), r.bytes_received,
                                         r.bytes_sent);
         if (kind != ErrorKind::kNone) SetFailure(vu, kind);
         ++vu.step;

@@ -54,11 +54,7 @@ Histogram& Histogram::operator=(Histogram&& other) noexcept {
     return *this;
 }
 
-std::uint64_t& Histogram::CounterAt(std::size_t index) {
-    std::unique_ptr<std::uint64_t[]>& page = pages_[index / kPageSize];
-    if (page == nullptr) page = std::make_unique<std::uint64_t[]>(kPageSize);  // zeroed
-    return page[index % kPageSize];
-}
+void Histogram::AddPage(std::size_t page) { pages_[page] = std::make_unique<std::uint64_t[]>(kPageSize); }  // zeroed
 
 std::size_t Histogram::IndexOf(std::int64_t value_us) noexcept {
     const std::uint64_t v = static_cast<std::uint64_t>(std::clamp<std::int64_t>(value_us, 0, kMaxValue));
@@ -193,8 +189,11 @@ Histogram& Histogram::operator+=(const Histogram& other) {
             std::memcpy(pages_[p].get(), src, kPageSize * sizeof(std::uint64_t));
             continue;
         }
+        // Only the span other uses: a page of a narrow distribution is mostly zeros.
         std::uint64_t* dst = pages_[p].get();
-        for (std::size_t i = 0; i < kPageSize; ++i) dst[i] += src[i];
+        const std::size_t from = std::max(first, p * kPageSize) - p * kPageSize;
+        const std::size_t to = std::min(last, p * kPageSize + kPageSize - 1) - p * kPageSize;
+        for (std::size_t i = from; i <= to; ++i) dst[i] += src[i];
     }
     total_count_ += other.total_count_;
     overflow_ += other.overflow_;

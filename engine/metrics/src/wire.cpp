@@ -13,7 +13,7 @@ void AppendVarint(std::string* out, std::uint64_t value) {
     out->append(buf, n);
 }
 
-bool ReadVarint(std::string_view* in, std::uint64_t* value) noexcept {
+bool ReadLongVarint(std::string_view* in, std::uint64_t* value) noexcept {
     std::uint64_t result = 0;
     for (std::size_t i = 0; i < kMaxVarintBytes; ++i) {
         if (i >= in->size()) return false;

@@ -31,7 +31,9 @@ json Scenario(const ScenarioSummary& s) {
                          {"failed", t.stats.requests - std::min(t.stats.ok, t.stats.requests)},
                          {"rate", Rate(t.stats.requests, secs)},
                          {"failures", ErrorsByKind(t.stats)},
-                         {"duration_us", Latency(t.stats.service_time_us)}});
+                         {"duration_us", Latency(t.stats.service_time_us)},
+                         // From the intended start: includes the wait for a virtual user (open model).
+                         {"response_time_us", Latency(t.stats.response_time_us)}});
     }
     json requests = json::array();
     for (const NamedStats& r : s.requests) {

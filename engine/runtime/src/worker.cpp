@@ -304,8 +304,14 @@ private:
 
     static void OnEnd(uv_timer_t* t) {
         auto* self = static_cast<Loop*>(t->data);
-        // The end timer (1 ms resolution) can run before the pacing timer's last wake-up in the same
-        // loop turn: start the arrivals due before the end first, or they would be lost.
+        // uv timers count whole milliseconds of a truncated loop clock, so this can fire up to 1 ms
+        // early: wait for the real end, or the arrivals of that last millisecond would be lost.
+        if (NowNs() < self->end_ns_) {
+            uv_timer_start(&self->end_timer_, &Loop::OnEnd, MsUntil(&self->loop_, self->end_ns_), 0);
+            return;
+        }
+        // It can also run before the pacing timer's last wake-up in the same loop turn: start the
+        // arrivals due before the end first.
         if (self->pacer_) self->Pace();
         self->BeginDrain();
     }

@@ -176,6 +176,7 @@ private:
     bool stopping_ = false;
     protocol::Stop stop_msg_;
     metrics::Snapshot pending_interval_;
+    metrics::Snapshot decode_scratch_;  // OnMetrics decodes into it (guarded by mu_)
 };
 
 }  // namespace lse::coordinator

@@ -170,8 +170,12 @@ public:
 private:
     // Clears counters and exact extras after a failed decode, whatever was half-written.
     void ClearAll() noexcept;
-    // The counter at `index`, allocating its page if needed.
-    std::uint64_t& CounterAt(std::size_t index);
+    // The counter at `index`, allocating its page if needed. Inline: it runs per sample and per decoded counter.
+    std::uint64_t& CounterAt(std::size_t index) {
+        if (pages_[index / kPageSize] == nullptr) AddPage(index / kPageSize);
+        return pages_[index / kPageSize][index % kPageSize];
+    }
+    void AddPage(std::size_t page);
     // 0 for a counter whose page was never allocated.
     std::uint64_t CountAt(std::size_t index) const noexcept {
         const std::uint64_t* page = pages_[index / kPageSize].get();

@@ -20,8 +20,16 @@ inline constexpr std::size_t kMaxVarintBytes = 10;
 void AppendVarint(std::string* out, std::uint64_t value);
 
 /// Reads one varint from the front of *in. Rejects truncation, encodings longer than 10 bytes
-/// and a 10th byte carrying bits above 2^64.
-bool ReadVarint(std::string_view* in, std::uint64_t* value) noexcept;
+/// and a 10th byte carrying bits above 2^64. The one-byte case (most histogram tokens) is inline.
+bool ReadLongVarint(std::string_view* in, std::uint64_t* value) noexcept;
+inline bool ReadVarint(std::string_view* in, std::uint64_t* value) noexcept {
+    if (!in->empty() && static_cast<unsigned char>(in->front()) < 0x80) {
+        *value = static_cast<unsigned char>(in->front());
+        in->remove_prefix(1);
+        return true;
+    }
+    return ReadLongVarint(in, value);
+}
 
 /// Signed values (interval bounds) go through zigzag so small negatives stay short.
 inline constexpr std::uint64_t ZigZagEncode(std::int64_t v) noexcept {
