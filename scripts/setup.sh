@@ -2,6 +2,7 @@
 # Installs the Debian packages lsengine needs to build, test and demo.
 # Idempotent: packages already present are skipped, and `apt-get update`
 # runs at most once per invocation (and only when something is missing).
+# Usage: scripts/setup.sh [more Debian packages]   (bench/run.sh adds its peers)
 set -euo pipefail
 
 PACKAGES=(
@@ -18,6 +19,7 @@ PACKAGES=(
 )
 # The HTML report inlines uPlot from npm at build time (third_party/uplot).
 if ! command -v npm >/dev/null 2>&1; then PACKAGES+=(npm); fi
+PACKAGES+=("$@")
 
 missing=()
 for p in "${PACKAGES[@]}"; do

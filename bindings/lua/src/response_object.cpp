@@ -163,7 +163,8 @@ void PushResponse(lua_State* L, const http::Result& result, bool ok, std::string
     lua_checkstack(L, 8);
     PushKit(L);
     const int kit = lua_gettop(L);
-    lua_createtable(L, 0, 6);
+    // status, ok, body, name (+ error): a hash part of 4 (8 with an error) nodes, no larger.
+    lua_createtable(L, 0, result.error != ErrorKind::kNone ? 5 : 4);
     const int response = lua_gettop(L);
     lua_pushinteger(L, result.status);
     SetField(L, response, kit, kKitStatus);

@@ -14,7 +14,6 @@ const llhttp_settings_t& ResponseParser::Settings() noexcept {
         s.on_message_begin = &ResponseParser::OnMessageBegin;
         s.on_status = &ResponseParser::OnStatus;
         s.on_header_field = &ResponseParser::OnHeaderField;
-        s.on_header_field_complete = &ResponseParser::OnHeaderFieldComplete;
         s.on_header_value = &ResponseParser::OnHeaderValue;
         s.on_headers_complete = &ResponseParser::OnHeadersComplete;
         s.on_body = &ResponseParser::OnBody;
@@ -127,22 +126,15 @@ int ResponseParser::OnHeaderField(llhttp_t* p, const char* at, size_t len) {
     ResponseParser* self = Self(p);
     if (!self->headers_done_ && !self->CountHeaderBytes(len)) return -1;
     if (!self->capture_) return 0;
-    auto& headers = self->result_->headers;
-    if (!self->in_header_field_) {
-        self->result_->AddHeader();
-        self->in_header_field_ = true;
-    }
-    headers.back().first.append(at, len);
-    return 0;
-}
-
-int ResponseParser::OnHeaderFieldComplete(llhttp_t* p) {
-    ResponseParser* self = Self(p);
-    if (self->capture_ && !self->result_->headers.empty()) {
-        // ASCII only (header names are tokens); inline rather than a libc call per byte.
-        for (char& c : self->result_->headers.back().first) {
-            if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + ('a' - 'A'));
-        }
+    std::string& name = self->in_header_field_ ? self->result_->headers.back().first : self->result_->AddHeader().first;
+    self->in_header_field_ = true;
+    // Lower-cased while copied (ASCII only: header names are tokens), one pass over the bytes.
+    const size_t old = name.size();
+    name.resize(old + len);
+    char* out = name.data() + old;
+    for (size_t i = 0; i < len; ++i) {
+        const char c = at[i];
+        out[i] = c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c;
     }
     return 0;
 }
