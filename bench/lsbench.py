@@ -582,6 +582,8 @@ def main():
         ap.error(f"--only: unknown section(s) {', '.join(unknown)} (known: {', '.join(SECTIONS)})")
 
     bench = Bench(args)
+    # A SIGTERM (timeout, Ctrl-C from a wrapper) must still stop nginx: make it unwind like Ctrl-C.
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     bench.nginx.start()
     try:
         for section in only:

@@ -234,7 +234,7 @@ void Coordinator::OnMetrics(const transport::Message& m) {
     // Acked before merging: a duplicate (the agent missed our ack) is acked again, never merged twice.
     Publish(subj::Agent(options_.cluster_id, options_.run_id, a.reg.agent_id, AgentChannel::kMetricsAck),
             protocol::EncodeMetricsAck(protocol::MetricsAck{options_.run_id, msg.seq}));
-    if (!a.seen_seqs.insert(msg.seq).second) return;
+    if (!a.seen_seqs.Insert(msg.seq)) return;
     // Decoded into a snapshot kept across messages: its entries and histogram pages are reused, instead of
     // allocating and freeing ~1.5 MB per agent per second (see bench/merge_benchmark.cpp).
     metrics::Snapshot& snap = decode_scratch_;
@@ -377,7 +377,7 @@ void Coordinator::BeginRejoin(Agent& a, std::int64_t now) {
     a.archived += a.interval_sum;
     a.interval_sum = metrics::Snapshot{};
     a.final_total = metrics::Snapshot{};
-    a.seen_seqs.clear();
+    a.seen_seqs.Clear();
     a.rejoin_began_ns = now;
     RetimeRejoin(a, now);
     Log("agent " + a.reg.agent_id + " restarted during the run: re-assigning it from +" +
@@ -639,7 +639,7 @@ metrics::Snapshot Coordinator::Total() const {
 
 std::vector<std::string> Coordinator::MissingFinals() const {
     std::vector<std::string> out;
-    for (const AgentReport& r : Reports()) {
+    for (const AgentReport& r : Reports(/*with_totals=*/false)) {  // no copy of every agent's totals
         if (!r.final_received) out.push_back(r.id);
     }
     return out;

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "lse/coordinator/shares.hpp"
+#include "lse/coordinator/seq_window.hpp"
 #include "lse/metrics/snapshot.hpp"
 #include "lse/protocol/limits.hpp"
 #include "lse/protocol/messages.hpp"
@@ -118,7 +119,7 @@ private:
         bool acked = false;
         std::int64_t assigned_at_ns = 0;
         std::vector<protocol::ScenarioShare> shares;  ///< current epoch's shares
-        std::set<std::uint64_t> seen_seqs;
+        SeqWindow seen_seqs;  // metrics seqs merged (bounded: see seq_window.hpp)
         metrics::Snapshot interval_sum;
         metrics::Snapshot final_total;
         bool final_received = false;
