@@ -394,8 +394,8 @@ int ScenarioEngine::HttpCall(lua_State* L, int method) {
     p->exchange.origin = &p->spec.url.origin;
     p->exchange.request = &p->prepared;
     p->exchange.timeout_ns = p->spec.timeout_ns > 0 ? p->spec.timeout_ns : config_.request_timeout_ns;
-    // A started iteration always waits for a connection: the open model's "no queueing" rule is
-    // enforced at arrival (no idle virtual user -> dropped), and there is one connection per VU.
+    // A started iteration always gets a connection: there is one per virtual user, and arrivals that
+    // find every virtual user busy wait in the worker, before their iteration starts.
     if (!ctx_.client->Send(&p->exchange, /*allow_queue=*/true)) {
         p->vu = nullptr;
         pending_free_.push_back(p);

@@ -37,8 +37,9 @@ public:
     /// Starts one iteration. vu >= 0 runs it on that virtual user (closed model); vu < 0 picks any idle
     /// one (open model). intended_ns is the absolute monotonic time the iteration should have started:
     /// response times are measured from it, so a late start shows up in the latency, never hides.
-    /// Returns false, with no side effects, when no suitable virtual user is idle: the caller counts a
-    /// dropped arrival. Never throws, never calls the listener re-entrantly.
+    /// Returns false, with no side effects, when no suitable virtual user is idle: the caller keeps the
+    /// arrival waiting (or counts it dropped, see LoadSpec::max_wait_ns). Never throws, never calls the
+    /// listener re-entrantly.
     virtual bool TryStart(int vu, std::int64_t intended_ns) noexcept = 0;
 
     /// Iterations in flight.
@@ -75,7 +76,7 @@ struct WorkerContext {
     int worker_index = 0;
     int worker_count = 1;
     int vusers = 0;  ///< virtual users this worker must host
-    bool open_model = false;  ///< open model: never queue for a connection (a busy pool means a dropped arrival)
+    bool open_model = false;  ///< open model: iterations start on idle virtual users (TryStart(-1, ...))
 };
 
 using RunnerFactory = std::function<std::unique_ptr<IterationRunner>(const WorkerContext&)>;

@@ -3,7 +3,8 @@
 /// One worker thread: a libuv loop, an HTTP client, a runner with this worker's
 /// virtual users, and the pacing that drives them. The open model takes this
 /// worker's exact share of the global arrival schedule and starts each arrival at
-/// its intended time (or counts it dropped); the closed model loops each virtual
+/// its intended time, or as soon as a virtual user is free (measured from the
+/// intended time; dropped after max_wait); the closed model loops each virtual
 /// user with think time. At the end, new work stops, in-flight iterations get a
 /// grace period, then are cancelled: no load continues past the run.
 
