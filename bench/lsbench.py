@@ -144,12 +144,6 @@ class Nginx:
     def thaw(self):
         os.killpg(self.proc.pid, signal.SIGCONT)
 
-    def worker_pid(self):
-        with open(os.path.join(self.workdir, "nginx.pid")) as f:
-            master = int(f.read())
-        children = open(f"/proc/{master}/task/{master}/children").read().split()
-        return int(children[0]) if children else master
-
     def flush(self):
         """Makes nginx write its buffered log lines (USR1 reopens, and so flushes, the log)."""
         os.kill(self.proc.pid, signal.SIGUSR1)
@@ -215,8 +209,8 @@ class Bench:
                "--vusers", str(conns), "-d", f"{dur}s", "-q"]
         return [
             ("wrk", ["wrk", "-t1", f"-c{conns}", f"-d{dur}s", "-H", auth, url]),
-            ("lsengine (Lua scenario)", lua + ["--summary-json", self.summary_json("tp-lua")]),
-            ("lsengine (replay, 1 agent)", lua + ["--agents", "1", "--summary-json", self.summary_json("tp-replay")]),
+            ("lsengine (Lua scenario)", lua),
+            ("lsengine (replay, 1 agent)", lua + ["--agents", "1"]),
             ("lsengine url", [self.lse, "url", url, "-H", auth, "--vusers", str(conns), "--threads", "1",
                               "-d", f"{dur}s", "-q"]),
             ("h2load (HTTP/1.1)", ["h2load", "--h1", "-t1", f"-c{conns}", "-D", str(dur), "-H", auth, url]),

@@ -12,6 +12,19 @@ void AddClientFlags(CLI::App* cmd, ClientFlags* flags) {
     cmd->add_option("--ca-file", flags->ca_file, "PEM file of CA certificates to trust");
 }
 
+void AddMaxWaitFlag(CLI::App* cmd, std::string* max_wait) {
+    cmd->add_option("--max-wait", *max_wait,
+                    "Open model: longest an arrival waits for a free virtual user before it is dropped "
+                    "(default: --timeout; 0 = drop at once)");
+}
+
+std::int64_t MaxWaitNs(const std::string& max_wait_flag, std::optional<std::int64_t> scenario_value,
+                       const ClientFlags& client) {
+    if (!max_wait_flag.empty()) return ParseDurationNs(max_wait_flag, "--max-wait");
+    if (scenario_value) return *scenario_value;
+    return ParseDurationNs(client.timeout, "--timeout");
+}
+
 http::ClientOptions ToClientOptions(const ClientFlags& flags) {
     http::ClientOptions options;
     options.request_timeout_ns = ParseDurationNs(flags.timeout, "--timeout");

@@ -133,11 +133,7 @@ runtime::LoadSpec BuildSpec(const lua::ScenarioDef& d, const RunFlags& f) {
         }
         const int automatic = static_cast<int>(std::clamp(std::ceil(peak / 10), 32.0, 1000.0));
         spec.vusers = f.vusers > 0 ? f.vusers : d.vusers.value_or(automatic);
-        // How long an arrival may wait for a free virtual user: --max-wait, the scenario's max_wait, else
-        // the request timeout (an arrival that cannot start within it would not have finished within it).
-        spec.max_wait_ns = !f.max_wait.empty() ? ParseDurationNs(f.max_wait, "--max-wait")
-                                               : d.max_wait_ns.value_or(ParseDurationNs(f.client.timeout, "--timeout"));
-        if (spec.max_wait_ns < 0) throw UsageError("--max-wait: must not be negative");
+        spec.max_wait_ns = MaxWaitNs(f.max_wait, d.max_wait_ns, f.client);
     } else {
         spec.model = runtime::LoadModel::kClosed;
         spec.vusers = f.vusers > 0 ? f.vusers : d.vusers.value_or(10);
@@ -354,9 +350,7 @@ CommandFn RegisterRunCommand(CLI::App& app) {
     cmd->add_option("--vusers", flags->vusers, "Override: virtual users");
     cmd->add_option("-d,--duration", flags->duration, "Override: run length (e.g. 30s, 2m)");
     cmd->add_option("--ramp-up", flags->ramp_up, "Override: ramp-up time");
-    cmd->add_option("--max-wait", flags->max_wait,
-                    "Open model: longest an arrival waits for a free virtual user before it is dropped "
-                    "(default: --timeout; 0 = drop at once)");
+    AddMaxWaitFlag(cmd, &flags->max_wait);
     cmd->add_option("--threads", flags->threads, "Worker threads per scenario (default: one per core)");
     cmd->add_option("--seed", flags->seed, "Random seed (task choice, think time, lsengine.random)")
         ->capture_default_str();

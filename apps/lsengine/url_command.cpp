@@ -146,10 +146,7 @@ int RunUrl(const UrlFlags& f) {
         }
         // Open-model pool: enough virtual users for ~100 ms of latency at the peak rate.
         spec.vusers = f.vusers > 0 ? f.vusers : static_cast<int>(std::clamp(std::ceil(max_rate / 10), 32.0, 1000.0));
-        // An arrival waits for a free virtual user at most --max-wait, by default the request timeout.
-        spec.max_wait_ns = ParseDurationNs(f.max_wait.empty() ? f.client.timeout : f.max_wait,
-                                           f.max_wait.empty() ? "--timeout" : "--max-wait");
-        if (spec.max_wait_ns < 0) throw UsageError("--max-wait: must not be negative");
+        spec.max_wait_ns = MaxWaitNs(f.max_wait, std::nullopt, f.client);
     } else {
         if (!f.max_wait.empty()) throw UsageError("--max-wait applies to the open model only (add --rps)");
         spec.model = runtime::LoadModel::kClosed;
@@ -262,9 +259,7 @@ CommandFn RegisterUrlCommand(CLI::App& app) {
     cmd->add_option("-d,--duration", flags->duration, "Run length (e.g. 30s, 2m)")->capture_default_str();
     cmd->add_option("--ramp-up", flags->ramp_up, "Ramp from zero over this long");
     cmd->add_option("--think-time", flags->think_time, "Closed model pause between iterations: 1s or 0.5s-2s");
-    cmd->add_option("--max-wait", flags->max_wait,
-                    "Open model: longest an arrival waits for a free virtual user before it is dropped "
-                    "(default: --timeout; 0 = drop at once)");
+    AddMaxWaitFlag(cmd, &flags->max_wait);
     cmd->add_option("--threads", flags->threads, "Worker threads (default: one per core)");
     AddClientFlags(cmd, &flags->client);
     cmd->add_option("--expect", flags->expect, "Accepted statuses: 200,201 / 2xx / 200-299")->capture_default_str();

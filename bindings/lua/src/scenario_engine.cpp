@@ -436,7 +436,8 @@ void ScenarioEngine::CompleteRequest(PendingRequest* p) {
     // Response time: from the http call, plus the iteration's start delay (an arrival that waited for a
     // virtual user, or a late timer): every request of a late iteration is that late. Only task runs
     // have an intended start; hooks (on_start, on_stop) start when they start.
-    const std::int64_t lag = vu != nullptr && vu->phase == Phase::kTask ? std::max<std::int64_t>(0, vu->started_ns - vu->intended_ns) : 0;
+    const std::int64_t lag =
+        vu != nullptr && vu->phase == Phase::kTask ? std::max<std::int64_t>(0, vu->started_ns - vu->intended_ns) : 0;
     ctx_.recorder->RecordCompletion(p->stat_index, kind, r.status, accepted, std::max<std::int64_t>(0, (done - sent) / 1000),
                                     std::max<std::int64_t>(0, (done - queued + lag) / 1000), r.bytes_received,
                                     r.bytes_sent);

@@ -121,14 +121,11 @@ std::int64_t Histogram::ValueAtPercentile(double percentile) const noexcept {
     rank = std::clamp<std::uint64_t>(rank, 1, total_count_);
     std::uint64_t seen = 0;
     std::int64_t found = max_;  // stays max_ only if the counts did not add up to total_count_
-    bool done = false;
-    ForEachCounter([&](std::size_t i, std::uint64_t n) {
-        if (done) return;
+    VisitCounters(IndexOf(min_), IndexOf(max_), [&](std::size_t i, std::uint64_t n) {
         seen += n;
-        if (seen >= rank) {
-            found = std::min(HighestValueAt(i), max_);
-            done = true;
-        }
+        if (seen < rank) return true;
+        found = std::min(HighestValueAt(i), max_);
+        return false;
     });
     return found;
 }
@@ -137,9 +134,9 @@ std::uint64_t Histogram::CountAtOrBelow(std::int64_t value_us) const noexcept {
     if (total_count_ == 0 || value_us < min_) return 0;
     if (value_us >= max_) return total_count_;
     std::uint64_t seen = 0;
-    const std::size_t last = IndexOf(value_us);
-    ForEachCounter([&](std::size_t i, std::uint64_t n) {
-        if (i <= last) seen += n;
+    VisitCounters(IndexOf(min_), IndexOf(value_us), [&](std::size_t, std::uint64_t n) {
+        seen += n;
+        return true;
     });
     return seen;
 }
@@ -150,8 +147,7 @@ void Histogram::Reset() noexcept {
         const std::size_t last = IndexOf(max_);
         for (std::size_t p = first / kPageSize; p <= last / kPageSize; ++p) {
             if (pages_[p] == nullptr) continue;
-            const std::size_t from = std::max(first, p * kPageSize) - p * kPageSize;
-            const std::size_t to = std::min(last, p * kPageSize + kPageSize - 1) - p * kPageSize;
+            const auto [from, to] = PageSpan(p, first, last);
             std::memset(pages_[p].get() + from, 0, (to - from + 1) * sizeof(std::uint64_t));
         }
     }
@@ -191,8 +187,7 @@ Histogram& Histogram::operator+=(const Histogram& other) {
         }
         // Only the span other uses: a page of a narrow distribution is mostly zeros.
         std::uint64_t* dst = pages_[p].get();
-        const std::size_t from = std::max(first, p * kPageSize) - p * kPageSize;
-        const std::size_t to = std::min(last, p * kPageSize + kPageSize - 1) - p * kPageSize;
+        const auto [from, to] = PageSpan(p, first, last);
         for (std::size_t i = from; i <= to; ++i) dst[i] += src[i];
     }
     total_count_ += other.total_count_;

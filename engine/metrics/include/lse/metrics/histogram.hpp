@@ -53,6 +53,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace lse::metrics {
 
@@ -120,17 +121,10 @@ public:
     template <typename Fn>
     void ForEachCounter(Fn&& fn) const {
         if (total_count_ == 0) return;
-        const std::size_t first = IndexOf(min_);
-        const std::size_t last = IndexOf(max_);
-        for (std::size_t p = first / kPageSize; p <= last / kPageSize; ++p) {
-            const std::uint64_t* page = pages_[p].get();
-            if (page == nullptr) continue;
-            const std::size_t from = std::max(first, p * kPageSize);
-            const std::size_t to = std::min(last, p * kPageSize + kPageSize - 1);
-            for (std::size_t i = from; i <= to; ++i) {
-                if (page[i - p * kPageSize] != 0) fn(i, page[i - p * kPageSize]);
-            }
-        }
+        VisitCounters(IndexOf(min_), IndexOf(max_), [&](std::size_t i, std::uint64_t n) {
+            fn(i, n);
+            return true;
+        });
     }
 
     /// Clears every sample and keeps the pages. Cost is proportional to the span of used buckets,
@@ -176,6 +170,24 @@ private:
         return pages_[index / kPageSize][index % kPageSize];
     }
     void AddPage(std::size_t page);
+    // Calls fn(index, count) for the non-empty counters with first <= index <= last, in increasing order,
+    // while fn returns true (percentile lookups stop at their rank).
+    template <typename Fn>
+    void VisitCounters(std::size_t first, std::size_t last, Fn&& fn) const {
+        for (std::size_t p = first / kPageSize; p <= last / kPageSize; ++p) {
+            const std::uint64_t* page = pages_[p].get();
+            if (page == nullptr) continue;
+            const auto [from, to] = PageSpan(p, first, last);
+            for (std::size_t k = from; k <= to; ++k) {
+                if (page[k] != 0 && !fn(p * kPageSize + k, page[k])) return;
+            }
+        }
+    }
+    // The offsets within page p of the indexes [first, last] it holds (p must overlap that range).
+    static std::pair<std::size_t, std::size_t> PageSpan(std::size_t p, std::size_t first, std::size_t last) noexcept {
+        const std::size_t base = p * kPageSize;
+        return {std::max(first, base) - base, std::min(last, base + kPageSize - 1) - base};
+    }
     // 0 for a counter whose page was never allocated.
     std::uint64_t CountAt(std::size_t index) const noexcept {
         const std::uint64_t* page = pages_[index / kPageSize].get();
