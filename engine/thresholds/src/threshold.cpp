@@ -54,7 +54,8 @@ std::string Threshold::Subject() const {
     if (!scenario.empty()) s += scenario + ":";
     s += task;
     if (!request.empty()) s += "[" + request + "]";
-    if (!s.empty() && s.back() != ':') s += ".";
+    // A dot after a task or request scope; none right after "scenario:" (a task name may end in ':' itself).
+    if (!task.empty() || !request.empty()) s += ".";
     s += metric_name;
     return s;
 }
