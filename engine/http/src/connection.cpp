@@ -100,6 +100,10 @@ void Connection::OnConnect(uv_connect_t* req, int status) {
 void Connection::Connected() noexcept {
     connected_ns_ = core_->NowNs();
     ++core_->connections_opened;
+    if (core_->options.send_buffer_bytes > 0) {
+        int size = core_->options.send_buffer_bytes;
+        uv_send_buffer_size(reinterpret_cast<uv_handle_t*>(&tcp_), &size);  // Best effort: a hint only.
+    }
     const int rc = uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), &Connection::OnAlloc, &Connection::OnRead);
     if (rc != 0) {
         ReportSetupFailed(lse::ErrorKind::kConnect, std::string("cannot read from socket: ") + uv_strerror(rc));
@@ -215,19 +219,26 @@ void Connection::Start(Exchange* ex, std::int64_t now_ns) noexcept {
 
 bool Connection::Write(const char* data, size_t len) noexcept {
     // Requests are small: the kernel almost always takes them whole, synchronously, with no write request
-    // to track. Only a full socket buffer falls back to an asynchronous write of a private copy of the
-    // tail (the caller's bytes may be gone by the time it completes).
+    // to track. Only a full socket buffer falls back to an asynchronous write of what is left. A plain
+    // request's tail is copied into pending_write_ (the caller may rebuild its request bytes as soon as the
+    // exchange completes, and a server that answers early completes it before the write does); TLS records
+    // already live in pending_write_ (FlushTls), so only the offset of what was taken moves.
     auto* stream = reinterpret_cast<uv_stream_t*>(&tcp_);
     uv_buf_t buf = uv_buf_init(const_cast<char*>(data), static_cast<unsigned>(len));
-    int written = uv_try_write(stream, &buf, 1);
-    if (written == static_cast<int>(len)) return true;
+    const int written = uv_try_write(stream, &buf, 1);
+    if (written >= 0 && static_cast<size_t>(written) == len) return true;
     if (written < 0 && written != UV_EAGAIN) return false;
-    if (written < 0) written = 0;
-    if (data != pending_write_.data()) {
-        pending_write_.assign(data + written, len - static_cast<size_t>(written));
-        written = 0;
+    const size_t taken = written > 0 ? static_cast<size_t>(written) : 0;
+    const size_t left = len - taken;
+    char* rest_data;
+    if (data == pending_write_.data()) {
+        rest_data = pending_write_.data() + taken;
+    } else {
+        pending_write_.assign(data + taken, left);
+        rest_data = pending_write_.data();
     }
-    uv_buf_t rest = uv_buf_init(pending_write_.data() + written, static_cast<unsigned>(len - static_cast<size_t>(written)));
+    // Exactly the `left` bytes after what the kernel took: never more than the buffer holds.
+    uv_buf_t rest = uv_buf_init(rest_data, static_cast<unsigned>(left));
     if (uv_write(&write_req_, stream, &rest, 1, &Connection::OnWrite) != 0) return false;
     write_pending_ = true;
     return true;

@@ -13,9 +13,13 @@
 ///   /slow?s=0.25    200 "done\n" after the given number of SECONDS (fractions allowed)
 ///   /close          200 "closing\n" with Connection: close
 ///   /echo           200, echoes the request body back
+///   /upload         200 "got\n" after reading a request body of up to 64 MiB (larger: 413)
+///   /upload_1m      the same with a 1 MiB limit (larger bodies get an early 413)
 ///   /status/204, /status/404, /status/500, /status/503   that status
 ///   anything else   404
 /// The access log has one line per request: `<remote_addr> "<request line>" <status> <body_bytes_sent>`.
+/// The request log (RequestLogPath) has one line per request too: `<status> <request_length> "<request line>"`,
+/// where request_length counts the request line, headers and body as nginx received them.
 
 #include <string>
 #include <string_view>
@@ -55,6 +59,7 @@ public:
     std::string CaCertPath() const { return dir_ + "/cert.pem"; }
     std::string AccessLogPath() const { return dir_ + "/access.log"; }
     std::string ErrorLogPath() const { return dir_ + "/error.log"; }
+    std::string RequestLogPath() const { return dir_ + "/requests.log"; }
 
     /// All access-log lines so far (nginx writes each line unbuffered when the request ends).
     std::vector<std::string> AccessLogLines() const;
