@@ -3,7 +3,8 @@
 namespace lse::lua {
 
 EngineHost::EngineHost(const LuaRunConfig& config, runtime::MetricsRecorder* recorder, EngineListener* listener)
-    : request_timeout_ns_(config.request_timeout_ns) {
+    : client_options_(config.client) {
+    client_options_.request_timeout_ns = config.request_timeout_ns;
     uv_loop_init(&loop_);
     client_ = NewClient();
     EngineContext ctx;
@@ -32,9 +33,9 @@ void EngineHost::RunOne(Vu& vu, Phase phase, int task) {
 }
 
 std::unique_ptr<http::Client> EngineHost::NewClient() {
-    http::ClientOptions options;
-    options.request_timeout_ns = request_timeout_ns_;
-    return std::make_unique<http::Client>(&loop_, options);
+    // The run's own options (TLS trust, connect timeout...): a hook or dry run must reach the target the
+    // same way the load does.
+    return std::make_unique<http::Client>(&loop_, client_options_);
 }
 
 void EngineHost::FreshClient() {

@@ -63,7 +63,7 @@ private:
     std::unique_ptr<http::Client> NewClient();
     void Release() noexcept;
 
-    std::int64_t request_timeout_ns_;
+    http::ClientOptions client_options_;  // LuaRunConfig::client with its request_timeout_ns
     uv_loop_t loop_;
     std::unique_ptr<http::Client> client_;
     std::unique_ptr<ScenarioEngine> engine_;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "lse/core/error_kind.hpp"
+#include "lse/http/client.hpp"
 #include "lse/http/request.hpp"
 #include "lse/http/url.hpp"
 #include "lse/runtime/iteration_runner.hpp"
@@ -48,6 +49,10 @@ struct LuaRunConfig {
     int total_vusers = 1;          ///< across all workers (virtual user ids are 1..total_vusers)
     int on_start_concurrency = 64; ///< on_start / on_stop run for this many virtual users at once per worker
     std::int64_t request_timeout_ns = 30'000'000'000;
+    /// Options of every client created outside the load (setup, teardown, --dry-run, plan capture), so that
+    /// --insecure, --ca-file and --connect-timeout apply there as they do in the load. request_timeout_ns
+    /// above wins over client.request_timeout_ns.
+    http::ClientOptions client;
     runtime::StatusSet default_expect = runtime::StatusSet::SuccessAndRedirects();
     CaptureSink* capture = nullptr;  ///< optional; must be thread-safe if several workers share it
 };
