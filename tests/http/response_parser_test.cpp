@@ -245,3 +245,28 @@ TEST(ResponseParserTest, ParserIsReusableAcrossResponses) {
 
 }  // namespace
 }  // namespace lse::http
+
+namespace lse::http {
+namespace {
+
+// "X-Bad : v": RFC 9112 5.1 says a server must reject whitespace before the colon, but a client meets it
+// in the wild; llhttp accepts it in responses, and curl keeps the header. The name must never keep it.
+TEST(ResponseParserHeaderNames, WhitespaceBeforeTheColonIsNotPartOfTheName) {
+    const std::string raw = "HTTP/1.1 200 OK\r\nX-Bad : v\r\nX-Two  :w\r\nContent-Length: 0\r\n\r\n";
+    // Whole, and split inside the name and inside the whitespace.
+    for (const std::vector<std::string>& pieces :
+         {std::vector<std::string>{raw}, std::vector<std::string>{raw.substr(0, 20), raw.substr(20, 3), raw.substr(23)}}) {
+        ResponseParser parser;
+        Result result;
+        const Outcome o = Parse(parser, result, pieces, false, false);
+        ASSERT_EQ(o.status, ParseStatus::kComplete);
+        ASSERT_EQ(o.headers.size(), 3u);
+        EXPECT_EQ(o.headers[0].first, "x-bad");
+        EXPECT_EQ(o.headers[0].second, "v");
+        EXPECT_EQ(o.headers[1].first, "x-two");
+        EXPECT_EQ(o.headers[1].second, "w");
+    }
+}
+
+}  // namespace
+}  // namespace lse::http

@@ -61,6 +61,9 @@ void ClientCore::Complete(Exchange* ex, lse::ErrorKind kind) noexcept {
     ex->internal_.conn = nullptr;
     ex->internal_.pool = nullptr;
     ex->result.error = kind;
+    // A status line that arrived before a timeout, reset or parse error does not make a response:
+    // status is 0 whenever the exchange failed (docs/lua-api.md), whatever the parser saw.
+    if (kind != lse::ErrorKind::kNone) ex->result.status = 0;
     ex->result.t.done_ns = NowNs();
     if (ex->result.t.first_byte_ns == 0 && ex->result.bytes_received > 0) ex->result.t.first_byte_ns = ex->result.t.done_ns;
     if (kind != lse::ErrorKind::kNone && ex->capture && ex->result.error_detail.empty()) {

@@ -14,6 +14,7 @@ const llhttp_settings_t& ResponseParser::Settings() noexcept {
         s.on_message_begin = &ResponseParser::OnMessageBegin;
         s.on_status = &ResponseParser::OnStatus;
         s.on_header_field = &ResponseParser::OnHeaderField;
+        s.on_header_field_complete = &ResponseParser::OnHeaderFieldComplete;
         s.on_header_value = &ResponseParser::OnHeaderValue;
         s.on_headers_complete = &ResponseParser::OnHeadersComplete;
         s.on_body = &ResponseParser::OnBody;
@@ -136,6 +137,17 @@ int ResponseParser::OnHeaderField(llhttp_t* p, const char* at, size_t len) {
         const char c = at[i];
         out[i] = c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c;
     }
+    return 0;
+}
+
+int ResponseParser::OnHeaderFieldComplete(llhttp_t* p) {
+    // "X-Bad : v": RFC 9112 5.1 has servers reject whitespace between a field name and its colon, and
+    // proxies strip it. llhttp lets responses through with it (as browsers and curl do, a client should
+    // still read such a response), but it ends up in the name span; trim it so that "x-bad" is the key.
+    ResponseParser* self = Self(p);
+    if (!self->capture_ || self->result_->headers.empty()) return 0;
+    std::string& name = self->result_->headers.back().first;
+    while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.pop_back();
     return 0;
 }
 

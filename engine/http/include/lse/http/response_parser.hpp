@@ -57,6 +57,7 @@ private:
     static int OnMessageBegin(llhttp_t* p);
     static int OnStatus(llhttp_t* p, const char* at, size_t len);
     static int OnHeaderField(llhttp_t* p, const char* at, size_t len);
+    static int OnHeaderFieldComplete(llhttp_t* p);
     static int OnHeaderValue(llhttp_t* p, const char* at, size_t len);
     static int OnHeadersComplete(llhttp_t* p);
     static int OnBody(llhttp_t* p, const char* at, size_t len);
