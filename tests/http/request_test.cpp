@@ -91,3 +91,37 @@ TEST(PreparedRequestTest, RejectsInvalidHeadersNamingThem) {
 
 }  // namespace
 }  // namespace lse::http
+
+namespace lse::http {
+namespace {
+
+std::string RequestLine(std::string_view target) {
+    const auto req = PreparedRequest::Build(Method::kGet, ParseUrl("http://h/").origin, target, {}, "");
+    return req.bytes.substr(0, req.bytes.find("\r\n"));
+}
+
+// As curl: the fragment is the client's business and never goes on the request line.
+TEST(PreparedRequestTarget, FragmentIsNotSent) {
+    EXPECT_EQ(RequestLine("/p#frag"), "GET /p HTTP/1.1");
+    EXPECT_EQ(RequestLine("/p?q=1#frag?x"), "GET /p?q=1 HTTP/1.1");
+    EXPECT_EQ(RequestLine("/#"), "GET / HTTP/1.1");
+}
+
+// Bytes that may not appear in a request-target (RFC 9112 3.2, RFC 3986) are percent-encoded; what is
+// already valid (reserved characters, %XX escapes) is left alone, so encoding twice changes nothing.
+TEST(PreparedRequestTarget, IllegalBytesArePercentEncoded) {
+    EXPECT_EQ(RequestLine("/caf\xc3\xa9?q=\xe2\x82\xac"), "GET /caf%C3%A9?q=%E2%82%AC HTTP/1.1");
+    EXPECT_EQ(RequestLine("/a%20b%2Fc"), "GET /a%20b%2Fc HTTP/1.1");
+    EXPECT_EQ(RequestLine("/a%zz%4"), "GET /a%25zz%254 HTTP/1.1");
+    EXPECT_EQ(RequestLine("/x:y@z!$&'()*+,;=/-._~?k=[1]&v=/?"), "GET /x:y@z!$&'()*+,;=/-._~?k=[1]&v=/? HTTP/1.1");
+    EXPECT_EQ(RequestLine("/q\"<>\\^`{|}"), "GET /q%22%3C%3E%5C%5E%60%7B%7C%7D HTTP/1.1");
+    EXPECT_EQ(RequestLine("/caf%C3%A9"), "GET /caf%C3%A9 HTTP/1.1");
+}
+
+TEST(PreparedRequestTarget, ControlCharactersAreStillRejected) {
+    EXPECT_THROW(RequestLine("/a\r\nX: y"), UsageError);
+    EXPECT_THROW(RequestLine(std::string_view("/a\0b", 4)), UsageError);
+}
+
+}  // namespace
+}  // namespace lse::http

@@ -75,3 +75,19 @@ TEST_F(UrlTable, ErrorsNameTheKey) {
 
 }  // namespace
 }  // namespace lse::lua
+
+namespace lse::lua {
+namespace {
+
+// http:get("/p#frag", { query = ... }): the query belongs before the fragment, which is never sent.
+TEST(UrlEncode, AppendQueryDropsAFragment) {
+    std::string path = "/p#frag";
+    AppendQuery(&path, "a=1");
+    EXPECT_EQ(path, "/p?a=1");
+    path = "/p?x=2#f?y";
+    AppendQuery(&path, "a=1");
+    EXPECT_EQ(path, "/p?x=2&a=1");
+}
+
+}  // namespace
+}  // namespace lse::lua

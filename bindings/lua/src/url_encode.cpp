@@ -150,6 +150,8 @@ bool EncodeTable(lua_State* L, int index, std::string* out, std::string* error) 
 
 void AppendQuery(std::string* target, std::string_view encoded_query) {
     if (encoded_query.empty()) return;
+    // The fragment is never sent (the request serialiser drops it): the query goes where it belongs.
+    if (const size_t fragment = target->find('#'); fragment != std::string::npos) target->resize(fragment);
     target->push_back(target->find('?') == std::string::npos ? '?' : '&');
     target->append(encoded_query);
 }

@@ -66,6 +66,40 @@ void ValidateTarget(std::string_view target) {
     }
 }
 
+// Bytes a request-target may carry as they are (RFC 3986 unreserved, sub-delims, ":@/?" and the "[]" of
+// IPv6-style query values, which servers accept); '%' is handled apart. Everything else is encoded.
+constexpr std::array<bool, 256> MakeTargetTable() {
+    std::array<bool, 256> t{};
+    for (int c = '0'; c <= '9'; ++c) t[static_cast<size_t>(c)] = true;
+    for (int c = 'a'; c <= 'z'; ++c) t[static_cast<size_t>(c)] = true;
+    for (int c = 'A'; c <= 'Z'; ++c) t[static_cast<size_t>(c)] = true;
+    for (char c : std::string_view("-._~!$&'()*+,;=:@/?[]")) t[static_cast<unsigned char>(c)] = true;
+    return t;
+}
+constexpr std::array<bool, 256> kTargetChars = MakeTargetTable();
+
+bool IsHexDigit(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+
+// Appends the request-target as curl sends it: without the #fragment, bytes >= 0x80 and characters that
+// are illegal in a target (", <, >, \, ^, `, {, |, }) percent-encoded, a '%' that starts no %XX escape
+// sent as %25. Valid targets (the common case) are appended unchanged, so encoding is idempotent.
+void AppendTarget(std::string_view target, std::string* out) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    target = target.substr(0, target.find('#'));
+    for (size_t i = 0; i < target.size(); ++i) {
+        const char c = target[i];
+        const auto u = static_cast<unsigned char>(c);
+        if (kTargetChars[u] ||
+            (c == '%' && i + 2 < target.size() && IsHexDigit(target[i + 1]) && IsHexDigit(target[i + 2]))) {
+            out->push_back(c);
+        } else {
+            out->push_back('%');
+            out->push_back(kHex[u >> 4]);
+            out->push_back(kHex[u & 0xF]);
+        }
+    }
+}
+
 }  // namespace
 
 std::string_view MethodName(Method method) noexcept {
@@ -134,7 +168,7 @@ void PreparedRequest::BuildInto(Method method, std::string_view host_header, std
     out.reserve(64 + path_and_query.size() + body.size() + headers.size() * 32);
     out += MethodName(method);
     out += ' ';
-    out += path_and_query;
+    AppendTarget(path_and_query, &out);
     out += " HTTP/1.1\r\n";
     if (!has_host) {
         out += "Host: ";

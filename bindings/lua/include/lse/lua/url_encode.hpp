@@ -31,7 +31,7 @@ bool TableToPairs(lua_State* L, int index, UrlPairs* out, std::string* error);
 bool EncodeTable(lua_State* L, int index, std::string* out, std::string* error);
 
 /// Appends an encoded query to a path or URL: "?" if it has none yet, "&" otherwise.
-/// An empty query leaves the target unchanged.
+/// An empty query leaves the target unchanged; otherwise a "#fragment" is dropped (it is never sent).
 void AppendQuery(std::string* target, std::string_view encoded_query);
 
 }  // namespace lse::lua
