@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -124,6 +125,31 @@ TEST_F(ClientTlsTest, ConcurrentExchangesOverTls) {
     ASSERT_TRUE(h.RunUntil([&] { return done == 32; }, 30 * kNsPerSec));
     EXPECT_EQ(ok, 32);
     EXPECT_LE(h.client().ConnectionsOpened(), 4u);
+}
+
+// Two https origins (two nginx, so two sets of ticket keys) on the same host name, one fresh connection per
+// request (/close), alternating. A cache keyed by host alone kept one session and offered it to the wrong
+// port, so nothing ever resumed; keyed by host:port, every connection after the first to each origin resumes.
+TEST_F(ClientTlsTest, AlternatingTwoOriginsResumesBoth) {
+    lse::testing::NginxServer other;
+    other.Start();
+    ClientOptions options;
+    options.insecure = true;  // Each nginx has its own self-signed certificate.
+    ClientHarness h(options);
+    const std::string urls[2] = {UrlOf("localhost", "/close"),
+                                 "https://localhost:" + std::to_string(other.HttpsPort()) + "/close"};
+    constexpr int kRequests = 10;
+    for (int i = 0; i < kRequests; ++i) {
+        const std::uint64_t before = h.client().TlsResumptions();
+        const Result r = h.Fetch(urls[i % 2]);
+        ASSERT_EQ(r.error, ErrorKind::kNone) << r.error_detail;
+        EXPECT_EQ(r.body, "closing\n");
+        EXPECT_FALSE(r.reused_connection);
+        const std::uint64_t expected = i < 2 ? 0 : 1;  // The first connection to each origin is a full handshake.
+        EXPECT_EQ(h.client().TlsResumptions() - before, expected) << "connection " << i << " to " << urls[i % 2];
+    }
+    EXPECT_EQ(h.client().ConnectionsOpened(), static_cast<std::uint64_t>(kRequests));
+    EXPECT_EQ(h.client().TlsResumptions(), static_cast<std::uint64_t>(kRequests - 2));
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -17,6 +18,8 @@
 
 namespace lse::http {
 namespace {
+
+constexpr std::uint16_t kPort = 443;
 
 // Self-signed certificate for "localhost" and 127.0.0.1, generated once per test binary.
 struct TestCert {
@@ -184,7 +187,7 @@ SSL_CTX* TlsSessionTest::server_ctx_ = nullptr;
 
 TEST_F(TlsSessionTest, HandshakeAndRoundTripWithVerificationOff) {
     auto ctx = Client(/*verify=*/false, /*with_ca=*/false);
-    TlsSession client(*ctx, "localhost");
+    TlsSession client(*ctx, "localhost", kPort);
     MemoryServer server(server_ctx_);
     ASSERT_EQ(Pump(client, server), TlsResult::kOk) << client.LastError();
     EXPECT_TRUE(client.HandshakeDone());
@@ -221,7 +224,7 @@ TEST_F(TlsSessionTest, HandshakeAndRoundTripWithVerificationOff) {
 
 TEST_F(TlsSessionTest, CiphertextArrivingOneByteAtATimeStillHandshakes) {
     auto ctx = Client(false, false);
-    TlsSession client(*ctx, "localhost");
+    TlsSession client(*ctx, "localhost", kPort);
     MemoryServer server(server_ctx_);
     for (int round = 0; round < 10 && !(client.HandshakeDone() && server.done); ++round) {
         ASSERT_NE(client.Handshake(), TlsResult::kError) << client.LastError();
@@ -240,7 +243,7 @@ TEST_F(TlsSessionTest, CiphertextArrivingOneByteAtATimeStillHandshakes) {
 
 TEST_F(TlsSessionTest, VerificationSucceedsWithTheCertAsCaFileForLocalhost) {
     auto ctx = Client(/*verify=*/true, /*with_ca=*/true);
-    TlsSession client(*ctx, "localhost");
+    TlsSession client(*ctx, "localhost", kPort);
     MemoryServer server(server_ctx_);
     EXPECT_EQ(Pump(client, server), TlsResult::kOk) << client.LastError();
     EXPECT_EQ(SSL_get_verify_result(client.native()), X509_V_OK);
@@ -248,7 +251,7 @@ TEST_F(TlsSessionTest, VerificationSucceedsWithTheCertAsCaFileForLocalhost) {
 
 TEST_F(TlsSessionTest, VerificationSucceedsForIpLiteralWithoutSni) {
     auto ctx = Client(true, true);
-    TlsSession client(*ctx, "127.0.0.1");
+    TlsSession client(*ctx, "127.0.0.1", kPort);
     MemoryServer server(server_ctx_);
     EXPECT_EQ(Pump(client, server), TlsResult::kOk) << client.LastError();
     EXPECT_EQ(SSL_get_servername(server.ssl(), TLSEXT_NAMETYPE_host_name), nullptr);
@@ -256,7 +259,7 @@ TEST_F(TlsSessionTest, VerificationSucceedsForIpLiteralWithoutSni) {
 
 TEST_F(TlsSessionTest, VerificationFailsWithoutTheCa) {
     auto ctx = Client(/*verify=*/true, /*with_ca=*/false);
-    TlsSession client(*ctx, "localhost");
+    TlsSession client(*ctx, "localhost", kPort);
     MemoryServer server(server_ctx_);
     EXPECT_EQ(Pump(client, server), TlsResult::kError);
     EXPECT_NE(client.LastError().find("certificate"), std::string::npos) << client.LastError();
@@ -269,7 +272,7 @@ TEST_F(TlsSessionTest, VerificationFailsWithoutTheCa) {
 
 TEST_F(TlsSessionTest, VerificationFailsForWrongHostname) {
     auto ctx = Client(true, true);
-    TlsSession client(*ctx, "example.com");
+    TlsSession client(*ctx, "example.com", kPort);
     MemoryServer server(server_ctx_);
     EXPECT_EQ(Pump(client, server), TlsResult::kError);
     EXPECT_NE(client.LastError().find("hostname mismatch"), std::string::npos) << client.LastError();
@@ -277,7 +280,7 @@ TEST_F(TlsSessionTest, VerificationFailsForWrongHostname) {
 
 TEST_F(TlsSessionTest, VerificationFailsForWrongIp) {
     auto ctx = Client(true, true);
-    TlsSession client(*ctx, "127.0.0.2");
+    TlsSession client(*ctx, "127.0.0.2", kPort);
     MemoryServer server(server_ctx_);
     EXPECT_EQ(Pump(client, server), TlsResult::kError);
     EXPECT_NE(client.LastError().find("IP address mismatch"), std::string::npos) << client.LastError();
@@ -285,14 +288,14 @@ TEST_F(TlsSessionTest, VerificationFailsForWrongIp) {
 
 TEST_F(TlsSessionTest, WrongHostnameIsAcceptedWhenVerificationIsOff) {
     auto ctx = Client(/*verify=*/false, /*with_ca=*/false);
-    TlsSession client(*ctx, "example.com");
+    TlsSession client(*ctx, "example.com", kPort);
     MemoryServer server(server_ctx_);
     EXPECT_EQ(Pump(client, server), TlsResult::kOk) << client.LastError();
 }
 
 TEST_F(TlsSessionTest, ServerCloseNotifyReportsClosed) {
     auto ctx = Client(false, false);
-    TlsSession client(*ctx, "localhost");
+    TlsSession client(*ctx, "localhost", kPort);
     MemoryServer server(server_ctx_);
     ASSERT_EQ(Pump(client, server), TlsResult::kOk) << client.LastError();
     const std::string body = "bye";
@@ -307,7 +310,7 @@ TEST_F(TlsSessionTest, ServerCloseNotifyReportsClosed) {
 
 TEST_F(TlsSessionTest, ClientCloseNotifyReachesTheServer) {
     auto ctx = Client(false, false);
-    TlsSession client(*ctx, "localhost");
+    TlsSession client(*ctx, "localhost", kPort);
     MemoryServer server(server_ctx_);
     ASSERT_EQ(Pump(client, server), TlsResult::kOk) << client.LastError();
     client.SendCloseNotify();
@@ -321,7 +324,7 @@ TEST_F(TlsSessionTest, ClientCloseNotifyReachesTheServer) {
 
 TEST_F(TlsSessionTest, GarbageAfterHandshakeIsAnError) {
     auto ctx = Client(false, false);
-    TlsSession client(*ctx, "localhost");
+    TlsSession client(*ctx, "localhost", kPort);
     MemoryServer server(server_ctx_);
     ASSERT_EQ(Pump(client, server), TlsResult::kOk) << client.LastError();
     const std::string garbage = "HTTP/1.1 200 OK\r\nthis is not a TLS record\r\n\r\n";
@@ -337,7 +340,7 @@ TEST_F(TlsSessionTest, GarbageAfterHandshakeIsAnError) {
 
 TEST_F(TlsSessionTest, GarbageDuringHandshakeIsAnError) {
     auto ctx = Client(false, false);
-    TlsSession client(*ctx, "localhost");
+    TlsSession client(*ctx, "localhost", kPort);
     ASSERT_EQ(client.Handshake(), TlsResult::kWantMore);
     EXPECT_GT(client.PendingCiphertext(), 0u);  // The ClientHello.
     const std::string garbage = "HTTP/1.1 400 Bad Request\r\n\r\n";
@@ -348,14 +351,14 @@ TEST_F(TlsSessionTest, GarbageDuringHandshakeIsAnError) {
 
 TEST_F(TlsSessionTest, WriteBeforeHandshakeIsRejected) {
     auto ctx = Client(false, false);
-    TlsSession client(*ctx, "localhost");
+    TlsSession client(*ctx, "localhost", kPort);
     EXPECT_EQ(client.WritePlaintext("x", 1), TlsResult::kError);
     EXPECT_FALSE(client.LastError().empty());
 }
 
 TEST_F(TlsSessionTest, ResetReusesTheObjectAndResumesTheCachedSession) {
     auto ctx = Client(true, true);
-    TlsSession client(*ctx, "localhost");
+    TlsSession client(*ctx, "localhost", kPort);
     {
         MemoryServer server(server_ctx_);
         ASSERT_EQ(Pump(client, server), TlsResult::kOk) << client.LastError();
@@ -365,7 +368,7 @@ TEST_F(TlsSessionTest, ResetReusesTheObjectAndResumesTheCachedSession) {
         EXPECT_EQ(ClientReadAll(client, &last), "");
         EXPECT_EQ(last, TlsResult::kWantMore);
     }
-    client.Reset("localhost");
+    client.Reset("localhost", kPort);
     EXPECT_FALSE(client.HandshakeDone());
     {
         MemoryServer server(server_ctx_);
@@ -373,14 +376,14 @@ TEST_F(TlsSessionTest, ResetReusesTheObjectAndResumesTheCachedSession) {
         EXPECT_TRUE(client.SessionReused());
     }
     // A cached session is not offered to another server name.
-    client.Reset("127.0.0.1");
+    client.Reset("127.0.0.1", kPort);
     {
         MemoryServer server(server_ctx_);
         ASSERT_EQ(Pump(client, server), TlsResult::kOk) << client.LastError();
         EXPECT_FALSE(client.SessionReused());
     }
     // After Reset, verification applies to the new name.
-    client.Reset("example.com");
+    client.Reset("example.com", kPort);
     {
         MemoryServer server(server_ctx_);
         EXPECT_EQ(Pump(client, server), TlsResult::kError);
@@ -391,17 +394,154 @@ TEST_F(TlsSessionTest, ResetReusesTheObjectAndResumesTheCachedSession) {
 TEST_F(TlsSessionTest, ClearedCacheForcesFullHandshake) {
     auto ctx = Client(false, false);
     {
-        TlsSession client(*ctx, "localhost");
+        TlsSession client(*ctx, "localhost", kPort);
         MemoryServer server(server_ctx_);
         ASSERT_EQ(Pump(client, server), TlsResult::kOk) << client.LastError();
         TlsResult last = TlsResult::kOk;
         ClientReadAll(client, &last);
     }
     ctx->ClearSessionCache();
-    TlsSession client(*ctx, "localhost");
+    TlsSession client(*ctx, "localhost", kPort);
     MemoryServer server(server_ctx_);
     ASSERT_EQ(Pump(client, server), TlsResult::kOk) << client.LastError();
     EXPECT_FALSE(client.SessionReused());
+}
+
+// One full connection to server_name:port on a reused TlsSession, reading the TLS 1.3 tickets the way the
+// connection code does; returns whether the handshake resumed.
+bool ConnectAndReadTickets(TlsSession& client, SSL_CTX* server_ctx, const char* server_name, std::uint16_t port) {
+    client.Reset(server_name, port);
+    MemoryServer server(server_ctx);
+    TlsResult r = TlsResult::kWantMore;
+    for (int round = 0; round < 20 && !(r == TlsResult::kOk && server.done); ++round) {
+        r = client.Handshake();
+        server.Feed(client);
+        server.Step();
+        server.SendTo(client);
+        if (r == TlsResult::kError || server.failed) break;
+    }
+    EXPECT_EQ(r, TlsResult::kOk) << client.LastError();
+    char buf[256];
+    TlsResult last = TlsResult::kOk;
+    while (client.ReadPlaintext(buf, sizeof(buf), &last) > 0) {
+    }
+    EXPECT_EQ(last, TlsResult::kWantMore);
+    return client.SessionReused();
+}
+
+TEST_F(TlsSessionTest, SessionsAreCachedPerHostAndPortAndAlternatingOriginsBothResume) {
+    auto ctx = Client(true, true);
+    TlsSession client(*ctx, "localhost", kPort);
+    EXPECT_FALSE(ConnectAndReadTickets(client, server_ctx_, "localhost", 443));
+    EXPECT_EQ(client.session_key(), "localhost:443");
+    // Same host, other port: the 443 session is not offered (it would belong to another server).
+    EXPECT_FALSE(ConnectAndReadTickets(client, server_ctx_, "localhost", 8443));
+    for (int i = 0; i < 3; ++i) {
+        EXPECT_TRUE(ConnectAndReadTickets(client, server_ctx_, "localhost", 443)) << i;
+        EXPECT_TRUE(ConnectAndReadTickets(client, server_ctx_, "localhost", 8443)) << i;
+    }
+    EXPECT_EQ(ctx->session_cache().size(), 2u);
+    EXPECT_EQ(ctx->resumed_handshakes(), 6u);
+    // IPv6 literals are bracketed in the key so that the port stays unambiguous.
+    client.Reset("[::1]", 8443);
+    EXPECT_EQ(client.session_key(), "[::1]:8443");
+    client.Reset("::1", 8443);
+    EXPECT_EQ(client.session_key(), "[::1]:8443");
+}
+
+TEST_F(TlsSessionTest, OnlyTheLeastRecentlyUsedOriginLosesItsSession) {
+    auto ctx = Client(false, false);
+    TlsSession client(*ctx, "localhost", kPort);
+    const std::size_t capacity = ctx->session_cache().capacity();
+    ASSERT_GE(capacity, 2u);
+    const auto port_of = [](std::size_t i) { return static_cast<std::uint16_t>(20000 + i); };
+    for (std::size_t i = 0; i < capacity; ++i) {
+        EXPECT_FALSE(ConnectAndReadTickets(client, server_ctx_, "localhost", port_of(i)));
+    }
+    // Touch origin 0 so that origin 1 is now the least recently used; a new origin evicts it.
+    EXPECT_TRUE(ConnectAndReadTickets(client, server_ctx_, "localhost", port_of(0)));
+    EXPECT_FALSE(ConnectAndReadTickets(client, server_ctx_, "localhost", port_of(capacity)));
+    EXPECT_EQ(ctx->session_cache().size(), capacity);
+    EXPECT_TRUE(ConnectAndReadTickets(client, server_ctx_, "localhost", port_of(0)));
+    EXPECT_TRUE(ConnectAndReadTickets(client, server_ctx_, "localhost", port_of(capacity)));
+    EXPECT_TRUE(ConnectAndReadTickets(client, server_ctx_, "localhost", port_of(2)));
+    EXPECT_FALSE(ConnectAndReadTickets(client, server_ctx_, "localhost", port_of(1)));  // Was evicted.
+}
+
+// Counts SSL_SESSION frees through an ex_data slot whose free callback runs when a session's last
+// reference goes, so the cache's reference handling is checked directly rather than by a leak checker.
+class TlsSessionCacheTest : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        index_ = CRYPTO_get_ex_new_index(CRYPTO_EX_INDEX_SSL_SESSION, 0, nullptr, nullptr, nullptr, &OnFree);
+        ASSERT_GE(index_, 0);
+    }
+    void SetUp() override { frees_ = 0; }
+    static SSL_SESSION* NewSession() {
+        SSL_SESSION* session = SSL_SESSION_new();
+        EXPECT_NE(session, nullptr);
+        SSL_SESSION_set_ex_data(session, index_, session);  // Non-null, so that the free callback counts it.
+        return session;
+    }
+    static void OnFree(void*, void* ptr, CRYPTO_EX_DATA*, int, long, void*) {
+        if (ptr != nullptr) ++frees_;
+    }
+    static int index_;
+    static int frees_;
+};
+
+int TlsSessionCacheTest::index_ = -1;
+int TlsSessionCacheTest::frees_ = 0;
+
+TEST_F(TlsSessionCacheTest, BoundedLeastRecentlyUsedAndEveryReferenceReleased) {
+    {
+        TlsSessionCache cache(3);
+        SSL_SESSION* a = NewSession();
+        SSL_SESSION* b = NewSession();
+        SSL_SESSION* c = NewSession();
+        cache.Put("a:1", a);
+        cache.Put("b:1", b);
+        cache.Put("c:1", c);
+        EXPECT_EQ(cache.size(), 3u);
+        EXPECT_EQ(cache.Find("a:1"), a);  // b is now the least recently used.
+        EXPECT_EQ(cache.Find("a:2"), nullptr);
+        SSL_SESSION* d = NewSession();
+        cache.Put("d:1", d);
+        EXPECT_EQ(frees_, 1);  // b
+        EXPECT_EQ(cache.size(), 3u);
+        EXPECT_EQ(cache.Find("b:1"), nullptr);
+        EXPECT_EQ(cache.Find("a:1"), a);
+        EXPECT_EQ(cache.Find("c:1"), c);
+        EXPECT_EQ(cache.Find("d:1"), d);
+
+        // A newer ticket for the same origin replaces the older one.
+        SSL_SESSION* a2 = NewSession();
+        cache.Put("a:1", a2);
+        EXPECT_EQ(frees_, 2);
+        EXPECT_EQ(cache.Find("a:1"), a2);
+        EXPECT_EQ(cache.size(), 3u);
+
+        cache.Erase("c:1");
+        EXPECT_EQ(frees_, 3);
+        EXPECT_EQ(cache.Find("c:1"), nullptr);
+        EXPECT_EQ(cache.Find("d:1"), d);
+        EXPECT_EQ(cache.size(), 2u);
+        cache.Erase("missing:1");
+        EXPECT_EQ(frees_, 3);
+    }
+    EXPECT_EQ(frees_, 5);  // The destructor released a2 and d.
+
+    TlsSessionCache cleared(2);
+    cleared.Put("a:1", NewSession());
+    cleared.Put("b:1", NewSession());
+    cleared.Clear();
+    EXPECT_EQ(frees_, 7);
+    EXPECT_EQ(cleared.size(), 0u);
+
+    TlsSessionCache none(0);  // Caching disabled: the reference is released at once.
+    none.Put("a:1", NewSession());
+    EXPECT_EQ(frees_, 8);
+    EXPECT_EQ(none.Find("a:1"), nullptr);
 }
 
 TEST(TlsContextTest, MissingCaFileThrowsSetupErrorWithDetails) {

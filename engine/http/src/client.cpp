@@ -155,6 +155,9 @@ std::size_t Client::OpenConnections() const noexcept {
 std::size_t Client::InFlight() const noexcept { return core_->in_flight; }
 std::uint64_t Client::ConnectionsOpened() const noexcept { return core_->connections_opened; }
 std::uint64_t Client::ConnectAttempts() const noexcept { return core_->connect_attempts; }
+std::uint64_t Client::TlsResumptions() const noexcept {
+    return core_->tls ? core_->tls->resumed_handshakes() : 0;
+}
 const ClientOptions& Client::options() const noexcept { return core_->options; }
 
 void Client::CancelAll(lse::ErrorKind reason) noexcept {

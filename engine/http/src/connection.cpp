@@ -121,9 +121,9 @@ void Connection::Connected() noexcept {
             ReportSetupFailed(lse::ErrorKind::kTls, "TLS setup for " + pool_->origin().ToString() + " failed: " + error);
             return;
         }
-        tls_ = std::make_unique<TlsSession>(*context, pool_->origin().host);
+        tls_ = std::make_unique<TlsSession>(*context, pool_->origin().host, pool_->origin().port);
     } else {
-        tls_->Reset(pool_->origin().host);
+        tls_->Reset(pool_->origin().host, pool_->origin().port);
     }
     const TlsResult r = tls_->Handshake();
     if (r == TlsResult::kError) {

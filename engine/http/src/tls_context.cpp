@@ -3,6 +3,8 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include <utility>
+
 #include "lse/core/errors.hpp"
 #include "lse/http/tls_session.hpp"
 
@@ -36,13 +38,15 @@ std::string DrainOpenSslErrors() {
 }
 
 // The new-session callback runs inside SSL_read/SSL_do_handshake of some TlsSession, which stored
-// itself as the SSL's app data; the context is found through the SSL_CTX's app data.
+// itself as the SSL's app data; the context is found through the SSL_CTX's app data. The session handed
+// over here is the one to resume with: for TLS 1.3 it carries the ticket just received, which the SSL's
+// own handshake session (what SSL_get1_session would give before any ticket) does not.
 int TlsContextOnNewSession(SSL* ssl, SSL_SESSION* session) {
     auto* self = static_cast<TlsContext*>(SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)));
     auto* owner = static_cast<const TlsSession*>(SSL_get_app_data(ssl));
     if (self == nullptr || owner == nullptr) return 0;  // 0 = we did not keep a reference.
-    self->StoreSession(owner->server_name(), session);
-    return 1;  // We now own the reference OpenSSL handed us.
+    self->sessions_.Put(owner->session_key(), session);
+    return 1;  // The cache now owns the reference OpenSSL handed us.
 }
 
 std::unique_ptr<TlsContext> TlsContext::CreateClient(const TlsClientOptions& options) {
@@ -73,7 +77,7 @@ std::unique_ptr<TlsContext> TlsContext::CreateClient(const TlsClientOptions& opt
     // SSL_get_verify_result says why; with SSL_VERIFY_NONE the handshake ignores it.
     SSL_CTX_set_verify(ctx, options.verify_peer ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, nullptr);
 
-    // Client-side cache only; we keep sessions ourselves (keyed by server name) instead of the
+    // Client-side cache only; we keep sessions ourselves (keyed by host:port) instead of the
     // internal store, which OpenSSL only consults for servers.
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
     SSL_CTX_sess_set_new_cb(ctx, &TlsContextOnNewSession);
@@ -88,26 +92,75 @@ TlsContext::~TlsContext() {
     SSL_CTX_free(ctx_);
 }
 
-void TlsContext::ApplyCachedSession(SSL* ssl, std::string_view server_name) noexcept {
-    std::lock_guard<std::mutex> lock(session_mutex_);
-    if (cached_session_ == nullptr || cached_session_server_name_ != server_name) return;
-    if (SSL_SESSION_is_resumable(cached_session_) != 1) return;
+void TlsContext::ApplyCachedSession(SSL* ssl, std::string_view session_key, std::string_view server_name) noexcept {
+    SSL_SESSION* session = sessions_.Find(session_key);
+    if (session == nullptr) return;
+    if (SSL_SESSION_is_resumable(session) != 1) {
+        sessions_.Erase(session_key);
+        return;
+    }
+    // The key already pins host and port; this also keeps a session made with another SNI (a different
+    // virtual host behind the same address) from being offered. IP literals send no SNI: no name stored.
+    const char* session_sni = SSL_SESSION_get0_hostname(session);
+    if (session_sni != nullptr && server_name != session_sni) return;
     // SSL_set_session takes its own reference; a failure only costs a full handshake.
-    if (SSL_set_session(ssl, cached_session_) != 1) ERR_clear_error();
+    if (SSL_set_session(ssl, session) != 1) ERR_clear_error();
 }
 
-void TlsContext::ClearSessionCache() noexcept {
-    std::lock_guard<std::mutex> lock(session_mutex_);
-    SSL_SESSION_free(cached_session_);  // Accepts nullptr.
-    cached_session_ = nullptr;
-    cached_session_server_name_.clear();
+void TlsContext::ClearSessionCache() noexcept { sessions_.Clear(); }
+
+TlsSessionCache::TlsSessionCache(std::size_t capacity) : capacity_(capacity) { entries_.reserve(capacity); }
+
+TlsSessionCache::~TlsSessionCache() { Clear(); }
+
+TlsSessionCache::Entry* TlsSessionCache::Lookup(std::string_view key) noexcept {
+    for (Entry& entry : entries_) {
+        if (entry.key == key) return &entry;
+    }
+    return nullptr;
 }
 
-void TlsContext::StoreSession(std::string_view server_name, SSL_SESSION* session) noexcept {
-    std::lock_guard<std::mutex> lock(session_mutex_);
-    SSL_SESSION_free(cached_session_);
-    cached_session_ = session;
-    cached_session_server_name_.assign(server_name.data(), server_name.size());
+void TlsSessionCache::Put(std::string_view key, SSL_SESSION* session) noexcept {
+    Entry* entry = Lookup(key);
+    if (entry == nullptr) {
+        if (capacity_ == 0) {
+            SSL_SESSION_free(session);
+            return;
+        }
+        if (entries_.size() < capacity_) {
+            entry = &entries_.emplace_back();
+        } else {
+            entry = &entries_.front();
+            for (Entry& e : entries_) {
+                if (e.last_used < entry->last_used) entry = &e;
+            }
+        }
+        entry->key.assign(key.data(), key.size());  // Reuses the evicted key's buffer when it fits.
+    }
+    SSL_SESSION_free(entry->session);  // Accepts nullptr.
+    entry->session = session;
+    entry->last_used = ++use_clock_;
+}
+
+SSL_SESSION* TlsSessionCache::Find(std::string_view key) noexcept {
+    Entry* entry = Lookup(key);
+    if (entry == nullptr) return nullptr;
+    entry->last_used = ++use_clock_;
+    return entry->session;
+}
+
+void TlsSessionCache::Erase(std::string_view key) noexcept {
+    Entry* entry = Lookup(key);
+    if (entry == nullptr) return;
+    SSL_SESSION_free(entry->session);
+    // Order does not matter (recency lives in last_used), so the last entry fills the hole.
+    if (entry != &entries_.back()) *entry = std::move(entries_.back());
+    entries_.pop_back();
+}
+
+void TlsSessionCache::Clear() noexcept {
+    for (Entry& entry : entries_) SSL_SESSION_free(entry.session);
+    entries_.clear();
 }
 
 }  // namespace lse::http

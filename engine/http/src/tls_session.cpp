@@ -5,6 +5,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include <charconv>
+
 namespace lse::http {
 namespace {
 
@@ -21,15 +23,17 @@ std::string_view StripBrackets(std::string_view name) {
 
 }  // namespace
 
-TlsSession::TlsSession(TlsContext& ctx, std::string_view server_name) : ctx_(&ctx) { Setup(server_name); }
+TlsSession::TlsSession(TlsContext& ctx, std::string_view server_name, std::uint16_t port) : ctx_(&ctx) {
+    Setup(server_name, port);
+}
 
 TlsSession::~TlsSession() { Teardown(); }
 
-void TlsSession::Reset(std::string_view server_name) noexcept {
+void TlsSession::Reset(std::string_view server_name, std::uint16_t port) noexcept {
     // A fresh SSL rather than SSL_clear: SSL_clear keeps parts of the old connection (host name,
     // verification parameters, buffered BIO data), and a stale one would be a security bug.
     Teardown();
-    Setup(server_name);
+    Setup(server_name, port);
 }
 
 void TlsSession::Teardown() noexcept {
@@ -48,9 +52,19 @@ void TlsSession::Teardown() noexcept {
     last_error_.clear();
 }
 
-void TlsSession::Setup(std::string_view server_name) noexcept {
+void TlsSession::Setup(std::string_view server_name, std::uint16_t port) noexcept {
     ERR_clear_error();
     server_name_.assign(StripBrackets(server_name));
+    // Built in place so that a Reset to the same origin reuses the string's buffer: no allocation.
+    char port_text[8];
+    const auto port_end = std::to_chars(port_text, port_text + sizeof(port_text), port).ptr;
+    const bool bracket = server_name_.find(':') != std::string::npos;  // IPv6: "::1:443" would be ambiguous.
+    session_key_.clear();
+    if (bracket) session_key_ += '[';
+    session_key_ += server_name_;
+    if (bracket) session_key_ += ']';
+    session_key_ += ':';
+    session_key_.append(port_text, port_end);
     auto broken = [this](const char* what) {
         broken_ = true;
         last_error_ = what;
@@ -93,7 +107,7 @@ void TlsSession::Setup(std::string_view server_name) noexcept {
             }
         }
     }
-    ctx_->ApplyCachedSession(ssl_, server_name_);
+    ctx_->ApplyCachedSession(ssl_, session_key_, server_name_);
 }
 
 TlsResult TlsSession::Fail(int ssl_error, const char* what) noexcept {
@@ -122,6 +136,7 @@ TlsResult TlsSession::Handshake() noexcept {
     const int rc = SSL_do_handshake(ssl_);
     if (rc == 1) {
         handshake_done_ = true;
+        ctx_->CountHandshake(SSL_session_reused(ssl_) == 1);
         return TlsResult::kOk;
     }
     const int err = SSL_get_error(ssl_, rc);

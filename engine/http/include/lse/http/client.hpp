@@ -134,6 +134,7 @@ public:
     std::size_t InFlight() const noexcept;          ///< Accepted exchanges not completed yet.
     std::uint64_t ConnectionsOpened() const noexcept;  ///< Successful TCP connects so far.
     std::uint64_t ConnectAttempts() const noexcept;    ///< TCP connects started so far.
+    std::uint64_t TlsResumptions() const noexcept;     ///< TLS handshakes that resumed a cached session.
     const ClientOptions& options() const noexcept;
 
     /// Completes every queued and in-flight exchange with `reason` (their connections are closed; idle

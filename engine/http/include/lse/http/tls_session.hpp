@@ -13,6 +13,7 @@
 #include <openssl/types.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -34,7 +35,8 @@ class TlsSession {
 public:
     /// Sets SNI (not for IP literals) and, when the context verifies, host name or IP verification.
     /// `server_name` may be "[::1]"-style bracketed; an empty name sends no SNI and checks no name.
-    TlsSession(TlsContext& ctx, std::string_view server_name);
+    /// `port` only selects the cached session: one is resumed only with the server it came from.
+    TlsSession(TlsContext& ctx, std::string_view server_name, std::uint16_t port);
     TlsSession(const TlsSession&) = delete;
     TlsSession& operator=(const TlsSession&) = delete;
     ~TlsSession();
@@ -67,17 +69,19 @@ public:
     /// closing without it keeps the session resumable too.
     void SendCloseNotify() noexcept;
 
-    /// Reuses this object for a new connection to `server_name`; all previous state is dropped.
-    void Reset(std::string_view server_name) noexcept;
+    /// Reuses this object for a new connection to `server_name`:`port`; all previous state is dropped.
+    void Reset(std::string_view server_name, std::uint16_t port) noexcept;
 
     /// True once the handshake resumed a cached session instead of doing a full one.
     bool SessionReused() const noexcept;
     /// The server name given at construction / Reset (brackets stripped).
     const std::string& server_name() const noexcept { return server_name_; }
+    /// The session cache key: "host:port", or "[v6]:port" so that the port is unambiguous.
+    const std::string& session_key() const noexcept { return session_key_; }
     SSL* native() const noexcept { return ssl_; }
 
 private:
-    void Setup(std::string_view server_name) noexcept;
+    void Setup(std::string_view server_name, std::uint16_t port) noexcept;
     void Teardown() noexcept;
     TlsResult Fail(int ssl_error, const char* what) noexcept;
 
@@ -88,6 +92,7 @@ private:
     bool handshake_done_ = false;
     bool broken_ = false;  // Setup or a BIO write failed: every later call reports kError.
     std::string server_name_;
+    std::string session_key_;
     std::string last_error_;
 };
 
