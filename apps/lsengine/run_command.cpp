@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <sstream>
@@ -180,6 +182,8 @@ std::vector<std::shared_ptr<lua::LuaRunConfig>> MakeLuaRunConfigs(const std::vec
         cfg->seed = f.seed;
         cfg->total_vusers = specs[i].vusers;
         cfg->request_timeout_ns = request_timeout_ns;
+        cfg->max_instructions = f.max_instructions >= 0 ? f.max_instructions
+                                                        : chosen[i].max_instructions.value_or(lua::kDefaultMaxInstructions);
         configs.push_back(cfg);
     }
     return configs;
@@ -204,6 +208,24 @@ void PrintCapturedRequest(std::ostream& out, const lua::CapturedRequest& r) {
 }
 
 namespace {
+
+// Outside the load (loading the file, setup(), --dry-run, teardown()) Lua runs on this thread and nothing is there to
+// drain: SIGINT or SIGTERM ends the process at once with exit 130, even in the middle of a runaway loop. During the
+// load LoadRun handles them (first SIGINT drains); libuv puts the default action back when it stops, so this is
+// installed again afterwards.
+extern "C" void ExitOnSignal(int /*signum*/) {
+    static const char kMessage[] = "\nlsengine: interrupted\n";
+    (void)!::write(STDERR_FILENO, kMessage, sizeof(kMessage) - 1);
+    ::_exit(static_cast<int>(ExitCode::kInterrupted));
+}
+
+void ExitOnSignals() {
+    struct sigaction sa {};
+    sa.sa_handler = ExitOnSignal;
+    sigemptyset(&sa.sa_mask);
+    ::sigaction(SIGINT, &sa, nullptr);
+    ::sigaction(SIGTERM, &sa, nullptr);
+}
 
 int DryRun(const std::vector<lua::ScenarioDef>& chosen, const std::vector<runtime::LoadSpec>& specs,
            const std::vector<std::shared_ptr<lua::LuaRunConfig>>& configs, const RunFlags& f) {
@@ -264,7 +286,9 @@ int DryRun(const std::vector<lua::ScenarioDef>& chosen, const std::vector<runtim
 
 int RunFile(const RunFlags& f) {
     if (f.dist.Enabled()) return RunDistributed(f);
-    const std::vector<lua::ScenarioDef> defs = lua::LoadScenarioDefs(f.file);
+    ExitOnSignals();
+    const std::vector<lua::ScenarioDef> defs =
+        lua::LoadScenarioDefs(f.file, f.max_instructions >= 0 ? f.max_instructions : lua::kDefaultMaxInstructions);
     const std::vector<lua::ScenarioDef> chosen = SelectScenarios(defs, f);
     const http::Url target = http::ParseUrl(ResolveTarget(f));
     const http::ClientOptions client = ToClientOptions(f.client);
@@ -316,13 +340,14 @@ int RunFile(const RunFlags& f) {
         outputs.Interval(p.interval, p.elapsed_ns, vusers);
         ++shown;
     });
+    if (result.abandoned_workers == 0) ExitOnSignals();  // else LoadRun's handlers stay (signals are only counted)
     // The last, partial second is collected after the final progress call: every output gets it too.
     for (size_t i = shown; i < result.intervals.size(); ++i) {
         const metrics::Snapshot& tail = result.intervals[i];
         outputs.Interval(tail, std::clamp<std::int64_t>(tail.end_ns - result.started_ns, 0, run.RunLengthNs()), vusers);
     }
 
-    for (size_t i = 0; i < chosen.size(); ++i) {
+    for (size_t i = 0; i < chosen.size() && result.abandoned_workers == 0; ++i) {
         if (!chosen[i].has_teardown) continue;
         try {
             lua::RunScenarioHook(*configs[i], "teardown");
@@ -334,8 +359,22 @@ int RunFile(const RunFlags& f) {
 
     const std::int64_t load_ns =
         result.started_ns > 0 ? std::min(result.ended_ns - result.started_ns, run.RunLengthNs()) : 0;
-    return FinishRun(std::cout, thresholds, watch, outputs,
-                     RunEnd{result.total, load_ns, result.interrupted && !(watch && watch->Stopped()), std::move(infos), {}});
+    if (result.abandoned_workers > 0) {
+        std::cerr << "lsengine: interrupted: " << result.abandoned_workers
+                  << " worker thread(s) still running Lua 0.5 s after the cancel (a runaway loop with "
+                     "max_instructions = 0?); teardown skipped, exiting without waiting for them\n";
+    }
+    const int code = FinishRun(std::cout, thresholds, watch, outputs,
+                               RunEnd{result.total, load_ns, result.interrupted && !(watch && watch->Stopped()),
+                                      std::move(infos), {}});
+    if (result.abandoned_workers > 0) {
+        // The stuck threads still use the run's state: no destructor may run. Exit as soon as the outputs are out.
+        std::cout.flush();
+        std::cerr.flush();
+        std::fflush(nullptr);
+        std::_Exit(code);
+    }
+    return code;
 }
 
 }  // namespace
@@ -359,6 +398,10 @@ CommandFn RegisterRunCommand(CLI::App& app) {
     cmd->add_option("--threshold", flags->thresholds, "Extra pass/fail criterion, e.g. 'p95 < 200ms' (repeatable)");
     cmd->add_option("--threshold-abort", flags->abort_thresholds,
                     "Criterion that stops the run as soon as it fails: 'error_rate < 5%[, delay=10s]' (repeatable)");
+    cmd->add_option("--max-instructions", flags->max_instructions,
+                    "Lua instructions one iteration (or hook) may run before it fails as a runaway loop; 0 = no "
+                    "limit (default: the scenario's max_instructions, else 1e9)")
+        ->check(CLI::NonNegativeNumber);
     cmd->add_flag("--dry-run", flags->dry_run,
                   "Validate the file, run on_start, one iteration of each task and on_stop, print what was sent");
     AddOutputFlags(cmd, &flags->outputs);

@@ -52,6 +52,7 @@ struct RunFlags {
     std::uint64_t seed = 1;
     ClientFlags client;
     bool dry_run = false;
+    std::int64_t max_instructions = -1;  ///< --max-instructions: instruction budget per run; -1: the scenario's
     OutputFlags outputs;                        ///< --quiet, --summary-json, --out, --report, --prometheus
     std::vector<std::string> thresholds;        ///< --threshold
     std::vector<std::string> abort_thresholds;  ///< --threshold-abort (abort_on_fail)

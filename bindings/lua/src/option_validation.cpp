@@ -13,7 +13,8 @@ namespace lse::lua::detail {
 namespace {
 
 const std::vector<std::string> kOptionNames = {"name",   "rps",        "vusers",     "duration", "ramp_up",
-                                               "stages", "think_time", "thresholds", "max_wait"};
+                                               "stages", "think_time", "thresholds", "max_wait",
+                                               "max_instructions"};
 const std::vector<std::string> kStageKeys = {"duration", "rps"};
 const std::vector<std::string> kThinkKeys = {"min", "max"};
 
@@ -51,7 +52,7 @@ public:
         // After `name`, so that the message names the scenario the user wrote.
         if (!CheckKeys(index_, kOptionNames, "unknown option", nullptr)) return false;
         return ReadRps(def) && ReadVusers(def) && ReadDurations(def) && ReadStages(def) && ReadThinkTime(def) &&
-               ReadMaxWait(def) && ReadThresholds(def) && CheckCombinations(def);
+               ReadMaxWait(def) && ReadMaxInstructions(def) && ReadThresholds(def) && CheckCombinations(def);
     }
 
     std::string problem;
@@ -213,6 +214,21 @@ private:
         }
         def->think_min_ns = min_ns;
         def->think_max_ns = max_ns;
+        return true;
+    }
+
+    // Instruction budget per run of the scenario's Lua code (runaway loops): an integer >= 0, 0 = no limit.
+    bool ReadMaxInstructions(ScenarioDef* def) {
+        lua_getfield(L_, index_, "max_instructions");
+        if (!lua_isnil(L_, -1)) {
+            const double v = lua_tonumber(L_, -1);
+            if (lua_type(L_, -1) != LUA_TNUMBER || !(v >= 0) || std::floor(v) != v || v > 9e18) {
+                return PopFail(1, "option 'max_instructions' must be an integer >= 0 (Lua instructions one iteration "
+                                  "may run; 0 = no limit) (got " + Describe(L_, -1) + ")");
+            }
+            def->max_instructions = static_cast<std::int64_t>(v);
+        }
+        lua_pop(L_, 1);
         return true;
     }
 

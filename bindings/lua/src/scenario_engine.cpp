@@ -44,6 +44,7 @@ ScenarioEngine::ScenarioEngine(const LuaRunConfig& config, EngineContext ctx, En
     options.shared = config_.shared;
     options.install_runtime = [this](lua_State* L) { InstallRuntime(L); };
     options.seed = config_.seed == 0 ? 0 : config_.seed * 1000003ULL + static_cast<std::uint64_t>(ctx_.worker_index);
+    options.max_instructions = config_.max_instructions;  // instruction budget (issue 11): see Resume
     state_ = std::make_unique<ScriptState>(config_.script_path, std::move(options));
     LoadScenario();
     sleep_timer_ = new uv_timer_t;
@@ -136,6 +137,7 @@ Vu& ScenarioEngine::AddVu(int id) {
     Vu& vu = vus_.back();
     vu.id = id;
     vu.index = static_cast<int>(vus_.size()) - 1;
+    instructions_.push_back(0);  // instruction budget: this virtual user's count for its current run
     lua_createtable(L, 0, 1);
     lua_pushinteger(L, id);
     lua_setfield(L, -2, "id");
@@ -196,6 +198,7 @@ void ScenarioEngine::Start(Vu& vu, Phase phase, int task, std::int64_t intended_
     vu.failure = ErrorKind::kNone;
     vu.started_ns = now;
     vu.intended_ns = intended_ns > 0 ? intended_ns : now;
+    instructions_[static_cast<size_t>(vu.index)] = 0;  // instruction budget: a new run
     ++running_;
     const int ref = phase == Phase::kTask ? tasks_[static_cast<size_t>(task)].fn_ref
                                           : hook_refs_[static_cast<int>(phase)];
@@ -217,7 +220,11 @@ void ScenarioEngine::Resume(Vu& vu, int nargs) {
     state_->SetCurrentVu(vu.id);
     current_ = &vu;
     lua_State* co = vu.co;
+    // Instruction budget: the run's instructions add up over all its resumes (a whole iteration).
+    state_->ChargeTo(&instructions_[static_cast<size_t>(vu.index)], vu.phase == Phase::kTask ? "task" : PhaseName(vu),
+                     vu.phase == Phase::kTask ? PhaseName(vu) : std::string_view());
     const int status = lua_resume(co, nargs);
+    state_->ChargeTo(nullptr, {}, {});
     if (status == LUA_YIELD) {
         if (vu.sleeping || vu.waiting_request) return;  // the binding knows what wakes it
         // The script yielded by itself: nothing would ever resume it.

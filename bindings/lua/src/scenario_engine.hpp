@@ -169,6 +169,7 @@ private:
     EngineListener* listener_;
     std::unique_ptr<ScriptState> state_;
     std::deque<Vu> vus_;
+    std::vector<std::int64_t> instructions_;  // instruction budget: per virtual user (by index), its current run
     std::unordered_map<lua_State*, Vu*> vu_by_thread_;
     Vu* current_ = nullptr;  // the virtual user resumed last (FindVu's fast path)
     std::vector<Task> tasks_;

@@ -1,10 +1,13 @@
 #include "lse/lua/script_state.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <lua.hpp>
 #include <random>
+#include <string>
+#include <utility>
 
 #include "load_context.hpp"
 #include "lse/core/errors.hpp"
@@ -34,6 +37,42 @@ std::string DefaultName(const std::string& path) {
     if (slash != std::string::npos) name = name.substr(slash + 1);
     if (name.size() > 4 && name.compare(name.size() - 4, 4, ".lua") == 0) name.resize(name.size() - 4);
     return name;
+}
+
+// Registry field holding the state's ScriptState::Budget (light userdata) for the count hook.
+constexpr char kBudgetKey[] = "lse.budget";
+// Instructions between two calls of the count hook: the hook then costs nothing measurable.
+constexpr std::int64_t kBudgetHookPeriod = 10'000;
+
+// The count hook: charges the running code and stops it once over budget. No C++ object with a destructor may be
+// alive when lua_error unwinds, so the message is built in plain buffers.
+void BudgetHook(lua_State* L, lua_Debug* /*ar*/) {
+    lua_getfield(L, LUA_REGISTRYINDEX, kBudgetKey);
+    auto* b = static_cast<ScriptState::Budget*>(lua_touserdata(L, -1));
+    lua_pop(L, 1);
+    if (b == nullptr || b->used == nullptr) return;
+    *b->used += b->period;
+    if (*b->used <= b->max) return;
+    // Stays over budget: code that catches the error with pcall is stopped again at the next hook call.
+    char where[LUA_IDSIZE + 24] = "?:";
+    lua_Debug frame;
+    if (lua_getstack(L, 0, &frame) != 0 && lua_getinfo(L, "Sl", &frame) != 0 && frame.currentline > 0) {
+        std::snprintf(where, sizeof(where), "%s:%d:", frame.short_src, frame.currentline);
+    }
+    char what[160];
+    if (b->task.empty()) {
+        std::snprintf(what, sizeof(what), "%.*s", static_cast<int>(b->phase.size()), b->phase.data());
+    } else {
+        std::snprintf(what, sizeof(what), "%.*s '%.*s'", static_cast<int>(b->phase.size()), b->phase.data(),
+                      static_cast<int>(b->task.size()), b->task.data());
+    }
+    char max[24];
+    std::snprintf(max, sizeof(max), "%lld", static_cast<long long>(b->max));
+    lua_pushfstring(L,
+                    "%s %s ran more than %s Lua instructions without finishing (a runaway loop?) and was stopped; "
+                    "raise the budget with max_instructions in scenario{} or --max-instructions (0 = no limit)",
+                    where, what, max);
+    lua_error(L);
 }
 
 std::string PopMessage(lua_State* L) {
@@ -81,6 +120,15 @@ ScriptState::ScriptState(const std::string& path, ScriptLoadOptions options)
     if (L_ == nullptr) throw SetupError("cannot create a Lua state (out of memory)");
     try {
         luaL_openlibs(L_);
+        budget_.max = std::max<std::int64_t>(0, options.max_instructions);
+        if (budget_.max > 0) {
+            // A compiled trace never calls the count hook (`while true do end` would run forever): interpret.
+            luaJIT_setmode(L_, 0, LUAJIT_MODE_ENGINE | LUAJIT_MODE_OFF);
+            budget_.period = std::min(kBudgetHookPeriod, budget_.max);
+            lua_pushlightuserdata(L_, &budget_);
+            lua_setfield(L_, LUA_REGISTRYINDEX, kBudgetKey);
+            lua_sethook(L_, BudgetHook, LUA_MASKCOUNT, static_cast<int>(budget_.period));
+        }
         detail::SetContext(L_, ctx_.get());
         detail::InstallScenarioGlobal(L_);
         InstallSharedGlobal(L_, ctx_->shared.get());
@@ -101,7 +149,10 @@ void ScriptState::Load() {
     int status = luaL_loadfile(L_, path_.c_str());  // chunk name "@<path as given>"
     if (status == LUA_ERRFILE) throw UsageError("cannot open " + path_ + ": " + PopMessage(L_));
     if (status != 0) throw ScriptError(ExpandChunkNames(PopMessage(L_), path_));
+    std::int64_t top_level_instructions = 0;
+    ChargeTo(&top_level_instructions, "the file's top level", {});
     status = lua_pcall(L_, 0, 0, handler);
+    ChargeTo(nullptr, {}, {});
     if (status != 0) {
         std::string msg = ExpandChunkNames(PopMessage(L_), path_);
         // A declaration error wins over the Lua error it caused (same text, but typed as usage).
@@ -140,8 +191,16 @@ bool ScriptState::PushScenario(const std::string& name) const {
 
 void ScriptState::SetCurrentVu(int id) noexcept { ctx_->current_vu = id; }
 
-std::vector<ScenarioDef> LoadScenarioDefs(const std::string& path) {
-    ScriptState state(path, ScriptLoadOptions{});
+void ScriptState::ChargeTo(std::int64_t* used, std::string_view phase, std::string_view task) noexcept {
+    budget_.used = used;
+    budget_.phase = phase;
+    budget_.task = task;
+}
+
+std::vector<ScenarioDef> LoadScenarioDefs(const std::string& path, std::int64_t max_instructions) {
+    ScriptLoadOptions options;
+    options.max_instructions = max_instructions;
+    ScriptState state(path, std::move(options));
     return state.Scenarios();
 }
 

@@ -20,6 +20,9 @@ constexpr std::int64_t kStartDelayNs = 50 * kNsPerMs;
 // Beyond run length + grace (x2: drain, then on_stop), a worker that has not finished is
 // cancelled. Runs must never hang.
 constexpr std::int64_t kWatchdogSlackNs = 5 * kNsPerSec;
+// After a cancel (a second SIGINT, a SIGTERM, the watchdog) workers that have not finished within this long are
+// stuck (Lua that never yields, with the instruction budget off): Run returns without them (RunResult::abandoned).
+constexpr std::int64_t kAbandonGraceNs = 500 * kNsPerMs;
 // Workers publish at each whole second of the run; collect a little later so the
 // second that just ended is complete, not split across two reports.
 constexpr std::int64_t kCollectLagNs = 100 * kNsPerMs;
@@ -32,10 +35,14 @@ struct MainLoop {
     uv_timer_t tick;
     uv_signal_t sigint;
     uv_signal_t sigterm;
+    uv_timer_t abandon;  // armed by a cancel: see kAbandonGraceNs
     std::vector<std::unique_ptr<Worker>>* workers = nullptr;
     int signals = 0;
+    bool cancelled = false;
+    bool abandoned = false;
     std::function<void()> on_tick;
     std::function<void()> on_notify;  // set before uv_run; async callbacks only fire inside it
+    std::function<void()> cancel;     // in-flight work was cancelled: arm `abandon`
 };
 
 void CollectInto(std::vector<std::unique_ptr<Worker>>& workers, metrics::Snapshot* interval) {
@@ -109,7 +116,10 @@ void LoadRun::ReshardLocked(size_t workload_index, sched::ShardSegment segment, 
 }
 
 RunResult LoadRun::Run(const std::function<void(const RunProgress&)>& on_progress, RunOptions options) {
-    MainLoop m;
+    // On the heap: when a worker is abandoned (stuck in Lua), its on_finished may still signal m.notify at any time,
+    // so the loop and its handles are then deliberately never freed (the process is about to exit).
+    auto* owned_loop = new MainLoop;
+    MainLoop& m = *owned_loop;
     uv_loop_init(&m.loop);
     uv_async_init(&m.loop, &m.notify, [](uv_async_t* a) {
         auto* mm = static_cast<MainLoop*>(a->data);
@@ -173,6 +183,7 @@ RunResult LoadRun::Run(const std::function<void(const RunProgress&)>& on_progres
         if (!watchdog_fired && now > result.started_ns + run_ns + 2 * grace_ns + kWatchdogSlackNs) {
             watchdog_fired = true;
             for (auto& w : workers) w->RequestAbort();
+            m.cancel();
         }
         next_tick_ns += kNsPerSec;
         StartTimer(&m.tick, next_tick_ns + kCollectLagNs);
@@ -202,18 +213,35 @@ RunResult LoadRun::Run(const std::function<void(const RunProgress&)>& on_progres
 
     uv_timer_init(&m.loop, &m.tick);
     m.tick.data = &m;
+    uv_timer_init(&m.loop, &m.abandon);
+    m.abandon.data = &m;
+    // A cancel gives the workers kAbandonGraceNs to finish; a worker stuck in Lua is then left behind, so that a
+    // second Ctrl-C or a SIGTERM always ends the process within about a second, whatever the script does.
+    m.cancel = [&m] {
+        if (m.cancelled) return;
+        m.cancelled = true;
+        uv_timer_start(&m.abandon, [](uv_timer_t* h) {
+            auto* mm = static_cast<MainLoop*>(h->data);
+            const bool stuck = std::any_of(mm->workers->begin(), mm->workers->end(), [](auto& w) { return !w->Finished(); });
+            if (!stuck) return;
+            mm->abandoned = true;
+            uv_stop(h->loop);
+        }, static_cast<std::uint64_t>(kAbandonGraceNs / kNsPerMs), 0);
+    };
 
-    // First signal: stop starting work, drain, run on_stop. Second: cancel in-flight work.
-    auto on_signal = [](uv_signal_t* s, int) {
+    // First SIGINT: stop starting work, drain, run on_stop. A second one or a SIGTERM: cancel in-flight work.
+    auto on_signal = [](uv_signal_t* s, int signum) {
         auto* mm = static_cast<MainLoop*>(s->data);
         ++mm->signals;
+        const bool cancel = mm->signals > 1 || signum == SIGTERM;
         for (auto& w : *mm->workers) {
-            if (mm->signals == 1) {
-                w->RequestStop();
-            } else {
+            if (cancel) {
                 w->RequestAbort();
+            } else {
+                w->RequestStop();
             }
         }
+        if (cancel) mm->cancel();
     };
     uv_signal_init(&m.loop, &m.sigint);
     uv_signal_init(&m.loop, &m.sigterm);
@@ -228,7 +256,14 @@ RunResult LoadRun::Run(const std::function<void(const RunProgress&)>& on_progres
     m.on_notify();  // workers may have prepared (or failed) before the loop runs
     if (!all([](auto& w) { return w->Finished(); })) uv_run(&m.loop, UV_RUN_DEFAULT);
 
-    for (auto& w : workers) w->Join();
+    // After an abandon, stuck workers are left running: join only the others.
+    for (auto& w : workers) {
+        if (!m.abandoned || w->Finished()) {
+            w->Join();
+        } else {
+            ++result.abandoned_workers;
+        }
+    }
     {
         std::lock_guard<std::mutex> lock(live_mu_);
         live_workers_ = nullptr;
@@ -249,15 +284,28 @@ RunResult LoadRun::Run(const std::function<void(const RunProgress&)>& on_progres
     result.total.start_ns = result.started_ns;
     result.total.end_ns = result.ended_ns;
     for (auto& w : workers) {
-        if (!w->FinishFailure().empty()) result.finish_errors.push_back(w->FinishFailure());
+        if (w->Finished() && !w->FinishFailure().empty()) result.finish_errors.push_back(w->FinishFailure());
     }
 
+    if (result.abandoned_workers > 0) {
+        result.interrupted = true;
+        // The signal handlers stay installed too: a further signal is only counted, never the default action.
+        uv_timer_stop(&m.tick);
+        uv_timer_stop(&m.abandon);
+        // The stuck workers stay allocated (their thread still uses them); the finished ones are freed as usual.
+        for (auto& w : workers) {
+            if (!w->Finished()) (void)w.release();
+        }
+        return result;
+    }
     uv_close(reinterpret_cast<uv_handle_t*>(&m.notify), nullptr);
     uv_close(reinterpret_cast<uv_handle_t*>(&m.tick), nullptr);
+    uv_close(reinterpret_cast<uv_handle_t*>(&m.abandon), nullptr);
     uv_close(reinterpret_cast<uv_handle_t*>(&m.sigint), nullptr);
     uv_close(reinterpret_cast<uv_handle_t*>(&m.sigterm), nullptr);
     uv_run(&m.loop, UV_RUN_DEFAULT);
     uv_loop_close(&m.loop);
+    delete owned_loop;
 
     for (auto& w : workers) {
         if (w->Failure()) std::rethrow_exception(w->Failure());

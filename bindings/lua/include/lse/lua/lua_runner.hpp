@@ -55,6 +55,9 @@ struct LuaRunConfig {
     http::ClientOptions client;
     runtime::StatusSet default_expect = runtime::StatusSet::SuccessAndRedirects();
     CaptureSink* capture = nullptr;  ///< optional; must be thread-safe if several workers share it
+    /// Lua instructions one run (an iteration, a hook) may execute before it fails as a runaway (kScript); 0 = no
+    /// limit. max_instructions in scenario{}, --max-instructions; default lua::kDefaultMaxInstructions.
+    std::int64_t max_instructions = 1'000'000'000;
 };
 
 runtime::RunnerFactory MakeLuaRunnerFactory(std::shared_ptr<const LuaRunConfig> config);

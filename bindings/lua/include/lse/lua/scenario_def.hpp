@@ -36,6 +36,7 @@ struct ScenarioDef {
     std::optional<std::int64_t> think_min_ns;   ///< closed model only
     std::optional<std::int64_t> think_max_ns;
     std::optional<std::int64_t> max_wait_ns;    ///< open model only: longest wait of an arrival for a free VU
+    std::optional<std::int64_t> max_instructions;  ///< instruction budget per run (0 = none); see LuaRunConfig
     std::vector<ThresholdDef> thresholds;
     std::vector<TaskDef> tasks;
     bool has_on_start = false;

@@ -22,6 +22,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "lse/lua/scenario_def.hpp"
@@ -32,12 +33,19 @@ namespace lse::lua {
 
 class SharedStore;
 
+/// Default instruction budget of one run of Lua code (an iteration, a hook, the file's top level): far more than any
+/// sane iteration executes (about 1.5 s of pure Lua), so only runaway code reaches it.
+inline constexpr std::int64_t kDefaultMaxInstructions = 1'000'000'000;
+
 struct ScriptLoadOptions {
     std::shared_ptr<SharedStore> shared;                   ///< null: a private store (validation)
     std::function<void(lua_State*)> install_runtime;        ///< installs check/sleep etc.; may be empty
     /// Seeds lsengine.random()/uuid() of this state; 0 = nondeterministic. Give each worker's
     /// state a different seed (e.g. run seed + worker index) so their streams differ.
     std::uint64_t seed = 0;
+    /// Instruction budget per run of Lua code (see ScriptState::ChargeTo); 0 = off. On, the state runs in LuaJIT's
+    /// interpreter: a compiled trace never runs the count hook, so `while true do end` could not be stopped.
+    std::int64_t max_instructions = kDefaultMaxInstructions;
 };
 
 namespace detail {
@@ -69,6 +77,23 @@ public:
     /// The id lsengine.vuser() returns from now on (the running virtual user's; 0 = none).
     void SetCurrentVu(int id) noexcept;
 
+    /// Instruction budget: Lua instructions executed from now on are added to *used (null: not counted). Once it
+    /// exceeds max_instructions the running code gets a Lua error "file.lua:LINE: task 'browse' ran more than N
+    /// Lua instructions..." naming `phase` ("task", "on_start", ...) and `task` (may be empty). The runner points it
+    /// at the running virtual user's counter before each resume, so the budget covers a whole iteration. The
+    /// views must outlive the charge. Counted by a count hook every few thousand instructions: cheap, not exact.
+    void ChargeTo(std::int64_t* used, std::string_view phase, std::string_view task) noexcept;
+    std::int64_t MaxInstructions() const noexcept { return budget_.max; }
+
+    /// What the count hook reads (through the registry: hooks get only the lua_State).
+    struct Budget {
+        std::int64_t max = 0;     ///< 0: no hook
+        std::int64_t period = 0;  ///< instructions between two hook calls
+        std::int64_t* used = nullptr;
+        std::string_view phase;
+        std::string_view task;
+    };
+
 private:
     void Load();
 
@@ -76,6 +101,7 @@ private:
     lua_State* L_ = nullptr;
     std::vector<ScenarioDef> defs_;
     std::unique_ptr<detail::LoadContext> ctx_;  // outlives L_: C functions reach it through the registry
+    Budget budget_;
 };
 
 /// LuaJIT shortens chunk names of 60+ characters ("...s/very/long/path.lua:3:"); this puts the full
@@ -83,6 +109,7 @@ private:
 std::string ExpandChunkNames(const std::string& message, const std::string& path);
 
 /// Convenience for the CLI: loads the file in a throwaway state and returns its scenarios.
-std::vector<ScenarioDef> LoadScenarioDefs(const std::string& path);
+std::vector<ScenarioDef> LoadScenarioDefs(const std::string& path,
+                                          std::int64_t max_instructions = kDefaultMaxInstructions);
 
 }  // namespace lse::lua

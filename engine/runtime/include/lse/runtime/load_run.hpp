@@ -4,8 +4,9 @@
 /// URL mode) gets its own worker threads. All workers first prepare their virtual
 /// users (Lua: on_start); once every one is ready they start together on one
 /// shared instant. Metrics are gathered once a second; at the end (or on Ctrl-C:
-/// the first drains and runs on_stop, a second cancels in-flight work) workers wind
-/// down, and the merged totals and per-second timeline are returned.
+/// the first drains and runs on_stop, a second one or a SIGTERM cancels in-flight work)
+/// workers wind down, and the merged totals and per-second timeline are returned. A worker
+/// that does not finish within 0.5 s of a cancel is left behind (RunResult::abandoned_workers).
 
 #include <atomic>
 #include <cstdint>
@@ -51,6 +52,12 @@ struct RunResult {
     std::int64_t started_ns = 0;               ///< absolute monotonic start of load (0: never started)
     std::int64_t ended_ns = 0;                 ///< when the last worker finished
     std::vector<std::string> finish_errors;    ///< what Finish (on_stop) reported, per worker that failed
+    /// Workers still running half a second after a cancel (a second SIGINT, a SIGTERM, the watchdog): stuck in code
+    /// that never returns to their loop (Lua with the instruction budget off). They were left running, and with them
+    /// the run's loop and workers were deliberately not freed: the caller must report what it can and end the
+    /// process with std::_Exit, without returning through destructors. `interrupted` is set; totals cover what the
+    /// workers had published.
+    int abandoned_workers = 0;
 };
 
 struct RunProgress {
