@@ -4,11 +4,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <random>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -38,6 +40,15 @@
 #include "run_thresholds.hpp"
 
 namespace lse::cli {
+
+std::uint64_t PerRunSeed() {
+    std::uint64_t x = static_cast<std::uint64_t>(std::chrono::system_clock::now().time_since_epoch().count()) ^
+                      (static_cast<std::uint64_t>(::getpid()) << 40) ^ std::random_device{}();
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;  // splitmix64 finaliser: nearby clocks give unrelated seeds
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+    x ^= x >> 31;
+    return x % 4'000'000'000ULL + 1;  // never 0 (0 means "pick one")
+}
 
 std::vector<std::string> SplitCommas(const std::string& s) {
     std::vector<std::string> out;
@@ -232,7 +243,7 @@ int DryRun(const std::vector<lua::ScenarioDef>& chosen, const std::vector<runtim
     bool problems = false;
     for (size_t i = 0; i < chosen.size(); ++i) {
         const lua::ScenarioDef& d = chosen[i];
-        std::cout << "scenario '" << d.name << "' (" << d.defined_at << ")\n";
+        std::cout << "scenario '" << d.name << "' (" << d.defined_at << "), seed " << f.seed << "\n";
         PrintLoadCurve(std::cout, specs[i]);
         std::cout << "  tasks:";
         for (const auto& t : d.tasks) std::cout << " " << t.name << " (weight " << t.weight << ")";
@@ -326,6 +337,7 @@ int RunFile(const RunFlags& f) {
             std::cerr << "\n";
         }
     }
+    if (!f.outputs.quiet) std::cerr << "lsengine: seed " << f.seed << " (--seed " << f.seed << " repeats this run)\n";
 
     runtime::LoadRun run(std::move(workloads), client);
     // abort_on_fail: judged on every interval, on this thread (LoadRun::Run calls back here).
@@ -391,8 +403,8 @@ CommandFn RegisterRunCommand(CLI::App& app) {
     cmd->add_option("--ramp-up", flags->ramp_up, "Override: ramp-up time");
     AddMaxWaitFlag(cmd, &flags->max_wait);
     cmd->add_option("--threads", flags->threads, "Worker threads per scenario (default: one per core)");
-    cmd->add_option("--seed", flags->seed, "Random seed (task choice, think time, lsengine.random)")
-        ->capture_default_str();
+    cmd->add_option("--seed", flags->seed,
+                    "Random seed (task choice, think time, lsengine.random/uuid); default: a new one per run, printed");
     AddClientFlags(cmd, &flags->client);
     AddDistributedFlags(cmd, &flags->dist);
     cmd->add_option("--threshold", flags->thresholds, "Extra pass/fail criterion, e.g. 'p95 < 200ms' (repeatable)");
@@ -405,7 +417,10 @@ CommandFn RegisterRunCommand(CLI::App& app) {
     cmd->add_flag("--dry-run", flags->dry_run,
                   "Validate the file, run on_start, one iteration of each task and on_stop, print what was sent");
     AddOutputFlags(cmd, &flags->outputs);
-    return [flags] { return RunFile(*flags); };
+    return [flags] {
+        flags->seed = ResolveSeed(flags->seed);
+        return RunFile(*flags);
+    };
 }
 
 }  // namespace lse::cli

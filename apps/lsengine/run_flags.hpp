@@ -49,7 +49,7 @@ struct RunFlags {
     std::string ramp_up;
     std::string max_wait;  ///< --max-wait (open model)
     int threads = 0;
-    std::uint64_t seed = 1;
+    std::uint64_t seed = 0;  ///< --seed; 0 (default): ResolveSeed picks a new one for this run
     ClientFlags client;
     bool dry_run = false;
     std::int64_t max_instructions = -1;  ///< --max-instructions: instruction budget per run; -1: the scenario's
@@ -60,6 +60,12 @@ struct RunFlags {
 };
 
 std::vector<std::string> SplitCommas(const std::string& s);
+
+/// A seed for a run without --seed, different on every run (clock, process id, random_device) and small enough to
+/// type: the run prints it, and --seed N repeats that run's random choices (task order, think time,
+/// lsengine.random/uuid).
+std::uint64_t PerRunSeed();
+inline std::uint64_t ResolveSeed(std::uint64_t given) { return given != 0 ? given : PerRunSeed(); }
 
 /// All scenarios, or those named by --scenario (each must exist: UsageError otherwise).
 std::vector<lua::ScenarioDef> SelectScenarios(const std::vector<lua::ScenarioDef>& defs, const RunFlags& f);

@@ -16,6 +16,7 @@
 #include "commands.hpp"
 #include "lse/lua/scenario_def.hpp"
 #include "run_finish.hpp"
+#include "run_flags.hpp"
 #include "run_outputs.hpp"
 #include "run_thresholds.hpp"
 #include "lse/core/clock.hpp"
@@ -50,7 +51,7 @@ struct UrlFlags {
     ClientFlags client;
     std::string expect = "2xx,3xx";
     std::string name;
-    std::uint64_t seed = 1;
+    std::uint64_t seed = 0;  ///< 0: a new one per run (ResolveSeed), printed
     OutputFlags outputs;
     std::vector<std::string> thresholds;
     std::vector<std::string> abort_thresholds;
@@ -187,7 +188,7 @@ int RunUrl(const UrlFlags& f) {
         std::cerr << "lsengine: " << display_name << " on " << url.origin.HostHeader() << " | "
                   << (spec.model == runtime::LoadModel::kOpen ? "open model" : "closed model") << ", "
                   << spec.vusers << " virtual users, " << spec.threads << " threads, "
-                  << FormatDurationNs(spec.RunLengthNs()) << "\n";
+                  << FormatDurationNs(spec.RunLengthNs()) << ", seed " << f.seed << "\n";
     }
     report::ScenarioInfo info;
     info.name = "url";
@@ -208,7 +209,8 @@ int RunUrl(const UrlFlags& f) {
                    {"duration", FormatDurationNs(spec.RunLengthNs())},
                    {"threads", std::to_string(spec.threads)},
                    {"timeout", f.client.timeout},
-                   {"expect", f.expect}};
+                   {"expect", f.expect},
+                   {"seed", std::to_string(f.seed)}};
     if (!f.rps.empty()) desc.config.emplace_back("rps", f.rps);
     if (!f.stages.empty()) desc.config.emplace_back("stages", f.stages);
     if (!f.think_time.empty()) desc.config.emplace_back("think time", f.think_time);
@@ -264,12 +266,15 @@ CommandFn RegisterUrlCommand(CLI::App& app) {
     AddClientFlags(cmd, &flags->client);
     cmd->add_option("--expect", flags->expect, "Accepted statuses: 200,201 / 2xx / 200-299")->capture_default_str();
     cmd->add_option("--name", flags->name, "Name in the summary (default: METHOD path)");
-    cmd->add_option("--seed", flags->seed, "Random seed (think time)")->capture_default_str();
+    cmd->add_option("--seed", flags->seed, "Random seed (think time); default: a new one per run, printed");
     cmd->add_option("--threshold", flags->thresholds, "Pass/fail criterion, e.g. 'p95 < 200ms' (repeatable)");
     cmd->add_option("--threshold-abort", flags->abort_thresholds,
                     "Criterion that stops the run as soon as it fails: 'error_rate < 5%[, delay=10s]' (repeatable)");
     AddOutputFlags(cmd, &flags->outputs);
-    return [flags] { return RunUrl(*flags); };
+    return [flags] {
+        flags->seed = ResolveSeed(flags->seed);
+        return RunUrl(*flags);
+    };
 }
 
 }  // namespace lse::cli

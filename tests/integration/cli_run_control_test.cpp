@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <filesystem>
@@ -252,6 +253,78 @@ TEST(CliRunawaySignals, FirstSigintDrainsOnceTheBudgetStopsTheIteration) {
     EXPECT_LT(r.secs_after_last, 12.0);
     EXPECT_NE(r.err.find("task 'spin' ran more than 500000000 Lua instructions"), std::string::npos) << r.err;
     std::filesystem::remove(script);
+}
+
+// ---- Item 9 (last bullet): the default seed varies per run, is printed, and --seed N reproduces ----
+
+// on_start runs once for the only virtual user; its first uuid becomes a check name in the summary JSON.
+std::pair<std::string, std::string> UuidAndSeed(const std::string& target, const std::vector<std::string>& extra) {
+    static const std::string script = WriteTempScenario(R"(
+local s = scenario { name = "ids", vusers = 1, duration = "1s" }
+function s:on_start(http) check("id " .. lsengine.uuid(), true) end
+s:task("t", function(self, http) sleep(0.2) end)
+)");
+    const std::string summary = MakeTempFile("lse-seed-", ".json");
+    std::vector<std::string> args = {"run", script, "--target", target, "--threads", "1", "--summary-json", summary};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const CliResult r = RunLsengine(args);
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    const nlohmann::json s = nlohmann::json::parse(ReadAll(summary));
+    std::filesystem::remove(summary);
+    std::string uuid;
+    for (const auto& c : s["scenarios"][0]["checks"]) {
+        const std::string name = c["name"];
+        if (name.rfind("id ", 0) == 0) uuid = name.substr(3);
+    }
+    std::string seed;
+    for (const auto& kv : s["run"]["config"].items()) {
+        if (kv.key() == "seed") seed = kv.value().is_string() ? kv.value().get<std::string>() : kv.value().dump();
+    }
+    // Printed on stderr too (the scenario header), so that a run can be repeated.
+    if (std::find(extra.begin(), extra.end(), "-q") == extra.end()) {
+        EXPECT_NE(r.err.find("seed " + seed), std::string::npos) << r.err;
+    }
+    EXPECT_EQ(uuid.size(), 36u) << s["scenarios"][0]["checks"].dump();
+    return {uuid, seed};
+}
+
+TEST(CliSeed, DefaultSeedVariesPerRunAndIsPrintedSeedReproduces) {
+    const std::string target = kNoTarget;
+    const auto a = UuidAndSeed(target, {"-q"});
+    const auto b = UuidAndSeed(target, {});
+    EXPECT_NE(a.first, b.first) << "two runs without --seed gave the same uuid";
+    EXPECT_NE(a.second, b.second);
+    EXPECT_FALSE(a.second.empty());
+    const auto c = UuidAndSeed(target, {"--seed", "7"});
+    const auto d = UuidAndSeed(target, {"--seed", "7"});
+    EXPECT_EQ(c.first, d.first);
+    EXPECT_EQ(c.second, "7");
+    // A printed seed repeats that run.
+    const auto again = UuidAndSeed(target, {"--seed", b.second});
+    EXPECT_EQ(again.first, b.first);
+}
+
+TEST(CliSeed, UrlDefaultSeedVariesAndIsPrinted) {
+    auto seed_of = [](const std::vector<std::string>& extra) {
+        const std::string summary = MakeTempFile("lse-useed-", ".json");
+        std::vector<std::string> args = {"url", std::string(kNoTarget) + "/", "--duration", "200ms", "--vusers", "1",
+                                         "--summary-json", summary};
+        args.insert(args.end(), extra.begin(), extra.end());
+        const CliResult r = RunLsengine(args);
+        const nlohmann::json s = nlohmann::json::parse(ReadAll(summary));
+        std::filesystem::remove(summary);
+        std::string seed;
+        for (const auto& kv : s["run"]["config"].items()) {
+            if (kv.key() == "seed") seed = kv.value().is_string() ? kv.value().get<std::string>() : kv.value().dump();
+        }
+        EXPECT_NE(r.err.find("seed " + seed), std::string::npos) << r.err;
+        return seed;
+    };
+    const std::string a = seed_of({});
+    const std::string b = seed_of({});
+    EXPECT_FALSE(a.empty());
+    EXPECT_NE(a, b);
+    EXPECT_EQ(seed_of({"--seed", "7"}), "7");
 }
 
 }  // namespace
