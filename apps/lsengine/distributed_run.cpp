@@ -648,7 +648,8 @@ int RunDistributed(const RunFlags& f) {
             {{r.id, r.host, coordinator::AgentStateName(r.state), r.capacity, r.share}, r.total, r.final_received});
     }
     return FinishRun(std::cout, thresholds, watch, outputs,
-                     RunEnd{result.total, load_ns, result.interrupted, std::move(infos), std::move(agent_results)},
+                     RunEnd{result.total, load_ns, result.interrupted, std::move(infos), std::move(agent_results),
+                            f.allow_script_errors},
                      [&](std::ostream& out) {
                          if (any_agent_scenario) coordinator::PrintAgentTable(out, reports, load_ns);
                      });

@@ -36,6 +36,7 @@
 #include "lse/runtime/load_run.hpp"
 #include "lse/sched/rate_profile.hpp"
 #include "run_flags.hpp"
+#include "broken_script_watch.hpp"
 #include "run_finish.hpp"
 #include "run_thresholds.hpp"
 
@@ -193,6 +194,10 @@ std::vector<std::shared_ptr<lua::LuaRunConfig>> MakeLuaRunConfigs(const std::vec
         cfg->seed = f.seed;
         cfg->total_vusers = specs[i].vusers;
         cfg->request_timeout_ns = request_timeout_ns;
+        // Every client the run creates (setup, teardown, --dry-run, plan capture, the load) gets the same TLS,
+        // timeout and connection options.
+        cfg->client = ToClientOptions(f.client);
+        cfg->abort_on_start_failure = chosen[i].abort_on_start_failure;
         cfg->max_instructions = f.max_instructions >= 0 ? f.max_instructions
                                                         : chosen[i].max_instructions.value_or(lua::kDefaultMaxInstructions);
         configs.push_back(cfg);
@@ -344,6 +349,9 @@ int RunFile(const RunFlags& f) {
     std::unique_ptr<ThresholdWatch> watch_owner = thresholds.MakeWatch([&run] { run.RequestStop(); });
     const ThresholdWatch* watch = watch_owner.get();
     if (watch_owner) outputs.Add(std::move(watch_owner));
+    auto broken_owner = std::make_unique<BrokenScriptWatch>(infos, [&run] { run.RequestStop(/*abort=*/true); });
+    const BrokenScriptWatch* broken = broken_owner.get();
+    outputs.Add(std::move(broken_owner));
     report::RunDescription description = DescribeRun(f, target, infos, specs, run.RunLengthNs());
     description.thresholds = thresholds.Expressions();
     outputs.Begin(std::move(description), specs);
@@ -377,8 +385,9 @@ int RunFile(const RunFlags& f) {
                      "max_instructions = 0?); teardown skipped, exiting without waiting for them\n";
     }
     const int code = FinishRun(std::cout, thresholds, watch, outputs,
-                               RunEnd{result.total, load_ns, result.interrupted && !(watch && watch->Stopped()),
-                                      std::move(infos), {}});
+                               RunEnd{result.total, load_ns,
+                                      result.interrupted && !(watch && watch->Stopped()) && !broken->Stopped(),
+                                      std::move(infos), {}, f.allow_script_errors, broken->Reason()});
     if (result.abandoned_workers > 0) {
         // The stuck threads still use the run's state: no destructor may run. Exit as soon as the outputs are out.
         std::cout.flush();
@@ -410,6 +419,8 @@ CommandFn RegisterRunCommand(CLI::App& app) {
     cmd->add_option("--threshold", flags->thresholds, "Extra pass/fail criterion, e.g. 'p95 < 200ms' (repeatable)");
     cmd->add_option("--threshold-abort", flags->abort_thresholds,
                     "Criterion that stops the run as soon as it fails: 'error_rate < 5%[, delay=10s]' (repeatable)");
+    cmd->add_flag("--allow-script-errors", flags->allow_script_errors,
+                  "Iterations that fail with a script error do not fail the run by themselves (exit 7)");
     cmd->add_option("--max-instructions", flags->max_instructions,
                     "Lua instructions one iteration (or hook) may run before it fails as a runaway loop; 0 = no "
                     "limit (default: the scenario's max_instructions, else 1e9)")

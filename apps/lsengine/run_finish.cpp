@@ -3,24 +3,72 @@
 #include <iostream>
 
 #include "lse/core/errors.hpp"
+#include "lse/report/summary_model.hpp"
 
 namespace lse::cli {
+namespace {
+
+struct Failure {
+    ExitCode code;
+    std::string reason;
+};
+
+// Every failure beyond threshold verdicts, most important first (see FinishRun's precedence).
+std::vector<Failure> RunFailures(const report::SummaryInput& in, const RunThresholds& thresholds, const RunEnd& end) {
+    std::vector<Failure> failures;
+    if (end.interrupted) failures.push_back({ExitCode::kInterrupted, "interrupted"});
+    if (!end.broken_script.empty()) failures.push_back({ExitCode::kScript, end.broken_script});
+    if (!end.allow_script_errors) {
+        for (const report::ScenarioSummary& s : report::BuildSummaryModel(in).scenarios) {
+            if (s.script_errors == 0 || thresholds.JudgesIterationFailures(s.info.name)) continue;
+            std::string reason = std::to_string(s.script_errors) + " iteration" + (s.script_errors == 1 ? "" : "s") +
+                                 " of scenario '" + s.info.name + "' failed with script errors";
+            for (const report::ErrorRow& e : s.errors) {
+                if (e.kind != ErrorKind::kScript || e.scope != "task") continue;
+                reason += " (" + std::to_string(e.count) + " x task " + e.task + ": " + e.message + ")";
+                break;
+            }
+            failures.push_back({ExitCode::kScriptErrors, std::move(reason)});
+        }
+    }
+    const metrics::RequestStats& t = in.total.total;
+    if (t.requests > 0 && t.ok == 0) {
+        failures.push_back({ExitCode::kNothingSucceeded,
+                            "no request succeeded (" + std::to_string(t.requests) + " sent, all failed)"});
+    }
+    return failures;
+}
+
+}  // namespace
 
 int FinishRun(std::ostream& out, const RunThresholds& thresholds, const ThresholdWatch* watch, RunOutputs& outputs,
               RunEnd end, const std::function<void(std::ostream&)>& after_summary) {
     report::SummaryInput in(end.total, end.load_ns, 0, end.interrupted);
     in.scenarios = std::move(end.scenarios);
+    in.stopped_early = (watch != nullptr && watch->Stopped()) || !end.broken_script.empty();
     int exit_code = thresholds.Report(out, &in, watch);
     if (after_summary) after_summary(out);
-    out.flush();
     std::string stop_reason;
     if (watch != nullptr && watch->Stopped()) {
         stop_reason = watch->Reason();
+    } else if (!end.broken_script.empty()) {
+        stop_reason = end.broken_script;
     } else if (end.interrupted) {
         stop_reason = "interrupted";
     }
+    std::vector<std::string> reasons;
+    const std::vector<Failure> failures = RunFailures(in, thresholds, end);
+    if (!failures.empty()) exit_code = static_cast<int>(failures.front().code);
+    for (const Failure& f : failures) reasons.push_back(f.reason);
+    if (exit_code == static_cast<int>(ExitCode::kThresholdsFailed)) reasons.push_back("thresholds failed");
+    if (!reasons.empty()) {
+        out << "\nFAIL (exit " << exit_code << "):";
+        for (const std::string& r : reasons) out << "\n  - " << report::Printable(r);
+        out << "\n";
+    }
+    out.flush();
     try {
-        outputs.End(report::RunOutcome{in, std::move(end.agents), exit_code, stop_reason});
+        outputs.End(report::RunOutcome{in, std::move(end.agents), exit_code, stop_reason, std::move(reasons)});
     } catch (const Error& e) {
         // The run's results are on stdout already: say what could not be written, and fail the command.
         std::cerr << "lsengine: " << e.what() << "\n";

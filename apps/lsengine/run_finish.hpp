@@ -23,10 +23,15 @@ struct RunEnd {
     bool interrupted = false;
     std::vector<report::ScenarioInfo> scenarios;
     std::vector<report::AgentResult> agents;
+    bool allow_script_errors = false;  ///< --allow-script-errors: iterations failing with script errors do not fail
+    std::string broken_script;         ///< why the run was stopped as broken (BrokenScriptWatch); exit 4
 };
 
-/// Returns 0, 3 when a threshold failed (or stopped the run), or 5 when an output file could not be written
-/// (reported on stderr after everything else was written and printed).
+/// Returns the exit code (docs/user-guide.md, "Exit codes"). When several apply, the first of:
+///   130 interrupted, 4 stopped as a broken script, 7 iterations failed with script errors (unless allowed, or a
+///   threshold judges iteration failures), 8 no request succeeded, 3 a threshold failed (or stopped the run),
+///   0; then 5 replaces it when an output file could not be written (reported on stderr after everything else).
+/// Every reason for failing is printed under the summary and handed to the outputs (RunOutcome::fail_reasons).
 int FinishRun(std::ostream& out, const RunThresholds& thresholds, const ThresholdWatch* watch, RunOutputs& outputs,
               RunEnd end, const std::function<void(std::ostream&)>& after_summary = {});
 

@@ -52,6 +52,7 @@ struct RunFlags {
     std::uint64_t seed = 0;  ///< --seed; 0 (default): ResolveSeed picks a new one for this run
     ClientFlags client;
     bool dry_run = false;
+    bool allow_script_errors = false;  ///< --allow-script-errors
     std::int64_t max_instructions = -1;  ///< --max-instructions: instruction budget per run; -1: the scenario's
     OutputFlags outputs;                        ///< --quiet, --summary-json, --out, --report, --prometheus
     std::vector<std::string> thresholds;        ///< --threshold

@@ -167,6 +167,17 @@ int RunThresholds::Report(std::ostream& out, const runtime::RunResult& result, s
     return Report(out, &in, watch);
 }
 
+bool RunThresholds::JudgesIterationFailures(const std::string& scenario) const {
+    for (const Entry& e : entries_) {
+        const thresholds::Threshold& t = e.threshold;
+        if (t.metric != thresholds::Metric::kIterationFailures) continue;
+        if (thresholds::IsLifecycleTask(t.task)) continue;
+        const std::string& of = !t.scenario.empty() ? t.scenario : e.scenario;
+        if (of.empty() || of == scenario) return true;
+    }
+    return false;
+}
+
 int RunThresholds::Report(std::ostream& out, report::SummaryInput* in, const ThresholdWatch* watch) const {
     in->verdicts = Verdicts(in->total, in->duration_ns, watch);
     report::PrintSummary(out, *in);

@@ -37,6 +37,10 @@ public:
                                const std::vector<std::string>& abort_command_line = {});
 
     const std::vector<Entry>& entries() const noexcept { return entries_; }
+    /// True when a threshold judges the iteration failures (iteration_failures, iterations) of `scenario`'s load
+    /// tasks: it then says how many failed iterations are acceptable, and script errors do not fail the run by
+    /// themselves (exit 7).
+    bool JudgesIterationFailures(const std::string& scenario) const;
     bool HasAbortThresholds() const noexcept;
     /// Every threshold as outputs list it: "checkout: p95 < 200ms", "error_rate < 5% (abort on fail)".
     std::vector<std::string> Expressions() const;

@@ -239,7 +239,7 @@ int RunUrl(const UrlFlags& f) {
     }
 
     const std::int64_t load_ns = std::min(result.ended_ns - result.started_ns, spec.RunLengthNs());
-    // A drained Ctrl-C still prints a summary: that is a completed run (docs/user-guide.md, "Exit codes").
+    // A drained Ctrl-C still prints a summary, and exits 130: an interrupted run (docs/user-guide.md, "Exit codes").
     return FinishRun(std::cout, thresholds, watch, outputs,
                      RunEnd{result.total, load_ns > 0 ? load_ns : spec.RunLengthNs(),
                             result.interrupted && !(watch && watch->Stopped()), {info}, {}});

@@ -52,6 +52,8 @@ void WriteSnapshots(const fs::path& dir) {
     }
     s.RecordCompletion(nullptr, lse::ErrorKind::kStatus, 503, false, 1'000'000, 2'000'000, 100, 50);
     s.checks["ok"] = lse::metrics::CheckCounts{1, 0};
+    s.AddError(lse::metrics::MakeErrorKey("T\x1fshop\x1f" "buy\x1f", lse::ErrorKind::kScript, "shop.lua:9: boom"),
+               lse::metrics::ErrorSample{3, 1'000});
     std::string bytes;
     s.AppendTo(&bytes);
     Write(dir, "three_names", bytes);

@@ -167,7 +167,7 @@ protected:
 TEST_F(CliFaultsTest, TargetDownCountsConnectErrorsAndEndsOnTime) {
     const int dead = FreeTcpPort();  // nothing listens: every connect is refused
     const CliResult r = RunUrl({Url(dead, "/"), "--rps", "20", "--duration", "2s"});
-    EXPECT_EQ(r.exit_code, 0) << r.err << r.out;
+    EXPECT_EQ(r.exit_code, 8) << "no request succeeded: a documented failing exit\n" << r.err << r.out;
     EXPECT_GT(Total("requests"), 0) << r.out;
     EXPECT_EQ(Errors("connect"), Total("requests")) << Kinds(summary_);
     EXPECT_EQ(Total("ok"), 0);
@@ -175,12 +175,22 @@ TEST_F(CliFaultsTest, TargetDownCountsConnectErrorsAndEndsOnTime) {
     EXPECT_EQ(Total("requests") + Total("dropped"), 40) << summary_["totals"].dump();
     EXPECT_LT(elapsed_s_, 2 + 5.0) << "the run must end on time";
     EXPECT_NE(r.out.find("connect"), std::string::npos) << "the summary names the error kind\n" << r.out;
+    // ... and the reason, grouped by message, in the summary and the JSON.
+    EXPECT_NE(r.out.find("connection refused"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("no request succeeded"), std::string::npos) << r.out;
+    const json& errors = summary_["scenarios"][0]["errors"];
+    ASSERT_EQ(errors.size(), 1u) << summary_.dump(2);
+    EXPECT_EQ(errors[0]["kind"], "connect");
+    EXPECT_EQ(errors[0]["count"].get<long>(), Total("requests"));
+    EXPECT_NE(errors[0]["message"].get<std::string>().find("connection refused"), std::string::npos);
+    EXPECT_EQ(summary_["exit_code"], 8);
+    EXPECT_FALSE(summary_["fail_reasons"].empty());
 }
 
 TEST_F(CliFaultsTest, ListenerThatResetsOnAcceptCountsResets) {
     RefusingListener listener(RefusingListener::Mode::kResetOnAccept);
     const CliResult r = RunUrl({Url(listener.Port(), "/"), "--rps", "20", "--duration", "2s"});
-    EXPECT_EQ(r.exit_code, 0) << r.err << r.out;
+    EXPECT_EQ(r.exit_code, 8) << "no request succeeded: a documented failing exit\n" << r.err << r.out;
     EXPECT_GT(Total("requests"), 0) << r.out;
     EXPECT_EQ(Total("ok"), 0);
     EXPECT_EQ(Total("errors"), Total("requests"));
@@ -199,7 +209,7 @@ TEST_F(CliFaultsTest, ListenerWithAFullBacklogIsAConnectTimeout) {
     RefusingListener listener(RefusingListener::Mode::kFullBacklog);
     const CliResult r = RunUrl({Url(listener.Port(), "/"), "--rps", "10", "--duration", "2s", "--connect-timeout",
                                 "300ms", "--timeout", "1s"});
-    EXPECT_EQ(r.exit_code, 0) << r.err << r.out;
+    EXPECT_EQ(r.exit_code, 8) << "no request succeeded: a documented failing exit\n" << r.err << r.out;
     EXPECT_GT(Total("requests"), 0) << r.out;
     EXPECT_EQ(Total("ok"), 0);
     // The SYNs are dropped: the connect timeout fires (kConnect), or the request timeout when it comes first.
@@ -212,7 +222,7 @@ TEST_F(CliFaultsTest, ListenerWithAFullBacklogIsAConnectTimeout) {
 TEST_F(CliFaultsTest, ResetMidResponseIsCountedForEveryRequest) {
     target_.Start();
     const CliResult r = RunUrl({Url("/fault/reset"), "--rps", "20", "--duration", "2s"});
-    EXPECT_EQ(r.exit_code, 0) << r.err << r.out;
+    EXPECT_EQ(r.exit_code, 8) << "no request succeeded: a documented failing exit\n" << r.err << r.out;
     EXPECT_EQ(Total("requests"), 40) << summary_["totals"].dump();
     EXPECT_EQ(Errors("reset"), 40) << Kinds(summary_);
     EXPECT_EQ(Route("GET /fault/reset"), 40) << "no retry: the response had started";
@@ -222,7 +232,7 @@ TEST_F(CliFaultsTest, ResetMidResponseIsCountedForEveryRequest) {
 TEST_F(CliFaultsTest, StallingTargetTimesOutAndTheRunEndsWithinDurationPlusTimeout) {
     target_.Start();
     const CliResult r = RunUrl({Url("/fault/hang"), "--rps", "10", "--duration", "2s", "--timeout", "500ms"});
-    EXPECT_EQ(r.exit_code, 0) << r.err << r.out;
+    EXPECT_EQ(r.exit_code, 8) << "no request succeeded: a documented failing exit\n" << r.err << r.out;
     EXPECT_EQ(Total("requests"), 20) << summary_["totals"].dump();
     EXPECT_EQ(Errors("timeout"), 20) << Kinds(summary_);
     EXPECT_EQ(Route("GET /fault/hang"), 20);
@@ -233,10 +243,14 @@ TEST_F(CliFaultsTest, StallingTargetTimesOutAndTheRunEndsWithinDurationPlusTimeo
 TEST_F(CliFaultsTest, GarbageResponsesAreParseErrors) {
     target_.Start();
     const CliResult r = RunUrl({Url("/fault/garbage"), "--rps", "20", "--duration", "2s"});
-    EXPECT_EQ(r.exit_code, 0) << r.err << r.out;
+    EXPECT_EQ(r.exit_code, 8) << "no request succeeded: a documented failing exit\n" << r.err << r.out;
     EXPECT_EQ(Total("requests"), 40) << summary_["totals"].dump();
     EXPECT_EQ(Errors("parse"), 40) << Kinds(summary_);
     EXPECT_EQ(Route("GET /fault/garbage"), 40);
+    const json& errors = summary_["scenarios"][0]["errors"];
+    ASSERT_FALSE(errors.empty()) << "the parse error's reason is kept\n" << summary_.dump(2);
+    EXPECT_EQ(errors[0]["kind"], "parse");
+    EXPECT_EQ(errors[0]["count"].get<long>(), 40);
     EXPECT_LT(elapsed_s_, 2 + 5.0);
 }
 

@@ -54,15 +54,15 @@ TEST_F(CliOutputsTest, SummaryJsonNdjsonAndReportAgreeWithTheTarget) {
     const std::string summary = dir_ + "/summary.json";
     const std::string stream = dir_ + "/run.ndjson";
     const std::string report = dir_ + "/report.html";
-    const CliResult r = RunLsengine({"url", Url("/api/products"), "--rps", "40", "--duration", "3s", "-q",
+    const CliResult r = RunLsengine({"url", Url("/api/v1/projects"), "--rps", "40", "--duration", "3s", "-q",
                                      "--summary-json", summary, "--out", "ndjson=" + stream, "--report", report,
                                      "--threshold", "p99 < 5s"});
     ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
-    const int received = Route("GET /api/products");
+    const int received = Route("GET /api/v1/projects");
     ASSERT_EQ(received, 120);
 
     const nlohmann::json s = nlohmann::json::parse(ReadAll(summary));
-    EXPECT_EQ(s["version"], 1);
+    EXPECT_EQ(s["version"], 2);
     EXPECT_EQ(s["totals"]["requests"], received);
     EXPECT_EQ(s["exit_code"], 0);
     EXPECT_EQ(s["run"]["command"], "url");
@@ -94,39 +94,39 @@ TEST_F(CliOutputsTest, UnwritableOutputPathsFailBeforeAnyRequest) {
              {"--report", "/nonexistent-lse-dir/r.html"},
              {"--summary-json", "/nonexistent-lse-dir/s.json"},
              {"--out", "ndjson=/nonexistent-lse-dir/o.ndjson"}}) {
-        std::vector<std::string> args = {"url", Url("/api/products"), "--rps", "10", "--duration", "1s", "-q"};
+        std::vector<std::string> args = {"url", Url("/api/v1/projects"), "--rps", "10", "--duration", "1s", "-q"};
         args.insert(args.end(), flag.begin(), flag.end());
         const CliResult r = RunLsengine(args);
         EXPECT_EQ(r.exit_code, 5) << flag[0] << "\n" << r.err;
         EXPECT_NE(r.err.find("/nonexistent-lse-dir/"), std::string::npos) << r.err;
     }
-    const CliResult r = RunLsengine({"url", Url("/api/products"), "--rps", "10", "--duration", "1s", "-q", "--out",
+    const CliResult r = RunLsengine({"url", Url("/api/v1/projects"), "--rps", "10", "--duration", "1s", "-q", "--out",
                                      "csv=x.csv"});
     EXPECT_EQ(r.exit_code, 2) << r.err;
     EXPECT_NE(r.err.find("unknown output type 'csv'"), std::string::npos) << r.err;
-    EXPECT_EQ(Route("GET /api/products"), 0) << "nothing may be sent when an output cannot be written";
+    EXPECT_EQ(Route("GET /api/v1/projects"), 0) << "nothing may be sent when an output cannot be written";
 }
 
 TEST_F(CliOutputsTest, AbortOnFailThresholdStopsTheRunEarly) {
     const std::string summary = dir_ + "/summary.json";
     const auto started = std::chrono::steady_clock::now();
-    const CliResult r = RunLsengine({"url", Url("/api/products"), "--rps", "50", "--duration", "30s", "-q",
+    const CliResult r = RunLsengine({"url", Url("/api/v1/projects"), "--rps", "50", "--duration", "30s", "-q",
                                      "--threshold-abort", "p95 < 1us, delay=1s", "--summary-json", summary});
     const auto took = std::chrono::steady_clock::now() - started;
     EXPECT_EQ(r.exit_code, 3) << r.err << r.out;
     EXPECT_LT(took, std::chrono::seconds(15)) << "the run went on after the threshold failed";
     EXPECT_NE(r.out.find("stopped early: threshold 'p95 < 1us' failed"), std::string::npos) << r.out;
-    EXPECT_LT(Route("GET /api/products"), 50 * 12);
+    EXPECT_LT(Route("GET /api/v1/projects"), 50 * 12);
     const nlohmann::json s = nlohmann::json::parse(ReadAll(summary));
     EXPECT_EQ(s["exit_code"], 3);
     EXPECT_NE(s["stop_reason"].get<std::string>().find("p95 < 1us"), std::string::npos) << s["stop_reason"];
-    EXPECT_EQ(s["totals"]["requests"], Route("GET /api/products"));
+    EXPECT_EQ(s["totals"]["requests"], Route("GET /api/v1/projects"));
 }
 
 TEST_F(CliOutputsTest, PrometheusEndpointIsScrapableDuringTheRun) {
     const int port = FreeTcpPort();
     ChildProcess run;
-    run.Start({LSE_LSENGINE_PATH, "url", Url("/api/products"), "--rps", "50", "--duration", "4s", "-q",
+    run.Start({LSE_LSENGINE_PATH, "url", Url("/api/v1/projects"), "--rps", "50", "--duration", "4s", "-q",
                "--prometheus", "127.0.0.1:" + std::to_string(port)},
               ChildOptions{{}, "/dev/null", TempPath("lse-test-prom-cli", ".err")});
     std::string body;
@@ -149,7 +149,7 @@ TEST_F(CliOutputsTest, PrometheusEndpointIsScrapableDuringTheRun) {
 TEST_F(CliOutputsTest, LiveViewRedrawsAFrameOnATerminalAndPrintsLinesOffOne) {
     // script(1) gives the run a pseudo-terminal, so stderr is a TTY as in an interactive shell.
     const std::string typescript = dir_ + "/tty.out";
-    const std::string command = std::string(LSE_LSENGINE_PATH) + " url " + Url("/api/products") +
+    const std::string command = std::string(LSE_LSENGINE_PATH) + " url " + Url("/api/v1/projects") +
                                 " --rps 20 --duration 3s";
     CliOptions options;
     options.env = {{"TERM", "xterm"}};
@@ -159,7 +159,7 @@ TEST_F(CliOutputsTest, LiveViewRedrawsAFrameOnATerminalAndPrintsLinesOffOne) {
     EXPECT_NE(screen.find("F\x1b[J"), std::string::npos) << "the frame is redrawn in place\n" << screen;
     EXPECT_NE(screen.find("[=========="), std::string::npos) << screen;
 
-    const CliResult log = RunLsengine({"url", Url("/api/products"), "--rps", "20", "--duration", "3s"});
+    const CliResult log = RunLsengine({"url", Url("/api/v1/projects"), "--rps", "20", "--duration", "3s"});
     ASSERT_EQ(log.exit_code, 0) << log.err;
     EXPECT_EQ(log.err.find("\x1b["), std::string::npos) << "no terminal codes in a log\n" << log.err;
     EXPECT_NE(log.err.find("[   3s/3s]"), std::string::npos) << log.err;

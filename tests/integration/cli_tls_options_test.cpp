@@ -41,7 +41,7 @@ protected:
 
 NginxServer* CliTlsOptionsTest::nginx_ = nullptr;
 
-TEST_F(CliTlsOptionsTest, DISABLED_DryRunHonoursInsecure) {
+TEST_F(CliTlsOptionsTest, DryRunHonoursInsecure) {
     const std::string file = WriteTempScenario(kScript);
     const CliResult ok = RunLsengine({"run", file, "--target", Target(), "--dry-run", "--insecure"});
     EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
@@ -50,14 +50,14 @@ TEST_F(CliTlsOptionsTest, DISABLED_DryRunHonoursInsecure) {
     EXPECT_NE((strict.out + strict.err).find("certificate verify failed"), std::string::npos) << strict.out << strict.err;
 }
 
-TEST_F(CliTlsOptionsTest, DISABLED_DryRunHonoursCaFile) {
+TEST_F(CliTlsOptionsTest, DryRunHonoursCaFile) {
     const std::string file = WriteTempScenario(kScript);
     const CliResult r =
         RunLsengine({"run", file, "--target", Target(), "--dry-run", "--ca-file", nginx_->CaCertPath()});
     EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
 }
 
-TEST_F(CliTlsOptionsTest, DISABLED_SetupHonoursInsecure) {
+TEST_F(CliTlsOptionsTest, SetupHonoursInsecure) {
     const std::string file = WriteTempScenario(kScript);
     const CliResult r = RunLsengine({"run", file, "--target", Target(), "--insecure", "-q", "--duration", "1s"});
     EXPECT_EQ(r.exit_code, 0) << r.out << r.err;

@@ -47,12 +47,15 @@ TEST_F(CliUrlTest, BadFlagsExitWithUsageErrorNamingTheFlag) {
     EXPECT_EQ(target_.Stats()["total"].get<int>(), 0) << "nothing may be sent when the input is bad";
 }
 
-TEST_F(CliUrlTest, DeadTargetIsCountedNotFatal) {
+TEST_F(CliUrlTest, DeadTargetIsCountedAndTheRunFailsWithItsReason) {
     const int dead = FreeTcpPort();
     const CliResult r = RunLsengine({"url", "http://127.0.0.1:" + std::to_string(dead) + "/", "--rps", "20",
                                      "--duration", "1s", "-q"});
-    EXPECT_EQ(r.exit_code, 0) << r.err;
+    // Counted, not fatal: the run goes to its end. But nothing succeeded, and that must not look green.
+    EXPECT_EQ(r.exit_code, 8) << r.err << r.out;
     EXPECT_NE(r.out.find("connect"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("connection refused"), std::string::npos) << "the reason, not only the kind\n" << r.out;
+    EXPECT_NE(r.out.find("FAIL (exit 8)"), std::string::npos) << r.out;
 }
 
 }  // namespace

@@ -116,7 +116,55 @@ std::string WithNames(std::initializer_list<std::string_view> names) {
         RequestStats().AppendTo(&s);
     }
     wire::AppendVarint(&s, 0);  // no checks
+    wire::AppendVarint(&s, 0);  // no error groups
     return s;
+}
+
+TEST(Snapshot, ErrorGroupsRoundTripMergeAndKeepTheEarliestFirstSeen) {
+    const std::string key = MakeErrorKey("T\x1fshop\x1f" "buy\x1f", ErrorKind::kScript,
+                                         CleanErrorMessage("shop.lua:9: boom\nstack traceback:\n..."));
+    Snapshot a = Sample(1'000, 1);
+    a.AddError(key, ErrorSample{3, 5'000});
+    Snapshot b = Sample(2'000, 2);
+    b.AddError(key, ErrorSample{2, 4'000});
+    b.AddError(MakeErrorKey("R\x1fshop\x1f" "buy\x1fGET /", ErrorKind::kConnect, "refused"), ErrorSample{1, 9'000});
+    a += b;
+    ASSERT_EQ(a.errors.size(), 2u);
+    EXPECT_EQ(a.errors.at(key), (ErrorSample{5, 4'000}));
+    Snapshot decoded;
+    std::string error;
+    ASSERT_TRUE(Snapshot::Decode(Encode(a), &decoded, &error)) << error;
+    EXPECT_EQ(decoded, a);
+    ErrorKey parsed;
+    ASSERT_TRUE(ParseErrorKey(key, &parsed));
+    EXPECT_EQ(parsed.kind, ErrorKind::kScript);
+    EXPECT_EQ(parsed.message, "shop.lua:9: boom") << "only the first line is kept";
+    EXPECT_EQ(parsed.row, "T\x1fshop\x1f" "buy\x1f");
+}
+
+TEST(Snapshot, ErrorGroupsAreBoundedOnMergeAndOnTheWire) {
+    Snapshot s;
+    for (std::size_t i = 0; i < kMaxErrorGroups + 10; ++i) {
+        s.AddError(MakeErrorKey("T\x1fs\x1ft\x1f", ErrorKind::kScript, "m" + std::to_string(i)), ErrorSample{1, 1});
+    }
+    EXPECT_EQ(s.errors.size(), kMaxErrorGroups);
+    std::string bytes = WithNames({});
+    bytes.pop_back();  // replace "no error groups" by too many
+    wire::AppendVarint(&bytes, kMaxErrorGroups + 1);
+    Snapshot out;
+    std::string error;
+    EXPECT_FALSE(Snapshot::Decode(bytes, &out, &error));
+    EXPECT_NE(error.find("too many error groups"), std::string::npos) << error;
+}
+
+TEST(ErrorGroups, CleanMessagesAreOneBoundedPrintableLine) {
+    EXPECT_EQ(CleanErrorMessage("a\tb\nc"), "a?b");
+    EXPECT_EQ(CleanErrorMessage(""), "(no message)");
+    const std::string cut = CleanErrorMessage(std::string(kMaxErrorMessageLength - 1, 'x') + "\xc3\xa9tail");
+    EXPECT_EQ(cut.size(), kMaxErrorMessageLength - 1) << "a UTF-8 character is never split";
+    ErrorKey k;
+    EXPECT_FALSE(ParseErrorKey("no separators", &k));
+    EXPECT_FALSE(ParseErrorKey("row\x1enosuchkind\x1emsg", &k));
 }
 
 TEST(Snapshot, ValidatesNames) {

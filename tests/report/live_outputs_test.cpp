@@ -226,7 +226,7 @@ TEST(SummaryJsonFile, WritesTheSummaryWithAgentsExitCodeAndRun) {
     std::ifstream in(path);
     const nlohmann::json j = nlohmann::json::parse(in);
     std::filesystem::remove(path);
-    EXPECT_EQ(j["version"], 1);
+    EXPECT_EQ(j["version"], 2);
     EXPECT_EQ(j["exit_code"], 3);
     EXPECT_EQ(j["stop_reason"], "threshold 'p95 < 1ms' failed");
     EXPECT_EQ(j["run"]["script"], "shop.lua");

@@ -269,7 +269,15 @@ private:
                                         std::max<std::int64_t>(0, (done - sent) / kNsPerUs),
                                         std::max<std::int64_t>(0, (done - queued + lag) / kNsPerUs), r.bytes_received,
                                         r.bytes_sent);
-        if (kind != ErrorKind::kNone) SetFailure(vu, kind);
+        if (kind != ErrorKind::kNone) {
+            SetFailure(vu, kind);
+            if (kind != ErrorKind::kStatus) {
+                ctx_.recorder->RecordError(vu.step_stats[static_cast<size_t>(vu.task)][vu.step], kind,
+                                           r.error_detail.empty() ? ErrorKindMeaning(kind)
+                                                                  : std::string_view(r.error_detail),
+                                           done);
+            }
+        }
         ++vu.step;
         if (aborted_) {
             SetFailure(vu, ErrorKind::kTimeout);

@@ -649,6 +649,9 @@ void AgentLoop::PublishMetrics(bool is_final, metrics::Snapshot snapshot) {
     // Interval bounds go out in the coordinator's clock, so snapshots of all agents line up there.
     if (snapshot.start_ns != 0) snapshot.start_ns = session_.offset.ToCoordinatorNs(snapshot.start_ns);
     if (snapshot.end_ns != 0) snapshot.end_ns = session_.offset.ToCoordinatorNs(snapshot.end_ns);
+    for (auto& [key, sample] : snapshot.errors) {
+        if (sample.first_seen_ns != 0) sample.first_seen_ns = session_.offset.ToCoordinatorNs(sample.first_seen_ns);
+    }
     proto::Metrics m;
     m.run_id = session_.assignment.run_id;
     m.agent_id = options_.agent_id;

@@ -48,7 +48,8 @@ public:
         host_.RunDone();
         last_ = outcome;
         if (vu.phase == Phase::kOnStart) {
-            vu.prepared = outcome.script_error.empty();
+            // Same rule as a load run (lua_runner.cpp): any failure in on_start means the user is not ready.
+            vu.prepared = outcome.ok() && !outcome.cancelled;
             vu.broken = !vu.prepared;
         }
         if (collect_ && !outcome.script_error.empty()) {

@@ -153,9 +153,10 @@ private:
                 text += "\n  " + std::to_string(count) + " x " + line;
             }
             result.error = std::move(text);
-            // on_start: the run goes on while at least one virtual user is ready (the CLI warns);
+            // on_start: the run goes on while at least one virtual user is ready (the summary says how many
+            // are), unless the scenario asks to abort on any failure (on_start_failure = "abort");
             // on_stop: any failure is reported as a failed finish.
-            result.ok = on_start ? hook_.failed < hook_.started : false;
+            result.ok = on_start ? hook_.failed < hook_.started && !config_->abort_on_start_failure : false;
         }
         PhaseDone done = std::move(hook_.done);
         done(std::move(result));
@@ -184,15 +185,22 @@ private:
             return;
         }
         --hook_.running;
-        const bool failed = !outcome.script_error.empty();
+        // on_start succeeds only when nothing in it failed: a script error, but also a request that failed or
+        // was not accepted (a login answered 401) or a failed check. Such a user is not ready and takes no load.
+        const bool failed = hook_.phase == Phase::kOnStart ? !outcome.ok() && !outcome.cancelled
+                                                           : !outcome.script_error.empty();
         if (hook_.phase == Phase::kOnStart) {
             vu.prepared = !failed && !outcome.cancelled;
             vu.broken = failed;
         }
         if (failed) {
-            if (hook_.failed == 0) hook_.first_error = outcome.script_error;
+            const std::string what = !outcome.script_error.empty()
+                                         ? outcome.script_error
+                                         : "virtual user " + std::to_string(vu.id) + " not ready: its on_start had a " +
+                                               std::string(ErrorKindName(outcome.failure)) + " failure";
+            if (hook_.failed == 0) hook_.first_error = what;
             ++hook_.failed;
-            std::string line(FirstLine(outcome.script_error));
+            std::string line(FirstLine(what));
             auto it = hook_.distinct.find(line);
             if (it != hook_.distinct.end()) {
                 ++it->second;

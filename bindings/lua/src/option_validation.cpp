@@ -14,7 +14,7 @@ namespace {
 
 const std::vector<std::string> kOptionNames = {"name",   "rps",        "vusers",     "duration", "ramp_up",
                                                "stages", "think_time", "thresholds", "max_wait",
-                                               "max_instructions"};
+                                               "on_start_failure", "max_instructions"};
 const std::vector<std::string> kStageKeys = {"duration", "rps"};
 const std::vector<std::string> kThinkKeys = {"min", "max"};
 
@@ -52,7 +52,8 @@ public:
         // After `name`, so that the message names the scenario the user wrote.
         if (!CheckKeys(index_, kOptionNames, "unknown option", nullptr)) return false;
         return ReadRps(def) && ReadVusers(def) && ReadDurations(def) && ReadStages(def) && ReadThinkTime(def) &&
-               ReadMaxWait(def) && ReadMaxInstructions(def) && ReadThresholds(def) && CheckCombinations(def);
+               ReadMaxWait(def) && ReadOnStartFailure(def) && ReadMaxInstructions(def) && ReadThresholds(def) &&
+               CheckCombinations(def);
     }
 
     std::string problem;
@@ -214,6 +215,24 @@ private:
         }
         def->think_min_ns = min_ns;
         def->think_max_ns = max_ns;
+        return true;
+    }
+
+    bool ReadOnStartFailure(ScenarioDef* def) {
+        lua_getfield(L_, index_, "on_start_failure");
+        if (lua_isnil(L_, -1)) {
+            lua_pop(L_, 1);
+            return true;
+        }
+        const std::string value = lua_type(L_, -1) == LUA_TSTRING ? lua_tostring(L_, -1) : std::string();
+        if (value != "skip" && value != "abort") {
+            const std::string got = Describe(L_, -1);
+            return PopFail(1, "option 'on_start_failure' must be \"skip\" (virtual users whose on_start failed take "
+                              "no load) or \"abort\" (stop the run), got " +
+                                  got + DidYouMeanSuffix(value, {"skip", "abort"}));
+        }
+        lua_pop(L_, 1);
+        def->abort_on_start_failure = value == "abort";
         return true;
     }
 

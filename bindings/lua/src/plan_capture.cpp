@@ -89,11 +89,15 @@ public:
         host_.RunDone();
         last_ = outcome;
         if (vu.phase == Phase::kOnStart) {
-            vu.prepared = outcome.script_error.empty() && !outcome.cancelled;
+            // Same rule as a single-node run (lua_runner.cpp): any failure in on_start leaves the user out.
+            vu.prepared = outcome.ok() && !outcome.cancelled;
             vu.broken = !vu.prepared;
             if (!outcome.script_error.empty()) {
                 warnings_.Add("on_start failed, the virtual user is left out of the plan: " +
                               std::string(FirstLine(outcome.script_error)));
+            } else if (!outcome.ok() && !outcome.cancelled) {
+                warnings_.Add("on_start had a " + std::string(ErrorKindName(outcome.failure)) +
+                              " failure, the virtual user is left out of the plan");
             }
         } else if (vu.phase == Phase::kOnStop && !outcome.script_error.empty()) {
             hook_failures_.Add("script error in on_stop: " + std::string(FirstLine(outcome.script_error)));

@@ -10,6 +10,7 @@ extern "C" {
 }
 
 #include "load_context.hpp"
+#include "lse/metrics/stat_key.hpp"
 #include "plan_capture_templates.hpp"
 #include "protected_call.hpp"
 
@@ -142,6 +143,7 @@ PlanRecorder::PlanRecorder(ScenarioEngine* engine, const LuaRunConfig& config)
         }
         task_sites_.push_back(std::move(site));
         plan_.tasks.push_back(std::move(task));
+        task_names_.emplace_back();
     }
 }
 
@@ -233,7 +235,23 @@ std::uint32_t PlanRecorder::RequestIndex(plan::PlannedRequest request) {
 void PlanRecorder::OnTaskRequest(Vu& /*vu*/, const RequestSpec& spec, lua_State* L) {
     if (!active_ || current_task_ < 0) throw std::runtime_error("internal: a task request outside plan capture");
     plan::Step step;
-    step.request = RequestIndex(ToPlannedRequest(spec, default_expect_));
+    plan::PlannedRequest planned = ToPlannedRequest(spec, default_expect_);
+    // One row per request name on the agents too: a task whose names carry ids is warned about at plan time,
+    // and its names past the cap are folded into "(other)" in the plan itself, so no agent grows unbounded rows.
+    auto& names = task_names_[static_cast<std::size_t>(current_task_)];
+    if (names.find(planned.name) == names.end()) {
+        if (names.size() >= metrics::kMaxRequestNamesPerTask) {
+            planned.name = std::string(metrics::kOtherRequestName);
+        } else {
+            names.insert(planned.name);
+            if (names.size() == metrics::kManyRequestNames) {
+                warnings_.Add(TaskLabel() + ": " +
+                              metrics::ManyRequestNamesWarning(plan_.tasks[static_cast<std::size_t>(current_task_)].name,
+                                                               names.size(), planned.name, false));
+            }
+        }
+    }
+    step.request = RequestIndex(std::move(planned));
     current_vu_.task_steps[static_cast<std::size_t>(current_task_)].push_back(step);
 
     const std::string name = DisplayText(spec.name);

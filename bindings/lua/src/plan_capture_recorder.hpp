@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <set>
 #include <unordered_map>
 #include <vector>
 
@@ -66,6 +67,8 @@ private:
     std::vector<std::string> task_sites_;  // per task: where it was declared
     plan::ScenarioPlan plan_;
     std::unordered_map<std::string, std::uint32_t> request_index_;  // canonical bytes -> index
+    // Per task: the request names seen (bounded, lse/metrics/stat_key.hpp): past the cap, names become "(other)".
+    std::vector<std::set<std::string, std::less<>>> task_names_;
     MessageList problems_;
     MessageList warnings_;
 

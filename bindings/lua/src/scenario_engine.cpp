@@ -1,7 +1,10 @@
 #include "scenario_engine.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <ctime>
+#include <mutex>
+#include <set>
 #include <stdexcept>
 
 extern "C" {
@@ -13,6 +16,7 @@ extern "C" {
 #include "lse/core/errors.hpp"
 #include "lse/metrics/stat_key.hpp"
 #include "http_binding.hpp"
+#include "global_suggestion.hpp"
 #include "response_object.hpp"
 
 namespace lse::lua {
@@ -40,6 +44,7 @@ bool IsMainThread(lua_State* L) {
 ScenarioEngine::ScenarioEngine(const LuaRunConfig& config, EngineContext ctx, EngineListener* listener)
     : config_(config), ctx_(ctx), listener_(listener) {
     std::fill(std::begin(hook_refs_), std::end(hook_refs_), LUA_NOREF);
+    std::fill(std::begin(hook_stat_index_), std::end(hook_stat_index_), -1);
     ScriptLoadOptions options;
     options.shared = config_.shared;
     options.install_runtime = [this](lua_State* L) { InstallRuntime(L); };
@@ -118,6 +123,11 @@ void ScenarioEngine::LoadScenario() {
         lua_getfield(L, sc, std::string(kHookNames[p]).c_str());
         if (lua_isfunction(L, -1)) {
             hook_refs_[p] = luaL_ref(L, LUA_REGISTRYINDEX);
+            // Each run of a hook is one "iteration" of the lifecycle task of that name (never in the totals):
+            // on_start's row is how the summary counts the virtual users that got ready.
+            hook_stat_index_[p] = ctx_.recorder->Register(
+                metrics::MakeStatKey(metrics::StatKind::kTask, config_.scenario, kHookNames[p]),
+                /*counts_in_total=*/false);
         } else {
             lua_pop(L, 1);
         }
@@ -254,8 +264,13 @@ void ScenarioEngine::EndRun(Vu& vu, std::string script_error, bool cancelled) {
         vu.request = nullptr;
     }
     --running_;
+    const std::int64_t now = NowNs();
+    const int row = vu.phase == Phase::kTask ? (vu.task >= 0 ? tasks_[static_cast<size_t>(vu.task)].stat_index : -1)
+                                             : hook_stat_index_[static_cast<int>(vu.phase)];
     if (!script_error.empty()) {
         SetFailure(vu, ErrorKind::kScript);
+        AddGlobalSuggestion(state_->L(), &script_error);
+        if (row >= 0) ctx_.recorder->RecordError(row, ErrorKind::kScript, script_error, now);
         std::string context = "scenario '" + config_.scenario + "', ";
         context += vu.phase == Phase::kTask ? "task '" : "";
         context += PhaseName(vu);
@@ -264,16 +279,32 @@ void ScenarioEngine::EndRun(Vu& vu, std::string script_error, bool cancelled) {
         errors_.Add(context, script_error);
     }
     if (cancelled) SetFailure(vu, ErrorKind::kTimeout);
+    if (vu.phase == Phase::kOnStart && !cancelled && row >= 0 && vu.failure != ErrorKind::kNone &&
+        vu.failure != ErrorKind::kScript) {
+        // A virtual user whose on_start did not succeed takes no load (a login answered 401 would otherwise
+        // fail every iteration it runs): say why it is not ready.
+        std::string why = "virtual user not ready: ";
+        if (vu.failure == ErrorKind::kStatus) {
+            why += "a request got status " + std::to_string(vu.failed_status) + ", which is not accepted";
+        } else if (vu.failure == ErrorKind::kCheck) {
+            why += "a check failed";
+        } else {
+            why += std::string(ErrorKindName(vu.failure)) + " error: " + std::string(ErrorKindMeaning(vu.failure));
+        }
+        ctx_.recorder->RecordError(row, vu.failure, why, now);
+    }
     RunOutcome outcome;
     outcome.failure = vu.failure;
     outcome.script_error = std::move(script_error);
     outcome.cancelled = cancelled;
-    if (vu.phase == Phase::kTask && vu.task >= 0) {
-        const std::int64_t now = NowNs();
+    if (row >= 0 && !(cancelled && vu.phase != Phase::kTask)) {
+        // Hooks start when they start: their response time is their duration. A hook cut short by Abort()
+        // is not counted (it neither got ready nor failed).
+        const std::int64_t intended = vu.phase == Phase::kTask ? vu.intended_ns : vu.started_ns;
         const std::int64_t service_us = std::max<std::int64_t>(0, (now - vu.started_ns) / kNsPerUs);
-        const std::int64_t response_us = std::max<std::int64_t>(0, (now - vu.intended_ns) / kNsPerUs);
-        ctx_.recorder->RecordCompletion(tasks_[static_cast<size_t>(vu.task)].stat_index, vu.failure, 0,
-                                        vu.failure == ErrorKind::kNone, service_us, response_us, 0, 0);
+        const std::int64_t response_us = std::max<std::int64_t>(0, (now - intended) / kNsPerUs);
+        ctx_.recorder->RecordCompletion(row, vu.failure, 0, vu.failure == ErrorKind::kNone, service_us, response_us, 0,
+                                        0);
     }
     listener_->OnRunDone(vu, outcome);
 }
@@ -295,6 +326,13 @@ int ScenarioEngine::StatIndex(const Vu& vu, std::string_view name) {
         last.index = hit->second;
         return hit->second;
     }
+    if (by_name.size() >= metrics::kMaxRequestNamesPerTask) {
+        // Bounded rows: every further name of this task is counted under "(other)" (not cached: a task with
+        // unbounded names must not grow this map either).
+        auto other = by_name.find(metrics::kOtherRequestName);
+        if (other != by_name.end()) return other->second;
+        name = metrics::kOtherRequestName;
+    }
     std::string key = metrics::MakeStatKey(metrics::StatKind::kRequest, config_.scenario, PhaseName(vu), name);
     auto it = stat_index_.find(key);
     int index = 0;
@@ -305,7 +343,21 @@ int ScenarioEngine::StatIndex(const Vu& vu, std::string_view name) {
         stat_index_.emplace(std::move(key), index);
     }
     by_name.emplace(std::string(name), index);
+    if (by_name.size() == metrics::kManyRequestNames && vu.phase == Phase::kTask) WarnManyNames(PhaseName(vu), name);
     return index;
+}
+
+void ScenarioEngine::WarnManyNames(std::string_view task, std::string_view example) {
+    // Once per process and task, whichever worker gets there first (the summary repeats it after the run).
+    static std::mutex mu;
+    static std::set<std::string, std::less<>> warned;
+    const std::string key = config_.scenario + '\x1f' + std::string(task);
+    {
+        std::lock_guard<std::mutex> lock(mu);
+        if (!warned.insert(key).second) return;
+    }
+    std::fprintf(stderr, "lsengine: scenario '%s': %s\n", config_.scenario.c_str(),
+                 metrics::ManyRequestNamesWarning(task, metrics::kManyRequestNames, example, false).c_str());
 }
 
 int ScenarioEngine::CheckIndex(const Vu& vu, std::string_view name) {
@@ -473,7 +525,13 @@ void ScenarioEngine::CompleteRequest(PendingRequest* p) {
         }
     }
     if (kind != ErrorKind::kNone) {
-        SetFailure(*vu, kind);
+        SetFailure(*vu, kind, r.status);
+        if (kind != ErrorKind::kStatus) {
+            // The reason, once per distinct message (statuses have their own table).
+            ctx_.recorder->RecordError(p->stat_index, kind,
+                                       r.error_detail.empty() ? ErrorKindMeaning(kind) : std::string_view(r.error_detail),
+                                       done);
+        }
         listener_->OnRequestFailed(*vu, *p, kind);
     }
     p->vu = nullptr;

@@ -150,11 +150,14 @@ private:
     void DropThread(Vu& vu) noexcept;
     void Resume(Vu& vu, int nargs);
     void EndRun(Vu& vu, std::string script_error, bool cancelled);
-    void SetFailure(Vu& vu, ErrorKind kind) noexcept {
-        if (vu.failure == ErrorKind::kNone) vu.failure = kind;
+    void SetFailure(Vu& vu, ErrorKind kind, int status = 0) noexcept {
+        if (vu.failure != ErrorKind::kNone) return;
+        vu.failure = kind;
+        vu.failed_status = static_cast<std::uint16_t>(status > 0 && status < 1000 ? status : 0);
     }
     int NameSlot(const Vu& vu) const noexcept;
     int StatIndex(const Vu& vu, std::string_view name);
+    void WarnManyNames(std::string_view task, std::string_view example);
     int CheckIndex(const Vu& vu, std::string_view name);
     std::string_view HostHeaderFor(const http::Origin& origin);
     PendingRequest* TakePending();
@@ -175,6 +178,7 @@ private:
     std::vector<Task> tasks_;
     std::unique_ptr<runtime::WeightedPicker> picker_;
     int hook_refs_[static_cast<int>(Phase::kCount)];
+    int hook_stat_index_[static_cast<int>(Phase::kCount)];  // T row of each hook that exists; -1 otherwise
     int http_ref_ = -2;
     int self_meta_ref_ = -2;
 

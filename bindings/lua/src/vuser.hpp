@@ -36,6 +36,7 @@ struct Vu {
     bool waiting_request = false;
     std::uint32_t sleep_seq = 0;     ///< invalidates stale timer-heap entries
     ErrorKind failure = ErrorKind::kNone;  ///< first failure of the current run
+    std::uint16_t failed_status = 0;       ///< the status when that first failure was kStatus (messages)
     std::int64_t started_ns = 0;
     std::int64_t intended_ns = 0;
     PendingRequest* request = nullptr;  ///< in flight, if any

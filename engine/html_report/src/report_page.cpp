@@ -156,6 +156,9 @@ void Header(Page& page, const report::RunDescription& run, const json& summary, 
                              : std::to_string(failed) + " of " + std::to_string(verdicts.size()) + " thresholds failed";
     }
     if (!outcome.stop_reason.empty()) detail += (detail.empty() ? "" : "; ") + outcome.stop_reason;
+    for (const std::string& reason : outcome.fail_reasons) {
+        if (reason != outcome.stop_reason) detail += (detail.empty() ? "" : "; ") + reason;
+    }
 
     page.Raw("<header>\n<h1>lsengine report");
     if (!run.script.empty()) {
@@ -271,6 +274,28 @@ void ChecksTable(Page& page, const json& checks) {
     page.Raw("</table>\n");
 }
 
+void ErrorsTable(Page& page, const json& errors) {
+    page.Raw("<h3>Errors by message</h3>\n<table>\n<tr><th class=\"name\">Where</th><th class=\"name\">Kind</th>"
+             "<th class=\"name\">Message</th><th>Count</th><th>First seen</th></tr>\n");
+    for (const json& e : errors) {
+        page.Raw("<tr class=\"fail\">");
+        const std::string scope = Str(e, "scope");
+        page.NameCell(scope == "request" ? Str(e, "name") + " (" + Str(e, "task") + ")"
+                                         : (scope == "task" ? "task " : "") + Str(e, "task"));
+        page.NameCell(Str(e, "kind"));
+        page.NameCell(Str(e, "message"));
+        page.Cell(std::to_string(Count(e, "count")), "result");
+        if (!e.contains("first_seen_s")) {
+            page.Cell("-");
+        } else {
+            const double at = Num(e, "first_seen_s");
+            page.Cell(at < 0 ? "before load" : Seconds(at));
+        }
+        page.Raw("</tr>\n");
+    }
+    page.Raw("</table>\n");
+}
+
 void Scenario(Page& page, const json& s) {
     page.Raw("<section class=\"scenario\">\n<h2>Scenario ");
     page.Text(Str(s, "name"));
@@ -285,10 +310,20 @@ void Scenario(Page& page, const json& s) {
     if (s.contains("iterations")) add(std::to_string(Count(s, "iterations")) + " iterations");
     add(Fixed(Num(s.value("totals", json::object()), "rps"), 1) + " requests/s");
     if (Num(s, "vusers") > 0) add(std::to_string(static_cast<long long>(Num(s, "vusers"))) + " virtual users");
+    if (s.contains("vusers_ready")) {
+        add(std::to_string(Count(s, "vusers_ready")) + " of " + std::to_string(Count(s, "vusers_started")) +
+            " virtual users ready");
+    }
+    if (Count(s, "script_errors") > 0) add(std::to_string(Count(s, "script_errors")) + " iterations failed with script errors");
     add(Seconds(Num(s, "duration_s")));
     add(std::to_string(Count(s, "dropped")) + " dropped arrivals");
     page.Text(facts);
     page.Raw("</p>\n");
+    for (const json& w : s.value("warnings", json::array())) {
+        page.Raw("<p class=\"note\">Warning: ");
+        page.Text(w.is_string() ? w.get<std::string>() : std::string());
+        page.Raw("</p>\n");
+    }
     if (!s.value("tasks", json::array()).empty()) TasksTable(page, s["tasks"]);
     page.Raw("<h3>Requests</h3>\n");
     json requests = s.value("requests", json::array());
@@ -303,6 +338,7 @@ void Scenario(Page& page, const json& s) {
         StatsTable(page, by_task, "Task: request", "name");
     }
     if (!s.value("checks", json::array()).empty()) ChecksTable(page, s["checks"]);
+    if (!s.value("errors", json::array()).empty()) ErrorsTable(page, s["errors"]);
     if (!s.value("lifecycle", json::array()).empty()) {
         page.Raw("<h3>Lifecycle (outside the load)</h3>\n");
         StatsTable(page, s["lifecycle"], "Phase", "task");

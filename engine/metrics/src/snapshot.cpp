@@ -21,6 +21,16 @@ void Snapshot::Reset(std::int64_t new_start_ns, std::int64_t new_end_ns) noexcep
     total.Reset();
     for (auto& [name, stats] : by_name) stats.Reset();
     for (auto& [name, counts] : checks) counts = CheckCounts{};
+    errors.clear();
+}
+
+void Snapshot::AddError(std::string_view key, const ErrorSample& sample) {
+    auto it = errors.find(key);
+    if (it == errors.end()) {
+        if (errors.size() >= kMaxErrorGroups) return;
+        it = errors.emplace(std::string(key), ErrorSample{}).first;
+    }
+    it->second += sample;
 }
 
 Snapshot& Snapshot::operator+=(const Snapshot& other) {
@@ -40,6 +50,7 @@ Snapshot& Snapshot::operator+=(const Snapshot& other) {
         if (it == checks.end()) it = checks.emplace(name, CheckCounts{}).first;
         it->second += counts;
     }
+    for (const auto& [key, sample] : other.errors) AddError(key, sample);
     return *this;
 }
 
@@ -60,6 +71,13 @@ void Snapshot::AppendTo(std::string* out) const {
         out->append(name);
         wire::AppendVarint(out, counts.passes);
         wire::AppendVarint(out, counts.fails);
+    }
+    wire::AppendVarint(out, errors.size());
+    for (const auto& [key, sample] : errors) {
+        wire::AppendVarint(out, key.size());
+        out->append(key);
+        wire::AppendVarint(out, sample.count);
+        wire::AppendSignedVarint(out, sample.first_seen_ns);
     }
 }
 
@@ -124,6 +142,27 @@ bool Snapshot::DecodeFrom(std::string_view* in, Snapshot* out, std::string* erro
             return wire::Fail(error, kWhat, "truncated check counts");
         }
         out->checks.emplace_hint(out->checks.end(), std::string(name), counts);
+    }
+
+    std::uint64_t error_count = 0;
+    if (!wire::ReadVarint(in, &error_count)) return wire::Fail(error, kWhat, "truncated error group count");
+    if (error_count > kMaxErrorGroups) return wire::Fail(error, kWhat, "too many error groups");
+    out->errors.clear();
+    std::string_view previous_error;
+    for (std::uint64_t i = 0; i < error_count; ++i) {
+        std::uint64_t length = 0;
+        if (!wire::ReadVarint(in, &length)) return wire::Fail(error, kWhat, "truncated error key length");
+        if (length == 0 || length > kMaxErrorKeyLength) return wire::Fail(error, kWhat, "bad error key length");
+        if (length > in->size()) return wire::Fail(error, kWhat, "truncated error key");
+        const std::string_view key = in->substr(0, static_cast<std::size_t>(length));
+        in->remove_prefix(static_cast<std::size_t>(length));
+        if (i > 0 && !(previous_error < key)) return wire::Fail(error, kWhat, "error keys not strictly increasing");
+        previous_error = key;
+        ErrorSample sample;
+        if (!wire::ReadVarint(in, &sample.count) || !wire::ReadSignedVarint(in, &sample.first_seen_ns)) {
+            return wire::Fail(error, kWhat, "truncated error group");
+        }
+        out->errors.emplace_hint(out->errors.end(), std::string(key), sample);
     }
     return true;
 }

@@ -32,4 +32,14 @@ bool ParseStatKey(std::string_view key, StatKey* out) {
     return true;
 }
 
+std::string ManyRequestNamesWarning(std::string_view task, std::size_t names, std::string_view example, bool capped) {
+    std::string text = "task '" + std::string(task) + "' produced " + (capped ? "more than " : "") +
+                       std::to_string(capped ? kMaxRequestNamesPerTask : names) + " request names";
+    if (!example.empty()) text += " (e.g. '" + std::string(example) + "')";
+    if (capped) text += "; past " + std::to_string(kMaxRequestNamesPerTask) + " they are counted under '" +
+                        std::string(kOtherRequestName) + "'";
+    text += "; group them with name=..., e.g. http:get(\"/items/\" .. id, { name = \"GET /items/{id}\" })";
+    return text;
+}
+
 }  // namespace lse::metrics

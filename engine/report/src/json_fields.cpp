@@ -49,4 +49,19 @@ json StatsJson(const metrics::RequestStats& s, double secs) {
             {"response_time_us", LatencyJson(s.response_time_us)}};
 }
 
+json ErrorRowsJson(const std::vector<ErrorRow>& rows) {
+    json out = json::array();
+    for (const ErrorRow& e : rows) {
+        json j = {{"scope", e.scope},
+                  {"task", e.task},
+                  {"kind", std::string(ErrorKindName(e.kind))},
+                  {"message", e.message},
+                  {"count", e.count}};
+        if (e.scope == "request") j["name"] = e.name;
+        if (e.has_first_seen) j["first_seen_s"] = static_cast<double>(e.first_seen_ns) / 1e9;
+        out.push_back(std::move(j));
+    }
+    return out;
+}
+
 }  // namespace lse::report

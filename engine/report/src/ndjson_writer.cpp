@@ -112,10 +112,20 @@ void NdjsonWriter::OnEnd(const RunOutcome& outcome) {
                             {"has_data", v.has_data},
                             {"actual_text", v.actual_text}});
     }
+    // Failure messages, grouped per scenario, as in --summary-json.
+    json errors = json::array();
+    for (const ScenarioSummary& s : BuildSummaryModel(outcome.summary).scenarios) {
+        for (json& e : ErrorRowsJson(s.errors)) {
+            e["scenario"] = s.info.name;
+            errors.push_back(std::move(e));
+        }
+    }
     WriteLine(json{{"type", "end"},
                    {"exit_code", outcome.exit_code},
                    {"stop_reason", outcome.stop_reason},
+                   {"fail_reasons", outcome.fail_reasons},
                    {"interrupted", outcome.summary.interrupted},
+                   {"errors", std::move(errors)},
                    {"thresholds", std::move(verdicts)},
                    {"thresholds_passed", thresholds::AllPassed(outcome.summary.verdicts)}}
                   .dump(-1, ' ', false, json::error_handler_t::replace));

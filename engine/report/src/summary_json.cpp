@@ -67,7 +67,15 @@ json Scenario(const ScenarioSummary& s) {
               {"requests", std::move(requests)},
               {"lifecycle", std::move(lifecycle)},
               {"checks", std::move(checks)},
+              {"errors", ErrorRowsJson(s.errors)},
+              {"script_errors", s.script_errors},
+              {"warnings", s.warnings},
               {"totals", Stats(s.load, secs)}};
+    VusersReady ready;
+    if (OnStartOutcome(s, &ready)) {
+        j["vusers_ready"] = ready.ready;
+        j["vusers_started"] = ready.started;
+    }
     if (!s.requests_by_task.empty()) {
         json by_task = json::array();
         for (const NamedStats& r : s.requests_by_task) {
@@ -97,7 +105,7 @@ json SummaryJson(const SummaryInput& in) {
                             {"actual", v.actual},
                             {"actual_text", v.actual_text}});
     }
-    json out = {{"version", 1},
+    json out = {{"version", kSummaryJsonVersion},
                 {"interrupted", in.interrupted},
                 {"duration_s", secs},
                 {"scenarios", std::move(scenarios)},

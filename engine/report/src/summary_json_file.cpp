@@ -16,6 +16,7 @@ void SummaryJsonFile::OnEnd(const RunOutcome& outcome) {
     json j = SummaryJson(outcome.summary);
     j["exit_code"] = outcome.exit_code;
     j["stop_reason"] = outcome.stop_reason;
+    j["fail_reasons"] = outcome.fail_reasons;
     json config = json::object();
     for (const auto& [k, v] : run_.config) config[k] = v;
     j["run"] = {{"command", run_.command},

@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "lse/metrics/error_groups.hpp"
 #include "lse/metrics/stat_key.hpp"
 #include "lse/thresholds/threshold.hpp"
 
@@ -20,6 +21,10 @@ struct Grouped {
     std::map<std::pair<std::string, std::string>, metrics::RequestStats> requests_by_task;
     std::map<std::string, metrics::RequestStats> lifecycle;
     std::map<std::pair<std::string, std::string>, metrics::CheckCounts> checks;
+    std::map<std::string, metrics::RequestStats> hook_runs;
+    std::map<std::string, std::pair<std::size_t, std::string>> names_per_task;  // distinct names, an example
+    std::set<std::string> capped_tasks;                                         // tasks with an "(other)" row
+    std::vector<ErrorRow> errors;
     metrics::RequestStats load;
     std::uint64_t iterations = 0;
     std::uint64_t dropped = 0;
@@ -40,6 +45,21 @@ std::string Printable(std::string_view name) {
         if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
     }
     return out;
+}
+
+const metrics::RequestStats* ScenarioSummary::OnStartRuns() const noexcept {
+    for (const NamedStats& h : hook_runs) {
+        if (h.task == "on_start") return &h.stats;
+    }
+    return nullptr;
+}
+
+bool OnStartOutcome(const ScenarioSummary& s, VusersReady* out) {
+    const metrics::RequestStats* runs = s.OnStartRuns();
+    if (runs == nullptr) return false;
+    out->ready = runs->ok;
+    out->started = runs->requests;
+    return true;
 }
 
 double AchievedRate(const ScenarioSummary& s) {
@@ -71,14 +91,24 @@ SummaryModel BuildSummaryModel(const SummaryInput& in) {
                 if (thresholds::IsLifecycleTask(key.task)) {
                     g.lifecycle[key.task] += stats;
                 } else {
+                    auto& [count, example] = g.names_per_task[key.task];
+                    if (key.name == metrics::kOtherRequestName) {
+                        g.capped_tasks.insert(key.task);
+                    } else if (++count == 1 || example.empty()) {
+                        example = key.name;
+                    }
                     g.requests[key.name] += stats;
                     g.load += stats;
                     if (in.requests_per_task) g.requests_by_task[{key.task, key.name}] += stats;
                 }
                 break;
             case metrics::StatKind::kTask:
-                g.tasks[key.task] += stats;
-                g.iterations += stats.requests;
+                if (thresholds::IsLifecycleTask(key.task)) {
+                    g.hook_runs[key.task] += stats;
+                } else {
+                    g.tasks[key.task] += stats;
+                    g.iterations += stats.requests;
+                }
                 break;
             case metrics::StatKind::kScenario:
                 g.dropped += stats.dropped;
@@ -86,6 +116,26 @@ SummaryModel BuildSummaryModel(const SummaryInput& in) {
             default:
                 break;
         }
+    }
+    for (const auto& [raw, sample] : in.total.errors) {
+        metrics::ErrorKey ek;
+        if (!metrics::ParseErrorKey(raw, &ek) || !metrics::ParseStatKey(ek.row, &key)) continue;
+        ErrorRow row;
+        row.task = Printable(key.task);
+        if (key.kind == metrics::StatKind::kRequest) {
+            row.scope = "request";
+            row.name = Printable(key.name);
+        } else {
+            row.scope = thresholds::IsLifecycleTask(key.task) ? "lifecycle" : "task";
+        }
+        row.kind = ek.kind;
+        row.message = Printable(ek.message);
+        row.count = sample.count;
+        if (sample.first_seen_ns != 0 && in.total.start_ns > 0) {
+            row.first_seen_ns = sample.first_seen_ns - in.total.start_ns;
+            row.has_first_seen = true;
+        }
+        groups[Printable(key.scenario)].errors.push_back(std::move(row));
     }
     for (const auto& [raw, counts] : in.total.checks) {
         if (!metrics::ParseStatKey(raw, &key)) continue;
@@ -107,7 +157,11 @@ SummaryModel BuildSummaryModel(const SummaryInput& in) {
 
     for (ScenarioInfo& info : order) {
         ScenarioSummary s;
-        if (info.duration_ns <= 0) info.duration_ns = in.duration_ns;
+        // Rates divide by the time load really ran: a scenario's planned length, cut short by an interrupted
+        // (or aborted) run, never the plan of a run that did not happen.
+        if (info.duration_ns <= 0 || (in.duration_ns > 0 && in.duration_ns < info.duration_ns)) {
+            info.duration_ns = in.duration_ns;
+        }
         s.info = info;
         auto it = groups.find(info.name);
         if (it != groups.end()) {
@@ -125,6 +179,20 @@ SummaryModel BuildSummaryModel(const SummaryInput& in) {
                 }
             }
             for (auto& [tn, counts] : g.checks) s.checks.push_back(CheckRow{tn.first, tn.second, counts});
+            for (std::string_view phase : kLifecycleOrder) {
+                auto h = g.hook_runs.find(std::string(phase));
+                if (h != g.hook_runs.end()) s.hook_runs.push_back(NamedStats{h->first, h->first, std::move(h->second)});
+            }
+            for (const auto& [task, names] : g.names_per_task) {
+                const bool capped = g.capped_tasks.count(task) != 0;
+                if (names.first >= metrics::kManyRequestNames || capped) {
+                    s.warnings.push_back(metrics::ManyRequestNamesWarning(task, names.first, names.second, capped));
+                }
+            }
+            s.errors = std::move(g.errors);
+            std::stable_sort(s.errors.begin(), s.errors.end(),
+                             [](const ErrorRow& a, const ErrorRow& b) { return a.count > b.count; });
+            for (const NamedStats& t : s.tasks) s.script_errors += t.stats.ErrorsOf(ErrorKind::kScript);
             s.load = std::move(g.load);
             s.iterations = g.iterations;
             s.dropped = g.dropped;

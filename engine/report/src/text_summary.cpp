@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "lse/core/error_kind.hpp"
+#include "lse/core/clock.hpp"
 #include "lse/core/units.hpp"
 #include "lse/report/summary_model.hpp"
 
@@ -106,6 +107,8 @@ void PrintHeader(std::ostream& out, const ScenarioSummary& s) {
     if (scripted) out << ", " << Fmt("%.1f", RequestRate(s)) << " rps";
     sep = " | ";
     if (info.vusers > 0) out << sep << info.vusers << " VUs";
+    VusersReady ready;
+    if (OnStartOutcome(s, &ready)) out << " (" << ready.ready << " of " << ready.started << " ready)";
     out << sep << FormatDurationNs(info.duration_ns) << sep << "dropped " << s.dropped << "\n";
 }
 
@@ -199,6 +202,31 @@ void PrintLifecycle(std::ostream& out, const ScenarioSummary& s) {
     }
 }
 
+// "where" of an error group: "task 'buy'", "on_start", "GET /api (browse)".
+std::string ErrorPlace(const ErrorRow& e) {
+    if (e.scope == "request") return e.name + " (" + e.task + ")";
+    if (e.scope == "lifecycle") return e.task;
+    return "task " + e.task;
+}
+
+std::string FirstSeen(const ErrorRow& e) {
+    if (!e.has_first_seen) return "-";
+    if (e.first_seen_ns < 0) return "before load";
+    return FormatDurationNs(e.first_seen_ns - e.first_seen_ns % kNsPerMs);
+}
+
+void PrintErrors(std::ostream& out, const ScenarioSummary& s) {
+    if (s.errors.empty()) return;
+    constexpr std::size_t kPlaceWidth = 56;
+    out << "\n  " << NameCell("errors by message", kPlaceWidth) << Right("count", kNumWidth)
+        << Right("first seen", 14) << "\n";
+    for (const ErrorRow& e : s.errors) {
+        out << "  " << NameCell(ErrorPlace(e) + ": " + std::string(ErrorKindName(e.kind)), kPlaceWidth)
+            << Num(e.count) << Right(FirstSeen(e), 14) << "\n";
+        out << "    " << e.message << "\n";
+    }
+}
+
 void PrintThresholds(std::ostream& out, const std::vector<thresholds::Verdict>& verdicts, bool name_scenarios) {
     if (verdicts.empty()) return;
     std::size_t passed = 0;
@@ -226,7 +254,7 @@ std::string FormatMicros(std::int64_t us) { return FormatDurationNs(us * 1000); 
 
 void PrintSummary(std::ostream& out, const SummaryInput& in) {
     const SummaryModel model = BuildSummaryModel(in);
-    out << "\n" << (in.interrupted ? "Run interrupted" : "Run complete") << " after "
+    out << "\n" << (in.interrupted ? "Run interrupted" : in.stopped_early ? "Run stopped early" : "Run complete") << " after "
         << FormatDurationNs(in.duration_ns) << "\n";
 
     for (const ScenarioSummary& s : model.scenarios) {
@@ -235,6 +263,8 @@ void PrintSummary(std::ostream& out, const SummaryInput& in) {
         PrintRequests(out, s);
         PrintChecks(out, s);
         PrintLifecycle(out, s);
+        PrintErrors(out, s);
+        for (const std::string& w : s.warnings) out << "\n  warning: " << w << "\n";
     }
     if (!model.unscoped_requests.empty()) {
         ScenarioSummary other;

@@ -58,6 +58,9 @@ struct LuaRunConfig {
     /// Lua instructions one run (an iteration, a hook) may execute before it fails as a runaway (kScript); 0 = no
     /// limit. max_instructions in scenario{}, --max-instructions; default lua::kDefaultMaxInstructions.
     std::int64_t max_instructions = 1'000'000'000;
+    /// on_start_failure = "abort": one virtual user whose on_start failed stops the run (exit 4). Default
+    /// ("skip"): such users take no load and the summary says "N of M ready".
+    bool abort_on_start_failure = false;
 };
 
 runtime::RunnerFactory MakeLuaRunnerFactory(std::shared_ptr<const LuaRunConfig> config);

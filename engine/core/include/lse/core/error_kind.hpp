@@ -28,6 +28,10 @@ inline constexpr int kErrorKindCount = static_cast<int>(ErrorKind::kCount);
 /// Stable lower-case name ("dns", "connect", ...), used in summaries, JSON and metric labels.
 std::string_view ErrorKindName(ErrorKind kind) noexcept;
 
+/// What a failure of this kind means, for a failure that carries no detail of its own ("the connection was
+/// closed before the response was complete"). Static text: no allocation.
+std::string_view ErrorKindMeaning(ErrorKind kind) noexcept;
+
 /// Inverse of ErrorKindName; returns false when the name is unknown.
 bool ParseErrorKind(std::string_view name, ErrorKind* out) noexcept;
 

@@ -17,7 +17,9 @@ enum class ExitCode : int {
     kScript = 4,            ///< The scenario script failed to load or its setup failed.
     kSetup = 5,             ///< The environment failed: cannot bind, cannot start a child, cannot write output.
     kRegression = 6,        ///< `lsengine compare`: a metric of the new run regressed beyond the tolerance.
-    kInterrupted = 130,     ///< Stopped by a second Ctrl-C before the summary.
+    kScriptErrors = 7,      ///< The run ran, but task iterations failed with script errors (Lua raised).
+    kNothingSucceeded = 8,  ///< The run sent requests and not one of them succeeded.
+    kInterrupted = 130,     ///< Interrupted (Ctrl-C, SIGTERM): the summary covers only what ran.
 };
 
 class Error : public std::runtime_error {

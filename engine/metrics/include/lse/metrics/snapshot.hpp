@@ -8,8 +8,8 @@
 /// Snapshot::Record..., or records into `total` and *s itself. `total` is kept by the recorder,
 /// not derived, so a snapshot without names is fine.
 ///
-/// Wire format (version 1), varints are unsigned LEB128, signed ones zigzag (lse/metrics/wire.hpp):
-///   byte 'N', byte 0x01,
+/// Wire format (version 3), varints are unsigned LEB128, signed ones zigzag (lse/metrics/wire.hpp):
+///   byte 'N', byte kWireVersion (3),
 ///   signed varint start_ns, signed varint end_ns,
 ///   RequestStats total                               (request_stats.hpp)
 ///   varint names                                     (<= kMaxNames)
@@ -18,6 +18,9 @@
 ///   varint checks                                    (<= kMaxNames)
 ///   checks times, in strictly increasing byte order:
 ///     varint length (1..kMaxNameLength), name bytes, varint passes, varint fails
+///   varint errors                                    (<= kMaxErrorGroups; version 3)
+///   errors times, in strictly increasing byte order (keys of lse/metrics/error_groups.hpp):
+///     varint length (1..kMaxErrorKeyLength), key bytes, varint count, signed varint first_seen_ns
 /// Decode rejects anything else. Memory is bounded: at most kMaxNames entries, each holding two
 /// histograms (~432 KiB), so runtimes should fold names beyond kMaxNames into one bucket.
 
@@ -27,6 +30,7 @@
 #include <string>
 #include <string_view>
 
+#include "lse/metrics/error_groups.hpp"
 #include "lse/metrics/request_stats.hpp"
 
 namespace lse::metrics {
@@ -45,15 +49,19 @@ struct CheckCounts {
 
 struct Snapshot {
     static constexpr char kWireTag = 'N';
-    static constexpr std::uint8_t kWireVersion = 2;
+    static constexpr std::uint8_t kWireVersion = 3;
     static constexpr std::size_t kMaxNames = 1000;
     static constexpr std::size_t kMaxNameLength = 256;
+    /// A stat key, two separators, a kind name and a message of kMaxErrorMessageLength bytes.
+    static constexpr std::size_t kMaxErrorKeyLength = 4 * kMaxNameLength + 16 + kMaxErrorMessageLength;
 
     std::int64_t start_ns = 0;  ///< Interval start (monotonic ns); [start_ns, end_ns).
     std::int64_t end_ns = 0;    ///< Interval end; end_ns <= start_ns means "no interval set yet".
     RequestStats total;
     std::map<std::string, RequestStats, std::less<>> by_name;
     std::map<std::string, CheckCounts, std::less<>> checks;  ///< keyed like by_name (see stat_key.hpp)
+    /// Failure messages by row, kind and message (lse/metrics/error_groups.hpp).
+    std::map<std::string, ErrorSample, std::less<>> errors;
 
     bool HasInterval() const noexcept { return end_ns > start_ns; }
 
@@ -73,8 +81,12 @@ struct Snapshot {
         if (named != nullptr) named->RecordDropped(n);
     }
 
+    /// Adds to the group `key` (MakeErrorKey); a new key beyond kMaxErrorGroups is dropped (counted
+    /// nowhere: recorders fold messages long before that bound, see error_groups.hpp).
+    void AddError(std::string_view key, const ErrorSample& sample);
+
     /// Starts a new interval: zeroes all statistics but keeps the names (and their memory), so
-    /// pointers from ForName stay valid and nothing is allocated.
+    /// pointers from ForName stay valid and nothing is allocated. Error groups are cleared.
     void Reset(std::int64_t new_start_ns = 0, std::int64_t new_end_ns = 0) noexcept;
 
     /// Merges `other` into this: statistics add up name by name (new names are created), and

@@ -27,6 +27,18 @@ struct StatKey {
 
 inline constexpr char kStatKeySeparator = '\x1f';
 
+/// Request names per task are bounded: a task that puts an id in its URL ("GET /items/17") would otherwise
+/// make one row, and two histograms, per id. Past kManyRequestNames distinct names a task is warned about
+/// (group them with name=...); past kMaxRequestNamesPerTask every new name is counted under kOtherRequestName,
+/// so memory and the wire format (Snapshot::kMaxNames) stay bounded whatever the script does.
+inline constexpr std::size_t kManyRequestNames = 20;
+inline constexpr std::size_t kMaxRequestNamesPerTask = 100;
+inline constexpr std::string_view kOtherRequestName = "(other)";
+
+/// "task 'buy' produced 40 request names (e.g. 'GET /items/17'); group them with name=..., e.g.
+/// http:get(url, { name = \"GET /items/{id}\" })" (appends ", the rest counted under '(other)'" when capped).
+std::string ManyRequestNamesWarning(std::string_view task, std::size_t names, std::string_view example, bool capped);
+
 std::string MakeStatKey(StatKind kind, std::string_view scenario, std::string_view task = {},
                         std::string_view name = {});
 inline std::string MakeStatKey(const StatKey& k) { return MakeStatKey(k.kind, k.scenario, k.task, k.name); }

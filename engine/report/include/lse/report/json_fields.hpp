@@ -6,11 +6,14 @@
 ///   Stats   = { "requests", "ok", "errors", "error_rate", "rps", "dropped", "bytes_received", "bytes_sent",
 ///               "errors_by_kind": {kind: n}, "statuses": {"200": n, "other": n},
 ///               "service_time_us": Latency, "response_time_us": Latency }
+///   Error   = { "scope": "request"|"task"|"lifecycle", "task", "name" (requests only), "kind", "message",
+///               "count", "first_seen_s" (from the start of load; negative: before it; absent: unknown) }
 
 #include <nlohmann/json.hpp>
 
 #include "lse/metrics/histogram.hpp"
 #include "lse/metrics/request_stats.hpp"
+#include "lse/report/summary_model.hpp"
 
 namespace lse::report {
 
@@ -19,5 +22,7 @@ nlohmann::json LatencyJson(const metrics::Histogram& h);
 nlohmann::json ErrorsByKindJson(const metrics::RequestStats& s);
 /// `secs` is the time the counts were made in (for "rps"); 0 gives rps 0.
 nlohmann::json StatsJson(const metrics::RequestStats& s, double secs);
+/// Error groups of one scenario, most frequent first.
+nlohmann::json ErrorRowsJson(const std::vector<ErrorRow>& rows);
 
 }  // namespace lse::report

@@ -68,6 +68,9 @@ struct RunOutcome {
     std::vector<AgentResult> agents;
     int exit_code = 0;
     std::string stop_reason;  ///< empty: ran to the end; else "interrupted", "threshold 'p95 < 1s' failed", ...
+    /// Why the run failed, beyond threshold verdicts: "812 iterations of scenario 'shop' failed with script
+    /// errors", "no request succeeded", "interrupted". Empty for a passing run.
+    std::vector<std::string> fail_reasons = {};
 };
 
 class RunObserver {

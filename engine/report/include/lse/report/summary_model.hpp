@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "lse/core/error_kind.hpp"
 #include "lse/metrics/snapshot.hpp"
 #include "lse/report/text_summary.hpp"
 
@@ -25,6 +26,20 @@ struct CheckRow {
     metrics::CheckCounts counts;
 };
 
+/// One group of failure messages (lse/metrics/error_groups.hpp) as reports show it.
+struct ErrorRow {
+    std::string scope;    ///< "request", "task" (an iteration) or "lifecycle" (setup, on_start, on_stop, teardown)
+    std::string task;     ///< task or lifecycle phase
+    std::string name;     ///< request name; empty for task and lifecycle rows
+    ErrorKind kind = ErrorKind::kNone;
+    std::string message;  ///< first line, cleaned; "file:line: message" for script errors
+    std::uint64_t count = 0;
+    /// When it was first seen, from the start of load (negative: while virtual users were getting ready);
+    /// has_first_seen false when the run has no start (nothing ran) or the group no time.
+    std::int64_t first_seen_ns = 0;
+    bool has_first_seen = false;
+};
+
 struct ScenarioSummary {
     ScenarioInfo info;                        ///< name always set; duration_ns resolved (never 0 if the run had one)
     std::vector<NamedStats> tasks;            ///< T keys: iterations (requests), ok, failure reasons, durations
@@ -35,12 +50,29 @@ struct ScenarioSummary {
     metrics::RequestStats load;               ///< all load requests of the scenario
     std::uint64_t iterations = 0;             ///< task iterations (sum of the T keys): one per started arrival
     std::uint64_t dropped = 0;                ///< arrivals dropped (S key)
+    /// Runs of each lifecycle hook (setup, on_start, on_stop, teardown), as their T rows count them; on_start's
+    /// ok count is the number of virtual users that got ready.
+    std::vector<NamedStats> hook_runs;
+    std::vector<ErrorRow> errors;             ///< most frequent first
+    std::uint64_t script_errors = 0;          ///< task iterations that failed with a script error
+    /// Things worth a look that are not failures: a task with many request names (ids in URLs).
+    std::vector<std::string> warnings;
+
+    /// The on_start row of hook_runs, or null when the scenario has no on_start (or it never ran).
+    const metrics::RequestStats* OnStartRuns() const noexcept;
 };
 
 /// Achieved arrivals per second over info.duration_ns, the number to compare with info.target_rps: task
 /// iterations per second (a task may send several requests, or none), or requests per second when the
 /// scenario has no task rows (URL mode, where one arrival is one request).
 double AchievedRate(const ScenarioSummary& s);
+
+/// "3 of 4 virtual users ready" facts of a scenario with on_start: false when it has none.
+struct VusersReady {
+    std::uint64_t ready = 0;
+    std::uint64_t started = 0;
+};
+bool OnStartOutcome(const ScenarioSummary& s, VusersReady* out);
 
 /// Load requests per second over info.duration_ns.
 double RequestRate(const ScenarioSummary& s);

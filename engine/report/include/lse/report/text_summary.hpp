@@ -36,6 +36,8 @@ struct SummaryInput {
     std::int64_t duration_ns;        ///< wall time of the load phase (for rates)
     double target_rps = 0;           ///< used for the only scenario when `scenarios` is empty (URL mode)
     bool interrupted = false;
+    /// Stopped before its end by lsengine itself (an abort_on_fail threshold, a broken script): "Run stopped".
+    bool stopped_early = false;
     /// Scenarios in display order. Scenarios found in the Snapshot but not listed follow, sorted.
     std::vector<ScenarioInfo> scenarios = {};
     std::vector<thresholds::Verdict> verdicts = {};

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "lse/core/error_kind.hpp"
@@ -40,6 +41,14 @@ public:
         (passed ? c.passes : c.fails) += 1;
     }
 
+    /// A failure worth a message (lse/metrics/error_groups.hpp): counted under (index, kind, the message's
+    /// first line). Not the per-request hot path of a healthy run: callers record only failures. A
+    /// message seen before costs a scan of the row's few groups and no allocation; past
+    /// metrics::kMaxGroupsPerRow distinct messages a row folds the rest into one "(other messages)" group.
+    /// noexcept: a message that cannot be stored (out of memory) is dropped; the failure itself is counted by
+    /// RecordCompletion either way.
+    void RecordError(int index, ErrorKind kind, std::string_view message, std::int64_t now_ns) noexcept;
+
     /// Loop thread: moves the current interval into the mailbox (merging if the reader is behind).
     void Publish(std::int64_t interval_start_ns, std::int64_t interval_end_ns);
 
@@ -47,9 +56,17 @@ public:
     bool TakePublished(metrics::Snapshot* out);
 
 private:
+    void RecordErrorOrThrow(int index, ErrorKind kind, std::string_view message, std::int64_t now_ns);
+
     std::vector<std::string> names_;
     std::vector<bool> in_total_;
     std::vector<metrics::RequestStats> by_index_;
+    struct ErrorGroup {
+        ErrorKind kind = ErrorKind::kNone;
+        std::string message;  // cleaned (metrics::CleanErrorMessage)
+        metrics::ErrorSample sample;
+    };
+    std::vector<std::vector<ErrorGroup>> errors_by_index_;  // groups stay (count 0) across intervals
     std::vector<std::string> check_names_;
     std::vector<metrics::CheckCounts> checks_;
 
