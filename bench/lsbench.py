@@ -210,6 +210,9 @@ class Bench:
         return [
             ("wrk", ["wrk", "-t1", f"-c{conns}", f"-d{dur}s", "-H", auth, url]),
             ("lsengine (Lua scenario)", lua),
+            # The per-iteration instruction budget runs Lua in the interpreter (a compiled loop would ignore the
+            # count hook): this row shows what it costs.
+            ("lsengine (Lua, --max-instructions 0)", lua + ["--max-instructions", "0"]),
             ("lsengine (replay, 1 agent)", lua + ["--agents", "1"]),
             ("lsengine url", [self.lse, "url", url, "-H", auth, "--vusers", str(conns), "--threads", "1",
                               "-d", f"{dur}s", "-q"]),
