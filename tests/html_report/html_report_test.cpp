@@ -145,6 +145,12 @@ TEST(HtmlReport, ShowsVerdictThresholdsAgentsLifecycleAndConfiguration) {
     EXPECT_NE(html.find("shop.lua"), std::string::npos);
     EXPECT_NE(html.find("2023-11-14 22:13:20 UTC"), std::string::npos);
     EXPECT_NE(html.find("threshold failed"), std::string::npos);
+    // Errors grouped by message, with where, kind, count and first seen; the VU-ready count; the fail reason.
+    EXPECT_NE(html.find("Errors by message"), std::string::npos);
+    EXPECT_NE(html.find("attempt to call global &#39;chek&#39;"), std::string::npos) << "escaped message";
+    EXPECT_NE(html.find(">before load<"), std::string::npos);
+    EXPECT_NE(html.find("9 of 10 virtual users ready"), std::string::npos);
+    EXPECT_NE(html.find("failed with script errors"), std::string::npos) << "the banner lists why the run failed";
 }
 
 TEST(HtmlReport, PassBannerWhenEverythingPassed) {

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "lse/core/clock.hpp"
+#include "lse/metrics/error_groups.hpp"
 #include "lse/metrics/stat_key.hpp"
 #include "lse/report/run_observer.hpp"
 
@@ -71,6 +72,18 @@ void FeedSyntheticRun(HtmlReport& report, const SyntheticOptions& options) {
     // Lifecycle requests happen outside the load and are in the total only.
     metrics::RequestStats* login = &cumulative.ForName(MakeStatKey(StatKind::kRequest, "shop", "setup", "POST /login"));
     cumulative.RecordCompletion(login, ErrorKind::kNone, 200, true, 800, 800, 100, 100);
+    // Failure messages grouped by where and why, and on_start runs: 9 of 10 virtual users got ready.
+    cumulative.AddError(metrics::MakeErrorKey(MakeStatKey(StatKind::kTask, "shop", kHostileTask), ErrorKind::kScript,
+                                              "shop.lua:12: attempt to call global 'chek' (a nil value)"),
+                        metrics::ErrorSample{7, 2 * kNsPerSec});
+    cumulative.AddError(metrics::MakeErrorKey(MakeStatKey(StatKind::kTask, "shop", "on_start"), ErrorKind::kStatus,
+                                              "virtual user not ready: a request got status 401, which is not accepted"),
+                        metrics::ErrorSample{1, -kNsPerSec});
+    metrics::RequestStats& on_start = cumulative.ForName(MakeStatKey(StatKind::kTask, "shop", "on_start"));
+    for (int v = 0; v < 10; ++v) {
+        on_start.RecordCompletion(v == 0 ? ErrorKind::kStatus : ErrorKind::kNone, 0, v != 0, 900, 900, 0, 0);
+    }
+    cumulative.start_ns = kNsPerSec / 2;
 
     report::SummaryInput summary{cumulative, run.total_ns, 100.0, false};
     summary.scenarios = run.scenarios;
@@ -81,6 +94,7 @@ void FeedSyntheticRun(HtmlReport& report, const SyntheticOptions& options) {
     summary.verdicts = {pass, fail};
 
     report::RunOutcome outcome{summary, {}, options.exit_code, options.failing_threshold ? "threshold failed" : ""};
+    if (options.exit_code != 0) outcome.fail_reasons = {"7 iterations of scenario 'shop' failed with script errors"};
     for (std::size_t a = 0; a < agents.size(); ++a) {
         report::AgentResult result;
         result.status = agents[a];
