@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <iostream>
 #include <memory>
 #include <mutex>
@@ -79,6 +80,25 @@ void ThrowIfInterrupted() {
 }
 
 std::int64_t Now() { return MonotonicClock().NowNs(); }
+
+/// How long a run may go on without a connection to its broker before it is failed (an external broker that
+/// stays down, a restarted embedded one the coordinator cannot reach again). Well below the agents' timeout: while
+/// the broker is away nothing can be stopped or rebalanced, and the agents' unacked metrics pile up.
+constexpr std::int64_t kBrokerDownBoundNs = 10 * kNsPerSec;
+/// An embedded broker that keeps dying is not restarted forever.
+constexpr int kMaxBrokerRestarts = 3;
+
+std::string SecondsText(std::int64_t ns) {
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), "%.1f s", static_cast<double>(ns) / 1e9);
+    return buf;
+}
+
+std::string FirstLine(const std::string& text) {
+    std::string line = text.substr(0, text.find('\n'));
+    while (!line.empty() && (line.back() == ':' || line.back() == ' ')) line.pop_back();
+    return line;
+}
 
 // ---- which scenario runs where ----
 
@@ -450,8 +470,50 @@ int RunDistributed(const RunFlags& f) {
         if (f.client.insecure) lo.extra_args.push_back("--insecure");
         agents.Start(lo);
     }
+    // The broker under the run, polled with everything else: an embedded nats-server that dies is restarted at
+    // once (same port and token: the coordinator and the agents reconnect, and the agents resend their unacked
+    // metrics); one that cannot be restarted, or a connection that stays down beyond kBrokerDownBoundNs, loses
+    // the run (exit 9, totals marked incomplete). `since` is the instant times are told from (the load's start).
+    std::string broker_lost;           // why the run cannot complete; empty while the broker is fine
+    std::vector<std::string> broker_restarts;  // "died at 8.0 s (was killed by signal 9)"
+    std::int64_t since = Now();
+    auto check_broker = [&](std::int64_t now) {
+        if (!broker_lost.empty()) return;
+        const std::string at = "at " + SecondsText(now - since);
+        {
+            const std::string how = broker.Exited();  // empty for an external broker
+            if (!how.empty()) {
+                const std::string what = "the NATS broker " + how + " " + at;
+                if (static_cast<int>(broker_restarts.size()) >= kMaxBrokerRestarts) {
+                    broker_lost = what + " after " + std::to_string(kMaxBrokerRestarts) + " restarts";
+                    return;
+                }
+                log(what + ": restarting it on port " + std::to_string(broker.Port()));
+                try {
+                    broker.Restart();
+                } catch (const std::exception& e) {
+                    broker_lost = what + " and could not be restarted (" + FirstLine(e.what()) + ")";
+                    return;
+                }
+                broker_restarts.push_back(how + " " + at);
+                log("NATS broker restarted (pid " + std::to_string(broker.Pid()) +
+                    "): the agents reconnect and resend what they could not deliver");
+                return;
+            }
+        }
+        const std::int64_t down = coord.DisconnectedSinceNs();
+        if (coord.ConnectionClosed()) {
+            broker_lost = "the connection to the NATS broker closed for good " + at;
+        } else if (down != 0 && now - down >= kBrokerDownBoundNs) {
+            broker_lost = "the NATS broker was unreachable for " + SecondsText(now - down) + " " + at;
+        }
+    };
     auto check = [&] {
         ThrowIfInterrupted();
+        check_broker(Now());
+        if (!broker_lost.empty()) {
+            throw Error(ExitCode::kInfrastructure, broker_lost + " (before the load started): the run was not started");
+        }
         if (!local) return;
         const auto exited = agents.Exited();
         if (!exited.empty()) {
@@ -544,6 +606,7 @@ int RunDistributed(const RunFlags& f) {
     } else {
         start_at = Now() + kNsPerSec;
     }
+    since = start_at;
     report::RunDescription description = DescribeRun(f, target, infos, specs, run_ns);
     description.thresholds = thresholds.Expressions();
     outputs.Begin(std::move(description), specs);
@@ -588,6 +651,14 @@ int RunDistributed(const RunFlags& f) {
             local_load.RequestStop(false);
             stop_sent_at = now;
         }
+        if (any_agent_scenario) check_broker(now);
+        if (!broker_lost.empty()) {
+            // Nothing more can arrive: stop what still listens (local agents are killed below) and fail the run.
+            log(broker_lost + ": results are incomplete");
+            coord.Stop(protocol::StopReason::kAborted, true, "the NATS broker was lost");
+            local_load.RequestStop(true);
+            break;
+        }
         if (now >= next_poll) {
             next_poll = now + 100 * kNsPerMs;
             progress.Add(coord.TakeInterval());
@@ -625,7 +696,18 @@ int RunDistributed(const RunFlags& f) {
             std::string list;
             for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
             log("no final totals from " + list + ": their last known totals are used");
+            if (!broker_restarts.empty() && broker_lost.empty()) {
+                broker_lost = "the NATS broker " + broker_restarts.front() + " and was restarted, but no final totals " +
+                              "came from " + list;
+            }
         }
+    }
+    std::vector<std::string> notes;
+    if (!broker_restarts.empty() && broker_lost.empty()) {
+        std::string all;
+        for (const auto& r : broker_restarts) all += (all.empty() ? "" : "; ") + r;
+        notes.push_back("the NATS broker died and was restarted (" + all +
+                        "); every agent's final totals arrived, so the totals are complete");
     }
     coord.Close();
     agents.Stop();
@@ -649,7 +731,9 @@ int RunDistributed(const RunFlags& f) {
     }
     return FinishRun(std::cout, thresholds, watch, outputs,
                      RunEnd{result.total, load_ns, result.interrupted, std::move(infos), std::move(agent_results),
-                            f.allow_script_errors},
+                            f.allow_script_errors, "",
+                            broker_lost.empty() ? "" : "broker lost: " + broker_lost + ": results are incomplete",
+                            std::move(notes)},
                      [&](std::ostream& out) {
                          if (any_agent_scenario) coordinator::PrintAgentTable(out, reports, load_ns);
                      });

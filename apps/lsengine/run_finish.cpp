@@ -17,6 +17,9 @@ struct Failure {
 std::vector<Failure> RunFailures(const report::SummaryInput& in, const RunThresholds& thresholds, const RunEnd& end) {
     std::vector<Failure> failures;
     if (end.interrupted) failures.push_back({ExitCode::kInterrupted, "interrupted"});
+    if (!end.infrastructure_failure.empty()) {
+        failures.push_back({ExitCode::kInfrastructure, end.infrastructure_failure});
+    }
     if (!end.broken_script.empty()) failures.push_back({ExitCode::kScript, end.broken_script});
     if (!end.allow_script_errors) {
         for (const report::ScenarioSummary& s : report::BuildSummaryModel(in).scenarios) {
@@ -55,12 +58,15 @@ int FinishRun(std::ostream& out, const RunThresholds& thresholds, const Threshol
         stop_reason = end.broken_script;
     } else if (end.interrupted) {
         stop_reason = "interrupted";
+    } else if (!end.infrastructure_failure.empty()) {
+        stop_reason = end.infrastructure_failure;
     }
     std::vector<std::string> reasons;
     const std::vector<Failure> failures = RunFailures(in, thresholds, end);
     if (!failures.empty()) exit_code = static_cast<int>(failures.front().code);
     for (const Failure& f : failures) reasons.push_back(f.reason);
     if (exit_code == static_cast<int>(ExitCode::kThresholdsFailed)) reasons.push_back("thresholds failed");
+    for (const std::string& n : end.notes) out << "\nnote: " << report::Printable(n) << "\n";
     if (!reasons.empty()) {
         out << "\nFAIL (exit " << exit_code << "):";
         for (const std::string& r : reasons) out << "\n  - " << report::Printable(r);
@@ -68,7 +74,10 @@ int FinishRun(std::ostream& out, const RunThresholds& thresholds, const Threshol
     }
     out.flush();
     try {
-        outputs.End(report::RunOutcome{in, std::move(end.agents), exit_code, stop_reason, std::move(reasons)});
+        report::RunOutcome outcome{in, std::move(end.agents), exit_code, stop_reason, std::move(reasons)};
+        outcome.complete = end.infrastructure_failure.empty();
+        outcome.notes = std::move(end.notes);
+        outputs.End(outcome);
     } catch (const Error& e) {
         // The run's results are on stdout already: say what could not be written, and fail the command.
         std::cerr << "lsengine: " << e.what() << "\n";

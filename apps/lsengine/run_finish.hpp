@@ -25,10 +25,16 @@ struct RunEnd {
     std::vector<report::AgentResult> agents;
     bool allow_script_errors = false;  ///< --allow-script-errors: iterations failing with script errors do not fail
     std::string broken_script;         ///< why the run was stopped as broken (BrokenScriptWatch); exit 4
+    /// Distributed: the broker was lost and the totals miss what the agents could not deliver ("broker lost at
+    /// 8.0 s: results are incomplete"); exit 9, and the outputs mark the totals incomplete.
+    std::string infrastructure_failure;
+    /// What happened without failing the run ("the NATS broker died at 8.0 s and was restarted; ..."): printed
+    /// under the summary and handed to the outputs, so a passing run still tells what it went through.
+    std::vector<std::string> notes;
 };
 
 /// Returns the exit code (docs/user-guide.md, "Exit codes"). When several apply, the first of:
-///   130 interrupted, 4 stopped as a broken script, 7 iterations failed with script errors (unless allowed, or a
+///   130 interrupted, 9 the distributed infrastructure failed (broker lost), 4 stopped as a broken script, 7 iterations failed with script errors (unless allowed, or a
 ///   threshold judges iteration failures), 8 no request succeeded, 3 a threshold failed (or stopped the run),
 ///   0; then 5 replaces it when an output file could not be written (reported on stderr after everything else).
 /// Every reason for failing is printed under the summary and handed to the outputs (RunOutcome::fail_reasons).

@@ -96,6 +96,14 @@ void Coordinator::LoopMain(std::promise<void>* connected) {
         s.client->Subscribe(subj::AllHeartbeats(c, r), [this](const transport::Message& m) { OnHeartbeat(m); });
         s.client->Subscribe(subj::AllAcks(c, r), [this](const transport::Message& m) { OnAck(m); });
         s.client->OnEvent([this](transport::ConnectionEvent e) {
+            if (e == transport::ConnectionEvent::kDisconnected) {
+                std::int64_t none = 0;
+                disconnected_since_ns_.compare_exchange_strong(none, NowNs());
+            } else if (e == transport::ConnectionEvent::kReconnected || e == transport::ConnectionEvent::kConnected) {
+                disconnected_since_ns_ = 0;
+            } else if (e == transport::ConnectionEvent::kClosed) {
+                connection_closed_ = true;
+            }
             Log(std::string("NATS connection: ") + transport::ToString(e));
         });
         s.client->Flush(2 * kNsPerSec);

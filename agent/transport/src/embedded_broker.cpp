@@ -155,6 +155,8 @@ void EmbeddedBroker::Start(BrokerOptions options) {
     const std::string binary_path = ResolveBinary(options.binary);
     token_ = options.token;
     host_ = options.host.empty() ? "127.0.0.1" : options.host;
+    options_ = options;
+    binary_path_ = binary_path;
 
     if (options.port != 0) {
         StartOnce(options, binary_path, options.port);
@@ -173,7 +175,7 @@ void EmbeddedBroker::Start(BrokerOptions options) {
 
 void EmbeddedBroker::StartOnce(const BrokerOptions& options, const std::string& binary_path, int port) {
     owns_log_ = options.log_file.empty();
-    log_path_ = owns_log_ ? MakeTempPath(".log", 4) : options.log_file;
+    if (log_path_.empty()) log_path_ = owns_log_ ? MakeTempPath(".log", 4) : options.log_file;  // Restart appends
     const std::streamoff log_offset = FileSize(log_path_);
     config_path_ = MakeTempPath(".conf", 5);
     WriteFile(config_path_, RenderBrokerConfig(host_, port, token_, ""));
@@ -263,6 +265,19 @@ void EmbeddedBroker::StartOnce(const BrokerOptions& options, const std::string& 
 
 std::string EmbeddedBroker::ClientUrl() const {
     return "nats://" + ProbeHost(host_) + ":" + std::to_string(port_);
+}
+
+std::string EmbeddedBroker::Exited() noexcept {
+    int status = 0;
+    if (pid_ <= 0 || !Reaped(pid_, &status)) return {};
+    pid_ = -1;
+    return DescribeExit(status);
+}
+
+void EmbeddedBroker::Restart() {
+    if (Running()) throw SetupError("the embedded NATS broker is already running");
+    if (port_ <= 0 || binary_path_.empty()) throw SetupError("the embedded NATS broker was never started");
+    StartOnce(options_, binary_path_, port_);
 }
 
 void EmbeddedBroker::Stop() noexcept {

@@ -124,6 +124,7 @@ void NdjsonWriter::OnEnd(const RunOutcome& outcome) {
                    {"exit_code", outcome.exit_code},
                    {"stop_reason", outcome.stop_reason},
                    {"fail_reasons", outcome.fail_reasons},
+                   {"complete", outcome.complete},
                    {"interrupted", outcome.summary.interrupted},
                    {"errors", std::move(errors)},
                    {"thresholds", std::move(verdicts)},

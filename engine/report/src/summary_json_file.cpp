@@ -17,6 +17,8 @@ void SummaryJsonFile::OnEnd(const RunOutcome& outcome) {
     j["exit_code"] = outcome.exit_code;
     j["stop_reason"] = outcome.stop_reason;
     j["fail_reasons"] = outcome.fail_reasons;
+    j["complete"] = outcome.complete;
+    j["notes"] = outcome.notes;
     json config = json::object();
     for (const auto& [k, v] : run_.config) config[k] = v;
     j["run"] = {{"command", run_.command},

@@ -111,6 +111,13 @@ public:
     /// Stops the loop thread and closes the connection. Idempotent.
     void Close() noexcept;
 
+    /// Since when (monotonic ns) the connection to the broker is down, 0 while it is up. nats.c keeps trying to
+    /// reconnect meanwhile; the caller decides how long a run may go on without its broker (agents' metrics are
+    /// held in their outboxes and resent on reconnect, but nothing can be stopped or rebalanced).
+    std::int64_t DisconnectedSinceNs() const noexcept { return disconnected_since_ns_.load(); }
+    /// True once nats.c gave up reconnecting (ConnectionEvent::kClosed): the broker is lost for good.
+    bool ConnectionClosed() const noexcept { return connection_closed_.load(); }
+
 private:
     struct Agent {
         protocol::Register reg;
@@ -178,6 +185,8 @@ private:
     protocol::Stop stop_msg_;
     metrics::Snapshot pending_interval_;
     metrics::Snapshot decode_scratch_;  // OnMetrics decodes into it (guarded by mu_)
+    std::atomic<std::int64_t> disconnected_since_ns_{0};  // set by the loop thread's connection events
+    std::atomic<bool> connection_closed_{false};
 };
 
 }  // namespace lse::coordinator

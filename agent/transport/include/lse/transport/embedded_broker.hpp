@@ -34,6 +34,15 @@ public:
     /// SIGTERM, wait up to 3 s, SIGKILL, reap, remove temporary files. Idempotent.
     void Stop() noexcept;
 
+    /// Non-blocking check for a server that died under us (crash, OOM killer, kill -9): reaps it and says how
+    /// ("was killed by signal 9"); empty while it runs or when it was never started. The owner polls this so a
+    /// lost broker is noticed at once instead of looking like agents that went quiet.
+    std::string Exited() noexcept;
+
+    /// Starts the server again after Exited() reported it gone: same host, port and token, so every client
+    /// (the coordinator, the agents) reconnects to the URL it already has. Throws as Start. Same thread rule.
+    void Restart();
+
     bool Running() const noexcept { return pid_ > 0; }
     std::string ClientUrl() const;  ///< nats://127.0.0.1:PORT (no token inside: pass Token() separately).
     const std::string& Token() const noexcept { return token_; }
@@ -42,6 +51,9 @@ public:
 
 private:
     void StartOnce(const BrokerOptions& options, const std::string& binary_path, int port);
+
+    BrokerOptions options_;    ///< as given to Start (token filled in): Restart reuses them
+    std::string binary_path_;
 
     pid_t pid_ = -1;
     int port_ = 0;

@@ -19,6 +19,7 @@ enum class ExitCode : int {
     kRegression = 6,        ///< `lsengine compare`: a metric of the new run regressed beyond the tolerance.
     kScriptErrors = 7,      ///< The run ran, but task iterations failed with script errors (Lua raised).
     kNothingSucceeded = 8,  ///< The run sent requests and not one of them succeeded.
+    kInfrastructure = 9,    ///< The distributed infrastructure failed: the broker was lost, results are incomplete.
     kInterrupted = 130,     ///< Interrupted (Ctrl-C, SIGTERM): the summary covers only what ran.
 };
 

@@ -71,6 +71,10 @@ struct RunOutcome {
     /// Why the run failed, beyond threshold verdicts: "812 iterations of scenario 'shop' failed with script
     /// errors", "no request succeeded", "interrupted". Empty for a passing run.
     std::vector<std::string> fail_reasons = {};
+    /// False when the totals miss load that ran (distributed: the broker was lost, agents could not report).
+    bool complete = true;
+    /// What happened without failing the run ("the NATS broker died at 8.0 s and was restarted; ...").
+    std::vector<std::string> notes = {};
 };
 
 class RunObserver {
