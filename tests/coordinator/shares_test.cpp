@@ -17,14 +17,58 @@ TEST(SplitCount, IsExactAndProportional) {
 }
 
 TEST(ComputeShares, ArrivalSlicesTileTheWholeWeightedByCapacity) {
-    const auto shares = ComputeShares({2, 1, 1}, {AgentScenario{"open", true, {1, 2, 3}}});
+    const auto shares = ComputeShares({2, 1, 1}, {AgentScenario{"open", true, {1, 2, 3, 4}}});
     ASSERT_EQ(shares.size(), 3u);
     EXPECT_EQ(shares[0][0].shard.begin, 0);
     EXPECT_EQ(shares[0][0].shard.end, shares[1][0].shard.begin);
     EXPECT_EQ(shares[1][0].shard.end, shares[2][0].shard.begin);
     EXPECT_EQ(shares[2][0].shard.end, sched::kShardUnits);
     EXPECT_DOUBLE_EQ(shares[0][0].shard.Share(), 0.5);
-    for (const auto& s : shares) EXPECT_EQ(s[0].vusers.kind, protocol::VuSelection::Kind::kAll);
+    // Open model too: disjoint contiguous blocks of the pool, in proportion (issue 12 item 4).
+    EXPECT_EQ(shares[0][0].vusers.ids, (std::vector<std::int64_t>{1, 2}));
+    EXPECT_EQ(shares[1][0].vusers.ids, (std::vector<std::int64_t>{3}));
+    EXPECT_EQ(shares[2][0].vusers.ids, (std::vector<std::int64_t>{4}));
+}
+
+// Issue 12 item 4: every identity is hosted by exactly one agent, in proportion to its arrival share.
+TEST(ComputeShares, OpenModelPoolIsPartitionedInProportionToTheShares) {
+    AgentScenario open{"open", true, {}};
+    for (std::int64_t id = 1; id <= 10000; ++id) open.vu_ids.push_back(id);
+    for (const std::vector<double>& caps : std::vector<std::vector<double>>{{1, 1}, {1, 1, 1, 1, 1, 1, 1, 1},
+                                                                            {3, 1, 0, 2}}) {
+        const auto shares = ComputeShares(caps, {open});
+        std::vector<int> owners(10001, 0);
+        for (size_t a = 0; a < caps.size(); ++a) {
+            const protocol::VuSelection& v = shares[a][0].vusers;
+            if (caps[a] == 0) {
+                EXPECT_EQ(v.kind, protocol::VuSelection::Kind::kNone);
+                continue;
+            }
+            ASSERT_EQ(v.kind, protocol::VuSelection::Kind::kList);
+            for (const std::int64_t id : v.ids) ++owners[static_cast<size_t>(id)];
+            EXPECT_NEAR(static_cast<double>(v.ids.size()) / 10000, shares[a][0].shard.Share(), 1e-3) << a;
+        }
+        for (std::int64_t id = 1; id <= 10000; ++id) EXPECT_EQ(owners[static_cast<size_t>(id)], 1) << id;
+    }
+}
+
+TEST(ComputeShares, OpenModelAgentsWithoutVirtualUsersGetNoArrivals) {
+    const auto shares = ComputeShares({1, 1, 1}, {AgentScenario{"open", true, {7, 9}}});
+    EXPECT_EQ(shares[0][0].vusers.ids, (std::vector<std::int64_t>{7}));
+    EXPECT_EQ(shares[1][0].vusers.ids, (std::vector<std::int64_t>{9}));
+    EXPECT_EQ(shares[2][0].vusers.kind, protocol::VuSelection::Kind::kNone);
+    EXPECT_DOUBLE_EQ(shares[0][0].shard.Share() + shares[1][0].shard.Share(), 1.0);
+    EXPECT_EQ(shares[2][0].shard.begin, shares[2][0].shard.end);
+}
+
+TEST(ComputeShares, RebalanceKeepsOpenModelSlicesAndMovesOnlyArrivals) {
+    const std::vector<AgentScenario> scenarios{AgentScenario{"open", true, {1, 2, 3, 4}}};
+    const auto initial = ComputeShares({1, 1}, scenarios);
+    const auto moved = ComputeShares({1, 0}, scenarios, &initial);
+    EXPECT_EQ(moved[0][0].vusers.ids, (std::vector<std::int64_t>{1, 2}));
+    EXPECT_EQ(moved[1][0].vusers.ids, (std::vector<std::int64_t>{3, 4})) << "never handed to another agent";
+    EXPECT_DOUBLE_EQ(moved[0][0].shard.Share(), 1.0);
+    EXPECT_EQ(moved[1][0].shard.begin, moved[1][0].shard.end);
 }
 
 TEST(ComputeShares, ClosedModelVirtualUsersAreSplitContiguously) {

@@ -356,11 +356,13 @@ void Coordinator::SendAssignment(Agent& a) {
         // (it is sent at that Rebalance's epoch, so the Rebalance itself is a no-op for it; when something did
         // change, the Rebalance has a later epoch and wins).
         std::vector<double> caps;
+        std::vector<std::vector<protocol::ScenarioShare>> initial;  // open-model VU slices stay the Assignment's
         for (const Agent& o : agents_) {
             const bool takes = (&o == &a) || (o.state != AgentState::kTimedOut && !o.final_received);
             caps.push_back(takes ? o.reg.capacity : 0.0);
+            initial.push_back(o.initial_shares);
         }
-        const auto shares = ComputeShares(caps, scenarios_);
+        const auto shares = ComputeShares(caps, scenarios_, &initial);
         for (size_t s = 0; s < as.scenarios.size() && s < shares[a.index].size(); ++s) {
             as.scenarios[s].shard = shares[a.index][s].shard;
         }
@@ -436,7 +438,10 @@ void Coordinator::Rebalance(const char* why, std::int64_t from_ns) {
     const std::int64_t now = NowNs();
     rebalance_from_ns_ = from_ns > 0 ? from_ns : now + options_.rebalance_lead_ns;
     rebalance_sent_ns_ = now;
-    auto shares = ComputeShares(caps, scenarios_);
+    // Open-model VU slices stay each agent's initial one (its pool is fixed when its run is built).
+    std::vector<std::vector<protocol::ScenarioShare>> initial_shares;
+    for (const Agent& a : agents_) initial_shares.push_back(a.initial_shares);
+    auto shares = ComputeShares(caps, scenarios_, &initial_shares);
     // Closed-model virtual users: each agent keeps its initial ones (a VU loops on one agent and its state lives
     // there), and the timed-out agents' VUs are split among the takers; a recovered agent gets its own back.
     std::vector<bool> lost;

@@ -74,29 +74,51 @@ std::vector<protocol::VuSelection> MoveClosedVusers(const AgentScenario& scenari
     return out;
 }
 
-std::vector<std::vector<protocol::ScenarioShare>> ComputeShares(const std::vector<double>& capacities,
-                                                                 const std::vector<AgentScenario>& scenarios) {
+std::vector<std::vector<protocol::ScenarioShare>> ComputeShares(
+    const std::vector<double>& capacities, const std::vector<AgentScenario>& scenarios,
+    const std::vector<std::vector<protocol::ScenarioShare>>* initial) {
     const std::vector<sched::ShardSegment> slices = sched::ShardSegment::SplitByWeights(capacities);
     std::vector<std::vector<protocol::ScenarioShare>> out(capacities.size());
-    for (const AgentScenario& s : scenarios) {
-        const std::vector<std::int64_t> counts = SplitCount(static_cast<std::int64_t>(s.vu_ids.size()), capacities);
+    for (size_t s = 0; s < scenarios.size(); ++s) {
+        const AgentScenario& scenario = scenarios[s];
+        const std::vector<std::int64_t> counts =
+            SplitCount(static_cast<std::int64_t>(scenario.vu_ids.size()), capacities);
+        std::vector<protocol::VuSelection> hosts(capacities.size());
         std::size_t next = 0;
         for (size_t a = 0; a < capacities.size(); ++a) {
-            protocol::ScenarioShare share;
-            share.scenario = s.name;
-            share.shard = slices[a];
-            if (capacities[a] <= 0) {
-                share.vusers.kind = protocol::VuSelection::Kind::kNone;
-            } else if (s.open_model) {
-                share.vusers.kind = protocol::VuSelection::Kind::kAll;
-            } else if (counts[a] == 0) {
-                share.vusers.kind = protocol::VuSelection::Kind::kNone;
+            protocol::VuSelection& vusers = hosts[a];
+            if (scenario.open_model && initial != nullptr && a < initial->size() && s < (*initial)[a].size()) {
+                // A Rebalance: an open-model runner's pool is fixed at the Assignment, so the slice stays the
+                // agent's own (a timed-out agent's identities are never handed out: it may still be running).
+                vusers = (*initial)[a][s].vusers;
+            } else if (capacities[a] <= 0 || counts[a] == 0) {
+                vusers.kind = protocol::VuSelection::Kind::kNone;
             } else {
-                share.vusers.kind = protocol::VuSelection::Kind::kList;
-                share.vusers.ids.assign(s.vu_ids.begin() + static_cast<std::ptrdiff_t>(next),
-                                        s.vu_ids.begin() + static_cast<std::ptrdiff_t>(next + counts[a]));
+                vusers.kind = protocol::VuSelection::Kind::kList;
+                vusers.ids.assign(scenario.vu_ids.begin() + static_cast<std::ptrdiff_t>(next),
+                                  scenario.vu_ids.begin() + static_cast<std::ptrdiff_t>(next + counts[a]));
             }
-            if (!s.open_model) next += static_cast<std::size_t>(counts[a]);
+            next += static_cast<std::size_t>(counts[a]);
+        }
+        // Open model: an agent without a virtual user cannot send arrivals (fewer VUs than agents), so the
+        // arrivals are split among the agents that host some, by capacity.
+        std::vector<sched::ShardSegment> own = slices;
+        if (scenario.open_model) {
+            std::vector<double> weights(capacities.size(), 0.0);
+            bool any = false;
+            for (size_t a = 0; a < capacities.size(); ++a) {
+                if (capacities[a] > 0 && hosts[a].kind != protocol::VuSelection::Kind::kNone) {
+                    weights[a] = capacities[a];
+                    any = true;
+                }
+            }
+            if (any && weights != capacities) own = sched::ShardSegment::SplitByWeights(weights);
+        }
+        for (size_t a = 0; a < capacities.size(); ++a) {
+            protocol::ScenarioShare share;
+            share.scenario = scenario.name;
+            share.shard = own[a];
+            share.vusers = std::move(hosts[a]);
             out[a].push_back(std::move(share));
         }
     }

@@ -84,6 +84,22 @@ std::vector<sched::ShardSegment> SplitSegment(sched::ShardSegment segment, int p
     return out;
 }
 
+/// Worker i hosts ceil((vusers - i) / parts) virtual users (they interleave), so it gets arrivals in that
+/// proportion: with an even split, a worker with one VU fewer would reuse its identities more often than the
+/// others (issue 12 item 4: every identity used evenly).
+static std::vector<sched::ShardSegment> SplitSegmentByVusers(sched::ShardSegment segment, int parts, int vusers) {
+    if (parts <= 1 || vusers < parts || vusers % parts == 0) return SplitSegment(segment, parts);
+    std::vector<sched::ShardSegment> out;
+    const std::int64_t size = segment.end - segment.begin;
+    std::int64_t hosted = 0;
+    for (int i = 0; i < parts; ++i) {
+        const std::int64_t begin = segment.begin + size * hosted / vusers;
+        hosted += (vusers - i + parts - 1) / parts;
+        out.push_back(sched::ShardSegment{begin, segment.begin + size * hosted / vusers});
+    }
+    return out;
+}
+
 void LoadRun::RequestStop(bool abort) {
     stop_requested_.store(true);
     std::lock_guard<std::mutex> lock(live_mu_);
@@ -111,7 +127,8 @@ void LoadRun::ReshardLocked(size_t workload_index, sched::ShardSegment segment, 
     for (size_t i = 0; i < live_workers_->size(); ++i) {
         if (worker_workload_[i] == workload_index) targets.push_back((*live_workers_)[i].get());
     }
-    const std::vector<sched::ShardSegment> parts = SplitSegment(segment, static_cast<int>(targets.size()));
+    const std::vector<sched::ShardSegment> parts =
+        SplitSegmentByVusers(segment, static_cast<int>(targets.size()), workloads_[workload_index].spec.vusers);
     for (size_t i = 0; i < targets.size(); ++i) targets[i]->Reshard(parts[i], from_ns);
 }
 
@@ -134,7 +151,7 @@ RunResult LoadRun::Run(const std::function<void(const RunProgress&)>& on_progres
     for (size_t wi = 0; wi < workloads_.size(); ++wi) {
         const Workload& wl = workloads_[wi];
         const int threads = std::max(1, std::min(wl.spec.threads, std::max(1, wl.spec.vusers)));
-        const std::vector<sched::ShardSegment> segments = SplitSegment(wl.segment, threads);
+        const std::vector<sched::ShardSegment> segments = SplitSegmentByVusers(wl.segment, threads, wl.spec.vusers);
         grace_ns = std::max(grace_ns, wl.spec.grace_ns);
         for (int i = 0; i < threads; ++i) {
             WorkerConfig cfg;

@@ -20,12 +20,17 @@ struct AgentScenario {
 };
 
 /// Shares for `capacities.size()` agents; a capacity of 0 (a timed-out agent) gets an empty slice and no
-/// virtual users. Open model: every agent may use every virtual user's identity (kAll; the pool is per agent),
-/// arrivals are split by capacity. Closed model: virtual users are split into contiguous blocks proportional to
-/// capacity (largest remainder), since each one loops on exactly one agent. Throws lse::UsageError when every
-/// capacity is 0.
-std::vector<std::vector<protocol::ScenarioShare>> ComputeShares(const std::vector<double>& capacities,
-                                                                 const std::vector<AgentScenario>& scenarios);
+/// virtual users. Arrivals are split by capacity. Virtual users are split into disjoint contiguous blocks
+/// proportional to capacity (largest remainder), for both models: a closed-model VU loops on exactly one agent,
+/// and an open-model agent rotates through its own block only, so no identity is active on two agents at once
+/// and every identity is used (each agent's arrivals and VUs have the same proportion). An open-model agent with
+/// no VU (fewer VUs than agents) gets no arrivals either. With `initial` (the shares of the Assignment, indexed
+/// [agent][scenario], for a Rebalance), open-model selections stay the initial ones: an agent's pool is fixed
+/// when its run is built. Closed-model selections are always the fresh split (the caller moves them with
+/// MoveClosedVusers). Throws lse::UsageError when every capacity is 0.
+std::vector<std::vector<protocol::ScenarioShare>> ComputeShares(
+    const std::vector<double>& capacities, const std::vector<AgentScenario>& scenarios,
+    const std::vector<std::vector<protocol::ScenarioShare>>* initial = nullptr);
 
 /// Closed-model takeover for one scenario: which virtual users each agent hosts once the agents marked `lost`
 /// are gone. Agents not lost keep their `initial` selection; the lost agents' ids (expanded against
