@@ -536,8 +536,10 @@ int RunDistributed(const RunFlags& f) {
         if (!on_agents[i]) continue;
         ThrowIfInterrupted();
         auto capture = std::make_unique<lua::PlanCapture>(configs[i]);
-        lua::CaptureOutcome c = capture->Capture(specs[i].vusers, ShapeOf(specs[i]));
+        lua::CaptureOutcome c =
+            capture->Capture(specs[i].vusers, ShapeOf(specs[i]), [] { return g_interrupts.load() > 0; });
         finisher.AddCapture(std::move(capture));
+        ThrowIfInterrupted();  // nothing is sent to the agents; on_stop runs for the users that got ready
         for (const auto& w : c.warnings) {
             if (!f.outputs.quiet) std::cerr << "lsengine: scenario '" << chosen[i].name << "': warning: " << w << "\n";
         }

@@ -32,6 +32,18 @@ void EngineHost::RunOne(Vu& vu, Phase phase, int task) {
     while (running_ > 0) uv_run(&loop_, UV_RUN_ONCE);
 }
 
+void EngineHost::StartWake() {
+    uv_timer_init(&loop_, &wake_);
+    uv_timer_start(&wake_, [](uv_timer_t*) {}, kWakeMs, kWakeMs);
+}
+
+void EngineHost::StopWake() noexcept {
+    bool closed = false;
+    wake_.data = &closed;
+    uv_close(reinterpret_cast<uv_handle_t*>(&wake_), [](uv_handle_t* h) { *static_cast<bool*>(h->data) = true; });
+    while (!closed) uv_run(&loop_, UV_RUN_NOWAIT);
+}
+
 std::unique_ptr<http::Client> EngineHost::NewClient() {
     // The run's own options (TLS trust, connect timeout...): a hook or dry run must reach the target the
     // same way the load does.

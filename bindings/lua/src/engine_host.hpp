@@ -8,6 +8,7 @@
 #include <uv.h>
 
 #include <algorithm>
+#include <functional>
 #include <memory>
 
 #include "lse/http/client.hpp"
@@ -36,11 +37,22 @@ public:
     void RunOne(Vu& vu, Phase phase, int task);
 
     /// Runs `phase` for every virtual user accepted by `eligible`, `concurrency` (at least 1) at a time.
+    /// With `cancelled`, it is polled at least every kWakeMs (a Ctrl-C flag): once it says true no user starts,
+    /// the running ones are aborted (each ends cancelled, so it is not prepared) and false is returned at once,
+    /// instead of after every user's hook. The engine takes new runs again afterwards (on_stop).
     template <typename Eligible>
-    void RunAll(Phase phase, int concurrency, Eligible eligible) {
+    bool RunAll(Phase phase, int concurrency, Eligible eligible, const std::function<bool()>& cancelled = {}) {
+        if (cancelled) StartWake();
         int next = 0;
         const int n = engine_->VuCount();
+        bool stopped = false;
         while (next < n || running_ > 0) {
+            if (!stopped && cancelled && cancelled()) {
+                stopped = true;
+                next = n;
+                engine_->Abort();
+                continue;
+            }
             while (running_ < std::max(1, concurrency) && next < n) {
                 Vu& vu = engine_->VuAt(next++);
                 if (!eligible(vu)) continue;
@@ -49,6 +61,9 @@ public:
             }
             if (running_ > 0) uv_run(&loop_, UV_RUN_ONCE);
         }
+        if (cancelled) StopWake();
+        if (stopped) engine_->Resume();
+        return !stopped;
     }
 
     /// Gives the engine a new client and closes the old one: after the loop sat idle (a whole distributed
@@ -60,6 +75,9 @@ public:
     void Shutdown() noexcept;
 
 private:
+    static constexpr int kWakeMs = 20;
+    void StartWake();  // a repeating no-op timer: uv_run(ONCE) returns often enough to poll `cancelled`
+    void StopWake() noexcept;
     std::unique_ptr<http::Client> NewClient();
     void Release() noexcept;
 
@@ -69,6 +87,7 @@ private:
     std::unique_ptr<ScenarioEngine> engine_;
     int running_ = 0;
     bool shut_down_ = false;
+    uv_timer_t wake_{};
 };
 
 }  // namespace lse::lua

@@ -32,15 +32,23 @@ public:
         recorder_.reset();  // it refers to the engine, which host_ releases after this
     }
 
-    CaptureOutcome Capture(int vusers, const plan::LoadShape& load) {
+    CaptureOutcome Capture(int vusers, const plan::LoadShape& load, const std::function<bool()>& cancelled) {
         if (captured_) throw UsageError("PlanCapture::Capture may be called only once");
         if (vusers < 1) throw UsageError("PlanCapture::Capture: vusers must be >= 1, got " + std::to_string(vusers));
         captured_ = true;
         for (int id = 1; id <= vusers; ++id) Engine()->AddVu(id);
-        if (Engine()->HasHook(Phase::kOnStart)) RunAll(Phase::kOnStart, [](const Vu&) { return true; });
+        bool finished = true;
+        if (Engine()->HasHook(Phase::kOnStart)) {
+            finished = host_.RunAll(Phase::kOnStart, config_->on_start_concurrency, [](const Vu&) { return true; },
+                                    cancelled);
+        }
         KeepLifecycleMetrics();
 
         CaptureOutcome out;
+        if (!finished) {
+            out.cancelled = true;
+            return out;
+        }
         recorder_->SetActive(true);
         for (int i = 0; i < Engine()->VuCount(); ++i) {
             Vu& vu = Engine()->VuAt(i);
@@ -184,7 +192,10 @@ PlanCapture::PlanCapture(std::shared_ptr<const LuaRunConfig> config) {
 
 PlanCapture::~PlanCapture() = default;
 
-CaptureOutcome PlanCapture::Capture(int vusers, const plan::LoadShape& load) { return impl_->Capture(vusers, load); }
+CaptureOutcome PlanCapture::Capture(int vusers, const plan::LoadShape& load,
+                                    const std::function<bool()>& cancelled) {
+    return impl_->Capture(vusers, load, cancelled);
+}
 
 std::vector<std::string> PlanCapture::RunOnStop() { return impl_->RunOnStop(); }
 

@@ -108,6 +108,11 @@ public:
     /// Later Start() calls are refused (reported as cancelled at once).
     void Abort() noexcept;
     bool Aborted() const noexcept { return aborted_; }
+    /// Takes runs again after Abort() once every aborted run has ended (Running() == 0): an interrupted
+    /// plan capture still runs on_stop for the users whose on_start finished.
+    void Resume() noexcept {
+        if (running_ == 0) aborted_ = false;
+    }
     int Running() const noexcept { return running_; }
 
     /// Closes the timer and idle handles; `done` runs once they are closed.

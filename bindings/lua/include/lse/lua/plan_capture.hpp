@@ -21,6 +21,7 @@
 /// setup/teardown are not run here: run them with RunScenarioHook (lifecycle.hpp) before Capture and
 /// after RunOnStop, with the same config.shared.
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -41,6 +42,9 @@ struct CaptureOutcome {
     std::vector<std::string> warnings;
     int vusers_prepared = 0;  ///< on_start succeeded (or there is none): these have a VuPlan
     int vusers_failed = 0;    ///< on_start raised an error
+    /// Capture's `cancelled` said true (Ctrl-C) during on_start: the users still in it were aborted, no task was
+    /// captured and the plan is empty; RunOnStop still serves the users whose on_start finished.
+    bool cancelled = false;
 };
 
 /// Owns a private uv loop, http::Client and the scenario's Lua state; every call blocks until done.
@@ -57,8 +61,9 @@ public:
 
     /// Runs on_start for virtual users 1..vusers (config->on_start_concurrency at a time), then every
     /// task once per prepared virtual user in capture mode. `load` is copied into plan.load. Call once
-    /// (lse::UsageError otherwise); vusers < 1 is a lse::UsageError.
-    CaptureOutcome Capture(int vusers, const plan::LoadShape& load);
+    /// (lse::UsageError otherwise); vusers < 1 is a lse::UsageError. `cancelled` (e.g. a Ctrl-C flag) is polled
+    /// about every 20 ms during on_start; see CaptureOutcome::cancelled.
+    CaptureOutcome Capture(int vusers, const plan::LoadShape& load, const std::function<bool()>& cancelled = {});
 
     /// Runs on_stop (real requests) for every prepared virtual user, config->on_start_concurrency at a
     /// time; call after the distributed run or dry run. Returns its failures (script errors with

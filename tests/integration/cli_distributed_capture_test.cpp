@@ -1,0 +1,80 @@
+// The coordinator's plan capture (issue 12 items 6 and 7): Ctrl-C during a long on_start stops it within a second
+// and sends the agents nothing; a capture in which every on_start failed says why, also with -q.
+
+#include <signal.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include "distributed_test_util.hpp"
+#include "lse/testing/ports.hpp"
+#include "lse/testing/temp_files.hpp"
+
+namespace lse::testing {
+namespace {
+
+// 600 virtual users whose on_start waits 300 ms at the target, then logs in: at 64 at a time, ~3 s of capture.
+std::string SlowLoginScenario() {
+    return R"(local s = scenario { name = 'slowlogin', rps = 20, vusers = 600, duration = '5s' }
+function s:on_start(http)
+  http:get("/slow?ms=300")
+  local r = http:post("/auth/login", { json = { user = "u" .. self.id, pass = "secret" } })
+  self.token = r:json().access_token
+end
+function s:on_stop(http)
+  http:get("/api/products?bye=" .. self.id, { headers = { Authorization = "Bearer " .. self.token } })
+end
+s:task("browse", function(self, http)
+  http:get("/api/products", { headers = { Authorization = "Bearer " .. self.token } })
+end)
+)";
+}
+
+TEST_F(CliDistributedTest, CtrlCDuringPlanCaptureStopsAtOnceAndSendsNoPlan) {
+    const int port = FreeTcpPort();
+    const std::string agent_log = TempPath("lse-test-capture-int-agent", ".log");
+    ChildProcess agent;
+    agent.Start({LSE_AGENT_PATH, "--coordinator", "127.0.0.1:" + std::to_string(port), "--agent-id", "watcher",
+                 "--cluster-id", "capint", "--nats-token", kToken},
+                ChildOptions{{}, "/dev/null", agent_log});
+    const std::string script = WriteTempScenario(SlowLoginScenario());
+    const std::string out_path = TempPath("lse-test-capture-int", ".out");
+    const std::string err_path = TempPath("lse-test-capture-int", ".err");
+    ChildProcess coordinator;
+    coordinator.Start({LSE_LSENGINE_PATH, "run", script, "--target", Target(), "--external-agents", "1",
+                       "--cluster-id", "capint", "--nats-port", std::to_string(port), "--nats-token", kToken},
+                      ChildOptions{{}, out_path, err_path});
+    // The agent registers while the plan is captured (the broker comes up first).
+    for (int i = 0; i < 200 && Route("POST /auth/login") < 64; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ASSERT_GE(Route("POST /auth/login"), 64) << "the capture never logged in\n" << ReadWhole(err_path);
+    const int logins_at_signal = Route("POST /auth/login");
+    ASSERT_LT(logins_at_signal, 400) << "the capture was over before the signal: make on_start slower";
+    const auto signalled = std::chrono::steady_clock::now();
+    coordinator.Signal(SIGINT);
+    const auto rc = coordinator.Wait(30'000);
+    ASSERT_TRUE(rc.has_value());
+    const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - signalled).count();
+    const std::string out = ReadWhole(out_path);
+    const std::string err = ReadWhole(err_path);
+    EXPECT_EQ(*rc, 130) << out << err;
+    EXPECT_LT(took, 2.0) << "Ctrl-C during the capture must stop it at once\n" << err;
+    // The users whose on_start was waiting at the signal were cancelled before their login (at most a batch was
+    // already past its wait).
+    EXPECT_LE(Route("POST /auth/login") - logins_at_signal, 64) << err;
+    // on_stop ran for the users whose on_start finished, and only for them.
+    const int logins = Route("POST /auth/login");
+    const int on_stops = Route("GET /api/products");  // on_stop's request; no task ever ran
+    EXPECT_LE(on_stops, logins) << err;
+    EXPECT_GE(on_stops, logins - 64) << err;
+    // Nothing reached the agent.
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    const std::string log = ReadWhole(agent_log);
+    EXPECT_EQ(log.find("preparing"), std::string::npos) << "the agent received a plan after Ctrl-C\n" << log;
+    EXPECT_EQ(log.find("assignment"), std::string::npos) << log;
+}
+
+}  // namespace
+}  // namespace lse::testing
