@@ -22,6 +22,12 @@ namespace proto = lse::protocol;
 constexpr std::int64_t kTickNs = 200 * kNsPerMs;
 // Ticks are 200 ms apart; a gap this long means the process did not run at all.
 constexpr std::int64_t kFrozenGapNs = 2 * kNsPerSec;
+/// Load may be sent until this long after the last tick: a loop that does not tick for longer (a frozen process,
+/// a stalled loop) stops its workers by itself, before it could notice anything (runtime::RunOptions::send_lease_ns).
+constexpr std::int64_t kSendLeaseNs = proto::kHeartbeatIntervalNs + kTickNs;
+/// A CoordinatorHeartbeat counts as sent after a resume when its time is at most this before it (clock offset
+/// error, and the tick that noticed the gap); well below the coordinator's 1 s Rebalance lead.
+constexpr std::int64_t kFreshHeartbeatMarginNs = 500 * kNsPerMs;
 /// Unacked metrics are resent when they are this old (the coordinator dedupes by seq).
 constexpr std::int64_t kResendAfterNs = 2 * kNsPerSec;
 /// The final total is resent until acked, at most this long; then the agent goes idle anyway.
@@ -215,6 +221,38 @@ void AgentLoop::OnCoordinatorHeartbeat(const transport::Message& msg) {
     proto::CoordinatorHeartbeat hb;
     if (!proto::DecodeCoordinatorHeartbeat(msg.data, &hb, nullptr) || !IsSessionRun(hb.run_id)) return;
     session_.last_coordinator_ns = NowNs();
+    // Only a heartbeat sent after the resume tells the current epoch: those queued while frozen are stale.
+    if (session_.resume_check &&
+        session_.offset.ToAgentNs(hb.now_coordinator_ns) >= session_.resumed_ns - kFreshHeartbeatMarginNs) {
+        MaybeConfirmAssignment(&hb.epoch);
+    }
+}
+
+void AgentLoop::BeginResumeCheck(std::int64_t now, std::int64_t gap_ns) {
+    if (state_ != State::kReady && state_ != State::kRunning) return;
+    if (!session_.resume_check) {
+        Log("no tick for " + Ms(gap_ns) + ": holding load until the coordinator confirms epoch " +
+            std::to_string(session_.epoch) + " (its share may have moved meanwhile)");
+    }
+    session_.resume_check = true;
+    session_.resumed_ns = now;
+    session_.awaited_epoch = 0;
+    session_.fresh_heartbeat = false;
+}
+
+// A fresh CoordinatorHeartbeat (its epoch) or an applied Rebalance (null) during the resume check: once this agent
+// applies the coordinator's epoch, every share move is known here, and load may go on.
+void AgentLoop::MaybeConfirmAssignment(const std::uint32_t* fresh_epoch) {
+    if (!session_.resume_check) return;
+    if (fresh_epoch != nullptr) {
+        session_.fresh_heartbeat = true;
+        session_.awaited_epoch = std::max(session_.awaited_epoch, *fresh_epoch);
+    }
+    if (!session_.fresh_heartbeat || session_.epoch < session_.awaited_epoch) return;  // still to come
+    session_.resume_check = false;
+    load_->SetSendLease(NowNs() + kSendLeaseNs);
+    Log("assignment confirmed after the gap (epoch " + std::to_string(session_.epoch) +
+        "): load goes on; arrivals older than max_wait are dropped");
 }
 
 void AgentLoop::OnAssignment(std::string_view subject_run, std::string_view data) {
@@ -395,6 +433,7 @@ void AgentLoop::StartLoad(std::int64_t start_at_coordinator_ns) {
     } else {
         SetState(State::kRunning, "load starts in " + Ms(start_at - now));
     }
+    load_->SetSendLease(now + kSendLeaseNs);
     load_->Start(std::move(session_.prepared.workloads), options_.client, start_at);
 }
 
@@ -464,6 +503,7 @@ void AgentLoop::OnRebalance(std::string_view data) {
     }
     Log("rebalance to epoch " + std::to_string(rb.epoch) + " (" + std::to_string(applied) + " scenario(s)) from " +
         Ms(from - NowNs()) + " on" + (defer ? "; takeover of virtual users waits for the start" : "") + moved);
+    MaybeConfirmAssignment(nullptr);  // the Reshard above is queued before the lease is renewed
 }
 
 // Runs `extra` (closed-model VUs beyond the Assignment's) in a new supplementary run from from_ns on, after
@@ -574,7 +614,16 @@ void AgentLoop::OnTick() {
         Log("resumed after " + Ms(now - last_tick_ns_) + " frozen: restarting the coordinator silence window");
         session_.last_coordinator_ns = now;
     }
+    // Any gap longer than the heartbeat interval: the coordinator may have moved our share meanwhile (it times an
+    // agent out after 15 s of silence). The send lease ran out during the gap, so the workers hold; it is renewed
+    // only once the assignment is confirmed.
+    if (last_tick_ns_ > 0 && now - last_tick_ns_ > proto::kHeartbeatIntervalNs) {
+        BeginResumeCheck(now, now - last_tick_ns_);
+    }
     last_tick_ns_ = now;
+    if ((state_ == State::kReady || state_ == State::kRunning) && !session_.resume_check) {
+        load_->SetSendLease(now + kSendLeaseNs);
+    }
     if (state_ == State::kIdle) {
         if (inbox_sub_ >= 0 && nats_.Connected() && now >= next_register_ns_) {
             PublishRegister();

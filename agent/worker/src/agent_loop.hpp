@@ -61,6 +61,13 @@ private:
         /// its shares at owns_from: these Reshards, issued once the run is live (ApplyOwnedFromReshards).
         std::vector<std::pair<size_t, sched::ShardSegment>> owned_from_reshards;
         std::int64_t owns_from_ns = 0;  ///< agent clock
+        /// Resume check (docs/protocol.md "Resume check"): after a gap longer than the heartbeat interval the
+        /// send lease is not renewed until a CoordinatorHeartbeat sent after the resume shows an epoch this agent
+        /// has applied (waiting for the Rebalance when it shows a later one).
+        bool resume_check = false;
+        std::int64_t resumed_ns = 0;           ///< agent clock: when the gap was noticed
+        std::uint32_t awaited_epoch = 0;       ///< the latest fresh heartbeat's epoch
+        bool fresh_heartbeat = false;          ///< a heartbeat sent after the resume arrived
     };
 
     static const char* StateName(State s) noexcept;
@@ -89,6 +96,8 @@ private:
     void BeginSession(protocol::Assignment assignment);
     void StartLoad(std::int64_t start_at_coordinator_ns);
     void ApplyOwnedFromReshards();
+    void BeginResumeCheck(std::int64_t now, std::int64_t gap_ns);
+    void MaybeConfirmAssignment(const std::uint32_t* fresh_epoch);
     void SendAck();
     void FinishRun(metrics::Snapshot total, const std::string& error);
     void EndSession(std::string_view why);

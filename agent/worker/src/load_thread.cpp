@@ -46,6 +46,7 @@ void LoadThread::Launch(Run* run, std::vector<runtime::Workload> workloads, http
             runtime::RunOptions options;
             options.start_at_ns = start_at_ns;
             options.handle_signals = false;  // the agent's loop owns SIGINT/SIGTERM
+            options.send_lease_ns = &send_lease_ns_;
             runtime::RunResult result = load->Run(
                 [this](const runtime::RunProgress& p) {
                     LoadEvent e;

@@ -11,6 +11,7 @@
 /// has ended, carrying the sum of all their totals, so the agent sends one final total covering all of them.
 /// RequestStop, Join and the destructor cover every run: no load of any of them outlives the main run.
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -43,6 +44,9 @@ public:
     void Start(std::vector<runtime::Workload> workloads, http::ClientOptions client, std::int64_t start_at_ns);
     /// Stops every run (main and supplementary).
     void RequestStop(bool abort);
+    /// Every run starts no arrival or iteration once the monotonic clock is past until_ns, until renewed
+    /// (runtime::RunOptions::send_lease_ns). Not called: no lease.
+    void SetSendLease(std::int64_t until_ns) noexcept { send_lease_ns_.store(until_ns, std::memory_order_release); }
     /// Moves the main run's arrival slice (open model).
     void Reshard(size_t workload_index, sched::ShardSegment segment, std::int64_t from_ns);
 
@@ -76,6 +80,7 @@ private:
     void Push(LoadEvent event);
 
     std::function<void()> wake_;
+    std::atomic<std::int64_t> send_lease_ns_{INT64_MAX};
     http::ClientOptions client_;
     std::int64_t main_start_ns_ = 0;
     Run main_;

@@ -162,6 +162,7 @@ RunResult LoadRun::Run(const std::function<void(const RunProgress&)>& on_progres
             cfg.segment = segments[static_cast<size_t>(i)];
             cfg.client = client_;
             cfg.dropped_name = wl.dropped_key;
+            cfg.send_lease_ns = options.send_lease_ns;
             uv_async_t* notify = &m.notify;
             cfg.on_prepared = [notify] { uv_async_send(notify); };
             cfg.on_finished = [notify] { uv_async_send(notify); };

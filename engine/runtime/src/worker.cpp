@@ -18,6 +18,12 @@ constexpr std::int64_t kPublishIntervalNs = kNsPerSec;
 // one wake-up each at very high rates, and far below any latency we report.
 constexpr std::int64_t kPacingSlackNs = 20 * kNsPerUs;
 constexpr size_t kPacingBatch = 256;
+/// With --max-wait 0 (no waiting for a virtual user) an arrival may still be this late, from timer jitter or a
+/// busy loop, and start; later than that (or than max_wait when it is set) it is dropped and counted: after a
+/// stall (a frozen process, a slow loop) overdue arrivals are never sent as one burst.
+constexpr std::int64_t kOverdueToleranceNs = kNsPerSec;
+/// While the send lease has run out, the pacing timer looks again this often.
+constexpr std::int64_t kHoldPollNs = 20 * kNsPerMs;
 
 std::int64_t NowNs() { return static_cast<std::int64_t>(uv_hrtime()); }
 
@@ -155,8 +161,27 @@ private:
 
     static void OnPacingTimer(void* user) { static_cast<Loop*>(user)->Pace(); }
 
+    // The owner's send lease ran out (an agent that was frozen checks its assignment first): start nothing.
+    bool Held(std::int64_t now) const noexcept {
+        return cfg_.send_lease_ns != nullptr && now > cfg_.send_lease_ns->load(std::memory_order_acquire);
+    }
+
     void Pace() {
         if (state_ != State::kRunning) return;
+        const std::int64_t first_now = NowNs();
+        if (Held(first_now)) {
+            // Nothing is taken from the schedule while held, so a Reshard whose instant has passed meanwhile
+            // still applies exactly (no arrival past it was taken here).
+            held_ = true;
+            pacing_timer_->ArmAt(first_now + kHoldPollNs);
+            return;
+        }
+        if (held_) {
+            held_ = false;
+            ApplyReshard();  // issued before the lease was renewed: it decides which of the overdue arrivals are ours
+            StartWaiting(first_now);
+        }
+        const std::int64_t overdue_limit = spec_.max_wait_ns > 0 ? spec_.max_wait_ns : kOverdueToleranceNs;
         std::int64_t due[kPacingBatch];
         for (;;) {
             const std::int64_t now = NowNs();
@@ -164,6 +189,10 @@ private:
             const size_t n = pacer_->TakeDue(now, kPacingSlackNs, due, kPacingBatch);
             for (size_t i = 0; i < n && state_ == State::kRunning; ++i) {
                 if (due[i] >= end_ns_) break;
+                if (now - due[i] > overdue_limit) {
+                    owner_->recorder_.RecordDropped(dropped_index_);  // older than max_wait: dropped, never burst
+                    continue;
+                }
                 Arrive(due[i]);
             }
             if (n < kPacingBatch || state_ != State::kRunning) break;
@@ -183,6 +212,7 @@ private:
 
     void StartWaiting(std::int64_t now) {
         DropExpired(now);
+        if (Held(now)) return;
         while (!waiting_.Empty() && state_ == State::kRunning && runner_->TryStart(-1, waiting_.Front())) {
             waiting_.Pop();
         }
@@ -228,9 +258,9 @@ private:
         if (state_ != State::kRunning) return;
         const std::int64_t now = NowNs();
         if (now >= end_ns_) return;
-        if (!runner_->TryStart(vu, now)) {
-            // The runner refused this virtual user (e.g. its on_start failed): look again later
-            // rather than spinning.
+        if (Held(now) || !runner_->TryStart(vu, now)) {
+            // The runner refused this virtual user (e.g. its on_start failed), or the send lease ran out:
+            // look again later rather than spinning.
             uv_timer_start(&vu_timers_[static_cast<size_t>(vu)].timer, &Loop::OnVuTimer, 100, 0);
         }
     }
@@ -389,6 +419,7 @@ private:
     std::mt19937_64 rng_;
     State state_ = State::kPreparing;
     bool aborted_ = false;
+    bool held_ = false;  // open model: the last Pace found the send lease run out
 
     uv_loop_t loop_;
     uv_async_t wake_;

@@ -41,6 +41,11 @@ struct RunOptions {
     /// Install SIGINT/SIGTERM handlers (first: drain; second: cancel). Off when the caller handles
     /// signals itself (the agent) and stops the run with RequestStop().
     bool handle_signals = true;
+    /// Send lease (an agent's resume check, docs/protocol.md): when set, workers start no arrival and no
+    /// iteration while the monotonic clock is past *send_lease_ns; they hold (taking nothing from the schedule)
+    /// until the owner renews it, then catch up only within max_wait and count older arrivals as dropped.
+    /// Null: no lease (a single-node run). Must outlive Run().
+    const std::atomic<std::int64_t>* send_lease_ns = nullptr;
 };
 
 class Worker;

@@ -36,6 +36,7 @@ struct WorkerConfig {
     std::string dropped_name;         ///< stats key dropped arrivals are counted under (not in totals)
     std::function<void()> on_prepared;  ///< worker thread: Prepare() finished (check PrepareFailure())
     std::function<void()> on_finished;  ///< worker thread: the loop has ended
+    const std::atomic<std::int64_t>* send_lease_ns = nullptr;  ///< RunOptions::send_lease_ns (null: none)
 };
 
 class Worker {

@@ -1,0 +1,144 @@
+// A frozen agent (SIGSTOP, then SIGCONT) must not send, on resume, arrivals that the coordinator gave to another
+// agent meanwhile, nor burst its overdue arrivals: it checks its assignment with the coordinator first, catches up
+// only within --max-wait and counts the rest as dropped (issue 12 item 2). The demo target is the referee: its
+// total never exceeds the plan, and no second carries a burst.
+
+#include <gtest/gtest.h>
+
+#include <signal.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "cli_test_util.hpp"
+#include "distributed_test_util.hpp"
+#include "lse/testing/child_process.hpp"
+#include "lse/testing/ports.hpp"
+#include "lse/testing/temp_files.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace lse::testing {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+/// The target's count of GET /api/products, sampled every 100 ms while `running` says so.
+struct Samples {
+    std::vector<std::pair<Clock::time_point, int>> points;
+
+    /// Most requests the target received within any one second (between two samples ~1 s apart).
+    int MaxPerSecond() const {
+        int best = 0;
+        size_t j = 0;
+        for (size_t i = 0; i < points.size(); ++i) {
+            while (j < points.size() && points[j].first - points[i].first < std::chrono::milliseconds(1000)) ++j;
+            if (j < points.size()) best = std::max(best, points[j].second - points[i].second);
+        }
+        return best;
+    }
+};
+
+class CliDistributedResumeTest : public CliDistributedTest {
+protected:
+    /// 2 external agents at `rps` for `duration_s`; once load flows, agent "sleeper" is frozen for freeze_s.
+    /// Returns the coordinator's --summary-json; *samples gets the target's counts over the run.
+    nlohmann::json RunWithFreeze(const std::string& cluster, int rps, int duration_s, int freeze_s, Samples* samples,
+                                 std::string* log) {
+        const int port = FreeTcpPort();
+        ChildProcess a, b;
+        StartAgent(&a, port, "steady", cluster);
+        StartAgent(&b, port, "sleeper", cluster);
+        const std::string script = WriteTempScenario(OpenScenario(rps, std::to_string(duration_s) + "s", 8));
+        const std::string summary = TempPath("lse-test-" + cluster, ".json");
+        ChildProcess coordinator;
+        coordinator.Start({LSE_LSENGINE_PATH, "run", script, "--target", Target(), "-q", "--external-agents", "2",
+                           "--cluster-id", cluster, "--nats-port", std::to_string(port), "--nats-token", kToken,
+                           "--max-wait", "1s", "--summary-json", summary},
+                          ChildOptions{{}, TempPath("lse-test-" + cluster, ".out"),
+                                       TempPath("lse-test-" + cluster, ".err")});
+        auto sample = [&] { samples->points.emplace_back(Clock::now(), Route("GET /api/products")); };
+        for (int i = 0; i < 300 && Route("GET /api/products") < rps * 3; ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        b.Signal(SIGSTOP);
+        const auto thaw = Clock::now() + std::chrono::seconds(freeze_s);
+        while (Clock::now() < thaw) {
+            sample();
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        b.Signal(SIGCONT);
+        std::optional<int> rc;
+        for (int i = 0; i < 900 && !(rc = coordinator.Wait(0)).has_value(); ++i) {
+            sample();
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        if (!rc) rc = coordinator.Wait(30'000);
+        sample();
+        *log = ReadWhole(TempPath("lse-test-" + cluster, ".out")) + ReadWhole(TempPath("lse-test-" + cluster, ".err")) +
+               ReadWhole(TempPath("lse-test-sleeper", ".log"));
+        EXPECT_TRUE(rc.has_value() && *rc == 0) << *log;
+        std::ifstream in(summary);
+        return nlohmann::json::parse(in, nullptr, false);
+    }
+};
+
+long Dropped(const nlohmann::json& j) {
+    long dropped = 0;
+    if (j.is_object() && j.contains("scenarios")) {
+        for (const auto& s : j["scenarios"]) dropped += s.value("dropped", 0L);
+    }
+    return dropped;
+}
+
+// Frozen for longer than the agent timeout: the share moved to "steady" from the Rebalance's instant on. On resume
+// the sleeper must not send its arrivals after that instant (steady sent them), nor its overdue ones at once.
+TEST_F(CliDistributedResumeTest, AgentFrozenPastTheTimeoutNeitherRepeatsNorBursts) {
+    constexpr int kRps = 200, kSeconds = 40;
+    Samples samples;
+    std::string log;
+    const nlohmann::json j = RunWithFreeze("resume1", kRps, kSeconds, 20, &samples, &log);
+    ASSERT_TRUE(j.is_object()) << log;
+    const long planned = kRps * kSeconds;
+    const long received = Route("GET /api/products");
+    const long dropped = Dropped(j);
+    EXPECT_NE(log.find("sleeper timed out"), std::string::npos) << log;
+    EXPECT_NE(log.find("holding load until the coordinator confirms"), std::string::npos) << log;
+    // No arrival sent twice: the target never gets more than the plan.
+    EXPECT_LE(received, planned) << "dropped " << dropped << "\n" << log;
+    // No burst on resume: a second carries about kRps (catching up within --max-wait 1s adds at most its share).
+    EXPECT_LE(samples.MaxPerSecond(), kRps * 2) << "received " << received << "\n" << log;
+    // The sleeper's arrivals between the freeze and the takeover (about 16 s of its half) are dropped and counted.
+    EXPECT_GE(dropped, (kRps / 2) * 12) << log;
+    // Every planned arrival was sent once or dropped once.
+    EXPECT_NEAR(static_cast<double>(received + dropped), static_cast<double>(planned), planned * 0.01) << log;
+}
+
+// Frozen for 5 s (under the timeout): nothing moves, but the overdue arrivals must not go out as one burst: it
+// catches up only within --max-wait and counts the rest as dropped.
+TEST_F(CliDistributedResumeTest, ShortFreezeCatchesUpOnlyWithinMaxWait) {
+    constexpr int kRps = 200, kSeconds = 20;
+    Samples samples;
+    std::string log;
+    const nlohmann::json j = RunWithFreeze("resume2", kRps, kSeconds, 5, &samples, &log);
+    ASSERT_TRUE(j.is_object()) << log;
+    const long planned = kRps * kSeconds;
+    const long received = Route("GET /api/products");
+    const long dropped = Dropped(j);
+    EXPECT_EQ(log.find("sleeper timed out"), std::string::npos) << "5 s is under the agent timeout\n" << log;
+    EXPECT_LE(received, planned) << log;
+    // Before the fix the sleeper sent its 5 s backlog (~500) in one second on top of the steady ~200.
+    EXPECT_LE(samples.MaxPerSecond(), kRps * 2) << "received " << received << "\n" << log;
+    // The frozen 5 s of the sleeper's half, minus at most --max-wait (1 s) caught up: 300..500 dropped (loose).
+    EXPECT_GE(dropped, (kRps / 2) * 5 / 2) << log;
+    EXPECT_LE(dropped, (kRps / 2) * 7) << log;
+    EXPECT_NEAR(static_cast<double>(received + dropped), static_cast<double>(planned), planned * 0.01) << log;
+}
+
+}  // namespace
+}  // namespace lse::testing
