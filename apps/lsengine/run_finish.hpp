@@ -27,10 +27,10 @@ struct RunEnd {
     std::string broken_script;         ///< why the run was stopped as broken (BrokenScriptWatch); exit 4
     /// Distributed: the broker was lost and the totals miss what the agents could not deliver ("broker lost at
     /// 8.0 s: results are incomplete"); exit 9, and the outputs mark the totals incomplete.
-    std::string infrastructure_failure;
+    std::string infrastructure_failure = {};
     /// What happened without failing the run ("the NATS broker died at 8.0 s and was restarted; ..."): printed
     /// under the summary and handed to the outputs, so a passing run still tells what it went through.
-    std::vector<std::string> notes;
+    std::vector<std::string> notes = {};
 };
 
 /// Returns the exit code (docs/user-guide.md, "Exit codes"). When several apply, the first of:

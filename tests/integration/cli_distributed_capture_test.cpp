@@ -4,8 +4,10 @@
 #include <signal.h>
 
 #include <chrono>
+#include <filesystem>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "distributed_test_util.hpp"
 #include "lse/testing/ports.hpp"
@@ -74,6 +76,69 @@ TEST_F(CliDistributedTest, CtrlCDuringPlanCaptureStopsAtOnceAndSendsNoPlan) {
     const std::string log = ReadWhole(agent_log);
     EXPECT_EQ(log.find("preparing"), std::string::npos) << "the agent received a plan after Ctrl-C\n" << log;
     EXPECT_EQ(log.find("assignment"), std::string::npos) << log;
+}
+
+TEST_F(CliDistributedTest, QuietRunSaysWhyNoVirtualUserFinishedOnStart) {
+    const std::string raising = WriteTempScenario(R"(local s = scenario { name = 'af', rps = 10, vusers = 3, duration = '2s' }
+function s:on_start(http)
+  error("login broke: bad credentials")
+end
+s:task("browse", function(self, http) http:get("/api/products") end)
+)");
+    const CliResult r = RunLsengine({"run", raising, "--target", Target(), "--agents", "1", "-q"});
+    EXPECT_EQ(r.exit_code, 4) << r.out << r.err;
+    EXPECT_EQ(r.err.find("scenario 'af': scenario 'af'"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("scenario 'af': no virtual user finished on_start"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("login broke: bad credentials (3 virtual users)"), std::string::npos) << r.err;
+
+    // A login the target refuses is a cause too, not only a Lua error.
+    const std::string refused = WriteTempScenario(R"(local s = scenario { name = 'af', rps = 10, vusers = 3, duration = '2s' }
+function s:on_start(http)
+  http:post("/auth/login", { name = "login", json = { user = "u" .. self.id, pass = "wrong" } })
+end
+s:task("browse", function(self, http) http:get("/api/products") end)
+)");
+    const CliResult q = RunLsengine({"run", refused, "--target", Target(), "--agents", "1", "-q"});
+    EXPECT_EQ(q.exit_code, 4) << q.out << q.err;
+    EXPECT_NE(q.err.find("cause: login in on_start: unexpected status 401"), std::string::npos) << q.err;
+    EXPECT_EQ(Route("GET /api/products"), 0);
+}
+
+// Every file under `dir` (recursively) whose name starts with "lse-nats-", and every lsengine-<pid>-* directory.
+std::vector<std::string> BrokerLeftovers(const std::string& dir) {
+    std::vector<std::string> out;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
+        const std::string name = e.path().filename().string();
+        if (name.rfind("lse-nats-", 0) == 0 || (e.is_directory() && name.rfind("lsengine-", 0) == 0)) {
+            out.push_back(e.path().string());
+        }
+    }
+    return out;
+}
+
+TEST_F(CliDistributedTest, BrokerFilesLeftByAKilledRunAreRemovedByTheNextStart) {
+    const std::string tmp = MakeTempDir("lse-test-brokerdir-");
+    const std::string script = WriteTempScenario(OpenScenario(20, "30s"));
+    ChildProcess killed;
+    killed.Start({LSE_LSENGINE_PATH, "run", script, "--target", Target(), "-q", "--agents", "1"},
+                 ChildOptions{{{"TMPDIR", tmp}}, "/dev/null", TempPath("lse-test-brokerdir", ".err")});
+    for (int i = 0; i < 300 && Route("GET /api/products") < 5; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ASSERT_GE(Route("GET /api/products"), 5) << "load never started";
+    killed.Signal(SIGKILL);
+    killed.Wait(5000);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // its broker and agent die with it
+    ASSERT_FALSE(BrokerLeftovers(tmp).empty()) << "a SIGKILL leaves the broker's log behind";
+
+    const CliResult next = RunLsengine({"run", WriteTempScenario(OpenScenario(10, "1s")), "--target", Target(), "-q",
+                                        "--agents", "1"},
+                                       CliOptions{{{"TMPDIR", tmp}}});
+    ASSERT_EQ(next.exit_code, 0) << next.out << next.err;
+    std::string left;
+    for (const auto& p : BrokerLeftovers(tmp)) left += p + "\n";
+    EXPECT_TRUE(left.empty()) << "left behind:\n" << left;
+    std::filesystem::remove_all(tmp);
 }
 
 }  // namespace

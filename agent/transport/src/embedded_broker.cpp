@@ -1,9 +1,11 @@
 #include "lse/transport/embedded_broker.hpp"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -16,6 +18,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -88,10 +91,67 @@ bool AcceptsConnections(const std::string& host, int port) {
     return ok;
 }
 
-std::string MakeTempPath(const char* pattern_suffix, int suffix_len) {
+std::string TempBase() {
     const char* tmp = std::getenv("TMPDIR");
-    std::string pattern = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/lse-nats-XXXXXX" +
-                          pattern_suffix;
+    return tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
+}
+
+constexpr std::string_view kRunDirPrefix = "lsengine-";
+constexpr const char* kLockName = "/.lock";
+
+/// "lsengine-<pid>-XXXXXX" -> pid; 0 for any other name.
+pid_t RunDirPid(std::string_view name) {
+    if (name.substr(0, kRunDirPrefix.size()) != kRunDirPrefix) return 0;
+    name.remove_prefix(kRunDirPrefix.size());
+    const auto dash = name.find('-');
+    if (dash == 0 || dash == std::string_view::npos || name.size() - dash != 7) return 0;
+    pid_t pid = 0;
+    for (char c : name.substr(0, dash)) {
+        if (c < '0' || c > '9' || pid > 100'000'000) return 0;
+        pid = pid * 10 + (c - '0');
+    }
+    return pid;
+}
+
+/// A run directory is stale when nobody holds its lock (the owner's lock dies with it, whatever killed it), or
+/// when it has no lock file and its pid is gone.
+bool StaleRunDir(const std::string& dir, pid_t pid) {
+    const int fd = open((dir + kLockName).c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) return errno == ENOENT && kill(pid, 0) != 0 && errno == ESRCH;
+    const bool free = flock(fd, LOCK_EX | LOCK_NB) == 0;
+    close(fd);
+    return free;
+}
+
+/// Removes what a SIGKILL or a double Ctrl-C left behind: run directories of this user whose process is gone,
+/// with the broker files in them. Anything else in such a directory keeps it (rmdir fails).
+void RemoveStaleRunDirs(const std::string& base) {
+    DIR* d = opendir(base.c_str());
+    if (d == nullptr) return;
+    std::vector<std::string> stale;
+    while (const dirent* e = readdir(d)) {
+        const pid_t pid = RunDirPid(e->d_name);
+        if (pid <= 0 || pid == getpid()) continue;
+        const std::string dir = base + "/" + e->d_name;
+        struct stat st {};
+        if (lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != getuid()) continue;
+        if (StaleRunDir(dir, pid)) stale.push_back(dir);
+    }
+    closedir(d);
+    for (const std::string& dir : stale) {
+        if (DIR* inner = opendir(dir.c_str())) {
+            while (const dirent* e = readdir(inner)) {
+                if (std::string_view(e->d_name).substr(0, 9) == "lse-nats-") unlink((dir + "/" + e->d_name).c_str());
+            }
+            closedir(inner);
+        }
+        unlink((dir + kLockName).c_str());
+        rmdir(dir.c_str());
+    }
+}
+
+std::string MakeTempPath(const std::string& dir, const char* pattern_suffix, int suffix_len) {
+    std::string pattern = dir + "/lse-nats-XXXXXX" + pattern_suffix;
     std::vector<char> buffer(pattern.begin(), pattern.end());
     buffer.push_back('\0');
     const int fd = mkstemps(buffer.data(), suffix_len);  // created 0600
@@ -173,11 +233,29 @@ void EmbeddedBroker::Start(BrokerOptions options) {
     }
 }
 
+void EmbeddedBroker::MakeRunDir() {
+    if (!run_dir_.empty()) return;
+    const std::string base = TempBase();
+    RemoveStaleRunDirs(base);
+    std::string pattern = base + "/" + std::string(kRunDirPrefix) + std::to_string(getpid()) + "-XXXXXX";
+    std::vector<char> buffer(pattern.begin(), pattern.end());
+    buffer.push_back('\0');
+    if (mkdtemp(buffer.data()) == nullptr) {  // created 0700
+        throw SetupError("cannot create a temporary directory for the NATS broker in " + base + ": " +
+                         ErrnoText(errno));
+    }
+    run_dir_ = buffer.data();
+    // Held until Stop() or this process dies: the next lsengine tells a live run's directory from a stale one.
+    run_dir_lock_ = open((run_dir_ + kLockName).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (run_dir_lock_ >= 0) flock(run_dir_lock_, LOCK_EX | LOCK_NB);
+}
+
 void EmbeddedBroker::StartOnce(const BrokerOptions& options, const std::string& binary_path, int port) {
     owns_log_ = options.log_file.empty();
-    if (log_path_.empty()) log_path_ = owns_log_ ? MakeTempPath(".log", 4) : options.log_file;  // Restart appends
-    const std::streamoff log_offset = FileSize(log_path_);
-    config_path_ = MakeTempPath(".conf", 5);
+    MakeRunDir();  // config and log live in a per-run directory, cleaned by the next start if we are killed
+    if (log_path_.empty()) log_path_ = owns_log_ ? MakeTempPath(run_dir_, ".log", 4) : options.log_file;
+    const std::streamoff log_offset = FileSize(log_path_);  // Restart appends to the same log
+    config_path_ = MakeTempPath(run_dir_, ".conf", 5);
     WriteFile(config_path_, RenderBrokerConfig(host_, port, token_, ""));
 
     // Everything the child needs is prepared before fork: after fork only async-signal-safe calls are made.
@@ -305,6 +383,13 @@ void EmbeddedBroker::Stop() noexcept {
     if (owns_log_ && !log_path_.empty()) {
         unlink(log_path_.c_str());
         log_path_.clear();
+    }
+    if (!run_dir_.empty()) {
+        unlink((run_dir_ + kLockName).c_str());
+        if (run_dir_lock_ >= 0) close(run_dir_lock_);
+        run_dir_lock_ = -1;
+        rmdir(run_dir_.c_str());
+        run_dir_.clear();
     }
 }
 

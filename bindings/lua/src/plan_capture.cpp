@@ -68,8 +68,18 @@ public:
         recorder_->SetActive(false);
         DiscardMetrics();  // capture-mode task runs: iterations that never ran, checks against stand-ins
         if (out.vusers_prepared == 0) {
-            out.problems.push_back("scenario '" + Engine()->ScenarioName() +
-                                   "': no virtual user finished on_start, so no task was captured");
+            // The caller names the scenario. The cause goes into the problem itself: warnings are not printed
+            // under -q, and "no virtual user finished" alone leaves the user guessing.
+            std::string problem = "no virtual user finished on_start, so no task was captured";
+            const std::vector<std::string> causes = warnings_.Render();
+            if (!causes.empty()) {
+                problem += "; cause: " + causes.front();
+                if (causes.size() > 1) {
+                    problem += " (and " + std::to_string(causes.size() - 1) + " other message" +
+                               (causes.size() > 2 ? "s" : "") + ")";
+                }
+            }
+            out.problems.push_back(std::move(problem));
         }
         out.plan = std::move(recorder_->Plan());
         out.plan.load = load;

@@ -13,7 +13,9 @@ struct BrokerOptions {
     int port = 0;        ///< 0 = pick a free port.
     std::string token;   ///< Empty = 32 random hex characters: the embedded broker always requires a token.
     std::string binary = "nats-server";  ///< Searched in PATH when it has no '/'.
-    std::string log_file;  ///< Server log; empty = a temporary file removed by Stop().
+    /// Server log; empty = a temporary file removed by Stop(). Temporary files live in $TMPDIR/lsengine-<pid>-XXXXXX
+    /// (locked while in use); a start removes such directories left by killed processes.
+    std::string log_file;
     int start_timeout_ms = 5000;
 };
 
@@ -51,6 +53,7 @@ public:
 
 private:
     void StartOnce(const BrokerOptions& options, const std::string& binary_path, int port);
+    void MakeRunDir();
 
     BrokerOptions options_;    ///< as given to Start (token filled in): Restart reuses them
     std::string binary_path_;
@@ -62,6 +65,8 @@ private:
     std::string config_path_;
     std::string log_path_;
     bool owns_log_ = false;
+    std::string run_dir_;    ///< per-run directory of the config and the owned log
+    int run_dir_lock_ = -1;  ///< flock held on run_dir_/.lock while it is in use
 };
 
 }  // namespace lse::transport
