@@ -328,6 +328,18 @@ std::string NatsClient::ConnectedUrl() const {
     return RedactNatsUrl(buffer);
 }
 
+std::string NatsClient::ProbeRefusal() const {
+    // nats.c reports the cause of a refusal (authorization, TLS, creds) only to a plain connect: once it has given
+    // up retrying, the connection's own last error is "No Server Available". So ask again, once, synchronously.
+    detail::NatsOptionsPtr opts = detail::BuildNatsOptions(options_);
+    natsConnection* probe = nullptr;
+    const natsStatus status = natsConnection_Connect(&probe, opts.get());
+    std::string error;
+    if (status != NATS_OK) error = LastNatsError(status);
+    if (probe != nullptr) natsConnection_Destroy(probe);
+    return error;
+}
+
 void NatsClient::DropPendingRequests(bool notify) {
     auto pending = std::move(pending_);
     pending_.clear();

@@ -10,9 +10,11 @@
 
 #include "agent_log.hpp"
 #include "lse/core/clock.hpp"
+#include "lse/core/errors.hpp"
 #include "lse/protocol/codec.hpp"
 #include "lse/protocol/limits.hpp"
 #include "lse/protocol/subjects.hpp"
+#include "lse/transport/connect_error.hpp"
 
 namespace lse::agent {
 namespace {
@@ -60,13 +62,14 @@ std::string Ms(std::int64_t ns) { return std::to_string(ns / kNsPerMs) + " ms"; 
 
 }  // namespace
 
-AgentLoop::AgentLoop(uv_loop_t* loop, const AgentOptions& options)
+AgentLoop::AgentLoop(uv_loop_t* loop, const AgentOptions& options, bool quiet)
     : loop_(loop),
       options_(options),
       nats_(loop, options.nats),
       clock_(&nats_, proto::subjects::Time(options.cluster_id), options.agent_id),
       register_subject_(proto::subjects::Register(options.cluster_id)),
-      inbox_subject_(proto::subjects::AgentInbox(options.cluster_id, options.agent_id)) {
+      inbox_subject_(proto::subjects::AgentInbox(options.cluster_id, options.agent_id)),
+      quiet_(quiet) {
     load_ = std::make_unique<LoadThread>([this] { uv_async_send(&wake_); });
     uv_async_init(loop_, &wake_, [](uv_async_t* a) { static_cast<AgentLoop*>(a->data)->OnLoadEvents(); });
     wake_.data = this;
@@ -89,9 +92,11 @@ int AgentLoop::Run() {
     uv_timer_start(&tick_, [](uv_timer_t* t) { static_cast<AgentLoop*>(t->data)->OnTick(); },
                    static_cast<std::uint64_t>(kTickNs / kNsPerMs), static_cast<std::uint64_t>(kTickNs / kNsPerMs));
     nats_.OnEvent([this](transport::ConnectionEvent e) { OnConnectionEvent(e); });
-    Log("agent for cluster '" + options_.cluster_id + "'" +
-        (options_.group.empty() ? std::string() : " group '" + options_.group + "'") + ", capacity " +
-        std::to_string(options_.capacity) + ": connecting to " + options_.nats.urls.front());
+    if (!quiet_) {
+        Log("agent for cluster '" + options_.cluster_id + "'" +
+            (options_.group.empty() ? std::string() : " group '" + options_.group + "'") + ", capacity " +
+            std::to_string(options_.capacity) + ": connecting to " + options_.nats.urls.front());
+    }
     try {
         nats_.Connect();
     } catch (...) {
@@ -102,7 +107,7 @@ int AgentLoop::Run() {
     if (nats_.Connected()) {
         Log("connected to " + nats_.ConnectedUrl());
         EnsureSubscribed();
-    } else {
+    } else if (!quiet_) {
         Log("broker not reachable yet: retrying in the background");
     }
     uv_run(loop_, UV_RUN_DEFAULT);
@@ -181,9 +186,19 @@ void AgentLoop::OnConnectionEvent(transport::ConnectionEvent event) {
             }
             break;
         case transport::ConnectionEvent::kClosed:
-            Log("the NATS connection is closed for good");
             if (load_->Active()) load_->RequestStop(true);
-            break;
+            if (shutting_down_) break;
+            // nats.c gives up for good only on a refusal (authorization, TLS, creds): say which flag to check and
+            // end this loop; Agent::Run exits (--once) or retries with a fresh connection and backoff.
+            {
+                const transport::NatsOptions& o = options_.nats;
+                refusal_ = transport::DescribeRefusal(
+                    nats_.ProbeRefusal(),
+                    transport::OfferedCredentials{!o.token.empty(), !o.user.empty(), !o.creds_file.empty(), o.tls});
+            }
+            if (!quiet_) Log("the NATS connection is closed for good: " + refusal_);
+            exit_code_ = static_cast<int>(ExitCode::kSetup);
+            break;  // the next tick shuts down (not from inside the client's event dispatch)
         case transport::ConnectionEvent::kCount: break;
     }
 }
@@ -606,6 +621,10 @@ void AgentLoop::Reject(std::string_view run_id, proto::RejectReason reason, cons
 
 void AgentLoop::OnTick() {
     if (shutting_down_) return;
+    if (!refusal_.empty()) {
+        Shutdown();
+        return;
+    }
     const std::int64_t now = NowNs();
     // A tick far later than scheduled means this process was frozen (SIGSTOP, VM pause): its own
     // silence says nothing about the coordinator, and the coordinator's heartbeats queued meanwhile

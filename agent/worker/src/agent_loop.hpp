@@ -29,13 +29,17 @@ namespace lse::agent {
 
 class AgentLoop {
 public:
-    AgentLoop(uv_loop_t* loop, const AgentOptions& options);
+    /// `quiet`: a retry after the broker refused this agent (Agent::Run says so once a minute, not per retry).
+    AgentLoop(uv_loop_t* loop, const AgentOptions& options, bool quiet = false);
     ~AgentLoop();
     AgentLoop(const AgentLoop&) = delete;
     AgentLoop& operator=(const AgentLoop&) = delete;
 
     /// Connects (or starts retrying), then runs the loop until shutdown. Returns the exit code.
     int Run();
+    /// Why the broker closed the connection for good (wrong token, TLS, creds: nats.c does not retry those), in
+    /// words naming the flags to check; empty when the loop ended otherwise.
+    const std::string& Refusal() const noexcept { return refusal_; }
 
 private:
     enum class State : std::uint8_t { kIdle, kPreparing, kReady, kRunning, kDraining, kCount };
@@ -130,6 +134,8 @@ private:
     bool shutting_down_ = false;
     bool closed_ = false;
     int exit_code_ = 0;
+    bool quiet_ = false;
+    std::string refusal_;
 };
 
 }  // namespace lse::agent

@@ -68,6 +68,10 @@ public:
 
     bool Connected() const noexcept;
     std::string ConnectedUrl() const;
+    /// Why the broker refuses this client, as nats.c tells a plain connect ("Authorization Violation", an SSL
+    /// handshake error, a creds file it could not open...); empty when that connect succeeds. Blocks up to the
+    /// connect timeout: for after a kClosed event, whose own last error is only "No Server Available".
+    std::string ProbeRefusal() const;
     std::uint64_t PublishFailures() const noexcept { return publish_failures_.load(std::memory_order_relaxed); }
 
     /// Fails pending requests, flushes (up to 1 s), closes the connection, waits for nats.c to stop calling
