@@ -45,8 +45,12 @@ void LocalAgents::Start(const LocalAgentOptions& options) {
                          (options.binary.empty() ? std::string(" next to lsengine") : " at " + options.binary) +
                          " (install it beside lsengine, or use --external-agents)");
     }
-    char tmpl[] = "/tmp/lsengine-agents-XXXXXX";
-    if (::mkdtemp(tmpl) == nullptr) throw SetupError(std::string("cannot create a log directory: ") + strerror(errno));
+    // Under $TMPDIR like the broker's files (tests point it into the build tree), /tmp without it.
+    const char* tmpdir = std::getenv("TMPDIR");
+    std::string tmpl = std::string(tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp") + "/lsengine-agents-XXXXXX";
+    if (::mkdtemp(tmpl.data()) == nullptr) {
+        throw SetupError("cannot create a log directory " + tmpl + ": " + strerror(errno));
+    }
     log_dir_ = tmpl;
     const pid_t parent = ::getpid();
     for (int i = 0; i < options.count; ++i) {
