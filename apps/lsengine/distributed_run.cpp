@@ -551,6 +551,7 @@ int RunDistributed(const RunFlags& f) {
         coordinator::AgentScenario as;
         as.name = chosen[i].name;
         as.open_model = specs[i].model == runtime::LoadModel::kOpen;
+        if (as.open_model) as.profile = specs[i].profile;  // loss accounting replays the agents' shares on it
         for (const auto& vu : c.plan.vusers) as.vu_ids.push_back(vu.id);
         agent_scenarios.push_back(std::move(as));
         the_plan.scenarios.push_back(std::move(c.plan));
@@ -727,15 +728,25 @@ int RunDistributed(const RunFlags& f) {
 
     const std::int64_t load_ns = std::clamp<std::int64_t>(ended - start_at, 0, run_ns);
     std::vector<report::AgentResult> agent_results;
+    report::ArrivalAccounting arrivals;
+    const auto has_profile = [](const coordinator::AgentScenario& s) { return s.profile.has_value(); };
+    arrivals.known = std::any_of(agent_scenarios.begin(), agent_scenarios.end(), has_profile);
     for (const coordinator::AgentReport& r : reports) {
-        agent_results.push_back(
-            {{r.id, r.host, coordinator::AgentStateName(r.state), r.capacity, r.share}, r.total, r.final_received});
+        agent_results.push_back({{r.id, r.host, coordinator::AgentStateName(r.state), r.capacity, r.share}, r.total,
+                                 r.final_received, r.planned, r.sent, r.dropped, r.lost, r.unreported_estimate,
+                                 r.last_seen_ns});
+        arrivals.planned += r.planned;
+        arrivals.sent += r.sent;
+        arrivals.dropped += r.dropped;
+        arrivals.lost += r.lost;
+        arrivals.unreported_estimate += r.unreported_estimate;
+        if (r.lost > 0) arrivals.lost_agents.push_back(r.id);
     }
     return FinishRun(std::cout, thresholds, watch, outputs,
                      RunEnd{result.total, load_ns, result.interrupted, std::move(infos), std::move(agent_results),
                             f.allow_script_errors, "",
                             broker_lost.empty() ? "" : "broker lost: " + broker_lost + ": results are incomplete",
-                            std::move(notes)},
+                            std::move(notes), std::move(arrivals)},
                      [&](std::ostream& out) {
                          if (any_agent_scenario) coordinator::PrintAgentTable(out, reports, load_ns);
                      });

@@ -1,5 +1,6 @@
 #include "run_finish.hpp"
 
+#include <cstdio>
 #include <iostream>
 
 #include "lse/core/errors.hpp"
@@ -19,6 +20,16 @@ std::vector<Failure> RunFailures(const report::SummaryInput& in, const RunThresh
     if (end.interrupted) failures.push_back({ExitCode::kInterrupted, "interrupted"});
     if (!end.infrastructure_failure.empty()) {
         failures.push_back({ExitCode::kInfrastructure, end.infrastructure_failure});
+    }
+    // Planned arrivals that nobody sent (or reported) leave the totals short of the plan: never a green run.
+    for (const report::AgentResult& a : end.agents) {
+        if (a.lost <= 0) continue;
+        char when[32];
+        std::snprintf(when, sizeof when, "%.1f s", static_cast<double>(a.last_seen_ns) / 1e9);
+        failures.push_back({ExitCode::kInfrastructure,
+                            a.status.id + " lost at " + when + ": " + std::to_string(a.lost - a.unreported_estimate) +
+                                " planned arrivals never sent, ~" + std::to_string(a.unreported_estimate) +
+                                " sent but unreported (estimated from its last rate)"});
     }
     if (!end.broken_script.empty()) failures.push_back({ExitCode::kScript, end.broken_script});
     if (!end.allow_script_errors) {
@@ -49,6 +60,7 @@ int FinishRun(std::ostream& out, const RunThresholds& thresholds, const Threshol
     report::SummaryInput in(end.total, end.load_ns, 0, end.interrupted);
     in.scenarios = std::move(end.scenarios);
     in.stopped_early = (watch != nullptr && watch->Stopped()) || !end.broken_script.empty();
+    in.arrivals = end.arrivals;
     int exit_code = thresholds.Report(out, &in, watch);
     if (after_summary) after_summary(out);
     std::string stop_reason;
@@ -75,7 +87,7 @@ int FinishRun(std::ostream& out, const RunThresholds& thresholds, const Threshol
     out.flush();
     try {
         report::RunOutcome outcome{in, std::move(end.agents), exit_code, stop_reason, std::move(reasons)};
-        outcome.complete = end.infrastructure_failure.empty();
+        outcome.complete = end.infrastructure_failure.empty() && end.arrivals.lost == 0;
         outcome.notes = std::move(end.notes);
         outputs.End(outcome);
     } catch (const Error& e) {

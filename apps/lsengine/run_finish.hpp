@@ -31,10 +31,14 @@ struct RunEnd {
     /// What happened without failing the run ("the NATS broker died at 8.0 s and was restarted; ..."): printed
     /// under the summary and handed to the outputs, so a passing run still tells what it went through.
     std::vector<std::string> notes = {};
+    /// Distributed: where the open-model arrivals went (planned = sent + dropped + lost). Arrivals lost with an
+    /// agent fail the run with exit 9 (each agent of `agents` that lost some is named in a fail reason).
+    report::ArrivalAccounting arrivals = {};
 };
 
 /// Returns the exit code (docs/user-guide.md, "Exit codes"). When several apply, the first of:
-///   130 interrupted, 9 the distributed infrastructure failed (broker lost), 4 stopped as a broken script, 7 iterations failed with script errors (unless allowed, or a
+///   130 interrupted, 9 the distributed infrastructure failed (broker lost, arrivals lost with an agent), 4 stopped
+///   as a broken script, 7 iterations failed with script errors (unless allowed, or a
 ///   threshold judges iteration failures), 8 no request succeeded, 3 a threshold failed (or stopped the run),
 ///   0; then 5 replaces it when an output file could not be written (reported on stderr after everything else).
 /// Every reason for failing is printed under the summary and handed to the outputs (RunOutcome::fail_reasons).

@@ -146,7 +146,10 @@ TEST_F(CliDistributedTest, KilledAgentsShareIsRedistributed) {
     std::ifstream o(TempPath("lse-test-kill1", ".out")), e(TempPath("lse-test-kill1", ".err"));
     std::string out((std::istreambuf_iterator<char>(o)), {});
     std::string err((std::istreambuf_iterator<char>(e)), {});
-    ASSERT_EQ(*rc, 0) << out << err;
+    // Its arrivals between the kill and the takeover are lost: accounted for, and the run fails (issue 12 item 3).
+    ASSERT_EQ(*rc, 9) << out << err;
+    EXPECT_NE(out.find("arrivals: 480 planned = "), std::string::npos) << out;
+    EXPECT_NE(out.find("lost with victim: "), std::string::npos) << out;
     EXPECT_NE(err.find("victim timed out"), std::string::npos) << err;
     EXPECT_NE(out.find("timed out"), std::string::npos) << out;
     const long steady = AgentRequests(out, "steady");

@@ -15,17 +15,28 @@ void PrintAgentTable(std::ostream& out, const std::vector<AgentReport>& agents, 
     const double load_s = load_ns > 0 ? static_cast<double>(load_ns) / 1e9 : 0;
     char line[512];
     out << "\nagents\n";
-    std::snprintf(line, sizeof line, "  %-*s  %-*s  %8s  %7s  %10s  %9s  %8s  %s\n", static_cast<int>(id_w), "agent",
-                  static_cast<int>(host_w), "host", "capacity", "share", "requests", "rps", "errors", "state");
+    std::snprintf(line, sizeof line, "  %-*s  %-*s  %8s  %7s  %10s  %9s  %8s  %9s  %9s  %s\n", static_cast<int>(id_w),
+                  "agent", static_cast<int>(host_w), "host", "capacity", "share", "requests", "rps", "errors",
+                  "planned", "lost", "state");
     out << line;
     for (const auto& a : agents) {
         const double rps = load_s > 0 ? static_cast<double>(a.total.total.requests) / load_s : 0;
         std::string state = AgentStateName(a.state);
         if (!a.final_received) state += " (no final totals: last known)";
-        std::snprintf(line, sizeof line, "  %-*s  %-*s  %8u  %6.1f%%  %10llu  %9.1f  %8llu  %s\n",
+        if (a.lost > 0) {
+            // Named in the row, so whoever reads the table sees the loss, not only a smaller count.
+            char lost[200];
+            std::snprintf(lost, sizeof lost, "; lost at %.1f s: %lld arrivals never sent, ~%lld sent but unreported",
+                          static_cast<double>(a.last_seen_ns) / 1e9,
+                          static_cast<long long>(a.lost - a.unreported_estimate),
+                          static_cast<long long>(a.unreported_estimate));
+            state += lost;
+        }
+        std::snprintf(line, sizeof line, "  %-*s  %-*s  %8u  %6.1f%%  %10llu  %9.1f  %8llu  %9lld  %9lld  %s\n",
                       static_cast<int>(id_w), a.id.c_str(), static_cast<int>(host_w), a.host.c_str(), a.capacity,
                       a.share * 100, static_cast<unsigned long long>(a.total.total.requests), rps,
-                      static_cast<unsigned long long>(a.total.total.ErrorCount()), state.c_str());
+                      static_cast<unsigned long long>(a.total.total.ErrorCount()), static_cast<long long>(a.planned),
+                      static_cast<long long>(a.lost), state.c_str());
         out << line;
     }
 }

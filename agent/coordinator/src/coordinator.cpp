@@ -4,14 +4,19 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <map>
 #include <sstream>
 
 #include "lse/core/clock.hpp"
 #include "lse/core/errors.hpp"
 #include "lse/core/units.hpp"
+#include "lse/metrics/stat_key.hpp"
 #include "lse/protocol/codec.hpp"
 #include "lse/protocol/plan_chunks.hpp"
 #include "lse/protocol/subjects.hpp"
+#include "lse/sched/arrival_schedule.hpp"
+#include "lse/thresholds/threshold.hpp"
 #include "lse/transport/nats_client.hpp"
 
 namespace lse::coordinator {
@@ -36,6 +41,42 @@ constexpr std::int64_t kRegistrationStaleNs = 10 * kNsPerSec;
 // A re-joining agent's ack must come at least this long before its owns_from: Start and Rebalance still have
 // to reach it (and the others) before that instant.
 constexpr std::int64_t kRejoinMarginNs = 300 * kNsPerMs;
+
+/// Arrivals of the accounted (open-model, with a profile) scenarios in `s`: started ones are task iterations, or
+/// requests for a scenario without tasks (URL mode); dropped ones live on the scenario's row.
+struct ArrivalCount {
+    std::int64_t sent = 0;
+    std::int64_t dropped = 0;
+};
+ArrivalCount CountArrivals(const metrics::Snapshot& s, const std::vector<AgentScenario>& scenarios) {
+    std::map<std::string, ArrivalCount, std::less<>> iterations, requests;
+    metrics::StatKey key;
+    for (const auto& [raw, stats] : s.by_name) {
+        if (!metrics::ParseStatKey(raw, &key)) continue;
+        const bool lifecycle = thresholds::IsLifecycleTask(key.task);
+        if (key.kind == metrics::StatKind::kTask && !lifecycle) {
+            iterations[key.scenario].sent += static_cast<std::int64_t>(stats.requests);
+        } else if (key.kind == metrics::StatKind::kRequest && !lifecycle) {
+            requests[key.scenario].sent += static_cast<std::int64_t>(stats.requests);
+        } else if (key.kind == metrics::StatKind::kScenario) {
+            iterations[key.scenario].dropped += static_cast<std::int64_t>(stats.dropped);
+        }
+    }
+    ArrivalCount out;
+    for (const AgentScenario& sc : scenarios) {
+        if (!sc.profile) continue;
+        const auto it = iterations.find(sc.name);
+        const auto rq = requests.find(sc.name);
+        if (it != iterations.end()) {
+            // A scenario with tasks has task rows once any iteration ended; before that only its dropped count.
+            out.sent += it->second.sent > 0 || rq == requests.end() ? it->second.sent : rq->second.sent;
+            out.dropped += it->second.dropped;
+        } else if (rq != requests.end()) {
+            out.sent += rq->second.sent;
+        }
+    }
+    return out;
+}
 
 }  // namespace
 
@@ -257,6 +298,12 @@ void Coordinator::OnMetrics(const transport::Message& m) {
     } else {
         a.interval_sum += snap;
         pending_interval_ += snap;
+        // Its latest interval's rate: what it probably kept sending after its last report, if it dies.
+        if (snap.HasInterval() && snap.end_ns > a.last_interval_end_ns) {
+            a.last_interval_end_ns = snap.end_ns;
+            a.last_interval_rate = static_cast<double>(CountArrivals(snap, scenarios_).sent) * 1e9 /
+                                   static_cast<double>(snap.end_ns - snap.start_ns);
+        }
     }
     Seen(a, NowNs());
     cv_.notify_all();
@@ -385,6 +432,9 @@ void Coordinator::BeginRejoin(Agent& a, std::int64_t now) {
     }
     // What the old incarnation delivered stays its contribution (its final never came: the caller checked).
     a.archived += a.interval_sum;
+    a.archived_unreported += UnreportedSinceLastInterval(a);
+    a.last_interval_end_ns = 0;
+    a.last_interval_rate = 0;
     a.interval_sum = metrics::Snapshot{};
     a.final_total = metrics::Snapshot{};
     a.seen_seqs.Clear();
@@ -461,6 +511,7 @@ void Coordinator::Rebalance(const char* why, std::int64_t from_ns) {
     }
     for (Agent& a : agents_) {
         a.shares = shares[a.index];
+        a.share_history.emplace_back(rebalance_from_ns_, a.shares);
         SendRebalance(a);
     }
     std::ostringstream line;
@@ -595,6 +646,7 @@ bool Coordinator::AllDone() const {
 
 void Coordinator::Stop(protocol::StopReason reason, bool abort, const std::string& detail) {
     std::lock_guard lock(mu_);
+    if (!stopping_) first_stop_ns_ = NowNs();
     stopping_ = true;
     stop_msg_ = protocol::Stop{options_.run_id, reason, abort, detail};
     stop_sent_ns_ = NowNs();
@@ -639,9 +691,53 @@ std::vector<AgentReport> Coordinator::Reports(bool with_totals) const {
         }
         r.final_received = a.final_received;
         r.state = a.state;
+        if (with_totals) Account(a, &r);
         out.push_back(std::move(r));
     }
     return out;
+}
+
+double Coordinator::UnreportedSinceLastInterval(const Agent& a) const {
+    // It died within a heartbeat interval after it was last seen (its heartbeats are that regular): the middle.
+    const std::int64_t since = a.last_interval_end_ns > 0 ? a.last_interval_end_ns : start_at_ns_;
+    const std::int64_t died = a.last_seen_ns + protocol::kHeartbeatIntervalNs / 2;
+    return died > since ? a.last_interval_rate * static_cast<double>(died - since) / 1e9 : 0.0;
+}
+
+void Coordinator::Account(const Agent& a, AgentReport* r) const {
+    const ArrivalCount count = CountArrivals(r->total, scenarios_);
+    r->sent = count.sent;
+    r->dropped = count.dropped;
+    r->planned = count.sent + count.dropped;
+    r->last_seen_ns = started_ && a.last_seen_ns > start_at_ns_ ? a.last_seen_ns - start_at_ns_ : 0;
+    // An agent whose final totals came (for its only incarnation) accounted for every arrival it owned itself.
+    if (!started_ || (a.final_received && a.attempt == 0)) return;
+    // Otherwise replay its share history on the schedule, exactly as its runtime reshards: the Assignment's
+    // slice, then every Rebalance at its instant, and nothing after the first Stop (or the profile's end).
+    std::int64_t planned = 0;
+    try {
+        for (size_t s = 0; s < scenarios_.size() && s < a.initial_shares.size(); ++s) {
+            if (!scenarios_[s].profile) continue;
+            sched::ArrivalSchedule schedule(*scenarios_[s].profile, a.initial_shares[s].shard);
+            for (const auto& [from_ns, shares] : a.share_history) {
+                if (s >= shares.size()) continue;
+                schedule.Reshard(shares[s].shard, std::max<std::int64_t>(0, from_ns - start_at_ns_));
+            }
+            if (first_stop_ns_ > 0) {
+                const std::int64_t stop_ns = std::max<std::int64_t>(0, first_stop_ns_ - start_at_ns_);
+                schedule.Reshard(sched::ShardSegment{0, 0}, stop_ns);
+            }
+            planned += schedule.PlannedCount();
+        }
+    } catch (const Error&) {
+        return;  // not a share history the agents could have applied either: no accounting
+    }
+    if (planned <= r->planned) return;  // nothing missing (or more reported than planned: shown as is)
+    r->planned = planned;
+    r->lost = planned - count.sent - count.dropped;
+    double unreported = a.archived_unreported;
+    if (!a.final_received) unreported += UnreportedSinceLastInterval(a);
+    r->unreported_estimate = std::min<std::int64_t>(r->lost, std::llround(unreported));
 }
 
 metrics::Snapshot Coordinator::Total() const {

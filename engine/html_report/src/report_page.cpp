@@ -397,6 +397,9 @@ json AgentsJson(const report::RunOutcome& outcome, double duration_s) {
                           {"error_rate", t.ErrorRate()},
                           {"rps", duration_s > 0 ? static_cast<double>(t.requests) / duration_s : 0.0},
                           {"dropped", t.dropped},
+                          {"planned", a.planned},
+                          {"lost", a.lost},
+                          {"unreported_estimate", a.unreported_estimate},
                           {"response_time_us", latency(t.response_time_us)}});
     }
     return agents;
@@ -407,6 +410,7 @@ void Agents(Page& page, const json& agents) {
     page.Raw("<section id=\"agents\">\n<h2>Agents</h2>\n<table>\n<tr><th class=\"name\">Agent</th>"
              "<th class=\"name\">Host</th><th class=\"name\">State</th><th>Capacity</th><th>Share</th>"
              "<th>Requests</th><th>Errors</th><th>Error %</th><th>rps</th><th>Dropped</th>"
+             "<th>Planned arrivals</th><th>Lost arrivals</th><th>Sent, unreported (est.)</th>"
              "<th>p50</th><th>p95</th><th>p99</th><th>max</th><th class=\"name\">Final metrics</th></tr>\n");
     for (const json& a : agents) {
         page.Raw("<tr>");
@@ -420,11 +424,17 @@ void Agents(Page& page, const json& agents) {
         page.Cell(Percent(Num(a, "error_rate")));
         page.Cell(Fixed(Num(a, "rps"), 1));
         page.Cell(std::to_string(Count(a, "dropped")));
+        page.Cell(std::to_string(Count(a, "planned")));
+        page.Cell(std::to_string(Count(a, "lost")));
+        page.Cell(Count(a, "unreported_estimate") > 0 ? "~" + std::to_string(Count(a, "unreported_estimate")) : "0");
         page.LatencyCells(a["response_time_us"]);
         page.NameCell(a.value("final_received", false) ? "received" : "missing (lost before the end)");
         page.Raw("</tr>\n");
     }
-    page.Raw("</table>\n<p class=\"note\">Latencies are response times (CO-corrected).</p>\n</section>\n");
+    page.Raw("</table>\n<p class=\"note\">Latencies are response times (CO-corrected). Arrivals (task iterations): "
+             "planned = sent + dropped + lost; lost arrivals were planned for an agent whose final totals never came, "
+             "and about \"unreported\" of them were sent before it died (estimated from its last rate).</p>\n"
+             "</section>\n");
 }
 
 void Configuration(Page& page, const report::RunDescription& run) {

@@ -112,6 +112,15 @@ json SummaryJson(const SummaryInput& in) {
                 {"totals", Stats(in.total.total, secs)},
                 {"thresholds", std::move(verdicts)},
                 {"thresholds_passed", thresholds::AllPassed(in.verdicts)}};
+    if (in.arrivals.known) {
+        const ArrivalAccounting& a = in.arrivals;
+        out["arrivals"] = {{"planned", a.planned},
+                           {"sent", a.sent},
+                           {"dropped", a.dropped},
+                           {"lost", a.lost},
+                           {"unreported", {{"count", a.unreported_estimate}, {"estimated", true}}},
+                           {"lost_agents", a.lost_agents}};
+    }
     if (!model.unscoped_requests.empty()) {
         json other = json::array();
         for (const NamedStats& r : model.unscoped_requests) {

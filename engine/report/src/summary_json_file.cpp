@@ -37,6 +37,13 @@ void SummaryJsonFile::OnEnd(const RunOutcome& outcome) {
                               {"capacity", a.status.capacity},
                               {"share", a.status.share},
                               {"final_received", a.final_received},
+                              {"arrivals",
+                               {{"planned", a.planned},
+                                {"sent", a.sent},
+                                {"dropped", a.dropped},
+                                {"lost", a.lost},
+                                {"unreported", {{"count", a.unreported_estimate}, {"estimated", true}}}}},
+                              {"last_seen_s", static_cast<double>(a.last_seen_ns) / 1e9},
                               {"totals", StatsJson(a.total.total, secs)}});
         }
         j["agents"] = std::move(agents);

@@ -287,6 +287,18 @@ void PrintSummary(std::ostream& out, const SummaryInput& in) {
             << FormatMicros(h.ValueAtPercentile(95)) << ", p99 " << FormatMicros(h.ValueAtPercentile(99)) << ", max "
             << FormatMicros(h.Max()) << "\n";
     }
+    if (in.arrivals.known) {
+        const ArrivalAccounting& a = in.arrivals;
+        out << "arrivals: " << a.planned << " planned = " << a.sent << " sent + " << a.dropped << " dropped + "
+            << a.lost << " lost with agents\n";
+        if (a.lost > 0) {
+            std::string who;
+            for (const std::string& id : a.lost_agents) who += (who.empty() ? "" : ", ") + id;
+            out << "       lost with " << Printable(who) << ": " << (a.lost - a.unreported_estimate)
+                << " never sent, ~" << a.unreported_estimate
+                << " sent but unreported (estimated from the agent's last rate)\n";
+        }
+    }
     PrintThresholds(out, in.verdicts, model.scenarios.size() > 1);
 }
 

@@ -10,8 +10,8 @@
 
 namespace lse::coordinator {
 
-/// One row per agent: id, host, capacity, share %, requests, rps (over load_ns), errors, state; agents whose final
-/// totals never arrived are flagged ("last known").
+/// One row per agent: id, host, capacity, share %, requests, rps (over load_ns), errors, planned and lost arrivals,
+/// state; agents whose final totals never arrived are flagged ("last known"), and a loss is spelled out.
 void PrintAgentTable(std::ostream& out, const std::vector<AgentReport>& agents, std::int64_t load_ns);
 
 }  // namespace lse::coordinator

@@ -20,6 +20,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "lse/coordinator/shares.hpp"
@@ -63,6 +64,19 @@ struct AgentReport {
     metrics::Snapshot total;
     bool final_received = false;
     AgentState state = AgentState::kActive;
+    /// Loss accounting of its open-model arrivals (docs/protocol.md, "Loss accounting"), in arrivals: task
+    /// iterations (requests for a scenario without tasks). planned = sent + dropped + lost, exactly. Filled only
+    /// with totals, and only for scenarios with a profile.
+    std::int64_t planned = 0;  ///< arrivals its share history gave it over the load window
+    std::int64_t sent = 0;     ///< arrivals it reported started
+    std::int64_t dropped = 0;  ///< arrivals it reported dropped (overdue, no free VU)
+    /// Planned for it but never reported: non-zero only for an agent (or an earlier incarnation of it) whose
+    /// final totals never came. Some of them were sent before it died: see unreported_estimate.
+    std::int64_t lost = 0;
+    /// Of `lost`, about how many it sent but never reported (its last interval's rate over the time from that
+    /// interval's end until it died, assumed half a heartbeat interval after it was last seen). An estimate.
+    std::int64_t unreported_estimate = 0;
+    std::int64_t last_seen_ns = 0;  ///< when it was last heard of, from the run's start (0: before the start)
 };
 
 class Coordinator {
@@ -142,6 +156,13 @@ private:
         bool rejoin_pending = false;
         std::int64_t owns_from_ns = 0;
         std::int64_t rejoin_began_ns = 0;
+        // Loss accounting: every Rebalance's (from, shares) in order, after the Assignment's initial_shares; the
+        // end (coordinator clock) and arrival rate of its latest interval; the estimate of what earlier
+        // incarnations sent but never reported.
+        std::vector<std::pair<std::int64_t, std::vector<protocol::ScenarioShare>>> share_history;
+        std::int64_t last_interval_end_ns = 0;
+        double last_interval_rate = 0;
+        double archived_unreported = 0;
     };
 
     void LoopMain(std::promise<void>* connected);
@@ -159,6 +180,9 @@ private:
     void Rebalance(const char* why, std::int64_t from_ns = 0);  // mu_ held
     void SendRebalance(const Agent& a);     // mu_ held
     void Seen(Agent& a, std::int64_t now);  // mu_ held
+    /// What it sent but never reported since its last interval, if it died (mu_ held; arrivals, unrounded).
+    double UnreportedSinceLastInterval(const Agent& a) const;
+    void Account(const Agent& a, AgentReport* r) const;  // mu_ held: fills planned..last_seen_ns
     void Log(const std::string& line) const;
     bool Publish(const std::string& subject, const std::string& data);
 
@@ -180,6 +204,7 @@ private:
     std::int64_t rebalance_from_ns_ = 0;
     std::int64_t rebalance_sent_ns_ = 0;
     std::int64_t stop_sent_ns_ = 0;
+    std::int64_t first_stop_ns_ = 0;  ///< the first Stop: arrivals planned after it are not owed by anyone
     std::map<std::string, std::int64_t> last_register_ns_;
     bool stopping_ = false;
     protocol::Stop stop_msg_;

@@ -4,10 +4,12 @@
 /// they tile the whole grid), and for closed-model scenarios, which virtual users each agent hosts.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "lse/protocol/messages.hpp"
+#include "lse/sched/rate_profile.hpp"
 
 namespace lse::coordinator {
 
@@ -17,6 +19,9 @@ struct AgentScenario {
     bool open_model = true;
     /// Virtual-user ids that have a plan (on_start succeeded), increasing.
     std::vector<std::int64_t> vu_ids;
+    /// Open model: its load shape, so the coordinator can tell how many arrivals each agent's share history
+    /// planned for it (loss accounting, docs/protocol.md); none = no accounting for this scenario.
+    std::optional<sched::RateProfile> profile = std::nullopt;
 };
 
 /// Shares for `capacities.size()` agents; a capacity of 0 (a timed-out agent) gets an empty slice and no

@@ -60,6 +60,13 @@ struct AgentResult {
     AgentStatus status;
     metrics::Snapshot total;
     bool final_received = false;  ///< false: only the intervals it delivered before it was lost
+    /// Its open-model arrivals (ArrivalAccounting's meaning, per agent): planned = sent + dropped + lost.
+    std::int64_t planned = 0;
+    std::int64_t sent = 0;
+    std::int64_t dropped = 0;
+    std::int64_t lost = 0;
+    std::int64_t unreported_estimate = 0;  ///< of `lost`, probably sent but never reported (an estimate)
+    std::int64_t last_seen_ns = 0;         ///< from the run's start
 };
 
 /// The end of the run: the summary (with threshold verdicts), agents, and how the process will exit.

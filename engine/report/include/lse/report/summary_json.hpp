@@ -26,6 +26,9 @@
 /// for a scenario without tasks, i.e. URL mode); the request rate is "totals.rps".
 /// "duration_s" is the time load really ran (an interrupted run's elapsed time, not its plan).
 /// Version 2 (issue 11) added "errors", "script_errors" and "vusers_ready"/"vusers_started".
+/// Additive in version 2 (issue 12): "arrivals" (distributed runs with open-model scenarios; ArrivalAccounting) =
+///   { "planned", "sent", "dropped", "lost", "unreported": { "count", "estimated": true }, "lost_agents": [id] },
+///   planned = sent + dropped + lost exactly; "unreported" (probably sent, never reported) is part of "lost".
 /// "model" is "" and "target_rps"/"vusers" are 0 when unknown; threshold "actual" is in the
 /// metric's unit (ns for latencies, percent for rates).
 

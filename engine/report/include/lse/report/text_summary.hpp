@@ -25,6 +25,21 @@ struct ScenarioInfo {
     std::int64_t duration_ns = 0;   ///< the scenario's load phase; 0: the run's duration_ns
 };
 
+/// Where a distributed run's open-model arrivals went (docs/protocol.md, "Loss accounting"), in arrivals (task
+/// iterations; requests for a scenario without tasks): planned = sent + dropped + lost, exactly.
+struct ArrivalAccounting {
+    bool known = false;        ///< false: not a distributed run with open-model scenarios (nothing printed)
+    std::int64_t planned = 0;  ///< what the schedule planned over the load window
+    std::int64_t sent = 0;     ///< reported started
+    std::int64_t dropped = 0;  ///< reported dropped (overdue, no free virtual user)
+    /// Planned for agents that were lost (no final totals) and never reported by anyone. Of these,
+    /// `unreported_estimate` were probably sent before the agent died (estimated from its last rate), and the
+    /// rest never sent.
+    std::int64_t lost = 0;
+    std::int64_t unreported_estimate = 0;
+    std::vector<std::string> lost_agents;  ///< ids of the agents that lost arrivals
+};
+
 struct SummaryInput {
     // A constructor rather than an aggregate so callers can write SummaryInput{snapshot, ns, rps,
     // interrupted} and set the optional fields by name, without -Wmissing-field-initializers.
@@ -43,6 +58,7 @@ struct SummaryInput {
     std::vector<thresholds::Verdict> verdicts = {};
     /// Also list each request name per task (default: merged across the scenario's tasks).
     bool requests_per_task = false;
+    ArrivalAccounting arrivals = {};  ///< distributed runs: printed under the totals, "arrivals" in the JSON
 };
 
 void PrintSummary(std::ostream& out, const SummaryInput& in);
