@@ -12,8 +12,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 #include <thread>
 
 #include "lse/core/errors.hpp"
@@ -36,6 +38,25 @@ std::string AgentBinaryBeside(const std::string& self_exe) {
     return "";
 }
 
+namespace {
+
+constexpr std::string_view kLogDirPrefix = "lsengine-agents-";
+
+// Removes `<base>/lsengine-agents-<pid>-*` directories whose pid is no longer running (or is not ours to see).
+void RemoveStaleLogDirs(const std::string& base) {
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(base, ec)) {
+        const std::string name = entry.path().filename().string();
+        if (name.compare(0, kLogDirPrefix.size(), kLogDirPrefix) != 0) continue;
+        const long pid = std::strtol(name.c_str() + kLogDirPrefix.size(), nullptr, 10);
+        if (pid <= 0 || (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM)) continue;
+        std::error_code ignored;
+        std::filesystem::remove_all(entry.path(), ignored);
+    }
+}
+
+}  // namespace
+
 LocalAgents::~LocalAgents() { Stop(); }
 
 void LocalAgents::Start(const LocalAgentOptions& options) {
@@ -45,9 +66,13 @@ void LocalAgents::Start(const LocalAgentOptions& options) {
                          (options.binary.empty() ? std::string(" next to lsengine") : " at " + options.binary) +
                          " (install it beside lsengine, or use --external-agents)");
     }
-    // Under $TMPDIR like the broker's files (tests point it into the build tree), /tmp without it.
+    // Under $TMPDIR like the broker's files (tests point it into the build tree), /tmp without it. The directory
+    // names the coordinator's pid, so the directories of coordinators that were killed (SIGKILL leaves no time to
+    // clean up) are found and removed here, at the next start.
     const char* tmpdir = std::getenv("TMPDIR");
-    std::string tmpl = std::string(tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp") + "/lsengine-agents-XXXXXX";
+    const std::string base = tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp";
+    RemoveStaleLogDirs(base);
+    std::string tmpl = base + "/lsengine-agents-" + std::to_string(::getpid()) + "-XXXXXX";
     if (::mkdtemp(tmpl.data()) == nullptr) {
         throw SetupError("cannot create a log directory " + tmpl + ": " + strerror(errno));
     }
