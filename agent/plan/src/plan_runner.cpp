@@ -271,12 +271,8 @@ private:
                                         r.bytes_sent);
         if (kind != ErrorKind::kNone) {
             SetFailure(vu, kind);
-            if (kind != ErrorKind::kStatus) {
-                ctx_.recorder->RecordError(vu.step_stats[static_cast<size_t>(vu.task)][vu.step], kind,
-                                           r.error_detail.empty() ? ErrorKindMeaning(kind)
-                                                                  : std::string_view(r.error_detail),
-                                           done);
-            }
+            ctx_.recorder->RecordRequestFailure(vu.step_stats[static_cast<size_t>(vu.task)][vu.step], kind,
+                                                r.error_detail, done);
         }
         ++vu.step;
         if (aborted_) {

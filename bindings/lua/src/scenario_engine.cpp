@@ -526,12 +526,7 @@ void ScenarioEngine::CompleteRequest(PendingRequest* p) {
     }
     if (kind != ErrorKind::kNone) {
         SetFailure(*vu, kind, r.status);
-        if (kind != ErrorKind::kStatus) {
-            // The reason, once per distinct message (statuses have their own table).
-            ctx_.recorder->RecordError(p->stat_index, kind,
-                                       r.error_detail.empty() ? ErrorKindMeaning(kind) : std::string_view(r.error_detail),
-                                       done);
-        }
+        ctx_.recorder->RecordRequestFailure(p->stat_index, kind, r.error_detail, done);
         listener_->OnRequestFailed(*vu, *p, kind);
     }
     p->vu = nullptr;

@@ -75,11 +75,7 @@ void RequestRunner::Complete(Vu& vu) noexcept {
     const std::int64_t response_us = std::max<std::int64_t>(0, (done - vu.intended_ns) / 1000);
     ctx_.recorder->RecordCompletion(stats_index_, kind, r.status, accepted, service_us, response_us, r.bytes_received,
                                     r.bytes_sent);
-    if (kind != ErrorKind::kNone && kind != ErrorKind::kStatus) {
-        ctx_.recorder->RecordError(stats_index_, kind,
-                                   r.error_detail.empty() ? ErrorKindMeaning(kind) : std::string_view(r.error_detail),
-                                   done);
-    }
+    ctx_.recorder->RecordRequestFailure(stats_index_, kind, r.error_detail, done);
     vu.busy = false;
     --busy_;
     if (ctx_.open_model) idle_.push_back(vu.index);

@@ -49,6 +49,14 @@ public:
     /// RecordCompletion either way.
     void RecordError(int index, ErrorKind kind, std::string_view message, std::int64_t now_ns) noexcept;
 
+    /// A completed request's reason, for every runner (Lua, native replay, URL mode): nothing for kNone, and nothing
+    /// for kStatus (the status tables have it); else `detail` (the transport's words, e.g. "connection refused"),
+    /// or what the kind means when the transport gave none.
+    void RecordRequestFailure(int index, ErrorKind kind, std::string_view detail, std::int64_t now_ns) noexcept {
+        if (kind == ErrorKind::kNone || kind == ErrorKind::kStatus) return;
+        RecordError(index, kind, detail.empty() ? ErrorKindMeaning(kind) : detail, now_ns);
+    }
+
     /// Loop thread: moves the current interval into the mailbox (merging if the reader is behind).
     void Publish(std::int64_t interval_start_ns, std::int64_t interval_end_ns);
 
