@@ -81,8 +81,8 @@ TEST(ExtraClosedVusers, AreTheClosedIdsBeyondTheAssignment) {
                                                           {"arrivals", sched::ShardSegment::Whole(), {}}});
     ASSERT_EQ(run.sources.size(), 2u);
     // Same selection: nothing extra. Open-model scenarios never have extra virtual users (kAll everywhere).
-    EXPECT_TRUE(ExtraClosedVusers(run, {{"loop", {}, List({1, 2, 3})}, {"arrivals", {}, {}}}).empty());
-    const auto extra = ExtraClosedVusers(run, {{"loop", {}, List({1, 2, 3, 5, 6, 9})}, {"arrivals", {}, {}}});
+    EXPECT_TRUE(ExtraVusersFor(run, {{"loop", {}, List({1, 2, 3})}, {"arrivals", {}, {}}}, false).empty());
+    const auto extra = ExtraVusersFor(run, {{"loop", {}, List({1, 2, 3, 5, 6, 9})}, {"arrivals", {}, {}}}, false);
     ASSERT_EQ(extra.size(), 1u);
     EXPECT_EQ(extra[0], (ExtraVusers{"loop", {5, 6}})) << "9 is not in the plan";
 }
@@ -94,7 +94,7 @@ TEST(ExtraClosedVusers, ScenarioHostingNoneInitiallyCanTakeOver) {
     const PreparedRun run = Prepare(p, {{"loop", sched::ShardSegment::Whole(), none},
                                         {"arrivals", sched::ShardSegment::Whole(), {}}});
     EXPECT_EQ(run.WorkloadIndex("loop"), -1);
-    const auto extra = ExtraClosedVusers(run, {{"loop", {}, List({4})}});
+    const auto extra = ExtraVusersFor(run, {{"loop", {}, List({4})}}, false);
     ASSERT_EQ(extra.size(), 1u);
     EXPECT_EQ(extra[0].ids, (std::vector<std::int64_t>{4}));
 }

@@ -109,14 +109,14 @@ void ExpectPartition(const AgentScenario& scenario, const std::vector<protocol::
     }
 }
 
-TEST(MoveClosedVusers, NothingLostKeepsTheInitialSelections) {
+TEST(MoveVusers, NothingLostKeepsTheInitialSelections) {
     const AgentScenario s{"closed", false, {1, 2, 3, 4, 5, 6}};
     const std::vector<protocol::VuSelection> initial{List({1, 2, 3}), List({4, 5, 6})};
-    const auto out = MoveClosedVusers(s, initial, {false, false}, {1, 1});
+    const auto out = MoveVusers(s, initial, {false, false}, {1, 1});
     EXPECT_EQ(out, initial);
 }
 
-TEST(MoveClosedVusers, LostAgentsVirtualUsersAreSplitAmongTheTakersByCapacity) {
+TEST(MoveVusers, LostAgentsVirtualUsersAreSplitAmongTheTakersByCapacity) {
     const AgentScenario s{"closed", false, {1, 2, 3, 4, 5, 6, 7, 8, 9}};
     const auto shares = ComputeShares({1, 1, 1}, {s});
     std::vector<protocol::VuSelection> initial;
@@ -124,26 +124,26 @@ TEST(MoveClosedVusers, LostAgentsVirtualUsersAreSplitAmongTheTakersByCapacity) {
     ASSERT_EQ(initial[1].ids, (std::vector<std::int64_t>{4, 5, 6}));
     // Agent 1 is lost; agent 2 has twice agent 0's capacity: 2 of the 3 orphans go to it.
     const std::vector<bool> lost{false, true, false};
-    const auto out = MoveClosedVusers(s, initial, lost, {1, 0, 2});
+    const auto out = MoveVusers(s, initial, lost, {1, 0, 2});
     EXPECT_EQ(out[0].ids, (std::vector<std::int64_t>{1, 2, 3, 4}));
     EXPECT_EQ(out[1].kind, protocol::VuSelection::Kind::kNone);
     EXPECT_EQ(out[2].ids, (std::vector<std::int64_t>{5, 6, 7, 8, 9}));
     ExpectPartition(s, out, lost);
-    EXPECT_EQ(MoveClosedVusers(s, initial, lost, {1, 0, 2}), out) << "deterministic";
+    EXPECT_EQ(MoveVusers(s, initial, lost, {1, 0, 2}), out) << "deterministic";
 }
 
-TEST(MoveClosedVusers, RecoveredAgentGetsItsOwnBackAndFinishedAgentsTakeNone) {
+TEST(MoveVusers, RecoveredAgentGetsItsOwnBackAndFinishedAgentsTakeNone) {
     const AgentScenario s{"closed", false, {1, 2, 3, 4, 5, 6}};
     const std::vector<protocol::VuSelection> initial{List({1, 2}), List({3, 4}), List({5, 6})};
     // Agent 2 finished (weight 0, not lost): it keeps its own and takes nothing of lost agent 0.
-    const auto out = MoveClosedVusers(s, initial, {true, false, false}, {0, 1, 0});
+    const auto out = MoveVusers(s, initial, {true, false, false}, {0, 1, 0});
     EXPECT_EQ(out[1].ids, (std::vector<std::int64_t>{1, 2, 3, 4}));
     EXPECT_EQ(out[2].ids, (std::vector<std::int64_t>{5, 6}));
     // Back to nobody lost: exactly the initial selections again.
-    EXPECT_EQ(MoveClosedVusers(s, initial, {false, false, false}, {1, 1, 1}), initial);
+    EXPECT_EQ(MoveVusers(s, initial, {false, false, false}, {1, 1, 1}), initial);
 }
 
-TEST(MoveClosedVusers, ManyAgentsAndLossesStayAnExactPartition) {
+TEST(MoveVusers, ManyAgentsAndLossesStayAnExactPartition) {
     AgentScenario s{"closed", false, {}};
     for (std::int64_t id = 1; id <= 97; ++id) s.vu_ids.push_back(id);
     const std::vector<double> caps{3, 1, 4, 1, 5, 9, 2};
@@ -157,18 +157,18 @@ TEST(MoveClosedVusers, ManyAgentsAndLossesStayAnExactPartition) {
             lost[a] = (mask >> a) & 1u;
             weights[a] = lost[a] ? 0 : caps[a];
         }
-        ExpectPartition(s, MoveClosedVusers(s, initial, lost, weights), lost);
+        ExpectPartition(s, MoveVusers(s, initial, lost, weights), lost);
         if (HasFailure()) FAIL() << "loss mask " << mask;
     }
 }
 
-TEST(MoveClosedVusers, RangeSelectionsAreExpandedAgainstThePlansIds) {
+TEST(MoveVusers, RangeSelectionsAreExpandedAgainstThePlansIds) {
     const AgentScenario s{"closed", false, {2, 3, 5, 7}};
     protocol::VuSelection range;
     range.kind = protocol::VuSelection::Kind::kRange;
     range.first = 1;
     range.last = 4;
-    const auto out = MoveClosedVusers(s, {range, List({5, 7})}, {true, false}, {0, 1});
+    const auto out = MoveVusers(s, {range, List({5, 7})}, {true, false}, {0, 1});
     EXPECT_EQ(out[0].kind, protocol::VuSelection::Kind::kNone);
     EXPECT_EQ(out[1].ids, (std::vector<std::int64_t>{2, 3, 5, 7}));
 }

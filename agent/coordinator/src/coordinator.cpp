@@ -488,24 +488,21 @@ void Coordinator::Rebalance(const char* why, std::int64_t from_ns) {
     const std::int64_t now = NowNs();
     rebalance_from_ns_ = from_ns > 0 ? from_ns : now + options_.rebalance_lead_ns;
     rebalance_sent_ns_ = now;
-    // Open-model VU slices stay each agent's initial one (its pool is fixed when its run is built).
     std::vector<std::vector<protocol::ScenarioShare>> initial_shares;
     for (const Agent& a : agents_) initial_shares.push_back(a.initial_shares);
     auto shares = ComputeShares(caps, scenarios_, &initial_shares);
-    // Closed-model virtual users: each agent keeps its initial ones (a VU loops on one agent and its state lives
-    // there), and the timed-out agents' VUs are split among the takers; a recovered agent gets its own back.
+    // Virtual users, both models: each agent keeps its initial ones (a VU's state lives where it runs), and the
+    // timed-out agents' VUs are split among the takers by capacity, like their arrivals, so every identity stays
+    // in use and evenly (issue 12 item 4); a recovered agent gets its own back.
     std::vector<bool> lost;
     for (const Agent& a : agents_) lost.push_back(a.state == AgentState::kTimedOut);
-    std::vector<int> closed_vusers(agents_.size(), 0);
-    bool any_closed = false;
+    std::vector<int> vusers(agents_.size(), 0);
     for (size_t s = 0; s < scenarios_.size(); ++s) {
-        if (scenarios_[s].open_model) continue;
-        any_closed = true;
         std::vector<protocol::VuSelection> initial;
         for (const Agent& a : agents_) initial.push_back(a.initial_shares[s].vusers);
-        std::vector<protocol::VuSelection> moved = MoveClosedVusers(scenarios_[s], initial, lost, caps);
+        std::vector<protocol::VuSelection> moved = MoveVusers(scenarios_[s], initial, lost, caps);
         for (Agent& a : agents_) {
-            closed_vusers[a.index] += static_cast<int>(moved[a.index].ids.size());
+            vusers[a.index] += static_cast<int>(moved[a.index].ids.size());
             shares[a.index][s].vusers = std::move(moved[a.index]);
         }
     }
@@ -518,8 +515,8 @@ void Coordinator::Rebalance(const char* why, std::int64_t from_ns) {
     line << "rebalanced (" << why << ", epoch " << epoch_ << "):";
     for (const Agent& a : agents_) {
         const double share = a.shares.empty() ? 0 : a.shares[0].shard.Share();
-        line << " " << a.reg.agent_id << " " << static_cast<int>(share * 1000 + 0.5) / 10.0 << "%";
-        if (any_closed) line << " " << closed_vusers[a.index] << " VUs";
+        line << " " << a.reg.agent_id << " " << static_cast<int>(share * 1000 + 0.5) / 10.0 << "% " << vusers[a.index]
+             << " VUs";
     }
     Log(line.str());
 }

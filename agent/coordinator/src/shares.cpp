@@ -31,9 +31,9 @@ std::vector<std::int64_t> SplitCount(std::int64_t n, const std::vector<double>& 
     return out;
 }
 
-std::vector<protocol::VuSelection> MoveClosedVusers(const AgentScenario& scenario,
-                                                    const std::vector<protocol::VuSelection>& initial,
-                                                    const std::vector<bool>& lost, const std::vector<double>& weights) {
+std::vector<protocol::VuSelection> MoveVusers(const AgentScenario& scenario,
+                                              const std::vector<protocol::VuSelection>& initial,
+                                              const std::vector<bool>& lost, const std::vector<double>& weights) {
     const size_t n = initial.size();
     std::vector<std::vector<std::int64_t>> ids(n);
     std::vector<std::int64_t> orphans;

@@ -495,30 +495,100 @@ void AgentLoop::OnRebalance(std::string_view data) {
     if (!proto::DecodeRebalance(data, &rb, nullptr) || !IsSessionRun(rb.run_id)) return;
     session_.last_coordinator_ns = NowNs();
     if (rb.epoch <= session_.epoch || (state_ != State::kReady && state_ != State::kRunning)) return;
-    std::vector<ExtraVusers> extra = ExtraClosedVusers(session_.prepared, rb.scenarios);
-    // Moved closed-model VUs need the main run going (their run ends with it). Before it started, the epoch is
-    // not taken: the coordinator sees the old epoch in our heartbeats and sends this Rebalance again.
-    const bool defer = state_ == State::kReady && !extra.empty();
+    std::vector<ExtraVusers> extra = ExtraVusersFor(session_.prepared, rb.scenarios, /*open_model=*/false);
+    std::vector<ExtraVusers> open_extra = ExtraVusersFor(session_.prepared, rb.scenarios, /*open_model=*/true);
+    // Moved VUs need the main run going (their run lines up with it). Before it started, the epoch is not taken:
+    // the coordinator sees the old epoch in our heartbeats and sends this Rebalance again.
+    const bool defer = state_ == State::kReady && !(extra.empty() && open_extra.empty());
     if (!defer) session_.epoch = rb.epoch;
     const std::int64_t from = session_.offset.ToAgentNs(rb.from_coordinator_ns);
     int applied = 0;
+    // Open model: the slice is split between the agent's own VUs and the moved-in ones in proportion, so every
+    // identity is used as often wherever it runs (issue 12 item 4).
+    std::vector<std::pair<std::string, sched::ShardSegment>> moved_parts;
     for (const proto::ScenarioShare& share : rb.scenarios) {
+        auto moved_in = std::find_if(open_extra.begin(), open_extra.end(),
+                                     [&](const ExtraVusers& e) { return e.scenario == share.scenario; });
+        const std::int64_t moved = moved_in == open_extra.end() ? 0 : static_cast<std::int64_t>(moved_in->ids.size());
+        const auto [own_part, moved_part] =
+            SplitForMovedIn(share.shard, InitialVusers(session_.prepared, share.scenario), moved);
+        if (moved > 0) moved_parts.emplace_back(share.scenario, moved_part);
         const int index = session_.prepared.WorkloadIndex(share.scenario);
-        if (index < 0) continue;  // hosts no virtual user of it: nothing to reshard here
-        if (state_ == State::kRunning) {
-            load_->Reshard(static_cast<size_t>(index), share.shard, from);
-        } else {
-            session_.prepared.workloads[static_cast<size_t>(index)].segment = share.shard;
+        if (index >= 0 && state_ == State::kRunning) {
+            load_->Reshard(static_cast<size_t>(index), own_part, from);
+        } else if (index >= 0) {
+            session_.prepared.workloads[static_cast<size_t>(index)].segment = own_part;
         }
-        ++applied;
+        if (index >= 0 || moved > 0) ++applied;  // else: hosts no virtual user of it, nothing to reshard here
     }
     std::string moved;
-    if (state_ == State::kRunning && !session_.stop_requested && extra != session_.extra_vusers) {
-        moved = ApplyExtraVusers(std::move(extra), std::max(from, NowNs()), rb.epoch);
+    if (state_ == State::kRunning && !session_.stop_requested) {
+        if (extra != session_.extra_vusers) moved = ApplyExtraVusers(std::move(extra), std::max(from, NowNs()), rb.epoch);
+        moved += ApplyOpenExtraVusers(std::move(open_extra), moved_parts, from, rb.epoch);
     }
     Log("rebalance to epoch " + std::to_string(rb.epoch) + " (" + std::to_string(applied) + " scenario(s)) from " +
         Ms(from - NowNs()) + " on" + (defer ? "; takeover of virtual users waits for the start" : "") + moved);
     MaybeConfirmAssignment(nullptr);  // the Reshard above is queued before the lease is renewed
+}
+
+// Open model: the moved-in VUs `extra` serve `parts` (their part of each scenario's slice) from from_ns on. The
+// same VUs as before only get their new parts; other VUs get a new supplementary run (started at the main run's
+// start so its schedule lines up, owning nothing before from_ns), and the previous run gives up its arrivals at
+// from_ns and is drained shortly after (RetireSupplementaryRuns): no arrival falls between two runs. Returns a
+// note for the log.
+std::string AgentLoop::ApplyOpenExtraVusers(std::vector<ExtraVusers> extra,
+                                            const std::vector<std::pair<std::string, sched::ShardSegment>>& parts,
+                                            std::int64_t from_ns, std::uint32_t epoch) {
+    // The superseded run still starts what was due before from_ns (and waits for a free VU up to this long).
+    constexpr std::int64_t kRetireAfterNs = 2 * kNsPerSec;
+    auto part_of = [&](const std::string& scenario) {
+        for (const auto& [name, part] : parts) {
+            if (name == scenario) return part;
+        }
+        return sched::ShardSegment{0, 0};
+    };
+    const int current = session_.open_extra_run;
+    if (extra == session_.open_extra_vusers) {
+        for (size_t i = 0; current >= 0 && i < session_.open_extra_vusers.size(); ++i) {
+            load_->ReshardSupplementary(current, i, part_of(session_.open_extra_vusers[i].scenario), from_ns);
+        }
+        return "";
+    }
+    if (current >= 0) {
+        for (size_t i = 0; i < session_.open_extra_vusers.size(); ++i) {
+            load_->ReshardSupplementary(current, i, sched::ShardSegment{0, 0}, from_ns);
+        }
+        session_.retiring_runs.emplace_back(current, from_ns + kRetireAfterNs);
+    }
+    session_.open_extra_run = -1;
+    session_.open_extra_vusers.clear();
+    if (extra.empty()) return current >= 0 ? "; moved virtual users (open model) go back" : "";
+    int count = 0;
+    for (const ExtraVusers& e : extra) count += static_cast<int>(e.ids.size());
+    std::vector<runtime::Workload> workloads;
+    try {
+        workloads = MakeOpenExtraWorkloads(session_.prepared, extra, epoch);
+    } catch (const std::exception& e) {
+        return std::string("; cannot host the moved virtual users (open model): ") + e.what();
+    }
+    const int run = load_->StartOpenSupplementary(std::move(workloads), load_->main_start_ns());
+    if (run < 0) return "; " + std::to_string(count) + " moved virtual user(s) not started (the run is ending)";
+    for (size_t i = 0; i < extra.size(); ++i) load_->ReshardSupplementary(run, i, part_of(extra[i].scenario), from_ns);
+    session_.open_extra_run = run;
+    session_.open_extra_vusers = std::move(extra);
+    return "; serving arrivals with " + std::to_string(count) + " moved virtual user(s) (open model)";
+}
+
+void AgentLoop::RetireSupplementaryRuns(std::int64_t now) {
+    auto& runs = session_.retiring_runs;
+    for (auto it = runs.begin(); it != runs.end();) {
+        if (now < it->second) {
+            ++it;
+            continue;
+        }
+        load_->StopSupplementaryRun(it->first);
+        it = runs.erase(it);
+    }
 }
 
 // Runs `extra` (closed-model VUs beyond the Assignment's) in a new supplementary run from from_ns on, after
@@ -654,7 +724,10 @@ void AgentLoop::OnTick() {
         }
         return;
     }
-    if (state_ == State::kRunning) ApplyOwnedFromReshards();
+    if (state_ == State::kRunning) {
+        ApplyOwnedFromReshards();
+        RetireSupplementaryRuns(now);
+    }
     if (now >= next_heartbeat_ns_) {
         PublishHeartbeat();
         next_heartbeat_ns_ = now + proto::kHeartbeatIntervalNs;

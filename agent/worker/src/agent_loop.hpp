@@ -50,6 +50,13 @@ private:
         std::unique_ptr<protocol::PlanAssembler> assembler;
         PreparedRun prepared;
         std::vector<ExtraVusers> extra_vusers;  ///< closed-model VUs a Rebalance moved here (supplementary run)
+        /// Open-model VUs a Rebalance moved here, served by supplementary run `open_extra_run` (-1: none) with
+        /// their part of this agent's arrivals; workload i of that run hosts open_extra_vusers[i].
+        std::vector<ExtraVusers> open_extra_vusers;
+        int open_extra_run = -1;
+        /// Superseded open-model supplementary runs, drained once the agent's clock passes the time: they own no
+        /// arrival after their Rebalance's instant but still start the ones due before it.
+        std::vector<std::pair<int, std::int64_t>> retiring_runs;
         protocol::ClockOffset offset;
         std::uint32_t epoch = 0;
         std::int64_t last_coordinator_ns = 0;
@@ -91,6 +98,10 @@ private:
     void OnStop(std::string_view data);
     void OnRebalance(std::string_view data);
     std::string ApplyExtraVusers(std::vector<ExtraVusers> extra, std::int64_t from_ns, std::uint32_t epoch);
+    std::string ApplyOpenExtraVusers(std::vector<ExtraVusers> extra,
+                                     const std::vector<std::pair<std::string, sched::ShardSegment>>& parts,
+                                     std::int64_t from_ns, std::uint32_t epoch);
+    void RetireSupplementaryRuns(std::int64_t now);
     void OnMetricsAck(std::string_view data);
     void OnLoadEvents();
     void OnTick();

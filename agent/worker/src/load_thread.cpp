@@ -22,7 +22,7 @@ void LoadThread::Start(std::vector<runtime::Workload> workloads, http::ClientOpt
         running_ = 0;
         main_ended_ = false;
         stop_requested_ = false;
-        current_extra_ = false;
+        current_closed_ = -1;
         extra_started_ = 0;
         total_ = metrics::Snapshot{};
         error_.clear();
@@ -74,7 +74,7 @@ void LoadThread::Ended(bool main, metrics::Snapshot total, const std::string& er
             // The supplementary runs end with the main one (their duration ends at the same instant; a stopped
             // or failed main run takes them along): no load of this agent after its run.
             for (auto& run : extra_) run->load->RequestStop(!error.empty());
-            current_extra_ = false;
+            current_closed_ = -1;
         }
         if (main_ended_ && running_ == 0) {
             LoadEvent e;
@@ -94,7 +94,7 @@ void LoadThread::RequestStop(bool abort) {
     stop_requested_ = true;
     if (main_.load != nullptr) main_.load->RequestStop(abort);
     for (auto& run : extra_) run->load->RequestStop(abort);
-    current_extra_ = false;
+    current_closed_ = -1;
 }
 
 void LoadThread::Reshard(size_t workload_index, sched::ShardSegment segment, std::int64_t from_ns) {
@@ -104,20 +104,45 @@ void LoadThread::Reshard(size_t workload_index, sched::ShardSegment segment, std
 bool LoadThread::StartSupplementary(std::vector<runtime::Workload> workloads, std::int64_t start_at_ns) {
     std::lock_guard<std::mutex> lock(mu_);
     if (main_ended_ || stop_requested_) return false;
-    if (current_extra_) extra_.back()->load->RequestStop(false);
-    current_extra_ = false;
+    if (current_closed_ >= 0) extra_[static_cast<size_t>(current_closed_)]->load->RequestStop(false);
+    current_closed_ = -1;
     if (workloads.empty()) return false;
     extra_.push_back(std::make_unique<Run>());
     Launch(extra_.back().get(), std::move(workloads), client_, start_at_ns, false);
-    current_extra_ = true;
+    current_closed_ = static_cast<int>(extra_.size()) - 1;
     ++extra_started_;
     return true;
 }
 
 void LoadThread::StopSupplementary() {
     std::lock_guard<std::mutex> lock(mu_);
-    if (current_extra_) extra_.back()->load->RequestStop(false);
-    current_extra_ = false;
+    if (current_closed_ >= 0) extra_[static_cast<size_t>(current_closed_)]->load->RequestStop(false);
+    current_closed_ = -1;
+}
+
+int LoadThread::StartOpenSupplementary(std::vector<runtime::Workload> workloads, std::int64_t start_at_ns) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (main_ended_ || stop_requested_ || workloads.empty()) return -1;
+    // Nothing owned until ReshardSupplementary: the run may start (its start is in the past) before that comes.
+    for (runtime::Workload& w : workloads) w.segment = sched::ShardSegment{0, 0};
+    extra_.push_back(std::make_unique<Run>());
+    Launch(extra_.back().get(), std::move(workloads), client_, start_at_ns, false);
+    ++extra_started_;
+    return static_cast<int>(extra_.size()) - 1;
+}
+
+void LoadThread::ReshardSupplementary(int run, size_t workload_index, sched::ShardSegment segment,
+                                      std::int64_t from_ns) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (run < 0 || static_cast<size_t>(run) >= extra_.size()) return;
+    extra_[static_cast<size_t>(run)]->load->Reshard(workload_index, segment, from_ns);
+}
+
+void LoadThread::StopSupplementaryRun(int run) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (run < 0 || static_cast<size_t>(run) >= extra_.size()) return;
+    extra_[static_cast<size_t>(run)]->load->RequestStop(false);
+    if (run == current_closed_) current_closed_ = -1;
 }
 
 int LoadThread::supplementary_started() const {

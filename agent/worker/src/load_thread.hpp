@@ -5,8 +5,9 @@
 /// per-second intervals and its end are queued and announced through `wake` (uv_async_send on the
 /// agent's loop); the loop thread collects them with TakeEvents().
 ///
-/// Beside the main run (the Assignment's virtual users) there may be supplementary runs: closed-model
-/// virtual users a Rebalance moved here from a lost agent. Each is its own LoadRun on its own thread;
+/// Beside the main run (the Assignment's virtual users) there may be supplementary runs: virtual users a
+/// Rebalance moved here from a lost agent (closed model: they loop here; open model: they serve the part of this
+/// agent's arrivals that came with them). Each is its own LoadRun on its own thread;
 /// their intervals are queued like the main run's, and the single kDone event comes only once every run
 /// has ended, carrying the sum of all their totals, so the agent sends one final total covering all of them.
 /// RequestStop, Join and the destructor cover every run: no load of any of them outlives the main run.
@@ -56,6 +57,17 @@ public:
     bool StartSupplementary(std::vector<runtime::Workload> workloads, std::int64_t start_at_ns);
     /// Drains the current supplementary run, if any (its virtual users went back to their agent).
     void StopSupplementary();
+    /// Open model: starts a supplementary run of `workloads` beside the main run and returns its id (-1, and nothing
+    /// starts, when the main run has ended or a stop was requested). Its workloads own no arrival until given a
+    /// slice with ReshardSupplementary (start_at_ns is the main run's start, so its schedule lines up with the
+    /// main run's). Unlike StartSupplementary it stops no other run: a superseded one is resharded to an empty
+    /// slice from the Rebalance's instant and stopped after it (StopSupplementaryRun), so no arrival falls between.
+    int StartOpenSupplementary(std::vector<runtime::Workload> workloads, std::int64_t start_at_ns);
+    /// Moves the arrival slice of workload `workload_index` of supplementary run `run` (an id from
+    /// StartOpenSupplementary) from from_ns on, like Reshard for the main run.
+    void ReshardSupplementary(int run, size_t workload_index, sched::ShardSegment segment, std::int64_t from_ns);
+    /// Drains supplementary run `run` (an id from StartOpenSupplementary).
+    void StopSupplementaryRun(int run);
     /// Supplementary runs started since Start (for logs and tests).
     int supplementary_started() const;
     /// When the main run's load begins (start_at_ns of Start, or the time Start was called when that was 0).
@@ -91,7 +103,7 @@ private:
     int running_ = 0;          // runs whose thread has not reported its end
     bool main_ended_ = true;   // no main run going: supplementary runs may not start
     bool stop_requested_ = false;
-    bool current_extra_ = false;  // extra_.back() is still the current supplementary run
+    int current_closed_ = -1;  // index in extra_ of the current closed-model supplementary run, -1 none
     int extra_started_ = 0;
     metrics::Snapshot total_;
     std::string error_;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <optional>
 #include <unordered_map>
 #include <utility>
 
@@ -137,11 +138,11 @@ bool PrepareRun(const protocol::Assignment& a, std::string_view plan_bytes, cons
     return true;
 }
 
-std::vector<ExtraVusers> ExtraClosedVusers(const PreparedRun& prepared,
-                                           const std::vector<protocol::ScenarioShare>& shares) {
+std::vector<ExtraVusers> ExtraVusersFor(const PreparedRun& prepared,
+                                        const std::vector<protocol::ScenarioShare>& shares, bool open_model) {
     std::vector<ExtraVusers> out;
     for (const ScenarioSource& source : prepared.sources) {
-        if (source.plan->load.open_model) continue;  // open-model arrivals move by shard, not by virtual user
+        if (source.plan->load.open_model != open_model) continue;
         auto share = std::find_if(shares.begin(), shares.end(),
                                   [&](const protocol::ScenarioShare& s) { return s.scenario == source.name; });
         if (share == shares.end()) continue;
@@ -155,40 +156,85 @@ std::vector<ExtraVusers> ExtraClosedVusers(const PreparedRun& prepared,
     return out;
 }
 
+std::pair<sched::ShardSegment, sched::ShardSegment> SplitForMovedIn(sched::ShardSegment segment, std::int64_t own,
+                                                                    std::int64_t moved) {
+    if (moved <= 0) return {segment, sched::ShardSegment{segment.end, segment.end}};
+    own = std::max<std::int64_t>(0, own);
+    // Lengths are at most 2^20 and VU counts at most 2^20, so the product fits easily.
+    const std::int64_t cut = segment.begin + (segment.end - segment.begin) * own / (own + moved);
+    return {sched::ShardSegment{segment.begin, cut}, sched::ShardSegment{cut, segment.end}};
+}
+
+// A workload replaying the moved-in virtual users `ids` of `source` with load shape `shape`; null when none of
+// the ids is in the plan. The seed varies by epoch so a supplementary run does not replay the main run's streams.
+static std::optional<runtime::Workload> ExtraWorkload(const PreparedRun& prepared, const ScenarioSource& source,
+                                                      const std::vector<std::int64_t>& ids,
+                                                      const plan::LoadShape& shape, std::uint32_t epoch) {
+    protocol::VuSelection selection;
+    selection.kind = protocol::VuSelection::Kind::kList;
+    selection.ids = ids;
+    std::vector<int> positions = SelectedPositions(selection, source.plan_vu_ids);
+    if (positions.empty()) return std::nullopt;
+    auto config = std::make_shared<plan::PlanRunConfig>();
+    const int hosted = static_cast<int>(positions.size());
+    config->scenario = source.plan;
+    config->vu_positions = std::move(positions);
+    config->agent_index = prepared.agent_index;
+    config->agent_count = prepared.agent_count;
+    config->seed = prepared.seed ^ ((std::uint64_t{epoch} + 1) * 0xbf58476d1ce4e5b9ULL);
+    config->default_timeout_ns = prepared.options.default_timeout_ns;
+    runtime::Workload w;
+    w.spec = plan::MakePlanLoadSpec(shape, hosted, std::max(1, prepared.options.capacity), config->seed);
+    w.spec.grace_ns = std::min(prepared.options.request_timeout_ns, w.spec.grace_ns);
+    w.factory = plan::MakePlanRunnerFactory(config);
+    w.dropped_key = metrics::MakeStatKey(metrics::StatKind::kScenario, config->scenario->name);
+    return w;
+}
+
+static const ScenarioSource* FindSource(const PreparedRun& prepared, std::string_view scenario) {
+    for (const ScenarioSource& s : prepared.sources) {
+        if (s.name == scenario) return &s;
+    }
+    return nullptr;
+}
+
+int InitialVusers(const PreparedRun& prepared, std::string_view scenario) {
+    const ScenarioSource* source = FindSource(prepared, scenario);
+    return source == nullptr ? 0 : static_cast<int>(SelectedPositions(source->initial, source->plan_vu_ids).size());
+}
+
 std::vector<runtime::Workload> MakeExtraWorkloads(const PreparedRun& prepared, const std::vector<ExtraVusers>& extra,
                                                   std::int64_t main_start_ns, std::int64_t from_ns,
                                                   std::uint32_t epoch, std::int64_t min_ns) {
     std::vector<runtime::Workload> out;
     for (const ExtraVusers& e : extra) {
-        auto source = std::find_if(prepared.sources.begin(), prepared.sources.end(),
-                                   [&](const ScenarioSource& s) { return s.name == e.scenario; });
-        if (source == prepared.sources.end() || source->plan->load.open_model) continue;
+        const ScenarioSource* source = FindSource(prepared, e.scenario);
+        if (source == nullptr || source->plan->load.open_model) continue;
         const std::int64_t remaining = main_start_ns + source->plan->load.duration_ns - from_ns;
         if (remaining < min_ns) continue;
-        protocol::VuSelection selection;
-        selection.kind = protocol::VuSelection::Kind::kList;
-        selection.ids = e.ids;
-        std::vector<int> positions = SelectedPositions(selection, source->plan_vu_ids);
-        if (positions.empty()) continue;
-        auto config = std::make_shared<plan::PlanRunConfig>();
-        const int hosted = static_cast<int>(positions.size());
-        config->scenario = source->plan;
-        config->vu_positions = std::move(positions);
-        config->agent_index = prepared.agent_index;
-        config->agent_count = prepared.agent_count;
-        config->seed = prepared.seed ^ ((std::uint64_t{epoch} + 1) * 0xbf58476d1ce4e5b9ULL);
-        config->default_timeout_ns = prepared.options.default_timeout_ns;
         plan::LoadShape shape = source->plan->load;
         shape.duration_ns = remaining;
         shape.ramp_up_ns = 0;  // the moved virtual users were already running: they resume at once
-        runtime::Workload w;
-        w.spec = plan::MakePlanLoadSpec(shape, hosted, std::max(1, prepared.options.capacity), config->seed);
-        w.spec.grace_ns = std::min(prepared.options.request_timeout_ns, w.spec.grace_ns);
-        w.factory = plan::MakePlanRunnerFactory(config);
-        w.dropped_key = metrics::MakeStatKey(metrics::StatKind::kScenario, config->scenario->name);
-        out.push_back(std::move(w));
+        if (auto w = ExtraWorkload(prepared, *source, e.ids, shape, epoch)) out.push_back(std::move(*w));
     }
     return out;
 }
+
+std::vector<runtime::Workload> MakeOpenExtraWorkloads(const PreparedRun& prepared,
+                                                      const std::vector<ExtraVusers>& extra, std::uint32_t epoch) {
+    std::vector<runtime::Workload> out;
+    for (const ExtraVusers& e : extra) {
+        const ScenarioSource* source = FindSource(prepared, e.scenario);
+        if (source == nullptr || !source->plan->load.open_model) {
+            throw UsageError("scenario '" + e.scenario + "' is not an assigned open-model scenario");
+        }
+        auto w = ExtraWorkload(prepared, *source, e.ids, source->plan->load, epoch);
+        if (!w) throw UsageError("scenario '" + e.scenario + "': the moved virtual users are not in the plan");
+        w->segment = sched::ShardSegment{0, 0};  // nothing owned until the Rebalance's slice is given
+        out.push_back(std::move(*w));
+    }
+    return out;
+}
+
 
 }  // namespace lse::agent

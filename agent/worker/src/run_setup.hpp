@@ -63,25 +63,44 @@ struct PreparedRun {
 bool PrepareRun(const protocol::Assignment& assignment, std::string_view plan_bytes, const RunSetupOptions& options,
                 PreparedRun* out, SetupProblem* problem);
 
-/// Closed-model virtual users of one scenario that a Rebalance gives this agent beyond its Assignment's.
+/// Virtual users of one scenario that a Rebalance gives this agent beyond its Assignment's (moved from a lost agent).
 struct ExtraVusers {
     std::string scenario;
     std::vector<std::int64_t> ids;  ///< increasing
     bool operator==(const ExtraVusers&) const = default;
 };
 
-/// For each closed-model scenario of `prepared`, the ids `shares` select minus the initial selection (only
-/// scenarios with at least one such id, in `prepared.sources` order). Ids the plan does not have are ignored.
-std::vector<ExtraVusers> ExtraClosedVusers(const PreparedRun& prepared, const std::vector<protocol::ScenarioShare>& shares);
+/// For each scenario of `prepared` of the given model (open_model), the ids `shares` select minus the initial
+/// selection (only scenarios with at least one such id, in `prepared.sources` order). Ids the plan does not have
+/// are ignored.
+std::vector<ExtraVusers> ExtraVusersFor(const PreparedRun& prepared,
+                                        const std::vector<protocol::ScenarioShare>& shares, bool open_model);
 
-/// Workloads that run `extra` in a supplementary LoadRun starting at from_ns, each ending when its scenario's
-/// main run ends (main_start_ns + the scenario's duration): no ramp-up, the scenario's think time, the agent's
-/// capacity in threads (capped at the hosted count). Scenarios with less than `min_ns` left are skipped. `epoch`
-/// varies the random seed so the supplementary run does not replay the main run's streams. Throws lse::Error
-/// when a scenario cannot be replayed (it could at PrepareRun, so only for a plan changed underneath).
+/// Closed model: workloads that run `extra` in a supplementary LoadRun starting at from_ns, each ending when its
+/// scenario's main run ends (main_start_ns + the scenario's duration): no ramp-up, the scenario's think time, the
+/// agent's capacity in threads (capped at the hosted count). Scenarios with less than `min_ns` left are skipped.
+/// `epoch` varies the random seed so the supplementary run does not replay the main run's streams. Throws
+/// lse::Error when a scenario cannot be replayed (it could at PrepareRun, so only for a plan changed underneath).
+/// Open-model entries of `extra` are skipped (MakeOpenExtraWorkloads).
 std::vector<runtime::Workload> MakeExtraWorkloads(const PreparedRun& prepared, const std::vector<ExtraVusers>& extra,
                                                   std::int64_t main_start_ns, std::int64_t from_ns,
                                                   std::uint32_t epoch, std::int64_t min_ns);
+
+/// Open model: one workload per entry of `extra` (same order) hosting those virtual users, with the scenario's
+/// whole load shape, to be started at the main run's start so its arrival schedule lines up with the main run's;
+/// it owns no arrival until the caller gives it its slice (LoadThread::ReshardSupplementary). Seed varied by epoch
+/// as in MakeExtraWorkloads. Throws lse::Error like it; closed-model entries are an lse::Error here.
+std::vector<runtime::Workload> MakeOpenExtraWorkloads(const PreparedRun& prepared,
+                                                      const std::vector<ExtraVusers>& extra, std::uint32_t epoch);
+
+/// How many virtual users of `scenario` the main run hosts (its Assignment selection); 0 when not assigned.
+int InitialVusers(const PreparedRun& prepared, std::string_view scenario);
+
+/// Splits an agent's open-model slice between the virtual users it had (`own`) and those moved in (`moved`), in
+/// proportion, so every identity is used as often wherever it runs: {main run's part, moved-in part}, adjacent,
+/// tiling `segment` exactly. moved == 0 gives {segment, empty}.
+std::pair<sched::ShardSegment, sched::ShardSegment> SplitForMovedIn(sched::ShardSegment segment, std::int64_t own,
+                                                                    std::int64_t moved);
 
 /// Positions (indexes into ScenarioPlan::vusers) of the virtual users `selection` names, given the
 /// plan's VU ids in order. kAll gives every position.

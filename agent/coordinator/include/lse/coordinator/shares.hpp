@@ -30,23 +30,23 @@ struct AgentScenario {
 /// and an open-model agent rotates through its own block only, so no identity is active on two agents at once
 /// and every identity is used (each agent's arrivals and VUs have the same proportion). An open-model agent with
 /// no VU (fewer VUs than agents) gets no arrivals either. With `initial` (the shares of the Assignment, indexed
-/// [agent][scenario], for a Rebalance), open-model selections stay the initial ones: an agent's pool is fixed
-/// when its run is built. Closed-model selections are always the fresh split (the caller moves them with
-/// MoveClosedVusers). Throws lse::UsageError when every capacity is 0.
+/// [agent][scenario], for a Rebalance or a re-assignment), open-model selections stay the initial ones; a
+/// Rebalance then moves the timed-out agents' virtual users of both models with MoveVusers. Throws
+/// lse::UsageError when every capacity is 0.
 std::vector<std::vector<protocol::ScenarioShare>> ComputeShares(
     const std::vector<double>& capacities, const std::vector<AgentScenario>& scenarios,
     const std::vector<std::vector<protocol::ScenarioShare>>* initial = nullptr);
 
-/// Closed-model takeover for one scenario: which virtual users each agent hosts once the agents marked `lost`
+/// Takeover for one scenario (either model): which virtual users each agent hosts once the agents marked `lost`
 /// are gone. Agents not lost keep their `initial` selection; the lost agents' ids (expanded against
 /// `scenario.vu_ids`, increasing) are split into contiguous blocks proportional to `weights` (largest remainder;
 /// weight 0 = takes none, lost agents must have weight 0) and added to the takers' selections. Exact and
 /// deterministic: every id of an initial selection ends up in exactly one returned selection, unless no agent has
 /// a positive weight (then the lost ids are hosted by nobody). Returned selections are kList (strictly increasing)
 /// or kNone.
-std::vector<protocol::VuSelection> MoveClosedVusers(const AgentScenario& scenario,
-                                                    const std::vector<protocol::VuSelection>& initial,
-                                                    const std::vector<bool>& lost, const std::vector<double>& weights);
+std::vector<protocol::VuSelection> MoveVusers(const AgentScenario& scenario,
+                                              const std::vector<protocol::VuSelection>& initial,
+                                              const std::vector<bool>& lost, const std::vector<double>& weights);
 
 /// Splits `n` items into parts proportional to weights, exactly (largest remainder; ties to the lower index).
 std::vector<std::int64_t> SplitCount(std::int64_t n, const std::vector<double>& weights);
