@@ -602,7 +602,18 @@ int RunDistributed(const RunFlags& f) {
     };
     std::int64_t start_at = 0;
     if (any_agent_scenario) {
-        coord.WaitForAgents(agent_wait_ns, check);
+        try {
+            coord.WaitForAgents(agent_wait_ns, check);
+        } catch (const SetupError& e) {
+            // Refused agents never reach the coordinator (the broker closes them before they can register), but
+            // the embedded broker's log names them: say so instead of a bare "0 registered".
+            const std::vector<std::string> refused = broker.RefusedClients();
+            if (refused.empty()) throw;
+            std::string names;
+            for (const std::string& r : refused) names += (names.empty() ? "" : ", ") + r;
+            throw SetupError(std::string(e.what()) + "; the broker refused " + names +
+                             ": wrong or missing token (check their --nats-token / LSENGINE_NATS_TOKEN)");
+        }
         coord.Assign(plan_bytes, agent_scenarios, check);
         ThrowIfInterrupted();
         start_at = coord.Start();

@@ -103,5 +103,24 @@ TEST_F(AgentAuthTest, WithoutOnceItConnectsOnceTheBrokerAcceptsItsToken) {
     EXPECT_FALSE(agent.Wait(0).has_value()) << ReadWhole(log);
 }
 
+// The coordinator side: a refused agent never registers, so the wait for agents times out. The message names the
+// agents the embedded broker refused (from its log) and the flag to check, instead of a bare "0 registered".
+TEST_F(CliDistributedTest, WaitTimeoutNamesTheAgentsTheBrokerRefused) {
+    const int port = FreeTcpPort();
+    ChildProcess agent;
+    const std::string agent_log = TempPath("lse-test-refused-agent", ".log");
+    agent.Start({LSE_AGENT_PATH, "--coordinator", "127.0.0.1:" + std::to_string(port), "--agent-id", "mistyped",
+                 "--cluster-id", "refused", "--nats-token", "not-the-token"},
+                ChildOptions{{{"LSENGINE_NATS_TOKEN", ""}}, agent_log, agent_log});
+    const std::string script = WriteTempScenario(OpenScenario(10, "2s", 2));
+    const CliResult r = RunLsengine({"run", script, "--target", Target(), "-q", "--external-agents", "1",
+                                     "--cluster-id", "refused", "--nats-port", std::to_string(port), "--nats-token",
+                                     kToken, "--agent-wait", "4s"});
+    EXPECT_EQ(r.exit_code, 5) << r.err;
+    EXPECT_NE(r.err.find("0 registered"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("the broker refused mistyped (127.0.0.1)"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("--nats-token"), std::string::npos) << r.err;
+}
+
 }  // namespace
 }  // namespace lse::testing

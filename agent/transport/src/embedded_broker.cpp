@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -255,6 +256,7 @@ void EmbeddedBroker::StartOnce(const BrokerOptions& options, const std::string& 
     MakeRunDir();  // config and log live in a per-run directory, cleaned by the next start if we are killed
     if (log_path_.empty()) log_path_ = owns_log_ ? MakeTempPath(run_dir_, ".log", 4) : options.log_file;
     const std::streamoff log_offset = FileSize(log_path_);  // Restart appends to the same log
+    if (!restarting_) log_start_ = log_offset;  // a user's log file may hold earlier runs
     config_path_ = MakeTempPath(run_dir_, ".conf", 5);
     WriteFile(config_path_, RenderBrokerConfig(host_, port, token_, ""));
 
@@ -355,7 +357,14 @@ std::string EmbeddedBroker::Exited() noexcept {
 void EmbeddedBroker::Restart() {
     if (Running()) throw SetupError("the embedded NATS broker is already running");
     if (port_ <= 0 || binary_path_.empty()) throw SetupError("the embedded NATS broker was never started");
-    StartOnce(options_, binary_path_, port_);
+    restarting_ = true;
+    try {
+        StartOnce(options_, binary_path_, port_);
+    } catch (...) {
+        restarting_ = false;
+        throw;
+    }
+    restarting_ = false;
 }
 
 void EmbeddedBroker::Stop() noexcept {
@@ -391,6 +400,49 @@ void EmbeddedBroker::Stop() noexcept {
         rmdir(run_dir_.c_str());
         run_dir_.clear();
     }
+}
+
+std::vector<std::string> RefusedClientsInLog(std::string_view log) {
+    std::vector<std::string> out;
+    size_t pos = 0;
+    while (pos < log.size()) {
+        size_t end = log.find('\n', pos);
+        if (end == std::string_view::npos) end = log.size();
+        const std::string_view line = log.substr(pos, end - pos);
+        pos = end + 1;
+        if (line.find("authentication error") == std::string_view::npos &&
+            line.find("Authorization Violation") == std::string_view::npos) {
+            continue;
+        }
+        // "[PID] DATE TIME [ERR] HOST:PORT - cid:N - "VERSION:LANG:NAME" - authentication error"
+        const size_t cid = line.find(" - cid:");
+        if (cid == std::string_view::npos || cid == 0) continue;
+        const size_t space = line.rfind(' ', cid - 1);
+        const size_t addr_begin = space == std::string_view::npos ? 0 : space + 1;
+        std::string_view address = line.substr(addr_begin, cid - addr_begin);
+        if (const size_t colon = address.rfind(':'); colon != std::string_view::npos) address = address.substr(0, colon);
+        std::string name = "unnamed";
+        const size_t q1 = line.find('"');
+        const size_t q2 = q1 == std::string_view::npos ? q1 : line.find('"', q1 + 1);
+        if (q2 != std::string_view::npos) {
+            std::string_view quoted = line.substr(q1 + 1, q2 - q1 - 1);
+            // VERSION:LANG:NAME; the name may itself hold colons, so skip exactly two fields.
+            const size_t c1 = quoted.find(':');
+            const size_t c2 = c1 == std::string_view::npos ? c1 : quoted.find(':', c1 + 1);
+            if (c2 != std::string_view::npos) quoted = quoted.substr(c2 + 1);
+            constexpr std::string_view kAgentPrefix = "lsengine-agent ";
+            if (quoted.substr(0, kAgentPrefix.size()) == kAgentPrefix) quoted.remove_prefix(kAgentPrefix.size());
+            if (!quoted.empty()) name = std::string(quoted);
+        }
+        std::string entry = name + " (" + std::string(address) + ")";
+        if (std::find(out.begin(), out.end(), entry) == out.end()) out.push_back(std::move(entry));
+    }
+    return out;
+}
+
+std::vector<std::string> EmbeddedBroker::RefusedClients() const {
+    if (log_path_.empty()) return {};
+    return RefusedClientsInLog(ReadLogFrom(log_path_, log_start_));
 }
 
 }  // namespace lse::transport

@@ -4,7 +4,10 @@
 
 #include <sys/types.h>
 
+#include <ios>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace lse::transport {
 
@@ -18,6 +21,11 @@ struct BrokerOptions {
     std::string log_file;
     int start_timeout_ms = 5000;
 };
+
+/// The clients a nats-server log shows refused for authentication (see EmbeddedBroker::RefusedClients), in order
+/// of first refusal, each once. Lines look like
+/// `[ERR] 127.0.0.1:45656 - cid:4 - "v3.4.1:C:lsengine-agent x" - authentication error`.
+std::vector<std::string> RefusedClientsInLog(std::string_view log);
 
 class EmbeddedBroker {
 public:
@@ -45,6 +53,11 @@ public:
     /// (the coordinator, the agents) reconnects to the URL it already has. Throws as Start. Same thread rule.
     void Restart();
 
+    /// Clients the broker refused (wrong or missing token), from its log: one entry per distinct client, its
+    /// connection name ("lsengine-agent agent-0", our agents name themselves) or "unnamed", then its address, e.g.
+    /// "agent-0 (127.0.0.1)". Empty when none was refused, or for a log it does not own (read it anyway: any path).
+    std::vector<std::string> RefusedClients() const;
+
     bool Running() const noexcept { return pid_ > 0; }
     std::string ClientUrl() const;  ///< nats://127.0.0.1:PORT (no token inside: pass Token() separately).
     const std::string& Token() const noexcept { return token_; }
@@ -65,6 +78,8 @@ private:
     std::string config_path_;
     std::string log_path_;
     bool owns_log_ = false;
+    std::streamoff log_start_ = 0;  ///< where this broker's first start began writing in log_path_
+    bool restarting_ = false;       ///< StartOnce called from Restart (the log is appended to)
     std::string run_dir_;    ///< per-run directory of the config and the owned log
     int run_dir_lock_ = -1;  ///< flock held on run_dir_/.lock while it is in use
 };
