@@ -1,7 +1,7 @@
 // A frozen agent (SIGSTOP, then SIGCONT) must not send, on resume, arrivals that the coordinator gave to another
 // agent meanwhile, nor burst its overdue arrivals: it checks its assignment with the coordinator first, catches up
-// only within --max-wait and counts the rest as dropped (issue 12 item 2). The demo target is the referee: its
-// total never exceeds the plan, and no second carries a burst.
+// paced (at most twice its planned rate) and only within --max-wait, and counts the rest as dropped (issue 12
+// item 2). The demo target is the referee: its total never exceeds the plan, and no second carries a burst.
 
 #include <gtest/gtest.h>
 
@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <string>
 #include <thread>
@@ -47,20 +48,25 @@ struct Samples {
 class CliDistributedResumeTest : public CliDistributedTest {
 protected:
     /// 2 external agents at `rps` for `duration_s`; once load flows, agent "sleeper" is frozen for freeze_s.
+    /// max_wait: the coordinator's --max-wait (empty: the flag is not passed, so the default, --timeout's 30 s).
     /// Returns the coordinator's --summary-json; *samples gets the target's counts over the run.
-    nlohmann::json RunWithFreeze(const std::string& cluster, int rps, int duration_s, int freeze_s, Samples* samples,
-                                 std::string* log) {
+    nlohmann::json RunWithFreeze(const std::string& cluster, int rps, int duration_s, int freeze_s,
+                                 const std::string& max_wait, Samples* samples, std::string* log) {
         const int port = FreeTcpPort();
         ChildProcess a, b;
         StartAgent(&a, port, "steady", cluster);
         StartAgent(&b, port, "sleeper", cluster);
         const std::string script = WriteTempScenario(OpenScenario(rps, std::to_string(duration_s) + "s", 8));
         const std::string summary = TempPath("lse-test-" + cluster, ".json");
+        std::vector<std::string> args = {LSE_LSENGINE_PATH, "run", script, "--target", Target(), "-q",
+                                         "--external-agents", "2", "--cluster-id", cluster, "--nats-port",
+                                         std::to_string(port), "--nats-token", kToken, "--summary-json", summary};
+        if (!max_wait.empty()) {
+            args.push_back("--max-wait");
+            args.push_back(max_wait);
+        }
         ChildProcess coordinator;
-        coordinator.Start({LSE_LSENGINE_PATH, "run", script, "--target", Target(), "-q", "--external-agents", "2",
-                           "--cluster-id", cluster, "--nats-port", std::to_string(port), "--nats-token", kToken,
-                           "--max-wait", "1s", "--summary-json", summary},
-                          ChildOptions{{}, TempPath("lse-test-" + cluster, ".out"),
+        coordinator.Start(args, ChildOptions{{}, TempPath("lse-test-" + cluster, ".out"),
                                        TempPath("lse-test-" + cluster, ".err")});
         auto sample = [&] { samples->points.emplace_back(Clock::now(), Route("GET /api/products")); };
         for (int i = 0; i < 300 && Route("GET /api/products") < rps * 3; ++i) {
@@ -102,7 +108,7 @@ TEST_F(CliDistributedResumeTest, AgentFrozenPastTheTimeoutNeitherRepeatsNorBurst
     constexpr int kRps = 200, kSeconds = 40;
     Samples samples;
     std::string log;
-    const nlohmann::json j = RunWithFreeze("resume1", kRps, kSeconds, 20, &samples, &log);
+    const nlohmann::json j = RunWithFreeze("resume1", kRps, kSeconds, 20, "1s", &samples, &log);
     ASSERT_TRUE(j.is_object()) << log;
     const long planned = kRps * kSeconds;
     const long received = Route("GET /api/products");
@@ -125,7 +131,7 @@ TEST_F(CliDistributedResumeTest, ShortFreezeCatchesUpOnlyWithinMaxWait) {
     constexpr int kRps = 200, kSeconds = 20;
     Samples samples;
     std::string log;
-    const nlohmann::json j = RunWithFreeze("resume2", kRps, kSeconds, 5, &samples, &log);
+    const nlohmann::json j = RunWithFreeze("resume2", kRps, kSeconds, 5, "1s", &samples, &log);
     ASSERT_TRUE(j.is_object()) << log;
     const long planned = kRps * kSeconds;
     const long received = Route("GET /api/products");
@@ -138,6 +144,29 @@ TEST_F(CliDistributedResumeTest, ShortFreezeCatchesUpOnlyWithinMaxWait) {
     EXPECT_GE(dropped, (kRps / 2) * 5 / 2) << log;
     EXPECT_LE(dropped, (kRps / 2) * 7) << log;
     EXPECT_NEAR(static_cast<double>(received + dropped), static_cast<double>(planned), planned * 0.01) << log;
+}
+
+// Frozen for 5 s with the default --max-wait (--timeout, 30 s): every overdue arrival is still young enough to
+// start, so nothing is dropped, but they must not go out at once either: the sleeper catches up at twice its
+// planned rate (its half of kRps), so the target sees at most about 1.5 x kRps in any second.
+TEST_F(CliDistributedResumeTest, ShortFreezeWithDefaultMaxWaitCatchesUpPacedWithoutDrops) {
+    constexpr int kRps = 200, kSeconds = 20;
+    Samples samples;
+    std::string log;
+    const nlohmann::json j = RunWithFreeze("resume3", kRps, kSeconds, 5, "", &samples, &log);
+    ASSERT_TRUE(j.is_object()) << log;
+    const long planned = kRps * kSeconds;
+    const long received = Route("GET /api/products");
+    const long dropped = Dropped(j);
+    std::printf("planned %ld, received %ld, dropped %ld, most in one second %d\n", planned, received, dropped,
+                samples.MaxPerSecond());
+    EXPECT_EQ(log.find("sleeper timed out"), std::string::npos) << "5 s is under the agent timeout\n" << log;
+    EXPECT_LE(received, planned) << log;
+    // Before the fix the sleeper sent its ~500 overdue arrivals in one instant: ~700 in that second.
+    EXPECT_LE(samples.MaxPerSecond(), kRps * 7 / 4) << "received " << received << "\n" << log;
+    EXPECT_LE(dropped, kRps / 100) << log;
+    EXPECT_NEAR(static_cast<double>(received), static_cast<double>(planned), planned * 0.01)
+        << "dropped " << dropped << "\n" << log;
 }
 
 }  // namespace

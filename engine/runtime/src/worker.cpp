@@ -8,6 +8,7 @@
 #include "lse/runtime/arrival_queue.hpp"
 #include "lse/runtime/precise_timer.hpp"
 #include "lse/sched/arrival_schedule.hpp"
+#include "lse/sched/catch_up_gate.hpp"
 #include "lse/sched/pacer.hpp"
 
 namespace lse::runtime {
@@ -19,9 +20,14 @@ constexpr std::int64_t kPublishIntervalNs = kNsPerSec;
 constexpr std::int64_t kPacingSlackNs = 20 * kNsPerUs;
 constexpr size_t kPacingBatch = 256;
 /// With --max-wait 0 (no waiting for a virtual user) an arrival may still be this late, from timer jitter or a
-/// busy loop, and start; later than that (or than max_wait when it is set) it is dropped and counted: after a
-/// stall (a frozen process, a slow loop) overdue arrivals are never sent as one burst.
+/// busy loop, and start; later than that (or than max_wait when it is set) it is dropped and counted.
 constexpr std::int64_t kOverdueToleranceNs = kNsPerSec;
+/// After a stall (a frozen process, a SIGSTOP'd agent, a blocked loop, a send lease that ran out) the overdue
+/// arrivals are started at most at this multiple of the planned rate: the backlog drains at one extra planned
+/// rate, never as one burst (issue 12 item 2: a frozen agent must not burst on resume). sched::CatchUpGate.
+constexpr std::int64_t kCatchUpFactor = 2;
+/// Lateness below this is ordinary timer jitter: arrivals are taken as they come, without catch-up pacing.
+constexpr std::int64_t kCatchUpAfterNs = 50 * kNsPerMs;
 /// While the send lease has run out, the pacing timer looks again this often.
 constexpr std::int64_t kHoldPollNs = 20 * kNsPerMs;
 
@@ -156,7 +162,8 @@ private:
     void ArmPacing() {
         const std::int64_t next = pacer_->NextDueNs();
         if (next < 0 || next >= end_ns_) return;  // this worker's arrivals are all started
-        pacing_timer_->ArmAt(next);
+        // Catching up, `next` is in the past: wake when the paced catch-up reaches it, not at once.
+        pacing_timer_->ArmAt(catch_up_.CatchingUp() ? catch_up_.WakeAtNs(next) : next);
     }
 
     static void OnPacingTimer(void* user) { static_cast<Loop*>(user)->Pace(); }
@@ -171,8 +178,10 @@ private:
         const std::int64_t first_now = NowNs();
         if (Held(first_now)) {
             // Nothing is taken from the schedule while held, so a Reshard whose instant has passed meanwhile
-            // still applies exactly (no arrival past it was taken here).
+            // still applies exactly (no arrival past it was taken here). Once released, the catch-up starts
+            // afresh from the oldest due arrival: the held time is lag, not progress.
             held_ = true;
+            catch_up_.Reset();
             pacing_timer_->ArmAt(first_now + kHoldPollNs);
             return;
         }
@@ -181,23 +190,39 @@ private:
             ApplyReshard();  // issued before the lease was renewed: it decides which of the overdue arrivals are ours
             StartWaiting(first_now);
         }
+        // How late an arrival may start: max_wait bounds it (a frozen agent must not start arrivals older than that).
         const std::int64_t overdue_limit = spec_.max_wait_ns > 0 ? spec_.max_wait_ns : kOverdueToleranceNs;
         std::int64_t due[kPacingBatch];
         for (;;) {
             const std::int64_t now = NowNs();
             DropExpired(now);
-            const size_t n = pacer_->TakeDue(now, kPacingSlackNs, due, kPacingBatch);
+            // On time, everything due is taken; behind (after a stall), only what the paced catch-up has reached:
+            // never older than overdue_limit (what lies before is taken below and dropped at once).
+            const std::int64_t horizon = catch_up_.Horizon(now, pacer_->NextDueNs(), overdue_limit);
+            const size_t n =
+                pacer_->TakeDue(horizon, catch_up_.CatchingUp() ? 0 : kPacingSlackNs, due, kPacingBatch);
             for (size_t i = 0; i < n && state_ == State::kRunning; ++i) {
                 if (due[i] >= end_ns_) break;
                 if (now - due[i] > overdue_limit) {
                     owner_->recorder_.RecordDropped(dropped_index_);  // older than max_wait: dropped, never burst
                     continue;
                 }
-                Arrive(due[i]);
+                Arrive(due[i]);  // with its ORIGINAL intended time: the lateness shows in its response time
             }
             if (n < kPacingBatch || state_ != State::kRunning) break;
         }
         if (state_ == State::kRunning) ArmPacing();
+    }
+
+    // At the end, arrivals due before it that a catch-up has not reached yet are dropped and counted (planned =
+    // sent + dropped): load never continues past the run. Not while held: those may be another agent's by now.
+    void DropUncaughtUp() {
+        if (state_ != State::kRunning || held_) return;
+        std::int64_t due[kPacingBatch];
+        size_t n;
+        while ((n = pacer_->TakeDue(end_ns_ - 1, 0, due, kPacingBatch)) > 0) {
+            for (size_t i = 0; i < n; ++i) owner_->recorder_.RecordDropped(dropped_index_);
+        }
     }
 
     // An arrival starts on an idle virtual user, or waits behind the earlier ones (FIFO).
@@ -342,7 +367,10 @@ private:
         }
         // It can also run before the pacing timer's last wake-up in the same loop turn: start the
         // arrivals due before the end first.
-        if (self->pacer_) self->Pace();
+        if (self->pacer_) {
+            self->Pace();
+            self->DropUncaughtUp();
+        }
         self->BeginDrain();
     }
 
@@ -433,6 +461,7 @@ private:
     std::unique_ptr<IterationRunner> runner_;
     std::unique_ptr<sched::ArrivalSchedule> schedule_;
     std::unique_ptr<sched::Pacer> pacer_;
+    sched::CatchUpGate catch_up_{kCatchUpFactor, kCatchUpAfterNs};  // open model: paces the catch-up after a stall
     ArrivalQueue waiting_;  // open model: intended start times of arrivals waiting for a virtual user
     int dropped_index_ = 0;
     std::int64_t interval_start_ns_ = 0;

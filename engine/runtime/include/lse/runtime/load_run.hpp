@@ -43,7 +43,8 @@ struct RunOptions {
     bool handle_signals = true;
     /// Send lease (an agent's resume check, docs/protocol.md): when set, workers start no arrival and no
     /// iteration while the monotonic clock is past *send_lease_ns; they hold (taking nothing from the schedule)
-    /// until the owner renews it, then catch up only within max_wait and count older arrivals as dropped.
+    /// until the owner renews it, then catch up paced (at most twice the planned rate, sched::CatchUpGate) and only
+    /// within max_wait, counting older arrivals as dropped.
     /// Null: no lease (a single-node run). Must outlive Run().
     const std::atomic<std::int64_t>* send_lease_ns = nullptr;
 };

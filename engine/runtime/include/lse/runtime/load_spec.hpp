@@ -27,6 +27,8 @@ struct LoadSpec {
     /// served) at most this long, and is counted as dropped after that or when the run ends while it
     /// waits. Its response time counts from its intended start, so the wait is measured (no
     /// coordinated omission). 0: dropped at once. The CLI defaults it to the request timeout.
+    /// It also bounds how late an arrival may start after the worker itself stalled (1 s when 0): overdue
+    /// arrivals are caught up at most at twice the planned rate, older ones dropped (sched::CatchUpGate).
     std::int64_t max_wait_ns = 30'000'000'000;
     int threads = 1;                            ///< worker threads, one libuv loop each
     std::int64_t grace_ns = 5'000'000'000;      ///< after the end, in-flight iterations get this long, then are cancelled

@@ -13,6 +13,8 @@
 ///     silently, and it may not push one back into the pacer.
 ///   * An arrival is never returned more than slack_ns before its intended time; slack lets one
 ///     timer wake-up take a burst of near-simultaneous arrivals at high rates.
+///   * The driver may pass an earlier now_ns than the clock's to take less: the runtime passes
+///     CatchUpGate's horizon, so after a stall the backlog is taken paced, not at once.
 /// No clock is read here: the caller passes now_ns, so tests use computed times.
 
 #include <cstddef>
