@@ -745,7 +745,7 @@ int RunDistributed(const RunFlags& f) {
     for (const coordinator::AgentReport& r : reports) {
         agent_results.push_back({{r.id, r.host, coordinator::AgentStateName(r.state), r.capacity, r.share}, r.total,
                                  r.final_received, r.planned, r.sent, r.dropped, r.lost, r.unreported_estimate,
-                                 r.last_seen_ns});
+                                 r.last_seen_ns, r.unreported_requests});
         arrivals.planned += r.planned;
         arrivals.sent += r.sent;
         arrivals.dropped += r.dropped;

@@ -23,9 +23,21 @@ std::vector<Failure> RunFailures(const report::SummaryInput& in, const RunThresh
     }
     // Planned arrivals that nobody sent (or reported) leave the totals short of the plan: never a green run.
     for (const report::AgentResult& a : end.agents) {
-        if (a.lost <= 0) continue;
         char when[32];
         std::snprintf(when, sizeof when, "%.1f s", static_cast<double>(a.last_seen_ns) / 1e9);
+        if (a.lost <= 0) {
+            // No arrivals to account (closed model): what it sent after its last report is missing all the same.
+            if (!a.final_received || a.unreported_requests > 0) {
+                failures.push_back({ExitCode::kInfrastructure,
+                                    a.status.id + " stopped reporting at " + when + " without its final totals: " +
+                                        (a.unreported_requests > 0
+                                             ? "~" + std::to_string(a.unreported_requests) +
+                                                   " requests it sent are not in the totals (estimated from its "
+                                                   "last rate)"
+                                             : "what it sent after its last report is not in the totals")});
+            }
+            continue;
+        }
         failures.push_back({ExitCode::kInfrastructure,
                             a.status.id + " lost at " + when + ": " + std::to_string(a.lost - a.unreported_estimate) +
                                 " planned arrivals never sent, ~" + std::to_string(a.unreported_estimate) +

@@ -31,6 +31,11 @@ void PrintAgentTable(std::ostream& out, const std::vector<AgentReport>& agents, 
                           static_cast<long long>(a.lost - a.unreported_estimate),
                           static_cast<long long>(a.unreported_estimate));
             state += lost;
+        } else if (a.unreported_requests > 0) {
+            char unreported[160];
+            std::snprintf(unreported, sizeof unreported, "; stopped reporting at %.1f s: ~%lld requests unreported",
+                          static_cast<double>(a.last_seen_ns) / 1e9, static_cast<long long>(a.unreported_requests));
+            state += unreported;
         }
         std::snprintf(line, sizeof line, "  %-*s  %-*s  %8u  %6.1f%%  %10llu  %9.1f  %8llu  %9lld  %9lld  %s\n",
                       static_cast<int>(id_w), a.id.c_str(), static_cast<int>(host_w), a.host.c_str(), a.capacity,

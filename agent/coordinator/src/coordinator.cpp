@@ -301,8 +301,9 @@ void Coordinator::OnMetrics(const transport::Message& m) {
         // Its latest interval's rate: what it probably kept sending after its last report, if it dies.
         if (snap.HasInterval() && snap.end_ns > a.last_interval_end_ns) {
             a.last_interval_end_ns = snap.end_ns;
-            a.last_interval_rate = static_cast<double>(CountArrivals(snap, scenarios_).sent) * 1e9 /
-                                   static_cast<double>(snap.end_ns - snap.start_ns);
+            const double secs = static_cast<double>(snap.end_ns - snap.start_ns) / 1e9;
+            a.last_interval_rate = static_cast<double>(CountArrivals(snap, scenarios_).sent) / secs;
+            a.last_interval_request_rate = static_cast<double>(snap.total.requests) / secs;
         }
     }
     Seen(a, NowNs());
@@ -432,9 +433,11 @@ void Coordinator::BeginRejoin(Agent& a, std::int64_t now) {
     }
     // What the old incarnation delivered stays its contribution (its final never came: the caller checked).
     a.archived += a.interval_sum;
-    a.archived_unreported += UnreportedSinceLastInterval(a);
+    a.archived_unreported += UnreportedSinceLastInterval(a, a.last_interval_rate);
+    a.archived_unreported_requests += UnreportedSinceLastInterval(a, a.last_interval_request_rate);
     a.last_interval_end_ns = 0;
     a.last_interval_rate = 0;
+    a.last_interval_request_rate = 0;
     a.interval_sum = metrics::Snapshot{};
     a.final_total = metrics::Snapshot{};
     a.seen_seqs.Clear();
@@ -694,11 +697,11 @@ std::vector<AgentReport> Coordinator::Reports(bool with_totals) const {
     return out;
 }
 
-double Coordinator::UnreportedSinceLastInterval(const Agent& a) const {
+double Coordinator::UnreportedSinceLastInterval(const Agent& a, double rate) const {
     // It died within a heartbeat interval after it was last seen (its heartbeats are that regular): the middle.
     const std::int64_t since = a.last_interval_end_ns > 0 ? a.last_interval_end_ns : start_at_ns_;
     const std::int64_t died = a.last_seen_ns + protocol::kHeartbeatIntervalNs / 2;
-    return died > since ? a.last_interval_rate * static_cast<double>(died - since) / 1e9 : 0.0;
+    return died > since ? rate * static_cast<double>(died - since) / 1e9 : 0.0;
 }
 
 void Coordinator::Account(const Agent& a, AgentReport* r) const {
@@ -709,6 +712,9 @@ void Coordinator::Account(const Agent& a, AgentReport* r) const {
     r->last_seen_ns = started_ && a.last_seen_ns > start_at_ns_ ? a.last_seen_ns - start_at_ns_ : 0;
     // An agent whose final totals came (for its only incarnation) accounted for every arrival it owned itself.
     if (!started_ || (a.final_received && a.attempt == 0)) return;
+    double unreported_requests = a.archived_unreported_requests;
+    if (!a.final_received) unreported_requests += UnreportedSinceLastInterval(a, a.last_interval_request_rate);
+    r->unreported_requests = std::llround(unreported_requests);
     // Otherwise replay its share history on the schedule, exactly as its runtime reshards: the Assignment's
     // slice, then every Rebalance at its instant, and nothing after the first Stop (or the profile's end).
     std::int64_t planned = 0;
@@ -733,7 +739,7 @@ void Coordinator::Account(const Agent& a, AgentReport* r) const {
     r->planned = planned;
     r->lost = planned - count.sent - count.dropped;
     double unreported = a.archived_unreported;
-    if (!a.final_received) unreported += UnreportedSinceLastInterval(a);
+    if (!a.final_received) unreported += UnreportedSinceLastInterval(a, a.last_interval_rate);
     r->unreported_estimate = std::min<std::int64_t>(r->lost, std::llround(unreported));
 }
 

@@ -43,6 +43,7 @@ void SummaryJsonFile::OnEnd(const RunOutcome& outcome) {
                                 {"dropped", a.dropped},
                                 {"lost", a.lost},
                                 {"unreported", {{"count", a.unreported_estimate}, {"estimated", true}}}}},
+                              {"unreported_requests", {{"count", a.unreported_requests}, {"estimated", true}}},
                               {"last_seen_s", static_cast<double>(a.last_seen_ns) / 1e9},
                               {"totals", StatsJson(a.total.total, secs)}});
         }

@@ -76,6 +76,10 @@ struct AgentReport {
     /// Of `lost`, about how many it sent but never reported (its last interval's rate over the time from that
     /// interval's end until it died, assumed half a heartbeat interval after it was last seen). An estimate.
     std::int64_t unreported_estimate = 0;
+    /// Requests (any model) it probably sent but never reported because its final totals (or an earlier
+    /// incarnation's) never came: its last interval's request rate over the same gap. An estimate; 0 for an agent
+    /// whose every incarnation delivered its final totals.
+    std::int64_t unreported_requests = 0;
     std::int64_t last_seen_ns = 0;  ///< when it was last heard of, from the run's start (0: before the start)
 };
 
@@ -161,8 +165,10 @@ private:
         // incarnations sent but never reported.
         std::vector<std::pair<std::int64_t, std::vector<protocol::ScenarioShare>>> share_history;
         std::int64_t last_interval_end_ns = 0;
-        double last_interval_rate = 0;
+        double last_interval_rate = 0;          // arrivals per second (open-model scenarios)
+        double last_interval_request_rate = 0;  // requests per second (every scenario, any model)
         double archived_unreported = 0;
+        double archived_unreported_requests = 0;
     };
 
     void LoopMain(std::promise<void>* connected);
@@ -181,7 +187,8 @@ private:
     void SendRebalance(const Agent& a);     // mu_ held
     void Seen(Agent& a, std::int64_t now);  // mu_ held
     /// What it sent but never reported since its last interval, if it died (mu_ held; arrivals, unrounded).
-    double UnreportedSinceLastInterval(const Agent& a) const;
+    /// What an agent probably sent after its last reported interval until it died, at `rate` per second.
+    double UnreportedSinceLastInterval(const Agent& a, double rate) const;
     void Account(const Agent& a, AgentReport* r) const;  // mu_ held: fills planned..last_seen_ns
     void Log(const std::string& line) const;
     bool Publish(const std::string& subject, const std::string& data);

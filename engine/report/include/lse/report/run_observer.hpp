@@ -67,6 +67,8 @@ struct AgentResult {
     std::int64_t lost = 0;
     std::int64_t unreported_estimate = 0;  ///< of `lost`, probably sent but never reported (an estimate)
     std::int64_t last_seen_ns = 0;         ///< from the run's start
+    /// Requests (any model) it probably sent after its last report, when its final totals never came (an estimate).
+    std::int64_t unreported_requests = 0;
 };
 
 /// The end of the run: the summary (with threshold verdicts), agents, and how the process will exit.
