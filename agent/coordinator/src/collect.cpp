@@ -1,0 +1,52 @@
+#include "lse/coordinator/collect.hpp"
+
+#include <utility>
+
+namespace lse::coordinator {
+namespace {
+
+std::string Joined(const std::vector<std::string>& items, const char* sep) {
+    std::string out;
+    for (const auto& i : items) out += (out.empty() ? "" : sep) + i;
+    return out;
+}
+
+ArrivalTotals SumArrivals(const std::vector<AgentReport>& reports, bool known) {
+    ArrivalTotals a;
+    a.known = known;
+    for (const AgentReport& r : reports) {
+        a.planned += r.planned;
+        a.sent += r.sent;
+        a.dropped += r.dropped;
+        a.lost += r.lost;
+        a.unreported_estimate += r.unreported_estimate;
+        if (r.lost > 0) a.lost_agents.push_back(r.id);
+    }
+    return a;
+}
+
+}  // namespace
+
+AgentsResult SummarizeAgents(AgentsEnd end, const std::function<void(const std::string&)>& log) {
+    AgentsResult out;
+    out.broker_lost = std::move(end.broker_lost);
+    if (!end.missing_finals.empty()) {
+        const std::string list = Joined(end.missing_finals, ", ");
+        if (log) log("no final totals from " + list + ": their last known totals are used");
+        // A restarted broker can drop what an agent sent while it was away: then the totals are not complete.
+        if (!end.broker_restarts.empty() && out.broker_lost.empty()) {
+            out.broker_lost = "the NATS broker " + end.broker_restarts.front() +
+                              " and was restarted, but no final totals came from " + list;
+        }
+    }
+    if (!end.broker_restarts.empty() && out.broker_lost.empty()) {
+        out.notes.push_back("the NATS broker died and was restarted (" + Joined(end.broker_restarts, "; ") +
+                            "); every agent's final totals arrived, so the totals are complete");
+    }
+    out.arrivals = SumArrivals(end.reports, end.arrivals_known);
+    out.reports = std::move(end.reports);
+    out.total = std::move(end.total);
+    return out;
+}
+
+}  // namespace lse::coordinator
