@@ -6,6 +6,10 @@
 /// the agents, runs coordinator scenarios locally, merges the agents' metrics exactly, and prints the same
 /// summary, thresholds and exit code as a single-node run plus a per-agent table. The broker and the local agents
 /// are cleaned up on every exit path (RAII, and PR_SET_PDEATHSIG for SIGKILL).
+///
+/// The orchestration (broker, agents, assignment, the poll loop, the collection of results) is
+/// lse::coordinator::DistributedRun; this command maps its flags onto it, runs the script's side (setup, plan
+/// capture, on_stop, teardown, coordinator scenarios) and prints (live view, summary, agent table, outputs).
 
 #include <CLI/CLI.hpp>
 

@@ -1,0 +1,68 @@
+#include "distributed_capture.hpp"
+
+#include <iostream>
+
+namespace lse::cli {
+
+metrics::Snapshot Finisher::LifecycleMetrics() const {
+    metrics::Snapshot out;
+    for (const auto& c : captures_) out += c->LifecycleMetrics();
+    return out;
+}
+
+void Finisher::Finish() noexcept {
+    if (finished_) return;
+    finished_ = true;
+    for (auto& c : captures_) {
+        try {
+            for (const auto& e : c->RunOnStop()) std::cerr << "lsengine: on_stop: " << e << "\n";
+        } catch (const std::exception& e) {
+            std::cerr << "lsengine: on_stop: " << e.what() << "\n";
+        }
+    }
+    if (!setup_done_) return;
+    for (size_t i = 0; i < script_.chosen.size(); ++i) {
+        if (!script_.chosen[i].has_teardown) continue;
+        try {
+            lua::RunScenarioHook(*script_.configs[i], "teardown");
+        } catch (const std::exception& e) {
+            std::cerr << "lsengine: teardown of scenario '" << script_.chosen[i].name << "' failed: " << e.what()
+                      << "\n";
+        }
+    }
+}
+
+void RunSetups(const DistributedScript& script, Finisher& finisher) {
+    for (size_t i = 0; i < script.chosen.size(); ++i) {
+        if (script.chosen[i].has_setup) lua::RunScenarioHook(*script.configs[i], "setup");
+    }
+    finisher.SetupDone();
+}
+
+void CaptureAgentScenarios(const DistributedScript& script, bool quiet, Finisher& finisher,
+                           coordinator::PlanAssembly& plan, const std::function<void()>& throw_if_interrupted,
+                           const std::function<bool()>& cancelled) {
+    for (size_t i = 0; i < script.chosen.size(); ++i) {
+        if (!script.on_agents[i]) continue;
+        throw_if_interrupted();
+        const std::string& name = script.chosen[i].name;
+        const runtime::LoadSpec& spec = script.specs[i];
+        auto capture = std::make_unique<lua::PlanCapture>(script.configs[i]);
+        lua::CaptureOutcome c = capture->Capture(spec.vusers, ShapeOf(spec), cancelled);
+        finisher.AddCapture(std::move(capture));
+        throw_if_interrupted();  // nothing is sent to the agents; on_stop runs for the users that got ready
+        for (const auto& w : c.warnings) {
+            if (!quiet) std::cerr << "lsengine: scenario '" << name << "': warning: " << w << "\n";
+        }
+        coordinator::CapturedScenario captured;
+        captured.name = name;
+        captured.plan = std::move(c.plan);
+        captured.problems = std::move(c.problems);
+        captured.vusers_prepared = c.vusers_prepared;
+        captured.open_model = spec.model == runtime::LoadModel::kOpen;
+        captured.profile = spec.profile;
+        plan.Add(std::move(captured));
+    }
+}
+
+}  // namespace lse::cli
