@@ -112,6 +112,7 @@ void DistributedRun::ThrowIfInterrupted() const {
 
 void DistributedRun::Check() {
     ThrowIfInterrupted();
+    if (!watch_) return;  // not launched yet: nothing else to watch
     const std::string& lost = watch_->Check(Now());
     if (!lost.empty()) {
         throw Error(ExitCode::kInfrastructure, lost + " (before the load started): the run was not started");
