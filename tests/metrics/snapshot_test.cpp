@@ -103,6 +103,41 @@ TEST(Snapshot, RejectsEveryPrefixAndTrailingBytes) {
     EXPECT_FALSE(Snapshot::Decode(bytes + "!", &out, nullptr));
 }
 
+// Golden bytes: agents and the coordinator exchange this encoding, so a refactor of the codec
+// underneath (issue 13 moved the varints into lse/core/byte_codec.hpp) must not move a byte. The hex
+// was captured from the encoder before that move. Negative bounds exercise zigzag, the latencies
+// multi-byte varints.
+std::string Hex(std::string_view bytes) {
+    static constexpr char kDigits[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned char c : bytes) {
+        out.push_back(kDigits[c >> 4]);
+        out.push_back(kDigits[c & 15]);
+    }
+    return out;
+}
+
+TEST(Snapshot, EncodingIsByteStable) {
+    Snapshot s;
+    s.start_ns = -1'500'000'000;
+    s.end_ns = 4'000'000'123;
+    RequestStats* login = &s.ForName("login");
+    s.RecordCompletion(login, ErrorKind::kNone, 200, true, 1500, 1700, 512, 128);
+    s.RecordCompletion(login, ErrorKind::kNone, 404, false, 90'000'000, 90'000'100, 20, 128);
+    s.RecordCompletion(&s.ForName("browse"), ErrorKind::kTimeout, 0, false, 0, 0, 0, 64);
+    s.RecordDropped(login, 3);
+    s.RecordCompletion(nullptr, ErrorKind::kNone, 204, true, 10, 10, 0, 0);
+    s.checks["login\x1fstatus is 200"] = CheckCounts{3, 1};
+    s.AddError(MakeErrorKey("R\x1fshop\x1f" "buy\x1fGET /", ErrorKind::kConnect, "refused"), ErrorSample{2, 9'000});
+    EXPECT_EQ(Hex(Encode(s)),
+              "4e03ffbbc1960bf6a1d9e61d520104020a00000000010000010000039404c0025301000364010301c701014801030a80"
+              "95f52a00e6a0f52a29c52e81fc034801030ae495f52a0092a3f52a29e534e1f503020662726f777365520101000a0000"
+              "000001000000000000004053010000480100480100056c6f67696e520102010a00000000000000010000039404800253"
+              "0100026401cb0101480102dc0b8095f52a00dca0f52af12e81fc03480102a40de495f52a0088a3f52a9135e1f5030113"
+              "6c6f67696e1f7374617475732069732032303003010120521f73686f701f6275791f474554202f1e636f6e6e6563741e"
+              "7265667573656402d08c01");
+}
+
 std::string WithNames(std::initializer_list<std::string_view> names) {
     std::string s;
     wire::AppendHeader(&s, 'N', Snapshot::kWireVersion);
