@@ -16,5 +16,13 @@ TEST(DidYouMean, SuggestsCloseNames) {
     EXPECT_EQ(DidYouMeanSuffix("qqq", opts), "");
 }
 
+// The request options of http:get and friends (bindings/lua request_options.cpp) use it too.
+TEST(DidYouMean, RequestOptionsWithinTwoEdits) {
+    const std::vector<std::string> words = {"headers", "json", "timeout"};
+    EXPECT_EQ(ClosestMatch("timout", words), "timeout");
+    EXPECT_EQ(ClosestMatch("heders", words), "headers");
+    EXPECT_EQ(ClosestMatch("xyzzy", words), "");
+}
+
 }  // namespace
 }  // namespace lse

@@ -101,11 +101,5 @@ TEST_F(RequestArgsTest, ExplicitNameAndExpectList) {
     EXPECT_FALSE(s.expect.Contains(201));
 }
 
-TEST(ClosestWord, WithinTwoEdits) {
-    constexpr std::string_view kWords[] = {"headers", "json", "timeout"};
-    EXPECT_EQ(ClosestWord("timout", kWords, 3), "timeout");
-    EXPECT_EQ(ClosestWord("xyzzy", kWords, 3), "");
-}
-
 }  // namespace
 }  // namespace lse::lua

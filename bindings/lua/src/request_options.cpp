@@ -12,6 +12,7 @@ extern "C" {
 }
 
 #include "lse/core/clock.hpp"
+#include "lse/core/did_you_mean.hpp"
 #include "lse/core/errors.hpp"
 #include "lse/core/units.hpp"
 #include "lse/lua/lua_json.hpp"
@@ -20,8 +21,7 @@ extern "C" {
 namespace lse::lua {
 namespace {
 
-constexpr std::string_view kOptionNames[] = {"headers", "json", "body", "form", "query", "name", "timeout", "expect"};
-constexpr int kOptionCount = static_cast<int>(sizeof(kOptionNames) / sizeof(kOptionNames[0]));
+const std::vector<std::string> kOptionNames = {"headers", "json", "body", "form", "query", "name", "timeout", "expect"};
 
 [[noreturn]] void Fail(std::string_view fn, const std::string& what) {
     throw std::runtime_error(std::string(fn) + ": " + what);
@@ -84,29 +84,6 @@ void ReadHeaders(lua_State* L, int idx, std::string_view fn, HeaderFill* out) {
 }
 
 }  // namespace
-
-std::string_view ClosestWord(std::string_view word, const std::string_view* candidates, int count) {
-    std::string_view best;
-    size_t best_distance = 3;
-    for (int c = 0; c < count; ++c) {
-        std::string_view cand = candidates[c];
-        std::vector<size_t> prev(cand.size() + 1), cur(cand.size() + 1);
-        for (size_t j = 0; j <= cand.size(); ++j) prev[j] = j;
-        for (size_t i = 1; i <= word.size(); ++i) {
-            cur[0] = i;
-            for (size_t j = 1; j <= cand.size(); ++j) {
-                const size_t sub = prev[j - 1] + (word[i - 1] == cand[j - 1] ? 0 : 1);
-                cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
-            }
-            std::swap(prev, cur);
-        }
-        if (prev[cand.size()] < best_distance) {
-            best_distance = prev[cand.size()];
-            best = cand;
-        }
-    }
-    return best;
-}
 
 void ResolveRequestUrlInto(std::string_view path, const http::Url& target, std::string_view fn, http::Url* out) {
     if (path.rfind("http://", 0) == 0 || path.rfind("https://", 0) == 0) {
@@ -299,10 +276,10 @@ void ReadRequestArgs(lua_State* L, int path_idx, int opts_idx, const http::Url& 
                                  type);
                 }
             } else {
-                std::string_view hint = ClosestWord(key, kOptionNames, kOptionCount);
+                const std::string hint = DidYouMeanSuffix(key, kOptionNames);
                 std::string message = "unknown option '" + std::string(key) + "'" +
                                       (hint.empty() ? std::string(" (options: headers, json, body, form, query, name, timeout, expect)")
-                                                    : " (did you mean '" + std::string(hint) + "'?)");
+                                                    : hint);
                 lua_pop(L, 2);
                 Fail(fn, message);
             }

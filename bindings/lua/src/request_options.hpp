@@ -45,7 +45,4 @@ void ReadRequestArgs(lua_State* L, int path_idx, int opts_idx, const http::Url& 
 /// naming `what`; rejects negative, NaN and infinite values.
 std::int64_t ReadDurationArg(lua_State* L, int idx, std::string_view what);
 
-/// The closest of `candidates` to `word` within edit distance 2, or empty.
-std::string_view ClosestWord(std::string_view word, const std::string_view* candidates, int count);
-
 }  // namespace lse::lua
