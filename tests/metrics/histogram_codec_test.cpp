@@ -6,6 +6,7 @@
 #include <string>
 
 #include "lse/metrics/histogram.hpp"
+#include "lse/core/byte_codec.hpp"
 #include "lse/metrics/wire.hpp"
 
 namespace lse::metrics {
@@ -125,16 +126,17 @@ std::string Handmade(std::uint64_t count, std::uint64_t min, std::uint64_t max, 
                      std::initializer_list<std::uint64_t> pairs) {
     std::string s;
     wire::AppendHeader(&s, 'H', 1);
-    wire::AppendVarint(&s, count);
-    wire::AppendVarint(&s, min);
-    wire::AppendVarint(&s, max);
-    wire::AppendVarint(&s, overflow);
-    wire::AppendVarint(&s, min * count);
+    ByteWriter w(&s);
+    w.U64(count);
+    w.U64(min);
+    w.U64(max);
+    w.U64(overflow);
+    w.U64(min * count);
     // pairs are {gap, n}; written in the token form of the wire format.
     for (auto it = pairs.begin(); it != pairs.end(); it += 2) {
         const std::uint64_t gap = it[0], n = it[1];
-        wire::AppendVarint(&s, gap * 4 + (n <= 3 ? n : 0));
-        if (n > 3 || n == 0) wire::AppendVarint(&s, n);
+        w.U64(gap * 4 + (n <= 3 ? n : 0));
+        if (n > 3 || n == 0) w.U64(n);
     }
     return s;
 }
@@ -142,7 +144,7 @@ std::string Handmade(std::uint64_t count, std::uint64_t min, std::uint64_t max, 
 std::string HandmadeTokens(std::initializer_list<std::uint64_t> tokens) {
     std::string s;
     wire::AppendHeader(&s, 'H', 1);
-    for (auto t : tokens) wire::AppendVarint(&s, t);
+    for (auto t : tokens) ByteWriter(&s).U64(t);
     return s;
 }
 

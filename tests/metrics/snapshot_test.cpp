@@ -5,6 +5,7 @@
 #include <random>
 #include <string>
 
+#include "lse/core/byte_codec.hpp"
 #include "lse/metrics/wire.hpp"
 
 namespace lse::metrics {
@@ -141,17 +142,18 @@ TEST(Snapshot, EncodingIsByteStable) {
 std::string WithNames(std::initializer_list<std::string_view> names) {
     std::string s;
     wire::AppendHeader(&s, 'N', Snapshot::kWireVersion);
-    wire::AppendSignedVarint(&s, 0);
-    wire::AppendSignedVarint(&s, 0);
+    ByteWriter w(&s);
+    w.I64(0);
+    w.I64(0);
     RequestStats().AppendTo(&s);
-    wire::AppendVarint(&s, names.size());
+    w.U64(names.size());
     for (auto name : names) {
-        wire::AppendVarint(&s, name.size());
+        w.U64(name.size());
         s.append(name);
         RequestStats().AppendTo(&s);
     }
-    wire::AppendVarint(&s, 0);  // no checks
-    wire::AppendVarint(&s, 0);  // no error groups
+    w.U64(0);  // no checks
+    w.U64(0);  // no error groups
     return s;
 }
 
@@ -185,7 +187,7 @@ TEST(Snapshot, ErrorGroupsAreBoundedOnMergeAndOnTheWire) {
     EXPECT_EQ(s.errors.size(), kMaxErrorGroups);
     std::string bytes = WithNames({});
     bytes.pop_back();  // replace "no error groups" by too many
-    wire::AppendVarint(&bytes, kMaxErrorGroups + 1);
+    ByteWriter(&bytes).U64(kMaxErrorGroups + 1);
     Snapshot out;
     std::string error;
     EXPECT_FALSE(Snapshot::Decode(bytes, &out, &error));
@@ -215,10 +217,11 @@ TEST(Snapshot, ValidatesNames) {
     // A name count above the limit is refused before anything is read or allocated.
     std::string many;
     wire::AppendHeader(&many, 'N', Snapshot::kWireVersion);
-    wire::AppendSignedVarint(&many, 0);
-    wire::AppendSignedVarint(&many, 0);
+    ByteWriter w(&many);
+    w.I64(0);
+    w.I64(0);
     RequestStats().AppendTo(&many);
-    wire::AppendVarint(&many, Snapshot::kMaxNames + 1);
+    w.U64(Snapshot::kMaxNames + 1);
     EXPECT_FALSE(Snapshot::Decode(many, &out, &error));
     EXPECT_NE(error.find("too many"), std::string::npos);
 }

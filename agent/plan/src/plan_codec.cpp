@@ -6,13 +6,10 @@
 #include <map>
 #include <unordered_map>
 
-#include "byte_io.hpp"
+#include "lse/core/byte_codec.hpp"
 
 namespace lse::plan {
 namespace {
-
-using detail::ByteReader;
-using detail::ByteWriter;
 
 constexpr std::string_view kMagic = "LSEP";
 
@@ -43,14 +40,14 @@ public:
         std::string out;
         ByteWriter w(&out);
         w.Raw(kMagic);
-        w.U(kPlanFormatVersion);
+        w.U64(kPlanFormatVersion);
         WriteStringTable(w);
-        w.U(plan_.version);
-        w.U(Index(plan_.cluster_id));
-        w.U(Index(plan_.run_id));
-        w.U(plan_.scenarios.size());
+        w.U64(plan_.version);
+        w.U64(Index(plan_.cluster_id));
+        w.U64(Index(plan_.run_id));
+        w.U64(plan_.scenarios.size());
         for (const auto& s : plan_.scenarios) WriteScenario(w, s);
-        w.Fixed64(detail::Fnv1a64(out));
+        w.Fixed64(Fnv1a64(out));
         return out;
     }
 
@@ -81,26 +78,26 @@ private:
     std::uint32_t Index(const std::string& s) const { return strings_.at(std::string_view(s)); }
 
     void WriteStringTable(ByteWriter& w) {
-        w.U(strings_.size());
+        w.U64(strings_.size());
         std::string_view prev;
         for (const auto& [s, index] : strings_) {
             size_t shared = 0;
             while (shared < prev.size() && shared < s.size() && prev[shared] == s[shared]) ++shared;
-            w.U(shared);
-            w.U(s.size() - shared);
+            w.U64(shared);
+            w.U64(s.size() - shared);
             w.Raw(s.substr(shared));
             prev = s;
         }
     }
 
     void WriteTemplate(ByteWriter& w, const Template& t) {
-        w.U(t.segments.size());
+        w.U64(t.segments.size());
         for (const auto& seg : t.segments) {
             w.Byte(static_cast<std::uint8_t>(seg.kind));
-            w.U(Index(seg.text));
+            w.U64(Index(seg.text));
             if (seg.kind == Segment::Kind::kRandom) {
-                w.I(seg.a);
-                w.I(seg.b);
+                w.I64(seg.a);
+                w.I64(seg.b);
             }
         }
     }
@@ -117,7 +114,7 @@ private:
             if (r.expect != base->expect) mask |= kFieldExpect;
             if (r.timeout_ns != base->timeout_ns) mask |= kFieldTimeout;
         }
-        w.U(base != nullptr ? distance : 0);
+        w.U64(base != nullptr ? distance : 0);
         w.Byte(mask);
         if (mask & kFieldMethod) w.Byte(static_cast<std::uint8_t>(r.method));
         if (mask & kFieldUrl) WriteTemplate(w, r.url);
@@ -135,49 +132,49 @@ private:
                 }
             } else {
                 w.Byte(kHeadersFull);
-                w.U(r.headers.size());
+                w.U64(r.headers.size());
                 for (const auto& [name, value] : r.headers) {
-                    w.U(Index(name));
+                    w.U64(Index(name));
                     WriteTemplate(w, value);
                 }
             }
         }
         if (mask & kFieldBody) WriteTemplate(w, r.body);
-        if (mask & kFieldName) w.U(Index(r.name));
+        if (mask & kFieldName) w.U64(Index(r.name));
         if (mask & kFieldExpect) {
-            w.U(r.expect.size());
+            w.U64(r.expect.size());
             for (const auto& [lo, hi] : r.expect) {
-                w.I(lo);
-                w.I(hi);
+                w.I64(lo);
+                w.I64(hi);
             }
         }
-        if (mask & kFieldTimeout) w.I(r.timeout_ns);
+        if (mask & kFieldTimeout) w.I64(r.timeout_ns);
     }
 
     void WriteScenario(ByteWriter& w, const ScenarioPlan& s) {
-        w.U(Index(s.name));
+        w.U64(Index(s.name));
         const LoadShape& l = s.load;
         w.Byte(l.open_model ? 1 : 0);
         w.F64(l.start_rps);
-        w.U(l.stages.size());
+        w.U64(l.stages.size());
         for (const auto& st : l.stages) {
-            w.I(st.duration_ns);
+            w.I64(st.duration_ns);
             w.F64(st.target_rps);
         }
-        w.I(l.vusers);
-        w.I(l.duration_ns);
-        w.I(l.ramp_up_ns);
-        w.I(l.think_min_ns);
-        w.I(l.think_max_ns);
-        w.I(l.max_wait_ns);
+        w.I64(l.vusers);
+        w.I64(l.duration_ns);
+        w.I64(l.ramp_up_ns);
+        w.I64(l.think_min_ns);
+        w.I64(l.think_max_ns);
+        w.I64(l.max_wait_ns);
 
-        w.U(s.tasks.size());
+        w.U64(s.tasks.size());
         for (const auto& t : s.tasks) {
-            w.U(Index(t.name));
+            w.U64(Index(t.name));
             w.F64(t.weight);
         }
 
-        w.U(s.requests.size());
+        w.U64(s.requests.size());
         std::unordered_map<std::string_view, size_t> last_by_name;
         for (size_t i = 0; i < s.requests.size(); ++i) {
             const PlannedRequest& r = s.requests[i];
@@ -193,26 +190,26 @@ private:
 
         // Steps are written as differences from the same step of the previous virtual user:
         // consecutive VUs' request indexes usually move in lockstep.
-        w.U(s.vusers.size());
+        w.U64(s.vusers.size());
         std::vector<std::vector<std::int64_t>> prev;
         std::int64_t prev_id = 0;
         for (const auto& vu : s.vusers) {
-            w.I(static_cast<std::int64_t>(vu.id) - prev_id);
+            w.I64(static_cast<std::int64_t>(vu.id) - prev_id);
             prev_id = vu.id;
-            w.U(vu.task_steps.size());
+            w.U64(vu.task_steps.size());
             if (prev.size() < vu.task_steps.size()) prev.resize(vu.task_steps.size());
             for (size_t t = 0; t < vu.task_steps.size(); ++t) {
                 const auto& steps = vu.task_steps[t];
                 auto& p = prev[t];
                 if (p.size() < steps.size()) p.resize(steps.size(), 0);
-                w.U(steps.size());
+                w.U64(steps.size());
                 for (size_t k = 0; k < steps.size(); ++k) {
                     const Step& st = steps[k];
                     if (st.pause) {
-                        w.U((detail::ZigZag(st.pause_ns) << 1) | 1);
+                        w.U64((ZigZagEncode(st.pause_ns) << 1) | 1);
                     } else {
                         const auto req = static_cast<std::int64_t>(st.request);
-                        w.U(detail::ZigZag(req - p[k]) << 1);
+                        w.U64(ZigZagEncode(req - p[k]) << 1);
                         p[k] = req;
                     }
                 }
@@ -232,9 +229,8 @@ public:
 
     bool Run(Plan* out) {
         if (!ReadStringTable()) return false;
-        std::uint64_t v;
-        if (!r_.U(&v) || v > 0xffffffffu) return Fail("bad plan version");
-        out->version = static_cast<std::uint32_t>(v);
+        out->version = r_.U32("bad plan version");
+        if (!Ok()) return false;
         if (!String(&out->cluster_id) || !String(&out->run_id)) return false;
         std::uint64_t n;
         if (!Count(&n, limits_.max_scenarios, "scenarios")) return false;
@@ -254,12 +250,15 @@ private:
         if (error_.empty()) error_ = std::move(why);
         return false;
     }
+    // The reader latches the first field that failed; its name is the reason.
+    bool Ok() { return r_.ok() || Fail(r_.error()); }
     // Every element takes at least one byte, so a count larger than what is left is garbage:
     // this also bounds every allocation by the input size.
     bool Count(std::uint64_t* n, std::size_t limit, const char* what) {
-        if (!r_.U(n)) return Fail(std::string("truncated ") + what + " count");
+        *n = r_.U64("count");
+        if (!r_.ok()) return Fail(std::string("truncated ") + what + " count");
         if (*n > limit) return Fail(std::string("too many ") + what + " (" + std::to_string(*n) + ")");
-        if (*n > r_.Left()) return Fail(std::string("truncated ") + what);
+        if (*n > r_.remaining()) return Fail(std::string("truncated ") + what);
         return true;
     }
     bool Charge(std::size_t bytes) {
@@ -276,13 +275,14 @@ private:
         strings_.reserve(std::min<std::uint64_t>(n, 1u << 16));
         std::size_t total = 0;
         for (std::uint64_t i = 0; i < n; ++i) {
-            std::uint64_t shared, rest;
-            if (!r_.U(&shared) || !r_.U(&rest)) return Fail("truncated string table");
+            const std::uint64_t shared = r_.U64("truncated string table");
+            const std::uint64_t rest = r_.U64("truncated string table");
+            if (!Ok()) return false;
             const std::string_view prev = i > 0 ? std::string_view(strings_[i - 1]) : std::string_view();
             if (shared > prev.size()) return Fail("bad string table prefix");
             if (shared + rest > limits_.max_string_bytes) return Fail("string longer than the limit");
-            std::string_view tail;
-            if (!r_.Raw(rest, &tail)) return Fail("truncated string table");
+            const std::string_view tail = r_.Raw(rest, "truncated string table");
+            if (!Ok()) return false;
             total += shared + rest;
             if (total > limits_.max_decoded_string_bytes) return Fail("string table exceeds the decode limit");
             std::string s;
@@ -295,8 +295,8 @@ private:
     }
 
     bool String(std::string* out) {
-        std::uint64_t i;
-        if (!r_.U(&i)) return Fail("truncated string reference");
+        const std::uint64_t i = r_.U64("truncated string reference");
+        if (!Ok()) return false;
         if (i >= strings_.size()) return Fail("string reference out of range");
         if (!Charge(strings_[i].size())) return false;
         *out = strings_[i];
@@ -309,14 +309,16 @@ private:
         t->segments.clear();
         t->segments.resize(n);
         for (auto& seg : t->segments) {
-            std::uint8_t kind;
-            if (!r_.Byte(&kind)) return Fail("truncated template");
+            const std::uint8_t kind = r_.Byte("truncated template");
+            if (!Ok()) return false;
             if (kind >= static_cast<std::uint8_t>(Segment::Kind::kCount)) return Fail("unknown template segment kind");
             seg.kind = static_cast<Segment::Kind>(kind);
             if (!String(&seg.text)) return false;
             *bytes += seg.text.size();
-            if (seg.kind == Segment::Kind::kRandom && (!r_.I(&seg.a) || !r_.I(&seg.b))) {
-                return Fail("truncated random range");
+            if (seg.kind == Segment::Kind::kRandom) {
+                seg.a = r_.I64("truncated random range");
+                seg.b = r_.I64("truncated random range");
+                if (!Ok()) return false;
             }
         }
         return true;
@@ -324,9 +326,9 @@ private:
 
     bool ReadRequest(std::vector<PlannedRequest>& table, size_t index) {
         PlannedRequest& r = table[index];
-        std::uint64_t distance;
-        std::uint8_t mask;
-        if (!r_.U(&distance) || !r_.Byte(&mask)) return Fail("truncated request");
+        const std::uint64_t distance = r_.U64("truncated request");
+        const std::uint8_t mask = r_.Byte("truncated request");
+        if (!Ok()) return false;
         if (mask & ~kFieldAll) return Fail("bad request field mask");
         const PlannedRequest* base = nullptr;
         std::size_t bytes = 0;
@@ -341,20 +343,20 @@ private:
             return Fail("request without a base must carry every field");
         }
         if (mask & kFieldMethod) {
-            std::uint8_t m;
-            if (!r_.Byte(&m)) return Fail("truncated request");
+            const std::uint8_t m = r_.Byte("truncated request");
+            if (!Ok()) return false;
             if (m >= static_cast<std::uint8_t>(http::Method::kCount)) return Fail("unknown HTTP method");
             r.method = static_cast<http::Method>(m);
         }
         if ((mask & kFieldUrl) && !ReadTemplate(&r.url, &bytes)) return false;
         if (mask & kFieldHeaders) {
-            std::uint8_t mode;
-            if (!r_.Byte(&mode)) return Fail("truncated headers");
+            const std::uint8_t mode = r_.Byte("truncated headers");
+            if (!Ok()) return false;
             if (mode == kHeadersValuesOnly) {
                 if (base == nullptr) return Fail("header values without a base request");
                 for (auto& h : r.headers) {
-                    std::uint8_t changed;
-                    if (!r_.Byte(&changed) || changed > 1) return Fail("bad header change flag");
+                    const bool changed = r_.Bool("bad header change flag");
+                    if (!Ok()) return false;
                     if (changed && !ReadTemplate(&h.second, &bytes)) return false;
                 }
             } else if (mode == kHeadersFull) {
@@ -380,14 +382,18 @@ private:
             if (!Count(&n, 1024, "expect ranges")) return false;
             r.expect.resize(n);
             for (auto& [lo, hi] : r.expect) {
-                std::int64_t a, b;
-                if (!r_.I(&a) || !r_.I(&b)) return Fail("truncated expect range");
+                const std::int64_t a = r_.I64("truncated expect range");
+                const std::int64_t b = r_.I64("truncated expect range");
+                if (!Ok()) return false;
                 if (a < -1000000 || a > 1000000 || b < -1000000 || b > 1000000) return Fail("bad expect range");
                 lo = static_cast<int>(a);
                 hi = static_cast<int>(b);
             }
         }
-        if ((mask & kFieldTimeout) && !r_.I(&r.timeout_ns)) return Fail("truncated request timeout");
+        if (mask & kFieldTimeout) {
+            r.timeout_ns = r_.I64("truncated request timeout");
+            if (!Ok()) return false;
+        }
         // What a later request based on this one will copy (its base's bytes were charged above).
         std::size_t total = r.name.size();
         auto add = [&total](const Template& t) {
@@ -406,21 +412,23 @@ private:
     bool ReadScenario(ScenarioPlan* s) {
         if (!String(&s->name)) return false;
         LoadShape& l = s->load;
-        std::uint8_t open;
-        if (!r_.Byte(&open) || open > 1) return Fail("bad load model");
-        l.open_model = open == 1;
-        if (!r_.F64(&l.start_rps)) return Fail("truncated load shape");
+        l.open_model = r_.Bool("bad load model");
+        l.start_rps = r_.F64("truncated load shape");
+        if (!Ok()) return false;
         std::uint64_t n;
         if (!Count(&n, 100000, "stages")) return false;
         l.stages.resize(n);
         for (auto& st : l.stages) {
-            if (!r_.I(&st.duration_ns) || !r_.F64(&st.target_rps)) return Fail("truncated stage");
+            st.duration_ns = r_.I64("truncated stage");
+            st.target_rps = r_.F64("truncated stage");
         }
-        std::int64_t vusers;
-        if (!r_.I(&vusers) || !r_.I(&l.duration_ns) || !r_.I(&l.ramp_up_ns) || !r_.I(&l.think_min_ns) ||
-            !r_.I(&l.think_max_ns) || !r_.I(&l.max_wait_ns)) {
-            return Fail("truncated load shape");
-        }
+        const std::int64_t vusers = r_.I64("truncated load shape");
+        l.duration_ns = r_.I64("truncated load shape");
+        l.ramp_up_ns = r_.I64("truncated load shape");
+        l.think_min_ns = r_.I64("truncated load shape");
+        l.think_max_ns = r_.I64("truncated load shape");
+        l.max_wait_ns = r_.I64("truncated load shape");
+        if (!Ok()) return false;
         if (l.max_wait_ns < 0) return Fail("negative max_wait");
         if (vusers < 0 || static_cast<std::uint64_t>(vusers) > limits_.max_vusers) return Fail("bad virtual user count");
         l.vusers = static_cast<int>(vusers);
@@ -428,7 +436,9 @@ private:
         if (!Count(&n, limits_.max_tasks, "tasks")) return false;
         s->tasks.resize(n);
         for (auto& t : s->tasks) {
-            if (!String(&t.name) || !r_.F64(&t.weight)) return Fail("truncated task");
+            if (!String(&t.name)) return false;
+            t.weight = r_.F64("truncated task");
+            if (!Ok()) return false;
         }
 
         if (!Count(&n, limits_.max_requests, "requests")) return false;
@@ -446,8 +456,8 @@ private:
         std::vector<std::vector<std::int64_t>> prev;
         std::int64_t prev_id = 0;
         for (auto& vu : s->vusers) {
-            std::int64_t delta;
-            if (!r_.I(&delta)) return Fail("truncated virtual user");
+            const std::int64_t delta = r_.I64("truncated virtual user");
+            if (!Ok()) return false;
             const std::int64_t id = prev_id + delta;
             if (delta < -(std::int64_t{1} << 40) || delta > (std::int64_t{1} << 40) || id < INT_MIN || id > INT_MAX) {
                 return Fail("bad virtual user id");
@@ -466,14 +476,14 @@ private:
                 auto& p = prev[t];
                 if (p.size() < steps) p.resize(steps, 0);
                 for (size_t k = 0; k < steps; ++k) {
-                    std::uint64_t v;
-                    if (!r_.U(&v)) return Fail("truncated step");
+                    const std::uint64_t v = r_.U64("truncated step");
+                    if (!Ok()) return false;
                     Step& st = list[k];
                     if (v & 1) {
                         st.pause = true;
-                        st.pause_ns = detail::UnZigZag(v >> 1);
+                        st.pause_ns = ZigZagDecode(v >> 1);
                     } else {
-                        const std::int64_t d = detail::UnZigZag(v >> 1);
+                        const std::int64_t d = ZigZagDecode(v >> 1);
                         const std::int64_t req = p[k] + d;
                         if (d < -(std::int64_t{1} << 40) || d > (std::int64_t{1} << 40) || req < 0 ||
                             static_cast<std::uint64_t>(req) >= s->requests.size()) {
@@ -510,19 +520,17 @@ bool DecodePlan(std::string_view bytes, Plan* out, std::string* error, const Dec
         return fail("not an lsengine plan (bad magic)");
     }
     const std::string_view covered = bytes.substr(0, bytes.size() - 8);
-    detail::ByteReader tail(bytes.substr(bytes.size() - 8));
-    std::uint64_t checksum = 0;
-    tail.Fixed64(&checksum);
-    if (checksum != detail::Fnv1a64(covered)) return fail("checksum mismatch (truncated or corrupted)");
-    detail::ByteReader header(covered.substr(kMagic.size()));
-    std::uint64_t format = 0;
-    if (!header.U(&format)) return fail("truncated header");
+    ByteReader tail(bytes.substr(bytes.size() - 8));
+    if (tail.Fixed64("checksum") != Fnv1a64(covered)) return fail("checksum mismatch (truncated or corrupted)");
+    std::string_view body = covered.substr(kMagic.size());
+    ByteReader header(&body);  // consumes the version from body
+    const std::uint64_t format = header.U64("format version");
+    if (!header.ok()) return fail("truncated header");
     if (format != kPlanFormatVersion) {
         return fail("format version " + std::to_string(format) + " (this build reads version " +
                     std::to_string(kPlanFormatVersion) + ")");
     }
-    const size_t header_len = covered.size() - kMagic.size() - header.Left();
-    Decoder d(covered.substr(kMagic.size() + header_len), limits);
+    Decoder d(body, limits);
     if (!d.Run(out)) return fail(d.error());
     for (const auto& s : out->scenarios) {
         std::string why;

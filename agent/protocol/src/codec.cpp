@@ -4,16 +4,13 @@
 #include <iterator>
 #include <set>
 
+#include "lse/core/byte_codec.hpp"
 #include "lse/protocol/limits.hpp"
 #include "lse/protocol/plan_chunks.hpp"
 #include "lse/protocol/subjects.hpp"
-#include "wire_io.hpp"
 
 namespace lse::protocol {
 namespace {
-
-using wire_io::Reader;
-using wire_io::Writer;
 
 constexpr std::string_view kTypeNames[] = {
     "register", "assignment", "assignment-ack", "plan-chunk", "start", "stop", "rebalance",
@@ -31,14 +28,14 @@ std::string Begin(MessageType type) {
 
 // ---- shared field groups ----
 
-void ReadId(Reader& r, const char* field, std::string* out, bool optional = false) {
+void ReadId(ByteReader& r, const char* field, std::string* out, bool optional = false) {
     r.Str(field, kMaxIdLength, out);
     if (!r.ok()) return;
     if (optional && out->empty()) return;
     if (!IsValidId(*out)) r.Fail(field);
 }
 
-void WriteVuSelection(Writer& w, const VuSelection& v) {
+void WriteVuSelection(ByteWriter& w, const VuSelection& v) {
     w.Byte(static_cast<std::uint8_t>(v.kind));
     switch (v.kind) {
         case VuSelection::Kind::kRange:
@@ -60,7 +57,7 @@ void WriteVuSelection(Writer& w, const VuSelection& v) {
     }
 }
 
-void ReadVuSelection(Reader& r, VuSelection* v) {
+void ReadVuSelection(ByteReader& r, VuSelection* v) {
     v->kind = r.EnumValue<VuSelection::Kind>("vusers.kind");
     v->first = v->last = 0;
     v->ids.clear();
@@ -95,7 +92,7 @@ void ReadVuSelection(Reader& r, VuSelection* v) {
     }
 }
 
-void WriteShares(Writer& w, const std::vector<ScenarioShare>& shares) {
+void WriteShares(ByteWriter& w, const std::vector<ScenarioShare>& shares) {
     w.U64(shares.size());
     for (const auto& s : shares) {
         w.Str(s.scenario);
@@ -105,7 +102,7 @@ void WriteShares(Writer& w, const std::vector<ScenarioShare>& shares) {
     }
 }
 
-void ReadShares(Reader& r, std::vector<ScenarioShare>* shares) {
+void ReadShares(ByteReader& r, std::vector<ScenarioShare>* shares) {
     shares->clear();
     const std::uint64_t n = r.U64("scenarios.count");
     if (r.ok() && (n > kMaxScenarios || n > r.remaining())) r.Fail("scenarios.count");
@@ -144,7 +141,7 @@ bool DecodeFrame(std::string_view in, MessageType type, std::string* error, Body
     if (static_cast<std::uint8_t>(in[1]) != static_cast<std::uint8_t>(type)) return fail("wrong message type");
     if (static_cast<std::uint8_t>(in[2]) != kCodecVersion) return fail("unsupported codec version");
     in.remove_prefix(3);
-    Reader r(in);
+    ByteReader r(in);
     body(r);
     if (!r.ok()) return fail(std::string("invalid or truncated field ") + r.error());
     if (!r.AtEnd()) return fail("trailing bytes");
@@ -210,7 +207,7 @@ bool VuSelection::Contains(std::int64_t id) const noexcept {
 
 std::string EncodeRegister(const Register& m) {
     std::string out = Begin(MessageType::kRegister);
-    Writer w(&out);
+    ByteWriter w(&out);
     w.Str(m.cluster_id);
     w.Str(m.agent_id);
     w.Str(m.group);
@@ -223,7 +220,7 @@ std::string EncodeRegister(const Register& m) {
 }
 
 bool DecodeRegister(std::string_view in, Register* out, std::string* error) {
-    return DecodeFrame(in, MessageType::kRegister, error, [&](Reader& r) {
+    return DecodeFrame(in, MessageType::kRegister, error, [&](ByteReader& r) {
         ReadId(r, "cluster_id", &out->cluster_id);
         ReadId(r, "agent_id", &out->agent_id);
         ReadId(r, "group", &out->group, /*optional=*/true);
@@ -240,7 +237,7 @@ bool DecodeRegister(std::string_view in, Register* out, std::string* error) {
 
 std::string EncodeAssignment(const Assignment& m) {
     std::string out = Begin(MessageType::kAssignment);
-    Writer w(&out);
+    ByteWriter w(&out);
     w.Str(m.cluster_id);
     w.Str(m.run_id);
     w.Str(m.agent_id);
@@ -258,7 +255,7 @@ std::string EncodeAssignment(const Assignment& m) {
 }
 
 bool DecodeAssignment(std::string_view in, Assignment* out, std::string* error) {
-    return DecodeFrame(in, MessageType::kAssignment, error, [&](Reader& r) {
+    return DecodeFrame(in, MessageType::kAssignment, error, [&](ByteReader& r) {
         ReadId(r, "cluster_id", &out->cluster_id);
         ReadId(r, "run_id", &out->run_id);
         ReadId(r, "agent_id", &out->agent_id);
@@ -293,7 +290,7 @@ bool DecodeAssignment(std::string_view in, Assignment* out, std::string* error) 
 
 std::string EncodeAssignmentAck(const AssignmentAck& m) {
     std::string out = Begin(MessageType::kAssignmentAck);
-    Writer w(&out);
+    ByteWriter w(&out);
     w.Str(m.run_id);
     w.Str(m.agent_id);
     w.U64(m.plan_checksum);
@@ -302,7 +299,7 @@ std::string EncodeAssignmentAck(const AssignmentAck& m) {
 }
 
 bool DecodeAssignmentAck(std::string_view in, AssignmentAck* out, std::string* error) {
-    return DecodeFrame(in, MessageType::kAssignmentAck, error, [&](Reader& r) {
+    return DecodeFrame(in, MessageType::kAssignmentAck, error, [&](ByteReader& r) {
         ReadId(r, "run_id", &out->run_id);
         ReadId(r, "agent_id", &out->agent_id);
         out->plan_checksum = r.U64("plan_checksum");
@@ -315,7 +312,7 @@ bool DecodeAssignmentAck(std::string_view in, AssignmentAck* out, std::string* e
 std::string EncodePlanChunk(const PlanChunk& m) {
     std::string out = Begin(MessageType::kPlanChunk);
     out.reserve(out.size() + m.bytes.size() + 96);
-    Writer w(&out);
+    ByteWriter w(&out);
     w.Str(m.run_id);
     w.U64(m.index);
     w.U64(m.count);
@@ -326,7 +323,7 @@ std::string EncodePlanChunk(const PlanChunk& m) {
 }
 
 bool DecodePlanChunk(std::string_view in, PlanChunk* out, std::string* error) {
-    return DecodeFrame(in, MessageType::kPlanChunk, error, [&](Reader& r) {
+    return DecodeFrame(in, MessageType::kPlanChunk, error, [&](ByteReader& r) {
         ReadId(r, "run_id", &out->run_id);
         out->index = r.U32("index");
         out->count = r.U32("count");
@@ -345,14 +342,14 @@ bool DecodePlanChunk(std::string_view in, PlanChunk* out, std::string* error) {
 
 std::string EncodeStart(const Start& m) {
     std::string out = Begin(MessageType::kStart);
-    Writer w(&out);
+    ByteWriter w(&out);
     w.Str(m.run_id);
     w.I64(m.start_at_coordinator_ns);
     return out;
 }
 
 bool DecodeStart(std::string_view in, Start* out, std::string* error) {
-    return DecodeFrame(in, MessageType::kStart, error, [&](Reader& r) {
+    return DecodeFrame(in, MessageType::kStart, error, [&](ByteReader& r) {
         ReadId(r, "run_id", &out->run_id);
         out->start_at_coordinator_ns = r.I64("start_at_coordinator_ns");
     });
@@ -362,7 +359,7 @@ bool DecodeStart(std::string_view in, Start* out, std::string* error) {
 
 std::string EncodeStop(const Stop& m) {
     std::string out = Begin(MessageType::kStop);
-    Writer w(&out);
+    ByteWriter w(&out);
     w.Str(m.run_id);
     w.Byte(static_cast<std::uint8_t>(m.reason));
     w.Bool(m.abort);
@@ -371,7 +368,7 @@ std::string EncodeStop(const Stop& m) {
 }
 
 bool DecodeStop(std::string_view in, Stop* out, std::string* error) {
-    return DecodeFrame(in, MessageType::kStop, error, [&](Reader& r) {
+    return DecodeFrame(in, MessageType::kStop, error, [&](ByteReader& r) {
         ReadId(r, "run_id", &out->run_id);
         out->reason = r.EnumValue<StopReason>("reason");
         out->abort = r.Bool("abort");
@@ -383,7 +380,7 @@ bool DecodeStop(std::string_view in, Stop* out, std::string* error) {
 
 std::string EncodeRebalance(const Rebalance& m) {
     std::string out = Begin(MessageType::kRebalance);
-    Writer w(&out);
+    ByteWriter w(&out);
     w.Str(m.run_id);
     w.U64(m.epoch);
     w.I64(m.from_coordinator_ns);
@@ -394,7 +391,7 @@ std::string EncodeRebalance(const Rebalance& m) {
 }
 
 bool DecodeRebalance(std::string_view in, Rebalance* out, std::string* error) {
-    return DecodeFrame(in, MessageType::kRebalance, error, [&](Reader& r) {
+    return DecodeFrame(in, MessageType::kRebalance, error, [&](ByteReader& r) {
         ReadId(r, "run_id", &out->run_id);
         out->epoch = r.U32("epoch");
         if (r.ok() && out->epoch == 0) r.Fail("epoch (zero: the Assignment's)");
@@ -413,7 +410,7 @@ bool DecodeRebalance(std::string_view in, Rebalance* out, std::string* error) {
 std::string EncodeMetrics(const Metrics& m) {
     std::string out = Begin(MessageType::kMetrics);
     out.reserve(out.size() + m.snapshot.size() + 96);
-    Writer w(&out);
+    ByteWriter w(&out);
     w.Str(m.run_id);
     w.Str(m.agent_id);
     w.U64(m.seq);
@@ -425,7 +422,7 @@ std::string EncodeMetrics(const Metrics& m) {
 }
 
 bool DecodeMetrics(std::string_view in, Metrics* out, std::string* error) {
-    return DecodeFrame(in, MessageType::kMetrics, error, [&](Reader& r) {
+    return DecodeFrame(in, MessageType::kMetrics, error, [&](ByteReader& r) {
         ReadId(r, "run_id", &out->run_id);
         ReadId(r, "agent_id", &out->agent_id);
         out->seq = r.U64("seq");
@@ -441,14 +438,14 @@ bool DecodeMetrics(std::string_view in, Metrics* out, std::string* error) {
 
 std::string EncodeMetricsAck(const MetricsAck& m) {
     std::string out = Begin(MessageType::kMetricsAck);
-    Writer w(&out);
+    ByteWriter w(&out);
     w.Str(m.run_id);
     w.U64(m.seq);
     return out;
 }
 
 bool DecodeMetricsAck(std::string_view in, MetricsAck* out, std::string* error) {
-    return DecodeFrame(in, MessageType::kMetricsAck, error, [&](Reader& r) {
+    return DecodeFrame(in, MessageType::kMetricsAck, error, [&](ByteReader& r) {
         ReadId(r, "run_id", &out->run_id);
         out->seq = r.U64("seq");
         if (r.ok() && out->seq == 0) r.Fail("seq (zero)");
@@ -459,7 +456,7 @@ bool DecodeMetricsAck(std::string_view in, MetricsAck* out, std::string* error) 
 
 std::string EncodeHeartbeat(const Heartbeat& m) {
     std::string out = Begin(MessageType::kHeartbeat);
-    Writer w(&out);
+    ByteWriter w(&out);
     w.Str(m.run_id);
     w.Str(m.agent_id);
     w.Byte(static_cast<std::uint8_t>(m.state));
@@ -471,7 +468,7 @@ std::string EncodeHeartbeat(const Heartbeat& m) {
 }
 
 bool DecodeHeartbeat(std::string_view in, Heartbeat* out, std::string* error) {
-    return DecodeFrame(in, MessageType::kHeartbeat, error, [&](Reader& r) {
+    return DecodeFrame(in, MessageType::kHeartbeat, error, [&](ByteReader& r) {
         ReadId(r, "run_id", &out->run_id);
         ReadId(r, "agent_id", &out->agent_id);
         out->state = r.EnumValue<AgentState>("state");
@@ -486,7 +483,7 @@ bool DecodeHeartbeat(std::string_view in, Heartbeat* out, std::string* error) {
 
 std::string EncodeCoordinatorHeartbeat(const CoordinatorHeartbeat& m) {
     std::string out = Begin(MessageType::kCoordinatorHeartbeat);
-    Writer w(&out);
+    ByteWriter w(&out);
     w.Str(m.run_id);
     w.U64(m.epoch);
     w.I64(m.now_coordinator_ns);
@@ -494,7 +491,7 @@ std::string EncodeCoordinatorHeartbeat(const CoordinatorHeartbeat& m) {
 }
 
 bool DecodeCoordinatorHeartbeat(std::string_view in, CoordinatorHeartbeat* out, std::string* error) {
-    return DecodeFrame(in, MessageType::kCoordinatorHeartbeat, error, [&](Reader& r) {
+    return DecodeFrame(in, MessageType::kCoordinatorHeartbeat, error, [&](ByteReader& r) {
         ReadId(r, "run_id", &out->run_id);
         out->epoch = r.U32("epoch");
         out->now_coordinator_ns = r.I64("now_coordinator_ns");
@@ -505,14 +502,14 @@ bool DecodeCoordinatorHeartbeat(std::string_view in, CoordinatorHeartbeat* out, 
 
 std::string EncodeTimeRequest(const TimeRequest& m) {
     std::string out = Begin(MessageType::kTimeRequest);
-    Writer w(&out);
+    ByteWriter w(&out);
     w.Str(m.agent_id);
     w.I64(m.t0_agent_ns);
     return out;
 }
 
 bool DecodeTimeRequest(std::string_view in, TimeRequest* out, std::string* error) {
-    return DecodeFrame(in, MessageType::kTimeRequest, error, [&](Reader& r) {
+    return DecodeFrame(in, MessageType::kTimeRequest, error, [&](ByteReader& r) {
         ReadId(r, "agent_id", &out->agent_id);
         out->t0_agent_ns = r.I64("t0_agent_ns");
     });
@@ -520,14 +517,14 @@ bool DecodeTimeRequest(std::string_view in, TimeRequest* out, std::string* error
 
 std::string EncodeTimeReply(const TimeReply& m) {
     std::string out = Begin(MessageType::kTimeReply);
-    Writer w(&out);
+    ByteWriter w(&out);
     w.I64(m.t0_agent_ns);
     w.I64(m.now_coordinator_ns);
     return out;
 }
 
 bool DecodeTimeReply(std::string_view in, TimeReply* out, std::string* error) {
-    return DecodeFrame(in, MessageType::kTimeReply, error, [&](Reader& r) {
+    return DecodeFrame(in, MessageType::kTimeReply, error, [&](ByteReader& r) {
         out->t0_agent_ns = r.I64("t0_agent_ns");
         out->now_coordinator_ns = r.I64("now_coordinator_ns");
     });
@@ -537,7 +534,7 @@ bool DecodeTimeReply(std::string_view in, TimeReply* out, std::string* error) {
 
 std::string EncodeReject(const Reject& m) {
     std::string out = Begin(MessageType::kReject);
-    Writer w(&out);
+    ByteWriter w(&out);
     w.Str(m.cluster_id);
     w.Str(m.run_id);
     w.Str(m.agent_id);
@@ -547,7 +544,7 @@ std::string EncodeReject(const Reject& m) {
 }
 
 bool DecodeReject(std::string_view in, Reject* out, std::string* error) {
-    return DecodeFrame(in, MessageType::kReject, error, [&](Reader& r) {
+    return DecodeFrame(in, MessageType::kReject, error, [&](ByteReader& r) {
         ReadId(r, "cluster_id", &out->cluster_id);
         // Empty when the rejected message was too broken to name its run.
         ReadId(r, "run_id", &out->run_id, /*optional=*/true);

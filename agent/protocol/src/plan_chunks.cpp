@@ -8,15 +8,6 @@
 
 namespace lse::protocol {
 
-std::uint64_t Fnv1a64(std::string_view bytes) noexcept {
-    std::uint64_t hash = 0xcbf29ce484222325ULL;
-    for (char c : bytes) {
-        hash ^= static_cast<unsigned char>(c);
-        hash *= 0x100000001b3ULL;
-    }
-    return hash;
-}
-
 std::vector<PlanChunk> SplitPlan(std::string_view run_id, std::string_view plan, std::size_t chunk_bytes) {
     if (plan.size() > kMaxPlanBytes) {
         throw UsageError("plan of " + std::to_string(plan.size()) + " bytes exceeds the limit of " +

@@ -1,4 +1,5 @@
 // Wire encoding of Histogram; the format is documented in lse/metrics/histogram.hpp.
+#include "lse/core/byte_codec.hpp"
 #include "lse/metrics/histogram.hpp"
 #include "lse/metrics/wire.hpp"
 
@@ -12,20 +13,21 @@ constexpr std::uint64_t kMaxInlineCount = (std::uint64_t{1} << kCountBits) - 1;
 
 void Histogram::AppendTo(std::string* out) const {
     wire::AppendHeader(out, kWireTag, kWireVersion);
-    wire::AppendVarint(out, total_count_);
+    ByteWriter w(out);
+    w.U64(total_count_);
     if (total_count_ == 0) return;
-    wire::AppendVarint(out, static_cast<std::uint64_t>(min_));
-    wire::AppendVarint(out, static_cast<std::uint64_t>(max_));
-    wire::AppendVarint(out, overflow_);
-    wire::AppendVarint(out, sum_);
+    w.U64(static_cast<std::uint64_t>(min_));
+    w.U64(static_cast<std::uint64_t>(max_));
+    w.U64(overflow_);
+    w.U64(sum_);
     std::int64_t previous = -1;
     ForEachCounter([&](std::size_t i, std::uint64_t n) {
         const auto gap = static_cast<std::uint64_t>(static_cast<std::int64_t>(i) - previous - 1);
         if (n <= kMaxInlineCount) {
-            wire::AppendVarint(out, (gap << kCountBits) | n);
+            w.U64((gap << kCountBits) | n);
         } else {
-            wire::AppendVarint(out, gap << kCountBits);
-            wire::AppendVarint(out, n);
+            w.U64(gap << kCountBits);
+            w.U64(n);
         }
         previous = static_cast<std::int64_t>(i);
     });
@@ -43,15 +45,16 @@ bool Histogram::Decode(std::string_view in, Histogram* out, std::string* error) 
 bool Histogram::DecodeFrom(std::string_view* in, Histogram* out, std::string* error) {
     out->Reset();
     if (!wire::ReadHeader(in, kWireTag, kWireVersion, kWhat, error)) return false;
-    std::uint64_t total = 0;
-    if (!wire::ReadVarint(in, &total)) return wire::Fail(error, kWhat, "truncated count");
+    ByteReader r(in);
+    const std::uint64_t total = r.U64("truncated count");
+    if (!r.ok()) return wire::Fail(error, kWhat, r.error());
     if (total == 0) return true;
 
-    std::uint64_t min = 0, max = 0, overflow = 0, sum = 0;
-    if (!wire::ReadVarint(in, &min) || !wire::ReadVarint(in, &max) || !wire::ReadVarint(in, &overflow) ||
-        !wire::ReadVarint(in, &sum)) {
-        return wire::Fail(error, kWhat, "truncated header fields");
-    }
+    const std::uint64_t min = r.U64("truncated header fields");
+    const std::uint64_t max = r.U64("truncated header fields");
+    const std::uint64_t overflow = r.U64("truncated header fields");
+    const std::uint64_t sum = r.U64("truncated header fields");
+    if (!r.ok()) return wire::Fail(error, kWhat, r.error());
     if (max > static_cast<std::uint64_t>(kMaxValue)) return wire::Fail(error, kWhat, "max beyond range");
     if (min > max) return wire::Fail(error, kWhat, "min above max");
     if (overflow > total) return wire::Fail(error, kWhat, "overflow above count");
@@ -65,22 +68,18 @@ bool Histogram::DecodeFrom(std::string_view* in, Histogram* out, std::string* er
     std::int64_t previous = -1;
     std::int64_t first = -1;
     while (seen < total) {
-        std::uint64_t token = 0;
-        if (!wire::ReadVarint(in, &token)) {
-            out->ClearAll();
-            return wire::Fail(error, kWhat, "truncated buckets");
-        }
+        const std::uint64_t token = r.U64("truncated buckets");
         const std::uint64_t gap = token >> kCountBits;
         std::uint64_t n = token & kMaxInlineCount;
-        if (n == 0) {
-            if (!wire::ReadVarint(in, &n)) {
-                out->ClearAll();
-                return wire::Fail(error, kWhat, "truncated bucket count");
-            }
-            if (n <= kMaxInlineCount) {  // small counts have the short form; 0 is never written
-                out->ClearAll();
-                return wire::Fail(error, kWhat, "explicit bucket count below 4");
-            }
+        if (r.ok() && n == 0) n = r.U64("truncated bucket count");
+        if (!r.ok()) {
+            out->ClearAll();
+            return wire::Fail(error, kWhat, r.error());
+        }
+        // Small counts have the short form; 0 is never written.
+        if ((token & kMaxInlineCount) == 0 && n <= kMaxInlineCount) {
+            out->ClearAll();
+            return wire::Fail(error, kWhat, "explicit bucket count below 4");
         }
         // The gap test comes first so the addition cannot overflow.
         if (gap >= kCountsLen || static_cast<std::uint64_t>(previous + 1) + gap >= kCountsLen) {

@@ -1,5 +1,6 @@
 #include "lse/metrics/request_stats.hpp"
 
+#include "lse/core/byte_codec.hpp"
 #include "lse/metrics/wire.hpp"
 
 namespace lse::metrics {
@@ -69,13 +70,14 @@ RequestStats& RequestStats::operator+=(const RequestStats& other) noexcept {
 
 void RequestStats::AppendTo(std::string* out) const {
     wire::AppendHeader(out, kWireTag, kWireVersion);
-    wire::AppendVarint(out, requests);
-    wire::AppendVarint(out, ok);
-    wire::AppendVarint(out, errors_by_kind.size());
-    for (std::uint64_t e : errors_by_kind) wire::AppendVarint(out, e);
-    wire::AppendVarint(out, dropped);
-    wire::AppendVarint(out, bytes_received);
-    wire::AppendVarint(out, bytes_sent);
+    ByteWriter w(out);
+    w.U64(requests);
+    w.U64(ok);
+    w.U64(errors_by_kind.size());
+    for (std::uint64_t e : errors_by_kind) w.U64(e);
+    w.U64(dropped);
+    w.U64(bytes_received);
+    w.U64(bytes_sent);
     statuses.AppendTo(out);
     service_time_us.AppendTo(out);
     response_time_us.AppendTo(out);
@@ -93,29 +95,35 @@ bool RequestStats::Decode(std::string_view in, RequestStats* out, std::string* e
 bool RequestStats::DecodeFrom(std::string_view* in, RequestStats* out, std::string* error) {
     out->Reset();
     if (!wire::ReadHeader(in, kWireTag, kWireVersion, kWhat, error)) return false;
-    std::uint64_t kinds = 0;
-    if (!wire::ReadVarint(in, &out->requests) || !wire::ReadVarint(in, &out->ok) || !wire::ReadVarint(in, &kinds)) {
+    ByteReader r(in);
+    out->requests = r.U64("truncated");
+    out->ok = r.U64("truncated");
+    const std::uint64_t kinds = r.U64("truncated");
+    if (!r.ok()) {
         out->Reset();
-        return wire::Fail(error, kWhat, "truncated");
+        return wire::Fail(error, kWhat, r.error());
     }
     if (kinds > out->errors_by_kind.size()) {
         out->Reset();
         return wire::Fail(error, kWhat, "unknown error kinds");
     }
     for (std::uint64_t i = 0; i < kinds; ++i) {
-        if (!wire::ReadVarint(in, &out->errors_by_kind[static_cast<std::size_t>(i)])) {
-            out->Reset();
-            return wire::Fail(error, kWhat, "truncated error counts");
-        }
+        out->errors_by_kind[static_cast<std::size_t>(i)] = r.U64("truncated error counts");
+    }
+    if (!r.ok()) {
+        out->Reset();
+        return wire::Fail(error, kWhat, r.error());
     }
     if (out->errors_by_kind[0] != 0) {  // slot kNone is never counted
         out->Reset();
         return wire::Fail(error, kWhat, "errors counted under kind none");
     }
-    if (!wire::ReadVarint(in, &out->dropped) || !wire::ReadVarint(in, &out->bytes_received) ||
-        !wire::ReadVarint(in, &out->bytes_sent)) {
+    out->dropped = r.U64("truncated counters");
+    out->bytes_received = r.U64("truncated counters");
+    out->bytes_sent = r.U64("truncated counters");
+    if (!r.ok()) {
         out->Reset();
-        return wire::Fail(error, kWhat, "truncated counters");
+        return wire::Fail(error, kWhat, r.error());
     }
     // Nested decoders leave their own member reset on failure; reset the rest too.
     if (!StatusCounts::DecodeFrom(in, &out->statuses, error) ||

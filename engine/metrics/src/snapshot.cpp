@@ -2,11 +2,21 @@
 
 #include <algorithm>
 
+#include "lse/core/byte_codec.hpp"
 #include "lse/metrics/wire.hpp"
 
 namespace lse::metrics {
 namespace {
 constexpr std::string_view kWhat = "snapshot";
+
+// A length-prefixed name or key, non-empty and at most max_length bytes. Three reasons, so a
+// refusal says which part was wrong.
+std::string_view Name(ByteReader& r, std::uint64_t max_length, const char* truncated_length, const char* bad_length,
+                      const char* truncated) {
+    const std::uint64_t length = r.U64(truncated_length);
+    if (r.ok() && (length == 0 || length > max_length)) r.Fail(bad_length);
+    return r.Raw(length, truncated);
+}
 }  // namespace
 
 RequestStats& Snapshot::ForName(std::string_view name) {
@@ -56,28 +66,26 @@ Snapshot& Snapshot::operator+=(const Snapshot& other) {
 
 void Snapshot::AppendTo(std::string* out) const {
     wire::AppendHeader(out, kWireTag, kWireVersion);
-    wire::AppendSignedVarint(out, start_ns);
-    wire::AppendSignedVarint(out, end_ns);
+    ByteWriter w(out);
+    w.I64(start_ns);
+    w.I64(end_ns);
     total.AppendTo(out);
-    wire::AppendVarint(out, by_name.size());
+    w.U64(by_name.size());
     for (const auto& [name, stats] : by_name) {
-        wire::AppendVarint(out, name.size());
-        out->append(name);
+        w.Str(name);
         stats.AppendTo(out);
     }
-    wire::AppendVarint(out, checks.size());
+    w.U64(checks.size());
     for (const auto& [name, counts] : checks) {
-        wire::AppendVarint(out, name.size());
-        out->append(name);
-        wire::AppendVarint(out, counts.passes);
-        wire::AppendVarint(out, counts.fails);
+        w.Str(name);
+        w.U64(counts.passes);
+        w.U64(counts.fails);
     }
-    wire::AppendVarint(out, errors.size());
+    w.U64(errors.size());
     for (const auto& [key, sample] : errors) {
-        wire::AppendVarint(out, key.size());
-        out->append(key);
-        wire::AppendVarint(out, sample.count);
-        wire::AppendSignedVarint(out, sample.first_seen_ns);
+        w.Str(key);
+        w.U64(sample.count);
+        w.I64(sample.first_seen_ns);
     }
 }
 
@@ -89,12 +97,13 @@ bool Snapshot::Decode(std::string_view in, Snapshot* out, std::string* error) {
 
 bool Snapshot::DecodeFrom(std::string_view* in, Snapshot* out, std::string* error) {
     if (!wire::ReadHeader(in, kWireTag, kWireVersion, kWhat, error)) return false;
-    if (!wire::ReadSignedVarint(in, &out->start_ns) || !wire::ReadSignedVarint(in, &out->end_ns)) {
-        return wire::Fail(error, kWhat, "truncated interval");
-    }
+    ByteReader r(in);  // shares *in with the nested RequestStats decoders
+    out->start_ns = r.I64("truncated interval");
+    out->end_ns = r.I64("truncated interval");
+    if (!r.ok()) return wire::Fail(error, kWhat, r.error());
     if (!RequestStats::DecodeFrom(in, &out->total, error)) return false;
-    std::uint64_t names = 0;
-    if (!wire::ReadVarint(in, &names)) return wire::Fail(error, kWhat, "truncated name count");
+    const std::uint64_t names = r.U64("truncated name count");
+    if (!r.ok()) return wire::Fail(error, kWhat, r.error());
     if (names > kMaxNames) return wire::Fail(error, kWhat, "too many names");
 
     // Walk the (sorted) existing entries alongside the (sorted) incoming names: reuse matches,
@@ -103,12 +112,8 @@ bool Snapshot::DecodeFrom(std::string_view* in, Snapshot* out, std::string* erro
     auto it = out->by_name.begin();
     std::string_view previous;
     for (std::uint64_t i = 0; i < names; ++i) {
-        std::uint64_t length = 0;
-        if (!wire::ReadVarint(in, &length)) return wire::Fail(error, kWhat, "truncated name length");
-        if (length == 0 || length > kMaxNameLength) return wire::Fail(error, kWhat, "bad name length");
-        if (length > in->size()) return wire::Fail(error, kWhat, "truncated name");
-        const std::string_view name = in->substr(0, static_cast<std::size_t>(length));
-        in->remove_prefix(static_cast<std::size_t>(length));
+        const std::string_view name = Name(r, kMaxNameLength, "truncated name length", "bad name length", "truncated name");
+        if (!r.ok()) return wire::Fail(error, kWhat, r.error());
         if (i > 0 && !(previous < name)) return wire::Fail(error, kWhat, "names not strictly increasing");
         previous = name;
         while (it != out->by_name.end() && std::string_view(it->first) < name) it = out->by_name.erase(it);
@@ -123,45 +128,39 @@ bool Snapshot::DecodeFrom(std::string_view* in, Snapshot* out, std::string* erro
     }
     out->by_name.erase(it, out->by_name.end());
 
-    std::uint64_t check_count = 0;
-    if (!wire::ReadVarint(in, &check_count)) return wire::Fail(error, kWhat, "truncated check count");
+    const std::uint64_t check_count = r.U64("truncated check count");
+    if (!r.ok()) return wire::Fail(error, kWhat, r.error());
     if (check_count > kMaxNames) return wire::Fail(error, kWhat, "too many checks");
     out->checks.clear();
     std::string_view previous_check;
     for (std::uint64_t i = 0; i < check_count; ++i) {
-        std::uint64_t length = 0;
-        if (!wire::ReadVarint(in, &length)) return wire::Fail(error, kWhat, "truncated check name length");
-        if (length == 0 || length > kMaxNameLength) return wire::Fail(error, kWhat, "bad check name length");
-        if (length > in->size()) return wire::Fail(error, kWhat, "truncated check name");
-        const std::string_view name = in->substr(0, static_cast<std::size_t>(length));
-        in->remove_prefix(static_cast<std::size_t>(length));
+        const std::string_view name =
+            Name(r, kMaxNameLength, "truncated check name length", "bad check name length", "truncated check name");
+        if (!r.ok()) return wire::Fail(error, kWhat, r.error());
         if (i > 0 && !(previous_check < name)) return wire::Fail(error, kWhat, "check names not strictly increasing");
         previous_check = name;
         CheckCounts counts;
-        if (!wire::ReadVarint(in, &counts.passes) || !wire::ReadVarint(in, &counts.fails)) {
-            return wire::Fail(error, kWhat, "truncated check counts");
-        }
+        counts.passes = r.U64("truncated check counts");
+        counts.fails = r.U64("truncated check counts");
+        if (!r.ok()) return wire::Fail(error, kWhat, r.error());
         out->checks.emplace_hint(out->checks.end(), std::string(name), counts);
     }
 
-    std::uint64_t error_count = 0;
-    if (!wire::ReadVarint(in, &error_count)) return wire::Fail(error, kWhat, "truncated error group count");
+    const std::uint64_t error_count = r.U64("truncated error group count");
+    if (!r.ok()) return wire::Fail(error, kWhat, r.error());
     if (error_count > kMaxErrorGroups) return wire::Fail(error, kWhat, "too many error groups");
     out->errors.clear();
     std::string_view previous_error;
     for (std::uint64_t i = 0; i < error_count; ++i) {
-        std::uint64_t length = 0;
-        if (!wire::ReadVarint(in, &length)) return wire::Fail(error, kWhat, "truncated error key length");
-        if (length == 0 || length > kMaxErrorKeyLength) return wire::Fail(error, kWhat, "bad error key length");
-        if (length > in->size()) return wire::Fail(error, kWhat, "truncated error key");
-        const std::string_view key = in->substr(0, static_cast<std::size_t>(length));
-        in->remove_prefix(static_cast<std::size_t>(length));
+        const std::string_view key = Name(r, kMaxErrorKeyLength, "truncated error key length", "bad error key length",
+                                          "truncated error key");
+        if (!r.ok()) return wire::Fail(error, kWhat, r.error());
         if (i > 0 && !(previous_error < key)) return wire::Fail(error, kWhat, "error keys not strictly increasing");
         previous_error = key;
         ErrorSample sample;
-        if (!wire::ReadVarint(in, &sample.count) || !wire::ReadSignedVarint(in, &sample.first_seen_ns)) {
-            return wire::Fail(error, kWhat, "truncated error group");
-        }
+        sample.count = r.U64("truncated error group");
+        sample.first_seen_ns = r.I64("truncated error group");
+        if (!r.ok()) return wire::Fail(error, kWhat, r.error());
         out->errors.emplace_hint(out->errors.end(), std::string(key), sample);
     }
     return true;

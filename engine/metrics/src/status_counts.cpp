@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "lse/core/byte_codec.hpp"
 #include "lse/metrics/wire.hpp"
 
 namespace lse::metrics {
@@ -27,14 +28,15 @@ StatusCounts& StatusCounts::operator+=(const StatusCounts& other) noexcept {
 
 void StatusCounts::AppendTo(std::string* out) const {
     wire::AppendHeader(out, kWireTag, kWireVersion);
-    wire::AppendVarint(out, other_);
+    ByteWriter w(out);
+    w.U64(other_);
     const auto entries = static_cast<std::uint64_t>(
         std::count_if(counts_.begin(), counts_.end(), [](std::uint64_t c) { return c != 0; }));
-    wire::AppendVarint(out, entries);
+    w.U64(entries);
     int previous = kMinStatus - 1;
     ForEachNonZero([&](int status, std::uint64_t count) {
-        wire::AppendVarint(out, static_cast<std::uint64_t>(status - previous - 1));
-        wire::AppendVarint(out, count);
+        w.U64(static_cast<std::uint64_t>(status - previous - 1));
+        w.U64(count);
         previous = status;
     });
 }
@@ -51,17 +53,18 @@ bool StatusCounts::Decode(std::string_view in, StatusCounts* out, std::string* e
 bool StatusCounts::DecodeFrom(std::string_view* in, StatusCounts* out, std::string* error) {
     out->Reset();
     if (!wire::ReadHeader(in, kWireTag, kWireVersion, kWhat, error)) return false;
-    std::uint64_t other = 0, entries = 0;
-    if (!wire::ReadVarint(in, &other) || !wire::ReadVarint(in, &entries)) {
-        return wire::Fail(error, kWhat, "truncated");
-    }
+    ByteReader r(in);
+    const std::uint64_t other = r.U64("truncated");
+    const std::uint64_t entries = r.U64("truncated");
+    if (!r.ok()) return wire::Fail(error, kWhat, r.error());
     if (entries > static_cast<std::uint64_t>(kStatusSlots)) return wire::Fail(error, kWhat, "too many entries");
     std::uint64_t previous = kMinStatus - 1;
     for (std::uint64_t e = 0; e < entries; ++e) {
-        std::uint64_t gap = 0, n = 0;
-        if (!wire::ReadVarint(in, &gap) || !wire::ReadVarint(in, &n)) {
+        const std::uint64_t gap = r.U64("truncated entries");
+        const std::uint64_t n = r.U64("truncated entries");
+        if (!r.ok()) {
             out->Reset();
-            return wire::Fail(error, kWhat, "truncated entries");
+            return wire::Fail(error, kWhat, r.error());
         }
         if (gap > static_cast<std::uint64_t>(kStatusSlots) || previous + 1 + gap > kMaxStatus) {
             out->Reset();

@@ -3,7 +3,7 @@
 /// Binary encoding of messages.hpp. Every payload starts with three bytes:
 ///   'L' (magic), MessageType, kCodecVersion
 /// followed by the message's fields in declaration order (docs/protocol.md, "Wire format"):
-/// unsigned integers as LEB128 varints, signed ones zigzag varints (lse/metrics/wire.hpp),
+/// unsigned integers as LEB128 varints, signed ones zigzag varints (lse/core/byte_codec.hpp),
 /// enums and bools as one byte, strings and byte strings as varint length + bytes.
 ///
 /// Decoders take bytes straight from the network: they never read out of bounds, never allocate

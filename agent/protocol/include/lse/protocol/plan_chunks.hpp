@@ -10,13 +10,14 @@
 #include <string_view>
 #include <vector>
 
+#include "lse/core/byte_codec.hpp"
 #include "lse/protocol/limits.hpp"
 #include "lse/protocol/messages.hpp"
 
 namespace lse::protocol {
 
-/// FNV-1a 64-bit hash (offset basis 0xcbf29ce484222325, prime 0x100000001b3).
-std::uint64_t Fnv1a64(std::string_view bytes) noexcept;
+/// The plan checksum of Assignment and PlanChunk (FNV-1a 64 of the whole plan): the byte codec's.
+using lse::Fnv1a64;
 
 /// Splits `plan` into chunks of at most chunk_bytes (the last may be shorter; an empty plan gives
 /// one empty chunk). Throws lse::UsageError when the plan exceeds kMaxPlanBytes, chunk_bytes is 0

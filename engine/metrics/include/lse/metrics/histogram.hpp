@@ -27,7 +27,7 @@
 /// after ~2^28 samples of kMaxValue (years of load), which we accept.
 ///
 /// Wire format (version 1), produced by AppendTo and checked by Decode. "varint" is unsigned
-/// LEB128 (lse/metrics/wire.hpp):
+/// LEB128 (lse/core/byte_codec.hpp):
 ///   byte    'H'            magic / type tag
 ///   byte    0x01           version
 ///   varint  count          total number of samples; if 0 the encoding ends here (3 bytes)

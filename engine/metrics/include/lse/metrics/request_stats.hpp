@@ -19,7 +19,7 @@
 ///     They are not in `requests` and not in ErrorRate(); the coordinated-omission-corrected
 ///     response_time_us of the requests that did run still shows the queueing they suffered.
 ///
-/// Wire format (version 1), varints are unsigned LEB128 (lse/metrics/wire.hpp):
+/// Wire format (version 1), varints are unsigned LEB128 (lse/core/byte_codec.hpp):
 ///   byte 'R', byte 0x01, varint requests, varint ok,
 ///   varint kinds (<= kErrorKindCount; fewer is accepted, missing kinds read as 0),
 ///   kinds x varint errors_by_kind[i], varint dropped, varint bytes_received, varint bytes_sent,

@@ -8,7 +8,7 @@
 /// Snapshot::Record..., or records into `total` and *s itself. `total` is kept by the recorder,
 /// not derived, so a snapshot without names is fine.
 ///
-/// Wire format (version 3), varints are unsigned LEB128, signed ones zigzag (lse/metrics/wire.hpp):
+/// Wire format (version 3), varints are unsigned LEB128, signed ones zigzag (lse/core/byte_codec.hpp):
 ///   byte 'N', byte kWireVersion (3),
 ///   signed varint start_ns, signed varint end_ns,
 ///   RequestStats total                               (request_stats.hpp)

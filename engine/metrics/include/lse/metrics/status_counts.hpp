@@ -4,7 +4,7 @@
 /// so Record is one bounds check and one increment) plus one "other" counter for anything
 /// outside that range (a server sending 0 or 999).
 ///
-/// Wire format (version 1), varints are unsigned LEB128 (lse/metrics/wire.hpp):
+/// Wire format (version 1), varints are unsigned LEB128 (lse/core/byte_codec.hpp):
 ///   byte    'S'            magic / type tag
 ///   byte    0x01           version
 ///   varint  other          count of out-of-range codes
