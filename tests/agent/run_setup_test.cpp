@@ -100,6 +100,24 @@ TEST(RunSetupTest, RefusesBadChecksumGarbageAndForeignPlans) {
     EXPECT_NE(problem.detail.find("missing"), std::string::npos);
 }
 
+// The Assignment's plan_checksum is the plan's only checksum (plan format 3): any flipped bit of
+// the plan bytes is refused before they are decoded, with the checksum as the reason.
+TEST(RunSetupTest, EveryFlippedPlanBitIsRefusedByTheChecksum) {
+    const std::string bytes = plan::EncodePlan(TwoVuPlan());
+    const protocol::Assignment a = AssignmentFor(bytes);
+    for (size_t i = 0; i < bytes.size(); ++i) {
+        for (int bit = 0; bit < 8; ++bit) {
+            std::string copy = bytes;
+            copy[i] = static_cast<char>(copy[i] ^ (1 << bit));
+            PreparedRun run;
+            SetupProblem problem;
+            ASSERT_FALSE(PrepareRun(a, copy, {}, &run, &problem)) << i << ":" << bit;
+            EXPECT_EQ(problem.reason, RejectReason::kChecksum) << i << ":" << bit;
+            EXPECT_NE(problem.detail.find("checksum"), std::string::npos) << problem.detail;
+        }
+    }
+}
+
 TEST(RunSetupTest, CheckAssignmentRefusesOtherClusterAgentAndOversizedPlans) {
     protocol::Assignment a = AssignmentFor("x");
     SetupProblem problem;

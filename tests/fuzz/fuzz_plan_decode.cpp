@@ -1,8 +1,7 @@
 // libFuzzer target: lse::plan::DecodePlan on arbitrary bytes (an agent decodes plans from the broker).
 //
-// Input: one mode byte, then the plan bytes. A plan ends with an FNV-1a 64 of everything before it, which
-// almost every mutation breaks; with the mode byte's low bit set the fuzzer rewrites that trailer so the
-// mutated body reaches the real decoding (otherwise only the checksum rejection would be exercised).
+// Input: the plan bytes. The plan format has no checksum of its own (format 3: the Assignment's
+// plan_checksum covers the plan), so every mutation past the header reaches the real decoding.
 //
 // Invariants: no crash or UB; a decoded plan passes CheckScenarioPlan; it encodes to bytes that decode to
 // an equal plan (round trip), and encoding is stable (the re-encoded plan encodes identically).
@@ -31,23 +30,10 @@ lse::plan::DecodeLimits FuzzLimits() {
     return limits;
 }
 
-// The plan codec's trailer (plan_codec.hpp): FNV-1a 64, 8 bytes little-endian.
-void FixChecksum(std::string* bytes) {
-    if (bytes->size() < 8) return;
-    std::uint64_t hash = 0xcbf29ce484222325ULL;
-    for (size_t i = 0; i < bytes->size() - 8; ++i) {
-        hash ^= static_cast<unsigned char>((*bytes)[i]);
-        hash *= 0x100000001b3ULL;
-    }
-    for (int i = 0; i < 8; ++i) (*bytes)[bytes->size() - 8 + i] = static_cast<char>((hash >> (8 * i)) & 0xff);
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size) {
-    if (size == 0) return 0;
-    std::string bytes(reinterpret_cast<const char*>(data) + 1, size - 1);
-    if ((data[0] & 1) != 0) FixChecksum(&bytes);
+    const std::string bytes(reinterpret_cast<const char*>(data), size);
     const lse::plan::DecodeLimits limits = FuzzLimits();
 
     lse::plan::Plan plan;

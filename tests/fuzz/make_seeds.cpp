@@ -24,8 +24,8 @@ void Write(const fs::path& dir, const std::string& name, const std::string& byte
     std::ofstream(dir / name, std::ios::binary) << bytes;
 }
 
-// fuzz_plan_decode reads a mode byte first: 1 = recompute the checksum trailer after mutation.
-std::string PlanSeed(const lse::plan::Plan& plan) { return "\x01" + lse::plan::EncodePlan(plan); }
+// fuzz_plan_decode reads the plan bytes as they are (format 3 has no checksum of its own).
+std::string PlanSeed(const lse::plan::Plan& plan) { return lse::plan::EncodePlan(plan); }
 
 void WritePlans(const fs::path& dir) {
     lse::plan::Plan plan = lse::plan::testing_fixtures::SmallPlan();

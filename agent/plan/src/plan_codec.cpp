@@ -47,7 +47,6 @@ public:
         w.U64(Index(plan_.run_id));
         w.U64(plan_.scenarios.size());
         for (const auto& s : plan_.scenarios) WriteScenario(w, s);
-        w.Fixed64(Fnv1a64(out));
         return out;
     }
 
@@ -516,13 +515,12 @@ bool DecodePlan(std::string_view bytes, Plan* out, std::string* error, const Dec
         return false;
     };
     if (bytes.size() > limits.max_bytes) return fail("larger than " + std::to_string(limits.max_bytes) + " bytes");
-    if (bytes.size() < kMagic.size() + 1 + 8 || bytes.substr(0, kMagic.size()) != kMagic) {
+    if (bytes.size() < kMagic.size() + 1 || bytes.substr(0, kMagic.size()) != kMagic) {
         return fail("not an lsengine plan (bad magic)");
     }
-    const std::string_view covered = bytes.substr(0, bytes.size() - 8);
-    ByteReader tail(bytes.substr(bytes.size() - 8));
-    if (tail.Fixed64("checksum") != Fnv1a64(covered)) return fail("checksum mismatch (truncated or corrupted)");
-    std::string_view body = covered.substr(kMagic.size());
+    // No checksum here: the plan travels only inside an Assignment or its PlanChunks, whose
+    // plan_checksum (FNV-1a 64 of these bytes) the agent verifies before decoding.
+    std::string_view body = bytes.substr(kMagic.size());
     ByteReader header(&body);  // consumes the version from body
     const std::uint64_t format = header.U64("format version");
     if (!header.ok()) return fail("truncated header");

@@ -8,16 +8,20 @@
 ///   string table: count, then every distinct string once, sorted and front-coded
 ///     (length of the prefix shared with the previous string, then the rest): per-VU tokens
 ///     and URLs that differ only in their tails cost a few bytes each,
-///   the plan: version, cluster id, run id, scenarios (strings are string-table indexes),
-///   FNV-1a 64 of everything before it (8 bytes): any single corrupted byte is detected.
+///   the plan: version, cluster id, run id, scenarios (strings are string-table indexes).
+///
+/// Integrity is not the codec's job: a plan travels only inside an Assignment (or its
+/// PlanChunks), whose plan_checksum, FNV-1a 64 of these bytes, the agent verifies before it
+/// calls DecodePlan (lse/protocol/plan_chunks.hpp). Up to format 2 the plan also ended in its
+/// own FNV-1a 64 of the same bytes: two checksums for one transfer.
 ///
 /// Canonical form: a pause step stores only pause_ns and a request step only its request
 /// index; the other field decodes as 0.
 ///
-/// Decoding trusts nothing: every count is checked against DecodeLimits and against the bytes
-/// left, the total size of the strings materialised into the Plan is bounded, and the decoded
-/// plan is checked (CheckScenarioPlan) before it is returned. Garbage is rejected with a
-/// message, never a crash or an unbounded allocation.
+/// Decoding trusts nothing all the same: every count is checked against DecodeLimits and
+/// against the bytes left, the total size of the strings materialised into the Plan is
+/// bounded, and the decoded plan is checked (CheckScenarioPlan) before it is returned.
+/// Garbage is rejected with a message, never a crash or an unbounded allocation.
 
 #include <cstddef>
 #include <cstdint>
@@ -29,7 +33,8 @@
 namespace lse::plan {
 
 /// 2: the load shape carries max_wait_ns (after think_max_ns).
-inline constexpr std::uint32_t kPlanFormatVersion = 2;
+/// 3: no trailing FNV-1a 64 (the Assignment's plan_checksum is the one checksum).
+inline constexpr std::uint32_t kPlanFormatVersion = 3;
 
 struct DecodeLimits {
     std::size_t max_bytes = 64u << 20;          ///< encoded size
