@@ -6,10 +6,8 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/file.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -24,6 +22,7 @@
 #include <vector>
 
 #include "lse/core/errors.hpp"
+#include "lse/process/find_program.hpp"
 #include "lse/transport/broker_config.hpp"
 
 namespace lse::transport {
@@ -38,21 +37,12 @@ constexpr std::string_view kReadyLine = "Server is ready";  // logged by nats-se
 
 std::string ErrnoText(int err) { return std::strerror(err); }
 
-/// PATH lookup done before fork, so a missing binary is a clear error rather than an exec failure.
+/// PATH lookup done before Start, so a missing binary is a clear error rather than an exec failure.
 std::string ResolveBinary(const std::string& binary) {
+    std::string path = process::FindProgram(binary);
+    if (!path.empty()) return path;
     if (binary.find('/') != std::string::npos) {
-        if (access(binary.c_str(), X_OK) == 0) return binary;
         throw SetupError("cannot start the NATS broker: '" + binary + "' is not an executable file");
-    }
-    const char* path = std::getenv("PATH");
-    std::string dirs = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
-    dirs += ":/usr/sbin:/usr/local/sbin:/sbin";  // Debian installs nats-server in /usr/sbin
-    std::stringstream stream(dirs);
-    std::string dir;
-    while (std::getline(stream, dir, ':')) {
-        if (dir.empty()) continue;
-        const std::string candidate = dir + "/" + binary;
-        if (access(candidate.c_str(), X_OK) == 0) return candidate;
     }
     throw SetupError("cannot start the NATS broker: '" + binary +
                      "' not found in PATH (install nats-server, e.g. `apt-get install nats-server`, "
@@ -187,18 +177,6 @@ std::string FileTail(const std::string& path, std::streamoff offset) {
     return text;
 }
 
-/// Returns true once the child has been reaped (status stored), false while it runs.
-bool Reaped(pid_t pid, int* status) {
-    const pid_t r = waitpid(pid, status, WNOHANG);
-    return r == pid || (r < 0 && errno == ECHILD);
-}
-
-std::string DescribeExit(int status) {
-    if (WIFEXITED(status)) return "exited with code " + std::to_string(WEXITSTATUS(status));
-    if (WIFSIGNALED(status)) return "was killed by signal " + std::to_string(WTERMSIG(status));
-    return "stopped";
-}
-
 }  // namespace
 
 EmbeddedBroker::~EmbeddedBroker() { Stop(); }
@@ -260,67 +238,29 @@ void EmbeddedBroker::StartOnce(const BrokerOptions& options, const std::string& 
     config_path_ = MakeTempPath(run_dir_, ".conf", 5);
     WriteFile(config_path_, RenderBrokerConfig(host_, port, token_, ""));
 
-    // Everything the child needs is prepared before fork: after fork only async-signal-safe calls are made.
-    std::vector<std::string> args = {binary_path, "-c", config_path_, "-l", log_path_};
-    std::vector<char*> argv;
-    for (auto& arg : args) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-
-    int exec_pipe[2];
-    if (pipe2(exec_pipe, O_CLOEXEC) != 0) throw SetupError("cannot start the NATS broker: " + ErrnoText(errno));
-    const char* log_c_str = log_path_.c_str();
-    const pid_t parent = getpid();
-    const pid_t pid = fork();
-    if (pid < 0) {
-        const int err = errno;
-        close(exec_pipe[0]);
-        close(exec_pipe[1]);
-        throw SetupError("cannot start the NATS broker: fork failed: " + ErrnoText(err));
-    }
-    if (pid == 0) {
-        // Dies with the owner on every exit path (crash, SIGKILL, _exit), not only on a clean Stop().
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() != parent) _exit(127);  // the owner already died before prctl took effect
-        // Config errors are printed to stderr before the logger starts: keep them in the log for the tail.
-        const int devnull = open("/dev/null", O_RDONLY);
-        if (devnull >= 0) dup2(devnull, STDIN_FILENO);
-        const int log_fd = open(log_c_str, O_WRONLY | O_APPEND | O_CREAT, 0600);
-        if (log_fd >= 0) {
-            dup2(log_fd, STDOUT_FILENO);
-            dup2(log_fd, STDERR_FILENO);
-        }
-        signal(SIGPIPE, SIG_DFL);
-        execv(argv[0], argv.data());
-        const int err = errno;
-        [[maybe_unused]] ssize_t n = write(exec_pipe[1], &err, sizeof(err));
-        _exit(127);
-    }
-    close(exec_pipe[1]);
-    int exec_errno = 0;
-    ssize_t got;
-    do {
-        got = read(exec_pipe[0], &exec_errno, sizeof(exec_errno));
-    } while (got < 0 && errno == EINTR);
-    close(exec_pipe[0]);
-    pid_ = pid;
+    process::SpawnOptions spawn;
+    spawn.argv = {binary_path, "-c", config_path_, "-l", log_path_};
+    // Config errors are printed to stderr before the logger starts: keep them in the log for the tail.
+    spawn.stdout_path = log_path_;
+    spawn.stderr_path = log_path_;
+    spawn.append = true;
+    spawn.stdin_null = true;
     port_ = port;
-    if (got == static_cast<ssize_t>(sizeof(exec_errno))) {
-        int status = 0;
-        waitpid(pid, &status, 0);
-        pid_ = -1;
+    if (const auto error = process_.Start(spawn)) {  // dies with us: die_with_parent (see Start's comment)
         Stop();
-        throw SetupError("cannot start the NATS broker '" + binary_path + "': " + ErrnoText(exec_errno));
+        if (error->stage == process::SpawnError::Stage::kSetup) {
+            throw SetupError("cannot start the NATS broker: fork failed: " + error->Text());
+        }
+        throw SetupError("cannot start the NATS broker '" + binary_path + "': " + error->Text());
     }
 
     const std::string probe = ProbeHost(host_);
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(options.start_timeout_ms);
     while (true) {
-        int status = 0;
-        if (Reaped(pid, &status)) {
-            pid_ = -1;
+        if (const auto status = process_.Poll()) {
             const std::string tail = FileTail(log_path_, log_offset);
             Stop();
-            throw SetupError("the NATS broker (" + binary_path + ") " + DescribeExit(status) + " while starting on " +
+            throw SetupError("the NATS broker (" + binary_path + ") " + status->Describe() + " while starting on " +
                              host_ + ":" + std::to_string(port) + (tail.empty() ? "" : ":\n" + tail));
         }
         // Both checks: a TCP connect alone could reach some other process that holds the port, and the log
@@ -348,10 +288,9 @@ std::string EmbeddedBroker::ClientUrl() const {
 }
 
 std::string EmbeddedBroker::Exited() noexcept {
-    int status = 0;
-    if (pid_ <= 0 || !Reaped(pid_, &status)) return {};
-    pid_ = -1;
-    return DescribeExit(status);
+    if (!process_.Running()) return {};  // never started, or its end was reported already
+    const auto status = process_.Poll();
+    return status ? status->Describe() : std::string();
 }
 
 void EmbeddedBroker::Restart() {
@@ -368,23 +307,7 @@ void EmbeddedBroker::Restart() {
 }
 
 void EmbeddedBroker::Stop() noexcept {
-    if (pid_ > 0) {
-        int status = 0;
-        kill(pid_, SIGTERM);
-        bool reaped = false;
-        for (int waited = 0; waited < kStopGraceMs; waited += kPollMs) {
-            if (Reaped(pid_, &status)) {
-                reaped = true;
-                break;
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(kPollMs));
-        }
-        if (!reaped) {
-            kill(pid_, SIGKILL);
-            waitpid(pid_, &status, 0);
-        }
-        pid_ = -1;
-    }
+    process_.Stop(kStopGraceMs);
     if (!config_path_.empty()) {
         unlink(config_path_.c_str());
         config_path_.clear();

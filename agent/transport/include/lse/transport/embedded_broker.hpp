@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "lse/process/process.hpp"
+
 namespace lse::transport {
 
 struct BrokerOptions {
@@ -58,11 +60,11 @@ public:
     /// "agent-0 (127.0.0.1)". Empty when none was refused, or for a log it does not own (read it anyway: any path).
     std::vector<std::string> RefusedClients() const;
 
-    bool Running() const noexcept { return pid_ > 0; }
+    bool Running() const noexcept { return process_.Running(); }
     std::string ClientUrl() const;  ///< nats://127.0.0.1:PORT (no token inside: pass Token() separately).
     const std::string& Token() const noexcept { return token_; }
     int Port() const noexcept { return port_; }
-    pid_t Pid() const noexcept { return pid_; }
+    pid_t Pid() const noexcept { return process_.Pid(); }
 
 private:
     void StartOnce(const BrokerOptions& options, const std::string& binary_path, int port);
@@ -71,7 +73,7 @@ private:
     BrokerOptions options_;    ///< as given to Start (token filled in): Restart reuses them
     std::string binary_path_;
 
-    pid_t pid_ = -1;
+    process::Process process_;  ///< nats-server, while it runs
     int port_ = 0;
     std::string host_;
     std::string token_;
