@@ -1,14 +1,9 @@
 #include "lse/coordinator/local_agents.hpp"
 
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/prctl.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -16,11 +11,8 @@
 #include <fstream>
 #include <sstream>
 #include <string_view>
-#include <thread>
 
 #include "lse/core/errors.hpp"
-
-extern char** environ;
 
 namespace lse::coordinator {
 
@@ -77,54 +69,31 @@ void LocalAgents::Start(const LocalAgentOptions& options) {
         throw SetupError("cannot create a log directory " + tmpl + ": " + strerror(errno));
     }
     log_dir_ = tmpl;
-    const pid_t parent = ::getpid();
     for (int i = 0; i < options.count; ++i) {
         Child c;
         c.id = "agent-" + std::to_string(i);
         c.log_path = log_dir_ + "/" + c.id + ".log";
-        std::vector<std::string> args = {options.binary, "--coordinator", options.nats_url, "--agent-id", c.id,
-                                         "--cluster-id", options.cluster_id, "--once"};
+        process::SpawnOptions spawn;
+        spawn.argv = {options.binary, "--coordinator", options.nats_url, "--agent-id", c.id,
+                      "--cluster-id", options.cluster_id, "--once"};
         if (options.capacity > 0) {
-            args.push_back("--capacity");
-            args.push_back(std::to_string(options.capacity));
+            spawn.argv.push_back("--capacity");
+            spawn.argv.push_back(std::to_string(options.capacity));
         }
-        args.insert(args.end(), options.extra_args.begin(), options.extra_args.end());
-        // Everything the child needs is prepared before fork: only async-signal-safe calls after it.
-        std::vector<char*> argv;
-        for (auto& a : args) argv.push_back(a.data());
-        argv.push_back(nullptr);
-        std::vector<std::string> env_store;
-        for (char** e = environ; *e != nullptr; ++e) {
-            if (std::strncmp(*e, "LSENGINE_NATS_TOKEN=", 20) != 0) env_store.emplace_back(*e);
+        spawn.argv.insert(spawn.argv.end(), options.extra_args.begin(), options.extra_args.end());
+        spawn.env = {{"LSENGINE_NATS_TOKEN", options.token}};
+        spawn.stdout_path = c.log_path;  // the agent logs to stderr; LogTail reads it for error messages
+        spawn.stderr_path = c.log_path;
+        spawn.stdin_null = true;
+        spawn.new_process_group = true;  // a Ctrl-C in the terminal reaches the coordinator only: it stops agents
+        if (const auto error = c.process.Start(spawn)) {
+            if (error->stage == process::SpawnError::Stage::kOpenFile) {
+                throw SetupError("cannot create " + c.log_path + ": " + error->Text());
+            }
+            throw SetupError("cannot start lsengine-agent: " +
+                             std::string(error->stage == process::SpawnError::Stage::kSetup ? "fork: " : "") +
+                             error->Text());
         }
-        env_store.push_back("LSENGINE_NATS_TOKEN=" + options.token);
-        std::vector<char*> envp;
-        for (auto& e : env_store) envp.push_back(e.data());
-        envp.push_back(nullptr);
-        const int log_fd = ::open(c.log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        if (log_fd < 0) throw SetupError("cannot create " + c.log_path + ": " + strerror(errno));
-
-        const pid_t pid = ::fork();
-        if (pid < 0) {
-            ::close(log_fd);
-            throw SetupError(std::string("cannot start lsengine-agent: fork: ") + strerror(errno));
-        }
-        if (pid == 0) {
-            ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-            if (::getppid() != parent) ::_exit(127);  // the parent died before prctl took effect
-            ::setpgid(0, 0);  // a Ctrl-C in the terminal reaches the coordinator only: it stops agents itself
-            const int devnull = ::open("/dev/null", O_RDONLY);
-            if (devnull >= 0) ::dup2(devnull, 0);
-            ::dup2(log_fd, 1);
-            ::dup2(log_fd, 2);
-            sigset_t none;
-            sigemptyset(&none);
-            ::sigprocmask(SIG_SETMASK, &none, nullptr);
-            ::execve(argv[0], argv.data(), envp.data());
-            ::_exit(127);
-        }
-        ::close(log_fd);
-        c.pid = pid;
         children_.push_back(std::move(c));
     }
 }
@@ -132,11 +101,7 @@ void LocalAgents::Start(const LocalAgentOptions& options) {
 std::vector<std::string> LocalAgents::Exited() {
     std::vector<std::string> out;
     for (Child& c : children_) {
-        if (!c.exited && c.pid > 0) {
-            int status = 0;
-            if (::waitpid(c.pid, &status, WNOHANG) == c.pid) c.exited = true;
-        }
-        if (c.exited) out.push_back(c.id);
+        if (c.process.Poll()) out.push_back(c.id);
     }
     return out;
 }
@@ -151,27 +116,9 @@ std::string LocalAgents::LogTail(int index, std::size_t max_bytes) const {
 }
 
 void LocalAgents::Stop() noexcept {
-    for (Child& c : children_) {
-        if (!c.exited && c.pid > 0) ::kill(c.pid, SIGTERM);
-    }
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
-    for (Child& c : children_) {
-        while (!c.exited && c.pid > 0) {
-            int status = 0;
-            const pid_t r = ::waitpid(c.pid, &status, WNOHANG);
-            if (r == c.pid || (r < 0 && errno == ECHILD)) {
-                c.exited = true;
-                break;
-            }
-            if (std::chrono::steady_clock::now() > deadline) {
-                ::kill(c.pid, SIGKILL);
-                ::waitpid(c.pid, &status, 0);
-                c.exited = true;
-                break;
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        }
-    }
+    std::vector<process::Process*> running;
+    for (Child& c : children_) running.push_back(&c.process);
+    process::StopAll(running);
     if (std::getenv("LSENGINE_KEEP_AGENT_LOGS") == nullptr) {
         for (const Child& c : children_) ::unlink(c.log_path.c_str());
         if (!log_dir_.empty()) ::rmdir(log_dir_.c_str());

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "lse/process/process.hpp"
+
 namespace lse::coordinator {
 
 struct LocalAgentOptions {
@@ -45,14 +47,13 @@ public:
     void Stop() noexcept;
 
     int Count() const noexcept { return static_cast<int>(children_.size()); }
-    pid_t Pid(int index) const noexcept { return children_[index].pid; }
+    pid_t Pid(int index) const noexcept { return children_[index].process.Pid(); }
 
 private:
     struct Child {
         std::string id;
-        pid_t pid = -1;
+        process::Process process;
         std::string log_path;
-        bool exited = false;
     };
     std::vector<Child> children_;
     std::string log_dir_;
