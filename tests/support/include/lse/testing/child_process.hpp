@@ -2,6 +2,7 @@
 /// @file
 /// A child process owned by a test: started with fork/exec, killed when the test (or the
 /// whole test binary) goes away, so a failing test never leaves servers running.
+/// A thin test-flavoured face of lse::process::Process (shell-style exit codes, throwing Start).
 
 #include <sys/types.h>
 
@@ -9,6 +10,8 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "lse/process/process.hpp"
 
 namespace lse::testing {
 
@@ -23,13 +26,8 @@ struct ChildOptions {
 
 class ChildProcess {
 public:
+    // Destroying (or assigning over) a running child calls Stop(): process::Process does it.
     ChildProcess() = default;
-    ~ChildProcess();  ///< Calls Stop().
-
-    ChildProcess(const ChildProcess&) = delete;
-    ChildProcess& operator=(const ChildProcess&) = delete;
-    ChildProcess(ChildProcess&& other) noexcept;
-    ChildProcess& operator=(ChildProcess&& other) noexcept;
 
     /// Starts argv[0] (searched in PATH when it has no '/'). The child gets PR_SET_PDEATHSIG=SIGKILL
     /// so it dies with the test binary. Throws lse::SetupError when the program cannot be executed
@@ -37,9 +35,9 @@ public:
     void Start(std::vector<std::string> argv, ChildOptions options = {});
 
     /// Process id, or -1 when not started / already reaped.
-    pid_t Pid() const noexcept { return pid_; }
+    pid_t Pid() const noexcept { return process_.Pid(); }
     /// True while started and not yet reaped (a zombie counts as running until Wait reaps it).
-    bool Running() const noexcept { return pid_ > 0; }
+    bool Running() const noexcept { return process_.Running(); }
 
     /// Sends `sig` to the child; a no-op when it is not running.
     void Signal(int sig) noexcept;
@@ -54,8 +52,7 @@ public:
     std::optional<int> Stop() noexcept;
 
 private:
-    pid_t pid_ = -1;
-    std::optional<int> status_;
+    process::Process process_;
 };
 
 }  // namespace lse::testing
