@@ -815,7 +815,9 @@ void AgentLoop::PublishMetrics(bool is_final, metrics::Snapshot snapshot) {
 // Shutdown.
 
 void AgentLoop::OnSignal(int signum) {
-    if (shutting_down_) {
+    // The agent's drain is the session's, not the load's: the load stops at once, then the final total goes out
+    // and the agent exits. A second signal (or one during a shutdown begun otherwise) only insists on the abort.
+    if (signals_.Arrive(signum) == StopAction::kAbort || shutting_down_) {
         // Second signal: do not wait for the load thread to wind down gracefully.
         load_->RequestStop(true);
         return;

@@ -20,6 +20,7 @@
 #include "metrics_outbox.hpp"
 #include "run_setup.hpp"
 #include "lse/agent/agent.hpp"
+#include "lse/core/stop_signals.hpp"
 #include "lse/protocol/clock_offset.hpp"
 #include "lse/protocol/messages.hpp"
 #include "lse/protocol/plan_chunks.hpp"
@@ -143,6 +144,7 @@ private:
     std::int64_t next_heartbeat_ns_ = 0;
     bool announced_idle_ = false;
     bool shutting_down_ = false;
+    StopSignals signals_{SigtermRule::kDrains};  ///< SIGINT and SIGTERM alike: the first stops, a second insists
     bool closed_ = false;
     int exit_code_ = 0;
     bool quiet_ = false;

@@ -8,6 +8,7 @@
 
 #include "lse/core/clock.hpp"
 #include "lse/core/errors.hpp"
+#include "lse/core/stop_signals.hpp"
 #include "lse/runtime/worker.hpp"
 #include "lse/sched/shard.hpp"
 
@@ -37,7 +38,7 @@ struct MainLoop {
     uv_signal_t sigterm;
     uv_timer_t abandon;  // armed by a cancel: see kAbandonGraceNs
     std::vector<std::unique_ptr<Worker>>* workers = nullptr;
-    int signals = 0;
+    StopSignals signals;  // SIGINT drains, a second signal or a SIGTERM aborts
     bool cancelled = false;
     bool abandoned = false;
     std::function<void()> on_tick;
@@ -217,7 +218,7 @@ RunResult LoadRun::Run(const std::function<void(const RunProgress&)>& on_progres
             }
             const bool failed = !prepare_error.empty() ||
                                 std::any_of(workers.begin(), workers.end(), [](auto& w) { return bool(w->Failure()); });
-            if (failed || m.signals > 0 || stop_requested_.load()) {
+            if (failed || m.signals.Interrupted() || stop_requested_.load()) {
                 for (auto& w : workers) w->RequestStop();  // skip load; on_stop still runs for those prepared
             } else {
                 result.started_ns = options.start_at_ns > 0 ? options.start_at_ns : NowNs() + kStartDelayNs;
@@ -250,8 +251,7 @@ RunResult LoadRun::Run(const std::function<void(const RunProgress&)>& on_progres
     // First SIGINT: stop starting work, drain, run on_stop. A second one or a SIGTERM: cancel in-flight work.
     auto on_signal = [](uv_signal_t* s, int signum) {
         auto* mm = static_cast<MainLoop*>(s->data);
-        ++mm->signals;
-        const bool cancel = mm->signals > 1 || signum == SIGTERM;
+        const bool cancel = mm->signals.Arrive(signum) == StopAction::kAbort;
         for (auto& w : *mm->workers) {
             if (cancel) {
                 w->RequestAbort();
@@ -287,7 +287,7 @@ RunResult LoadRun::Run(const std::function<void(const RunProgress&)>& on_progres
         live_workers_ = nullptr;
     }
     result.ended_ns = NowNs();
-    result.interrupted = m.signals > 0 || stop_requested_.load();
+    result.interrupted = m.signals.Interrupted() || stop_requested_.load();
 
     // Whatever the workers published after the last tick belongs to the final (partial) second.
     if (result.started_ns > 0) {
