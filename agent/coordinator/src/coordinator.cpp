@@ -18,6 +18,7 @@
 #include "lse/sched/arrival_schedule.hpp"
 #include "lse/thresholds/threshold.hpp"
 #include "lse/transport/nats_client.hpp"
+#include "lse/uv/close.hpp"
 
 namespace lse::coordinator {
 
@@ -168,8 +169,8 @@ void Coordinator::LoopMain(std::promise<void>* connected) {
     uv_async_init(&s.loop, &s.stop, [](uv_async_t* a) {
         auto* st = static_cast<LoopState*>(a->data);
         uv_timer_stop(&st->tick);
-        uv_close(reinterpret_cast<uv_handle_t*>(&st->tick), nullptr);
-        uv_close(reinterpret_cast<uv_handle_t*>(&st->stop), nullptr);
+        uv::Close(&st->tick);  // members of the loop state, which outlives uv_run
+        uv::Close(&st->stop);
         st->client->Close();
     });
     connected->set_value();

@@ -12,6 +12,7 @@
 #include "lse/core/errors.hpp"
 #include "lse/transport/connect_error.hpp"
 #include "lse/transport/nats_url.hpp"
+#include "lse/uv/close.hpp"
 #include "nats_options_builder.hpp"
 
 namespace lse::transport {
@@ -278,8 +279,7 @@ void NatsClient::FinishRequest(std::uint64_t id, bool ok, const Message& reply) 
     pending_.erase(it);
     ReplyHandler done = std::move(pending->done);
     uv_timer_stop(&pending->timer);
-    uv_close(reinterpret_cast<uv_handle_t*>(&pending->timer),
-             [](uv_handle_t* handle) { delete static_cast<detail::PendingRequest*>(handle->data); });
+    uv::CloseAndDeleteData<detail::PendingRequest>(&pending->timer);
     if (done) done(ok, reply);
 }
 
@@ -346,8 +346,7 @@ void NatsClient::DropPendingRequests(bool notify) {
     for (auto& [id, request] : pending) {
         ReplyHandler done = std::move(request->done);
         uv_timer_stop(&request->timer);
-        uv_close(reinterpret_cast<uv_handle_t*>(&request->timer),
-                 [](uv_handle_t* handle) { delete static_cast<detail::PendingRequest*>(handle->data); });
+        uv::CloseAndDeleteData<detail::PendingRequest>(&request->timer);
         if (notify && done) done(false, Message{});
     }
 }

@@ -13,6 +13,7 @@
 #include "lse/core/clock.hpp"
 #include "lse/core/errors.hpp"
 #include "lse/protocol/subjects.hpp"
+#include "lse/uv/close.hpp"
 
 namespace lse::agent {
 
@@ -52,9 +53,9 @@ bool WaitOrSignal(std::int64_t ns) {
     uv_signal_start(&sigint, on_signal, SIGINT);
     uv_signal_start(&sigterm, on_signal, SIGTERM);
     uv_run(&loop, UV_RUN_DEFAULT);
-    uv_close(reinterpret_cast<uv_handle_t*>(&timer), nullptr);
-    uv_close(reinterpret_cast<uv_handle_t*>(&sigint), nullptr);
-    uv_close(reinterpret_cast<uv_handle_t*>(&sigterm), nullptr);
+    uv::Close(&timer);  // locals: the uv_run below completes their closes before they go out of scope
+    uv::Close(&sigint);
+    uv::Close(&sigterm);
     uv_run(&loop, UV_RUN_DEFAULT);
     uv_loop_close(&loop);
     return !signalled;

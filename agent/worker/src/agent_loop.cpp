@@ -15,6 +15,7 @@
 #include "lse/protocol/limits.hpp"
 #include "lse/protocol/subjects.hpp"
 #include "lse/transport/connect_error.hpp"
+#include "lse/uv/close.hpp"
 
 namespace lse::agent {
 namespace {
@@ -841,14 +842,11 @@ void AgentLoop::Shutdown() {
     uv_timer_stop(&tick_);
     uv_signal_stop(&sigint_);
     uv_signal_stop(&sigterm_);
-    auto close = [](uv_handle_t* h) {
-        if (!uv_is_closing(h)) uv_close(h, nullptr);
-    };
-    nats_.Close([this, close] {
-        close(reinterpret_cast<uv_handle_t*>(&wake_));
-        close(reinterpret_cast<uv_handle_t*>(&tick_));
-        close(reinterpret_cast<uv_handle_t*>(&sigint_));
-        close(reinterpret_cast<uv_handle_t*>(&sigterm_));
+    nats_.Close([this] {  // the handles are members: the loop's owner runs it until these closes complete
+        uv::Close(&wake_);
+        uv::Close(&tick_);
+        uv::Close(&sigint_);
+        uv::Close(&sigterm_);
     });
 }
 

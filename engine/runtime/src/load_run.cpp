@@ -11,6 +11,7 @@
 #include "lse/core/stop_signals.hpp"
 #include "lse/runtime/worker.hpp"
 #include "lse/sched/shard.hpp"
+#include "lse/uv/close.hpp"
 
 namespace lse::runtime {
 namespace {
@@ -316,11 +317,11 @@ RunResult LoadRun::Run(const std::function<void(const RunProgress&)>& on_progres
         }
         return result;
     }
-    uv_close(reinterpret_cast<uv_handle_t*>(&m.notify), nullptr);
-    uv_close(reinterpret_cast<uv_handle_t*>(&m.tick), nullptr);
-    uv_close(reinterpret_cast<uv_handle_t*>(&m.abandon), nullptr);
-    uv_close(reinterpret_cast<uv_handle_t*>(&m.sigint), nullptr);
-    uv_close(reinterpret_cast<uv_handle_t*>(&m.sigterm), nullptr);
+    uv::Close(&m.notify);  // the handles live in `m`, freed below once the loop ran their closes
+    uv::Close(&m.tick);
+    uv::Close(&m.abandon);
+    uv::Close(&m.sigint);
+    uv::Close(&m.sigterm);
     uv_run(&m.loop, UV_RUN_DEFAULT);
     uv_loop_close(&m.loop);
     delete owned_loop;

@@ -10,6 +10,7 @@
 #include "lse/sched/arrival_schedule.hpp"
 #include "lse/sched/catch_up_gate.hpp"
 #include "lse/sched/pacer.hpp"
+#include "lse/uv/close.hpp"
 
 namespace lse::runtime {
 namespace {
@@ -429,12 +430,11 @@ private:
             std::lock_guard<std::mutex> lock(owner_->wake_mu_);
             owner_->wake_ = nullptr;
         }
-        auto close = [](uv_handle_t* h) { uv_close(h, nullptr); };
-        close(reinterpret_cast<uv_handle_t*>(&wake_));
-        close(reinterpret_cast<uv_handle_t*>(&publish_timer_));
-        close(reinterpret_cast<uv_handle_t*>(&end_timer_));
-        close(reinterpret_cast<uv_handle_t*>(&grace_timer_));
-        for (auto& vt : vu_timers_) close(reinterpret_cast<uv_handle_t*>(&vt.timer));
+        uv::Close(&wake_);  // members: the worker thread's loop runs until every close completed
+        uv::Close(&publish_timer_);
+        uv::Close(&end_timer_);
+        uv::Close(&grace_timer_);
+        for (auto& vt : vu_timers_) uv::Close(&vt.timer);
         pacing_timer_->Close([](void*) {}, nullptr);
         runner_->Close([this] { client_->Close([] {}); });
     }
