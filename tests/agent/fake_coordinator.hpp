@@ -16,6 +16,7 @@
 #include "lse/protocol/codec.hpp"
 #include "lse/protocol/subjects.hpp"
 #include "lse/transport/nats_client.hpp"
+#include "lse/uv/close.hpp"
 
 namespace lse::agent::testing {
 
@@ -123,8 +124,8 @@ private:
 
     void Close() {
         uv_timer_stop(&timer_);
-        uv_close(reinterpret_cast<uv_handle_t*>(&timer_), nullptr);
-        uv_close(reinterpret_cast<uv_handle_t*>(&stop_), nullptr);
+        uv::Close(&timer_);
+        uv::Close(&stop_);
         client_->Close();
     }
 

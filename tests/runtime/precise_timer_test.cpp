@@ -4,6 +4,8 @@
 
 #include <vector>
 
+#include "lse/uv/close.hpp"
+
 namespace lse::runtime {
 namespace {
 
@@ -55,7 +57,7 @@ TEST(PreciseTimer, DisarmedTimerDoesNotFire) {
     stop.data = &timer;
     uv_timer_start(&stop, [](uv_timer_t* t) {
         static_cast<PreciseTimer*>(t->data)->Close([](void*) {}, nullptr);
-        uv_close(reinterpret_cast<uv_handle_t*>(t), nullptr);
+        uv::Close(t);
     }, 20, 0);
     uv_run(&loop, UV_RUN_DEFAULT);
     EXPECT_EQ(fired, 0);

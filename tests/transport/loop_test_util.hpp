@@ -7,6 +7,8 @@
 #include <chrono>
 #include <functional>
 
+#include "lse/uv/close.hpp"
+
 namespace lse::transport::testing {
 
 /// Runs `loop` until `done()` is true or `timeout_ms` passes; returns done(). A 5 ms ticker keeps
@@ -21,7 +23,7 @@ inline bool RunUntil(uv_loop_t* loop, const std::function<bool()>& done, int tim
         uv_run(loop, UV_RUN_ONCE);
         ok = done();
     }
-    uv_close(reinterpret_cast<uv_handle_t*>(&tick), nullptr);
+    uv::Close(&tick);
     uv_run(loop, UV_RUN_NOWAIT);
     return ok;
 }
