@@ -49,6 +49,15 @@ std::vector<char*> CStrings(std::vector<std::string>& strings) {
     return out;
 }
 
+/// dup2 onto `target`, then close the original so the program does not inherit a stray descriptor.
+bool MoveFd(int fd, int target) {
+    if (fd < 0) return false;
+    if (fd == target) return true;
+    const bool ok = dup2(fd, target) >= 0;
+    close(fd);
+    return ok;
+}
+
 [[noreturn]] void ChildFail(int report_fd, SpawnError::Stage stage, int fd = 0) {
     const ChildReport report{static_cast<int>(stage), errno, fd};
     [[maybe_unused]] ssize_t n = write(report_fd, &report, sizeof(report));
@@ -85,19 +94,20 @@ struct ChildPlan {  // everything the child needs, prepared before fork
     sigprocmask(SIG_SETMASK, &none, nullptr);
     signal(SIGPIPE, SIG_DFL);  // an ignored SIGPIPE would survive exec
     if (p.stdin_null) {
-        const int devnull = open("/dev/null", O_RDONLY);
-        if (devnull >= 0) dup2(devnull, STDIN_FILENO);
+        MoveFd(open("/dev/null", O_RDONLY), STDIN_FILENO);
     }
     if (p.out_path != nullptr) {
-        const int fd = open(p.out_path, p.open_flags, p.mode);
-        if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0) ChildFail(p.report_fd, SpawnError::Stage::kOpenFile, 1);
+        if (!MoveFd(open(p.out_path, p.open_flags, p.mode), STDOUT_FILENO)) {
+            ChildFail(p.report_fd, SpawnError::Stage::kOpenFile, 1);
+        }
     }
     if (p.err_path != nullptr) {
         if (p.out_path != nullptr && std::strcmp(p.out_path, p.err_path) == 0) {
             if (dup2(STDOUT_FILENO, STDERR_FILENO) < 0) ChildFail(p.report_fd, SpawnError::Stage::kOpenFile, 2);
         } else {
-            const int fd = open(p.err_path, p.open_flags, p.mode);
-            if (fd < 0 || dup2(fd, STDERR_FILENO) < 0) ChildFail(p.report_fd, SpawnError::Stage::kOpenFile, 2);
+            if (!MoveFd(open(p.err_path, p.open_flags, p.mode), STDERR_FILENO)) {
+                ChildFail(p.report_fd, SpawnError::Stage::kOpenFile, 2);
+            }
         }
     }
     execve(p.program, p.argv, p.envp);

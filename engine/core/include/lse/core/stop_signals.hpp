@@ -22,7 +22,8 @@ enum class SigtermRule {
 
 class StopSignals {
 public:
-    explicit StopSignals(SigtermRule rule = SigtermRule::kAborts) noexcept : rule_(rule) {}
+    /// constexpr: a global used by a sigaction handler is initialised before any signal can arrive.
+    constexpr explicit StopSignals(SigtermRule rule = SigtermRule::kAborts) noexcept : rule_(rule) {}
 
     /// Records one arrival of `signum` (SIGINT or SIGTERM) and returns what all arrivals so far ask for.
     /// Async-signal-safe (lock-free atomics only): a sigaction handler may call it, another thread may poll.
