@@ -5,6 +5,7 @@
 
 #include "lse/runtime/idle_queue.hpp"
 #include "lse/runtime/metrics_recorder.hpp"
+#include "lse/uv/close.hpp"
 #include "scenario_engine.hpp"
 
 namespace lse::lua {
@@ -49,8 +50,7 @@ public:
 
     ~LuaRunner() override {
         if (idle_handle_ != nullptr) {
-            uv_close(reinterpret_cast<uv_handle_t*>(idle_handle_),
-                     [](uv_handle_t* h) { delete reinterpret_cast<uv_idle_t*>(h); });
+            uv::CloseAndDelete(idle_handle_);
         }
     }
 
@@ -90,8 +90,7 @@ public:
     void Abort() noexcept override { engine_->Abort(); }
 
     void Close(std::function<void()> done) override {
-        uv_close(reinterpret_cast<uv_handle_t*>(idle_handle_),
-                 [](uv_handle_t* h) { delete reinterpret_cast<uv_idle_t*>(h); });
+        uv::CloseAndDelete(idle_handle_);
         idle_handle_ = nullptr;
         engine_->Close(std::move(done));
     }
