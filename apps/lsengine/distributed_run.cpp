@@ -213,7 +213,7 @@ int RunDistributed(const RunFlags& f) {
 
     RunOutputs outputs(f.outputs);  // output paths and --prometheus are checked before anything starts
     // Launch first: the broker, the connection and the local agents come up while the plan is captured.
-    coordinator::DistributedRun run(options, &RunSignals::Count, Log);
+    coordinator::DistributedRun run(options, &RunSignals::Signals(), Log);
     run.Launch();
     RunSetups(script, finisher);
     coordinator::PlanAssembly plan(run.ClusterId(), run.RunId());

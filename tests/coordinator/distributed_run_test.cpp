@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <csignal>
+
 #include "lse/core/clock.hpp"
 #include "lse/core/errors.hpp"
 #include "lse/transport/embedded_broker.hpp"
@@ -47,7 +49,7 @@ protected:
 };
 
 TEST_F(DistributedRunTest, WithoutAgentScenariosNobodyIsWaitedFor) {
-    DistributedRun run(Options(), [] { return 0; }, [this](const std::string& l) { log_.push_back(l); });
+    DistributedRun run(Options(), nullptr, [this](const std::string& l) { log_.push_back(l); });
     run.Launch();
     PlanAssembly plan(run.ClusterId(), run.RunId());
     plan.Seal();
@@ -68,18 +70,18 @@ TEST_F(DistributedRunTest, WithoutAgentScenariosNobodyIsWaitedFor) {
 }
 
 TEST_F(DistributedRunTest, AgentsThatNeverComeAreASetupError) {
-    DistributedRun run(Options("1s"), [] { return 0; }, {});
+    DistributedRun run(Options("1s"), nullptr, {});
     run.Launch();
     const PlanAssembly plan = OneScenario(run);
     EXPECT_THROW(run.Assign(plan), SetupError);
 }
 
 TEST_F(DistributedRunTest, ASignalWhileWaitingCancelsTheRun) {
-    int interrupts = 0;
-    DistributedRun run(Options(), [&interrupts] { return interrupts; }, {});
+    StopSignals signals;
+    DistributedRun run(Options(), &signals, {});
     run.Launch();
     const PlanAssembly plan = OneScenario(run);
-    interrupts = 1;
+    signals.Arrive(SIGINT);
     try {
         run.Assign(plan);
         FAIL() << "Assign returned after a signal";

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <csignal>
+
 #include <string>
 #include <vector>
 
@@ -52,8 +54,8 @@ public:
 // A fake clock that moves 20 ms per nap; `at` can schedule signals.
 struct Harness {
     std::int64_t now = 0;
-    int interrupts = 0;
-    std::vector<std::pair<std::int64_t, int>> signals_at;  // (when, count)
+    StopSignals signals;
+    std::vector<std::pair<std::int64_t, int>> signals_at;  // (when, count) of SIGINTs
     std::vector<std::string> log;
     FakeAgents agents{now};
     FakeLoad local;
@@ -68,10 +70,10 @@ struct Harness {
         hooks.nap = [this] {
             now += 20 * kNsPerMs;
             for (const auto& [when, count] : signals_at) {
-                if (now >= when) interrupts = std::max(interrupts, count);
+                while (now >= when && signals.Count() < count) signals.Arrive(SIGINT);
             }
         };
-        hooks.interrupts = [this] { return interrupts; };
+        hooks.signals = &signals;
         hooks.log = [this](const std::string& line) { log.push_back(line); };
     }
     DriveOutcome Run() { return Drive(agents, local, timing, hooks); }

@@ -36,10 +36,10 @@ private:
     bool active_;
 };
 
-DistributedRun::DistributedRun(ResolvedOptions options, std::function<int()> interrupts,
+DistributedRun::DistributedRun(ResolvedOptions options, const StopSignals* signals,
                                std::function<void(const std::string&)> log)
     : options_(std::move(options)),
-      interrupts_(std::move(interrupts)),
+      signals_(signals),
       log_(std::move(log)),
       run_id_("run-" + transport::RandomHexToken(12)),
       broker_(std::make_unique<transport::EmbeddedBroker>()),
@@ -107,7 +107,7 @@ void DistributedRun::StartLocalAgents() {
 }
 
 void DistributedRun::ThrowIfInterrupted() const {
-    if (interrupts_ && interrupts_() > 0) throw Error(ExitCode::kInterrupted, "interrupted before the load started");
+    if (signals_ != nullptr && signals_->Interrupted()) throw Error(ExitCode::kInterrupted, "interrupted before the load started");
 }
 
 void DistributedRun::Check() {
@@ -158,7 +158,7 @@ std::vector<AgentReport> DistributedRun::Statuses() const {
 }
 
 DriveOutcome DistributedRun::Drive(LocalLoad& local, const DriveTiming& timing, DriveHooks hooks) {
-    if (!hooks.interrupts) hooks.interrupts = interrupts_;
+    if (hooks.signals == nullptr) hooks.signals = signals_;
     if (!hooks.log) hooks.log = log_;
     Agents agents(*coord_, *watch_, any_agent_scenario_);
     return coordinator::Drive(agents, local, timing, hooks);

@@ -44,7 +44,7 @@ public:
 
 private:
     std::int64_t Now() const { return hooks_.now ? hooks_.now() : MonotonicClock().NowNs(); }
-    int Interrupts() const { return hooks_.interrupts ? hooks_.interrupts() : 0; }
+    int Interrupts() const { return hooks_.signals != nullptr ? hooks_.signals->Count() : 0; }
     void Log(const std::string& line) const {
         if (hooks_.log) hooks_.log(line);
     }
@@ -67,7 +67,7 @@ private:
         if (n <= handled_interrupts_) return;
         handled_interrupts_ = n;
         out_.interrupted = true;
-        const bool abort = n >= 2;
+        const bool abort = hooks_.signals->Action() == StopAction::kAbort;
         Log(abort ? "second interrupt: aborting in-flight requests" : "interrupted: stopping the agents");
         agents_.Stop(protocol::StopReason::kInterrupted, abort, "interrupted by the user");
         local_.RequestStop(abort);

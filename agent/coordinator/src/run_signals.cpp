@@ -7,11 +7,13 @@
 namespace lse::coordinator {
 namespace {
 
-std::atomic<int> g_interrupts{0};
+// A first SIGTERM aborts, as in a single-node run (docs/user-guide.md): it usually comes from a supervisor.
+constinit StopSignals g_stop{SigtermRule::kAborts};
 std::atomic<bool> g_load_running{false};
 
 void OnSignal(int sig) {
-    const int n = g_interrupts.fetch_add(1) + 1;
+    g_stop.Arrive(sig);
+    const int n = g_stop.Count();
     // Past what the run can handle gracefully: the default action ends the process.
     if ((n >= 2 && !g_load_running.load()) || n >= 3) {
         ::signal(sig, SIG_DFL);
@@ -22,7 +24,7 @@ void OnSignal(int sig) {
 }  // namespace
 
 RunSignals::RunSignals() {
-    g_interrupts = 0;
+    g_stop.Reset();
     struct sigaction sa {};
     sa.sa_handler = OnSignal;
     sigemptyset(&sa.sa_mask);
@@ -36,7 +38,9 @@ RunSignals::~RunSignals() {
     g_load_running = false;
 }
 
-int RunSignals::Count() noexcept { return g_interrupts.load(); }
+int RunSignals::Count() noexcept { return g_stop.Count(); }
+
+const StopSignals& RunSignals::Signals() noexcept { return g_stop; }
 
 void RunSignals::SetLoadRunning(bool running) noexcept { g_load_running = running; }
 

@@ -23,6 +23,7 @@
 #include "lse/coordinator/distributed_options.hpp"
 #include "lse/coordinator/drive.hpp"
 #include "lse/coordinator/plan_assembly.hpp"
+#include "lse/core/stop_signals.hpp"
 
 namespace lse::transport {
 class EmbeddedBroker;
@@ -36,8 +37,8 @@ class LocalAgents;
 
 class DistributedRun {
 public:
-    /// interrupts: signals received so far (RunSignals::Count); log: one line per event, no newline.
-    DistributedRun(ResolvedOptions options, std::function<int()> interrupts,
+    /// signals: the signals received so far (RunSignals::Signals; null = none); log: one line per event, no newline.
+    DistributedRun(ResolvedOptions options, const StopSignals* signals,
                    std::function<void(const std::string&)> log);
     ~DistributedRun();
     DistributedRun(const DistributedRun&) = delete;
@@ -73,7 +74,7 @@ private:
     void WaitForAgents();
 
     ResolvedOptions options_;
-    std::function<int()> interrupts_;
+    const StopSignals* signals_ = nullptr;
     std::function<void(const std::string&)> log_;
     std::string run_id_;
     bool any_agent_scenario_ = false;

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "lse/core/clock.hpp"
+#include "lse/core/stop_signals.hpp"
 #include "lse/metrics/snapshot.hpp"
 #include "lse/protocol/messages.hpp"
 
@@ -48,7 +49,7 @@ struct DriveTiming {
 };
 
 struct DriveHooks {
-    std::function<int()> interrupts;          ///< signals received so far (RunSignals::Count)
+    const StopSignals* signals = nullptr;     ///< signals received so far (RunSignals::Signals); null = none
     std::function<bool()> abort_requested;    ///< a threshold with abort_on_fail failed; null = never
     std::function<std::string()> abort_reason;
     /// Every poll: what arrived from the agents and from the local load since the previous one.
