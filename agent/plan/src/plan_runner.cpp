@@ -253,27 +253,12 @@ private:
     void CompleteRequest(Vu& vu) noexcept {
         const http::Result& r = vu.exchange.result;
         const Step& st = vu.plan->task_steps[static_cast<size_t>(vu.task)][vu.step];
-        ErrorKind kind = r.error;
-        bool accepted = false;
-        if (kind == ErrorKind::kNone) {
-            accepted = shared_->requests[st.request].accepted.Contains(r.status);
-            if (!accepted) kind = ErrorKind::kStatus;
-        }
-        const std::int64_t done = r.t.done_ns > 0 ? r.t.done_ns : NowNs();
-        const std::int64_t sent = r.t.write_start_ns > 0 ? r.t.write_start_ns : done;
-        const std::int64_t queued = r.t.queued_ns > 0 ? r.t.queued_ns : sent;
-        // Same measures as the Lua runner: service from the write; response from the send call plus the
-        // iteration's start delay (every request of a late iteration is that late: no coordinated omission).
-        const std::int64_t lag = std::max<std::int64_t>(0, vu.started_ns - vu.intended_ns);
-        ctx_.recorder->RecordCompletion(vu.step_stats[static_cast<size_t>(vu.task)][vu.step], kind, r.status, accepted,
-                                        std::max<std::int64_t>(0, (done - sent) / kNsPerUs),
-                                        std::max<std::int64_t>(0, (done - queued + lag) / kNsPerUs), r.bytes_received,
-                                        r.bytes_sent);
-        if (kind != ErrorKind::kNone) {
-            SetFailure(vu, kind);
-            ctx_.recorder->RecordRequestFailure(vu.step_stats[static_cast<size_t>(vu.task)][vu.step], kind,
-                                                r.error_detail, done);
-        }
+        // Same measurement as the Lua and URL runners (MetricsRecorder::RecordExchange): every request of a late
+        // iteration is that late.
+        const int stat = vu.step_stats[static_cast<size_t>(vu.task)][vu.step];
+        const ErrorKind kind = ctx_.recorder->RecordExchange(stat, r, shared_->requests[st.request].accepted,
+                                                             vu.intended_ns, vu.started_ns);
+        if (kind != ErrorKind::kNone) SetFailure(vu, kind);
         ++vu.step;
         if (aborted_) {
             SetFailure(vu, ErrorKind::kTimeout);
@@ -285,10 +270,8 @@ private:
 
     void EndIteration(Vu& vu) noexcept {
         const std::int64_t now = NowNs();
-        ctx_.recorder->RecordCompletion(task_stats_[static_cast<size_t>(vu.task)], vu.failure, 0,
-                                        vu.failure == ErrorKind::kNone,
-                                        std::max<std::int64_t>(0, (now - vu.started_ns) / kNsPerUs),
-                                        std::max<std::int64_t>(0, (now - vu.intended_ns) / kNsPerUs), 0, 0);
+        ctx_.recorder->RecordRun(task_stats_[static_cast<size_t>(vu.task)], vu.failure, vu.intended_ns, vu.started_ns,
+                                 now);
         vu.busy = false;
         --busy_;
         if (ctx_.open_model) idle_.Push(vu.index);

@@ -300,11 +300,8 @@ void ScenarioEngine::EndRun(Vu& vu, std::string script_error, bool cancelled) {
     if (row >= 0 && !(cancelled && vu.phase != Phase::kTask)) {
         // Hooks start when they start: their response time is their duration. A hook cut short by Abort()
         // is not counted (it neither got ready nor failed).
-        const std::int64_t intended = vu.phase == Phase::kTask ? vu.intended_ns : vu.started_ns;
-        const std::int64_t service_us = std::max<std::int64_t>(0, (now - vu.started_ns) / kNsPerUs);
-        const std::int64_t response_us = std::max<std::int64_t>(0, (now - intended) / kNsPerUs);
-        ctx_.recorder->RecordCompletion(row, vu.failure, 0, vu.failure == ErrorKind::kNone, service_us, response_us, 0,
-                                        0);
+        ctx_.recorder->RecordRun(row, vu.failure, vu.phase == Phase::kTask ? vu.intended_ns : vu.started_ns,
+                                 vu.started_ns, now);
     }
     listener_->OnRunDone(vu, outcome);
 }
@@ -482,24 +479,13 @@ void ScenarioEngine::OnRequestDone(http::Exchange* exchange, void* user) {
 
 void ScenarioEngine::CompleteRequest(PendingRequest* p) {
     const http::Result& r = p->exchange.result;
-    ErrorKind kind = r.error;
-    bool accepted = false;
-    if (kind == ErrorKind::kNone) {
-        accepted = (p->spec.has_expect ? p->spec.expect : config_.default_expect).Contains(r.status);
-        if (!accepted) kind = ErrorKind::kStatus;
-    }
-    const std::int64_t done = r.t.done_ns > 0 ? r.t.done_ns : NowNs();
-    const std::int64_t sent = r.t.write_start_ns > 0 ? r.t.write_start_ns : done;
-    const std::int64_t queued = r.t.queued_ns > 0 ? r.t.queued_ns : sent;
     Vu* vu = p->vu;
-    // Response time: from the http call, plus the iteration's start delay (an arrival that waited for a
-    // virtual user, or a late timer): every request of a late iteration is that late. Only task runs
-    // have an intended start; hooks (on_start, on_stop) start when they start.
-    const std::int64_t lag =
-        vu != nullptr && vu->phase == Phase::kTask ? std::max<std::int64_t>(0, vu->started_ns - vu->intended_ns) : 0;
-    ctx_.recorder->RecordCompletion(p->stat_index, kind, r.status, accepted, std::max<std::int64_t>(0, (done - sent) / 1000),
-                                    std::max<std::int64_t>(0, (done - queued + lag) / 1000), r.bytes_received,
-                                    r.bytes_sent);
+    // Every request of a late iteration is that late (MeasureExchange). Only task runs have an intended start;
+    // hooks (on_start, on_stop) and orphans (their coroutine is gone) start when they start.
+    const std::int64_t started = vu != nullptr ? vu->started_ns : 0;
+    const std::int64_t intended = vu != nullptr && vu->phase == Phase::kTask ? vu->intended_ns : started;
+    const ErrorKind kind = ctx_.recorder->RecordExchange(
+        p->stat_index, r, p->spec.has_expect ? p->spec.expect : config_.default_expect, intended, started);
     if (config_.capture != nullptr) {
         CapturedRequest c;
         c.phase = vu != nullptr ? std::string(PhaseName(*vu)) : std::string();
@@ -526,7 +512,6 @@ void ScenarioEngine::CompleteRequest(PendingRequest* p) {
     }
     if (kind != ErrorKind::kNone) {
         SetFailure(*vu, kind, r.status);
-        ctx_.recorder->RecordRequestFailure(p->stat_index, kind, r.error_detail, done);
         listener_->OnRequestFailed(*vu, *p, kind);
     }
     p->vu = nullptr;

@@ -1,7 +1,5 @@
 #include "lse/runtime/request_runner.hpp"
 
-#include <algorithm>
-
 #include "lse/runtime/metrics_recorder.hpp"
 
 namespace lse::runtime {
@@ -62,20 +60,10 @@ void RequestRunner::OnDone(http::Exchange* ex, void* user) {
 }
 
 void RequestRunner::Complete(Vu& vu) noexcept {
+    // The iteration is this one request, started by the send call: response time runs from the intended start
+    // (or the send, if that was earlier) to the last byte, the same rule as the Lua and replay runners.
     const http::Result& r = vu.exchange.result;
-    ErrorKind kind = r.error;
-    bool accepted = false;
-    if (kind == ErrorKind::kNone) {
-        accepted = config_->accepted.Contains(r.status);
-        if (!accepted) kind = ErrorKind::kStatus;
-    }
-    const std::int64_t done = r.t.done_ns;
-    const std::int64_t sent = r.t.write_start_ns > 0 ? r.t.write_start_ns : done;
-    const std::int64_t service_us = std::max<std::int64_t>(0, (done - sent) / 1000);
-    const std::int64_t response_us = std::max<std::int64_t>(0, (done - vu.intended_ns) / 1000);
-    ctx_.recorder->RecordCompletion(stats_index_, kind, r.status, accepted, service_us, response_us, r.bytes_received,
-                                    r.bytes_sent);
-    ctx_.recorder->RecordRequestFailure(stats_index_, kind, r.error_detail, done);
+    ctx_.recorder->RecordExchange(stats_index_, r, config_->accepted, vu.intended_ns, r.t.queued_ns);
     vu.busy = false;
     --busy_;
     if (ctx_.open_model) idle_.push_back(vu.index);

@@ -12,10 +12,55 @@
 #include <vector>
 
 #include "lse/core/error_kind.hpp"
+#include "lse/http/result.hpp"
 #include "lse/metrics/request_stats.hpp"
 #include "lse/metrics/snapshot.hpp"
+#include "lse/runtime/status_set.hpp"
 
 namespace lse::runtime {
+
+/// The two latencies of one measured span, in microseconds (never negative).
+struct Latency {
+    std::int64_t service_us = 0;
+    std::int64_t response_us = 0;
+};
+
+/// The one rule for where response time starts (docs/user-guide.md, "response time"): an iteration is measured
+/// from its intended start, or from when it did start if that is earlier (the pacer takes arrivals due within
+/// a few microseconds, so intended may be a little later than the start: response time never drops below
+/// the time actually spent). 0 (no intended start: a hook, a closed-model VU) means "when it started".
+constexpr std::int64_t CoordinatedOmissionStart(std::int64_t intended_ns, std::int64_t started_ns) noexcept {
+    return intended_ns > 0 && intended_ns < started_ns ? intended_ns : started_ns;
+}
+
+/// One request/response exchange's latencies from its own timestamps (no clock read):
+///   * service: sent (write_start) -> done; a request never written (failed on connect) has none.
+///   * response: queued (the http call) -> done, plus the iteration's start delay (started - intended, see
+///     CoordinatedOmissionStart): every request of a late iteration is that late.
+/// intended_ns / started_ns are the iteration's; for an iteration that is one request sent when it starts
+/// (URL mode) pass started_ns = t.queued_ns, which makes response = done - intended.
+/// Missing phases fall back to the next one (queued -> sent -> done); done_ns is set by the client before
+/// on_done, and a zero done_ns falls back to the latest phase there is (latencies 0, never garbage).
+constexpr Latency MeasureExchange(const http::Timings& t, std::int64_t intended_ns, std::int64_t started_ns) noexcept {
+    const std::int64_t done = t.done_ns > 0 ? t.done_ns : (t.write_start_ns > t.queued_ns ? t.write_start_ns : t.queued_ns);
+    const std::int64_t sent = t.write_start_ns > 0 ? t.write_start_ns : done;
+    const std::int64_t queued = t.queued_ns > 0 ? t.queued_ns : sent;
+    const std::int64_t lag = started_ns - CoordinatedOmissionStart(intended_ns, started_ns);
+    Latency l;
+    l.service_us = done > sent ? (done - sent) / 1000 : 0;
+    l.response_us = done - queued + lag > 0 ? (done - queued + lag) / 1000 : 0;
+    return l;
+}
+
+/// A whole run (an iteration, or a hook) that started at started_ns and ended at end_ns: service is its
+/// duration, response runs from CoordinatedOmissionStart(intended_ns, started_ns).
+constexpr Latency MeasureRun(std::int64_t intended_ns, std::int64_t started_ns, std::int64_t end_ns) noexcept {
+    const std::int64_t from = CoordinatedOmissionStart(intended_ns, started_ns);
+    Latency l;
+    l.service_us = end_ns > started_ns ? (end_ns - started_ns) / 1000 : 0;
+    l.response_us = end_ns > from ? (end_ns - from) / 1000 : 0;
+    return l;
+}
 
 class MetricsRecorder {
 public:
@@ -33,6 +78,29 @@ public:
                           std::int64_t response_us, std::uint64_t bytes_in, std::uint64_t bytes_out) noexcept {
         by_index_[static_cast<size_t>(index)].RecordCompletion(kind, status, accepted, service_us, response_us,
                                                                 bytes_in, bytes_out);
+    }
+    /// The one measurement of a completed exchange, for every runner (Lua, native replay, URL mode): the accepted
+    /// check (a full response whose status is not in `accepted` is a kStatus failure), the latencies
+    /// (MeasureExchange), the counts, and the failure's reason (RecordRequestFailure). Returns the exchange's
+    /// kind: r.error, or kStatus. Hot path: no allocation on success, never throws.
+    ErrorKind RecordExchange(int index, const http::Result& r, const StatusSet& accepted, std::int64_t intended_ns,
+                             std::int64_t started_ns) noexcept {
+        ErrorKind kind = r.error;
+        bool ok = false;
+        if (kind == ErrorKind::kNone) {
+            ok = accepted.Contains(r.status);
+            if (!ok) kind = ErrorKind::kStatus;
+        }
+        const Latency l = MeasureExchange(r.t, intended_ns, started_ns);
+        RecordCompletion(index, kind, r.status, ok, l.service_us, l.response_us, r.bytes_received, r.bytes_sent);
+        RecordRequestFailure(index, kind, r.error_detail, r.t.done_ns);
+        return kind;
+    }
+    /// A task's iteration or a hook that ended at end_ns with `failure` (kNone: it succeeded), measured by MeasureRun.
+    void RecordRun(int index, ErrorKind failure, std::int64_t intended_ns, std::int64_t started_ns,
+                   std::int64_t end_ns) noexcept {
+        const Latency l = MeasureRun(intended_ns, started_ns, end_ns);
+        RecordCompletion(index, failure, 0, failure == ErrorKind::kNone, l.service_us, l.response_us, 0, 0);
     }
     /// An arrival that could not start (no idle virtual user or connection).
     void RecordDropped(int index) noexcept { by_index_[static_cast<size_t>(index)].RecordDropped(); }
