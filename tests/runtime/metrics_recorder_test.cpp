@@ -126,10 +126,10 @@ TEST(MeasureExchange, MissingPhasesFallBackAndNeverGoNegative) {
     // No queued time: from the write.
     l = MeasureExchange(Exchange(0, 100 * kMs, 103 * kMs), 100 * kMs, 100 * kMs);
     EXPECT_EQ(l.response_us, 3'000);
-    // No done time: zeros, not garbage.
+    // No done time (the client always sets it): up to the latest phase there is, never garbage.
     l = MeasureExchange(Exchange(100 * kMs, 101 * kMs, 0), 100 * kMs, 100 * kMs);
     EXPECT_EQ(l.service_us, 0);
-    EXPECT_EQ(l.response_us, 0);
+    EXPECT_EQ(l.response_us, 1'000);
     // No intended start (a hook): from the start.
     l = MeasureExchange(Exchange(200 * kMs, 200 * kMs, 207 * kMs), 0, 150 * kMs);
     EXPECT_EQ(l.response_us, 7'000);
