@@ -125,3 +125,81 @@ TEST(PreparedRequestTarget, ControlCharactersAreStillRejected) {
 
 }  // namespace
 }  // namespace lse::http
+
+namespace lse::http {
+namespace {
+
+// Fills hole i with values[i].
+class ListFiller final : public HoleFiller {
+public:
+    explicit ListFiller(std::vector<std::string> values) : values_(std::move(values)) {}
+    void AppendHole(std::int32_t hole, std::string* out) noexcept override {
+        out->append(values_[static_cast<size_t>(hole)]);
+    }
+
+private:
+    std::vector<std::string> values_;
+};
+
+std::string Filled(const RequestShape& shape, std::vector<std::string> values) {
+    ListFiller filler(std::move(values));
+    PreparedRequest out;
+    shape.FillInto(filler, &out);
+    return out.bytes;
+}
+
+TEST(RequestShape, WithoutHolesItIsBuildsRequest) {
+    const ShapePart target[] = {{"/a"}, {"/b?x=1"}};
+    const ShapePart value[] = {{"  v"}, {"w  "}};
+    const ShapeHeader headers[] = {{"X-A", value}};
+    const ShapePart body[] = {{"hello"}};
+    const RequestShape shape = RequestShape::Make(Method::kPost, "h:1", target, headers, body);
+    EXPECT_FALSE(shape.HasHoles());
+    EXPECT_EQ(shape.request.bytes,
+              PreparedRequest::Build(Method::kPost, ParseUrl("http://h:1/").origin, "/a/b?x=1", {{"X-A", "vw"}}, "hello")
+                  .bytes);
+}
+
+// A filled shape is what Build makes of the filled-in request: target encoding (with a '%' escape that depends
+// on the value after it, and a '#' in a value), value trimming around holes, Content-Length from the filled body.
+TEST(RequestShape, FilledShapeEqualsBuildOfTheFilledRequest) {
+    const ShapePart target[] = {{"/p/caf\xc3\xa9/"}, {{}, 0}, {"?q=%"}, {{}, 1}};
+    const ShapePart value[] = {{" \t"}, {" id-"}, {{}, 2}, {" "}};
+    const ShapePart length[] = {{"3"}};
+    const ShapeHeader headers[] = {{"X-Id", value}, {"Content-Length", length}, {"host", std::span<const ShapePart>()}};
+    const ShapePart body[] = {{"{\"n\":"}, {{}, 3}, {"}"}};
+    const RequestShape shape = RequestShape::Make(Method::kPatch, "ignored", target, headers, body);
+    ASSERT_TRUE(shape.HasHoles());
+    const std::vector<std::vector<std::string>> cases = {
+        {"1", "41", "x", "7"},
+        {"a|b", "zz", "12345", "123456789012"},
+        {"\xe2\x82\xac", "4#frag", "-", "0"},
+    };
+    for (const auto& values : cases) {
+        const std::string path = "/p/caf\xc3\xa9/" + values[0] + "?q=%" + values[1];
+        const std::string b = "{\"n\":" + values[3] + "}";
+        const PreparedRequest expected = PreparedRequest::Build(Method::kPatch, ParseUrl("http://h/").origin, path,
+                                                                {{"X-Id", "id-" + values[2]}, {"host", ""}}, b);
+        EXPECT_EQ(Filled(shape, values), expected.bytes) << values[0];
+    }
+}
+
+TEST(RequestShape, ChecksTheLiteralPartsLikeBuild) {
+    const ShapePart hole[] = {{{}, 0}};
+    const ShapePart bad_value[] = {{"a\r\n"}, {{}, 0}};
+    const ShapeHeader bad_headers[] = {{"X", bad_value}};
+    const ShapePart target[] = {{"/x/"}, {{}, 1}};
+    EXPECT_THROW(RequestShape::Make(Method::kGet, "h", target, bad_headers, {}), UsageError);
+    EXPECT_THROW(RequestShape::Make(Method::kGet, "h", hole, {}, {}), UsageError) << "a target starts with '/'";
+    const ShapePart spaced[] = {{"/a b/"}, {{}, 0}};
+    EXPECT_THROW(RequestShape::Make(Method::kGet, "h", spaced, {}, {}), UsageError);
+    const ShapeHeader templated_length[] = {{"Content-Length", hole}};
+    const ShapePart literal_body[] = {{"abc"}};
+    EXPECT_THROW(RequestShape::Make(Method::kPost, "h", target, templated_length, literal_body), UsageError);
+    const ShapePart templated_body[] = {{{}, 2}};
+    EXPECT_NO_THROW(RequestShape::Make(Method::kPost, "h", target, templated_length, templated_body))
+        << "dropped: the body's length is computed per send";
+}
+
+}  // namespace
+}  // namespace lse::http

@@ -11,6 +11,8 @@
 #include "lse/core/clock.hpp"
 #include "lse/core/errors.hpp"
 #include "lse/lua/shared_store.hpp"
+#include "lse/plan/compiled_request.hpp"
+#include "plan_capture_recorder.hpp"
 #include "plan_capture_templates.hpp"
 
 namespace lse::lua {
@@ -47,6 +49,47 @@ TEST(CaptureTemplates, PlaceholdersParseBackIntoSegments) {
     EXPECT_TRUE(capture::HasPlaceholder(text));
     EXPECT_FALSE(capture::HasPlaceholder("~LSE~seq"));
     EXPECT_EQ(capture::DisplayText(text), "/a/{seq}?r={random:-5:10}{uuid}");
+}
+
+// One request, two paths to the wire: as a Lua run sends it (the values in the strings, PreparedRequest::BuildInto
+// with the origin's Host, as ScenarioEngine does) and as an agent replays its capture (ToPlannedRequest with
+// placeholders, CompileRequest, SerializeTemplated). Same bytes.
+TEST(CaptureTemplates, ReplayedRequestPutsTheLuaRequestsBytesOnTheWire) {
+    const std::string seq = capture::SeqPlaceholder();
+    const std::string uuid = capture::UuidPlaceholder();
+    const auto spec_with = [](const std::string& s, const std::string& u) {
+        RequestSpec spec;
+        spec.method = http::Method::kPost;
+        spec.url = http::ParseUrl("http://127.0.0.1:9/api/orders/" + s + "?q=" + s + "&tag=a|b");
+        spec.headers = {{"X-Request-Id", " " + u}, {"Content-Type", "text/plain"}, {"Authorization", "Bearer t"}};
+        spec.body = "order " + s + " ref " + u;
+        return spec;
+    };
+    const RequestSpec captured = spec_with(seq, uuid);
+    const plan::PlannedRequest planned = capture::ToPlannedRequest(captured, runtime::StatusSet::SuccessAndRedirects());
+    const plan::CompiledRequest compiled = plan::CompileRequest(planned);
+    ASSERT_FALSE(compiled.literal());
+
+    class Fixed final : public plan::SeqSource {
+    public:
+        std::uint64_t Next() noexcept override { return 31337; }
+    } fixed;
+    std::mt19937_64 rng_plan(5);
+    plan::ExpandContext ctx{&fixed, &rng_plan, 1};
+    http::PreparedRequest replayed;
+    plan::SerializeTemplated(compiled, ctx, &replayed);
+
+    std::mt19937_64 rng_lua(5);
+    std::string u;
+    plan::AppendUuid(rng_lua, &u);  // the one uuid() of the request (its header; the body's is the next one)
+    std::string u2;
+    plan::AppendUuid(rng_lua, &u2);
+    RequestSpec sent = spec_with("31337", u);
+    sent.body = "order 31337 ref " + u2;
+    http::PreparedRequest lua;
+    http::PreparedRequest::BuildInto(sent.method, sent.url.origin.HostHeader(), sent.url.path_and_query, sent.headers,
+                                     sent.body, &lua);
+    EXPECT_EQ(replayed.bytes, lua.bytes);
 }
 
 TEST(CaptureTemplates, JsonNumbersLoseTheirQuotesButTextKeepsThem) {

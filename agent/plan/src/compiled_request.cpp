@@ -1,39 +1,43 @@
 #include "lse/plan/compiled_request.hpp"
 
-#include <cctype>
-#include <charconv>
-#include <random>
+#include <algorithm>
+#include <string>
 
 #include "lse/core/errors.hpp"
 
 namespace lse::plan {
 namespace {
 
-bool IsBodyMethod(http::Method m) {
-    return m == http::Method::kPost || m == http::Method::kPut || m == http::Method::kPatch;
-}
-
-bool HasPlaceholders(const PlannedRequest& r) {
-    if (!r.url.IsLiteral() || !r.body.IsLiteral()) return true;
-    for (const auto& h : r.headers) {
-        if (!h.second.IsLiteral()) return true;
+// A template as shape parts: literal segments as they are, each placeholder a hole (its id indexes c->holes).
+void AddParts(const Segment* begin, const Segment* end, CompiledRequest* c, std::vector<http::ShapePart>* parts) {
+    for (const Segment* s = begin; s != end; ++s) {
+        if (s->kind == Segment::Kind::kLiteral) {
+            parts->push_back(http::ShapePart{s->text});
+        } else {
+            parts->push_back(http::ShapePart{{}, static_cast<std::int32_t>(c->holes.size())});
+            c->holes.push_back(s);
+        }
     }
-    return false;
 }
 
-std::string LiteralText(const Template& t) { return t.segments.empty() ? std::string() : t.segments[0].text; }
+std::vector<http::ShapePart> Parts(const Template& t, CompiledRequest* c) {
+    std::vector<http::ShapePart> parts;
+    AddParts(t.segments.data(), t.segments.data() + t.segments.size(), c, &parts);
+    return parts;
+}
 
-// The sample expansion used to validate a templated request: a fixed sequence number and a
-// fixed-seed RNG, so two expansions of the same request are identical.
-class FixedSeq final : public SeqSource {
-public:
-    std::uint64_t Next() noexcept override { return 1; }
-};
-
-// Splits a templated absolute URL into its origin (which must be literal) and the request
-// target template.
-void SplitUrl(const Template& url, http::Origin* origin, Template* path) {
-    if (url.segments.empty() || url.segments[0].kind != Segment::Kind::kLiteral) {
+// Splits an absolute URL into its origin (which must be literal) and the request target's parts. *target_head
+// holds the target's first literal part.
+std::vector<http::ShapePart> SplitUrl(const Template& url, CompiledRequest* c, std::string* target_head) {
+    std::vector<http::ShapePart> parts;
+    if (url.IsLiteral()) {
+        const http::Url parsed = http::ParseUrl(url.segments.empty() ? std::string() : url.segments[0].text);
+        c->origin = parsed.origin;
+        *target_head = parsed.path_and_query;
+        parts.push_back(http::ShapePart{*target_head});
+        return parts;
+    }
+    if (url.segments[0].kind != Segment::Kind::kLiteral) {
         throw UsageError("the URL must start with a literal scheme://host:port (placeholders are allowed only in "
                          "the path, query, headers and body)");
     }
@@ -44,17 +48,17 @@ void SplitUrl(const Template& url, http::Origin* origin, Template* path) {
         throw UsageError("placeholders are allowed only in the path, query, headers and body of a URL, not in "
                          "its scheme, host or port");
     }
-    *origin = http::ParseUrl(head.substr(0, cut)).origin;
-    path->segments.clear();
-    Segment first;
-    first.text = (head[cut] == '?' ? "/" : "") + head.substr(cut);
-    path->segments.push_back(std::move(first));
-    for (size_t i = 1; i < url.segments.size(); ++i) {
-        if (url.segments[i].kind == Segment::Kind::kLiteral && url.segments[i].text.find('#') != std::string::npos) {
+    c->origin = http::ParseUrl(head.substr(0, cut)).origin;
+    *target_head = (head[cut] == '?' ? "/" : "") + head.substr(cut);
+    for (const Segment& s : url.segments) {
+        if (s.kind == Segment::Kind::kLiteral && (&s == &url.segments[0] ? *target_head : s.text).find('#') !=
+                                                     std::string::npos) {
             throw UsageError("a URL with placeholders cannot have a #fragment");
         }
-        path->segments.push_back(url.segments[i]);
     }
+    parts.push_back(http::ShapePart{*target_head});
+    AddParts(url.segments.data() + 1, url.segments.data() + url.segments.size(), c, &parts);
+    return parts;
 }
 
 void CompileInto(const PlannedRequest& r, CompiledRequest* c) {
@@ -65,59 +69,31 @@ void CompileInto(const PlannedRequest& r, CompiledRequest* c) {
             for (int s = std::max(lo, 0); s <= std::min(hi, 599); ++s) c->accepted.Add(s);
         }
     }
-    http::HeaderList literal_headers;
-    if (!HasPlaceholders(r)) {
-        c->literal = true;
-        const http::Url url = http::ParseUrl(LiteralText(r.url));
-        c->origin = url.origin;
-        for (const auto& [name, value] : r.headers) literal_headers.emplace_back(name, LiteralText(value));
-        c->prepared = http::PreparedRequest::Build(r.method, url.origin, url.path_and_query, literal_headers,
-                                                   LiteralText(r.body));
-        return;
-    }
-
-    c->literal = false;
-    if (r.url.IsLiteral()) {
-        const http::Url url = http::ParseUrl(LiteralText(r.url));
-        c->origin = url.origin;
-        c->path.segments = {Segment{Segment::Kind::kLiteral, url.path_and_query, 0, 0}};
-    } else {
-        SplitUrl(r.url, &c->origin, &c->path);
-    }
-    bool has_host = false;
+    std::string target_head;
+    const std::vector<http::ShapePart> target = SplitUrl(r.url, c, &target_head);
+    std::vector<std::vector<http::ShapePart>> values;
+    values.reserve(r.headers.size());
+    std::vector<http::ShapeHeader> headers;
+    headers.reserve(r.headers.size());
     for (const auto& [name, value] : r.headers) {
-        if (http::HeaderNameEquals(name, "content-length") && !r.body.IsLiteral()) continue;  // recomputed per send
-        if (http::HeaderNameEquals(name, "host")) has_host = true;
-        if (http::HeaderNameEquals(name, "user-agent")) c->add_user_agent = false;
-        if (http::HeaderNameEquals(name, "content-length")) c->caller_content_length = true;
-        c->headers.emplace_back(name, &value);
+        values.push_back(Parts(value, c));
+        headers.push_back(http::ShapeHeader{name, values.back()});
     }
-    c->host_line = has_host ? std::string() : "Host: " + c->origin.HostHeader() + "\r\n";
-    c->body = &r.body;
-
-    // Validate a sample expansion with the real serialiser, and check that ours lays the bytes
-    // out exactly like it: from then on, per-send serialisation needs no checks.
-    FixedSeq seq;
-    std::mt19937_64 rng_a(7);
-    std::mt19937_64 rng_b(7);
-    ExpandContext ctx_a{&seq, &rng_a, 1};
-    ExpandContext ctx_b{&seq, &rng_b, 1};
-    const std::string sample_path = Expand(c->path, ctx_a);
-    for (const auto& [name, value] : c->headers) literal_headers.emplace_back(name, Expand(*value, ctx_a));
-    const std::string sample_body = Expand(r.body, ctx_a);
-    c->prepared = http::PreparedRequest::Build(r.method, c->origin, sample_path, literal_headers, sample_body);
-    std::string ours;
-    std::string scratch;
-    SerializeTemplated(*c, ctx_b, &ours, &scratch);
-    if (ours != c->prepared.bytes) throw SetupError("internal error: templated request serialisation differs");
+    const std::vector<http::ShapePart> body = Parts(r.body, c);
+    c->shape = http::RequestShape::Make(r.method, c->origin.HostHeader(), target, headers, body);
 }
 
-template <typename Int>
-void AppendInt(Int v, std::string* out) noexcept {
-    char buf[24];
-    const auto r = std::to_chars(buf, buf + sizeof buf, v);
-    out->append(buf, static_cast<size_t>(r.ptr - buf));
-}
+class SegmentFiller final : public http::HoleFiller {
+public:
+    SegmentFiller(const CompiledRequest& c, const ExpandContext& ctx) : c_(c), ctx_(ctx) {}
+    void AppendHole(std::int32_t hole, std::string* out) noexcept override {
+        AppendSegment(*c_.holes[static_cast<size_t>(hole)], ctx_, out);
+    }
+
+private:
+    const CompiledRequest& c_;
+    const ExpandContext& ctx_;
+};
 
 }  // namespace
 
@@ -131,32 +107,9 @@ CompiledRequest CompileRequest(const PlannedRequest& request) {
     return c;
 }
 
-void SerializeTemplated(const CompiledRequest& c, const ExpandContext& ctx, std::string* out,
-                        std::string* scratch) noexcept {
-    out->clear();
-    out->append(http::MethodName(c.prepared.method));
-    out->push_back(' ');
-    AppendExpanded(c.path, ctx, out);
-    out->append(" HTTP/1.1\r\n");
-    out->append(c.host_line);
-    for (const auto& [name, value] : c.headers) {
-        out->append(name);
-        out->append(": ");
-        scratch->clear();
-        AppendExpanded(*value, ctx, scratch);
-        out->append(http::TrimHeaderValue(*scratch));
-        out->append("\r\n");
-    }
-    if (c.add_user_agent) out->append("User-Agent: lsengine/0.1\r\n");
-    scratch->clear();
-    if (c.body != nullptr) AppendExpanded(*c.body, ctx, scratch);
-    if (!c.caller_content_length && (!scratch->empty() || IsBodyMethod(c.prepared.method))) {
-        out->append("Content-Length: ");
-        AppendInt(scratch->size(), out);
-        out->append("\r\n");
-    }
-    out->append("\r\n");
-    out->append(*scratch);
+void SerializeTemplated(const CompiledRequest& c, const ExpandContext& ctx, http::PreparedRequest* out) noexcept {
+    SegmentFiller filler(c, ctx);
+    c.shape.FillInto(filler, out);
 }
 
 }  // namespace lse::plan

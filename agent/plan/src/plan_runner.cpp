@@ -227,14 +227,11 @@ private:
 
     bool Send(Vu& vu, std::uint32_t request) noexcept {
         const CompiledRequest& c = shared_->requests[request];
-        if (c.literal) {
-            vu.exchange.request = &c.prepared;
+        if (c.literal()) {
+            vu.exchange.request = &c.shape.request;
         } else {
             expand_.vuser = vu.plan->id;
-            SerializeTemplated(c, expand_, &vu.own.bytes, &scratch_);
-            vu.own.method = c.prepared.method;
-            vu.own.idempotent = c.prepared.idempotent;
-            vu.own.connection_close = c.prepared.connection_close;
+            SerializeTemplated(c, expand_, &vu.own);
             vu.exchange.request = &vu.own;
         }
         vu.exchange.origin = &c.origin;
@@ -321,7 +318,6 @@ private:
     std::mt19937_64 rng_;
     runtime::WeightedPicker picker_;
     ExpandContext expand_;
-    std::string scratch_;
     std::vector<int> task_stats_;
     std::vector<std::unique_ptr<Vu>> vus_;
     runtime::IdleQueue idle_;

@@ -56,28 +56,30 @@ void AppendUuid(std::mt19937_64& rng, std::string* out) noexcept {
     out->append(buf, sizeof buf);
 }
 
-void AppendExpanded(const Template& t, const ExpandContext& ctx, std::string* out) noexcept {
-    for (const Segment& seg : t.segments) {
-        switch (seg.kind) {
-            case Segment::Kind::kLiteral:
-                out->append(seg.text);
-                break;
-            case Segment::Kind::kSeq:
-                AppendInt(ctx.seq != nullptr ? ctx.seq->Next() : 0, out);
-                break;
-            case Segment::Kind::kRandom:
-                if (ctx.rng != nullptr) AppendRandom(*ctx.rng, seg.a, seg.b, out);
-                break;
-            case Segment::Kind::kUuid:
-                if (ctx.rng != nullptr) AppendUuid(*ctx.rng, out);
-                break;
-            case Segment::Kind::kVuser:
-                AppendInt(ctx.vuser, out);
-                break;
-            case Segment::Kind::kCount:
-                break;
-        }
+void AppendSegment(const Segment& seg, const ExpandContext& ctx, std::string* out) noexcept {
+    switch (seg.kind) {
+        case Segment::Kind::kLiteral:
+            out->append(seg.text);
+            break;
+        case Segment::Kind::kSeq:
+            AppendInt(ctx.seq != nullptr ? ctx.seq->Next() : 0, out);
+            break;
+        case Segment::Kind::kRandom:
+            if (ctx.rng != nullptr) AppendRandom(*ctx.rng, seg.a, seg.b, out);
+            break;
+        case Segment::Kind::kUuid:
+            if (ctx.rng != nullptr) AppendUuid(*ctx.rng, out);
+            break;
+        case Segment::Kind::kVuser:
+            AppendInt(ctx.vuser, out);
+            break;
+        case Segment::Kind::kCount:
+            break;
     }
+}
+
+void AppendExpanded(const Template& t, const ExpandContext& ctx, std::string* out) noexcept {
+    for (const Segment& seg : t.segments) AppendSegment(seg, ctx, out);
 }
 
 std::string Expand(const Template& t, const ExpandContext& ctx) {

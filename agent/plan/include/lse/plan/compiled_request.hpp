@@ -1,13 +1,11 @@
 #pragma once
 /// @file
-/// A plan request made ready to send. A request without placeholders is serialised once
-/// (http::PreparedRequest::Build) and its bytes are written for every send, like URL mode's
-/// static request. A request with placeholders keeps its parts as templates and is serialised
-/// per send into a buffer the caller reuses; the layout is exactly Build's (checked at compile
-/// time on a sample expansion), so both paths put the same bytes on the wire.
+/// A plan request made ready to send: an http::RequestShape, the same serialiser Lua's requests and URL
+/// mode use. A request without placeholders is complete (its bytes are written for every send, like URL
+/// mode's static request); a request with placeholders has one hole per placeholder, filled per send
+/// into a buffer the caller reuses.
 
 #include <cstdint>
-#include <string>
 #include <vector>
 
 #include "lse/http/request.hpp"
@@ -20,19 +18,13 @@ namespace lse::plan {
 
 struct CompiledRequest {
     http::Origin origin;
-    /// Literal request: the bytes to send. Templated: method and flags (its bytes are a sample).
-    http::PreparedRequest prepared;
-    bool literal = true;
+    /// Without holes, shape.request is the request to send; with holes, SerializeTemplated fills them.
+    http::RequestShape shape;
+    std::vector<const Segment*> holes;  ///< hole id -> its placeholder, in the plan (which outlives this)
     runtime::StatusSet accepted = runtime::StatusSet::SuccessAndRedirects();
     std::int64_t timeout_ns = 0;  ///< 0: the runner's default
 
-    // Templated requests only.
-    Template path;            ///< request target ("/..."), placeholders included
-    std::string host_line;    ///< "Host: ...\r\n" unless the request gives its own Host header
-    std::vector<std::pair<std::string, const Template*>> headers;  ///< into the plan (outlives this)
-    const Template* body = nullptr;
-    bool add_user_agent = true;
-    bool caller_content_length = false;  ///< only for literal bodies (see Compile)
+    bool literal() const noexcept { return !shape.HasHoles(); }
 };
 
 /// Compiles a plan request. The plan must outlive the result (templated requests point into it).
@@ -42,9 +34,8 @@ struct CompiledRequest {
 /// http::PreparedRequest::Build, prefixed with the request's name.
 CompiledRequest CompileRequest(const PlannedRequest& request);
 
-/// Serialises a templated request for one send into *out (cleared first; capacity kept). *scratch is
-/// working space (capacity kept). No allocation once both buffers have grown.
-void SerializeTemplated(const CompiledRequest& request, const ExpandContext& ctx, std::string* out,
-                        std::string* scratch) noexcept;
+/// Serialises a templated request for one send into *out (bytes cleared first, capacity kept; method and
+/// flags set). No allocation once out->bytes has grown.
+void SerializeTemplated(const CompiledRequest& request, const ExpandContext& ctx, http::PreparedRequest* out) noexcept;
 
 }  // namespace lse::plan

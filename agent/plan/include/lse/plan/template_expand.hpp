@@ -52,6 +52,9 @@ struct ExpandContext {
 /// Appends the expansion of `t` to *out (does not clear it). No allocation beyond growing *out.
 void AppendExpanded(const Template& t, const ExpandContext& ctx, std::string* out) noexcept;
 
+/// Appends the expansion of one segment (its text for a literal). Same rules as AppendExpanded.
+void AppendSegment(const Segment& seg, const ExpandContext& ctx, std::string* out) noexcept;
+
 /// Appends a random version 4 UUID ("xxxxxxxx-xxxx-4xxx-[89ab]xxx-xxxxxxxxxxxx", lower case).
 void AppendUuid(std::mt19937_64& rng, std::string* out) noexcept;
 

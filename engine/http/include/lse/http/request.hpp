@@ -2,7 +2,15 @@
 /// @file
 /// Requests are serialised to wire bytes once, at setup, and the same bytes are written for every
 /// send: the hot path never formats a request.
+///
+/// One serialiser decides a request's bytes (request line, Host, User-Agent, Content-Length, target
+/// encoding, value trimming, validation): a RequestShape is its output, literal slices with value holes.
+/// A request without holes (URL mode, every Lua request) is complete at once: PreparedRequest::Build /
+/// BuildInto. A replayed plan request keeps holes where its placeholders are and fills them per send
+/// (RequestShape::FillInto), putting the same bytes on the wire as Build would for the filled values.
 
+#include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -44,6 +52,64 @@ struct PreparedRequest {
     /// *out is unspecified.
     static void BuildInto(Method method, std::string_view host_header, std::string_view path_and_query,
                           const HeaderList& headers, std::string_view body, PreparedRequest* out);
+};
+
+/// One part of a request's target, a header value or its body: literal text, or (hole >= 0) a value hole that
+/// RequestShape::FillInto asks a HoleFiller for at every send.
+struct ShapePart {
+    std::string_view text;
+    std::int32_t hole = -1;
+};
+
+/// A header of a shape: a literal name, a value made of parts.
+struct ShapeHeader {
+    std::string_view name;
+    std::span<const ShapePart> value;
+};
+
+/// Supplies hole values at send time. Values must be what a placeholder produces: no CR, LF or NUL, not empty and
+/// not starting or ending with whitespace (holes are neither validated nor trimmed per send). A value in the
+/// request target is percent-encoded like any target byte.
+class HoleFiller {
+public:
+    virtual void AppendHole(std::int32_t hole, std::string* out) noexcept = 0;
+
+protected:
+    ~HoleFiller() = default;
+};
+
+/// A request serialised once with holes for the values that change per send.
+struct RequestShape {
+    enum class HoleKind : std::uint8_t {
+        kValue,          ///< a hole's value goes here (a header value or the body)
+        kTargetStart,    ///< the request target starts here (marker)
+        kTargetEnd,      ///< ... and ends here: it is cut at '#' and percent-encoded like Build's
+        kContentLength,  ///< the filled body's length, in decimal
+        kBodyStart,      ///< the body starts here (marker)
+    };
+    struct Hole {
+        std::uint32_t at = 0;  ///< offset into request.bytes
+        std::int32_t id = -1;  ///< kValue: the ShapePart::hole to fill
+        HoleKind kind = HoleKind::kValue;
+    };
+
+    /// Method and flags; bytes: the literal slices, holes cut out. Without holes: the whole request to send.
+    PreparedRequest request;
+    std::vector<Hole> holes;  ///< in byte order
+
+    bool HasHoles() const noexcept { return !holes.empty(); }
+
+    /// PreparedRequest::Build's rules and checks on parts (the same errors, for the literal parts). Holes may be in
+    /// the target (after its first literal part, which starts it with '/'), in header values and in the body. A
+    /// caller-given Content-Length is dropped when the body has holes (the length changes per send: it is
+    /// computed at every fill); else one with holes in its value is refused. Connection: close is honoured when given
+    /// literally.
+    static RequestShape Make(Method method, std::string_view host_header, std::span<const ShapePart> target,
+                             std::span<const ShapeHeader> headers, std::span<const ShapePart> body);
+
+    /// Writes the request for one send into *out (bytes cleared first, capacity reused; method and flags copied).
+    /// No allocation once out->bytes has grown; never throws.
+    void FillInto(HoleFiller& filler, PreparedRequest* out) const noexcept;
 };
 
 /// Header names compare case-insensitively (RFC 9110 5.1).
