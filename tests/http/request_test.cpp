@@ -148,16 +148,16 @@ std::string Filled(const RequestShape& shape, std::vector<std::string> values) {
     return out.bytes;
 }
 
-TEST(RequestShape, WithoutHolesItIsBuildsRequest) {
+TEST(RequestShape, WithoutHolesItIsWhatBuildMakes) {
     const ShapePart target[] = {{"/a"}, {"/b?x=1"}};
     const ShapePart value[] = {{"  v"}, {"w  "}};
     const ShapeHeader headers[] = {{"X-A", value}};
     const ShapePart body[] = {{"hello"}};
     const RequestShape shape = RequestShape::Make(Method::kPost, "h:1", target, headers, body);
     EXPECT_FALSE(shape.HasHoles());
-    EXPECT_EQ(shape.request.bytes,
-              PreparedRequest::Build(Method::kPost, ParseUrl("http://h:1/").origin, "/a/b?x=1", {{"X-A", "vw"}}, "hello")
-                  .bytes);
+    const PreparedRequest built =
+        PreparedRequest::Build(Method::kPost, ParseUrl("http://h:1/").origin, "/a/b?x=1", {{"X-A", "vw"}}, "hello");
+    EXPECT_EQ(shape.request.bytes, built.bytes);
 }
 
 // A filled shape is what Build makes of the filled-in request: target encoding (with a '%' escape that depends

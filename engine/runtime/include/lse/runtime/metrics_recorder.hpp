@@ -42,7 +42,8 @@ constexpr std::int64_t CoordinatedOmissionStart(std::int64_t intended_ns, std::i
 /// Missing phases fall back to the next one (queued -> sent -> done); done_ns is set by the client before
 /// on_done, and a zero done_ns falls back to the latest phase there is (latencies 0, never garbage).
 constexpr Latency MeasureExchange(const http::Timings& t, std::int64_t intended_ns, std::int64_t started_ns) noexcept {
-    const std::int64_t done = t.done_ns > 0 ? t.done_ns : (t.write_start_ns > t.queued_ns ? t.write_start_ns : t.queued_ns);
+    const std::int64_t latest = t.write_start_ns > t.queued_ns ? t.write_start_ns : t.queued_ns;
+    const std::int64_t done = t.done_ns > 0 ? t.done_ns : latest;
     const std::int64_t sent = t.write_start_ns > 0 ? t.write_start_ns : done;
     const std::int64_t queued = t.queued_ns > 0 ? t.queued_ns : sent;
     const std::int64_t lag = started_ns - CoordinatedOmissionStart(intended_ns, started_ns);
