@@ -89,7 +89,11 @@ bool IsHexDigit(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'
 void AppendTarget(std::string_view target, std::string* out) {
     static constexpr char kHex[] = "0123456789ABCDEF";
     target = target.substr(0, target.find('#'));
-    for (size_t i = 0; i < target.size(); ++i) {
+    // The common case, a target with nothing to encode, is one append; the rest goes byte by byte.
+    size_t clean = 0;
+    while (clean < target.size() && kTargetChars[static_cast<unsigned char>(target[clean])]) ++clean;
+    out->append(target.substr(0, clean));
+    for (size_t i = clean; i < target.size(); ++i) {
         const char c = target[i];
         const auto u = static_cast<unsigned char>(c);
         if (kTargetChars[u] ||
@@ -194,6 +198,10 @@ struct Sink {
 // A header value's parts, trimmed as TrimHeaderValue trims the whole value: leading whitespace of the literal parts
 // before the first non-blank one or hole, trailing whitespace likewise (hole values have none).
 void WriteValue(std::span<const ShapePart> parts, Sink& sink) {
+    if (parts.size() == 1 && parts[0].hole < 0) {  // every value Build writes
+        sink.out->append(TrimHeaderValue(parts[0].text));
+        return;
+    }
     std::size_t first = 0;
     std::size_t last = parts.size();
     while (first < last && parts[first].hole < 0 && TrimLeft(parts[first].text).empty()) ++first;
@@ -211,6 +219,7 @@ void WriteValue(std::span<const ShapePart> parts, Sink& sink) {
 }
 
 void ValidateTargetParts(std::span<const ShapePart> target) {
+    if (target.size() == 1 && target[0].hole < 0) return ValidateTarget(target[0].text);  // every target Build has
     if (!HasHole(target)) {
         std::string tmp;
         ValidateTarget(JoinLiteral(target, &tmp));
