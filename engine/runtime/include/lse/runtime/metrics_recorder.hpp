@@ -40,7 +40,7 @@ constexpr std::int64_t CoordinatedOmissionStart(std::int64_t intended_ns, std::i
 /// intended_ns / started_ns are the iteration's; for an iteration that is one request sent when it starts
 /// (URL mode) pass started_ns = t.queued_ns, which makes response = done - intended.
 /// Missing phases fall back to the next one (queued -> sent -> done); done_ns is set by the client before
-/// on_done, and a zero done_ns falls back to the latest phase there is (latencies 0, never garbage).
+/// on_done, and a zero done_ns falls back to the latest phase there is (no service time, never garbage).
 constexpr Latency MeasureExchange(const http::Timings& t, std::int64_t intended_ns, std::int64_t started_ns) noexcept {
     const std::int64_t latest = t.write_start_ns > t.queued_ns ? t.write_start_ns : t.queued_ns;
     const std::int64_t done = t.done_ns > 0 ? t.done_ns : latest;
