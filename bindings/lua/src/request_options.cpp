@@ -21,8 +21,6 @@ extern "C" {
 namespace lse::lua {
 namespace {
 
-const std::vector<std::string> kOptionNames = {"headers", "json", "body", "form", "query", "name", "timeout", "expect"};
-
 [[noreturn]] void Fail(std::string_view fn, const std::string& what) {
     throw std::runtime_error(std::string(fn) + ": " + what);
 }
@@ -59,21 +57,19 @@ struct HeaderFill {
     void Finish() { list->resize(used); }
 };
 
-void ReadHeaders(lua_State* L, int idx, std::string_view fn, HeaderFill* out) {
-    if (!lua_istable(L, idx)) Fail(fn, std::string("option 'headers' must be a table, got ") + luaL_typename(L, idx));
+// The option handlers below throw std::runtime_error("option '...': ...") for a bad value, leaving the stack as it
+// is: ReadRequestArgs's one guard restores it and names the function.
+
+void ReadHeaders(lua_State* L, int idx, HeaderFill* out) {
+    if (!lua_istable(L, idx)) throw std::runtime_error(std::string("option 'headers' must be a table, got ") + luaL_typename(L, idx));
     lua_pushnil(L);
     while (lua_next(L, idx) != 0) {
-        if (lua_type(L, -2) != LUA_TSTRING) {
-            lua_pop(L, 2);
-            Fail(fn, "option 'headers': header names must be strings");
-        }
+        if (lua_type(L, -2) != LUA_TSTRING) throw std::runtime_error("option 'headers': header names must be strings");
         const std::string_view name = ScalarView(L, -2);  // a string key: stays on the stack below
         const int t = lua_type(L, -1);
         if (t != LUA_TSTRING && t != LUA_TNUMBER) {
-            std::string message = "option 'headers': value of '" + std::string(name) + "' must be a string or number, got " +
-                                  luaL_typename(L, -1);
-            lua_pop(L, 2);
-            Fail(fn, message);
+            throw std::runtime_error("option 'headers': value of '" + std::string(name) +
+                                     "' must be a string or number, got " + luaL_typename(L, -1));
         }
         lua_pushvalue(L, -1);  // lua_tolstring converts numbers in place: convert a copy, not the value
         out->Put(name, ScalarView(L, -1));
@@ -81,6 +77,134 @@ void ReadHeaders(lua_State* L, int idx, std::string_view fn, HeaderFill* out) {
     }
     // lua_next order is unspecified: sort for deterministic wire bytes and captures.
     std::sort(out->list->begin(), out->list->begin() + static_cast<std::ptrdiff_t>(out->used));
+}
+
+// What reading one request's options fills besides the spec's own fields.
+struct OptionContext {
+    lua_State* L;
+    int value;  // stack index of the option's value
+    RequestSpec* out;
+    HeaderFill* headers;
+    std::string* explicit_name;
+    std::string* query;
+    int body_sources = 0;
+};
+
+void ReadTableOption(OptionContext& c, std::string_view option, std::string* into) {
+    if (!lua_istable(c.L, c.value)) throw std::runtime_error("option '" + std::string(option) + "' must be a table");
+    std::string error;
+    if (!EncodeTable(c.L, c.value, into, &error)) throw std::runtime_error("option '" + std::string(option) + "': " + error);
+}
+
+void HeadersOption(OptionContext& c) { ReadHeaders(c.L, c.value, c.headers); }
+
+void JsonOption(OptionContext& c) {
+    std::string error;
+    if (!EncodeJson(c.L, c.value, &c.out->body, &error)) throw std::runtime_error("option 'json': " + error);
+    c.headers->Put("Content-Type", "application/json");
+    ++c.body_sources;
+}
+
+void BodyOption(OptionContext& c) {
+    if (lua_type(c.L, c.value) != LUA_TSTRING) {
+        throw std::runtime_error(std::string("option 'body' must be a string, got ") + luaL_typename(c.L, c.value));
+    }
+    c.out->body = ScalarToString(c.L, c.value);
+    ++c.body_sources;
+}
+
+void FormOption(OptionContext& c) {
+    ReadTableOption(c, "form", &c.out->body);
+    c.headers->Put("Content-Type", "application/x-www-form-urlencoded");
+    ++c.body_sources;
+}
+
+void QueryOption(OptionContext& c) { ReadTableOption(c, "query", c.query); }
+
+void NameOption(OptionContext& c) {
+    if (lua_type(c.L, c.value) != LUA_TSTRING) throw std::runtime_error("option 'name' must be a string");
+    *c.explicit_name = ScalarToString(c.L, c.value);
+    if (c.explicit_name->empty()) throw std::runtime_error("option 'name' must not be empty");
+}
+
+void TimeoutOption(OptionContext& c) {
+    c.out->timeout_ns = ReadDurationArg(c.L, c.value, "option 'timeout'");
+    if (c.out->timeout_ns <= 0) throw std::runtime_error("option 'timeout' must be positive");
+}
+
+void ExpectOption(OptionContext& c) {
+    lua_State* L = c.L;
+    runtime::StatusSet& expect = c.out->expect;
+    c.out->has_expect = true;
+    expect = runtime::StatusSet();
+    switch (lua_type(L, c.value)) {
+        case LUA_TNUMBER:
+            expect.Add(static_cast<int>(lua_tonumber(L, c.value)));
+            return;
+        case LUA_TSTRING:
+            expect = runtime::StatusSet::Parse(ScalarToString(L, c.value), "option 'expect'");
+            return;
+        case LUA_TTABLE: {
+            const int n = static_cast<int>(lua_objlen(L, c.value));
+            if (n == 0) throw std::runtime_error("option 'expect': empty list");
+            for (int i = 1; i <= n; ++i) {
+                lua_rawgeti(L, c.value, i);
+                if (lua_type(L, -1) != LUA_TNUMBER) {
+                    throw std::runtime_error("option 'expect': list entries must be status numbers");
+                }
+                expect.Add(static_cast<int>(lua_tonumber(L, -1)));
+                lua_pop(L, 1);
+            }
+            return;
+        }
+        default:
+            throw std::runtime_error(
+                std::string("option 'expect' must be a status number, a list of them or a string like \"2xx,404\", got ") +
+                luaL_typename(L, c.value));
+    }
+}
+
+struct OptionHandler {
+    std::string_view name;
+    void (*read)(OptionContext&);
+};
+
+// Every request option, in the order the "options: ..." message lists them.
+constexpr OptionHandler kOptions[] = {{"headers", HeadersOption}, {"json", JsonOption},     {"body", BodyOption},
+                                      {"form", FormOption},       {"query", QueryOption},   {"name", NameOption},
+                                      {"timeout", TimeoutOption}, {"expect", ExpectOption}};
+
+std::string UnknownOptionMessage(std::string_view key) {
+    static const std::vector<std::string> names = [] {
+        std::vector<std::string> out;
+        for (const OptionHandler& o : kOptions) out.emplace_back(o.name);
+        return out;
+    }();
+    std::string hint = DidYouMeanSuffix(key, names);
+    if (hint.empty()) {
+        hint = " (options:";
+        for (const OptionHandler& o : kOptions) hint += std::string(&o == kOptions ? " " : ", ") + std::string(o.name);
+        hint += ")";
+    }
+    return "unknown option '" + std::string(key) + "'" + hint;
+}
+
+// Reads the options table at opts_idx into *c (each key through its handler). Throws std::runtime_error with the
+// first problem; the stack may then hold leftovers, which the caller drops.
+void ReadOptions(lua_State* L, int opts_idx, OptionContext* c) {
+    lua_pushnil(L);
+    while (lua_next(L, opts_idx) != 0) {  // key at -2, value at -1
+        if (lua_type(L, -2) != LUA_TSTRING) throw std::runtime_error("options must have string keys");
+        const std::string_view key = ScalarView(L, -2);  // a string key: stays on the stack
+        const OptionHandler* handler = nullptr;
+        for (const OptionHandler& o : kOptions) {
+            if (o.name == key) handler = &o;
+        }
+        if (handler == nullptr) throw std::runtime_error(UnknownOptionMessage(key));
+        c->value = lua_gettop(L);
+        handler->read(*c);
+        lua_settop(L, c->value - 1);  // keep the key for lua_next
+    }
 }
 
 }  // namespace
@@ -166,128 +290,21 @@ void ReadRequestArgs(lua_State* L, int path_idx, int opts_idx, const http::Url& 
 
     std::string explicit_name;
     std::string query;
-    int body_sources = 0;
+    OptionContext options{L, 0, out, &headers, &explicit_name, &query};
     if (!lua_isnoneornil(L, opts_idx)) {
         if (!lua_istable(L, opts_idx)) {
             Fail(fn, std::string("argument #2 (options) must be a table, got ") + luaL_typename(L, opts_idx));
         }
-        lua_pushnil(L);
-        while (lua_next(L, opts_idx) != 0) {
-            // key at -2, value at -1
-            if (lua_type(L, -2) != LUA_TSTRING) {
-                lua_pop(L, 2);
-                Fail(fn, "options must have string keys");
-            }
-            const std::string_view key = ScalarView(L, -2);  // a string key: stays on the stack
-            const int v = lua_gettop(L);
-            if (key == "headers") {
-                ReadHeaders(L, v, fn, &headers);
-            } else if (key == "json") {
-                std::string error;
-                if (!EncodeJson(L, v, &out->body, &error)) {
-                    lua_pop(L, 2);
-                    Fail(fn, "option 'json': " + error);
-                }
-                headers.Put("Content-Type", "application/json");
-                ++body_sources;
-            } else if (key == "body") {
-                if (lua_type(L, v) != LUA_TSTRING) {
-                    std::string type = luaL_typename(L, v);
-                    lua_pop(L, 2);
-                    Fail(fn, "option 'body' must be a string, got " + type);
-                }
-                out->body = ScalarToString(L, v);
-                ++body_sources;
-            } else if (key == "form") {
-                std::string error;
-                if (!lua_istable(L, v)) {
-                    lua_pop(L, 2);
-                    Fail(fn, "option 'form' must be a table");
-                }
-                if (!EncodeTable(L, v, &out->body, &error)) {
-                    lua_pop(L, 2);
-                    Fail(fn, "option 'form': " + error);
-                }
-                headers.Put("Content-Type", "application/x-www-form-urlencoded");
-                ++body_sources;
-            } else if (key == "query") {
-                std::string error;
-                if (!lua_istable(L, v)) {
-                    lua_pop(L, 2);
-                    Fail(fn, "option 'query' must be a table");
-                }
-                if (!EncodeTable(L, v, &query, &error)) {
-                    lua_pop(L, 2);
-                    Fail(fn, "option 'query': " + error);
-                }
-            } else if (key == "name") {
-                if (lua_type(L, v) != LUA_TSTRING) {
-                    lua_pop(L, 2);
-                    Fail(fn, "option 'name' must be a string");
-                }
-                explicit_name = ScalarToString(L, v);
-                if (explicit_name.empty()) {
-                    lua_pop(L, 2);
-                    Fail(fn, "option 'name' must not be empty");
-                }
-            } else if (key == "timeout") {
-                try {
-                    out->timeout_ns = ReadDurationArg(L, v, "option 'timeout'");
-                } catch (const std::exception& e) {
-                    lua_pop(L, 2);
-                    Fail(fn, e.what());
-                }
-                if (out->timeout_ns <= 0) {
-                    lua_pop(L, 2);
-                    Fail(fn, "option 'timeout' must be positive");
-                }
-            } else if (key == "expect") {
-                out->has_expect = true;
-                out->expect = runtime::StatusSet();
-                const int t = lua_type(L, v);
-                if (t == LUA_TNUMBER) {
-                    out->expect.Add(static_cast<int>(lua_tonumber(L, v)));
-                } else if (t == LUA_TSTRING) {
-                    try {
-                        out->expect = runtime::StatusSet::Parse(ScalarToString(L, v), "option 'expect'");
-                    } catch (const std::exception& e) {
-                        lua_pop(L, 2);
-                        Fail(fn, e.what());
-                    }
-                } else if (t == LUA_TTABLE) {
-                    const int n = static_cast<int>(lua_objlen(L, v));
-                    for (int i = 1; i <= n; ++i) {
-                        lua_rawgeti(L, v, i);
-                        if (lua_type(L, -1) != LUA_TNUMBER) {
-                            lua_pop(L, 3);
-                            Fail(fn, "option 'expect': list entries must be status numbers");
-                        }
-                        out->expect.Add(static_cast<int>(lua_tonumber(L, -1)));
-                        lua_pop(L, 1);
-                    }
-                    if (n == 0) {
-                        lua_pop(L, 2);
-                        Fail(fn, "option 'expect': empty list");
-                    }
-                } else {
-                    std::string type = luaL_typename(L, v);
-                    lua_pop(L, 2);
-                    Fail(fn, "option 'expect' must be a status number, a list of them or a string like \"2xx,404\", got " +
-                                 type);
-                }
-            } else {
-                const std::string hint = DidYouMeanSuffix(key, kOptionNames);
-                std::string message = "unknown option '" + std::string(key) + "'" +
-                                      (hint.empty() ? std::string(" (options: headers, json, body, form, query, name, timeout, expect)")
-                                                    : hint);
-                lua_pop(L, 2);
-                Fail(fn, message);
-            }
-            lua_settop(L, v - 1);  // keep the key for lua_next
+        const int top = lua_gettop(L);
+        try {
+            ReadOptions(L, opts_idx, &options);
+        } catch (const std::exception& e) {
+            lua_settop(L, top);  // one guard for every option's failure
+            Fail(fn, e.what());
         }
     }
     headers.Finish();
-    if (body_sources > 1) Fail(fn, "options 'json', 'body' and 'form' are exclusive: give one");
+    if (options.body_sources > 1) Fail(fn, "options 'json', 'body' and 'form' are exclusive: give one");
 
     // A caller-given Content-Type wins over the one json/form implies.
     int content_types = 0;
