@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include "lse/html_report/html_escape.hpp"
+#include "lse/report/json_fields.hpp"
 #include "lse/report/summary_json.hpp"
 #include "lse/report/text_summary.hpp"
 #include "uplot_assets.hpp"
@@ -386,21 +387,17 @@ json AgentsJson(const report::RunOutcome& outcome, double duration_s) {
             j["max"] = h.Max();
             return j;
         };
-        agents.push_back({{"id", a.status.id},
-                          {"host", a.status.host},
-                          {"state", a.status.state},
-                          {"capacity", a.status.capacity},
-                          {"share", a.status.share},
-                          {"final_received", a.final_received},
-                          {"requests", t.requests},
-                          {"errors", t.ErrorCount()},
-                          {"error_rate", t.ErrorRate()},
-                          {"rps", duration_s > 0 ? static_cast<double>(t.requests) / duration_s : 0.0},
-                          {"dropped", t.dropped},
-                          {"planned", a.planned},
-                          {"lost", a.lost},
-                          {"unreported_estimate", a.unreported_estimate},
-                          {"response_time_us", latency(t.response_time_us)}});
+        json agent = report::AgentIdentityJson(a);
+        agent["requests"] = t.requests;
+        agent["errors"] = t.ErrorCount();
+        agent["error_rate"] = t.ErrorRate();
+        agent["rps"] = duration_s > 0 ? static_cast<double>(t.requests) / duration_s : 0.0;
+        agent["dropped"] = t.dropped;
+        agent["planned"] = a.planned;
+        agent["lost"] = a.lost;
+        agent["unreported_estimate"] = a.unreported_estimate;
+        agent["response_time_us"] = latency(t.response_time_us);
+        agents.push_back(std::move(agent));
     }
     return agents;
 }

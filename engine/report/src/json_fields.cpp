@@ -64,4 +64,14 @@ json ErrorRowsJson(const std::vector<ErrorRow>& rows) {
     return out;
 }
 
+nlohmann::json AgentIdentityJson(const AgentResult& a) {
+    return {{"id", a.status.id},
+            {"host", a.status.host},
+            {"state", a.status.state},
+            {"capacity", a.status.capacity},
+            {"share", a.status.share},
+            {"final_received", a.final_received},
+            {"unreported_requests", {{"count", a.unreported_requests}, {"estimated", true}}}};
+}
+
 }  // namespace lse::report

@@ -31,21 +31,15 @@ void SummaryJsonFile::OnEnd(const RunOutcome& outcome) {
         const double secs = static_cast<double>(outcome.summary.duration_ns) / 1e9;
         json agents = json::array();
         for (const AgentResult& a : outcome.agents) {
-            agents.push_back({{"id", a.status.id},
-                              {"host", a.status.host},
-                              {"state", a.status.state},
-                              {"capacity", a.status.capacity},
-                              {"share", a.status.share},
-                              {"final_received", a.final_received},
-                              {"arrivals",
-                               {{"planned", a.planned},
-                                {"sent", a.sent},
-                                {"dropped", a.dropped},
-                                {"lost", a.lost},
-                                {"unreported", {{"count", a.unreported_estimate}, {"estimated", true}}}}},
-                              {"unreported_requests", {{"count", a.unreported_requests}, {"estimated", true}}},
-                              {"last_seen_s", static_cast<double>(a.last_seen_ns) / 1e9},
-                              {"totals", StatsJson(a.total.total, secs)}});
+            json agent = AgentIdentityJson(a);
+            agent["arrivals"] = {{"planned", a.planned},
+                                 {"sent", a.sent},
+                                 {"dropped", a.dropped},
+                                 {"lost", a.lost},
+                                 {"unreported", {{"count", a.unreported_estimate}, {"estimated", true}}}};
+            agent["last_seen_s"] = static_cast<double>(a.last_seen_ns) / 1e9;
+            agent["totals"] = StatsJson(a.total.total, secs);
+            agents.push_back(std::move(agent));
         }
         j["agents"] = std::move(agents);
     }

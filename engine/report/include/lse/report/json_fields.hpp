@@ -13,6 +13,7 @@
 
 #include "lse/metrics/histogram.hpp"
 #include "lse/metrics/request_stats.hpp"
+#include "lse/report/run_observer.hpp"
 #include "lse/report/summary_model.hpp"
 
 namespace lse::report {
@@ -24,5 +25,9 @@ nlohmann::json ErrorsByKindJson(const metrics::RequestStats& s);
 nlohmann::json StatsJson(const metrics::RequestStats& s, double secs);
 /// Error groups of one scenario, most frequent first.
 nlohmann::json ErrorRowsJson(const std::vector<ErrorRow>& rows);
+/// Who an agent is and whether its totals are whole: { "id", "host", "state", "capacity", "share",
+/// "final_received", "unreported_requests": { "count", "estimated": true } }; --summary-json and the HTML report
+/// add their own fields to it.
+nlohmann::json AgentIdentityJson(const AgentResult& a);
 
 }  // namespace lse::report
