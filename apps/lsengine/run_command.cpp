@@ -20,6 +20,7 @@
 #include "commands.hpp"
 #include "distributed_run.hpp"
 #include "load_curve.hpp"
+#include "local_run.hpp"
 #include "lse/core/clock.hpp"
 #include "lse/core/did_you_mean.hpp"
 #include "lse/core/errors.hpp"
@@ -300,6 +301,45 @@ int DryRun(const std::vector<lua::ScenarioDef>& chosen, const std::vector<runtim
     return static_cast<int>(ExitCode::kOk);
 }
 
+// One workload per chosen scenario (its Lua runner, the drain capped at the request timeout); fills *infos and
+// *vusers, and prints each scenario's load curve unless -q.
+std::vector<runtime::Workload> BuildWorkloads(const std::vector<lua::ScenarioDef>& chosen,
+                                              const std::vector<runtime::LoadSpec>& specs,
+                                              const std::vector<std::shared_ptr<lua::LuaRunConfig>>& configs,
+                                              const RunFlags& f, const http::Url& target, std::int64_t timeout_ns,
+                                              std::vector<report::ScenarioInfo>* infos, int* vusers) {
+    std::vector<runtime::Workload> workloads;
+    for (size_t i = 0; i < chosen.size(); ++i) {
+        runtime::LoadSpec spec = specs[i];
+        spec.grace_ns = std::min<std::int64_t>(timeout_ns, spec.grace_ns);
+        infos->push_back(DescribeScenario(chosen[i].name, spec));
+        *vusers += spec.vusers;
+        workloads.push_back(runtime::Workload{
+            spec, lua::MakeLuaRunnerFactory(configs[i]), metrics::MakeStatKey(metrics::StatKind::kScenario,
+                                                                              chosen[i].name)});
+        if (!f.outputs.quiet) {
+            std::cerr << "lsengine: scenario '" << chosen[i].name << "' on " << target.origin.HostHeader() << " | ";
+            PrintLoadCurveShort(std::cerr, spec);
+            std::cerr << "\n";
+        }
+    }
+    if (!f.outputs.quiet) std::cerr << "lsengine: seed " << f.seed << " (--seed " << f.seed << " repeats this run)\n";
+    return workloads;
+}
+
+// Each scenario's teardown hook once; a failing one is reported and does not stop the others.
+void RunTeardowns(const std::vector<lua::ScenarioDef>& chosen,
+                  const std::vector<std::shared_ptr<lua::LuaRunConfig>>& configs) {
+    for (size_t i = 0; i < chosen.size(); ++i) {
+        if (!chosen[i].has_teardown) continue;
+        try {
+            lua::RunScenarioHook(*configs[i], "teardown");
+        } catch (const Error& e) {
+            std::cerr << "lsengine: teardown of scenario '" << chosen[i].name << "' failed: " << e.what() << "\n";
+        }
+    }
+}
+
 int RunFile(const RunFlags& f) {
     if (f.dist.Enabled()) return RunDistributed(f);
     ExitOnSignals();
@@ -313,38 +353,17 @@ int RunFile(const RunFlags& f) {
     // Everything that can be wrong with the input is checked before any request is sent.
     const std::vector<runtime::LoadSpec> specs = BuildSpecs(chosen, f);
     const RunThresholds thresholds = RunThresholds::Parse(chosen, f.thresholds, f.abort_thresholds);
-
     const std::vector<std::shared_ptr<lua::LuaRunConfig>> configs =
         MakeLuaRunConfigs(chosen, specs, f, target, timeout_ns);
-
     if (f.dry_run) return DryRun(chosen, specs, configs, f);
     RunOutputs outputs(f.outputs);  // output paths and --prometheus are checked before any request
-
 
     for (size_t i = 0; i < chosen.size(); ++i) {
         if (chosen[i].has_setup) lua::RunScenarioHook(*configs[i], "setup");
     }
-
-    std::vector<runtime::Workload> workloads;
     std::vector<report::ScenarioInfo> infos;
     int vusers = 0;
-    for (size_t i = 0; i < chosen.size(); ++i) {
-        runtime::LoadSpec spec = specs[i];
-        spec.grace_ns = std::min<std::int64_t>(timeout_ns, spec.grace_ns);
-        infos.push_back(DescribeScenario(chosen[i].name, spec));
-        vusers += spec.vusers;
-        workloads.push_back(runtime::Workload{
-            spec, lua::MakeLuaRunnerFactory(configs[i]), metrics::MakeStatKey(metrics::StatKind::kScenario,
-                                                                              chosen[i].name)});
-        if (!f.outputs.quiet) {
-            std::cerr << "lsengine: scenario '" << chosen[i].name << "' on " << target.origin.HostHeader() << " | ";
-            PrintLoadCurveShort(std::cerr, spec);
-            std::cerr << "\n";
-        }
-    }
-    if (!f.outputs.quiet) std::cerr << "lsengine: seed " << f.seed << " (--seed " << f.seed << " repeats this run)\n";
-
-    runtime::LoadRun run(std::move(workloads), client);
+    runtime::LoadRun run(BuildWorkloads(chosen, specs, configs, f, target, timeout_ns, &infos, &vusers), client);
     // abort_on_fail: judged on every interval, on this thread (LoadRun::Run calls back here).
     std::unique_ptr<ThresholdWatch> watch_owner = thresholds.MakeWatch([&run] { run.RequestStop(); });
     const ThresholdWatch* watch = watch_owner.get();
@@ -355,47 +374,23 @@ int RunFile(const RunFlags& f) {
     report::RunDescription description = DescribeRun(f, target, infos, specs, run.RunLengthNs());
     description.thresholds = thresholds.Expressions();
     outputs.Begin(std::move(description), specs);
-    size_t shown = 0;
-    const runtime::RunResult result = run.Run([&](const runtime::RunProgress& p) {
-        outputs.Interval(p.interval, p.elapsed_ns, vusers);
-        ++shown;
-    });
-    if (result.abandoned_workers == 0) ExitOnSignals();  // else LoadRun's handlers stay (signals are only counted)
-    // The last, partial second is collected after the final progress call: every output gets it too.
-    for (size_t i = shown; i < result.intervals.size(); ++i) {
-        const metrics::Snapshot& tail = result.intervals[i];
-        outputs.Interval(tail, std::clamp<std::int64_t>(tail.end_ns - result.started_ns, 0, run.RunLengthNs()), vusers);
-    }
-
-    for (size_t i = 0; i < chosen.size() && result.abandoned_workers == 0; ++i) {
-        if (!chosen[i].has_teardown) continue;
-        try {
-            lua::RunScenarioHook(*configs[i], "teardown");
-        } catch (const Error& e) {
-            std::cerr << "lsengine: teardown of scenario '" << chosen[i].name << "' failed: " << e.what() << "\n";
-        }
+    const runtime::RunResult result = RunFeedingOutputs(run, outputs, vusers);
+    if (result.abandoned_workers == 0) {
+        ExitOnSignals();  // else LoadRun's handlers stay (signals are only counted)
+        RunTeardowns(chosen, configs);
+    } else {
+        std::cerr << "lsengine: interrupted: " << result.abandoned_workers
+                  << " worker thread(s) still running Lua 0.5 s after the cancel (a runaway loop with "
+                     "max_instructions = 0?); teardown skipped, exiting without waiting for them\n";
     }
     for (const auto& e : result.finish_errors) std::cerr << "lsengine: on_stop: " << e << "\n";
 
     const std::int64_t load_ns =
         result.started_ns > 0 ? std::min(result.ended_ns - result.started_ns, run.RunLengthNs()) : 0;
-    if (result.abandoned_workers > 0) {
-        std::cerr << "lsengine: interrupted: " << result.abandoned_workers
-                  << " worker thread(s) still running Lua 0.5 s after the cancel (a runaway loop with "
-                     "max_instructions = 0?); teardown skipped, exiting without waiting for them\n";
-    }
-    const int code = FinishRun(std::cout, thresholds, watch, outputs,
-                               RunEnd{result.total, load_ns,
-                                      result.interrupted && !(watch && watch->Stopped()) && !broken->Stopped(),
-                                      std::move(infos), {}, f.allow_script_errors, broken->Reason()});
-    if (result.abandoned_workers > 0) {
-        // The stuck threads still use the run's state: no destructor may run. Exit as soon as the outputs are out.
-        std::cout.flush();
-        std::cerr.flush();
-        std::fflush(nullptr);
-        std::_Exit(code);
-    }
-    return code;
+    const bool interrupted = result.interrupted && !(watch && watch->Stopped()) && !broken->Stopped();
+    return ExitNowIfAbandoned(result, FinishRun(std::cout, thresholds, watch, outputs,
+                                                RunEnd{result.total, load_ns, interrupted, std::move(infos), {},
+                                                       f.allow_script_errors, broken->Reason()}));
 }
 
 }  // namespace

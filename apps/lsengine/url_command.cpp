@@ -14,6 +14,7 @@
 
 #include "client_flags.hpp"
 #include "commands.hpp"
+#include "local_run.hpp"
 #include "lse/lua/scenario_def.hpp"
 #include "run_finish.hpp"
 #include "run_flags.hpp"
@@ -116,7 +117,9 @@ void ParseThinkTime(const std::string& text, runtime::LoadSpec* spec) {
     }
 }
 
-int RunUrl(const UrlFlags& f) {
+// The load shape from the flags (open model with --rps/--stages, else closed); *target_rps: the open model's
+// average planned rate (0 for the closed model).
+runtime::LoadSpec BuildUrlSpec(const UrlFlags& f, double* target_rps) {
     runtime::LoadSpec spec;
     spec.seed = f.seed;
     const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
@@ -125,40 +128,44 @@ int RunUrl(const UrlFlags& f) {
     if (duration_ns <= 0) throw UsageError("--duration: must be positive");
     const std::int64_t ramp_ns = f.ramp_up.empty() ? 0 : ParseDurationNs(f.ramp_up, "--ramp-up");
     if (ramp_ns > duration_ns) throw UsageError("--ramp-up: longer than --duration");
-
-    double target_rps = 0;
-    if (!f.stages.empty() || !f.rps.empty()) {
-        if (!f.think_time.empty()) throw UsageError("--think-time applies to the closed model only (drop --rps)");
-        spec.model = runtime::LoadModel::kOpen;
-        if (!f.stages.empty()) {
-            if (!f.rps.empty()) throw UsageError("--rps and --stages are exclusive");
-            spec.profile = sched::RateProfile(0, ParseStages(f.stages));
-        } else {
-            const double rps = ParseCount(f.rps, "--rps");
-            if (!(rps > 0) || rps > sched::kMaxRps) throw UsageError("--rps: must be positive and at most 10M");
-            spec.profile = ramp_ns > 0 ? sched::RateProfile::RampThenHold(rps, ramp_ns, duration_ns)
-                                       : sched::RateProfile::Constant(rps, duration_ns);
-        }
-        const double peak = spec.profile->ArrivalsBy(spec.profile->TotalDurationNs());
-        target_rps = peak / (spec.profile->TotalDurationNs() / 1e9);
-        double max_rate = 0;
-        for (std::int64_t t = 0; t <= spec.profile->TotalDurationNs(); t += spec.profile->TotalDurationNs() / 100 + 1) {
-            max_rate = std::max(max_rate, spec.profile->RateAt(t));
-        }
-        // Open-model pool: enough virtual users for ~100 ms of latency at the peak rate.
-        spec.vusers = f.vusers > 0 ? f.vusers : static_cast<int>(std::clamp(std::ceil(max_rate / 10), 32.0, 1000.0));
-        spec.max_wait_ns = MaxWaitNs(f.max_wait, std::nullopt, f.client);
-    } else {
+    *target_rps = 0;
+    if (f.stages.empty() && f.rps.empty()) {
         if (!f.max_wait.empty()) throw UsageError("--max-wait applies to the open model only (add --rps)");
         spec.model = runtime::LoadModel::kClosed;
         spec.vusers = f.vusers > 0 ? f.vusers : 10;
         spec.duration_ns = duration_ns;
         spec.ramp_up_ns = ramp_ns;
         ParseThinkTime(f.think_time, &spec);
+        return spec;
     }
+    if (!f.think_time.empty()) throw UsageError("--think-time applies to the closed model only (drop --rps)");
+    spec.model = runtime::LoadModel::kOpen;
+    if (!f.stages.empty()) {
+        if (!f.rps.empty()) throw UsageError("--rps and --stages are exclusive");
+        spec.profile = sched::RateProfile(0, ParseStages(f.stages));
+    } else {
+        const double rps = ParseCount(f.rps, "--rps");
+        if (!(rps > 0) || rps > sched::kMaxRps) throw UsageError("--rps: must be positive and at most 10M");
+        spec.profile = ramp_ns > 0 ? sched::RateProfile::RampThenHold(rps, ramp_ns, duration_ns)
+                                   : sched::RateProfile::Constant(rps, duration_ns);
+    }
+    const double peak = spec.profile->ArrivalsBy(spec.profile->TotalDurationNs());
+    *target_rps = peak / (spec.profile->TotalDurationNs() / 1e9);
+    double max_rate = 0;
+    for (std::int64_t t = 0; t <= spec.profile->TotalDurationNs(); t += spec.profile->TotalDurationNs() / 100 + 1) {
+        max_rate = std::max(max_rate, spec.profile->RateAt(t));
+    }
+    // Open-model pool: enough virtual users for ~100 ms of latency at the peak rate.
+    spec.vusers = f.vusers > 0 ? f.vusers : static_cast<int>(std::clamp(std::ceil(max_rate / 10), 32.0, 1000.0));
+    spec.max_wait_ns = MaxWaitNs(f.max_wait, std::nullopt, f.client);
+    return spec;
+}
 
+// The one request every iteration sends, from --method, the URL, --header, --body/--body-file, --expect, --name.
+std::shared_ptr<runtime::RequestRunnerConfig> BuildUrlRequest(const UrlFlags& f, const http::Url& url,
+                                                              const std::string& display_name,
+                                                              std::int64_t timeout_ns) {
     auto cfg = std::make_shared<runtime::RequestRunnerConfig>();
-    const http::Url url = http::ParseUrl(f.url);
     std::string body = f.body;
     if (!f.body_file.empty()) {
         if (!body.empty()) throw UsageError("--body and --body-file are exclusive");
@@ -169,34 +176,16 @@ int RunUrl(const UrlFlags& f) {
     const http::Method method = ParseMethod(f.method);
     cfg->origin = url.origin;
     cfg->request = http::PreparedRequest::Build(method, url.origin, url.path_and_query, ParseHeaders(f.headers), body);
-    // The path is shown in the summary and every output: secret query parameters are masked there.
-    const std::string shown_path = RedactUrl(url.path_and_query);
-    const std::string display_name = f.name.empty() ? f.method + " " + shown_path : f.name;
     cfg->name = metrics::MakeStatKey(metrics::StatKind::kRequest, "url", "request", display_name);
     cfg->accepted = runtime::StatusSet::Parse(f.expect, "--expect");
-    const http::ClientOptions client = ToClientOptions(f.client);
-    cfg->timeout_ns = client.request_timeout_ns;
-    spec.grace_ns = std::min<std::int64_t>(cfg->timeout_ns, spec.grace_ns);
+    cfg->timeout_ns = timeout_ns;
+    return cfg;
+}
 
-    // URL mode is one scenario "url" with one task "request": thresholds may name them ("request.p95 < 10ms").
-    lua::ScenarioDef url_scenario;
-    url_scenario.name = "url";
-    url_scenario.tasks.push_back(lua::TaskDef{"request", 1, "--threshold"});
-    const RunThresholds thresholds = RunThresholds::Parse({url_scenario}, f.thresholds, f.abort_thresholds);
-    RunOutputs outputs(f.outputs);  // checks output paths and binds --prometheus before any request
-    if (!f.outputs.quiet) {
-        std::cerr << "lsengine: " << display_name << " on " << url.origin.HostHeader() << " | "
-                  << (spec.model == runtime::LoadModel::kOpen ? "open model" : "closed model") << ", "
-                  << spec.vusers << " virtual users, " << spec.threads << " threads, "
-                  << FormatDurationNs(spec.RunLengthNs()) << ", seed " << f.seed << "\n";
-    }
-    report::ScenarioInfo info;
-    info.name = "url";
-    info.model = spec.model == runtime::LoadModel::kOpen ? "open" : "closed";
-    info.target_rps = target_rps;
-    info.vusers = spec.vusers;
-    info.duration_ns = spec.RunLengthNs();
-
+// What the outputs show of the run's configuration (secret headers and query parameters masked).
+report::RunDescription DescribeUrlRun(const UrlFlags& f, const http::Url& url, const std::string& shown_path,
+                                      const report::ScenarioInfo& info, const runtime::LoadSpec& spec,
+                                      const RunThresholds& thresholds) {
     report::RunDescription desc;
     desc.command = "url";
     desc.target = url.origin.ToString() + shown_path;
@@ -220,23 +209,46 @@ int RunUrl(const UrlFlags& f) {
     for (const auto& [name, value] : ParseHeaders(f.headers)) {
         desc.config.emplace_back("header " + name, IsSecretHeader(name) ? RedactHeaderValue(value) : value);
     }
+    return desc;
+}
+
+int RunUrl(const UrlFlags& f) {
+    double target_rps = 0;
+    runtime::LoadSpec spec = BuildUrlSpec(f, &target_rps);
+    const http::Url url = http::ParseUrl(f.url);
+    // The path is shown in the summary and every output: secret query parameters are masked there.
+    const std::string shown_path = RedactUrl(url.path_and_query);
+    const std::string display_name = f.name.empty() ? f.method + " " + shown_path : f.name;
+    const http::ClientOptions client = ToClientOptions(f.client);
+    auto cfg = BuildUrlRequest(f, url, display_name, client.request_timeout_ns);
+    spec.grace_ns = std::min<std::int64_t>(cfg->timeout_ns, spec.grace_ns);
+
+    // URL mode is one scenario "url" with one task "request": thresholds may name them ("request.p95 < 10ms").
+    lua::ScenarioDef url_scenario;
+    url_scenario.name = "url";
+    url_scenario.tasks.push_back(lua::TaskDef{"request", 1, "--threshold"});
+    const RunThresholds thresholds = RunThresholds::Parse({url_scenario}, f.thresholds, f.abort_thresholds);
+    RunOutputs outputs(f.outputs);  // checks output paths and binds --prometheus before any request
+    if (!f.outputs.quiet) {
+        std::cerr << "lsengine: " << display_name << " on " << url.origin.HostHeader() << " | "
+                  << (spec.model == runtime::LoadModel::kOpen ? "open model" : "closed model") << ", "
+                  << spec.vusers << " virtual users, " << spec.threads << " threads, "
+                  << FormatDurationNs(spec.RunLengthNs()) << ", seed " << f.seed << "\n";
+    }
+    report::ScenarioInfo info;
+    info.name = "url";
+    info.model = spec.model == runtime::LoadModel::kOpen ? "open" : "closed";
+    info.target_rps = target_rps;
+    info.vusers = spec.vusers;
+    info.duration_ns = spec.RunLengthNs();
+
     runtime::LoadRun run(spec, client, runtime::MakeRequestRunnerFactory(cfg),
                          metrics::MakeStatKey(metrics::StatKind::kScenario, "url"));
     std::unique_ptr<ThresholdWatch> watch_owner = thresholds.MakeWatch([&run] { run.RequestStop(); });
     const ThresholdWatch* watch = watch_owner.get();
     if (watch_owner) outputs.Add(std::move(watch_owner));
-    outputs.Begin(std::move(desc), {spec});
-
-    size_t shown = 0;
-    const runtime::RunResult result = run.Run([&](const runtime::RunProgress& p) {
-        outputs.Interval(p.interval, p.elapsed_ns, spec.vusers);
-        ++shown;
-    });
-    // The last, partial second is collected after the final progress call: every output gets it too.
-    for (size_t i = shown; i < result.intervals.size(); ++i) {
-        const metrics::Snapshot& tail = result.intervals[i];
-        outputs.Interval(tail, std::clamp<std::int64_t>(tail.end_ns - result.started_ns, 0, run.RunLengthNs()), spec.vusers);
-    }
+    outputs.Begin(DescribeUrlRun(f, url, shown_path, info, spec, thresholds), {spec});
+    const runtime::RunResult result = RunFeedingOutputs(run, outputs, spec.vusers);
 
     const std::int64_t load_ns = std::min(result.ended_ns - result.started_ns, spec.RunLengthNs());
     // A drained Ctrl-C still prints a summary, and exits 130: an interrupted run (docs/user-guide.md, "Exit codes").
