@@ -63,6 +63,8 @@ int main(int argc, char** argv) {
     app.add_option("--connect-timeout", connect_timeout, "DNS + TCP connect + TLS timeout")->capture_default_str();
     app.add_flag("-k,--insecure", insecure, "Do not verify the target's TLS certificates");
     app.add_flag("--once", once, "Exit after one run instead of waiting for the next plan");
+    // Parse errors and lse::Error map to exit codes here exactly as in lsengine's main.cpp: each executable maps
+    // them once, in main (docs/user-guide.md, "Exit codes"); eight lines are not worth a shared library.
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
