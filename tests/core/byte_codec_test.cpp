@@ -149,7 +149,8 @@ TEST(ByteCodec, StringsLongerThanTheLimitOrTheInputAreRefused) {
     truncated.Str("name", 100, &out);
     EXPECT_FALSE(truncated.ok());
     // A length near 2^64 fails without allocating.
-    ByteReader huge(Varint(kMaxU64));
+    const std::string huge_length = Varint(kMaxU64);
+    ByteReader huge(huge_length);
     huge.Str("name", kMaxU64, &out);
     EXPECT_FALSE(huge.ok());
 }

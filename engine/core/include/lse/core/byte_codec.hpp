@@ -89,6 +89,9 @@ class ByteReader {
 public:
     /// Reads its own copy of the view.
     explicit ByteReader(std::string_view in) noexcept : own_(in), in_(&own_) {}
+    /// A reader keeps a view of its input: a temporary string would be gone before the first read.
+    explicit ByteReader(std::string&&) = delete;
+    explicit ByteReader(const char* in) noexcept : ByteReader(std::string_view(in)) {}  ///< a literal (lives on)
     /// Reads from the front of *in and consumes what it reads, so nested decoders can share one
     /// view: each reads its part and leaves the rest for the next.
     explicit ByteReader(std::string_view* in) noexcept : in_(in) {}
