@@ -4,7 +4,7 @@ namespace lse {
 namespace {
 constexpr std::string_view kNames[kErrorKindCount] = {"none",    "dns",   "connect", "tls",
                                                       "timeout", "reset", "parse",   "status",
-                                                      "script",  "check"};
+                                                      "script",  "check",   "extract"};
 constexpr std::string_view kMeanings[kErrorKindCount] = {
     "no error",
     "the host name could not be resolved",
@@ -15,7 +15,8 @@ constexpr std::string_view kMeanings[kErrorKindCount] = {
     "the response was not valid HTTP/1.1",
     "the response status was not an accepted one",
     "the script raised an error",
-    "a check failed"};
+    "a check failed",
+    "a value a later request needs could not be taken from the response"};
 }  // namespace
 
 std::string_view ErrorKindMeaning(ErrorKind kind) noexcept {

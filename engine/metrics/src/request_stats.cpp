@@ -21,7 +21,8 @@ void RequestStats::RecordCompletion(ErrorKind kind, int status, bool accepted, s
         // A scripted iteration that ran to its end but failed: it has a duration worth timing.
         service_time_us.Record(service_us);
         response_time_us.Record(response_us);
-    } else if (kind == ErrorKind::kNone || kind == ErrorKind::kStatus) {
+    } else if (kind == ErrorKind::kNone || kind == ErrorKind::kStatus || kind == ErrorKind::kExtract) {
+        // A response came (for kExtract, one that lacked a value the flow needs): its status and time count.
         statuses.Record(status);
         service_time_us.Record(service_us);
         response_time_us.Record(response_us);

@@ -6,7 +6,11 @@
 ///
 /// Per-iteration values (lsengine.seq(), lsengine.random(a,b), lsengine.uuid(),
 /// lsengine.vuser()) are captured as template placeholders and expanded by the
-/// agent for every iteration. Everything else (auth headers from on_start, URL
+/// agent for every iteration. Response values (r:json().id, r.headers["location"],
+/// r.body:match(...), r.status) used by a later request of the same iteration are
+/// captured as Extraction rules on the step whose response they come from plus
+/// kValue placeholders where they are used; the agent extracts and substitutes them
+/// natively per iteration. Everything else (auth headers from on_start, URL
 /// overrides, bodies) is literal per virtual user.
 ///
 /// Encoding: plan_codec.hpp. Compactness for 10k virtual users comes from a
@@ -30,6 +34,7 @@ struct Segment {
         kRandom,   ///< uniform integer in [a, b]
         kUuid,     ///< random v4 UUID
         kVuser,    ///< the virtual user's id
+        kValue,    ///< a response value of this iteration: slot `a` (Extraction::slot), written as ValueEncoding `b`
         kCount
     };
     Kind kind = Kind::kLiteral;
@@ -37,6 +42,19 @@ struct Segment {
     std::int64_t a = 0;
     std::int64_t b = 0;
     bool operator==(const Segment&) const = default;
+};
+
+/// How a response value (Segment::Kind::kValue) is written where a later request uses it. The capture
+/// decides it from where the script put the value; the agent applies it to the extracted text.
+enum class ValueEncoding : std::uint8_t {
+    kRaw,         ///< as extracted: string concatenation into a path, header value or plain body. In the
+                  ///< request target, bytes a request line may not carry are percent-encoded (as Lua's
+                  ///< requests do); a CR or LF in a header value is an extraction failure.
+    kPercent,     ///< a query= / form= component: percent-encoded like lsengine's url encoding
+    kJsonString,  ///< inside a JSON string of a json= body ("a-" .. id): JSON-escaped, no quotes
+    kJsonValue,   ///< a whole value of a json= body: a JSON source's token as it came (42, "ab", true,
+                  ///< {...}), a number (Extraction::number) bare, any other text as a JSON string
+    kCount
 };
 
 /// A string with placeholders; a plain string is one literal segment.
@@ -60,10 +78,39 @@ struct PlannedRequest {
     bool operator==(const PlannedRequest&) const = default;
 };
 
+/// What an agent does with the rest of an iteration when a response value cannot be extracted (the
+/// iteration fails with ErrorKind::kExtract either way).
+enum class OnExtractError : std::uint8_t {
+    kSkip,   ///< the iteration's later steps are not sent (default)
+    kEmpty,  ///< later steps are sent with the missing value as empty text
+    kCount
+};
+
 struct PlannedTask {
     std::string name;
     double weight = 1;
+    OnExtractError on_extract_error = OnExtractError::kSkip;
     bool operator==(const PlannedTask&) const = default;
+};
+
+/// One value taken from the response of a request step, for later steps of the same iteration
+/// (Segment::Kind::kValue with a == slot). Values live for one iteration of one virtual user.
+struct Extraction {
+    enum class Source : std::uint8_t {
+        kStatus,  ///< the status code as decimal text ("201")
+        kHeader,  ///< header `key` (lower-case name); a repeated header's values joined with ", " (as r.headers)
+        kBody,    ///< the whole body
+        kJson,    ///< the body as JSON at path `key` (lse/plan/extract/json_path.hpp: "$.items[0].sku")
+        kCount
+    };
+    Source source = Source::kBody;
+    std::string key;
+    /// Not empty: a Lua pattern (the subset of lse/plan/extract/lua_pattern.hpp) matched against the value;
+    /// the value becomes its first capture, or the whole match when it has none. No match: extraction failure.
+    std::string pattern;
+    bool number = false;     ///< tonumber(): the value must read as a number (else extraction failure)
+    std::uint32_t slot = 0;  ///< the iteration's value slot it fills
+    bool operator==(const Extraction&) const = default;
 };
 
 /// Load shape of a scenario (mirrors runtime::LoadSpec, as plain data).
@@ -96,6 +143,7 @@ struct Step {
     bool pause = false;
     std::uint32_t request = 0;   ///< index into ScenarioPlan::requests (when !pause)
     std::int64_t pause_ns = 0;   ///< when pause
+    std::vector<Extraction> extract;  ///< request steps: values taken from this step's response, in order
     bool operator==(const Step&) const = default;
 };
 

@@ -20,6 +20,9 @@ enum class ErrorKind : std::uint8_t {
     // Iteration-level kinds: why a scripted task iteration failed when no request did.
     kScript,    ///< The script raised an error (reported with file:line and traceback).
     kCheck,     ///< A check() in the iteration failed.
+    /// A correlated flow's value (r:json().id, a header, a pattern) could not be taken from a response an agent
+    /// received (missing field, body not JSON, no match): counted on that response's request.
+    kExtract,
     kCount
 };
 

@@ -1,0 +1,43 @@
+#pragma once
+/// @file
+/// The subset of Lua patterns a correlated flow may use on response text (r.body:match("csrf=(%w+)")),
+/// matched natively by agents with Lua's semantics (find the first match scanning from the left):
+///   .            any byte
+///   %a %d %l %s %u %w %x %p %c   letters, digits, lower, space, upper, alphanumerics, hex digits,
+///                punctuation, control characters (C locale); upper-case letter = complement (%D ...)
+///   %x           for a non-alphanumeric x: that byte literally (%. %% %- %[ ...)
+///   [set] [^set] with ranges (a-z) and classes (%d) inside
+///   * + - ?      after a single-byte item: greedy 0+, greedy 1+, lazy 0+, optional
+///   ^ at the start, $ at the end: anchors
+///   ( )          captures (up to 8; the value is the first capture, or the whole match without one)
+/// Not supported (Compile says so): %b, %f, back-references %1-%9, position captures (), more than 8 captures.
+/// The capture validates every pattern with Compile at plan time so a script learns it at --dry-run.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace lse::plan::extract {
+
+class LuaPattern {
+public:
+    /// Compiles `pattern`; false with *error ("%b is not supported in lsengine patterns", "malformed pattern
+    /// (ends with '%')", "unfinished capture", ...) when it is outside the subset or malformed.
+    bool Compile(std::string_view pattern, std::string* error);
+
+    /// The first match in `subject` (Lua's string.match): true with *value = the first capture (or the whole
+    /// match). Never allocates; bounded work (no exponential backtracking beyond Lua's own matcher).
+    bool Match(std::string_view subject, std::string_view* value) const noexcept;
+
+    const std::string& Source() const noexcept { return source_; }
+
+private:
+    std::string source_;
+    // Implementation-defined compiled form.
+    std::vector<std::uint8_t> program_;
+    int captures_ = 0;
+    bool anchored_ = false;
+};
+
+}  // namespace lse::plan::extract
