@@ -17,7 +17,7 @@ if ! [[ "$seconds" =~ ^[1-9][0-9]*$ ]]; then
 fi
 build_dir="${LSE_FUZZ_BUILD_DIR:-build-fuzz}"
 jobs="${LSE_FUZZ_JOBS:-1}"
-targets=(${LSE_FUZZ_TARGETS:-fuzz_response_parser fuzz_plan_decode fuzz_protocol_decode fuzz_snapshot_decode
+targets=(${LSE_FUZZ_TARGETS:-fuzz_response_parser fuzz_plan_decode fuzz_json_path fuzz_protocol_decode fuzz_snapshot_decode
   fuzz_units fuzz_threshold_parse})
 repo="$(pwd)"
 

@@ -16,6 +16,7 @@ endfunction()
 
 lse_add_fuzzer(fuzz_response_parser SOURCES ${lse_fuzz_dir}/fuzz_response_parser.cpp LIBS lse_http)
 lse_add_fuzzer(fuzz_plan_decode SOURCES ${lse_fuzz_dir}/fuzz_plan_decode.cpp LIBS lse_plan)
+lse_add_fuzzer(fuzz_json_path SOURCES ${lse_fuzz_dir}/fuzz_json_path.cpp LIBS lse_plan_extract)
 lse_add_fuzzer(fuzz_protocol_decode SOURCES ${lse_fuzz_dir}/fuzz_protocol_decode.cpp LIBS lse_protocol lse_metrics)
 lse_add_fuzzer(fuzz_snapshot_decode SOURCES ${lse_fuzz_dir}/fuzz_snapshot_decode.cpp LIBS lse_metrics)
 lse_add_fuzzer(fuzz_units SOURCES ${lse_fuzz_dir}/fuzz_units.cpp LIBS lse_core)

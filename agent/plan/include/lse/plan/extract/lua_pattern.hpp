@@ -16,7 +16,6 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <vector>
 
 namespace lse::plan::extract {
 
@@ -33,11 +32,11 @@ public:
     const std::string& Source() const noexcept { return source_; }
 
 private:
+    // The matcher walks the validated pattern text itself, as Lua's does (lua_pattern.cpp).
     std::string source_;
-    // Implementation-defined compiled form.
-    std::vector<std::uint8_t> program_;
     int captures_ = 0;
     bool anchored_ = false;
+    int first_byte_ = -1;  ///< a byte every match starts with (the scan jumps to it), or -1
 };
 
 }  // namespace lse::plan::extract
