@@ -1,6 +1,6 @@
 // libFuzzer target: lse::plan::DecodePlan on arbitrary bytes (an agent decodes plans from the broker).
 //
-// Input: the plan bytes. The plan format has no checksum of its own (format 3: the Assignment's
+// Input: the plan bytes. The plan format has no checksum of its own (since format 3: the Assignment's
 // plan_checksum covers the plan), so every mutation past the header reaches the real decoding.
 //
 // Invariants: no crash or UB; a decoded plan passes CheckScenarioPlan; it encodes to bytes that decode to

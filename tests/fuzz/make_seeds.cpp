@@ -24,7 +24,7 @@ void Write(const fs::path& dir, const std::string& name, const std::string& byte
     std::ofstream(dir / name, std::ios::binary) << bytes;
 }
 
-// fuzz_plan_decode reads the plan bytes as they are (format 3 has no checksum of its own).
+// fuzz_plan_decode reads the plan bytes as they are (the plan format has no checksum of its own).
 std::string PlanSeed(const lse::plan::Plan& plan) { return lse::plan::EncodePlan(plan); }
 
 void WritePlans(const fs::path& dir) {
@@ -36,6 +36,7 @@ void WritePlans(const fs::path& dir) {
     closed.scenarios[0].load.duration_ns = 5 * lse::kNsPerSec;
     Write(dir, "closed_plan", PlanSeed(closed));
     Write(dir, "empty_plan", PlanSeed(lse::plan::Plan{}));
+    Write(dir, "correlated_plan", PlanSeed(lse::plan::testing_fixtures::CorrelatedPlan()));
 }
 
 void WriteSnapshots(const fs::path& dir) {

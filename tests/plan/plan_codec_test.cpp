@@ -10,6 +10,7 @@
 namespace lse::plan {
 namespace {
 
+using testing_fixtures::CorrelatedPlan;
 using testing_fixtures::Lit;
 using testing_fixtures::SmallPlan;
 
@@ -52,7 +53,7 @@ Plan BigPlan(int vusers) {
         s.requests.push_back(create);
         VuPlan vu;
         vu.id = i + 1;
-        vu.task_steps = {{Step{false, base, 0}}, {Step{false, base + 1, 0}}, {Step{false, base + 2, 0}}};
+        vu.task_steps = {{Step{false, base, 0, {}}}, {Step{false, base + 1, 0, {}}}, {Step{false, base + 2, 0, {}}}};
         s.vusers.push_back(std::move(vu));
     }
     plan.scenarios.push_back(std::move(s));
@@ -95,18 +96,36 @@ constexpr std::string_view kFormat2SmallPlan =
     "01000400060000007f0202000d02000980808080804000020301000508030300000204000300100100000107029003d6"
     "04a806a80680bcc1960b0204010101000502020203008194ebdc030001040c020108020104f5566dac5ca5cf85";
 
+// Format 3 (issue 13), as its encoder wrote SmallPlan.
+constexpr std::string_view kFormat3SmallPlan =
+    "4c534550031100000002227d00012f000d417574686f72697a6174696f6e001142656172657220746f6b2d75312d6162"
+    "630c05322d6465660011474554202f6170692f70726f64756374730015504f5354202f6170692f76312f70726f6a6563"
+    "74730007582d5472616365000662726f77736500026331010572656174650029687474703a2f2f3132372e302e302e31"
+    "3a383038302f6170692f70726f64756374733f706167653d311a0e76312f70726f6a656374733f723d00027231000473"
+    "686f70000b7b226e616d65223a22702d010a0e010f01000000000000f83f0280d0acf30e000000000000244080f882ad"
+    "16000000000000d03f040000010080bcc1960b020900000000000008400b000000000000e03f03007f0001000c000103"
+    "01000400060000007f0202000d02000980808080804000020301000508030300000204000300100100000107029003d6"
+    "04a806a80680bcc1960b0204010101000502020203008194ebdc030001040c020108020104";
+
 TEST(PlanCodec, EncodingIsByteStable) {
     EXPECT_EQ(Hex(EncodePlan(SmallPlan())),
-              "4c534550031100000002227d00012f000d417574686f72697a6174696f6e001142656172657220746f6b2d75312d6162"
+              "4c534550041100000002227d00012f000d417574686f72697a6174696f6e001142656172657220746f6b2d75312d6162"
               "630c05322d6465660011474554202f6170692f70726f64756374730015504f5354202f6170692f76312f70726f6a6563"
               "74730007582d5472616365000662726f77736500026331010572656174650029687474703a2f2f3132372e302e302e31"
               "3a383038302f6170692f70726f64756374733f706167653d311a0e76312f70726f6a656374733f723d00027231000473"
               "686f70000b7b226e616d65223a22702d010a0e010f01000000000000f83f0280d0acf30e000000000000244080f882ad"
-              "16000000000000d03f040000010080bcc1960b020900000000000008400b000000000000e03f03007f0001000c000103"
-              "01000400060000007f0202000d02000980808080804000020301000508030300000204000300100100000107029003d6"
-              "04a806a80680bcc1960b0204010101000502020203008194ebdc030001040c020108020104");
+              "16000000000000d03f040000010080bcc1960b02090000000000000840000b000000000000e03f0003007f0001000c00"
+              "010301000400060000007f0202000d02000980808080804000020301000508030300000204000300100100000107029003"
+              "d604a806a80680bcc1960b020401010100050202020300008194ebdc0300000104000c0201080002010400");
     const std::string_view format2_body = kFormat2SmallPlan.substr(10, kFormat2SmallPlan.size() - 10 - 16);
-    EXPECT_EQ(Hex(EncodePlan(SmallPlan())), "4c534550" "03" + std::string(format2_body));
+    EXPECT_EQ(kFormat3SmallPlan, "4c534550" "03" + std::string(format2_body));
+    // Format 4 adds fields only: SmallPlan (no correlation) gains the version, a kSkip byte after each of its
+    // two tasks' weight and an empty extraction count after each of its five request steps. At these byte
+    // offsets of format 3, in order:
+    std::string format4(kFormat3SmallPlan);
+    format4.replace(8, 2, "04");
+    for (const size_t offset : {373, 370, 366, 364, 358, 278, 269}) format4.insert(2 * offset, "00");
+    EXPECT_EQ(Hex(EncodePlan(SmallPlan())), format4);
 }
 
 TEST(PlanCodec, TenThousandVirtualUsersWithOwnTokensAndUrlsEncodeUnderOneMebibyte) {
@@ -243,10 +262,99 @@ TEST(PlanCodec, WrongMagicAndFormatVersionAreRejected) {
     other = bytes;
     other[4] = 1;
     EXPECT_FALSE(DecodePlan(other, &out, &error));
-    EXPECT_NE(error.find("format version 1 (this build reads version 3)"), std::string::npos) << error;
+    EXPECT_NE(error.find("format version 1 (this build reads version 4)"), std::string::npos) << error;
     other[4] = 2;
     EXPECT_FALSE(DecodePlan(other, &out, &error));
-    EXPECT_NE(error.find("format version 2 (this build reads version 3)"), std::string::npos) << error;
+    EXPECT_NE(error.find("format version 2 (this build reads version 4)"), std::string::npos) << error;
+    // 3: before correlated flows (an agent of issue 13 and a coordinator of issue 14, or the reverse).
+    other[4] = 3;
+    EXPECT_FALSE(DecodePlan(other, &out, &error));
+    EXPECT_NE(error.find("format version 3 (this build reads version 4)"), std::string::npos) << error;
+}
+
+TEST(PlanCodec, RoundTripKeepsCorrelatedFlows) {
+    const Plan plan = CorrelatedPlan();
+    const std::string bytes = EncodePlan(plan);
+    Plan back;
+    std::string error;
+    ASSERT_TRUE(DecodePlan(bytes, &back, &error)) << error;
+    EXPECT_EQ(back, plan);
+    EXPECT_EQ(back.scenarios[0].tasks[1].on_extract_error, OnExtractError::kEmpty);
+    EXPECT_EQ(back.scenarios[0].vusers[1].task_steps[1][0].extract.size(), 3u);
+    EXPECT_EQ(back.scenarios[0].requests[2].body.segments[1].b, static_cast<std::int64_t>(ValueEncoding::kJsonValue));
+    EXPECT_EQ(EncodePlan(back), bytes);
+}
+
+TEST(PlanCodec, PauseStepsCarryNoExtractionsInTheCanonicalForm) {
+    Plan plan = CorrelatedPlan();
+    Step& pause = plan.scenarios[0].vusers[0].task_steps[0][2];
+    ASSERT_TRUE(pause.pause);
+    const std::string canonical = EncodePlan(plan);
+    pause.extract = {{Extraction::Source::kStatus, "", "never written", false, 9}};
+    EXPECT_EQ(EncodePlan(plan), canonical);
+}
+
+TEST(PlanCodec, OutOfRangeCorrelationFieldsDoNotDecode) {
+    Plan out;
+    std::string error;
+    Plan plan = CorrelatedPlan();
+    plan.scenarios[0].tasks[0].on_extract_error = static_cast<OnExtractError>(7);
+    EXPECT_FALSE(DecodePlan(EncodePlan(plan), &out, &error));
+    EXPECT_NE(error.find("unknown on_extract_error"), std::string::npos) << error;
+
+    plan = CorrelatedPlan();
+    plan.scenarios[0].requests[1].url.segments[1].b = 9;
+    EXPECT_FALSE(DecodePlan(EncodePlan(plan), &out, &error));
+    EXPECT_NE(error.find("unknown value encoding"), std::string::npos) << error;
+
+    plan = CorrelatedPlan();
+    plan.scenarios[0].vusers[0].task_steps[0][0].extract[0].source = static_cast<Extraction::Source>(4);
+    EXPECT_FALSE(DecodePlan(EncodePlan(plan), &out, &error));
+    EXPECT_NE(error.find("unknown extraction source"), std::string::npos) << error;
+
+    // The plan check runs on what decodes: a pattern outside the subset is refused by name.
+    plan = CorrelatedPlan();
+    plan.scenarios[0].vusers[1].task_steps[1][0].extract[0].pattern = "%f[%w]";
+    EXPECT_FALSE(DecodePlan(EncodePlan(plan), &out, &error));
+    EXPECT_NE(error.find("%f is not supported"), std::string::npos) << error;
+}
+
+TEST(PlanCodec, CorrelationLimitsAreEnforced) {
+    const std::string bytes = EncodePlan(CorrelatedPlan());
+    Plan out;
+    std::string error;
+    DecodeLimits limits;
+    limits.max_extractions = 2;
+    EXPECT_FALSE(DecodePlan(bytes, &out, &error, limits));
+    EXPECT_NE(error.find("too many extractions (3)"), std::string::npos) << error;
+    limits = DecodeLimits{};
+    limits.max_slots = 3;
+    EXPECT_FALSE(DecodePlan(bytes, &out, &error, limits));
+    EXPECT_NE(error.find("value slot 3 beyond the limit"), std::string::npos) << error;
+    limits.max_slots = 4;
+    EXPECT_TRUE(DecodePlan(bytes, &out, &error, limits)) << error;
+}
+
+TEST(PlanCodec, CorrelatedPrefixesAndFlipsAreRejectedOrChecked) {
+    const std::string bytes = EncodePlan(CorrelatedPlan());
+    for (size_t n = 0; n < bytes.size(); ++n) {
+        Plan out;
+        std::string error;
+        EXPECT_FALSE(DecodePlan(std::string_view(bytes).substr(0, n), &out, &error)) << n;
+    }
+    for (size_t i = 0; i < bytes.size(); ++i) {
+        for (int bit = 0; bit < 8; ++bit) {
+            std::string copy = bytes;
+            copy[i] = static_cast<char>(copy[i] ^ (1 << bit));
+            Plan out;
+            std::string error;
+            if (DecodePlan(copy, &out, &error)) {
+                for (const auto& s : out.scenarios) EXPECT_TRUE(CheckScenarioPlan(s, nullptr)) << i << ":" << bit;
+            } else {
+                EXPECT_FALSE(error.empty()) << i << ":" << bit;
+            }
+        }
+    }
 }
 
 TEST(PlanCodec, PlansWithDanglingReferencesDoNotDecode) {

@@ -1,10 +1,19 @@
 #include <cmath>
+#include <cstdint>
 #include <string>
+#include <unordered_set>
+#include <vector>
 
+#include "lse/plan/extract/json_path.hpp"
+#include "lse/plan/extract/lua_pattern.hpp"
 #include "lse/plan/plan_codec.hpp"
 
 namespace lse::plan {
 namespace {
+
+// Slot numbers index a per-iteration array on the agent: bounded like the decoder bounds them, so a plan
+// this check accepts also decodes with the default limits.
+const std::size_t kMaxSlots = DecodeLimits{}.max_slots;
 
 bool CheckTemplate(const Template& t, const std::string& where, std::string* error) {
     for (const auto& seg : t.segments) {
@@ -16,9 +25,77 @@ bool CheckTemplate(const Template& t, const std::string& where, std::string* err
             *error = where + ": random range " + std::to_string(seg.a) + ".." + std::to_string(seg.b) + " is empty";
             return false;
         }
+        if (seg.kind == Segment::Kind::kValue) {
+            if (seg.a < 0 || static_cast<std::uint64_t>(seg.a) >= kMaxSlots) {
+                *error = where + ": response value slot " + std::to_string(seg.a) + " out of range";
+                return false;
+            }
+            if (seg.b < 0 || seg.b >= static_cast<std::int64_t>(ValueEncoding::kCount)) {
+                *error = where + ": unknown response value encoding " + std::to_string(seg.b);
+                return false;
+            }
+        }
     }
     return true;
 }
+
+// The response value slots a request's templates use.
+void CollectSlots(const Template& t, std::vector<std::uint32_t>* slots) {
+    for (const auto& seg : t.segments) {
+        if (seg.kind == Segment::Kind::kValue) slots->push_back(static_cast<std::uint32_t>(seg.a));
+    }
+}
+
+// An extraction rule on its own: what the agent will parse at setup. Keys and patterns already found
+// valid are remembered, since every virtual user of a pool usually repeats the same rules.
+class ExtractionChecker {
+public:
+    bool Check(const Extraction& x, const std::string& where, std::string* error) {
+        if (static_cast<unsigned>(x.source) >= static_cast<unsigned>(Extraction::Source::kCount)) {
+            *error = where + ": unknown extraction source";
+            return false;
+        }
+        if (x.slot >= kMaxSlots) {
+            *error = where + ": response value slot " + std::to_string(x.slot) + " out of range";
+            return false;
+        }
+        if (x.source == Extraction::Source::kHeader) {
+            if (x.key.empty()) {
+                *error = where + ": extraction from a header without a header name";
+                return false;
+            }
+            for (const char c : x.key) {
+                if (c >= 'A' && c <= 'Z') {
+                    *error = where + ": header name '" + x.key + "' must be lower-case";
+                    return false;
+                }
+            }
+        }
+        if (x.source == Extraction::Source::kJson && !paths_.contains(x.key)) {
+            extract::JsonPath path;
+            std::string why;
+            if (x.key.empty() || !extract::ParseJsonPath(x.key, &path, &why)) {
+                *error = where + ": " + (x.key.empty() ? std::string("JSON extraction without a path") : why);
+                return false;
+            }
+            paths_.insert(x.key);
+        }
+        if (!x.pattern.empty() && !patterns_.contains(x.pattern)) {
+            extract::LuaPattern pattern;
+            std::string why;
+            if (!pattern.Compile(x.pattern, &why)) {
+                *error = where + ": " + why;
+                return false;
+            }
+            patterns_.insert(x.pattern);
+        }
+        return true;
+    }
+
+private:
+    std::unordered_set<std::string> paths_;
+    std::unordered_set<std::string> patterns_;
+};
 
 }  // namespace
 
@@ -39,6 +116,10 @@ bool CheckScenarioPlan(const ScenarioPlan& plan, std::string* error) {
     for (const auto& t : plan.tasks) {
         if (!std::isfinite(t.weight) || t.weight <= 0) {
             *error = scenario + ", task '" + t.name + "': weight must be finite and > 0";
+            return false;
+        }
+        if (static_cast<unsigned>(t.on_extract_error) >= static_cast<unsigned>(OnExtractError::kCount)) {
+            *error = scenario + ", task '" + t.name + "': unknown on_extract_error";
             return false;
         }
     }
@@ -64,6 +145,16 @@ bool CheckScenarioPlan(const ScenarioPlan& plan, std::string* error) {
             return false;
         }
     }
+    // Response value slots per request (most requests use none).
+    std::vector<std::vector<std::uint32_t>> used(plan.requests.size());
+    for (size_t i = 0; i < plan.requests.size(); ++i) {
+        const PlannedRequest& r = plan.requests[i];
+        CollectSlots(r.url, &used[i]);
+        for (const auto& h : r.headers) CollectSlots(h.second, &used[i]);
+        CollectSlots(r.body, &used[i]);
+    }
+    ExtractionChecker extractions;
+    std::vector<bool> filled;
     for (const auto& vu : plan.vusers) {
         const std::string where = scenario + ", virtual user " + std::to_string(vu.id);
         if (vu.task_steps.size() != plan.tasks.size()) {
@@ -71,11 +162,36 @@ bool CheckScenarioPlan(const ScenarioPlan& plan, std::string* error) {
                      std::to_string(plan.tasks.size()) + " tasks";
             return false;
         }
-        for (const auto& steps : vu.task_steps) {
-            for (const Step& st : steps) {
+        for (size_t t = 0; t < vu.task_steps.size(); ++t) {
+            // Values live for one iteration of one task: a step may use only what earlier steps filled.
+            filled.assign(filled.size(), false);
+            int request_number = 0;
+            for (const Step& st : vu.task_steps[t]) {
                 if (st.pause ? st.pause_ns < 0 : st.request >= plan.requests.size()) {
                     *error = where + (st.pause ? ": negative pause" : ": step refers to a missing request");
                     return false;
+                }
+                if (st.pause) {
+                    if (!st.extract.empty()) {
+                        *error = where + ", task '" + plan.tasks[t].name + "': a pause step has extraction rules";
+                        return false;
+                    }
+                    continue;
+                }
+                ++request_number;
+                const std::string step = where + ", task '" + plan.tasks[t].name + "', step " +
+                                         std::to_string(request_number) + " ('" + plan.requests[st.request].name + "')";
+                for (const std::uint32_t slot : used[st.request]) {
+                    if (slot >= filled.size() || !filled[slot]) {
+                        *error = step + ": uses response value " + std::to_string(slot) +
+                                 " that no earlier step of the task extracts";
+                        return false;
+                    }
+                }
+                for (const Extraction& x : st.extract) {
+                    if (!extractions.Check(x, step, error)) return false;
+                    if (x.slot >= filled.size()) filled.resize(static_cast<size_t>(x.slot) + 1, false);
+                    filled[x.slot] = true;
                 }
             }
         }

@@ -70,6 +70,17 @@ private:
                 AddTemplate(r.body);
                 Add(r.name);
             }
+            for (const auto& vu : s.vusers) {
+                for (const auto& steps : vu.task_steps) {
+                    for (const auto& st : steps) {
+                        if (st.pause) continue;  // canonical form: a pause step has no extraction list
+                        for (const auto& x : st.extract) {
+                            Add(x.key);
+                            Add(x.pattern);
+                        }
+                    }
+                }
+            }
         }
         std::uint32_t i = 0;
         for (auto& [s, index] : strings_) index = i++;  // sorted order: front coding works best
@@ -97,6 +108,9 @@ private:
             if (seg.kind == Segment::Kind::kRandom) {
                 w.I64(seg.a);
                 w.I64(seg.b);
+            } else if (seg.kind == Segment::Kind::kValue) {
+                w.U64(static_cast<std::uint64_t>(seg.a));  // the slot
+                w.Byte(static_cast<std::uint8_t>(seg.b));  // the ValueEncoding
             }
         }
     }
@@ -171,6 +185,7 @@ private:
         for (const auto& t : s.tasks) {
             w.U64(Index(t.name));
             w.F64(t.weight);
+            w.Byte(static_cast<std::uint8_t>(t.on_extract_error));
         }
 
         w.U64(s.requests.size());
@@ -210,6 +225,14 @@ private:
                         const auto req = static_cast<std::int64_t>(st.request);
                         w.U64(ZigZagEncode(req - p[k]) << 1);
                         p[k] = req;
+                        w.U64(st.extract.size());
+                        for (const Extraction& x : st.extract) {
+                            w.Byte(static_cast<std::uint8_t>(x.source));
+                            w.U64(Index(x.key));
+                            w.U64(Index(x.pattern));
+                            w.Byte(x.number ? 1 : 0);
+                            w.U64(x.slot);
+                        }
                     }
                 }
             }
@@ -318,6 +341,14 @@ private:
                 seg.a = r_.I64("truncated random range");
                 seg.b = r_.I64("truncated random range");
                 if (!Ok()) return false;
+            } else if (seg.kind == Segment::Kind::kValue) {
+                const std::uint64_t slot = r_.U64("truncated value placeholder");
+                const std::uint8_t encoding = r_.Byte("truncated value placeholder");
+                if (!Ok()) return false;
+                if (slot >= limits_.max_slots) return Fail("value slot " + std::to_string(slot) + " beyond the limit");
+                if (encoding >= static_cast<std::uint8_t>(ValueEncoding::kCount)) return Fail("unknown value encoding");
+                seg.a = static_cast<std::int64_t>(slot);
+                seg.b = encoding;
             }
         }
         return true;
@@ -408,6 +439,25 @@ private:
         return true;
     }
 
+    bool ReadExtractions(std::vector<Extraction>* list) {
+        std::uint64_t n;
+        if (!Count(&n, limits_.max_extractions, "extractions")) return false;
+        list->resize(n);
+        for (Extraction& x : *list) {
+            const std::uint8_t source = r_.Byte("truncated extraction");
+            if (!Ok()) return false;
+            if (source >= static_cast<std::uint8_t>(Extraction::Source::kCount)) return Fail("unknown extraction source");
+            x.source = static_cast<Extraction::Source>(source);
+            if (!String(&x.key) || !String(&x.pattern)) return false;
+            x.number = r_.Bool("bad extraction number flag");
+            const std::uint64_t slot = r_.U64("truncated extraction");
+            if (!Ok()) return false;
+            if (slot >= limits_.max_slots) return Fail("value slot " + std::to_string(slot) + " beyond the limit");
+            x.slot = static_cast<std::uint32_t>(slot);
+        }
+        return true;
+    }
+
     bool ReadScenario(ScenarioPlan* s) {
         if (!String(&s->name)) return false;
         LoadShape& l = s->load;
@@ -437,7 +487,10 @@ private:
         for (auto& t : s->tasks) {
             if (!String(&t.name)) return false;
             t.weight = r_.F64("truncated task");
+            const std::uint8_t on_error = r_.Byte("truncated task");
             if (!Ok()) return false;
+            if (on_error >= static_cast<std::uint8_t>(OnExtractError::kCount)) return Fail("unknown on_extract_error");
+            t.on_extract_error = static_cast<OnExtractError>(on_error);
         }
 
         if (!Count(&n, limits_.max_requests, "requests")) return false;
@@ -490,6 +543,7 @@ private:
                         }
                         st.request = static_cast<std::uint32_t>(req);
                         p[k] = req;
+                        if (!ReadExtractions(&st.extract)) return false;
                     }
                 }
             }

@@ -15,8 +15,13 @@
 /// calls DecodePlan (lse/protocol/plan_chunks.hpp). Up to format 2 the plan also ended in its
 /// own FNV-1a 64 of the same bytes: two checksums for one transfer.
 ///
-/// Canonical form: a pause step stores only pause_ns and a request step only its request
-/// index; the other field decodes as 0.
+/// Canonical form: a pause step stores only pause_ns and a request step its request index and
+/// its extraction list; the other fields decode as 0 (a pause step has no extractions).
+///
+/// Correlated flows (format 4): a task carries on_extract_error (a byte); a request step is
+/// followed by its extraction count, then per Extraction its source (a byte), key and pattern
+/// (string references), number flag (a byte) and slot (varint); a kValue template segment
+/// carries its slot (varint) and ValueEncoding (a byte) after its text.
 ///
 /// Decoding trusts nothing all the same: every count is checked against DecodeLimits and
 /// against the bytes left, the total size of the strings materialised into the Plan is
@@ -34,7 +39,8 @@ namespace lse::plan {
 
 /// 2: the load shape carries max_wait_ns (after think_max_ns).
 /// 3: no trailing FNV-1a 64 (the Assignment's plan_checksum is the one checksum).
-inline constexpr std::uint32_t kPlanFormatVersion = 3;
+/// 4: correlated flows: tasks' on_extract_error, request steps' extraction lists, kValue segments.
+inline constexpr std::uint32_t kPlanFormatVersion = 4;
 
 struct DecodeLimits {
     std::size_t max_bytes = 64u << 20;          ///< encoded size
@@ -48,6 +54,8 @@ struct DecodeLimits {
     std::size_t max_strings = 16'000'000;        ///< string table entries
     std::size_t max_string_bytes = 1u << 20;     ///< one string
     std::size_t max_decoded_string_bytes = 512u << 20;  ///< all strings copied into the Plan
+    std::size_t max_extractions = 64;            ///< per request step
+    std::size_t max_slots = 4096;                ///< value slots per iteration (slot numbers below this)
 };
 
 /// Encodes a plan. Never fails (a plan that breaks DecodeLimits encodes but will not decode).
@@ -59,7 +67,11 @@ bool DecodePlan(std::string_view bytes, Plan* out, std::string* error, const Dec
 
 /// Checks the references and values a runner relies on: step indexes within the request table,
 /// one step list per task in every VuPlan, task weights finite and > 0, template segment kinds
-/// known and random ranges ordered, expect ranges ordered, finite rates. False with *error.
+/// known and random ranges ordered, expect ranges ordered, finite rates, enum values in range.
+/// Correlated flows: every response value a request uses (kValue slot) is filled by an extraction
+/// of an earlier step of the same task iteration, in every virtual user that sends the request;
+/// JSON paths parse, patterns compile, header names are lower-case and not empty, pause steps
+/// extract nothing. False with *error (naming scenario, task and step).
 bool CheckScenarioPlan(const ScenarioPlan& plan, std::string* error);
 
 /// Merges identical requests of the request table (keeping first occurrences, in order) and

@@ -1,0 +1,102 @@
+// CheckScenarioPlan on correlated flows (issue 14): what an agent relies on before it replays
+// extraction rules natively.
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "lse/plan/plan_codec.hpp"
+#include "plan_fixtures.hpp"
+
+namespace lse::plan {
+namespace {
+
+using testing_fixtures::CorrelatedPlan;
+using testing_fixtures::Request;
+
+std::string CheckError(const ScenarioPlan& s) {
+    std::string error;
+    EXPECT_FALSE(CheckScenarioPlan(s, &error));
+    return error;
+}
+
+TEST(CheckScenarioPlan, AcceptsACorrelatedFlow) {
+    std::string error;
+    EXPECT_TRUE(CheckScenarioPlan(CorrelatedPlan().scenarios[0], &error)) << error;
+}
+
+TEST(CheckScenarioPlan, AValueMustBeExtractedByAnEarlierStepOfTheSameTask) {
+    // The GET before the POST whose response carries the id: named by scenario, task and step.
+    ScenarioPlan s = CorrelatedPlan().scenarios[0];
+    std::swap(s.vusers[0].task_steps[0][0], s.vusers[0].task_steps[0][1]);
+    EXPECT_EQ(CheckError(s),
+              "scenario 'orders', virtual user 1, task 'order lifecycle', step 1 ('GET /api/v1/orders/{id}'): "
+              "uses response value 0 that no earlier step of the task extracts");
+
+    // A request may not use what its own response will carry.
+    s = CorrelatedPlan().scenarios[0];
+    s.vusers[1].task_steps[0][1].extract = {{Extraction::Source::kJson, "$.id", "", false, 0}};
+    s.vusers[1].task_steps[0].erase(s.vusers[1].task_steps[0].begin());
+    EXPECT_NE(CheckError(s).find("virtual user 2, task 'order lifecycle', step 1 ('GET /api/v1/orders/{id}')"),
+              std::string::npos);
+
+    // Values do not cross tasks: the form task cannot use the order id.
+    s = CorrelatedPlan().scenarios[0];
+    s.vusers[0].task_steps[1].push_back(Request(1));
+    EXPECT_NE(CheckError(s).find("task 'form', step 3 ('GET /api/v1/orders/{id}'): uses response value 0"),
+              std::string::npos);
+
+    // Every virtual user that sends the request must extract the value first, not only the first one.
+    s = CorrelatedPlan().scenarios[0];
+    s.vusers[1].task_steps[0][0].extract.clear();
+    EXPECT_NE(CheckError(s).find("virtual user 2, task 'order lifecycle', step 2"), std::string::npos);
+}
+
+TEST(CheckScenarioPlan, ExtractionRulesMustBeValid) {
+    const struct {
+        Extraction extraction;
+        std::string message;
+    } kBad[] = {
+        {{Extraction::Source::kJson, "$.items[", "", false, 0}, "bad JSON path '$.items['"},
+        {{Extraction::Source::kJson, "", "", false, 0}, "JSON extraction without a path"},
+        {{Extraction::Source::kJson, "$.id", "%b()", false, 0}, "pattern '%b()': %b is not supported"},
+        {{Extraction::Source::kBody, "", "(abc", false, 0}, "pattern '(abc': unfinished capture"},
+        {{Extraction::Source::kHeader, "Location", "", false, 0}, "header name 'Location' must be lower-case"},
+        {{Extraction::Source::kHeader, "", "", false, 0}, "extraction from a header without a header name"},
+        {{static_cast<Extraction::Source>(9), "", "", false, 0}, "unknown extraction source"},
+        {{Extraction::Source::kStatus, "", "", false, DecodeLimits{}.max_slots}, "response value slot 4096 out of range"},
+    };
+    for (const auto& b : kBad) {
+        ScenarioPlan s = CorrelatedPlan().scenarios[0];
+        s.vusers[0].task_steps[0][0].extract = {b.extraction};
+        const std::string error = CheckError(s);
+        EXPECT_NE(error.find("scenario 'orders', virtual user 1, task 'order lifecycle', step 1 "
+                             "('POST /api/v1/orders'): " + b.message),
+                  std::string::npos)
+            << error;
+    }
+}
+
+TEST(CheckScenarioPlan, EnumsAndSlotsMustBeInRange) {
+    ScenarioPlan s = CorrelatedPlan().scenarios[0];
+    s.tasks[1].on_extract_error = static_cast<OnExtractError>(2);
+    EXPECT_NE(CheckError(s).find("task 'form': unknown on_extract_error"), std::string::npos);
+
+    s = CorrelatedPlan().scenarios[0];
+    s.requests[1].url.segments[1].b = static_cast<std::int64_t>(ValueEncoding::kCount);
+    EXPECT_NE(CheckError(s).find("request 1 ('GET /api/v1/orders/{id}'): unknown response value encoding 4"),
+              std::string::npos);
+
+    s = CorrelatedPlan().scenarios[0];
+    s.requests[1].url.segments[1].a = -1;
+    EXPECT_NE(CheckError(s).find("response value slot -1 out of range"), std::string::npos);
+}
+
+TEST(CheckScenarioPlan, PauseStepsExtractNothing) {
+    ScenarioPlan s = CorrelatedPlan().scenarios[0];
+    s.vusers[0].task_steps[0][2].extract = {{Extraction::Source::kStatus, "", "", false, 5}};
+    EXPECT_NE(CheckError(s).find("task 'order lifecycle': a pause step has extraction rules"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace lse::plan
