@@ -26,7 +26,9 @@ public:
     bool Compile(std::string_view pattern, std::string* error);
 
     /// The first match in `subject` (Lua's string.match): true with *value = the first capture (or the whole
-    /// match). Never allocates; bounded work (no exponential backtracking beyond Lua's own matcher).
+    /// match). Never allocates; bounded work (no exponential backtracking beyond Lua's own matcher): nesting is
+    /// capped at 200 (Lua's MAXCCALLS) and byte tests at 1M + 64 per subject byte; past either bound the
+    /// match fails (false), where Lua would report "pattern too complex" or take seconds.
     bool Match(std::string_view subject, std::string_view* value) const noexcept;
 
     const std::string& Source() const noexcept { return source_; }
