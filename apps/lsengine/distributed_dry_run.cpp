@@ -1,6 +1,7 @@
 #include "distributed_dry_run.hpp"
 
 #include <iostream>
+#include <map>
 
 #include "load_curve.hpp"
 #include "lse/core/errors.hpp"
@@ -10,7 +11,73 @@
 namespace lse::cli {
 namespace {
 
-std::string RenderTemplate(const plan::Template& t) {
+// What one response value of a task iteration is: its rule, the request step (1-based among the task's requests)
+// whose response it comes from, and the label its placeholders show.
+struct ValueInfo {
+    const plan::Extraction* rule = nullptr;
+    std::size_t request_number = 0;
+    std::string label;
+};
+using ValueMap = std::map<std::uint32_t, ValueInfo>;  // slot -> info
+
+// "id" for $.items[0].id (the path's last name), the header's name, status, body, or match for a pattern.
+std::string ValueLabel(const plan::Extraction& e) {
+    if (!e.pattern.empty()) return "match";
+    switch (e.source) {
+        case plan::Extraction::Source::kStatus: return "status";
+        case plan::Extraction::Source::kHeader: return e.key;
+        case plan::Extraction::Source::kBody: return "body";
+        case plan::Extraction::Source::kJson: {
+            // The last .name or ["name"] step; a path of indexes only is shown as json.
+            const std::string& path = e.key;
+            for (std::size_t end = path.size(); end > 0;) {
+                if (path[end - 1] == ']' && end >= 2 && path[end - 2] == '"') {
+                    const std::size_t open = path.rfind("[\"", end - 2);
+                    if (open != std::string::npos) return path.substr(open + 2, end - 2 - (open + 2));
+                    break;
+                }
+                if (path[end - 1] == ']') {
+                    end = path.rfind('[', end - 1);
+                    if (end == std::string::npos) break;
+                    continue;
+                }
+                const std::size_t dot = path.rfind('.', end - 1);
+                if (dot == std::string::npos) break;
+                return path.substr(dot + 1, end - dot - 1);
+            }
+            return "json";
+        }
+        case plan::Extraction::Source::kCount: break;
+    }
+    return "value";
+}
+
+ValueMap ValuesOf(const std::vector<plan::Step>& steps) {
+    ValueMap values;
+    std::size_t request_number = 0;
+    for (const plan::Step& step : steps) {
+        if (step.pause) continue;
+        ++request_number;
+        for (const plan::Extraction& e : step.extract) values[e.slot] = ValueInfo{&e, request_number, ValueLabel(e)};
+    }
+    return values;
+}
+
+std::string SourceText(const plan::Extraction& e) {
+    std::string out;
+    switch (e.source) {
+        case plan::Extraction::Source::kStatus: out = "status"; break;
+        case plan::Extraction::Source::kHeader: out = "header " + e.key; break;
+        case plan::Extraction::Source::kBody: out = "body"; break;
+        case plan::Extraction::Source::kJson: out = "json " + e.key; break;
+        case plan::Extraction::Source::kCount: break;
+    }
+    if (!e.pattern.empty()) out += " match \"" + e.pattern + "\"";
+    if (e.number) out += " as a number";
+    return out;
+}
+
+std::string RenderTemplate(const plan::Template& t, const ValueMap& values = {}) {
     std::string out;
     for (const auto& s : t.segments) {
         switch (s.kind) {
@@ -21,19 +88,32 @@ std::string RenderTemplate(const plan::Template& t) {
                 break;
             case plan::Segment::Kind::kUuid: out += "{uuid}"; break;
             case plan::Segment::Kind::kVuser: out += "{vuser}"; break;
+            case plan::Segment::Kind::kValue: {
+                const auto it = values.find(static_cast<std::uint32_t>(s.a));
+                out += "{" + (it != values.end() ? it->second.label : std::string("value")) + "}";
+                break;
+            }
             case plan::Segment::Kind::kCount: break;
         }
     }
     return out;
 }
 
-void PrintPlannedRequest(std::ostream& out, const plan::PlannedRequest& r) {
-    out << "      " << http::MethodName(r.method) << " " << RedactUrl(RenderTemplate(r.url)) << "\n";
+void PrintPlannedRequest(std::ostream& out, const plan::PlannedRequest& r, const plan::Step& step,
+                         const ValueMap& values) {
+    out << "      " << http::MethodName(r.method) << " " << RedactUrl(RenderTemplate(r.url, values)) << "\n";
+    // The values this request's response gives to later requests: "id ← step 1 json $.id".
+    for (const plan::Extraction& e : step.extract) {
+        const auto it = values.find(e.slot);
+        if (it == values.end()) continue;
+        out << "        " << it->second.label << " \u2190 step " << it->second.request_number << " " << SourceText(e)
+            << "\n";
+    }
     for (const auto& [name, value] : r.headers) {
-        const std::string v = RenderTemplate(value);
+        const std::string v = RenderTemplate(value, values);
         out << "        " << name << ": " << (IsSecretHeader(name) ? RedactHeaderValue(v) : v) << "\n";
     }
-    const std::string body = RenderTemplate(r.body);
+    const std::string body = RenderTemplate(r.body, values);
     if (!body.empty()) {
         std::string shown = RedactBody(body);
         if (shown.size() > 300) shown = shown.substr(0, 300) + "... (" + std::to_string(body.size()) + " bytes)";
@@ -46,13 +126,19 @@ void PrintFirstVuser(std::ostream& out, const plan::ScenarioPlan& plan) {
     const plan::VuPlan& vu = plan.vusers.front();
     out << "  requests of virtual user " << vu.id << ":\n";
     for (size_t t = 0; t < plan.tasks.size() && t < vu.task_steps.size(); ++t) {
-        out << "    " << plan.tasks[t].name << " (weight " << plan.tasks[t].weight << "):\n";
+        const ValueMap values = ValuesOf(vu.task_steps[t]);
+        out << "    " << plan.tasks[t].name << " (weight " << plan.tasks[t].weight;
+        if (!values.empty()) {
+            out << ", on_extract_error "
+                << (plan.tasks[t].on_extract_error == plan::OnExtractError::kEmpty ? "empty" : "skip");
+        }
+        out << "):\n";
         if (vu.task_steps[t].empty()) out << "      (no requests)\n";
         for (const plan::Step& step : vu.task_steps[t]) {
             if (step.pause) {
                 out << "      sleep " << FormatDurationNs(step.pause_ns) << "\n";
             } else if (step.request < plan.requests.size()) {
-                PrintPlannedRequest(out, plan.requests[step.request]);
+                PrintPlannedRequest(out, plan.requests[step.request], step, values);
             }
         }
     }

@@ -14,6 +14,7 @@ namespace lse::lua {
 LuaRunConfig WithoutCapture(const LuaRunConfig& config) {
     LuaRunConfig cfg = config;
     cfg.capture = nullptr;
+    cfg.plan_capture = true;
     return cfg;
 }
 

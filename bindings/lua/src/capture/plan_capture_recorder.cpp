@@ -17,23 +17,9 @@ extern "C" {
 namespace lse::lua::capture {
 namespace {
 
-constexpr char kStandInMetaKey[] = "lsengine.capture_response";
 constexpr int kMaxStatus = 600;
 
 PlanRecorder* RecorderOf(lua_State* L) { return static_cast<PlanRecorder*>(lua_touserdata(L, lua_upvalueindex(1))); }
-
-// __index of stand-in responses: status/ok/name are plain fields; the response data is not there.
-int StandInIndex(lua_State* L) {
-    if (lua_type(L, 2) == LUA_TSTRING) {
-        const std::string_view key = lua_tostring(L, 2);
-        if (key == "json") RecorderOf(L)->OnResponseRead(L, "r:json()");
-        if (key == "body" || key == "headers" || key == "error") {
-            RecorderOf(L)->OnResponseRead(L, "r." + std::string(key));
-        }
-    }
-    lua_pushnil(L);
-    return 1;
-}
 
 // math.random, noting its use in a captured task before calling the original (upvalue 2).
 int MathRandom(lua_State* L) {
@@ -47,13 +33,6 @@ int MathRandom(lua_State* L) {
     lua_insert(L, 1);
     lua_call(L, nargs, LUA_MULTRET);
     return lua_gettop(L);
-}
-
-int FirstAccepted(const runtime::StatusSet& set) {
-    for (int s = 100; s < kMaxStatus; ++s) {
-        if (set.Contains(s)) return s;
-    }
-    return 200;
 }
 
 bool IsJsonBody(const http::HeaderList& headers) {
@@ -112,14 +91,15 @@ std::vector<std::pair<int, int>> ExpectRanges(const runtime::StatusSet& set) {
     return ranges;
 }
 
-plan::PlannedRequest ToPlannedRequest(const RequestSpec& spec, const runtime::StatusSet& default_expect) {
+plan::PlannedRequest ToPlannedRequest(const RequestSpec& spec, const runtime::StatusSet& default_expect,
+                                      const ValueLabeler& label) {
     plan::PlannedRequest r;
     r.method = spec.method;
     r.url = ParseTemplate(spec.url.origin.ToString() + spec.url.path_and_query);
     r.headers.reserve(spec.headers.size());
     for (const auto& [name, value] : spec.headers) r.headers.emplace_back(name, ParseTemplate(value));
     r.body = IsJsonBody(spec.headers) ? ParseJsonTemplate(spec.body) : ParseTemplate(spec.body);
-    r.name = DisplayText(spec.name);
+    r.name = DisplayText(spec.name, label);
     r.expect = ExpectRanges(spec.has_expect ? spec.expect : default_expect);
     r.timeout_ns = spec.timeout_ns;
     return r;
@@ -137,6 +117,7 @@ PlanRecorder::PlanRecorder(ScenarioEngine* engine, const LuaRunConfig& config)
             for (const TaskDef& d : def->tasks) {
                 if (d.name != task.name) continue;
                 task.weight = d.weight;
+                task.on_extract_error = d.on_extract_error;
                 site = d.defined_at;
                 break;
             }
@@ -149,11 +130,7 @@ PlanRecorder::PlanRecorder(ScenarioEngine* engine, const LuaRunConfig& config)
 
 void PlanRecorder::Install() {
     lua_State* L = engine_->L();
-    lua_createtable(L, 0, 1);
-    lua_pushlightuserdata(L, this);
-    lua_pushcclosure(L, &Guarded<StandInIndex>, 1);
-    lua_setfield(L, -2, "__index");
-    lua_setfield(L, LUA_REGISTRYINDEX, kStandInMetaKey);
+    values_ = std::make_unique<ResponseValues>(L);
 
     lua_getglobal(L, "math");
     if (lua_istable(L, -1)) {
@@ -185,19 +162,34 @@ void PlanRecorder::BeginVu(int id) {
 
 void PlanRecorder::BeginTask(Vu& /*vu*/, int task) {
     current_task_ = task;
-    dependency_.clear();
+    next_slot_ = 0;
+    check_on_values_ = false;
     used_math_random_ = false;
+    values_->BeginIteration();
+}
+
+void PlanRecorder::NoteBranches() {
+    const std::vector<std::string> sites = values_->TakeComparisons();
+    if (sites.empty()) return;
+    problems_.Add(TaskLabel() + " branches on a response value at " + sites.front() +
+                  ": agents replay requests without Lua and cannot evaluate conditions on responses (a comparison "
+                  "may only feed check(name, cond)); run this scenario on the coordinator (--coordinator-scenarios) "
+                  "or remove the condition");
 }
 
 void PlanRecorder::EndTask(const RunOutcome& outcome) {
-    if (!dependency_.empty()) {
-        problems_.Add(TaskLabel() + " reads the response (" + dependency_ +
-                      "); agents replay requests without Lua and cannot feed responses back: run this scenario on "
+    NoteBranches();
+    const std::string& unsupported = values_->UnsupportedRead();
+    values_->EndIteration();
+    if (!unsupported.empty()) {
+        problems_.Add(TaskLabel() + " reads the response (" + unsupported +
+                      "); agents replay requests without Lua and cannot feed it back: run this scenario on "
                       "the coordinator (--coordinator-scenarios) or remove the dependency");
     } else if (!outcome.script_error.empty()) {
         const std::string_view first = FirstLine(outcome.script_error);
         std::string message = TaskLabel() + " failed in capture mode: " + std::string(first);
-        if (Contains(first, "arithmetic") || Contains(first, "compare") || Contains(first, "number expected")) {
+        if (!Contains(first, "response value") &&
+            (Contains(first, "arithmetic") || Contains(first, "compare") || Contains(first, "number expected"))) {
             message +=
                 " (in capture mode lsengine.seq(), lsengine.random() and lsengine.uuid() return placeholders that "
                 "agents fill in per iteration: use them only as text, e.g. \"/items/\" .. lsengine.seq(), never in "
@@ -210,8 +202,14 @@ void PlanRecorder::EndTask(const RunOutcome& outcome) {
 
 void PlanRecorder::EndVu() { plan_.vusers.push_back(std::move(current_vu_)); }
 
+// A check() on response values (check("created", r.status == 201)) is fine as it is: comparisons are false at
+// capture, so it is not judged here, and agents never evaluate check() (documented), only each request's expect.
+void PlanRecorder::OnTaskCheck(Vu& /*vu*/, std::string_view /*name*/) {
+    check_on_values_ = !values_->TakeComparisons().empty();
+}
+
 void PlanRecorder::OnCheckFailed(std::string_view name) {
-    if (current_task_ < 0) return;
+    if (current_task_ < 0 || check_on_values_) return;
     warnings_.Add(TaskLabel() + ": check '" + std::string(name) +
                   "' failed against the stand-in response of capture mode; agents do not evaluate check(), only "
                   "each request's expect");
@@ -232,10 +230,48 @@ std::uint32_t PlanRecorder::RequestIndex(plan::PlannedRequest request) {
     return index;
 }
 
+std::uint32_t PlanRecorder::SlotFor(const ValueRule& rule) {
+    auto& steps = current_vu_.task_steps[static_cast<std::size_t>(current_task_)];
+    if (rule.step >= steps.size()) throw std::runtime_error("internal: a response value of an unknown step");
+    std::vector<plan::Extraction>& extract = steps[rule.step].extract;
+    for (const plan::Extraction& e : extract) {
+        if (e.source == rule.source && e.key == rule.key && e.pattern == rule.pattern && e.number == rule.number) {
+            return e.slot;
+        }
+    }
+    plan::Extraction e;
+    e.source = rule.source;
+    e.key = rule.key;
+    e.pattern = rule.pattern;
+    e.number = rule.number;
+    e.slot = next_slot_++;
+    extract.push_back(std::move(e));
+    return extract.back().slot;
+}
+
+void PlanRecorder::ResolveValues(plan::Template* t) {
+    for (plan::Segment& s : t->segments) {
+        if (s.kind != plan::Segment::Kind::kValue) continue;
+        std::string why;
+        const ValueRule* rule = values_->Find(s.a, &why);
+        if (rule == nullptr) throw std::runtime_error(why);
+        s.a = SlotFor(*rule);
+    }
+}
+
 void PlanRecorder::OnTaskRequest(Vu& /*vu*/, const RequestSpec& spec, lua_State* L) {
     if (!active_ || current_task_ < 0) throw std::runtime_error("internal: a task request outside plan capture");
+    NoteBranches();  // a request after an unconsumed comparison: the condition chose it
+    const ValueLabeler label = [this](std::int64_t ref) {
+        std::string why;
+        const ValueRule* rule = values_->Find(ref, &why);
+        return rule != nullptr ? rule->label : std::string("value");
+    };
+    plan::PlannedRequest planned = ToPlannedRequest(spec, default_expect_, label);
+    ResolveValues(&planned.url);
+    for (auto& header : planned.headers) ResolveValues(&header.second);
+    ResolveValues(&planned.body);
     plan::Step step;
-    plan::PlannedRequest planned = ToPlannedRequest(spec, default_expect_);
     // One row per request name on the agents too: a task whose names carry ids is warned about at plan time,
     // and its names past the cap are folded into "(other)" in the plan itself, so no agent grows unbounded rows.
     auto& names = task_names_[static_cast<std::size_t>(current_task_)];
@@ -251,36 +287,20 @@ void PlanRecorder::OnTaskRequest(Vu& /*vu*/, const RequestSpec& spec, lua_State*
             }
         }
     }
+    const std::string name = planned.name;
     step.request = RequestIndex(std::move(planned));
-    current_vu_.task_steps[static_cast<std::size_t>(current_task_)].push_back(step);
-
-    const std::string name = DisplayText(spec.name);
-    lua_checkstack(L, 4);
-    lua_createtable(L, 0, 3);
-    lua_pushinteger(L, FirstAccepted(spec.has_expect ? spec.expect : default_expect_));
-    lua_setfield(L, -2, "status");
-    lua_pushboolean(L, 1);
-    lua_setfield(L, -2, "ok");
-    lua_pushlstring(L, name.data(), name.size());
-    lua_setfield(L, -2, "name");
-    lua_getfield(L, LUA_REGISTRYINDEX, kStandInMetaKey);
-    lua_setmetatable(L, -2);
+    auto& steps = current_vu_.task_steps[static_cast<std::size_t>(current_task_)];
+    steps.push_back(step);
+    values_->PushStandIn(L, static_cast<std::uint32_t>(steps.size() - 1), name);
 }
 
 void PlanRecorder::OnTaskSleep(Vu& /*vu*/, std::int64_t ns) {
     if (!active_ || current_task_ < 0) return;
+    NoteBranches();
     plan::Step step;
     step.pause = true;
     step.pause_ns = ns;
     current_vu_.task_steps[static_cast<std::size_t>(current_task_)].push_back(step);
-}
-
-void PlanRecorder::OnResponseRead(lua_State* L, std::string_view what) {
-    if (active_ && current_task_ >= 0 && dependency_.empty()) {
-        dependency_ = std::string(what) + " at " + detail::CallSite(L, 1);
-    }
-    throw std::runtime_error("capture mode: " + std::string(what) +
-                             " is not available (requests are recorded for the agents, not sent)");
 }
 
 void PlanRecorder::OnMathRandom(lua_State* L) {

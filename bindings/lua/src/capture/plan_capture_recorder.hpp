@@ -1,12 +1,14 @@
 #pragma once
 /// @file
 /// The capture-mode side of the engine (TaskInterceptor): turns the requests and sleeps of task
-/// runs into plan steps, hands the script stand-in responses, and notes why a task cannot be
-/// replayed without Lua (it reads a response, it failed) or may not replay as written
+/// runs into plan steps, hands the script stand-in responses whose values become extraction rules
+/// (response_values.hpp), and notes why a task cannot be replayed without Lua (it branches on a
+/// response, reads r.error, it failed) or may not replay as written
 /// (math.random, a check failing against a stand-in). Used by PlanCapture (plan_capture.hpp),
 /// which runs the tasks one at a time: Begin/EndVu around BeginTask/EndTask.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <set>
@@ -16,6 +18,8 @@
 #include "lse/lua/lua_runner.hpp"
 #include "lse/plan/plan.hpp"
 #include "plan_capture_problems.hpp"
+#include "plan_capture_templates.hpp"
+#include "response_values.hpp"
 #include "scenario_engine.hpp"
 
 struct lua_State;
@@ -23,8 +27,10 @@ struct lua_State;
 namespace lse::lua::capture {
 
 /// Builds the PlannedRequest a task's http call describes (placeholders parsed into segments;
-/// `default_expect` applies when the call gave no `expect`).
-plan::PlannedRequest ToPlannedRequest(const RequestSpec& spec, const runtime::StatusSet& default_expect);
+/// `default_expect` applies when the call gave no `expect`; `label` names response values in the name).
+/// Response values keep their packed reference in Segment::a (the recorder turns it into a slot).
+plan::PlannedRequest ToPlannedRequest(const RequestSpec& spec, const runtime::StatusSet& default_expect,
+                                      const ValueLabeler& label = {});
 
 /// Inclusive ranges of `set`; empty when it is the default (every 2xx and 3xx).
 std::vector<std::pair<int, int>> ExpectRanges(const runtime::StatusSet& set);
@@ -33,7 +39,7 @@ class PlanRecorder final : public TaskInterceptor {
 public:
     PlanRecorder(ScenarioEngine* engine, const LuaRunConfig& config);
 
-    /// Creates the stand-in response metatable and wraps math.random in the engine's Lua state.
+    /// Sets up response values (stand-in responses) and wraps math.random in the engine's Lua state.
     void Install();
 
     /// Turns capture mode on for the state (placeholders, interception) or off.
@@ -53,12 +59,18 @@ public:
     // TaskInterceptor
     void OnTaskRequest(Vu& vu, const RequestSpec& spec, lua_State* L) override;
     void OnTaskSleep(Vu& vu, std::int64_t ns) override;
+    void OnTaskCheck(Vu& vu, std::string_view name) override;
 
-    // Called by the Lua C functions this class installs.
-    [[noreturn]] void OnResponseRead(lua_State* L, std::string_view what);
+    // Called by the Lua C function this class installs.
     void OnMathRandom(lua_State* L);
 
 private:
+    // Response values used by a request: their Extraction on the step they come from (one per distinct
+    // rule), the slot into the segment. Throws std::runtime_error (a Lua error) for a value of another iteration.
+    void ResolveValues(plan::Template* t);
+    std::uint32_t SlotFor(const ValueRule& rule);
+    // Comparisons on response values that no check() consumed: a branch, a problem.
+    void NoteBranches();
     std::uint32_t RequestIndex(plan::PlannedRequest request);
     std::string TaskLabel() const;  // "task 'browse' (file.lua:12)"
 
@@ -72,10 +84,12 @@ private:
     MessageList problems_;
     MessageList warnings_;
 
+    std::unique_ptr<ResponseValues> values_;
     bool active_ = false;
     plan::VuPlan current_vu_;
     int current_task_ = -1;
-    std::string dependency_;   // "r:json() at file.lua:12": the current task read a response
+    std::uint32_t next_slot_ = 0;   // the current iteration's next value slot
+    bool check_on_values_ = false;  // the last check() compared response values
     bool used_math_random_ = false;
 };
 

@@ -11,6 +11,22 @@ using plan::Template;
 
 constexpr std::string_view kPrefix = "~LSE~";
 
+constexpr std::string_view kRawValue = "val~";
+constexpr std::string_view kPercentValue = "pval~";
+constexpr std::string_view kJsonValue = "jval~";
+
+// The value marker `rest` starts with: its encoding and length.
+std::optional<std::pair<plan::ValueEncoding, std::size_t>> ValueMarker(std::string_view rest) {
+    if (rest.substr(0, kRawValue.size()) == kRawValue) return std::pair(plan::ValueEncoding::kRaw, kRawValue.size());
+    if (rest.substr(0, kPercentValue.size()) == kPercentValue) {
+        return std::pair(plan::ValueEncoding::kPercent, kPercentValue.size());
+    }
+    if (rest.substr(0, kJsonValue.size()) == kJsonValue) {
+        return std::pair(plan::ValueEncoding::kJsonValue, kJsonValue.size());
+    }
+    return std::nullopt;
+}
+
 struct Parsed {
     Segment segment;
     std::size_t length = 0;  // characters consumed, from the prefix on
@@ -37,6 +53,18 @@ std::optional<Parsed> ParseAt(std::string_view text, std::size_t at) {
     } else if (rest.substr(0, 5) == "uuid~") {
         p.segment.kind = Segment::Kind::kUuid;
         pos += 5;
+    } else if (auto encoding = ValueMarker(rest)) {
+        // "val~<gen>~<id>~" and its variants: a response value (response_values.hpp). a = the packed reference
+        // (ValueRef), which the recorder replaces with the value's slot; b = how the value is written there.
+        pos += encoding->second;
+        p.segment.kind = Segment::Kind::kValue;
+        std::int64_t gen = 0;
+        std::int64_t id = 0;
+        if (!ReadInt(text, &pos, &gen) || !ReadInt(text, &pos, &id) || gen < 0 || id < 0 || id >= kMaxValueId) {
+            return std::nullopt;
+        }
+        p.segment.a = PackValueRef(gen, id);
+        p.segment.b = static_cast<std::int64_t>(encoding->first);
     } else if (rest.substr(0, 7) == "random~") {
         pos += 7;
         p.segment.kind = Segment::Kind::kRandom;
@@ -79,6 +107,10 @@ void Scan(std::string_view text, OnLiteral literal, OnPlaceholder placeholder) {
 
 bool IsNumeric(const Segment& s) { return s.kind == Segment::Kind::kSeq || s.kind == Segment::Kind::kRandom; }
 
+bool IsValue(const Segment& s, plan::ValueEncoding e) {
+    return s.kind == Segment::Kind::kValue && s.b == static_cast<std::int64_t>(e);
+}
+
 }  // namespace
 
 std::string SeqPlaceholder() { return std::string(kPrefix) + "seq~"; }
@@ -88,6 +120,28 @@ std::string RandomPlaceholder(std::int64_t a, std::int64_t b) {
 }
 
 std::string UuidPlaceholder() { return std::string(kPrefix) + "uuid~"; }
+
+std::int64_t PackValueRef(std::int64_t generation, std::int64_t id) { return generation * kMaxValueId + id; }
+
+std::string ValuePlaceholder(std::int64_t ref, plan::ValueEncoding encoding) {
+    std::string_view marker = kRawValue;
+    if (encoding == plan::ValueEncoding::kPercent) marker = kPercentValue;
+    if (encoding == plan::ValueEncoding::kJsonValue) marker = kJsonValue;
+    return std::string(kPrefix) + std::string(marker) + std::to_string(ref / kMaxValueId) + "~" +
+           std::to_string(ref % kMaxValueId) + "~";
+}
+
+bool StartsWithValue(std::string_view text) {
+    return text.substr(0, kPrefix.size()) == kPrefix && text.substr(kPrefix.size(), kRawValue.size()) == kRawValue;
+}
+
+void MarkPercentEncoded(std::string* encoded) {
+    const std::string raw = std::string(kPrefix) + std::string(kRawValue);
+    const std::string percent = std::string(kPrefix) + std::string(kPercentValue);
+    for (std::size_t at = encoded->find(raw); at != std::string::npos; at = encoded->find(raw, at + percent.size())) {
+        encoded->replace(at, raw.size(), percent);
+    }
+}
 
 bool HasPlaceholder(std::string_view text) {
     bool found = false;
@@ -110,9 +164,18 @@ Template ParseJsonTemplate(std::string_view json_text) {
             AppendLiteral(&out, s.text);
             continue;
         }
+        // A response value the JSON encoder met as a table field (jval) is a whole value: its quotes go. One that
+        // came inside a string ("a-" .. id, tostring(id)) stays inside it, JSON-escaped.
+        const bool json_value = IsValue(s, plan::ValueEncoding::kJsonValue);
+        if (s.kind == Segment::Kind::kValue && !json_value) {
+            Segment inside = s;
+            inside.b = static_cast<std::int64_t>(plan::ValueEncoding::kJsonString);
+            out.segments.push_back(std::move(inside));
+            continue;
+        }
         // A whole JSON string value: an opening quote after a structural character (never after a
         // backslash: that would be an escaped quote inside a string) and a closing quote before one.
-        const bool whole = IsNumeric(s) && !out.segments.empty() && out.segments.back().kind == Segment::Kind::kLiteral &&
+        const bool whole = (IsNumeric(s) || json_value) && !out.segments.empty() && out.segments.back().kind == Segment::Kind::kLiteral &&
                            i + 1 < in.segments.size() && in.segments[i + 1].kind == Segment::Kind::kLiteral;
         if (whole) {
             std::string& before = out.segments.back().text;
@@ -131,21 +194,24 @@ Template ParseJsonTemplate(std::string_view json_text) {
                 continue;
             }
         }
-        out.segments.push_back(s);
+        Segment kept = s;
+        if (json_value) kept.b = static_cast<std::int64_t>(plan::ValueEncoding::kJsonString);  // not a whole value
+        out.segments.push_back(std::move(kept));
     }
     return out;
 }
 
-std::string DisplayText(std::string_view text) {
+std::string DisplayText(std::string_view text, const ValueLabeler& label) {
     std::string out;
     Scan(text, [&out](std::string_view lit) { out.append(lit); },
-         [&out](const Segment& s) {
+         [&out, &label](const Segment& s) {
              switch (s.kind) {
                  case Segment::Kind::kSeq: out += "{seq}"; break;
                  case Segment::Kind::kUuid: out += "{uuid}"; break;
                  case Segment::Kind::kRandom:
                      out += "{random:" + std::to_string(s.a) + ":" + std::to_string(s.b) + "}";
                      break;
+                 case Segment::Kind::kValue: out += "{" + (label ? label(s.a) : std::string("value")) + "}"; break;
                  default: break;
              }
          });

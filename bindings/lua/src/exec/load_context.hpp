@@ -14,6 +14,10 @@
 
 struct lua_State;
 
+namespace lse::lua::capture {
+class ResponseValues;
+}
+
 namespace lse::lua::detail {
 
 /// Registry field holding the array of scenario objects, parallel to LoadContext::defs.
@@ -31,6 +35,9 @@ struct LoadContext {
     /// Set by plan capture (plan_capture.hpp) while it captures tasks: lsengine.seq()/random()/uuid()
     /// then return placeholders (plan_capture_templates.hpp).
     bool capture_mode = false;
+    /// Set while a plan capture owns the state (response_values.hpp): the encoders (json, form, query,
+    /// headers, body, path) ask it for the text of a response value.
+    capture::ResponseValues* response_values = nullptr;
     /// ScriptState::SetCurrentVu: the running virtual user's id (0: setup/teardown, file level),
     /// what lsengine.vuser() returns. A plain field, not a registry entry: the runner writes it
     /// on every resume of a coroutine, so it must cost nothing.

@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "response_values.hpp"
+
 namespace lse::lua {
 namespace {
 
@@ -125,6 +127,15 @@ public:
             case LUA_TTABLE:
                 return ConvertTable(index, path, out);
             default:
+                if (capture::IsCdata(L_, index)) {  // a response value of capture mode: a whole JSON value
+                    std::string text;
+                    std::string why;
+                    if (!capture::ValueText(L_, index, capture::ValueUse::kJsonValue, &text, &why)) {
+                        return Fail(path, why);
+                    }
+                    *out = std::move(text);
+                    return true;
+                }
                 return Fail(path, std::string("cannot encode a ") + lua_typename(L_, lua_type(L_, index)));
         }
     }

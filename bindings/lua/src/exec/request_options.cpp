@@ -17,6 +17,9 @@ extern "C" {
 #include "lse/core/units.hpp"
 #include "lse/lua/lua_json.hpp"
 #include "lse/lua/url_encode.hpp"
+#include "load_context.hpp"
+#include "plan_capture_templates.hpp"
+#include "response_values.hpp"
 
 namespace lse::lua {
 namespace {
@@ -39,6 +42,22 @@ std::string_view ScalarView(lua_State* L, int idx) {
     size_t len = 0;
     const char* s = lua_tolstring(L, idx, &len);
     return std::string_view(s, len);
+}
+
+bool InCaptureMode(lua_State* L) {
+    const detail::LoadContext* ctx = detail::GetContext(L);
+    return ctx != nullptr && ctx->capture_mode;
+}
+
+// A response value of capture mode (capture/response_values.hpp) as the text that stands for it. Throws with the
+// reason when it cannot be used here.
+std::string ResponseValueText(lua_State* L, int idx, std::string_view what) {
+    std::string text;
+    std::string error;
+    if (!capture::ValueText(L, idx, capture::ValueUse::kText, &text, &error)) {
+        throw std::runtime_error(std::string(what) + ": " + error);
+    }
+    return text;
 }
 
 // A header list refilled for every request of a reused spec: the first *used slots are this
@@ -67,6 +86,11 @@ void ReadHeaders(lua_State* L, int idx, HeaderFill* out) {
         if (lua_type(L, -2) != LUA_TSTRING) throw std::runtime_error("option 'headers': header names must be strings");
         const std::string_view name = ScalarView(L, -2);  // a string key: stays on the stack below
         const int t = lua_type(L, -1);
+        if (capture::IsCdata(L, -1)) {
+            out->Put(name, ResponseValueText(L, -1, "option 'headers': value of '" + std::string(name) + "'"));
+            lua_pop(L, 1);
+            continue;
+        }
         if (t != LUA_TSTRING && t != LUA_TNUMBER) {
             throw std::runtime_error("option 'headers': value of '" + std::string(name) +
                                      "' must be a string or number, got " + luaL_typename(L, -1));
@@ -94,6 +118,8 @@ void ReadTableOption(OptionContext& c, std::string_view option, std::string* int
     if (!lua_istable(c.L, c.value)) throw std::runtime_error("option '" + std::string(option) + "' must be a table");
     std::string error;
     if (!EncodeTable(c.L, c.value, into, &error)) throw std::runtime_error("option '" + std::string(option) + "': " + error);
+    // The encoder percent-encoded the response values of capture mode too: the agent must do the same.
+    if (capture::HasPlaceholder(*into) && InCaptureMode(c.L)) capture::MarkPercentEncoded(into);
 }
 
 void HeadersOption(OptionContext& c) { ReadHeaders(c.L, c.value, c.headers); }
@@ -106,6 +132,11 @@ void JsonOption(OptionContext& c) {
 }
 
 void BodyOption(OptionContext& c) {
+    if (capture::IsCdata(c.L, c.value)) {
+        c.out->body = ResponseValueText(c.L, c.value, "option 'body'");
+        ++c.body_sources;
+        return;
+    }
     if (lua_type(c.L, c.value) != LUA_TSTRING) {
         throw std::runtime_error(std::string("option 'body' must be a string, got ") + luaL_typename(c.L, c.value));
     }
@@ -274,7 +305,10 @@ std::int64_t ReadDurationArg(lua_State* L, int idx, std::string_view what) {
 
 void ReadRequestArgs(lua_State* L, int path_idx, int opts_idx, const http::Url& target, std::string_view fn,
                      RequestSpec* out) {
-    if (lua_type(L, path_idx) != LUA_TSTRING) {
+    std::string value_path;  // capture mode: the path is a response value (http:get(r.headers["location"]))
+    if (capture::IsCdata(L, path_idx)) {
+        value_path = ResponseValueText(L, path_idx, std::string(fn) + ": argument #1 (path)");
+    } else if (lua_type(L, path_idx) != LUA_TSTRING) {
         Fail(fn, std::string("argument #1 (path) must be a string, got ") + luaL_typename(L, path_idx));
     }
     // *out may be a reused spec: reset every field, keeping string and vector capacity.
@@ -283,9 +317,20 @@ void ReadRequestArgs(lua_State* L, int path_idx, int opts_idx, const http::Url& 
     out->timeout_ns = 0;
     out->has_expect = false;
     out->has_cookie_header = false;
-    size_t len = 0;
-    const char* p = lua_tolstring(L, path_idx, &len);
-    ResolveRequestUrlInto(std::string_view(p, len), target, fn, &out->url);
+    std::string_view path_arg = value_path;
+    if (value_path.empty()) {
+        size_t len = 0;
+        const char* p = lua_tolstring(L, path_idx, &len);
+        path_arg = std::string_view(p, len);
+    }
+    if (capture::StartsWithValue(path_arg) && InCaptureMode(L) && !target.origin.host.empty()) {
+        // A response value first: a path or a URL the agent reads from the response (an absolute URL of the
+        // target's origin is reduced to its path there). Nothing to resolve against the target's base path.
+        out->url.origin = target.origin;
+        out->url.path_and_query.assign(path_arg);
+    } else {
+        ResolveRequestUrlInto(path_arg, target, fn, &out->url);
+    }
     const bool same_origin = !target.origin.host.empty() && out->url.origin == target.origin;
 
     std::string explicit_name;

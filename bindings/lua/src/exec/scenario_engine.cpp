@@ -18,6 +18,7 @@ extern "C" {
 #include "http_binding.hpp"
 #include "global_suggestion.hpp"
 #include "response_object.hpp"
+#include "response_values.hpp"
 
 namespace lse::lua {
 namespace {
@@ -47,7 +48,10 @@ ScenarioEngine::ScenarioEngine(const LuaRunConfig& config, EngineContext ctx, En
     std::fill(std::begin(hook_stat_index_), std::end(hook_stat_index_), -1);
     ScriptLoadOptions options;
     options.shared = config_.shared;
-    options.install_runtime = [this](lua_State* L) { InstallRuntime(L); };
+    options.install_runtime = [this](lua_State* L) {
+        InstallRuntime(L);
+        if (config_.plan_capture) capture::PrepareCaptureState(L);
+    };
     options.seed = config_.seed == 0 ? 0 : config_.seed * 1000003ULL + static_cast<std::uint64_t>(ctx_.worker_index);
     options.max_instructions = config_.max_instructions;  // instruction budget (issue 11): see Resume
     state_ = std::make_unique<ScriptState>(config_.script_path, std::move(options));
@@ -431,8 +435,16 @@ int ScenarioEngine::HttpCall(lua_State* L, int method) {
             if (!cookie.empty()) spec.headers.emplace_back("Cookie", std::move(cookie));
         }
         try {  // same validation in capture mode as a real send: a bad header is a script error in both
-            http::PreparedRequest::BuildInto(spec.method, HostHeaderFor(spec.url.origin), spec.url.path_and_query,
-                                             spec.headers, spec.body, &p->prepared);
+            // In capture mode a path may start with a response value (http:get(r.headers["location"])), which the
+            // agent resolves: validate the rest as a path.
+            std::string_view target = spec.url.path_and_query;
+            std::string value_first;
+            if (interceptor_ != nullptr && !target.empty() && target.front() != '/') {
+                value_first = "/" + std::string(target);
+                target = value_first;
+            }
+            http::PreparedRequest::BuildInto(spec.method, HostHeaderFor(spec.url.origin), target, spec.headers,
+                                             spec.body, &p->prepared);
         } catch (const std::exception& e) {
             throw std::runtime_error(std::string(fn) + ": " + e.what());
         }
@@ -539,6 +551,7 @@ int ScenarioEngine::CheckCall(lua_State* L) {
     size_t len = 0;
     const char* s = lua_tolstring(L, 1, &len);
     std::string_view name(s, len);
+    if (interceptor_ != nullptr && vu->phase == Phase::kTask) interceptor_->OnTaskCheck(*vu, name);
     ctx_.recorder->RecordCheck(CheckIndex(*vu, name), passed);
     if (!passed) {
         SetFailure(*vu, ErrorKind::kCheck);

@@ -69,6 +69,9 @@ public:
     /// the stand-in response, onto L. May throw std::runtime_error (becomes a Lua error).
     virtual void OnTaskRequest(Vu& vu, const RequestSpec& spec, lua_State* L) = 0;
     virtual void OnTaskSleep(Vu& vu, std::int64_t ns) = 0;
+    /// check() was called in a task (before its condition is counted): comparisons on response values that
+    /// feed it are not branches.
+    virtual void OnTaskCheck(Vu& /*vu*/, std::string_view /*name*/) {}
 };
 
 struct EngineContext {

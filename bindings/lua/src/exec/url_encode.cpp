@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <lua.hpp>
 
+#include "response_values.hpp"
+
 namespace lse::lua {
 namespace {
 
@@ -13,8 +15,12 @@ bool IsUnreserved(unsigned char c) {
            c == '_' || c == '~';
 }
 
-// Scalar value -> text; false for anything else.
-bool ScalarToString(lua_State* L, int index, std::string* out) {
+// Scalar value -> text; false for anything else (with *error set when there is more to say than the type).
+bool ScalarToString(lua_State* L, int index, std::string* out, std::string* error) {
+    if (capture::IsCdata(L, index)) {  // a response value of capture mode: its placeholder
+        out->clear();
+        return capture::ValueText(L, index, capture::ValueUse::kText, out, error);
+    }
     switch (lua_type(L, index)) {
         case LUA_TSTRING: {
             size_t len = 0;
@@ -100,12 +106,13 @@ bool TableToPairs(lua_State* L, int index, UrlPairs* out, std::string* error) {
             size_t n = lua_objlen(L, -1);
             for (size_t i = 1; i <= n; ++i) {
                 lua_rawgeti(L, -1, static_cast<int>(i));
-                bool ok = ScalarToString(L, -1, &text);
+                std::string why;
+                bool ok = ScalarToString(L, -1, &text, &why);
                 lua_pop(L, 1);
                 if (!ok) {
                     lua_pop(L, 2);
                     *error = "'" + entry.key + "'[" + std::to_string(i) +
-                             "]: values must be strings, numbers or booleans";
+                             "]: " + (why.empty() ? "values must be strings, numbers or booleans" : why);
                     return false;
                 }
                 entry.values.push_back(text);
@@ -121,13 +128,14 @@ bool TableToPairs(lua_State* L, int index, UrlPairs* out, std::string* error) {
                     return false;
                 }
             }
-        } else if (ScalarToString(L, -1, &text)) {
+        } else if (std::string why; ScalarToString(L, -1, &text, &why)) {
             entry.values.push_back(text);
         } else {
             std::string type = luaL_typename(L, -1);
             lua_pop(L, 2);
-            *error = "'" + entry.key + "': values must be strings, numbers, booleans or lists of them (got " +
-                     type + ")";
+            *error = "'" + entry.key + "': " +
+                     (why.empty() ? "values must be strings, numbers, booleans or lists of them (got " + type + ")"
+                                  : why);
             return false;
         }
         lua_pop(L, 1);

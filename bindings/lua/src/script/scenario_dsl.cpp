@@ -1,5 +1,6 @@
 #include "scenario_dsl.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <lua.hpp>
 
@@ -14,7 +15,8 @@ namespace {
 constexpr char kContextKey[] = "lse.context";
 constexpr char kScenarioMetaKey[] = "lse.ScenarioMeta";
 const std::vector<std::string> kHooks = {"on_start", "on_stop", "setup", "teardown"};
-const std::vector<std::string> kTaskOptions = {"weight"};
+const std::vector<std::string> kTaskOptions = {"weight", "on_extract_error"};
+const std::vector<std::string> kExtractErrorPolicies = {"skip", "empty"};
 constexpr char kTaskUsage[] = "flow:task(\"name\", function(self, http) ... end)";
 
 // The *Impl functions push an error message and return -1 instead of raising, so that every
@@ -109,15 +111,16 @@ int TaskImpl(lua_State* L, LoadContext* ctx) {
     std::string task_prefix = prefix + "task '" + name + "': ";
     int fn = 3;
     double weight = 1;
+    std::string on_extract_error = "skip";
     if (lua_istable(L, 3)) {
         fn = 4;
         lua_pushnil(L);
         while (lua_next(L, 3) != 0) {
             std::string key = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "";
-            if (key != "weight") {
+            if (std::find(kTaskOptions.begin(), kTaskOptions.end(), key) == kTaskOptions.end()) {
                 std::string shown = key.empty() ? "(a non-string key)" : "'" + key + "'";
                 std::string hint = DidYouMeanSuffix(key, kTaskOptions);
-                if (hint.empty()) hint = " (the only task option is weight)";
+                if (hint.empty()) hint = " (task options are weight and on_extract_error)";
                 return Usage(L, ctx, task_prefix + "unknown option " + shown + hint);
             }
             lua_pop(L, 1);
@@ -128,6 +131,19 @@ int TaskImpl(lua_State* L, LoadContext* ctx) {
             if (lua_type(L, -1) != LUA_TNUMBER || !(weight > 0) || !std::isfinite(weight)) {
                 return Usage(L, ctx, task_prefix + "weight must be a number > 0");
             }
+        }
+        lua_pop(L, 1);
+        lua_getfield(L, 3, "on_extract_error");
+        if (!lua_isnil(L, -1)) {
+            const std::string policy = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "";
+            if (std::find(kExtractErrorPolicies.begin(), kExtractErrorPolicies.end(), policy) ==
+                kExtractErrorPolicies.end()) {
+                const std::string shown = lua_type(L, -1) == LUA_TSTRING ? "'" + policy + "'" : luaL_typename(L, -1);
+                std::string hint = DidYouMeanSuffix(policy, kExtractErrorPolicies);
+                return Usage(L, ctx,
+                             task_prefix + "on_extract_error must be \"skip\" or \"empty\", got " + shown + hint);
+            }
+            on_extract_error = policy;
         }
         lua_pop(L, 1);
     }
@@ -150,11 +166,13 @@ int TaskImpl(lua_State* L, LoadContext* ctx) {
                                      ": task names must be unique in a scenario");
         }
     }
-    lua_createtable(L, 0, 4);
+    lua_createtable(L, 0, 5);
     lua_pushlstring(L, name.data(), name.size());
     lua_setfield(L, -2, "name");
     lua_pushnumber(L, weight);
     lua_setfield(L, -2, "weight");
+    lua_pushlstring(L, on_extract_error.data(), on_extract_error.size());
+    lua_setfield(L, -2, "on_extract_error");
     lua_pushvalue(L, fn);
     lua_setfield(L, -2, "fn");
     lua_pushlstring(L, where.data(), where.size());
@@ -221,7 +239,10 @@ void FinalizeOne(lua_State* L, const LoadContext& ctx, ScenarioDef* def) {
         task.defined_at = RawString(L, -1, "defined_at");
         lua_getfield(L, -1, "weight");
         task.weight = lua_tonumber(L, -1);
-        lua_pop(L, 2);
+        lua_pop(L, 1);
+        task.on_extract_error = RawString(L, -1, "on_extract_error") == "empty" ? plan::OnExtractError::kEmpty
+                                                                               : plan::OnExtractError::kSkip;
+        lua_pop(L, 1);
         def->tasks.push_back(std::move(task));
     }
     lua_settop(L, obj);

@@ -61,6 +61,9 @@ struct LuaRunConfig {
     /// on_start_failure = "abort": one virtual user whose on_start failed stops the run (exit 4). Default
     /// ("skip"): such users take no load and the summary says "N of M ready".
     bool abort_on_start_failure = false;
+    /// Set by plan capture for its private engine: the state's tonumber also reads response values
+    /// (capture/response_values.hpp); installed before the script loads, so `local tonumber = tonumber` sees it.
+    bool plan_capture = false;
 };
 
 runtime::RunnerFactory MakeLuaRunnerFactory(std::shared_ptr<const LuaRunConfig> config);

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "lse/plan/plan.hpp"
 #include "lse/sched/rate_profile.hpp"
 
 namespace lse::lua {
@@ -16,6 +17,9 @@ struct TaskDef {
     std::string name;
     double weight = 1;
     std::string defined_at;  ///< "file.lua:12"
+    /// on_extract_error = "skip" | "empty": what agents do when a response value cannot be extracted
+    /// (distributed runs only; single-node Lua ignores it).
+    plan::OnExtractError on_extract_error = plan::OnExtractError::kSkip;
 };
 
 struct ThresholdDef {

@@ -1,0 +1,63 @@
+-- Uses of response values agents cannot replay: each must be a capture problem naming the task and line.
+local flow = scenario { name = "valueproblems", vusers = 2, duration = "1s" }
+flow:task("eq", function(self, http)
+  local r = http:get("/a")
+  if r.status == 200 then http:get("/ok") end
+end)
+flow:task("ne", function(self, http)
+  local r = http:get("/a")
+  local done = r:json().state ~= "done"
+end)
+flow:task("lt", function(self, http)
+  local r = http:get("/a")
+  if tonumber(r:json().n) < 3 then sleep(1) end
+end)
+flow:task("arith", function(self, http)
+  local r = http:get("/a")
+  http:get("/b/" .. (r:json().id + 1))
+end)
+flow:task("len", function(self, http)
+  local r = http:get("/a")
+  local n = #r:json().items
+end)
+flow:task("ipairs", function(self, http)
+  local r = http:get("/a")
+  for _, item in ipairs(r:json().items) do http:get("/b/" .. item.id) end
+end)
+flow:task("pairs", function(self, http)
+  local r = http:get("/a")
+  for k in pairs(r:json()) do end
+end)
+flow:task("bodyfield", function(self, http)
+  local r = http:get("/a")
+  http:get("/b/" .. r.body.id)
+end)
+flow:task("keep", function(self, http)
+  local r = http:get("/a")
+  self.kept = r:json().id
+  self.kept_url = "/b/" .. r:json().id
+end)
+flow:task("stale", function(self, http)
+  http:get("/c/" .. self.kept)
+end)
+flow:task("staleurl", function(self, http)
+  http:get(self.kept_url)
+end)
+flow:task("error", function(self, http)
+  local r = http:get("/a")
+  local e = r.error
+end)
+flow:task("badpattern", function(self, http)
+  local r = http:get("/a")
+  http:get("/b/" .. r.body:match("x%b()"))
+end)
+flow:task("upper", function(self, http)
+  local r = http:get("/a")
+  http:get("/b", { headers = { Location = r.headers["Location"] } })
+end)
+flow:task("checked", function(self, http)
+  local r = http:get("/a", { expect = 201 })
+  check("created", r.status == 201)
+  check("not 500", r.status ~= 500)
+  http:get("/b/" .. r:json().id)
+end)
