@@ -1,8 +1,12 @@
 #include "pattern_check.hpp"
 
+#include "lse/plan/extract/lua_pattern.hpp"
+
 namespace lse::lua::capture {
 
-// TEMPORARY: lse_plan_extract (LuaPattern::Compile) is not on main yet; replaced when it lands.
-bool CheckPattern(std::string_view /*pattern*/, std::string* /*error*/) { return true; }
+bool CheckPattern(std::string_view pattern, std::string* error) {
+    plan::extract::LuaPattern compiled;
+    return compiled.Compile(pattern, error);
+}
 
 }  // namespace lse::lua::capture

@@ -12,6 +12,7 @@ extern "C" {
 
 #include "load_context.hpp"
 #include "lse/core/errors.hpp"
+#include "lse/plan/extract/json_path.hpp"
 #include "pattern_check.hpp"
 #include "plan_capture_templates.hpp"
 #include "protected_call.hpp"
@@ -74,34 +75,6 @@ void NewWeakKeyedTable(lua_State* L, const char* key) {
     lua_setfield(L, -2, "__mode");
     lua_setmetatable(L, -2);
     lua_rawset(L, LUA_REGISTRYINDEX);
-}
-
-// A JSON path step in the canonical text of lse/plan/extract/json_path.hpp.
-bool IsIdentifier(std::string_view key) {
-    if (key.empty() || std::isdigit(static_cast<unsigned char>(key[0]))) return false;
-    for (char c : key) {
-        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
-    }
-    return true;
-}
-
-std::string KeyStep(std::string_view key) {
-    if (IsIdentifier(key)) return "." + std::string(key);
-    std::string out = "[\"";
-    for (char c : key) {
-        const auto u = static_cast<unsigned char>(c);
-        if (c == '"' || c == '\\') {
-            out.push_back('\\');
-            out.push_back(c);
-        } else if (u < 0x20) {
-            char buf[8];
-            std::snprintf(buf, sizeof buf, "\\u%04x", u);
-            out += buf;
-        } else {
-            out.push_back(c);
-        }
-    }
-    return out + "\"]";
 }
 
 std::string Describe(const ValueRule& rule) {
@@ -183,18 +156,22 @@ int ValueIndex(lua_State* L) {
     if (v.json) {
         Value child = v;
         child.parent = ref;
+        plan::extract::JsonPath::Step step;
         if (key_type == LUA_TSTRING) {
             size_t len = 0;
             const char* k = lua_tolstring(L, 2, &len);
-            child.rule.key += KeyStep(std::string_view(k, len));
+            step.key.assign(k, len);
             child.rule.label.assign(k, len);
-        } else if (key_type == LUA_TNUMBER && lua_tonumber(L, 2) >= 1 && lua_tonumber(L, 2) < 4294967296.0 &&
+        } else if (key_type == LUA_TNUMBER && lua_tonumber(L, 2) >= 1 && lua_tonumber(L, 2) <= 4294967296.0 &&
                    std::floor(lua_tonumber(L, 2)) == lua_tonumber(L, 2)) {
-            child.rule.key += "[" + std::to_string(static_cast<std::int64_t>(lua_tonumber(L, 2)) - 1) + "]";
+            step.is_index = true;  // Lua's [1] is the first element: [0]
+            step.index = static_cast<std::uint32_t>(lua_tonumber(L, 2) - 1);
         } else {
             Unsupported(Describe(v.rule) + "[" + luaL_typename(L, 2) + "]",
                         "JSON values are indexed by names and 1-based positions");
         }
+        child.path.steps.push_back(std::move(step));
+        child.rule.key = plan::extract::FormatJsonPath(child.path);
         Self(L)->PushNewValue(L, std::move(child));
         return 1;
     }

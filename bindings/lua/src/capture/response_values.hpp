@@ -23,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "lse/plan/extract/json_path.hpp"
 #include "lse/plan/plan.hpp"
 
 struct lua_State;
@@ -73,6 +74,7 @@ public:
         Kind kind = Kind::kSource;
         ValueRule rule;
         bool json = false;       ///< a JSON value without pattern or number: indexable
+        plan::extract::JsonPath path;  ///< when json: rule.key is its canonical text
         std::int64_t parent = -1;  ///< the JSON value it was indexed from (to tell v:match from v.match)
     };
     void PushNewValue(lua_State* L, Value value);
