@@ -54,11 +54,17 @@ std::string ValueLabel(const plan::Extraction& e) {
 
 ValueMap ValuesOf(const std::vector<plan::Step>& steps) {
     ValueMap values;
+    std::map<std::string, int> seen;  // label -> how many values have it: the second id shows as {id_2}
     std::size_t request_number = 0;
     for (const plan::Step& step : steps) {
         if (step.pause) continue;
         ++request_number;
-        for (const plan::Extraction& e : step.extract) values[e.slot] = ValueInfo{&e, request_number, ValueLabel(e)};
+        for (const plan::Extraction& e : step.extract) {
+            std::string label = ValueLabel(e);
+            const int n = ++seen[label];
+            if (n > 1) label += "_" + std::to_string(n);
+            values[e.slot] = ValueInfo{&e, request_number, std::move(label)};
+        }
     }
     return values;
 }
@@ -72,7 +78,11 @@ std::string SourceText(const plan::Extraction& e) {
         case plan::Extraction::Source::kJson: out = "json " + e.key; break;
         case plan::Extraction::Source::kCount: break;
     }
-    if (!e.pattern.empty()) out += " match \"" + e.pattern + "\"";
+    if (!e.pattern.empty()) {
+        const bool single = e.pattern.find('"') != std::string::npos && e.pattern.find('\'') == std::string::npos;
+        const char quote = single ? '\'' : '"';
+        out += std::string(" match ") + quote + e.pattern + quote;
+    }
     if (e.number) out += " as a number";
     return out;
 }

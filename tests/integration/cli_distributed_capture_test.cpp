@@ -104,6 +104,41 @@ s:task("browse", function(self, http) http:get("/api/products") end)
     EXPECT_EQ(Route("GET /api/products"), 0);
 }
 
+// Issue 14: --dry-run shows response values as {label} and, under the request whose response gives them, their
+// extraction rules; a branch on a response value is a problem naming the task and the line.
+TEST_F(CliDistributedTest, DryRunShowsResponseValuesWithTheirExtractionRules) {
+    const std::string script = WriteTempScenario(R"(local s = scenario { name = 'orders', rps = 5, vusers = 2, duration = '1s' }
+s:task("order lifecycle", { on_extract_error = "empty" }, function(self, http)
+  local r = http:post("/api/v1/orders", { json = { sku = "A-" .. lsengine.seq() }, expect = 201 })
+  local id = r:json().id
+  http:get("/api/v1/orders/" .. id, { name = "GET /api/v1/orders/{id}" })
+end)
+s:task("redirect", function(self, http)
+  local r = http:post("/login-redirect", { expect = 303 })
+  http:get(r.headers["location"])
+end)
+s:task("branchy", function(self, http)
+  local r = http:get("/api/v1/projects")
+  if r.status == 200 then http:get("/x") end
+end)
+)");
+    const CliResult r = RunLsengine({"run", script, "--target", Target(), "--agents", "1", "--dry-run"});
+    EXPECT_EQ(r.exit_code, 4) << r.out << r.err;
+    const std::string base = Target();
+    const std::string expected_crud = "order lifecycle (weight 1, on_extract_error empty):\n"
+                                      "      POST " + base + "/api/v1/orders\n"
+                                      "        id \u2190 step 1 json $.id\n";
+    EXPECT_NE(r.out.find(expected_crud), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("      GET " + base + "/api/v1/orders/{id}\n"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("        location \u2190 step 1 header location\n      GET " + base + "{location}\n"),
+              std::string::npos)
+        << r.out;
+    EXPECT_NE(r.out.find("task 'branchy' (" + script + ":11) branches on a response value at " + script + ":13"),
+              std::string::npos)
+        << r.out;
+    EXPECT_EQ(Route("POST /api/v1/orders"), 0) << "a dry run sends no task requests";
+}
+
 // Every file under `dir` (recursively) whose name starts with "lse-nats-", and every lsengine-<pid>-* directory.
 std::vector<std::string> BrokerLeftovers(const std::string& dir) {
     std::vector<std::string> out;

@@ -34,9 +34,11 @@ TEST(ScenarioDsl, HappyPathFillsEveryField) {
     ASSERT_EQ(d.tasks.size(), 2u);
     EXPECT_EQ(d.tasks[0].name, "browse");
     EXPECT_DOUBLE_EQ(d.tasks[0].weight, 4);
+    EXPECT_EQ(d.tasks[0].on_extract_error, plan::OnExtractError::kSkip);  // the default
     EXPECT_EQ(d.tasks[0].defined_at, Script("good_checkout.lua") + ":15");
     EXPECT_EQ(d.tasks[1].name, "buy");
     EXPECT_DOUBLE_EQ(d.tasks[1].weight, 1);
+    EXPECT_EQ(d.tasks[1].on_extract_error, plan::OnExtractError::kEmpty);
     EXPECT_TRUE(d.has_on_start);
     EXPECT_TRUE(d.has_on_stop);
     EXPECT_FALSE(d.has_setup);
@@ -121,6 +123,10 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"bad_duplicate_default.lua", {"'bad_duplicate_default'", "name ="}, ":3:"},
         BadCase{"bad_duplicate_name.lua", {"scenario 'x' is already declared at", "bad_duplicate_name.lua:1"}, ":3:"},
         BadCase{"bad_task_option.lua", {"task 'browse'", "unknown option 'wieght'", "did you mean 'weight'?"}, ":2:"},
+        BadCase{"bad_task_extract_option.lua", {"task 'browse'", "unknown option 'on_extract_eror'",
+                                                "did you mean 'on_extract_error'?"}, ":2:"},
+        BadCase{"bad_task_extract_policy.lua", {"task 'browse'", "on_extract_error must be \"skip\" or \"empty\"",
+                                                "got 'emtpy'", "did you mean 'empty'?"}, ":2:"},
         BadCase{"bad_task_weight.lua", {"task 'browse'", "weight must be a number > 0"}, ":2:"},
         BadCase{"bad_task_dup.lua", {"task 'browse' is already declared at", "bad_task_dup.lua:2"}, ":3:"},
         BadCase{"bad_task_dot.lua", {"with a colon"}, ":2:"},

@@ -13,7 +13,7 @@ function flow:on_start(http)
 end
 
 flow:task("browse", { weight = 4 }, function(self, http) end)
-flow:task("buy", function(self, http) end)
+flow:task("buy", { on_extract_error = "empty" }, function(self, http) end)
 
 function flow:on_stop(http) end
 
