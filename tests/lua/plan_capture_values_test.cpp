@@ -179,6 +179,7 @@ TEST_F(CaptureValues, EveryUnsupportedUseIsAProblemNamingTaskLineAndReason) {
         {"error", 46, 48, "reads the response (r.error at " + path + ":48)"},
         {"badpattern", 50, 52, "%b"},
         {"upper", 54, 56, "header names in r.headers are lower-case"},
+        {"host", 64, 66, "a response value in the origin (scheme, host, port) of a URL is not supported"},
     };
     for (const Expected& e : expected) {
         const std::string label = "task '" + e.task + "' (" + path + ":" + std::to_string(e.task_line) + ")";

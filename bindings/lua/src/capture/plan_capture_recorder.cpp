@@ -186,8 +186,9 @@ void PlanRecorder::EndTask(const RunOutcome& outcome) {
                       "); agents replay requests without Lua and cannot feed it back: run this scenario on "
                       "the coordinator (--coordinator-scenarios) or remove the dependency");
     } else if (!outcome.script_error.empty()) {
-        const std::string_view first = FirstLine(outcome.script_error);
-        std::string message = TaskLabel() + " failed in capture mode: " + std::string(first);
+        // Placeholders shown as {seq}, {value}: readable, and the same text for every virtual user (counted once).
+        const std::string first = DisplayText(FirstLine(outcome.script_error));
+        std::string message = TaskLabel() + " failed in capture mode: " + first;
         if (!Contains(first, "response value") &&
             (Contains(first, "arithmetic") || Contains(first, "compare") || Contains(first, "number expected"))) {
             message +=

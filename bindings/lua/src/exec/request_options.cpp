@@ -329,7 +329,17 @@ void ReadRequestArgs(lua_State* L, int path_idx, int opts_idx, const http::Url& 
         out->url.origin = target.origin;
         out->url.path_and_query.assign(path_arg);
     } else {
-        ResolveRequestUrlInto(path_arg, target, fn, &out->url);
+        try {
+            ResolveRequestUrlInto(path_arg, target, fn, &out->url);
+        } catch (const std::runtime_error&) {
+            // "http://" .. r:json().host: the placeholder is no valid host. Say why rather than how.
+            if (path_arg.find("://") != std::string_view::npos && capture::HasPlaceholder(path_arg) &&
+                InCaptureMode(L)) {
+                Fail(fn, "argument #1 (path): a response value in the origin (scheme, host, port) of a URL is not "
+                         "supported in capture mode: agents send to the origins known when the plan is made");
+            }
+            throw;
+        }
     }
     const bool same_origin = !target.origin.host.empty() && out->url.origin == target.origin;
 
