@@ -27,6 +27,7 @@
 
 ---@class lsengine.TaskOptions
 ---@field weight? number  Relative frequency (> 0, default 1).
+---@field on_extract_error? "skip"|"empty"  Distributed runs: when an agent cannot extract a response value, skip the iteration's later steps (default) or send them with the value empty. Single-node runs ignore it.
 
 ---@alias lsengine.Expect integer|integer[]|string
 
