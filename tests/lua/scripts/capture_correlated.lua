@@ -1,11 +1,12 @@
 -- Correlated flows: response values of one request used by later requests of the same iteration.
 local flow = scenario { name = "correlated", vusers = 2, duration = "1s" }
+local tonumber = tonumber  -- the file-level copy must still read response values (and plain text as usual)
 flow:task("crud", { on_extract_error = "empty" }, function(self, http)
   local r = http:post("/api/v1/orders", { json = { sku = "A-" .. lsengine.seq() }, expect = 201 })
   check("created", r.status == 201)
   local id = r:json().id
   http:get("/api/v1/orders/" .. id, { name = "GET /api/v1/orders/{id}" })
-  http:put("/api/v1/orders/" .. id, { json = { id = id, qty = 2, ref = "o-" .. id }, name = "PUT /api/v1/orders/{id}" })
+  http:put("/api/v1/orders/" .. id, { json = { id = id, qty = tonumber("2"), ref = "o-" .. id }, name = "PUT /api/v1/orders/{id}" })
   http:delete("/api/v1/orders/" .. id, { expect = 204 })
 end)
 flow:task("form", function(self, http)
