@@ -175,7 +175,8 @@ Template ParseJsonTemplate(std::string_view json_text) {
         }
         // A whole JSON string value: an opening quote after a structural character (never after a
         // backslash: that would be an escaped quote inside a string) and a closing quote before one.
-        const bool whole = (IsNumeric(s) || json_value) && !out.segments.empty() && out.segments.back().kind == Segment::Kind::kLiteral &&
+        const bool whole = (IsNumeric(s) || json_value) && !out.segments.empty() &&
+                           out.segments.back().kind == Segment::Kind::kLiteral &&
                            i + 1 < in.segments.size() && in.segments[i + 1].kind == Segment::Kind::kLiteral;
         if (whole) {
             std::string& before = out.segments.back().text;

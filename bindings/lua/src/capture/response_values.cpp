@@ -141,7 +141,7 @@ int ValueIndex(lua_State* L) {
         const std::string name = lua_tostring(L, 2);
         for (char c : name) {
             if (std::isupper(static_cast<unsigned char>(c))) {
-                // As in a normal run, where r.headers["Location"] is nil: say so rather than capture a different script.
+                // A normal run's r.headers["Location"] is nil: say so rather than capture a different script.
                 throw std::runtime_error("r.headers[\"" + name + "\"]: header names in r.headers are lower-case");
             }
         }
