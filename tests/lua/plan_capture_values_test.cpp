@@ -9,6 +9,7 @@
 
 #include "lse/lua/plan_capture.hpp"
 #include "lse/lua/shared_store.hpp"
+#include "lse/plan/plan_codec.hpp"
 #include "plan_capture_templates.hpp"
 
 namespace lse::lua {
@@ -153,6 +154,15 @@ TEST_F(CaptureValues, CorrelatedFlowsBecomeExtractionRulesAndValueSegments) {
 
     // Both virtual users captured the same thing: the requests are shared.
     EXPECT_EQ(p.vusers[0].task_steps[2], p.vusers[1].task_steps[2]);
+
+    // What agents accept: every slot filled by an earlier step, paths and patterns valid; the codec keeps it all.
+    std::string error;
+    EXPECT_TRUE(plan::CheckScenarioPlan(p, &error)) << error;
+    plan::Plan whole;
+    whole.scenarios.push_back(p);
+    plan::Plan decoded;
+    ASSERT_TRUE(plan::DecodePlan(plan::EncodePlan(whole), &decoded, &error)) << error;
+    EXPECT_EQ(decoded.scenarios.at(0), p);
 }
 
 TEST_F(CaptureValues, EveryUnsupportedUseIsAProblemNamingTaskLineAndReason) {
