@@ -7,9 +7,12 @@
 
 #include "lse/core/byte_codec.hpp"
 #include "lse/metrics/wire.hpp"
+#include "lse/testing/hex.hpp"
 
 namespace lse::metrics {
 namespace {
+
+using lse::testing::Hex;
 
 std::string Encode(const Snapshot& s) {
     std::string out;
@@ -108,16 +111,6 @@ TEST(Snapshot, RejectsEveryPrefixAndTrailingBytes) {
 // underneath (issue 13 moved the varints into lse/core/byte_codec.hpp) must not move a byte. The hex
 // was captured from the encoder before that move. Negative bounds exercise zigzag, the latencies
 // multi-byte varints.
-std::string Hex(std::string_view bytes) {
-    static constexpr char kDigits[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned char c : bytes) {
-        out.push_back(kDigits[c >> 4]);
-        out.push_back(kDigits[c & 15]);
-    }
-    return out;
-}
-
 TEST(Snapshot, EncodingIsByteStable) {
     Snapshot s;
     s.start_ns = -1'500'000'000;

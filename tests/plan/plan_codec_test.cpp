@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <random>
 
+#include "lse/testing/hex.hpp"
 #include "plan_fixtures.hpp"
 
 namespace lse::plan {
@@ -13,6 +14,7 @@ namespace {
 using testing_fixtures::CorrelatedPlan;
 using testing_fixtures::Lit;
 using testing_fixtures::SmallPlan;
+using lse::testing::Hex;
 
 // 10k virtual users, 3 tasks, each VU with its own bearer token (from on_start) and its own
 // project URL; task 3 posts a JSON body with a seq placeholder.
@@ -74,16 +76,6 @@ TEST(PlanCodec, RoundTripKeepsEveryField) {
 // Golden bytes: the coordinator and its agents must agree on the plan format byte for byte, so a
 // refactor of the codec underneath (issue 13 moved the varints into lse/core/byte_codec.hpp) must not
 // move a byte. The hex was captured from the encoder before that move.
-std::string Hex(std::string_view bytes) {
-    static constexpr char kDigits[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned char c : bytes) {
-        out.push_back(kDigits[c >> 4]);
-        out.push_back(kDigits[c & 15]);
-    }
-    return out;
-}
-
 // Format 2, captured before the byte codec moved: format 3 differs only in the version byte and
 // the 8-byte FNV-1a trailer it no longer carries.
 constexpr std::string_view kFormat2SmallPlan =

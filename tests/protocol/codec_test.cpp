@@ -6,6 +6,7 @@
 
 #include "lse/metrics/snapshot.hpp"
 #include "lse/protocol/limits.hpp"
+#include "lse/testing/hex.hpp"
 #include "sample_messages.hpp"
 
 namespace lse::protocol {
@@ -15,6 +16,7 @@ using testing::SampleAssignment;
 using testing::SampleMetrics;
 using testing::SampleRegister;
 using testing::SampleShares;
+using lse::testing::Hex;
 
 // Binds each message type to its codec functions and a fully populated sample, so one set of typed
 // tests covers all fourteen messages.
@@ -322,16 +324,6 @@ TEST(CodecMessages, DecodingOneTypeAsAnotherFails) {
 // Golden bytes: agents and coordinators of one protocol version must agree byte for byte, so a
 // refactor of the codec underneath (issue 13 moved the varints into lse/core/byte_codec.hpp) must not
 // move a byte. The hex was captured from the encoders before that move.
-std::string Hex(std::string_view bytes) {
-    static constexpr char kDigits[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned char c : bytes) {
-        out.push_back(kDigits[c >> 4]);
-        out.push_back(kDigits[c & 15]);
-    }
-    return out;
-}
-
 template <typename M>
 std::string GoldenHex() {
     return Hex(Traits<M>::Encode(Traits<M>::Sample()));
