@@ -7,7 +7,6 @@
 
 #include <csignal>
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -18,11 +17,13 @@
 #include "lse/testing/child_process.hpp"
 #include "lse/testing/demo_target_process.hpp"
 #include "lse/testing/http_get.hpp"
+#include "lse/testing/temp_files.hpp"
 #include "lse/transport/embedded_broker.hpp"
 
 namespace lse::agent {
 namespace {
 
+using lse::testing::ReadWhole;
 using testing::FakeCoordinator;
 namespace proto = lse::protocol;
 
@@ -34,13 +35,6 @@ plan::Template Lit(std::string s) {
     plan::Template t;
     t.segments.push_back(plan::Segment{plan::Segment::Kind::kLiteral, std::move(s), 0, 0});
     return t;
-}
-
-std::string ReadAll(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
 }
 
 class AgentRefusalsTest : public ::testing::Test {
@@ -67,7 +61,7 @@ protected:
             EXPECT_TRUE(rc.has_value()) << "agent did not exit on SIGTERM";
         }
         coordinator_.reset();
-        const std::string log = ReadAll(log_path_);
+        const std::string log = ReadWhole(log_path_);
         // Whatever happened, the agent's log never shows the broker token.
         EXPECT_EQ(log.find(broker_.Token()), std::string::npos) << log;
         if (HasFailure()) std::cerr << "agent log:\n" << log;
@@ -233,7 +227,7 @@ TEST_F(AgentRefusalsTest, ReplayingAPlanWithCredentialsLogsNoneOfThem) {
     const auto stats = target.Stats();
     ASSERT_TRUE(stats["by_token"].contains(bearer)) << "the credentials were sent: " << stats.dump();
 
-    const std::string log = ReadAll(log_path_);
+    const std::string log = ReadWhole(log_path_);
     ASSERT_NE(log.find("r1"), std::string::npos) << "the agent logged the run\n" << log;
     for (const std::string& secret : {bearer, api_key, password, query_token}) {
         EXPECT_EQ(log.find(secret), std::string::npos) << secret << " in the agent log:\n" << log;

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "lse/core/errors.hpp"
+#include "lse/testing/temp_files.hpp"
 #include "synthetic_run.hpp"
 
 namespace lse::html_report {
@@ -18,7 +19,7 @@ using nlohmann::json;
 using testing::EmbeddedJson;
 using testing::FeedSyntheticRun;
 using testing::FreshDirectory;
-using testing::ReadFile;
+using lse::testing::ReadWhole;
 
 std::string Lower(std::string s) {
     std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -48,7 +49,7 @@ std::string RenderSynthetic(const std::string& name, const testing::SyntheticOpt
     const std::string path = FreshDirectory(name) + "/report.html";
     HtmlReport report(path);
     FeedSyntheticRun(report, options);
-    return ReadFile(path);
+    return ReadWhole(path);
 }
 
 TEST(HtmlReport, WritesExactlyOneFileAndNoTemporary) {

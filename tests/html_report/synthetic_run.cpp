@@ -3,7 +3,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -105,13 +104,6 @@ void FeedSyntheticRun(HtmlReport& report, const SyntheticOptions& options) {
         outcome.agents.push_back(std::move(result));
     }
     report.OnEnd(outcome);
-}
-
-std::string ReadFile(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream out;
-    out << in.rdbuf();
-    return out.str();
 }
 
 std::string FreshDirectory(const std::string& name) {

@@ -23,9 +23,6 @@ struct SyntheticOptions {
 /// Runs OnStart, OnInterval (options.intervals times) and OnEnd on `report`.
 void FeedSyntheticRun(HtmlReport& report, const SyntheticOptions& options = {});
 
-/// Whole file; empty string when it cannot be read.
-std::string ReadFile(const std::string& path);
-
 /// A fresh empty directory under the test temp dir (TMPDIR, set by ctest into the build tree).
 std::string FreshDirectory(const std::string& name);
 

@@ -30,8 +30,7 @@ pid_t BrokerChildOf(pid_t parent) {
     while (dirent* e = readdir(proc)) {
         const pid_t pid = static_cast<pid_t>(std::atol(e->d_name));
         if (pid <= 0) continue;
-        std::ifstream in("/proc/" + std::string(e->d_name) + "/stat");
-        std::string stat((std::istreambuf_iterator<char>(in)), {});
+        const std::string stat = ReadWhole("/proc/" + std::string(e->d_name) + "/stat");
         // pid (comm) state ppid ...
         const auto open = stat.find('(');
         const auto close = stat.rfind(')');

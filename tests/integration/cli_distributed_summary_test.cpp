@@ -6,7 +6,6 @@
 
 #include <cstdio>
 #include <fstream>
-#include <iterator>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -156,8 +155,7 @@ TEST_F(CliDistributedTest, SummaryJsonAndReportCarryThePerAgentTable) {
     ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
     std::ifstream in(summary);
     const nlohmann::json j = nlohmann::json::parse(in);
-    std::ifstream html_in(report);
-    const std::string html((std::istreambuf_iterator<char>(html_in)), {});
+    const std::string html = ReadWhole(report);
     std::remove(summary.c_str());
     std::remove(report.c_str());
     EXPECT_TRUE(j["run"]["distributed"].get<bool>());

@@ -12,9 +12,6 @@
 
 #include <chrono>
 #include <cstdlib>
-#include <fstream>
-#include <iterator>
-#include <sstream>
 #include <set>
 #include <string>
 #include <thread>
@@ -67,8 +64,7 @@ TEST_F(CliDistributedTest, ExternalAgentsInAnyStartOrderSplitByCapacity) {
     StartAgent(&late, port, "late", "ext1", 1);  // after
     const auto rc = coordinator.Wait(60'000);
     ASSERT_TRUE(rc.has_value());
-    std::ifstream o(TempPath("lse-test-ext1", ".out"));
-    std::string out((std::istreambuf_iterator<char>(o)), {});
+    const std::string out = ReadWhole(TempPath("lse-test-ext1", ".out"));
     ASSERT_EQ(*rc, 0) << out;
     EXPECT_EQ(Route("GET /api/products"), 120);
     EXPECT_NE(out.find("total: 120 requests"), std::string::npos) << out;
@@ -144,9 +140,8 @@ TEST_F(CliDistributedTest, KilledAgentsShareIsRedistributed) {
     b.Signal(SIGKILL);
     const auto rc = coordinator.Wait(90'000);
     ASSERT_TRUE(rc.has_value());
-    std::ifstream o(TempPath("lse-test-kill1", ".out")), e(TempPath("lse-test-kill1", ".err"));
-    std::string out((std::istreambuf_iterator<char>(o)), {});
-    std::string err((std::istreambuf_iterator<char>(e)), {});
+    const std::string out = ReadWhole(TempPath("lse-test-kill1", ".out"));
+    const std::string err = ReadWhole(TempPath("lse-test-kill1", ".err"));
     // Its arrivals between the kill and the takeover are lost: accounted for, and the run fails (issue 12 item 3).
     ASSERT_EQ(*rc, 9) << out << err;
     EXPECT_NE(out.find("arrivals: 480 planned = "), std::string::npos) << out;
@@ -181,9 +176,8 @@ TEST_F(CliDistributedTest, StoppedAgentTimesOutThenRecovers) {
     b.Signal(SIGCONT);
     const auto rc = coordinator.Wait(90'000);
     ASSERT_TRUE(rc.has_value());
-    std::ifstream o(TempPath("lse-test-stop1", ".out")), e(TempPath("lse-test-stop1", ".err"));
-    std::string out((std::istreambuf_iterator<char>(o)), {});
-    std::string err((std::istreambuf_iterator<char>(e)), {});
+    const std::string out = ReadWhole(TempPath("lse-test-stop1", ".out"));
+    const std::string err = ReadWhole(TempPath("lse-test-stop1", ".err"));
     ASSERT_EQ(*rc, 0) << out << err;
     EXPECT_NE(err.find("sleeper timed out"), std::string::npos) << err;
     EXPECT_NE(err.find("sleeper is back"), std::string::npos) << err;

@@ -24,7 +24,6 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -43,13 +42,6 @@ namespace {
 
 using json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
-
-std::string ReadAll(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
@@ -149,7 +141,7 @@ protected:
         const auto started = Clock::now();
         CliResult r = RunLsengine(args, options);
         elapsed_s_ = Seconds(Clock::now() - started);
-        summary_ = json::parse(ReadAll(summary), nullptr, false);
+        summary_ = json::parse(ReadWhole(summary), nullptr, false);
         if (summary_.is_discarded()) summary_ = json::object({{"totals", {{"errors_by_kind", {}}}}});
         return r;
     }
@@ -358,7 +350,7 @@ s:task("get", function(self, http) http:get("/api/v1/projects") end)
         return RunLsengine({"run", script, "--target", Url("/"), "-q", "--summary-json", summary});
     });
     EXPECT_EQ(r.exit_code, 0) << r.err << r.out;
-    summary_ = json::parse(ReadAll(summary), nullptr, false);
+    summary_ = json::parse(ReadWhole(summary), nullptr, false);
     ASSERT_FALSE(summary_.is_discarded()) << r.err;
     const json& totals = summary_["totals"];
     EXPECT_EQ(Total("dropped"), 0) << totals.dump();

@@ -7,7 +7,6 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -23,13 +22,6 @@
 
 namespace lse::testing {
 namespace {
-
-std::string ReadAll(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
 
 class CliOutputsTest : public ::testing::Test {
 protected:
@@ -61,7 +53,7 @@ TEST_F(CliOutputsTest, SummaryJsonNdjsonAndReportAgreeWithTheTarget) {
     const int received = Route("GET /api/v1/projects");
     ASSERT_EQ(received, 120);
 
-    const nlohmann::json s = nlohmann::json::parse(ReadAll(summary));
+    const nlohmann::json s = nlohmann::json::parse(ReadWhole(summary));
     EXPECT_EQ(s["version"], 2);
     EXPECT_EQ(s["totals"]["requests"], received);
     EXPECT_EQ(s["exit_code"], 0);
@@ -81,7 +73,7 @@ TEST_F(CliOutputsTest, SummaryJsonNdjsonAndReportAgreeWithTheTarget) {
     }
     EXPECT_EQ(streamed, received) << "the per-second lines add up to the whole run";
 
-    const std::string html = ReadAll(report);
+    const std::string html = ReadWhole(report);
     EXPECT_NE(html.find("<html"), std::string::npos);
     EXPECT_NE(html.find("uPlot"), std::string::npos) << "charts are inlined";
     EXPECT_EQ(html.find("src=\"http"), std::string::npos) << "nothing is loaded from the network";
@@ -117,7 +109,7 @@ TEST_F(CliOutputsTest, AbortOnFailThresholdStopsTheRunEarly) {
     EXPECT_LT(took, std::chrono::seconds(15)) << "the run went on after the threshold failed";
     EXPECT_NE(r.out.find("stopped early: threshold 'p95 < 1us' failed"), std::string::npos) << r.out;
     EXPECT_LT(Route("GET /api/v1/projects"), 50 * 12);
-    const nlohmann::json s = nlohmann::json::parse(ReadAll(summary));
+    const nlohmann::json s = nlohmann::json::parse(ReadWhole(summary));
     EXPECT_EQ(s["exit_code"], 3);
     EXPECT_NE(s["stop_reason"].get<std::string>().find("p95 < 1us"), std::string::npos) << s["stop_reason"];
     EXPECT_EQ(s["totals"]["requests"], Route("GET /api/v1/projects"));
@@ -143,7 +135,7 @@ TEST_F(CliOutputsTest, PrometheusEndpointIsScrapableDuringTheRun) {
     EXPECT_NE(body.find("lsengine_target_rps 50"), std::string::npos) << body;
     const auto rc = run.Wait(30'000);
     ASSERT_TRUE(rc.has_value());
-    EXPECT_EQ(*rc, 0) << ReadAll(TempPath("lse-test-prom-cli", ".err"));
+    EXPECT_EQ(*rc, 0) << ReadWhole(TempPath("lse-test-prom-cli", ".err"));
 }
 
 TEST_F(CliOutputsTest, LiveViewRedrawsAFrameOnATerminalAndPrintsLinesOffOne) {
@@ -155,7 +147,7 @@ TEST_F(CliOutputsTest, LiveViewRedrawsAFrameOnATerminalAndPrintsLinesOffOne) {
     options.env = {{"TERM", "xterm"}};
     const CliResult tty = RunCommand({"script", "-qfec", command, typescript}, options);
     ASSERT_EQ(tty.exit_code, 0) << tty.err;
-    const std::string screen = ReadAll(typescript);
+    const std::string screen = ReadWhole(typescript);
     EXPECT_NE(screen.find("F\x1b[J"), std::string::npos) << "the frame is redrawn in place\n" << screen;
     EXPECT_NE(screen.find("[=========="), std::string::npos) << screen;
 

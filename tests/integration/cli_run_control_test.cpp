@@ -10,7 +10,6 @@
 #include <fstream>
 #include <map>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -24,13 +23,6 @@
 
 namespace lse::testing {
 namespace {
-
-std::string ReadAll(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
 
 class CliTaskMixTest : public ::testing::Test {
 protected:
@@ -58,7 +50,7 @@ end)
     const CliResult r = RunLsengine({"run", script, "--target", Target(), "-q", "--seed", "7", "--summary-json",
                                      summary});
     ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
-    const nlohmann::json s = nlohmann::json::parse(ReadAll(summary));
+    const nlohmann::json s = nlohmann::json::parse(ReadWhole(summary));
     const nlohmann::json& sc = s["scenarios"][0];
     std::map<std::string, std::map<std::string, long>> by_task;  // task -> check name -> passes
     for (const auto& c : sc["checks"]) by_task[c["task"].get<std::string>()][c["name"]] = c["passes"].get<long>();
@@ -169,7 +161,7 @@ end)
     const std::string summary = MakeTempFile("lse-runaway-", ".json");
     const CliResult r = RunLsengine({"run", script, "--target", Target(), "-q", "--summary-json", summary});
     ASSERT_NE(r.exit_code, -1);
-    const nlohmann::json s = nlohmann::json::parse(ReadAll(summary));
+    const nlohmann::json s = nlohmann::json::parse(ReadWhole(summary));
     const nlohmann::json& task = s["scenarios"][0]["tasks"][0];
     EXPECT_GT(task["ok"].get<long>(), 10) << task.dump();
     EXPECT_GT(task["failures"]["script"].get<long>(), 10) << task.dump();
@@ -205,8 +197,8 @@ SignalledRun RunAndSignal(const std::vector<std::string>& args, const std::vecto
     r.status = child.Wait(15'000);
     r.secs_after_last = std::chrono::duration<double>(std::chrono::steady_clock::now() - last).count();
     if (!r.status) child.Stop();
-    r.out = ReadAll(out_path);
-    r.err = ReadAll(err_path);
+    r.out = ReadWhole(out_path);
+    r.err = ReadWhole(err_path);
     std::filesystem::remove(out_path);
     std::filesystem::remove(err_path);
     return r;
@@ -269,7 +261,7 @@ s:task("t", function(self, http) sleep(0.2) end)
     args.insert(args.end(), extra.begin(), extra.end());
     const CliResult r = RunLsengine(args);
     EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-    const nlohmann::json s = nlohmann::json::parse(ReadAll(summary));
+    const nlohmann::json s = nlohmann::json::parse(ReadWhole(summary));
     std::filesystem::remove(summary);
     std::string uuid;
     for (const auto& c : s["scenarios"][0]["checks"]) {
@@ -311,7 +303,7 @@ TEST(CliSeed, UrlDefaultSeedVariesAndIsPrinted) {
                                          "--summary-json", summary};
         args.insert(args.end(), extra.begin(), extra.end());
         const CliResult r = RunLsengine(args);
-        const nlohmann::json s = nlohmann::json::parse(ReadAll(summary));
+        const nlohmann::json s = nlohmann::json::parse(ReadWhole(summary));
         std::filesystem::remove(summary);
         std::string seed;
         for (const auto& kv : s["run"]["config"].items()) {

@@ -7,7 +7,6 @@
 #include <chrono>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
 
 #include "cli_test_util.hpp"
@@ -20,12 +19,7 @@ namespace {
 
 using nlohmann::json;
 
-json ReadJson(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return json::parse(ss.str(), nullptr, false);
-}
+json ReadJson(const std::string& path) { return json::parse(ReadWhole(path), nullptr, false); }
 
 class CliRunFailuresTest : public ::testing::Test {
 protected:

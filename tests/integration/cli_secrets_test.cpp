@@ -37,13 +37,6 @@ constexpr char kSessionCookie[] = "ck-9Zr3TtWp1d";
 constexpr char kQueryToken[] = "qt-P4ssW0rdz8";
 constexpr char kBodyPassword[] = "pw-Bn5Jx2Kc7f";
 
-std::string ReadAll(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 /// Fails once per secret found in `text`, showing where it appeared.
 void ExpectNoSecrets(const std::string& where, const std::string& text, const std::vector<std::string>& secrets) {
     for (const std::string& secret : secrets) {
@@ -151,7 +144,7 @@ TEST_F(CliSecretsTest, ScriptedRunWithEveryOutputLeaksNoSecret) {
     }
     const auto rc = run.Wait(60'000);
     ASSERT_TRUE(rc.has_value()) << "the run did not finish";
-    ASSERT_EQ(*rc, 0) << ReadAll(err_path) << ReadAll(out_path);
+    ASSERT_EQ(*rc, 0) << ReadWhole(err_path) << ReadWhole(out_path);
     ASSERT_FALSE(scrape.empty()) << "no Prometheus scrape with the request rows during the run";
 
     // The secrets really went out: logins, bearer tokens the target accepted, the query-token route.
@@ -164,13 +157,13 @@ TEST_F(CliSecretsTest, ScriptedRunWithEveryOutputLeaksNoSecret) {
     const std::vector<std::string> files = FilesIn(dir_);
     ASSERT_EQ(files.size(), 5u) << "stdout, stderr, summary.json, run.ndjson, report.html";
     for (const std::string& file : files) {
-        const std::string text = ReadAll(file);
+        const std::string text = ReadWhole(file);
         EXPECT_FALSE(text.empty() && file.find("stderr") == std::string::npos) << file << " is empty";
         ExpectNoSecrets(file, text, secrets);
     }
     ExpectNoSecrets("the Prometheus scrape", scrape, secrets);
     // The outputs are about the run that sent them: the request rows are there, only the secrets are not.
-    EXPECT_NE(ReadAll(dir_ + "/summary.json").find("GET /api/products"), std::string::npos);
+    EXPECT_NE(ReadWhole(dir_ + "/summary.json").find("GET /api/products"), std::string::npos);
 }
 
 TEST_F(CliSecretsTest, DryRunShowsRequestsWithTheirSecretsMasked) {
@@ -228,9 +221,9 @@ TEST_F(CliSecretsTest, UrlModeWithEveryOutputLeaksNoSecret) {
     ExpectNoSecrets("url stderr", r.err, secrets);
     const std::vector<std::string> files = FilesIn(dir_);
     ASSERT_EQ(files.size(), 3u);
-    for (const std::string& file : files) ExpectNoSecrets(file, ReadAll(file), secrets);
+    for (const std::string& file : files) ExpectNoSecrets(file, ReadWhole(file), secrets);
     // The configuration still says which headers were sent, and the request is still named by its path.
-    const nlohmann::json summary = nlohmann::json::parse(ReadAll(dir_ + "/summary.json"));
+    const nlohmann::json summary = nlohmann::json::parse(ReadWhole(dir_ + "/summary.json"));
     EXPECT_NE(summary["run"].dump().find("Bearer ***"), std::string::npos) << summary["run"].dump();
     EXPECT_NE(summary.dump().find("POST /api/v1/projects?token=***"), std::string::npos) << summary.dump();
 }
@@ -292,7 +285,7 @@ TEST_F(CliSecretsTest, ExternalAgentsBrokerAlwaysRequiresATokenAndTheLogKeepsACh
     };
     auto captured = [&] {
         std::vector<std::string> texts;
-        for (const std::string& f : FilesIn(configs)) texts.push_back(ReadAll(f));
+        for (const std::string& f : FilesIn(configs)) texts.push_back(ReadWhole(f));
         std::filesystem::remove_all(configs);
         std::filesystem::create_directories(configs);
         return texts;

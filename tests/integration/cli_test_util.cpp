@@ -5,23 +5,12 @@
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
-#include <sstream>
 #include <stdexcept>
 
 #include "lse/testing/child_process.hpp"
 #include "lse/testing/temp_files.hpp"
 
 namespace lse::testing {
-namespace {
-
-std::string ReadFile(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-}  // namespace
 
 CliResult RunLsengine(const std::vector<std::string>& args, CliOptions options) {
     std::vector<std::string> argv = {LSE_LSENGINE_PATH};
@@ -51,8 +40,8 @@ CliResult RunCommand(const std::vector<std::string>& argv, CliOptions options) {
     } else {
         r.exit_code = *status;
     }
-    r.out = ReadFile(out_path);
-    r.err = ReadFile(err_path);
+    r.out = ReadWhole(out_path);
+    r.err = ReadWhole(err_path);
     ::unlink(out_path.c_str());
     ::unlink(err_path.c_str());
     return r;

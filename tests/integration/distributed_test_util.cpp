@@ -7,8 +7,6 @@
 
 #include <chrono>
 #include <cstdlib>
-#include <fstream>
-#include <iterator>
 #include <sstream>
 #include <thread>
 
@@ -56,11 +54,6 @@ long AgentRequests(const std::string& out, const std::string& id) {
     long requests = -1;
     in >> agent >> host >> capacity >> share >> requests;
     return requests;
-}
-
-std::string ReadWhole(const std::string& path) {
-    std::ifstream in(path);
-    return std::string((std::istreambuf_iterator<char>(in)), {});
 }
 
 // The N of the summary's "total: N requests" line, -1 when absent.

@@ -34,9 +34,6 @@ protected:
 /// The requests column of agent `id`'s row in the summary's per-agent table; -1 when absent.
 long AgentRequests(const std::string& out, const std::string& id);
 
-/// The whole file, empty when it cannot be read.
-std::string ReadWhole(const std::string& path);
-
 /// The N of the summary's "total: N requests" line, -1 when absent.
 long SummaryTotal(const std::string& out);
 

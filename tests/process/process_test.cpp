@@ -9,21 +9,16 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "lse/process/find_program.hpp"
+#include "lse/testing/temp_files.hpp"
 
 namespace lse::process {
 namespace {
 
-std::string ReadFile(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
+using lse::testing::ReadWhole;
 
 SpawnOptions Argv(std::vector<std::string> argv) {
     SpawnOptions options;
@@ -130,12 +125,12 @@ TEST(ProcessTest, EnvAndStdoutRedirection) {
     options.stderr_path = out;
     ASSERT_FALSE(p.Start(options));
     ASSERT_EQ(p.Wait(10000)->Code(), 0);
-    EXPECT_EQ(ReadFile(out), "hello\noops\n");
+    EXPECT_EQ(ReadWhole(out), "hello\noops\n");
     // append keeps what was there; truncate (the default) starts over
     options.append = true;
     ASSERT_FALSE(p.Start(options));
     ASSERT_EQ(p.Wait(10000)->Code(), 0);
-    EXPECT_EQ(ReadFile(out), "hello\noops\nhello\noops\n");
+    EXPECT_EQ(ReadWhole(out), "hello\noops\nhello\noops\n");
     std::remove(out.c_str());
 }
 

@@ -301,8 +301,7 @@ TEST(Exposition, PromtoolFindsNoLintProblems) {
     const std::string out_path = dir + "/promtool.out";
     std::ofstream(metrics_path) << RenderExposition(in);
     const int rc = std::system(("promtool check metrics < '" + metrics_path + "' > '" + out_path + "' 2>&1").c_str());
-    std::ifstream out_file(out_path);
-    const std::string output((std::istreambuf_iterator<char>(out_file)), std::istreambuf_iterator<char>());
+    const std::string output = lse::testing::ReadWhole(out_path);
     EXPECT_EQ(rc, 0) << output;
     EXPECT_EQ(output, "") << "lint problems";
     std::remove(metrics_path.c_str());

@@ -6,7 +6,6 @@
 
 #include <chrono>
 #include <fstream>
-#include <sstream>
 #include <thread>
 
 #include "lse/core/errors.hpp"
@@ -20,13 +19,6 @@ namespace lse::testing {
 namespace {
 
 constexpr std::string_view kListeningPrefix = "listening on 127.0.0.1:";
-
-std::string ReadFile(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
 
 }  // namespace
 
@@ -50,7 +42,7 @@ void DemoTargetProcess::Start(std::vector<std::string> extra_args) {
 
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     for (;;) {
-        std::string out = ReadFile(stdout_path_);
+        std::string out = ReadWhole(stdout_path_);
         size_t eol = out.find('\n');
         if (eol != std::string::npos) {
             std::string line = out.substr(0, eol);

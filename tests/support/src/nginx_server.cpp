@@ -21,13 +21,6 @@ void WriteFile(const std::string& path, const std::string& content) {
     if (!out) throw SetupError("NginxServer: cannot write " + path);
 }
 
-std::string ReadFile(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 std::string BuildConfig(const std::string& dir, int http_port, int https_port, const NginxOptions& o) {
     std::ostringstream c;
     c << "load_module " << kEchoModule << ";\n"
@@ -88,7 +81,7 @@ void GenerateCertificate(const std::string& dir) {
                   options);
     std::optional<int> status = openssl.Wait(30000);
     if (status != 0) {
-        throw SetupError("NginxServer: openssl req failed: " + ReadFile(dir + "/openssl.log"));
+        throw SetupError("NginxServer: openssl req failed: " + ReadWhole(dir + "/openssl.log"));
     }
 }
 
@@ -133,8 +126,8 @@ void NginxServer::Start(NginxOptions options) {
                        child_options);
         bool up = WaitForTcpPort(http_port_, 10000) && WaitForTcpPort(https_port_, 10000);
         if (!up || !process_.Running() || process_.Wait(0).has_value()) {
-            throw SetupError("NginxServer: nginx did not start: " + ReadFile(dir_ + "/stdout.log") +
-                             ReadFile(dir_ + "/error.log"));
+            throw SetupError("NginxServer: nginx did not start: " + ReadWhole(dir_ + "/stdout.log") +
+                             ReadWhole(dir_ + "/error.log"));
         }
     } catch (...) {
         Stop();

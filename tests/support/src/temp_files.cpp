@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 namespace lse::testing {
@@ -28,6 +30,13 @@ std::string MakeTempDir(const std::string& prefix) {
     std::string path = TempDir() + "/" + prefix + "XXXXXX";
     if (mkdtemp(path.data()) == nullptr) throw std::runtime_error("cannot create a temporary directory like " + path);
     return path;
+}
+
+std::string ReadWhole(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream out;
+    out << in.rdbuf();
+    return out.str();
 }
 
 }  // namespace lse::testing

@@ -1,7 +1,8 @@
 #pragma once
 /// @file
-/// Where tests put scratch files. ctest sets TMPDIR to <build>/test-tmp (tests/CMakeLists.txt), so logs,
-/// generated scenarios and private server directories stay in the build tree instead of piling up in /tmp.
+/// Where tests put scratch files, and reading them back. ctest sets TMPDIR to <build>/test-tmp
+/// (tests/CMakeLists.txt), so logs, generated scenarios and private server directories stay in the build tree
+/// instead of piling up in /tmp.
 
 #include <string>
 
@@ -21,5 +22,8 @@ std::string MakeTempFile(const std::string& prefix, const std::string& suffix = 
 /// mkdtemp-style: creates a unique directory TempDir()/<prefix>XXXXXX and returns its path.
 /// Throws std::runtime_error when it cannot.
 std::string MakeTempDir(const std::string& prefix);
+
+/// The whole file, byte for byte; empty when it cannot be read (a log a child has not written yet reads as "").
+std::string ReadWhole(const std::string& path);
 
 }  // namespace lse::testing
