@@ -3,7 +3,6 @@
 #include <signal.h>
 
 #include <chrono>
-#include <map>
 #include <string>
 #include <thread>
 
@@ -23,15 +22,7 @@ end)
 )";
 }
 
-class ClosedMoveTest : public CliDistributedTest {
-protected:
-    std::map<std::string, long> ByToken() {
-        std::map<std::string, long> out;
-        const auto stats = target_.Stats();
-        for (const auto& [token, count] : stats["by_token"].items()) out[token] = count.get<long>();
-        return out;
-    }
-};
+using ClosedMoveTest = CliDistributedTest;
 
 TEST_F(ClosedMoveTest, KilledAgentsVirtualUsersKeepLoopingOnTheSurvivor) {
     const int port = FreeTcpPort();

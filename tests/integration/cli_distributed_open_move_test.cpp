@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -18,15 +17,7 @@
 namespace lse::testing {
 namespace {
 
-class OpenMoveTest : public CliDistributedTest {
-protected:
-    std::map<std::string, long> ByToken() {
-        std::map<std::string, long> out;
-        const auto stats = target_.Stats();
-        for (const auto& [token, count] : stats["by_token"].items()) out[token] = count.get<long>();
-        return out;
-    }
-};
+using OpenMoveTest = CliDistributedTest;
 
 TEST_F(OpenMoveTest, KilledAgentsIdentitiesServeItsArrivalsOnTheSurvivor) {
     constexpr int kVusers = 12, kRps = 40;

@@ -34,6 +34,13 @@ int CliDistributedTest::Route(const std::string& route) {
     return stats["by_route"].contains(route) ? stats["by_route"][route].get<int>() : 0;
 }
 
+std::map<std::string, long> CliDistributedTest::ByToken() {
+    std::map<std::string, long> out;
+    const auto stats = target_.Stats();
+    for (const auto& [token, count] : stats["by_token"].items()) out[token] = count.get<long>();
+    return out;
+}
+
 void CliDistributedTest::StartAgent(ChildProcess* p, int port, const std::string& id, const std::string& cluster,
                                     int capacity) {
     p->Start({LSE_AGENT_PATH, "--coordinator", "127.0.0.1:" + std::to_string(port), "--agent-id", id,

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <string>
 
 #include "cli_test_util.hpp"
@@ -26,6 +27,8 @@ protected:
     std::string Target() { return "http://127.0.0.1:" + std::to_string(target_.Port()); }
     /// Requests the demo target received on `route` ("GET /api/products"), 0 if none.
     int Route(const std::string& route);
+    /// Requests the demo target received per bearer token: who sent what, when every virtual user has its own.
+    std::map<std::string, long> ByToken();
     /// An external agent (the test owns the process); its log goes to TempPath("lse-test-<id>", ".log").
     void StartAgent(ChildProcess* p, int port, const std::string& id, const std::string& cluster, int capacity = 1);
     DemoTargetProcess target_;
