@@ -10,7 +10,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <string>
 #include <thread>
 #include <utility>
@@ -45,13 +44,38 @@ struct Samples {
     }
 };
 
+long Dropped(const nlohmann::json& j) {
+    long dropped = 0;
+    if (j.is_object() && j.contains("scenarios")) {
+        for (const auto& s : j["scenarios"]) dropped += s.value("dropped", 0L);
+    }
+    return dropped;
+}
+
+/// What the target, the coordinator and the logs saw of one run with a frozen agent.
+struct FreezeRun {
+    nlohmann::json summary;  ///< The coordinator's --summary-json (discarded when unreadable).
+    Samples samples;
+    std::string log;  ///< The coordinator's stdout and stderr, then the sleeper's log: for failure messages.
+    long planned = 0;  ///< rps x duration: the arrivals of the plan.
+    long received = 0;  ///< GET /api/products requests the target received.
+    long dropped = 0;  ///< Arrivals the summary counts as dropped.
+};
+
+/// What every freeze must keep: no arrival sent twice (the target never gets more than the plan) and no burst on
+/// resume (no second carries more than max_per_second).
+void ExpectNoRepeatNoBurst(const FreezeRun& r, int max_per_second) {
+    EXPECT_LE(r.received, r.planned) << "dropped " << r.dropped << "\n" << r.log;
+    EXPECT_LE(r.samples.MaxPerSecond(), max_per_second) << "received " << r.received << "\n" << r.log;
+}
+
 class CliDistributedResumeTest : public CliDistributedTest {
 protected:
     /// 2 external agents at `rps` for `duration_s`; once load flows, agent "sleeper" is frozen for freeze_s.
     /// max_wait: the coordinator's --max-wait (empty: the flag is not passed, so the default, --timeout's 30 s).
-    /// Returns the coordinator's --summary-json; *samples gets the target's counts over the run.
-    nlohmann::json RunWithFreeze(const std::string& cluster, int rps, int duration_s, int freeze_s,
-                                 const std::string& max_wait, Samples* samples, std::string* log) {
+    FreezeRun RunWithFreeze(const std::string& cluster, int rps, int duration_s, int freeze_s,
+                            const std::string& max_wait) {
+        FreezeRun r;
         const int port = FreeTcpPort();
         ChildProcess a, b;
         StartAgent(&a, port, "steady", cluster);
@@ -68,7 +92,7 @@ protected:
         ChildProcess coordinator;
         coordinator.Start(args, ChildOptions{{}, TempPath("lse-test-" + cluster, ".out"),
                                        TempPath("lse-test-" + cluster, ".err")});
-        auto sample = [&] { samples->points.emplace_back(Clock::now(), Route("GET /api/products")); };
+        auto sample = [&] { r.samples.points.emplace_back(Clock::now(), Route("GET /api/products")); };
         for (int i = 0; i < 300 && Route("GET /api/products") < rps * 3; ++i) {
             std::this_thread::sleep_for(std::chrono::milliseconds(100));
         }
@@ -86,64 +110,48 @@ protected:
         }
         if (!rc) rc = coordinator.Wait(30'000);
         sample();
-        *log = ReadWhole(TempPath("lse-test-" + cluster, ".out")) + ReadWhole(TempPath("lse-test-" + cluster, ".err")) +
-               ReadWhole(TempPath("lse-test-sleeper", ".log"));
-        EXPECT_TRUE(rc.has_value() && *rc == 0) << *log;
-        std::ifstream in(summary);
-        return nlohmann::json::parse(in, nullptr, false);
+        r.log = ReadWhole(TempPath("lse-test-" + cluster, ".out")) +
+                ReadWhole(TempPath("lse-test-" + cluster, ".err")) + ReadWhole(TempPath("lse-test-sleeper", ".log"));
+        EXPECT_TRUE(rc.has_value() && *rc == 0) << r.log;
+        r.summary = nlohmann::json::parse(ReadWhole(summary), nullptr, false);
+        r.planned = static_cast<long>(rps) * duration_s;
+        r.received = Route("GET /api/products");
+        r.dropped = Dropped(r.summary);
+        return r;
     }
 };
-
-long Dropped(const nlohmann::json& j) {
-    long dropped = 0;
-    if (j.is_object() && j.contains("scenarios")) {
-        for (const auto& s : j["scenarios"]) dropped += s.value("dropped", 0L);
-    }
-    return dropped;
-}
 
 // Frozen for longer than the agent timeout: the share moved to "steady" from the Rebalance's instant on. On resume
 // the sleeper must not send its arrivals after that instant (steady sent them), nor its overdue ones at once.
 TEST_F(CliDistributedResumeTest, AgentFrozenPastTheTimeoutNeitherRepeatsNorBursts) {
     constexpr int kRps = 200, kSeconds = 40;
-    Samples samples;
-    std::string log;
-    const nlohmann::json j = RunWithFreeze("resume1", kRps, kSeconds, 20, "1s", &samples, &log);
-    ASSERT_TRUE(j.is_object()) << log;
-    const long planned = kRps * kSeconds;
-    const long received = Route("GET /api/products");
-    const long dropped = Dropped(j);
-    EXPECT_NE(log.find("sleeper timed out"), std::string::npos) << log;
-    EXPECT_NE(log.find("holding load until the coordinator confirms"), std::string::npos) << log;
-    // No arrival sent twice: the target never gets more than the plan.
-    EXPECT_LE(received, planned) << "dropped " << dropped << "\n" << log;
-    // No burst on resume: a second carries about kRps (catching up within --max-wait 1s adds at most its share).
-    EXPECT_LE(samples.MaxPerSecond(), kRps * 2) << "received " << received << "\n" << log;
+    const FreezeRun r = RunWithFreeze("resume1", kRps, kSeconds, 20, "1s");
+    ASSERT_TRUE(r.summary.is_object()) << r.log;
+    EXPECT_NE(r.log.find("sleeper timed out"), std::string::npos) << r.log;
+    EXPECT_NE(r.log.find("holding load until the coordinator confirms"), std::string::npos) << r.log;
+    // A second carries about kRps (catching up within --max-wait 1s adds at most its share).
+    ExpectNoRepeatNoBurst(r, kRps * 2);
     // The sleeper's arrivals between the freeze and the takeover (about 16 s of its half) are dropped and counted.
-    EXPECT_GE(dropped, (kRps / 2) * 12) << log;
+    EXPECT_GE(r.dropped, (kRps / 2) * 12) << r.log;
     // Every planned arrival was sent once or dropped once.
-    EXPECT_NEAR(static_cast<double>(received + dropped), static_cast<double>(planned), planned * 0.01) << log;
+    EXPECT_NEAR(static_cast<double>(r.received + r.dropped), static_cast<double>(r.planned), r.planned * 0.01)
+        << r.log;
 }
 
 // Frozen for 5 s (under the timeout): nothing moves, but the overdue arrivals must not go out as one burst: it
 // catches up only within --max-wait and counts the rest as dropped.
 TEST_F(CliDistributedResumeTest, ShortFreezeCatchesUpOnlyWithinMaxWait) {
     constexpr int kRps = 200, kSeconds = 20;
-    Samples samples;
-    std::string log;
-    const nlohmann::json j = RunWithFreeze("resume2", kRps, kSeconds, 5, "1s", &samples, &log);
-    ASSERT_TRUE(j.is_object()) << log;
-    const long planned = kRps * kSeconds;
-    const long received = Route("GET /api/products");
-    const long dropped = Dropped(j);
-    EXPECT_EQ(log.find("sleeper timed out"), std::string::npos) << "5 s is under the agent timeout\n" << log;
-    EXPECT_LE(received, planned) << log;
+    const FreezeRun r = RunWithFreeze("resume2", kRps, kSeconds, 5, "1s");
+    ASSERT_TRUE(r.summary.is_object()) << r.log;
+    EXPECT_EQ(r.log.find("sleeper timed out"), std::string::npos) << "5 s is under the agent timeout\n" << r.log;
     // Before the fix the sleeper sent its 5 s backlog (~500) in one second on top of the steady ~200.
-    EXPECT_LE(samples.MaxPerSecond(), kRps * 2) << "received " << received << "\n" << log;
+    ExpectNoRepeatNoBurst(r, kRps * 2);
     // The frozen 5 s of the sleeper's half, minus at most --max-wait (1 s) caught up: 300..500 dropped (loose).
-    EXPECT_GE(dropped, (kRps / 2) * 5 / 2) << log;
-    EXPECT_LE(dropped, (kRps / 2) * 7) << log;
-    EXPECT_NEAR(static_cast<double>(received + dropped), static_cast<double>(planned), planned * 0.01) << log;
+    EXPECT_GE(r.dropped, (kRps / 2) * 5 / 2) << r.log;
+    EXPECT_LE(r.dropped, (kRps / 2) * 7) << r.log;
+    EXPECT_NEAR(static_cast<double>(r.received + r.dropped), static_cast<double>(r.planned), r.planned * 0.01)
+        << r.log;
 }
 
 // Frozen for 5 s with the default --max-wait (--timeout, 30 s): every overdue arrival is still young enough to
@@ -151,22 +159,16 @@ TEST_F(CliDistributedResumeTest, ShortFreezeCatchesUpOnlyWithinMaxWait) {
 // planned rate (its half of kRps), so the target sees at most about 1.5 x kRps in any second.
 TEST_F(CliDistributedResumeTest, ShortFreezeWithDefaultMaxWaitCatchesUpPacedWithoutDrops) {
     constexpr int kRps = 200, kSeconds = 20;
-    Samples samples;
-    std::string log;
-    const nlohmann::json j = RunWithFreeze("resume3", kRps, kSeconds, 5, "", &samples, &log);
-    ASSERT_TRUE(j.is_object()) << log;
-    const long planned = kRps * kSeconds;
-    const long received = Route("GET /api/products");
-    const long dropped = Dropped(j);
-    std::printf("planned %ld, received %ld, dropped %ld, most in one second %d\n", planned, received, dropped,
-                samples.MaxPerSecond());
-    EXPECT_EQ(log.find("sleeper timed out"), std::string::npos) << "5 s is under the agent timeout\n" << log;
-    EXPECT_LE(received, planned) << log;
+    const FreezeRun r = RunWithFreeze("resume3", kRps, kSeconds, 5, "");
+    ASSERT_TRUE(r.summary.is_object()) << r.log;
+    std::printf("planned %ld, received %ld, dropped %ld, most in one second %d\n", r.planned, r.received, r.dropped,
+                r.samples.MaxPerSecond());
+    EXPECT_EQ(r.log.find("sleeper timed out"), std::string::npos) << "5 s is under the agent timeout\n" << r.log;
     // Before the fix the sleeper sent its ~500 overdue arrivals in one instant: ~700 in that second.
-    EXPECT_LE(samples.MaxPerSecond(), kRps * 7 / 4) << "received " << received << "\n" << log;
-    EXPECT_LE(dropped, kRps / 100) << log;
-    EXPECT_NEAR(static_cast<double>(received), static_cast<double>(planned), planned * 0.01)
-        << "dropped " << dropped << "\n" << log;
+    ExpectNoRepeatNoBurst(r, kRps * 7 / 4);
+    EXPECT_LE(r.dropped, kRps / 100) << r.log;
+    EXPECT_NEAR(static_cast<double>(r.received), static_cast<double>(r.planned), r.planned * 0.01)
+        << "dropped " << r.dropped << "\n" << r.log;
 }
 
 }  // namespace
