@@ -9,14 +9,14 @@
 #include "load_thread.hpp"
 #include "lse/core/clock.hpp"
 #include "lse/metrics/stat_key.hpp"
-#include "lse/plan/plan_codec.hpp"
 #include "lse/plan/plan_runner.hpp"
-#include "lse/protocol/plan_chunks.hpp"
+#include "pausing_plans.hpp"
 #include "run_setup.hpp"
 
 namespace lse::agent {
 namespace {
 
+using pausing_plans::List;
 using protocol::VuSelection;
 
 // A closed scenario whose single task only pauses: runs without any network.
@@ -25,42 +25,16 @@ plan::ScenarioPlan PauseScenario(const std::string& name, const std::string& tas
     plan::ScenarioPlan s;
     s.name = name;
     s.load.open_model = false;
-    s.load.vusers = vusers;
     s.load.duration_ns = duration_ns;
     s.load.ramp_up_ns = duration_ns / 2;
     s.load.think_min_ns = 20 * kNsPerMs;
     s.load.think_max_ns = 20 * kNsPerMs;
-    s.tasks = {{task, 1}};
-    for (int id = 1; id <= vusers; ++id) {
-        plan::VuPlan vu;
-        vu.id = id;
-        vu.task_steps = {{plan::Step{true, 0, 10 * kNsPerMs}}};
-        s.vusers.push_back(vu);
-    }
-    return s;
-}
-
-VuSelection List(std::vector<std::int64_t> ids) {
-    VuSelection s;
-    s.kind = VuSelection::Kind::kList;
-    s.ids = std::move(ids);
+    pausing_plans::AddPausingVusers(&s, task, vusers, 10 * kNsPerMs);
     return s;
 }
 
 PreparedRun Prepare(const plan::Plan& p, std::vector<protocol::ScenarioShare> shares) {
-    const std::string bytes = plan::EncodePlan(p);
-    protocol::Assignment a;
-    a.cluster_id = p.cluster_id;
-    a.run_id = p.run_id;
-    a.agent_id = "a1";
-    a.agent_count = 2;
-    a.scenarios = std::move(shares);
-    a.plan_size = bytes.size();
-    a.plan_checksum = protocol::Fnv1a64(bytes);
-    PreparedRun run;
-    SetupProblem problem;
-    EXPECT_TRUE(PrepareRun(a, bytes, RunSetupOptions{4, 0, 2 * kNsPerSec}, &run, &problem)) << problem.detail;
-    return run;
+    return pausing_plans::PrepareAsOneOfTwo(p, std::move(shares), RunSetupOptions{4, 0, 2 * kNsPerSec});
 }
 
 plan::Plan ClosedAndOpenPlan() {

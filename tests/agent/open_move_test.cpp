@@ -12,39 +12,25 @@
 #include "lse/core/clock.hpp"
 #include "lse/core/errors.hpp"
 #include "lse/metrics/stat_key.hpp"
-#include "lse/plan/plan_codec.hpp"
 #include "lse/plan/plan_runner.hpp"
-#include "lse/protocol/plan_chunks.hpp"
+#include "pausing_plans.hpp"
 #include "run_setup.hpp"
 
 namespace lse::agent {
 namespace {
 
+using pausing_plans::List;
 using protocol::VuSelection;
 using sched::ShardSegment;
-
-VuSelection List(std::vector<std::int64_t> ids) {
-    VuSelection s;
-    s.kind = VuSelection::Kind::kList;
-    s.ids = std::move(ids);
-    return s;
-}
 
 // An open scenario at `rps` whose single task only pauses 5 ms: runs without any network.
 plan::ScenarioPlan OpenPauseScenario(int vusers, double rps, std::int64_t duration_ns) {
     plan::ScenarioPlan s;
     s.name = "arrivals";
     s.load.open_model = true;
-    s.load.vusers = vusers;
     s.load.start_rps = rps;
     s.load.stages = {{duration_ns, rps}};
-    s.tasks = {{"wait", 1}};
-    for (int id = 1; id <= vusers; ++id) {
-        plan::VuPlan vu;
-        vu.id = id;
-        vu.task_steps = {{plan::Step{true, 0, 5 * kNsPerMs}}};
-        s.vusers.push_back(vu);
-    }
+    pausing_plans::AddPausingVusers(&s, "wait", vusers, 5 * kNsPerMs);
     return s;
 }
 
@@ -53,19 +39,8 @@ PreparedRun Prepare(const plan::ScenarioPlan& scenario, VuSelection initial, Sha
     p.cluster_id = "c1";
     p.run_id = "r1";
     p.scenarios.push_back(scenario);
-    const std::string bytes = plan::EncodePlan(p);
-    protocol::Assignment a;
-    a.cluster_id = p.cluster_id;
-    a.run_id = p.run_id;
-    a.agent_id = "a1";
-    a.agent_count = 2;
-    a.scenarios = {{scenario.name, shard, std::move(initial)}};
-    a.plan_size = bytes.size();
-    a.plan_checksum = protocol::Fnv1a64(bytes);
-    PreparedRun run;
-    SetupProblem problem;
-    EXPECT_TRUE(PrepareRun(a, bytes, RunSetupOptions{2, 0, 2 * kNsPerSec}, &run, &problem)) << problem.detail;
-    return run;
+    return pausing_plans::PrepareAsOneOfTwo(p, {{scenario.name, shard, std::move(initial)}},
+                                            RunSetupOptions{2, 0, 2 * kNsPerSec});
 }
 
 TEST(ExtraVusersFor, OpenModelIdsBeyondTheAssignment) {
