@@ -114,7 +114,7 @@ protected:
             s.requests.push_back(r);
             plan::VuPlan vu;
             vu.id = static_cast<int>(i) + 1;
-            vu.task_steps = {{plan::Step{false, static_cast<std::uint32_t>(i), 0}}};
+            vu.task_steps = {{plan::Step{false, static_cast<std::uint32_t>(i), 0, {}}}};
             s.vusers.push_back(vu);
         }
         p.scenarios.push_back(s);

@@ -96,7 +96,7 @@ protected:
         s.requests = {r};
         plan::VuPlan vu;
         vu.id = 1;
-        vu.task_steps = {{plan::Step{false, 0, 0}}};
+        vu.task_steps = {{plan::Step{false, 0, 0, {}}}};
         s.vusers = {vu};
         p.scenarios.push_back(s);
         return p;

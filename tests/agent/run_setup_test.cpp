@@ -36,7 +36,7 @@ plan::Plan TwoVuPlan() {
     for (int id = 1; id <= 2; ++id) {
         plan::VuPlan vu;
         vu.id = id;
-        vu.task_steps = {{plan::Step{false, 0, 0}}};
+        vu.task_steps = {{plan::Step{false, 0, 0, {}}}};
         s.vusers.push_back(vu);
     }
     p.scenarios.push_back(s);
