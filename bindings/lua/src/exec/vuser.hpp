@@ -7,7 +7,7 @@
 
 #include <cstdint>
 
-#include "cookie_jar.hpp"
+#include "lse/http/cookie_jar.hpp"
 #include "lse/core/error_kind.hpp"
 
 struct lua_State;
@@ -40,7 +40,7 @@ struct Vu {
     std::int64_t started_ns = 0;
     std::int64_t intended_ns = 0;
     PendingRequest* request = nullptr;  ///< in flight, if any
-    CookieJar jar;
+    http::CookieJar jar;
 };
 
 }  // namespace lse::lua

@@ -1,4 +1,4 @@
-#include "cookie_jar.hpp"
+#include "lse/http/cookie_jar.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -6,7 +6,7 @@
 #include <cstring>
 #include <ctime>
 
-namespace lse::lua {
+namespace lse::http {
 namespace {
 
 std::string_view Trim(std::string_view s) {
@@ -42,7 +42,7 @@ std::string DefaultPath(std::string_view request_path) {
 bool DomainMatches(std::string_view host, std::string_view domain) {
     if (host == domain) return true;
     return host.size() > domain.size() && host.substr(host.size() - domain.size()) == domain &&
-           host[host.size() - domain.size() - 1] == '.' && !http::IsIpLiteral(host);
+           host[host.size() - domain.size() - 1] == '.' && !IsIpLiteral(host);
 }
 
 bool PathMatches(std::string_view request_path, std::string_view cookie_path) {
@@ -160,4 +160,4 @@ std::string CookieJar::HeaderFor(const http::Origin& origin, std::string_view re
     return out;
 }
 
-}  // namespace lse::lua
+}  // namespace lse::http

@@ -12,7 +12,7 @@
 
 #include "lse/http/url.hpp"
 
-namespace lse::lua {
+namespace lse::http {
 
 class CookieJar {
 public:
@@ -29,12 +29,12 @@ public:
     /// Applies one Set-Cookie header value received from `origin` for `request_path` (path only,
     /// no query). now_unix: seconds since the epoch (a parameter so tests control time).
     /// Malformed or foreign-domain cookies are ignored, as browsers do.
-    void Store(std::string_view set_cookie, const http::Origin& origin, std::string_view request_path,
+    void Store(std::string_view set_cookie, const Origin& origin, std::string_view request_path,
                std::int64_t now_unix);
 
     /// The Cookie header value for a request ("a=1; b=2"), empty when nothing matches.
     /// Longer paths first (RFC 6265 5.4); expired cookies are skipped.
-    std::string HeaderFor(const http::Origin& origin, std::string_view request_path, std::int64_t now_unix) const;
+    std::string HeaderFor(const Origin& origin, std::string_view request_path, std::int64_t now_unix) const;
 
     const std::vector<Cookie>& Cookies() const noexcept { return cookies_; }
     bool Empty() const noexcept { return cookies_.empty(); }
@@ -48,4 +48,4 @@ private:
 /// forms) into Unix seconds; false when it is not one.
 bool ParseHttpDate(std::string_view text, std::int64_t* out_unix);
 
-}  // namespace lse::lua
+}  // namespace lse::http

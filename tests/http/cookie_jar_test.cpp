@@ -1,8 +1,8 @@
-#include "cookie_jar.hpp"
+#include "lse/http/cookie_jar.hpp"
 
 #include <gtest/gtest.h>
 
-namespace lse::lua {
+namespace lse::http {
 namespace {
 
 constexpr std::int64_t kNow = 1'700'000'000;
@@ -93,4 +93,4 @@ TEST(HttpDate, ParsesTheThreeFormats) {
 }
 
 }  // namespace
-}  // namespace lse::lua
+}  // namespace lse::http
