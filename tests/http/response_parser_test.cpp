@@ -270,3 +270,42 @@ TEST(ResponseParserHeaderNames, WhitespaceBeforeTheColonIsNotPartOfTheName) {
 
 }  // namespace
 }  // namespace lse::http
+
+namespace lse::http {
+namespace {
+
+// Cookies-only capture (a replayed plan's cookie jar): the Set-Cookie headers whatever their case, split
+// anywhere, repeated; no other header and no body; an interim response's headers do not stay.
+TEST(ResponseParserCookies, KeepsOnlySetCookieHeadersAndNoBody) {
+    const std::string raw =
+        "HTTP/1.1 100 Continue\r\nSet-Cookie: interim=1\r\n\r\n"
+        "HTTP/1.1 200 OK\r\nSet-Cookie: a=1; Path=/\r\nSet-Cookies: no=1\r\nX-Set-Cookie: no=2\r\n"
+        "set-COOKIE: b=2\r\nSet-Cookie : c=3\r\nSet-Cooki: no=3\r\nContent-Length: 4\r\n\r\nbody";
+    ResponseParser parser;
+    Result result;
+    for (size_t split = 0; split <= raw.size(); ++split) {
+        parser.Start(&result, false, /*capture=*/false, /*capture_cookies=*/true);
+        ParseStatus st = parser.Feed(raw.data(), split);
+        if (st == ParseStatus::kNeedMore) st = parser.Feed(raw.data() + split, raw.size() - split);
+        ASSERT_EQ(st, ParseStatus::kComplete) << "split at " << split;
+        EXPECT_EQ(result.status, 200);
+        const std::vector<std::pair<std::string, std::string>> want = {
+            {"set-cookie", "a=1; Path=/"}, {"set-cookie", "b=2"}, {"set-cookie", "c=3"}};
+        EXPECT_EQ(result.headers, want) << "split at " << split;
+        EXPECT_TRUE(result.body.empty());
+        result.Clear();
+    }
+}
+
+TEST(ResponseParserCookies, FullCaptureWinsOverCookiesOnly) {
+    ResponseParser parser;
+    Result result;
+    const std::string raw = "HTTP/1.1 200 OK\r\nA: b\r\nSet-Cookie: s=1\r\nContent-Length: 2\r\n\r\nok";
+    parser.Start(&result, false, /*capture=*/true, /*capture_cookies=*/true);
+    ASSERT_EQ(parser.Feed(raw.data(), raw.size()), ParseStatus::kComplete);
+    EXPECT_EQ(result.headers.size(), 3u);
+    EXPECT_EQ(result.body, "ok");
+}
+
+}  // namespace
+}  // namespace lse::http

@@ -203,7 +203,7 @@ void Connection::Start(Exchange* ex, std::int64_t now_ns) noexcept {
     }
     ++served_;
     const PreparedRequest& req = *ex->request;
-    parser_.Start(&r, req.method == Method::kHead, ex->capture);
+    parser_.Start(&r, req.method == Method::kHead, ex->capture, ex->capture_cookies);
     r.t.write_start_ns = now_ns;
     r.bytes_sent = req.bytes.size();
     if (tls_ && pool_->origin().tls) {

@@ -227,7 +227,8 @@ void ValidateTargetParts(std::span<const ShapePart> target) {
     }
     std::string shown;  // for the messages: holes as "{}"
     for (const ShapePart& p : target) shown += p.hole >= 0 ? std::string_view("{}") : p.text;
-    if (target.front().hole >= 0 || target.front().text.empty() || target.front().text.front() != '/') {
+    // A hole may start the target (a response value used as the path): its filler writes a value starting with '/'.
+    if (target.front().hole < 0 && (target.front().text.empty() || target.front().text.front() != '/')) {
         throw UsageError("invalid request target '" + shown + "': must start with '/'");
     }
     for (const ShapePart& p : target) {

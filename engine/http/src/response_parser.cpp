@@ -29,11 +29,14 @@ ResponseParser::ResponseParser(size_t max_header_bytes) noexcept : max_header_by
     parser_.data = this;
 }
 
-void ResponseParser::Start(Result* result, bool head_request, bool capture) noexcept {
+void ResponseParser::Start(Result* result, bool head_request, bool capture, bool capture_cookies) noexcept {
     llhttp_reset(&parser_);
     result_ = result;
     head_request_ = head_request;
     capture_ = capture;
+    capture_cookies_ = capture_cookies && !capture;
+    cookie_name_matched_ = 0;
+    keep_value_ = false;
     header_bytes_ = 0;
     in_header_field_ = false;
     headers_done_ = false;
@@ -97,6 +100,20 @@ ParseStatus ResponseParser::FinishEof() noexcept {
     return status_;
 }
 
+void ResponseParser::MatchCookieName(const char* at, size_t len) noexcept {
+    for (size_t i = 0; i < len && cookie_name_matched_ != kNoMatch; ++i) {
+        const char c = at[i];
+        const char lower = c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c;
+        if (cookie_name_matched_ < kSetCookie.size() && lower == kSetCookie[cookie_name_matched_]) {
+            ++cookie_name_matched_;
+        } else if (cookie_name_matched_ == kSetCookie.size() && (c == ' ' || c == '\t')) {
+            // whitespace before the colon: still "set-cookie"
+        } else {
+            cookie_name_matched_ = kNoMatch;
+        }
+    }
+}
+
 bool ResponseParser::CountHeaderBytes(size_t len) noexcept {
     header_bytes_ += len;
     if (header_bytes_ > max_header_bytes_) {
@@ -111,7 +128,7 @@ int ResponseParser::OnMessageBegin(llhttp_t* p) {
     self->header_bytes_ = 0;
     self->headers_done_ = false;
     self->in_header_field_ = false;
-    if (self->capture_) {
+    if (self->capture_ || self->capture_cookies_) {
         // An interim 1xx response's headers are not the final response's headers.
         self->result_->ClearHeaders();
         self->result_->body.clear();
@@ -126,6 +143,10 @@ int ResponseParser::OnStatus(llhttp_t* p, const char*, size_t len) {
 int ResponseParser::OnHeaderField(llhttp_t* p, const char* at, size_t len) {
     ResponseParser* self = Self(p);
     if (!self->headers_done_ && !self->CountHeaderBytes(len)) return -1;
+    if (self->capture_cookies_) {
+        self->MatchCookieName(at, len);
+        return 0;
+    }
     if (!self->capture_) return 0;
     std::string& name = self->in_header_field_ ? self->result_->headers.back().first : self->result_->AddHeader().first;
     self->in_header_field_ = true;
@@ -145,6 +166,13 @@ int ResponseParser::OnHeaderFieldComplete(llhttp_t* p) {
     // proxies strip it. llhttp lets responses through with it (as browsers and curl do, a client should
     // still read such a response), but it ends up in the name span; trim it so that "x-bad" is the key.
     ResponseParser* self = Self(p);
+    if (self->capture_cookies_) {
+        // llhttp's name span may end in the whitespace before the colon (see below): "Set-Cookie :" counts.
+        self->keep_value_ = self->cookie_name_matched_ == kSetCookie.size();
+        self->cookie_name_matched_ = 0;
+        if (self->keep_value_) self->result_->AddHeader().first.assign(kSetCookie);
+        return 0;
+    }
     if (!self->capture_ || self->result_->headers.empty()) return 0;
     std::string& name = self->result_->headers.back().first;
     while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.pop_back();
@@ -155,7 +183,9 @@ int ResponseParser::OnHeaderValue(llhttp_t* p, const char* at, size_t len) {
     ResponseParser* self = Self(p);
     if (!self->headers_done_ && !self->CountHeaderBytes(len)) return -1;
     self->in_header_field_ = false;
-    if (self->capture_ && !self->result_->headers.empty()) self->result_->headers.back().second.append(at, len);
+    if ((self->capture_ || (self->capture_cookies_ && self->keep_value_)) && !self->result_->headers.empty()) {
+        self->result_->headers.back().second.append(at, len);
+    }
     return 0;
 }
 

@@ -5,15 +5,11 @@
 #include <cstdio>
 #include <lua.hpp>
 
+#include "lse/http/percent_encode.hpp"
 #include "response_values.hpp"
 
 namespace lse::lua {
 namespace {
-
-bool IsUnreserved(unsigned char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-           c == '_' || c == '~';
-}
 
 // Scalar value -> text; false for anything else (with *error set when there is more to say than the type).
 bool ScalarToString(lua_State* L, int index, std::string* out, std::string* error) {
@@ -50,19 +46,9 @@ bool ScalarToString(lua_State* L, int index, std::string* out, std::string* erro
 }  // namespace
 
 std::string PercentEncode(std::string_view text) {
-    static constexpr char kHex[] = "0123456789ABCDEF";
     std::string out;
     out.reserve(text.size());
-    for (char ch : text) {
-        auto c = static_cast<unsigned char>(ch);
-        if (IsUnreserved(c)) {
-            out.push_back(ch);
-        } else {
-            out.push_back('%');
-            out.push_back(kHex[c >> 4]);
-            out.push_back(kHex[c & 0xF]);
-        }
-    }
+    http::AppendPercentEncoded(text, &out);  // the one rule, shared with agents' replay of response values
     return out;
 }
 

@@ -100,7 +100,8 @@ struct RequestShape {
     bool HasHoles() const noexcept { return !holes.empty(); }
 
     /// PreparedRequest::Build's rules and checks on parts (the same errors, for the literal parts). Holes may be in
-    /// the target (after its first literal part, which starts it with '/'), in header values and in the body. A
+    /// the target (after a first literal part that starts it with '/', or first: then the filler's value must
+    /// start with '/'), in header values and in the body. A
     /// caller-given Content-Length is dropped when the body has holes (the length changes per send: it is
     /// computed at every fill); else one with holes in its value is refused. Connection: close is honoured when given
     /// literally.

@@ -10,6 +10,7 @@
 #include <llhttp.h>
 
 #include <cstddef>
+#include <string_view>
 
 #include "lse/http/result.hpp"
 
@@ -32,8 +33,9 @@ public:
     ResponseParser& operator=(const ResponseParser&) = delete;
 
     /// Prepares for the response to one request. `result` receives the status and, when capture is
-    /// true, headers and body (it must outlive the parse). Reuses the llhttp state: no allocation.
-    void Start(Result* result, bool head_request, bool capture) noexcept;
+    /// true, headers and body (it must outlive the parse); when only capture_cookies is, the Set-Cookie
+    /// headers (as "set-cookie") and no body. Reuses the llhttp state: no allocation.
+    void Start(Result* result, bool head_request, bool capture, bool capture_cookies = false) noexcept;
 
     /// Feeds response bytes. After kComplete, bytes beyond the response are ignored and make
     /// KeepAlive() false (we never pipeline, so they are a protocol violation). After kComplete or an
@@ -65,6 +67,9 @@ private:
     static const llhttp_settings_t& Settings() noexcept;
 
     bool CountHeaderBytes(size_t len) noexcept;
+    void MatchCookieName(const char* at, size_t len) noexcept;
+
+    static constexpr std::string_view kSetCookie = "set-cookie";
 
     llhttp_t parser_;
     Result* result_ = nullptr;
@@ -72,6 +77,12 @@ private:
     size_t header_bytes_ = 0;
     bool head_request_ = false;
     bool capture_ = false;
+    bool capture_cookies_ = false;
+    // Cookies-only capture: how many bytes of the current header name matched "set-cookie" so far (a name
+    // arrives in pieces); kNoMatch once it cannot be Set-Cookie. The value is kept only when it was.
+    static constexpr size_t kNoMatch = static_cast<size_t>(-1);
+    size_t cookie_name_matched_ = 0;
+    bool keep_value_ = false;
     bool in_header_field_ = false;
     bool headers_done_ = false;
     bool saw_bytes_ = false;
