@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "lse/http/percent_encode.hpp"
+
 namespace lse::plan {
 namespace {
 
@@ -73,7 +75,69 @@ void AppendSegment(const Segment& seg, const ExpandContext& ctx, std::string* ou
         case Segment::Kind::kVuser:
             AppendInt(ctx.vuser, out);
             break;
+        case Segment::Kind::kValue: {
+            const auto slot = static_cast<std::size_t>(seg.a);
+            static const ValueSlot kEmpty;
+            const ValueSlot& v = ctx.values != nullptr && seg.a >= 0 && slot < ctx.value_count ? ctx.values[slot] : kEmpty;
+            AppendValue(v, static_cast<ValueEncoding>(seg.b), out);
+            break;
+        }
         case Segment::Kind::kCount:
+            break;
+    }
+}
+
+void AppendJsonEscaped(std::string_view text, std::string* out) noexcept {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::size_t clean = 0;  // the common case, nothing to escape, is one append
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        out->append(text.substr(clean, i - clean));
+        clean = i + 1;
+        out->push_back('\\');
+        switch (c) {
+            case '"': out->push_back('"'); break;
+            case '\\': out->push_back('\\'); break;
+            case '\b': out->push_back('b'); break;
+            case '\f': out->push_back('f'); break;
+            case '\n': out->push_back('n'); break;
+            case '\r': out->push_back('r'); break;
+            case '\t': out->push_back('t'); break;
+            default:
+                out->append("u00");
+                out->push_back(kHex[c >> 4]);
+                out->push_back(kHex[c & 0xF]);
+        }
+    }
+    out->append(text.substr(clean));
+}
+
+void AppendValue(const ValueSlot& value, ValueEncoding encoding, std::string* out) noexcept {
+    switch (encoding) {
+        case ValueEncoding::kRaw:
+            out->append(value.text);
+            break;
+        case ValueEncoding::kPercent:
+            http::AppendPercentEncoded(value.text, out);
+            break;
+        case ValueEncoding::kJsonString:
+            AppendJsonEscaped(value.text, out);
+            break;
+        case ValueEncoding::kJsonValue:
+            // tonumber() made it a number (its text was checked); a JSON token stays what it was ({...} too);
+            // anything else (a header, a pattern's match, a missing value) is a string.
+            if (value.ok && value.number) {
+                out->append(value.text);
+            } else if (value.ok && value.json) {
+                out->append(value.raw);
+            } else {
+                out->push_back('"');
+                AppendJsonEscaped(value.text, out);
+                out->push_back('"');
+            }
+            break;
+        case ValueEncoding::kCount:
             break;
     }
 }

@@ -14,7 +14,9 @@
 #include <cstdint>
 #include <random>
 #include <string>
+#include <string_view>
 
+#include "lse/plan/extract/json_path.hpp"
 #include "lse/plan/plan.hpp"
 
 namespace lse::plan {
@@ -42,12 +44,45 @@ private:
     std::atomic<std::uint64_t> next_k_{0};
 };
 
+/// One response value of the current iteration (the slot an Extraction fills), as the runner extracted it.
+/// Its buffers are reused from iteration to iteration.
+struct ValueSlot {
+    std::string text;  ///< the value as text: a JSON string decoded, a number as its text; empty when not ok
+    std::string raw;   ///< when json: the JSON token exactly as it came (quotes and escapes included)
+    extract::JsonKind kind = extract::JsonKind::kString;
+    bool json = false;    ///< raw and kind hold the value's JSON token (a JSON source without a pattern)
+    bool number = false;  ///< text is a number (Extraction::number): a bare JSON number where a value goes
+    bool ok = false;      ///< extracted; false: empty text (not extracted, or on_extract_error = "empty")
+
+    void Clear() noexcept {
+        text.clear();
+        raw.clear();
+        kind = extract::JsonKind::kString;
+        json = false;
+        number = false;
+        ok = false;
+    }
+};
+
 /// What a template may refer to. The RNG is per worker (not thread-safe).
 struct ExpandContext {
     SeqSource* seq = nullptr;
     std::mt19937_64* rng = nullptr;
     int vuser = 0;
+    /// The iteration's response values, indexed by slot (Segment::a of a kValue); a slot past the end is
+    /// empty text.
+    const ValueSlot* values = nullptr;
+    std::size_t value_count = 0;
 };
+
+/// Appends a response value written as `encoding` (ValueEncoding): kRaw its text; kPercent its text
+/// percent-encoded (http/percent_encode.hpp, as Lua's query= and form=); kJsonString its text JSON-escaped;
+/// kJsonValue a number bare, a JSON token as it came, any other text as a JSON string.
+void AppendValue(const ValueSlot& value, ValueEncoding encoding, std::string* out) noexcept;
+
+/// Appends `text` escaped for the inside of a JSON string, as lsengine's JSON encoder writes it: \" \\ \b
+/// \f \n \r \t, other control characters as \u00XX, everything else (UTF-8 included) as is.
+void AppendJsonEscaped(std::string_view text, std::string* out) noexcept;
 
 /// Appends the expansion of `t` to *out (does not clear it). No allocation beyond growing *out.
 void AppendExpanded(const Template& t, const ExpandContext& ctx, std::string* out) noexcept;
