@@ -94,3 +94,70 @@ TEST(HttpDate, ParsesTheThreeFormats) {
 
 }  // namespace
 }  // namespace lse::http
+
+namespace lse::http {
+namespace {
+
+constexpr std::int64_t kT = 1'700'000'000;
+
+Origin Local() {
+    Origin o;
+    o.host = "127.0.0.1";
+    o.port = 8080;
+    return o;
+}
+
+TEST(CookieJarReplay, AppendHeaderForAppendsWhatHeaderForReturns) {
+    CookieJar jar;
+    jar.Store("a=1; Path=/", Local(), "/", kT);
+    jar.Store("b=2; Path=/api", Local(), "/", kT);
+    std::string out = "x";
+    jar.AppendHeaderFor(Local(), "/api/v1", kT, &out);
+    EXPECT_EQ(out, "x" + jar.HeaderFor(Local(), "/api/v1", kT));
+    EXPECT_EQ(out, "xb=2; a=1");
+}
+
+TEST(CookieJarReplay, ReplacingACookieReusesItsBuffers) {
+    CookieJar jar;
+    jar.Store("session=" + std::string(40, 'a') + "; Path=/", Local(), "/login", kT);
+    const char* value = jar.Cookies()[0].value.data();
+    for (char c : std::string("bcdefg")) {
+        jar.Store("session=" + std::string(40, c) + "; Path=/; HttpOnly", Local(), "/form", kT);
+    }
+    ASSERT_EQ(jar.Cookies().size(), 1u);
+    EXPECT_EQ(jar.Cookies()[0].value, std::string(40, 'g'));
+    EXPECT_EQ(jar.Cookies()[0].value.data(), value);
+}
+
+TEST(CookieJarReplay, RequestPathIsTheTargetsPathWithoutTheQuery) {
+    EXPECT_EQ(RequestPath("GET /a/b?x=1 HTTP/1.1\r\nHost: h\r\n\r\n"), "/a/b");
+    EXPECT_EQ(RequestPath("POST /form HTTP/1.1\r\n\r\n"), "/form");
+    EXPECT_EQ(RequestPath("GET * HTTP/1.1\r\n\r\n"), "/");
+    EXPECT_EQ(RequestPath("garbage"), "/");
+}
+
+TEST(CookieJarReplay, WriteWithCookiesMergesTheRequestsCookiesWithTheJarsWhichWin) {
+    const std::string with = "POST /form HTTP/1.1\r\nHost: h\r\nCookie: sid=old; theme=dark\r\nX: y\r\n"
+                             "Content-Length: 2\r\n\r\nab";
+    std::string out;
+    WriteWithCookies(with, "sid=new; csrf=1", &out);
+    EXPECT_EQ(out, "POST /form HTTP/1.1\r\nHost: h\r\nCookie: theme=dark; sid=new; csrf=1\r\nX: y\r\n"
+                   "Content-Length: 2\r\n\r\nab");
+    // A request without a Cookie header gets one after its others; a body mentioning one is not a header.
+    const std::string without = "GET /x HTTP/1.1\r\nHost: h\r\nUser-Agent: u\r\n\r\nCookie: no";
+    WriteWithCookies(without, "a=1", &out);
+    EXPECT_EQ(out, "GET /x HTTP/1.1\r\nHost: h\r\nUser-Agent: u\r\nCookie: a=1\r\n\r\nCookie: no");
+    const std::string bare = "GET /x HTTP/1.1\r\n\r\n";
+    WriteWithCookies(bare, "a=1", &out);
+    EXPECT_EQ(out, "GET /x HTTP/1.1\r\nCookie: a=1\r\n\r\n");
+    // The header name compares case-insensitively; every pair the jar sends is replaced.
+    WriteWithCookies("GET / HTTP/1.1\r\ncookie:a=0;b=0\r\n\r\n", "b=2; a=1", &out);
+    EXPECT_EQ(out, "GET / HTTP/1.1\r\nCookie: b=2; a=1\r\n\r\n");
+    // No allocation once the buffer has grown.
+    const char* buffer = out.data();
+    for (int i = 0; i < 10; ++i) WriteWithCookies("GET / HTTP/1.1\r\ncookie:a=0;b=0\r\n\r\n", "b=2; a=1", &out);
+    EXPECT_EQ(out.data(), buffer);
+}
+
+}  // namespace
+}  // namespace lse::http

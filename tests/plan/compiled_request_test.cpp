@@ -131,6 +131,162 @@ TEST(CompiledRequest, RefillingTheSameRequestDoesNotAllocate) {
     EXPECT_NE(out.bytes.find("Content-Length: 12\r\n\r\n{\"n\":123456}"), std::string::npos) << out.bytes;
 }
 
+// Response values (kValue) as the capture places them: the slot's text written per ValueEncoding.
+Segment Value(std::uint32_t slot, ValueEncoding encoding) {
+    return Segment{Segment::Kind::kValue, "", slot, static_cast<std::int64_t>(encoding)};
+}
+
+ValueSlot TextValue(std::string text) {
+    ValueSlot v;
+    v.text = std::move(text);
+    v.ok = true;
+    return v;
+}
+
+// Fills `c` with the given slots; false (with *why) when a value did not fit.
+bool Fill(const CompiledRequest& c, const std::vector<ValueSlot>& values, http::PreparedRequest* out,
+          const char** why = nullptr) {
+    ExpandContext ctx;
+    ctx.values = values.data();
+    ctx.value_count = values.size();
+    const char* reason = nullptr;
+    const bool ok = SerializeTemplated(c, ctx, out, &reason);
+    if (why != nullptr) *why = reason;
+    return ok;
+}
+
+TEST(CompiledRequestValues, EachEncodingWritesTheValueAsTheLuaRequestWould) {
+    PlannedRequest r;
+    r.method = http::Method::kPost;
+    // "/orders/" .. id .. "?q=" (query = {q = name}) with a json body {"sku":"A-" .. name, "id": id, "n": n, "o": obj}
+    r.url.segments = {Text("http://127.0.0.1:9000/orders/"), Value(0, ValueEncoding::kRaw), Text("?q="),
+                      Value(1, ValueEncoding::kPercent)};
+    r.headers = {{"X-Id", Template{{Text("id-"), Value(0, ValueEncoding::kRaw)}}},
+                 {"Content-Type", Lit("application/json")},
+                 {"Content-Length", Lit("1")}};  // dropped: the body length changes per send
+    r.body.segments = {Text("{\"sku\":\"A-"), Value(1, ValueEncoding::kJsonString), Text("\",\"id\":"),
+                       Value(0, ValueEncoding::kJsonValue), Text(",\"n\":"), Value(2, ValueEncoding::kJsonValue),
+                       Text(",\"o\":"), Value(3, ValueEncoding::kJsonValue), Text(",\"m\":"),
+                       Value(4, ValueEncoding::kJsonValue), Text("}")};
+    const CompiledRequest c = CompileRequest(r);
+    ASSERT_FALSE(c.literal());
+
+    std::vector<ValueSlot> values(5);
+    values[0] = TextValue("7 b\xc3\xa9");  // a header/path value with a space and UTF-8
+    values[1] = TextValue("a&b \"q\"\n\x01/\xc3\xa9");
+    values[2] = TextValue("42");
+    values[2].number = true;  // tonumber(): bare in JSON
+    values[3] = TextValue("x");
+    values[3].json = true;  // a JSON source's token as it came, an object too
+    values[3].raw = "{\"k\": [1, \"\\u00e9\"]}";
+    values[3].kind = extract::JsonKind::kObject;
+    // values[4] was not extracted (on_extract_error = "empty"): empty text, a JSON string
+    http::PreparedRequest out;
+    ASSERT_TRUE(Fill(c, values, &out));
+
+    const std::string body = "{\"sku\":\"A-a&b \\\"q\\\"\\n\\u0001/\xc3\xa9\",\"id\":\"7 b\xc3\xa9\",\"n\":42,"
+                             "\"o\":{\"k\": [1, \"\\u00e9\"]},\"m\":\"\"}";
+    // Lua: the path's bytes encoded by the request serialiser (a space, which Lua refuses in a path, is sent
+    // as %20), the query value by the url encoder.
+    const http::PreparedRequest expected = http::PreparedRequest::Build(
+        http::Method::kPost, http::ParseUrl("http://127.0.0.1:9000/").origin,
+        "/orders/7%20b\xc3\xa9?q=a%26b%20%22q%22%0A%01%2F%C3%A9",
+        {{"X-Id", "id-7 b\xc3\xa9"}, {"Content-Type", "application/json"}}, body);
+    EXPECT_EQ(out.bytes, expected.bytes);
+    EXPECT_NE(out.bytes.find("POST /orders/7%20b%C3%A9?q=a%26b%20%22q%22%0A%01%2F%C3%A9 HTTP/1.1\r\n"),
+              std::string::npos)
+        << out.bytes;
+    EXPECT_NE(out.bytes.find("Content-Length: " + std::to_string(body.size()) + "\r\n"), std::string::npos);
+
+    // A JSON source with tonumber() is bare; a string token without it stays a string.
+    values[0] = TextValue("15");
+    values[0].json = true;
+    values[0].raw = "\"15\"";
+    values[2].json = true;
+    values[2].raw = "\"42\"";
+    ASSERT_TRUE(Fill(c, values, &out));
+    EXPECT_NE(out.bytes.find("\"id\":\"15\",\"n\":42,"), std::string::npos) << out.bytes;
+}
+
+TEST(CompiledRequestValues, AValueStartingThePathIsAPathOrASameOriginUrl) {
+    PlannedRequest r;
+    r.url.segments = {Text("http://127.0.0.1:9000"), Value(0, ValueEncoding::kRaw)};
+    r.name = "GET /landing/{id}";
+    const CompiledRequest c = CompileRequest(r);
+    ASSERT_FALSE(c.literal());
+    EXPECT_EQ(c.origin.port, 9000);
+    const std::pair<std::string, std::string> cases[] = {
+        {"/landing/7?x=1", "/landing/7?x=1"},
+        {"http://127.0.0.1:9000/landing/7?x=1#top", "/landing/7?x=1"},
+        {"HTTP://127.0.0.1:9000", "/"},
+        {"http://127.0.0.1:9000?a=b", "/?a=b"},
+        {"landing/7", "/landing/7"},  // as Lua resolves a path without its '/'
+        {"/a b", "/a%20b"},
+        {"", "/"},
+    };
+    http::PreparedRequest out;
+    for (const auto& [value, target] : cases) {
+        ASSERT_TRUE(Fill(c, {TextValue(value)}, &out)) << value;
+        EXPECT_EQ(out.bytes.rfind("GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1:9000\r\n", 0), 0u)
+            << value << "\n" << out.bytes;
+    }
+    // A default port matches when the origin's is the default.
+    PlannedRequest d;
+    d.url.segments = {Text("http://example.test"), Value(0, ValueEncoding::kRaw), Text("&x=1")};
+    const CompiledRequest dc = CompileRequest(d);
+    ASSERT_TRUE(Fill(dc, {TextValue("http://EXAMPLE.test:80/p?q=1")}, &out));
+    EXPECT_EQ(out.bytes.rfind("GET /p?q=1&x=1 HTTP/1.1\r\n", 0), 0u) << out.bytes;
+
+    // Another origin (host, port or scheme): not sent.
+    for (const char* other : {"http://localhost:9000/x", "http://127.0.0.1:9001/x", "https://127.0.0.1:9000/x",
+                              "http://127.0.0.1/x", "http://127.0.0.1:9000@evil/x"}) {
+        const char* why = nullptr;
+        EXPECT_FALSE(Fill(c, {TextValue(other)}, &out, &why)) << other;
+        ASSERT_NE(why, nullptr);
+        EXPECT_NE(std::string(why).find("origin"), std::string::npos) << why;
+    }
+}
+
+TEST(CompiledRequestValues, ACrOrLfInAHeaderValueFailsTheSend) {
+    PlannedRequest r;
+    r.url = Lit("http://127.0.0.1:9000/form");
+    r.method = http::Method::kPost;
+    r.headers = {{"X-Csrf", Template{{Value(0, ValueEncoding::kRaw)}}}};
+    r.body.segments = {Text("a="), Value(0, ValueEncoding::kRaw)};  // a body may carry any byte
+    const CompiledRequest c = CompileRequest(r);
+    http::PreparedRequest out;
+    ASSERT_TRUE(Fill(c, {TextValue("tok-1")}, &out));
+    EXPECT_NE(out.bytes.find("\r\nX-Csrf: tok-1\r\n"), std::string::npos) << out.bytes;
+    EXPECT_NE(out.bytes.find("Content-Length: 7\r\n\r\na=tok-1"), std::string::npos) << out.bytes;
+    for (const char* bad : {"tok\r\nX-Evil: 1", "tok\n", "\rtok"}) {
+        const char* why = nullptr;
+        EXPECT_FALSE(Fill(c, {TextValue(bad)}, &out, &why)) << bad;
+        EXPECT_STREQ(why, kHeaderBreak);
+    }
+}
+
+TEST(CompiledRequestValues, RefillingWithValuesDoesNotAllocate) {
+    PlannedRequest r;
+    r.method = http::Method::kPut;
+    r.url.segments = {Text("http://127.0.0.1:9000/orders/"), Value(0, ValueEncoding::kRaw)};
+    r.body.segments = {Text("{\"id\":"), Value(0, ValueEncoding::kJsonValue), Text(",\"s\":\""),
+                       Value(1, ValueEncoding::kJsonString), Text("\",\"q\":\""), Value(1, ValueEncoding::kPercent),
+                       Text("\"}")};
+    const CompiledRequest c = CompileRequest(r);
+    std::vector<ValueSlot> values = {TextValue("123456"), TextValue("a \"b\" c")};
+    values[0].number = true;
+    http::PreparedRequest out;
+    ASSERT_TRUE(Fill(c, values, &out));
+    const char* buffer = out.bytes.data();
+    const std::size_t capacity = out.bytes.capacity();
+    for (int i = 0; i < 100; ++i) ASSERT_TRUE(Fill(c, values, &out));
+    EXPECT_EQ(out.bytes.data(), buffer);
+    EXPECT_EQ(out.bytes.capacity(), capacity);
+    EXPECT_NE(out.bytes.find("\r\n\r\n{\"id\":123456,\"s\":\"a \\\"b\\\" c\",\"q\":\"a%20%22b%22%20c\"}"),
+              std::string::npos)
+        << out.bytes;
+}
+
 TEST(CompiledRequest, PlaceholderInTheHostIsRefused) {
     PlannedRequest r;
     r.url.segments = {Text("http://host-"), Seg(Segment::Kind::kSeq), Text(".example/")};

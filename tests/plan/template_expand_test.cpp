@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include <set>
 #include <thread>
 
@@ -101,6 +103,44 @@ TEST(TemplateExpand, RandomStaysInRangeAndCoversIt) {
     out.clear();
     AppendRandom(rng, INT64_MIN, INT64_MAX, &out);  // the full range must not overflow
     EXPECT_FALSE(out.empty());
+}
+
+// A value inside a JSON string (ValueEncoding::kJsonString) is escaped exactly as lsengine's JSON encoder
+// (nlohmann's dump, what Lua's json= bodies go through) escapes it: every control character, quotes,
+// backslashes; UTF-8 and '/' as they are.
+TEST(TemplateExpand, JsonEscapingMatchesTheJsonEncoder) {
+    std::string all;
+    for (int c = 1; c < 0x80; ++c) all.push_back(static_cast<char>(c));
+    all += "\xc3\xa9\xe2\x82\xac";
+    for (const std::string& text : {all, std::string("plain"), std::string(""), std::string("a\"b\\c\n")}) {
+        std::string out = "<";
+        AppendJsonEscaped(text, &out);
+        EXPECT_EQ(out, "<" + nlohmann::json(text).dump().substr(1, nlohmann::json(text).dump().size() - 2));
+    }
+}
+
+TEST(TemplateExpand, ValuePlaceholdersReadTheIterationsSlots) {
+    ValueSlot values[2];
+    values[0].text = "a b";
+    values[0].ok = true;
+    values[1].text = "7";
+    values[1].number = true;
+    values[1].ok = true;
+    ExpandContext ctx;
+    ctx.values = values;
+    ctx.value_count = 2;
+    auto value = [](std::int64_t slot, ValueEncoding e) {
+        return Segment{Segment::Kind::kValue, "", slot, static_cast<std::int64_t>(e)};
+    };
+    Template t;
+    t.segments = {Text("["), value(0, ValueEncoding::kRaw), Text("|"), value(0, ValueEncoding::kPercent), Text("|"),
+                  value(0, ValueEncoding::kJsonValue), Text("|"), value(1, ValueEncoding::kJsonValue), Text("|"),
+                  value(5, ValueEncoding::kRaw), value(5, ValueEncoding::kJsonValue), Text("]")};
+    // A slot the iteration has no value for (past the end: never filled) is empty text.
+    EXPECT_EQ(Expand(t, ctx), "[a b|a%20b|\"a b\"|7|\"\"]");
+    values[1].ok = false;  // on_extract_error = "empty": a missing number is an empty string, never bare
+    values[1].text.clear();
+    EXPECT_EQ(Expand(t, ctx), "[a b|a%20b|\"a b\"|\"\"|\"\"]");
 }
 
 TEST(TemplateExpand, ReusedBufferStopsGrowing) {

@@ -139,26 +139,38 @@ bool SameAuthority(std::string_view authority, const http::Origin& origin) noexc
     return value == origin.port;
 }
 
-// A response value that is the start of the path: a path as Lua's requests take it ('/'-prefixed when it lacks
-// one), or an absolute URL of the request's own origin, cut to its path and query. *why for another origin.
-void AppendPathStart(std::string_view value, const http::Origin& origin, std::string* out, const char** why) noexcept {
+}  // namespace
+
+bool AppendPathStart(std::string_view value, const http::Origin& origin, std::string* out, const char** why) noexcept {
     const bool http = StartsWithNoCase(value, "http://");
     if (http || StartsWithNoCase(value, "https://")) {
         const std::string_view rest = value.substr(http ? 7 : 8);
         const size_t end = rest.find_first_of("/?#");
         const std::string_view authority = rest.substr(0, end);
         if (http == origin.tls || !SameAuthority(authority, origin)) {
-            *why = "the URL is not on the request's origin (agents send only to their plan's origins)";
-            return;
+            *why = "the URL is not on the request's origin (an agent sends only to its plan's origins)";
+            return false;
         }
         const std::string_view target = end == std::string_view::npos ? std::string_view() : rest.substr(end);
+        if (out == nullptr) return true;
         if (target.empty() || target.front() != '/') out->push_back('/');
         out->append(target);
-        return;
+        return true;
     }
+    if (out == nullptr) return true;
     if (value.empty() || value.front() != '/') out->push_back('/');
     out->append(value);
+    return true;
 }
+
+bool HasHeaderBreak(std::string_view value) noexcept {
+    for (char ch : value) {
+        if (ch == '\r' || ch == '\n' || ch == '\0') return true;
+    }
+    return false;
+}
+
+namespace {
 
 class SegmentFiller final : public http::HoleFiller {
 public:
@@ -176,14 +188,9 @@ public:
         }
         const size_t from = out->size();
         AppendSegment(seg, ctx_, out);
-        if (place == HolePlace::kHeader && seg.kind == Segment::Kind::kValue) {
-            for (size_t i = from; i < out->size(); ++i) {
-                const char ch = (*out)[i];
-                if (ch == '\r' || ch == '\n' || ch == '\0') {
-                    why_ = "the value has a CR, LF or NUL, which a header value cannot carry";
-                    break;
-                }
-            }
+        if (place == HolePlace::kHeader && seg.kind == Segment::Kind::kValue &&
+            HasHeaderBreak(std::string_view(*out).substr(from))) {
+            why_ = kHeaderBreak;
         }
     }
     const char* why() const noexcept { return why_; }

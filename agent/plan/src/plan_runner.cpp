@@ -3,6 +3,8 @@
 #include <uv.h>
 
 #include <algorithm>
+#include <charconv>
+#include <ctime>
 #include <random>
 #include <string>
 #include <unordered_map>
@@ -10,6 +12,7 @@
 #include "lse/core/clock.hpp"
 #include "lse/core/errors.hpp"
 #include "lse/http/client.hpp"
+#include "lse/http/cookie_jar.hpp"
 #include "lse/metrics/stat_key.hpp"
 #include "lse/plan/compiled_request.hpp"
 #include "lse/plan/plan_codec.hpp"
@@ -17,16 +20,32 @@
 #include "lse/runtime/weighted_picker.hpp"
 #include "lse/plan/template_expand.hpp"
 #include "lse/runtime/metrics_recorder.hpp"
+#include "value_extraction.hpp"
 
 namespace lse::plan {
 namespace {
 
 std::int64_t NowNs() noexcept { return static_cast<std::int64_t>(uv_hrtime()); }
+// Cookie expiry is wall-clock time (Max-Age, Expires), as in the Lua runtime.
+std::int64_t NowUnix() noexcept { return static_cast<std::int64_t>(std::time(nullptr)); }
 
-// What every worker of an agent shares: the plan, its compiled requests, the sequence counter.
+// Extraction rules that differ only by slot share one compiled form: the key is everything else.
+std::string ExtractionKey(const Extraction& e) {
+    std::string key;
+    key += static_cast<char>(e.source);
+    key += e.number ? '1' : '0';
+    key += e.key;
+    key += '\0';
+    key += e.pattern;
+    return key;
+}
+
+// What every worker of an agent shares: the plan, its compiled requests and extraction rules, the sequence counter.
 struct SharedReplay {
     std::shared_ptr<const PlanRunConfig> config;
     std::vector<CompiledRequest> requests;  // parallel to the plan's request table
+    std::vector<CompiledExtraction> extractions;  // distinct rules (ExtractionKey), parsed and compiled once
+    std::unordered_map<std::string, std::uint32_t> extraction_index;  // ExtractionKey -> extractions
     StridedSeq seq;
 
     explicit SharedReplay(std::shared_ptr<const PlanRunConfig> c)
@@ -60,26 +79,37 @@ public:
             vu->plan = &plan_.vusers[position];
             vu->exchange.on_done = &PlanRunner::OnDone;
             vu->exchange.user = vu.get();
+            vu->exchange.capture_cookies = true;  // the VU's cookie jar sees every response's Set-Cookie
             // Stats entries are registered for the (task, request name) pairs this worker can send,
             // so the report shows no empty rows and the hot path only indexes.
-            vu->step_stats.resize(vu->plan->task_steps.size());
+            vu->step_info.resize(vu->plan->task_steps.size());
+            std::uint32_t slots = 0;
             for (size_t t = 0; t < vu->plan->task_steps.size(); ++t) {
                 for (const Step& st : vu->plan->task_steps[t]) {
-                    int index = -1;
+                    StepInfo info;
                     if (!st.pause) {
                         std::string key = metrics::MakeStatKey(metrics::StatKind::kRequest, plan_.name,
                                                                plan_.tasks[t].name, plan_.requests[st.request].name);
                         auto it = stat_by_key.find(key);
                         if (it == stat_by_key.end()) {
-                            index = ctx_.recorder->Register(key, /*counts_in_total=*/true);
-                            stat_by_key.emplace(std::move(key), index);
+                            info.stat = ctx_.recorder->Register(key, /*counts_in_total=*/true);
+                            stat_by_key.emplace(std::move(key), info.stat);
                         } else {
-                            index = it->second;
+                            info.stat = it->second;
                         }
+                        info.first_extract = static_cast<std::uint32_t>(vu->extract.size());
+                        for (const Extraction& e : st.extract) {
+                            const CompiledExtraction& x = shared_->extractions[shared_->extraction_index.at(ExtractionKey(e))];
+                            vu->extract.push_back(BoundExtraction{&x, e.slot});
+                            slots = std::max(slots, e.slot + 1);
+                        }
+                        info.extract_count = static_cast<std::uint32_t>(vu->extract.size()) - info.first_extract;
                     }
-                    vu->step_stats[t].push_back(index);
+                    vu->step_info[t].push_back(info);
                 }
+                BindValueUses(*vu, t);
             }
+            vu->values.resize(slots);
             vus_.push_back(std::move(vu));
         }
         idle_.Reset(vus_.size());
@@ -87,6 +117,7 @@ public:
         pauses_.reserve(vus_.size());
         deferred_.reserve(vus_.size());
         reporting_.reserve(vus_.size());
+        message_.reserve(256);
 
         pause_timer_ = new uv_timer_t;
         uv_timer_init(ctx_.loop, pause_timer_);
@@ -119,6 +150,7 @@ public:
         vu.task = picker_.Next();
         vu.step = 0;
         vu.failure = ErrorKind::kNone;
+        for (ValueSlot& v : vu.values) v.Clear();  // response values live for one iteration
         vu.started_ns = now;
         vu.intended_ns = intended_ns > 0 ? intended_ns : now;
         ++busy_;
@@ -150,12 +182,30 @@ public:
     }
 
 private:
+    // One extraction rule of one of the VU's steps, with what its value must respect where it is used.
+    struct BoundExtraction {
+        const CompiledExtraction* x = nullptr;
+        std::uint32_t slot = 0;
+        bool in_header = false;                   // used raw in a header value: no CR/LF
+        const http::Origin* path_origin = nullptr;  // used as the start of a path: no URL of another origin
+    };
+    struct StepInfo {
+        int stat = -1;  // recorder index (-1 for pauses)
+        std::uint32_t first_extract = 0;  // this step's rules: Vu::extract[first_extract, + extract_count)
+        std::uint32_t extract_count = 0;
+    };
+    enum class SendOutcome : std::uint8_t { kSent, kRefused, kUnusableValue };
+
     struct Vu {
         http::Exchange exchange;
-        http::PreparedRequest own;  // templated requests are serialised here (capacity reused)
+        http::PreparedRequest own;           // templated requests are serialised here (capacity reused)
+        http::PreparedRequest with_cookies;  // a request with the jar's cookies merged in (capacity reused)
+        http::CookieJar jar;                 // persists across iterations, as a Lua virtual user's
+        std::vector<ValueSlot> values;       // this iteration's response values, by slot
+        std::vector<BoundExtraction> extract;
         PlanRunner* runner = nullptr;
         const VuPlan* plan = nullptr;
-        std::vector<std::vector<int>> step_stats;  // recorder index per step (-1 for pauses)
+        std::vector<std::vector<StepInfo>> step_info;  // per task, per step
         int index = 0;
         int task = 0;
         size_t step = 0;
@@ -217,28 +267,64 @@ private:
                 ArmPauseTimer();
                 return;
             }
-            if (Send(vu, st.request)) return;
-            // The client refused (the run is being cancelled): the iteration cannot go on.
-            SetFailure(vu, ErrorKind::kTimeout);
-            break;
+            const SendOutcome sent = Send(vu, st);
+            if (sent == SendOutcome::kSent) return;
+            if (sent == SendOutcome::kRefused) {
+                // The client refused (the run is being cancelled): the iteration cannot go on.
+                SetFailure(vu, ErrorKind::kTimeout);
+                break;
+            }
+            // A response value cannot be used in this request (Send recorded why): it is not sent.
+            if (OnExtractErrorOf(vu) == OnExtractError::kSkip) break;
+            ++vu.step;
         }
         EndIteration(vu);
     }
 
-    bool Send(Vu& vu, std::uint32_t request) noexcept {
-        const CompiledRequest& c = shared_->requests[request];
-        if (c.literal()) {
-            vu.exchange.request = &c.shape.request;
-        } else {
+    OnExtractError OnExtractErrorOf(const Vu& vu) const noexcept {
+        return plan_.tasks[static_cast<size_t>(vu.task)].on_extract_error;
+    }
+
+    SendOutcome Send(Vu& vu, const Step& st) noexcept {
+        const CompiledRequest& c = shared_->requests[st.request];
+        const http::PreparedRequest* request = &c.shape.request;
+        if (!c.literal()) {
             expand_.vuser = vu.plan->id;
-            SerializeTemplated(c, expand_, &vu.own);
-            vu.exchange.request = &vu.own;
+            expand_.values = vu.values.data();
+            expand_.value_count = vu.values.size();
+            const char* why = nullptr;
+            if (!SerializeTemplated(c, expand_, &vu.own, &why)) {
+                // Extraction checks a value against where it goes, so this is a backstop: counted as the
+                // extraction failure it is, on the request that could not be sent.
+                const StepInfo& info = vu.step_info[static_cast<size_t>(vu.task)][vu.step];
+                FormatStepMessage(vu, nullptr, why);
+                ctx_.recorder->RecordError(info.stat, ErrorKind::kExtract, message_, NowNs());
+                SetFailure(vu, ErrorKind::kExtract);
+                return SendOutcome::kUnusableValue;
+            }
+            request = &vu.own;
         }
+        if (!vu.jar.Empty()) {
+            // The jar's cookies for this request, merged into the Cookie header it was captured with (on_start's
+            // cookies): re-serialised only when the jar has something for it.
+            cookies_.clear();
+            vu.jar.AppendHeaderFor(c.origin, http::RequestPath(request->bytes), NowUnix(), &cookies_);
+            if (!cookies_.empty()) {
+                vu.with_cookies.method = request->method;
+                vu.with_cookies.idempotent = request->idempotent;
+                vu.with_cookies.connection_close = request->connection_close;
+                http::WriteWithCookies(request->bytes, cookies_, &vu.with_cookies.bytes);
+                request = &vu.with_cookies;
+            }
+        }
+        vu.exchange.request = request;
+        // Headers and body only when this step's response has values to give.
+        vu.exchange.capture = vu.step_info[static_cast<size_t>(vu.task)][vu.step].extract_count > 0;
         vu.exchange.origin = &c.origin;
         vu.exchange.timeout_ns = c.timeout_ns > 0 ? c.timeout_ns : shared_->config->default_timeout_ns;
         // An iteration that has started always waits for a connection, like the Lua runner: the
         // open model's "never queue" rule applies at arrival (no idle virtual user: dropped).
-        return ctx_.client->Send(&vu.exchange, /*allow_queue=*/true);
+        return ctx_.client->Send(&vu.exchange, /*allow_queue=*/true) ? SendOutcome::kSent : SendOutcome::kRefused;
     }
 
     static void OnDone(http::Exchange* exchange, void* user) {
@@ -250,19 +336,120 @@ private:
     void CompleteRequest(Vu& vu) noexcept {
         const http::Result& r = vu.exchange.result;
         const Step& st = vu.plan->task_steps[static_cast<size_t>(vu.task)][vu.step];
+        const StepInfo& info = vu.step_info[static_cast<size_t>(vu.task)][vu.step];
+        const CompiledRequest& c = shared_->requests[st.request];
+        if (r.error == ErrorKind::kNone) StoreCookies(vu, c, r);
+        // A response not accepted (or none at all) has no values to give: its kind stays (kStatus, a transport
+        // error), and the rest of the iteration goes on without them as on_extract_error says.
+        bool values_missing = false;
+        bool extract_failed = false;
+        if (info.extract_count > 0) {
+            if (r.error == ErrorKind::kNone && c.accepted.Contains(r.status)) {
+                extract_failed = !Extract(vu, info, r);
+            } else {
+                values_missing = true;
+            }
+        }
         // Same measurement as the Lua and URL runners (MetricsRecorder::RecordExchange): every request of a late
         // iteration is that late.
-        const int stat = vu.step_stats[static_cast<size_t>(vu.task)][vu.step];
-        const ErrorKind kind = ctx_.recorder->RecordExchange(stat, r, shared_->requests[st.request].accepted,
-                                                             vu.intended_ns, vu.started_ns);
-        if (kind != ErrorKind::kNone) SetFailure(vu, kind);
+        if (extract_failed) {
+            // A response came, without a value the flow needs: timed and its status counted, as kExtract.
+            const runtime::Latency l = runtime::MeasureExchange(r.t, vu.intended_ns, vu.started_ns);
+            ctx_.recorder->RecordCompletion(info.stat, ErrorKind::kExtract, r.status, false, l.service_us,
+                                            l.response_us, r.bytes_received, r.bytes_sent);
+            ctx_.recorder->RecordError(info.stat, ErrorKind::kExtract, message_, r.t.done_ns);
+            SetFailure(vu, ErrorKind::kExtract);
+        } else {
+            const ErrorKind kind = ctx_.recorder->RecordExchange(info.stat, r, c.accepted, vu.intended_ns, vu.started_ns);
+            if (kind != ErrorKind::kNone) SetFailure(vu, kind);
+        }
         ++vu.step;
         if (aborted_) {
             SetFailure(vu, ErrorKind::kTimeout);
             EndIteration(vu);
             return;
         }
+        if ((extract_failed || values_missing) && OnExtractErrorOf(vu) == OnExtractError::kSkip) {
+            EndIteration(vu);
+            return;
+        }
         Advance(vu);
+    }
+
+    // Applies the step's rules to its response; every rule runs (a later one may still succeed), the first
+    // failure's message goes into message_. A value is also checked against where the task uses it, so that
+    // an unusable one fails here, on the response that gave it. False when any rule failed (its slot is empty).
+    bool Extract(Vu& vu, const StepInfo& info, const http::Result& r) noexcept {
+        bool all = true;
+        for (std::uint32_t i = info.first_extract; i < info.first_extract + info.extract_count; ++i) {
+            const BoundExtraction& b = vu.extract[i];
+            ValueSlot& slot = vu.values[b.slot];
+            const char* why = nullptr;
+            bool ok = ApplyExtraction(*b.x, r, &slot, &why);
+            if (ok && b.in_header && HasHeaderBreak(slot.text)) {
+                ok = false;
+                why = kHeaderBreak;
+            }
+            if (ok && b.path_origin != nullptr && !AppendPathStart(slot.text, *b.path_origin, nullptr, &why)) ok = false;
+            if (ok) continue;
+            slot.Clear();
+            if (all) FormatStepMessage(vu, &b.x->rule, why);
+            all = false;
+        }
+        return all;
+    }
+
+    // "step 2 (GET /api/v1/orders/{id}): json $.id: no member" into message_ (capacity reused): the step number is
+    // 1-based among the task's requests, as --dry-run shows it.
+    void FormatStepMessage(const Vu& vu, const Extraction* rule, const char* why) noexcept {
+        const std::vector<Step>& steps = vu.plan->task_steps[static_cast<size_t>(vu.task)];
+        int number = 0;
+        for (size_t i = 0; i <= vu.step && i < steps.size(); ++i) number += steps[i].pause ? 0 : 1;
+        char digits[16];
+        const auto d = std::to_chars(digits, digits + sizeof digits, number);
+        message_.clear();
+        message_.append("step ").append(digits, static_cast<size_t>(d.ptr - digits)).append(" (");
+        message_.append(plan_.requests[steps[vu.step].request].name).append("): ");
+        if (rule != nullptr) {
+            AppendExtractionLabel(*rule, &message_);
+            message_.append(": ");
+        }
+        message_.append(why != nullptr ? why : "the value cannot be used");
+    }
+
+    void StoreCookies(Vu& vu, const CompiledRequest& c, const http::Result& r) noexcept {
+        for (const auto& [name, value] : r.headers) {
+            if (name != "set-cookie") continue;
+            try {  // a new cookie allocates (a replaced one does not); out of memory: the cookie is dropped
+                vu.jar.Store(value, c.origin, http::RequestPath(vu.exchange.request->bytes), NowUnix());
+            } catch (...) {
+            }
+        }
+    }
+
+    // Where task t uses each response value: which of its rules must check for header breaks or a foreign origin.
+    void BindValueUses(Vu& vu, size_t t) {
+        const std::vector<Step>& steps = vu.plan->task_steps[t];
+        for (size_t s = 0; s < steps.size(); ++s) {
+            if (steps[s].pause) continue;
+            const CompiledRequest& c = shared_->requests[steps[s].request];
+            for (size_t h = 0; h < c.holes.size(); ++h) {
+                const Segment& seg = *c.holes[h];
+                if (seg.kind != Segment::Kind::kValue) continue;
+                const bool in_header = c.places[h] == HolePlace::kHeader &&
+                                       static_cast<ValueEncoding>(seg.b) == ValueEncoding::kRaw;
+                const bool path_start = c.places[h] == HolePlace::kPathStart;
+                if (!in_header && !path_start) continue;
+                for (const StepInfo& info : vu.step_info[t]) {
+                    for (std::uint32_t i = info.first_extract; i < info.first_extract + info.extract_count; ++i) {
+                        BoundExtraction& b = vu.extract[i];
+                        if (static_cast<std::int64_t>(b.slot) != seg.a) continue;
+                        b.in_header = b.in_header || in_header;
+                        if (path_start && b.path_origin == nullptr) b.path_origin = &c.origin;
+                    }
+                }
+            }
+        }
     }
 
     void EndIteration(Vu& vu) noexcept {
@@ -318,6 +505,8 @@ private:
     std::mt19937_64 rng_;
     runtime::WeightedPicker picker_;
     ExpandContext expand_;
+    std::string message_;  // an extraction failure's message (capacity reused)
+    std::string cookies_;  // the jar's Cookie pairs for the request being sent (capacity reused)
     std::vector<int> task_stats_;
     std::vector<std::unique_ptr<Vu>> vus_;
     runtime::IdleQueue idle_;
@@ -347,6 +536,25 @@ runtime::RunnerFactory MakePlanRunnerFactory(std::shared_ptr<const PlanRunConfig
         }
     }
     auto shared = std::make_shared<SharedReplay>(config);
+    for (const VuPlan& vu : plan.vusers) {
+        for (size_t t = 0; t < vu.task_steps.size(); ++t) {
+            for (const Step& st : vu.task_steps[t]) {
+                for (const Extraction& e : st.extract) {
+                    std::string key = ExtractionKey(e);
+                    if (shared->extraction_index.count(key) != 0) continue;
+                    try {
+                        shared->extractions.push_back(CompileExtraction(e));
+                    } catch (const UsageError& err) {
+                        throw UsageError("scenario '" + plan.name + "', task '" +
+                                         (t < plan.tasks.size() ? plan.tasks[t].name : std::string("?")) + "': " +
+                                         err.what());
+                    }
+                    shared->extraction_index.emplace(std::move(key),
+                                                     static_cast<std::uint32_t>(shared->extractions.size() - 1));
+                }
+            }
+        }
+    }
     shared->requests.reserve(plan.requests.size());
     for (const auto& r : plan.requests) {
         try {

@@ -6,6 +6,8 @@
 /// into a buffer the caller reuses.
 
 #include <cstdint>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "lse/http/request.hpp"
@@ -54,5 +56,13 @@ CompiledRequest CompileRequest(const PlannedRequest& request);
 /// not be sent then (an extraction failure: the value cannot be used).
 bool SerializeTemplated(const CompiledRequest& request, const ExpandContext& ctx, http::PreparedRequest* out,
                         const char** why = nullptr) noexcept;
+
+/// A response value used as the start of a path (HolePlace::kPathStart), appended to *out as SerializeTemplated
+/// writes it (out may be null: only the check). False with *why for an absolute URL of another origin.
+bool AppendPathStart(std::string_view value, const http::Origin& origin, std::string* out, const char** why) noexcept;
+
+/// True when `value` has a CR, LF or NUL: it cannot go into a header value (kHeaderBreak says why).
+bool HasHeaderBreak(std::string_view value) noexcept;
+inline constexpr const char* kHeaderBreak = "the value has a CR, LF or NUL, which a header value cannot carry";
 
 }  // namespace lse::plan
