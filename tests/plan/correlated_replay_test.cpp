@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "cookie_server.hpp"
+#include "flow_server.hpp"
 #include "lse/core/clock.hpp"
 #include "lse/metrics/error_groups.hpp"
 #include "lse/metrics/stat_key.hpp"
@@ -249,10 +249,102 @@ TEST_F(CorrelatedReplayTest, AResponseNotAcceptedKeepsItsStatusErrorAndHasNoValu
     EXPECT_EQ(Row(r, TKey("flow")).ErrorsOf(ErrorKind::kStatus), 3u);
 }
 
+Extraction Header(std::string name, std::uint32_t slot) {
+    Extraction e;
+    e.source = Extraction::Source::kHeader;
+    e.key = std::move(name);
+    e.slot = slot;
+    return e;
+}
+
+// http:get(r.headers["location"]) after a 303: the value is the whole path; an absolute URL of the same origin is
+// cut to its path, a relative one used as it is. The server accepts each landing id once, only if it issued it.
+TEST(CorrelatedReplayRedirects, ALocationIsFollowedByHand) {
+    test_servers::FlowServer server;
+    const std::string base = "http://127.0.0.1:" + std::to_string(server.Port());
+    PlannedRequest go_abs;
+    go_abs.url = Lit(base + "/go?to=abs");
+    go_abs.name = "go abs";
+    PlannedRequest go_rel = go_abs;
+    go_rel.url = Lit(base + "/go?to=rel");
+    go_rel.name = "go rel";
+    PlannedRequest land;
+    land.url.segments = {Text(base), Value(0, ValueEncoding::kRaw)};
+    land.name = "GET /landing/{id}";
+    land.expect = {{200, 200}};
+    PlannedRequest land_rel = land;
+    land_rel.url.segments = {Text(base), Value(1, ValueEncoding::kRaw)};
+    const runtime::RunResult r = Replay(
+        FlowPlan({go_abs, land, go_rel, land_rel},
+                 {Send(0, {Header("location", 0)}), Send(1), Send(2, {Header("location", 1)}), Send(3)}, 2, 4),
+        1);
+    server.Stop();
+    EXPECT_EQ(r.total.total.requests, 16u);
+    EXPECT_EQ(r.total.total.ok, 16u) << Dump(r);
+    int landed = 0;
+    for (const auto& seen : server.Requests()) {
+        if (seen.line.rfind("GET /landing/", 0) == 0) ++landed;
+    }
+    EXPECT_EQ(landed, 8);
+}
+
+// A Location on another origin cannot be followed by an agent (it sends only to its plan's origins): the response
+// that gave it fails as kExtract, and nothing is sent to the other origin. A value with a line break cannot go into
+// a header: the same, on the response it came from.
+TEST(CorrelatedReplayRedirects, AValueThatCannotGoWhereItIsUsedIsAnExtractError) {
+    test_servers::FlowServer server;
+    const std::string base = "http://127.0.0.1:" + std::to_string(server.Port());
+    PlannedRequest away;
+    away.url = Lit(base + "/go?to=away");
+    away.name = "GET /go";
+    PlannedRequest land;
+    land.url.segments = {Text(base), Value(0, ValueEncoding::kRaw)};
+    land.name = "GET /landing/{id}";
+    PlannedRequest text;
+    text.url = Lit(base + "/text");
+    text.name = "GET /text";
+    PlannedRequest echo;
+    echo.url = Lit(base + "/echo");
+    echo.headers = {{"X-Line", Template{{Value(1, ValueEncoding::kRaw)}}}};
+    echo.name = "GET /echo";
+    Extraction body;
+    body.source = Extraction::Source::kBody;
+    body.slot = 1;
+    ScenarioPlan plan = FlowPlan({away, land, text, echo}, {Send(0, {Header("location", 0)}), Send(1)}, 1, 3,
+                                 OnExtractError::kEmpty);
+    plan.tasks.push_back(PlannedTask{"header", 1, OnExtractError::kSkip});
+    plan.vusers[0].task_steps.push_back({Send(2, {body}), Send(3)});
+    const runtime::RunResult r = Replay(std::move(plan), 1);
+    server.Stop();
+
+    const auto& go = Row(r, RKey("flow", "GET /go"));
+    EXPECT_GT(go.requests, 0u);
+    EXPECT_EQ(go.ErrorsOf(ErrorKind::kExtract), go.requests);
+    EXPECT_EQ(ErrorsWithMessage(r, RKey("flow", "GET /go"), ErrorKind::kExtract,
+                                "step 1 (GET /go): header location: the URL is not on the request's origin"),
+              go.requests)
+        << Dump(r);
+    // "empty": the landing is still sent, to this origin, with the path "/" (which the server answers 200).
+    EXPECT_EQ(Row(r, RKey("flow", "GET /landing/{id}")).requests, go.requests);
+    const auto& t = Row(r, RKey("header", "GET /text"));
+    EXPECT_GT(t.requests, 0u);
+    EXPECT_EQ(go.requests + t.requests, 3u);
+    EXPECT_EQ(t.ErrorsOf(ErrorKind::kExtract), t.requests);
+    EXPECT_EQ(ErrorsWithMessage(r, RKey("header", "GET /text"), ErrorKind::kExtract,
+                                "step 1 (GET /text): body: the value has a CR, LF or NUL"),
+              t.requests)
+        << Dump(r);
+    EXPECT_EQ(Row(r, RKey("header", "GET /echo")).requests, 0u);  // "skip"
+    for (const auto& seen : server.Requests()) {
+        EXPECT_NE(seen.line.rfind("GET /landing/0", 0), 0u) << "sent the other origin's path";
+        EXPECT_NE(seen.line.rfind("GET /echo", 0), 0u);
+    }
+}
+
 // Each virtual user's jar keeps what Set-Cookie gave it across iterations, sends it where its path matches, and
 // merges it into a request's captured Cookie header (on_start's cookies), the jar winning on a name.
 TEST(CorrelatedReplayCookies, TheJarRoundTripsAndMergesWithCapturedCookies) {
-    test_servers::CookieServer server;
+    test_servers::FlowServer server;
     const std::string base = "http://127.0.0.1:" + std::to_string(server.Port());
     PlannedRequest login;
     login.url = Lit(base + "/login");

@@ -1,4 +1,4 @@
-#include "cookie_server.hpp"
+#include "flow_server.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -45,7 +45,7 @@ std::string HeaderValue(const std::string& head, const std::string& name) {
 
 }  // namespace
 
-CookieServer::CookieServer() {
+FlowServer::FlowServer() {
     listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
@@ -53,15 +53,15 @@ CookieServer::CookieServer() {
     socklen_t len = sizeof addr;
     if (listen_fd_ < 0 || ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
         ::listen(listen_fd_, 64) != 0 || ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-        throw std::runtime_error("CookieServer: cannot listen on 127.0.0.1");
+        throw std::runtime_error("FlowServer: cannot listen on 127.0.0.1");
     }
     port_ = ntohs(addr.sin_port);
     acceptor_ = std::thread([this] { AcceptLoop(); });
 }
 
-CookieServer::~CookieServer() { Stop(); }
+FlowServer::~FlowServer() { Stop(); }
 
-void CookieServer::Stop() {
+void FlowServer::Stop() {
     if (stopping_.exchange(true)) return;
     ::shutdown(listen_fd_, SHUT_RDWR);
     ::close(listen_fd_);
@@ -75,12 +75,12 @@ void CookieServer::Stop() {
     for (auto& t : threads) t.join();
 }
 
-std::vector<CookieServer::Seen> CookieServer::Requests() const {
+std::vector<FlowServer::Seen> FlowServer::Requests() const {
     std::lock_guard<std::mutex> lock(mu_);
     return seen_;
 }
 
-void CookieServer::AcceptLoop() {
+void FlowServer::AcceptLoop() {
     while (!stopping_) {
         const int fd = ::accept(listen_fd_, nullptr, nullptr);
         if (fd < 0) return;
@@ -90,7 +90,41 @@ void CookieServer::AcceptLoop() {
     }
 }
 
-void CookieServer::Close(int fd) {
+std::string FlowServer::Answer(const std::string& line) {
+    std::string status = "200 OK";
+    std::string extra;
+    std::string body = "ok";
+    const std::string self = "127.0.0.1:" + std::to_string(port_);
+    if (line.rfind("GET /login ", 0) == 0) {
+        extra = "Set-Cookie: sid=s" + std::to_string(++sessions_) + "; Path=/; HttpOnly\r\n"
+                "Set-Cookie: scoped=1; Path=/other\r\n";
+    } else if (line.rfind("GET /go?to=", 0) == 0) {
+        const std::string to = line.substr(11, line.find(' ', 11) - 11);
+        std::lock_guard<std::mutex> lock(mu_);
+        const int n = ++landings_issued_;
+        landed_.resize(static_cast<size_t>(n) + 1, false);
+        status = "303 See Other";
+        const std::string path = "/landing/" + std::to_string(n);
+        if (to == "abs") extra = "Location: http://" + self + path + "\r\n";
+        if (to == "rel") extra = "Location: " + path + "\r\n";
+        if (to == "away") extra = "Location: http://localhost:" + std::to_string(port_) + "/landing/0\r\n";
+    } else if (line.rfind("GET /landing/", 0) == 0) {
+        const std::string id = line.substr(13, line.find(' ', 13) - 13);
+        std::lock_guard<std::mutex> lock(mu_);
+        const size_t n = id.empty() || id.find_first_not_of("0123456789") != std::string::npos ? 0 : std::stoul(id);
+        if (n == 0 || n >= landed_.size() || landed_[n]) {
+            status = "404 Not Found";
+        } else {
+            landed_[n] = true;
+        }
+    } else if (line.rfind("GET /text ", 0) == 0) {
+        body = "line1\nline2";
+    }
+    return "HTTP/1.1 " + status + "\r\n" + extra + "Content-Type: text/plain\r\nContent-Length: " +
+           std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+void FlowServer::Close(int fd) {
     std::lock_guard<std::mutex> lock(mu_);  // Stop() shuts the open ones down: never a number reused meanwhile
     for (size_t i = 0; i < fds_.size(); ++i) {
         if (fds_[i] == fd) {
@@ -101,7 +135,7 @@ void CookieServer::Close(int fd) {
     ::close(fd);
 }
 
-void CookieServer::Serve(int fd) {
+void FlowServer::Serve(int fd) {
     std::string buffer;
     char chunk[4096];
     for (;;) {
@@ -125,14 +159,7 @@ void CookieServer::Serve(int fd) {
             std::lock_guard<std::mutex> lock(mu_);
             seen_.push_back(Seen{line, HeaderValue(head, "cookie")});
         }
-        std::string extra;
-        if (line.rfind("GET /login ", 0) == 0) {
-            extra = "Set-Cookie: sid=s" + std::to_string(++sessions_) + "; Path=/; HttpOnly\r\n"
-                    "Set-Cookie: scoped=1; Path=/other\r\n";
-        }
-        if (!SendAll(fd, "HTTP/1.1 200 OK\r\n" + extra + "Content-Type: text/plain\r\nContent-Length: 2\r\n\r\nok")) {
-            return Close(fd);
-        }
+        if (!SendAll(fd, Answer(line))) return Close(fd);
     }
 }
 
