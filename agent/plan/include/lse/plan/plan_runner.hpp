@@ -16,8 +16,24 @@
 /// Open model: arrivals take the longest-idle virtual user (FIFO), so every VU's identity is used.
 /// Prepare/Finish do nothing: on_start/on_stop ran on the coordinator.
 ///
-/// Hot path: literal requests were serialised once at setup; templated ones are serialised into
-/// the VU's own buffer; neither allocates once buffers have grown.
+/// Correlated flows: a step with Extraction rules has its response captured (headers and body, for that send
+/// only); once the response is accepted, the rules fill the iteration's value slots (per VU, cleared at each
+/// iteration start), which later requests of the iteration use (kValue placeholders). A value that cannot be
+/// extracted, or cannot go where the task uses it (a URL of another origin as a path, a line break in a header),
+/// makes that response a kExtract failure with a message ("step 1 (POST /api/v1/orders): json $.id: ..."), fails
+/// the iteration with kExtract, and then, per PlannedTask::on_extract_error, skips the iteration's remaining steps
+/// or sends them with the value empty. A response not accepted (or none) gives no values either: same policy,
+/// its own kind (kStatus, a transport error) kept. JSON paths and patterns are compiled once for all workers.
+///
+/// Cookies: each VU has a cookie jar (http/cookie_jar.hpp) that persists across its iterations, as a Lua virtual
+/// user's does: every response's Set-Cookie is stored (only those headers are kept for steps without rules), and
+/// a request for which the jar has cookies is sent with them merged into the Cookie header it was captured with
+/// (on_start's cookies; the jar wins on a name).
+///
+/// Hot path: literal requests were serialised once at setup and are sent as they are while the jar has nothing
+/// for them; templated ones (and literal ones with cookies) are written into the VU's own buffers; extraction
+/// scans the captured response without a document. Nothing allocates once buffers have grown (a cookie the jar
+/// did not hold yet is the exception).
 
 #include <cstdint>
 #include <memory>

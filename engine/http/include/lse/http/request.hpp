@@ -67,9 +67,10 @@ struct ShapeHeader {
     std::span<const ShapePart> value;
 };
 
-/// Supplies hole values at send time. Values must be what a placeholder produces: no CR, LF or NUL, not empty and
-/// not starting or ending with whitespace (holes are neither validated nor trimmed per send). A value in the
-/// request target is percent-encoded like any target byte.
+/// Supplies hole values at send time. Holes are neither validated nor trimmed per send, so a value in a header must
+/// hold no CR, LF or NUL (the filler checks: plan replay refuses such response values) and, to match Build's
+/// bytes, should not start or end a header value with whitespace. A value in the request target is
+/// percent-encoded like any target byte (and cut at a '#').
 class HoleFiller {
 public:
     virtual void AppendHole(std::int32_t hole, std::string* out) noexcept = 0;
@@ -101,10 +102,9 @@ struct RequestShape {
 
     /// PreparedRequest::Build's rules and checks on parts (the same errors, for the literal parts). Holes may be in
     /// the target (after a first literal part that starts it with '/', or first: then the filler's value must
-    /// start with '/'), in header values and in the body. A
-    /// caller-given Content-Length is dropped when the body has holes (the length changes per send: it is
-    /// computed at every fill); else one with holes in its value is refused. Connection: close is honoured when given
-    /// literally.
+    /// start with '/'), in header values and in the body. A caller-given Content-Length is dropped when the body
+    /// has holes (the length changes per send: it is computed at every fill); else one with holes in its value is
+    /// refused. Connection: close is honoured when given literally.
     static RequestShape Make(Method method, std::string_view host_header, std::span<const ShapePart> target,
                              std::span<const ShapeHeader> headers, std::span<const ShapePart> body);
 
