@@ -73,7 +73,7 @@ protected:
             s.requests.push_back(create);
             VuPlan vu;
             vu.id = u + 1;
-            vu.task_steps = {{Step{false, first, 0}}, {Step{false, first + 1, 0}}};
+            vu.task_steps = {{Step{false, first, 0, {}}}, {Step{false, first + 1, 0, {}}}};
             s.vusers.push_back(vu);
         }
         return s;
@@ -203,7 +203,7 @@ TEST_F(PlanRunnerTest, PauseStepsDelayTheRestOfTheIteration) {
     plan.requests = {get};
     VuPlan vu;
     vu.id = 1;
-    vu.task_steps = {{Step{false, 0, 0}, Step{true, 0, 300 * kNsPerMs}, Step{false, 0, 0}}};
+    vu.task_steps = {{Step{false, 0, 0, {}}, Step{true, 0, 300 * kNsPerMs, {}}, Step{false, 0, 0, {}}}};
     plan.vusers = {vu};
     plan.load.open_model = false;
     plan.load.duration_ns = 1 * kNsPerSec;
@@ -234,7 +234,7 @@ TEST_F(PlanRunnerTest, ExpectDecidesSuccessAndAFailedStepDoesNotStopTheIteration
     plan.requests = {expected_404, unexpected_404, fine};
     VuPlan vu;
     vu.id = 1;
-    vu.task_steps = {{Step{false, 0, 0}, Step{false, 1, 0}, Step{false, 2, 0}}};
+    vu.task_steps = {{Step{false, 0, 0, {}}, Step{false, 1, 0, {}}, Step{false, 2, 0, {}}}};
     plan.vusers = {vu};
     plan.load.open_model = true;
     plan.load.start_rps = 5;
@@ -262,14 +262,31 @@ TEST(PlanRunnerSetup, BadPlansAreRefusedBeforeTheRun) {
     PlannedRequest r;
     r.url = Lit("http://127.0.0.1:1/");
     plan.requests = {r};
-    plan.vusers = {VuPlan{1, {{Step{false, 3, 0}}}}};  // missing request
+    plan.vusers = {VuPlan{1, {{Step{false, 3, 0, {}}}}}};  // missing request
     config->scenario = std::make_shared<const ScenarioPlan>(plan);
     EXPECT_THROW(MakePlanRunnerFactory(config), UsageError);
-    plan.vusers = {VuPlan{1, {{Step{false, 0, 0}}}}};
+    plan.vusers = {VuPlan{1, {{Step{false, 0, 0, {}}}}}};
     config->scenario = std::make_shared<const ScenarioPlan>(plan);
     config->vu_positions = {1};  // only position 0 exists
     EXPECT_THROW(MakePlanRunnerFactory(config), UsageError);
     config->vu_positions = {0};
+    EXPECT_NO_THROW(MakePlanRunnerFactory(config));
+    // Extraction rules are compiled once, before the run: a bad JSON path or pattern is refused there.
+    Extraction bad;
+    bad.source = Extraction::Source::kJson;
+    bad.key = "id";  // not a path: "$.id"
+    plan.vusers = {VuPlan{1, {{Step{false, 0, 0, {bad}}}}}};
+    config->scenario = std::make_shared<const ScenarioPlan>(plan);
+    EXPECT_THROW(MakePlanRunnerFactory(config), UsageError);
+    bad.source = Extraction::Source::kBody;
+    bad.key.clear();
+    bad.pattern = "%b()";
+    plan.vusers = {VuPlan{1, {{Step{false, 0, 0, {bad}}}}}};
+    config->scenario = std::make_shared<const ScenarioPlan>(plan);
+    EXPECT_THROW(MakePlanRunnerFactory(config), UsageError);
+    bad.pattern = "(%w+)";
+    plan.vusers = {VuPlan{1, {{Step{false, 0, 0, {bad}}}}}};
+    config->scenario = std::make_shared<const ScenarioPlan>(plan);
     EXPECT_NO_THROW(MakePlanRunnerFactory(config));
 }
 
