@@ -109,6 +109,141 @@ TEST_F(DemoTargetTest, ProjectsCrud) {
     EXPECT_EQ(stats["bodies"]["POST /api/v1/projects"][0], R"({"name":"alpha","size":1})");
 }
 
+TEST_F(DemoTargetTest, OrdersCountEveryCallPerOrderAndWrongIds) {
+    SimpleResponse a = HttpRequestSync(Port(), "POST", "/api/v1/orders", R"({"sku":"A-1"})");
+    SimpleResponse b = HttpRequestSync(Port(), "POST", "/api/v1/orders", R"({"sku":"B-2"})");
+    ASSERT_EQ(a.status, 201) << a.body;
+    ASSERT_EQ(b.status, 201) << b.body;
+    const json order = json::parse(a.body);
+    EXPECT_EQ(order["sku"], "A-1");
+    const std::int64_t id = order["id"];
+    const std::int64_t other = json::parse(b.body)["id"];
+    EXPECT_NE(id, other);
+    EXPECT_NE(other - id, 1) << "ids must not be sequential";
+    EXPECT_GE(id, 1'000'000'000'000);  // 13 digits: exact as a Lua number, printed without an exponent
+    EXPECT_LT(id, 10'000'000'000'000);
+    const std::string item = "/api/v1/orders/" + std::to_string(id);
+
+    EXPECT_EQ(Get(item).status, 200);
+    EXPECT_EQ(json::parse(Get(item).body)["sku"], "A-1");
+    SimpleResponse put = HttpRequestSync(Port(), "PUT", item, json{{"id", id}, {"qty", 2}}.dump());
+    EXPECT_EQ(put.status, 200) << put.body;
+    EXPECT_EQ(json::parse(put.body)["qty"], 2);
+    SimpleResponse patched = HttpRequestSync(Port(), "PATCH", item, json{{"id", std::to_string(id)}, {"note", "x"}}.dump());
+    EXPECT_EQ(patched.status, 200) << "a string id naming the same order is accepted";
+    EXPECT_EQ(json::parse(patched.body)["qty"], 2) << "PATCH merges";
+    EXPECT_EQ(HttpRequestSync(Port(), "PUT", item, json{{"id", other}}.dump()).status, 400);
+    EXPECT_EQ(HttpRequestSync(Port(), "PUT", item, "not json").status, 400);
+    EXPECT_EQ(HttpRequestSync(Port(), "DELETE", item).status, 204);
+    EXPECT_EQ(Get(item).status, 404) << "a deleted order is gone";
+    EXPECT_EQ(HttpRequestSync(Port(), "DELETE", item).status, 404);
+    EXPECT_EQ(Get("/api/v1/orders/" + std::to_string(id + 1)).status, 404);
+    EXPECT_EQ(Get("/api/v1/orders/").status, 404);
+    EXPECT_EQ(HttpRequestSync(Port(), "POST", "/api/v1/orders", R"({"qty":1})").status, 400);
+
+    const json orders = server_.Stats()["orders"];
+    EXPECT_EQ(orders["created"], 2);
+    EXPECT_EQ(orders["wrong_id"], 3);
+    EXPECT_EQ(orders["empty_id"], 1);
+    EXPECT_EQ(orders["id_mismatch"], 1);
+    EXPECT_EQ(orders["bad_body"], 2);
+    EXPECT_EQ(orders["lifecycles"], json({{"get=2 update=2 delete=1", 1}, {"get=0 update=0 delete=0", 1}}))
+        << orders.dump();
+    EXPECT_EQ(server_.Stats()["by_route"]["GET /api/v1/orders/{id}"], 5) << "ids collapse into one route";
+}
+
+TEST_F(DemoTargetTest, OrderCreateVariantsLackTheIdOrAreNotJson) {
+    SimpleResponse no_id = HttpRequestSync(Port(), "POST", "/api/v1/orders?omit_id=1", R"({"sku":"A-1"})");
+    EXPECT_EQ(no_id.status, 201);
+    EXPECT_EQ(json::parse(no_id.body), json({{"sku", "A-1"}}));
+    SimpleResponse html = HttpRequestSync(Port(), "POST", "/api/v1/orders?html=1", R"({"sku":"A-1"})");
+    EXPECT_EQ(html.status, 201);
+    EXPECT_EQ(html.headers["content-type"], "text/html");
+    EXPECT_TRUE(json::parse(html.body, nullptr, false).is_discarded()) << html.body;
+    const json orders = server_.Stats()["orders"];
+    EXPECT_EQ(orders["created"], 0) << "the broken variants create nothing";
+    EXPECT_EQ(orders["created_without_id"], 1);
+    EXPECT_EQ(orders["created_not_json"], 1);
+    EXPECT_TRUE(orders["lifecycles"].empty());
+}
+
+TEST_F(DemoTargetTest, FormAcceptsOnlyTheSessionsOwnCsrfToken) {
+    SimpleResponse page = Get("/form");
+    ASSERT_EQ(page.status, 200);
+    EXPECT_EQ(page.headers["content-type"], "text/html");
+    const std::string marker = R"(<input type="hidden" name="csrf" value=")";
+    const size_t at = page.body.find(marker);
+    ASSERT_NE(at, std::string::npos) << page.body;
+    const std::string token = page.body.substr(at + marker.size(), page.body.find('"', at + marker.size()) - at - marker.size());
+    const std::string cookie = page.headers["set-cookie"];
+    ASSERT_EQ(cookie.rfind("session=", 0), 0u) << cookie;
+    EXPECT_NE(cookie.find("; Path=/; HttpOnly"), std::string::npos) << cookie;
+    const std::string session = cookie.substr(0, cookie.find(';'));
+    const std::string other_token = [&] {
+        SimpleResponse second = Get("/form");
+        const size_t p = second.body.find(marker) + marker.size();
+        return second.body.substr(p, second.body.find('"', p) - p);
+    }();
+    ASSERT_NE(token, other_token);
+
+    const Headers form = {{"Content-Type", "application/x-www-form-urlencoded"}};
+    auto post = [&](const std::string& body, const std::string& cookie_header) {
+        Headers headers = form;
+        if (!cookie_header.empty()) headers.emplace_back("Cookie", cookie_header);
+        return HttpRequestSync(Port(), "POST", "/form", body, headers).status;
+    };
+    EXPECT_EQ(post("text=hi+there&csrf=" + token, "theme=dark; " + session), 200);
+    EXPECT_EQ(post("csrf=" + token, ""), 403);
+    EXPECT_EQ(post("csrf=" + token, "session=forged"), 403);
+    EXPECT_EQ(post("csrf=" + other_token, session), 403) << "another session's token";
+    EXPECT_EQ(post("text=hi", session), 403);
+
+    const json stats = server_.Stats()["form"];
+    EXPECT_EQ(stats["pages"], 2);
+    EXPECT_EQ(stats["accepted"], 1);
+    EXPECT_EQ(stats["rejected"], 4);
+    EXPECT_EQ(stats["rejected_by_reason"],
+              json({{"no session cookie", 1}, {"unknown session", 1}, {"wrong csrf token", 2}}));
+}
+
+TEST_F(DemoTargetTest, RedirectLandsOncePerIssuedId) {
+    SimpleResponse relative = HttpRequestSync(Port(), "POST", "/login-redirect");
+    ASSERT_EQ(relative.status, 303);
+    const std::string location = relative.headers["location"];
+    ASSERT_EQ(location.rfind("/landing/", 0), 0u) << location;
+    SimpleResponse absolute = HttpRequestSync(Port(), "POST", "/login-redirect?absolute=1", "", {{"Host", "demo.test:81"}});
+    ASSERT_EQ(absolute.status, 303);
+    const std::string absolute_location = absolute.headers["location"];
+    const std::string origin = "http://demo.test:81";
+    ASSERT_EQ(absolute_location.rfind(origin + "/landing/", 0), 0u) << absolute_location;
+    EXPECT_NE(absolute_location.substr(origin.size()), location);
+
+    EXPECT_EQ(Get(location).status, 200);
+    EXPECT_EQ(Get(location).status, 404) << "a landing id works once";
+    EXPECT_EQ(Get(absolute_location.substr(origin.size())).status, 200);
+    EXPECT_EQ(Get("/landing/1234").status, 404);
+    EXPECT_EQ(Get("/login-redirect").status, 405);
+
+    const json stats = server_.Stats()["redirect"];
+    EXPECT_EQ(stats["issued"], 2);
+    EXPECT_EQ(stats["issued_absolute"], 1);
+    EXPECT_EQ(stats["landed"], 2);
+    EXPECT_EQ(stats["repeated"], 1);
+    EXPECT_EQ(stats["unknown"], 1);
+}
+
+TEST_F(DemoTargetTest, ResetForgetsTheFlowsState) {
+    SimpleResponse created = HttpRequestSync(Port(), "POST", "/api/v1/orders", R"({"sku":"A-1"})");
+    ASSERT_EQ(created.status, 201);
+    EXPECT_EQ(Get("/form").status, 200);
+    server_.ResetStats();
+    const json stats = server_.Stats();
+    EXPECT_EQ(stats["orders"]["created"], 0);
+    EXPECT_TRUE(stats["orders"]["lifecycles"].empty());
+    EXPECT_EQ(stats["form"]["pages"], 0);
+    EXPECT_EQ(Get("/api/v1/orders/" + std::to_string(json::parse(created.body)["id"].get<std::int64_t>())).status, 404);
+}
+
 TEST_F(DemoTargetTest, SlowWaitsAtLeastTheDelayWithoutBlockingOthers) {
     const auto start = std::chrono::steady_clock::now();
     SimpleResponse slow = Get("/slow?ms=150");

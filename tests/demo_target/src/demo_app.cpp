@@ -49,6 +49,15 @@ Reply DemoApp::Text(int status, std::string_view body, const Request& request) {
     return reply;
 }
 
+Reply DemoApp::Respond(const Answer& answer, const Request& request) {
+    stats_.CountStatus(answer.status);
+    Reply reply;
+    reply.close_after = !request.keep_alive;
+    reply.bytes = BuildResponse(answer.status, answer.content_type, answer.body, reply.close_after,
+                                request.method == "HEAD", answer.headers);
+    return reply;
+}
+
 std::string DemoApp::NewToken(const std::string& user) {
     char hex[17];
     std::snprintf(hex, sizeof(hex), "%016llx", static_cast<unsigned long long>(rng_()));
@@ -70,11 +79,14 @@ Reply DemoApp::Handle(const Request& request) {
     if (path == "/__stats") {
         Reply reply;
         reply.close_after = !request.keep_alive;
-        reply.bytes = BuildResponse(200, "application/json", stats_.ToJson().dump(), reply.close_after);
+        nlohmann::json stats = stats_.ToJson();
+        stats.update(flows_.ToJson());
+        reply.bytes = BuildResponse(200, "application/json", stats.dump(), reply.close_after);
         return reply;
     }
     if (path == "/__reset" && method == "POST") {
         stats_.Reset();
+        flows_.Reset();
         Reply reply;
         reply.close_after = !request.keep_alive;
         reply.bytes = BuildResponse(200, "application/json", "{\"reset\":true}", reply.close_after);
@@ -93,6 +105,7 @@ Reply DemoApp::Handle(const Request& request) {
     if (path == "/api/v1/projects" || StartsWith(path, "/api/v1/projects/")) {
         return Projects(request, path.substr(std::string_view("/api/v1/projects").size()));
     }
+    if (std::optional<Answer> answer = flows_.Handle(request)) return Respond(*answer, request);
     if (path == "/slow") return Slow(request);
     if (StartsWith(path, "/status/")) return Status(request, path.substr(std::string_view("/status/").size()));
     if (path == "/chunked") return Chunked(request);

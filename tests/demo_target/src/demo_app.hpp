@@ -1,7 +1,7 @@
 #pragma once
 /// @file
 /// The demo target's application: routes, fake auth, an in-memory project store, fault
-/// injection and the /__stats counters. Transport-agnostic: it maps a Request to a Reply.
+/// injection, the correlated flows (correlated_flows.hpp) and the /__stats counters. Transport-agnostic: it maps a Request to a Reply.
 
 #include <cstdint>
 #include <map>
@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "correlated_flows.hpp"
 #include "request.hpp"
 #include "stats.hpp"
 
@@ -29,6 +30,7 @@ public:
 private:
     Reply Json(int status, const nlohmann::json& body, const Request& request);
     Reply Text(int status, std::string_view body, const Request& request);
+    Reply Respond(const Answer& answer, const Request& request);
     Reply Login(const Request& request);
     Reply Products(const Request& request);
     Reply Projects(const Request& request, std::string_view rest);
@@ -39,6 +41,7 @@ private:
     std::string NewToken(const std::string& user);
 
     Stats stats_;
+    CorrelatedFlows flows_;
     std::set<std::string> tokens_;
     std::map<std::int64_t, nlohmann::json> projects_;
     std::int64_t next_project_id_ = 1;

@@ -11,6 +11,7 @@ std::string_view ReasonPhrase(int status) {
         case 204: return "No Content";
         case 301: return "Moved Permanently";
         case 302: return "Found";
+        case 303: return "See Other";
         case 304: return "Not Modified";
         case 400: return "Bad Request";
         case 401: return "Unauthorized";
@@ -28,10 +29,10 @@ std::string_view ReasonPhrase(int status) {
 }
 
 std::string BuildResponse(int status, std::string_view content_type, std::string_view body, bool close,
-                          bool head_request) {
+                          bool head_request, std::string_view extra_headers) {
     const bool bodiless = status < 200 || status == 204 || status == 304;
     std::string out;
-    out.reserve(128 + body.size());
+    out.reserve(128 + extra_headers.size() + body.size());
     out += "HTTP/1.1 ";
     out += std::to_string(status);
     out += ' ';
@@ -45,6 +46,7 @@ std::string BuildResponse(int status, std::string_view content_type, std::string
         out += "\r\n";
     }
     if (close) out += "Connection: close\r\n";
+    out += extra_headers;
     out += "\r\n";
     if (!bodiless && !head_request) out += body;
     return out;

@@ -32,7 +32,8 @@ public:
 
     /// GET /__stats, parsed. Throws lse::SetupError when the request fails or is not JSON.
     nlohmann::json Stats() const;
-    /// POST /__reset: zeroes all counters (issued tokens and projects are kept).
+    /// POST /__reset: zeroes all counters (issued tokens and projects are kept; the correlated flows'
+    /// orders, form sessions and landing ids are forgotten with their counters).
     void ResetStats() const;
 
     /// Path of the demo target binary this library was built against.
