@@ -144,7 +144,7 @@ s:task("relative", function(self, http)
   http:get(r.headers["location"], { name = "GET /landing/{id}" })
 end)
 s:task("absolute", function(self, http)
-  local r = http:post("/login-redirect?absolute=1", { expect = 303, name = "POST /login-redirect?absolute" })
+  local r = http:post("/login-redirect?absolute=1", { expect = 303, name = "POST /login-redirect (absolute)" })
   http:get(r.headers.location, { name = "GET /landing/{id}" })
 end)
 )";
