@@ -52,6 +52,8 @@ flow:task("redirect", function(self, http)
   local r = http:post("/login-redirect", { expect = 303 })
   http:get(r.headers["location"], { name = "GET /landing/{id}" })
 
-  local a = http:post("/login-redirect", { query = { absolute = 1 }, expect = 303, name = "POST /login-redirect (absolute)" })
+  local a = http:post("/login-redirect", {
+    query = { absolute = 1 }, expect = 303, name = "POST /login-redirect (absolute)",
+  })
   http:get(a.headers.location, { name = "GET /landing/{id}" })
 end)
