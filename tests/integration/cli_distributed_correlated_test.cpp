@@ -30,7 +30,7 @@ std::string FlowScenario(const std::string& tasks, int rps = 40, const std::stri
            std::to_string(kVusers) + ", duration = '" + seconds + "' }\n" + tasks;
 }
 
-const char* const kOrderLifecycle = R"(
+const char* const kOrderLifecycle = R"lua(
 s:task("lifecycle", function(self, http)
   local r = http:post("/api/v1/orders", { json = { sku = "A-" .. lsengine.seq() }, expect = 201 })
   local id = r:json().id
@@ -38,7 +38,7 @@ s:task("lifecycle", function(self, http)
   http:put("/api/v1/orders/" .. id, { json = { id = id, qty = 2 }, name = "PUT /api/v1/orders/{id}" })
   http:delete("/api/v1/orders/" .. id, { expect = 204, name = "DELETE /api/v1/orders/{id}" })
 end)
-)";
+)lua";
 
 struct Outcome {
     CliResult cli;
@@ -138,7 +138,7 @@ end)
 }
 
 TEST_F(CliCorrelatedTest, RedirectLocationIsFollowedByHandRelativeAndAbsolute) {
-    const char* const redirect = R"(
+    const char* const redirect = R"lua(
 s:task("relative", function(self, http)
   local r = http:post("/login-redirect", { expect = 303 })
   http:get(r.headers["location"], { name = "GET /landing/{id}" })
@@ -147,7 +147,7 @@ s:task("absolute", function(self, http)
   local r = http:post("/login-redirect?absolute=1", { expect = 303, name = "POST /login-redirect (absolute)" })
   http:get(r.headers.location, { name = "GET /landing/{id}" })
 end)
-)";
+)lua";
     const Outcome r = RunScript(WriteTempScenario(FlowScenario(redirect)), {"--agents", "2"});
     ASSERT_EQ(r.cli.exit_code, 0) << r.cli.out << r.cli.err;
     EXPECT_EQ(ExtractErrors(r.summary), 0) << r.summary.dump(2);
@@ -163,14 +163,14 @@ end)
 
 // The create answers without the id (?omit_id=1) or with HTML (?html=1); `mode` is the task's on_extract_error.
 std::string BrokenCreate(const std::string& variant, const std::string& mode) {
-    return FlowScenario(R"(
-s:task("lifecycle", { on_extract_error = ")" + mode + R"(" }, function(self, http)
-  local r = http:post("/api/v1/orders?)" + variant + R"(=1", { json = { sku = "A-1" }, expect = 201 })
+    return FlowScenario(R"lua(
+s:task("lifecycle", { on_extract_error = ")lua" + mode + R"lua(" }, function(self, http)
+  local r = http:post("/api/v1/orders?)lua" + variant + R"lua(=1", { json = { sku = "A-1" }, expect = 201 })
   local id = r:json().id
   http:get("/api/v1/orders/" .. id, { name = "GET /api/v1/orders/{id}" })
   http:delete("/api/v1/orders/" .. id, { expect = 204, name = "DELETE /api/v1/orders/{id}" })
 end)
-)",
+)lua",
                         20, "2s");
 }
 
@@ -257,14 +257,14 @@ TEST_F(CliCorrelatedTest, DryRunPrintsTheExtractionRules) {
 }
 
 TEST_F(CliCorrelatedTest, BranchingOnAResponseValueFailsTheDryRunNamingTaskAndLine) {
-    const std::string script = WriteTempScenario(FlowScenario(R"(
+    const std::string script = WriteTempScenario(FlowScenario(R"lua(
 s:task("conditional", function(self, http)
   local r = http:post("/api/v1/orders", { json = { sku = "A-1" } })
   if r.status == 201 then
     http:get("/api/v1/orders/" .. r:json().id)
   end
 end)
-)"));
+)lua"));
     const std::string file = script.substr(script.rfind('/') + 1);
     const CliResult r = RunLsengine({"run", script, "--target", Target(), "--agents", "1", "--dry-run"});
     EXPECT_EQ(r.exit_code, 4) << r.out << r.err;
