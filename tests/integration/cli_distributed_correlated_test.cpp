@@ -250,10 +250,15 @@ TEST_F(CliCorrelatedTest, DryRunPrintsTheExtractionRules) {
     const CliResult r = RunLsengine({"run", kExample, "--target", Target(), "--agents", "1", "--dry-run"});
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
     const std::string all = r.out + r.err;
-    EXPECT_NE(all.find("id ← step 1 json $.id"), std::string::npos) << all;
-    EXPECT_NE(all.find("/api/v1/orders/{id}"), std::string::npos) << "the follow-up shows its placeholder\n" << all;
-    EXPECT_NE(all.find("← step 1 header location"), std::string::npos) << all;
-    EXPECT_NE(all.find("← step 1 body"), std::string::npos) << "the CSRF pattern's rule\n" << all;
+    // Each rule sits under the request whose response it reads; later requests show the value as {label}.
+    EXPECT_NE(all.find("/api/v1/orders\n        id ← step 1 json $.id\n"), std::string::npos) << all;
+    EXPECT_NE(all.find("GET " + Target() + "/api/v1/orders/{id}\n"), std::string::npos) << all;
+    EXPECT_NE(all.find(R"(body: {"id":{id},"qty":2})"), std::string::npos) << "a JSON value keeps its type\n" << all;
+    EXPECT_NE(all.find("match ← step 1 body match 'name=\"csrf\" value=\"([%w%-]+)\"'"), std::string::npos) << all;
+    EXPECT_NE(all.find("body: csrf={match}&text=hello"), std::string::npos) << all;
+    EXPECT_NE(all.find("location ← step 1 header location"), std::string::npos) << all;
+    EXPECT_NE(all.find("location_2 ← step 3 header location"), std::string::npos) << all;
+    EXPECT_EQ(Route("POST /api/v1/orders"), 0) << "capture sends nothing";
 }
 
 TEST_F(CliCorrelatedTest, BranchingOnAResponseValueFailsTheDryRunNamingTaskAndLine) {
@@ -265,12 +270,13 @@ s:task("conditional", function(self, http)
   end
 end)
 )lua"));
-    const std::string file = script.substr(script.rfind('/') + 1);
     const CliResult r = RunLsengine({"run", script, "--target", Target(), "--agents", "1", "--dry-run"});
     EXPECT_EQ(r.exit_code, 4) << r.out << r.err;
     const std::string all = r.out + r.err;
-    EXPECT_NE(all.find("task 'conditional'"), std::string::npos) << all;
-    EXPECT_NE(all.find(file + ":5"), std::string::npos) << "the line of the comparison\n" << all;
+    EXPECT_NE(all.find("task 'conditional' (" + script + ":3) branches on a response value at " + script + ":5"),
+              std::string::npos)
+        << "the task, its line and the comparison's line\n"
+        << all;
 }
 
 }  // namespace
