@@ -24,7 +24,7 @@ struct RunEnd {
     std::vector<report::ScenarioInfo> scenarios;
     std::vector<report::AgentResult> agents;
     bool allow_script_errors = false;  ///< --allow-script-errors: iterations failing with script errors do not fail
-    std::string broken_script;         ///< why the run was stopped as broken (BrokenScriptWatch); exit 4
+    std::string broken_script = {};    ///< why the run was stopped as broken (BrokenScriptWatch); exit 4
     /// Distributed: the broker was lost and the totals miss what the agents could not deliver ("broker lost at
     /// 8.0 s: results are incomplete"); exit 9, and the outputs mark the totals incomplete.
     std::string infrastructure_failure = {};

@@ -98,7 +98,7 @@ std::string PhaseWords(const std::string& place) { return place == "task" ? "tas
 
 TEST(CliRunaway, EveryLoopShapeStopsWithTheTaskAndLineInEveryPlace) {
     for (const std::string& loop : kRunawayLoops) {
-        for (const std::string& place : {"task", "on_start", "setup"}) {
+        for (const std::string place : {"task", "on_start", "setup"}) {
             SCOPED_TRACE(place + ": " + loop);
             const std::string script = RunawayScript(place, loop);
             CliOptions o;

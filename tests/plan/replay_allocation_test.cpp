@@ -28,6 +28,10 @@ thread_local bool g_counting = false;
 std::atomic<long> g_allocations{0};
 }  // namespace
 
+// The replacements pair operator new with malloc and operator delete with free, as the standard allows; GCC
+// inlines them into new/delete expressions elsewhere and then warns that free() meets a pointer from new.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 void* operator new(std::size_t n) {
     if (g_counting) g_allocations.fetch_add(1, std::memory_order_relaxed);
     if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
@@ -38,6 +42,7 @@ void operator delete(void* p) noexcept { std::free(p); }
 void operator delete[](void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+#pragma GCC diagnostic pop
 
 namespace lse::plan {
 namespace {

@@ -431,7 +431,11 @@ int ScenarioEngine::HttpCall(lua_State* L, int method) {
 
         if (!spec.has_cookie_header && !vu->jar.Empty()) {
             std::string_view path = spec.url.path_and_query;
-            std::string cookie = vu->jar.HeaderFor(spec.url.origin, path.substr(0, path.find('?')), NowUnix());
+            path = path.substr(0, path.find('?'));
+            // Capture mode: a path that starts with a response value is only known on the agent; the cookies any path
+            // gets (Path=/) are captured, and the agent's own jar adds what the iterations set.
+            if (path.empty() || path.front() != '/') path = "/";
+            std::string cookie = vu->jar.HeaderFor(spec.url.origin, path, NowUnix());
             if (!cookie.empty()) spec.headers.emplace_back("Cookie", std::move(cookie));
         }
         try {  // same validation in capture mode as a real send: a bad header is a script error in both
