@@ -41,10 +41,10 @@ std::string FormatJsonPath(const JsonPath& path);
 enum class JsonKind : std::uint8_t { kString, kNumber, kTrue, kFalse, kNull, kObject, kArray, kCount };
 
 /// Finds the value at `path` in `json`. True: *raw is the value's exact JSON text (a string with its quotes
-/// and escapes, an object with its braces) and *kind its kind. False: *why says why, as static text
-/// ("not JSON", "no member 'id'"-style detail goes through DescribeMiss): the document is not valid JSON up to
-/// the value, a member is missing, an index is past the end, or a step expects an object/array and finds
-/// something else. Never throws, never allocates.
+/// and escapes, an object with its braces) and *kind its kind. False: *why says why, as static text ("the body
+/// is not JSON", "no such member", "index past the end of the array", "not an object", "not an array"; the
+/// caller adds which step and path): the document is not valid JSON, a member is missing, an index is past the
+/// end, or a step expects an object/array and finds something else. Never throws, never allocates.
 bool FindJsonValue(std::string_view json, const JsonPath& path, std::string_view* raw, JsonKind* kind,
                    const char** why) noexcept;
 
