@@ -18,6 +18,8 @@ TlsClientOptions MakeTlsOptions(const ClientOptions& options) {
     TlsClientOptions tls;
     tls.verify_peer = !options.insecure;
     tls.ca_file = options.ca_file;
+    tls.cert_file = options.cert_file;
+    tls.key_file = options.key_file;
     return tls;
 }
 
@@ -29,8 +31,14 @@ ClientCore::ClientCore(uv_loop_t* l, ClientOptions o)
       // A named CA file is checked now (before any handle exists), so a bad --ca-file fails the run
       // before any request. The system bundle is loaded on the first https connection instead
       // (Tls()): parsing it costs ~250M instructions and a few MB per client, wasted on plain http.
-      tls(options.ca_file.empty() ? nullptr : TlsContext::CreateClient(MakeTlsOptions(options))),
+      // A client certificate is loaded now for the same reason.
+      tls(options.ca_file.empty() && options.cert_file.empty() ? nullptr
+                                                                : TlsContext::CreateClient(MakeTlsOptions(options))),
       dns(this),
+      http_proxy(options.http_proxy.empty() ? ProxyEndpoint{} : ParseProxyUrl(options.http_proxy, "proxy for http")),
+      https_proxy(options.https_proxy.empty() ? ProxyEndpoint{}
+                                              : ParseProxyUrl(options.https_proxy, "proxy for https")),
+      no_proxy(options.no_proxy),
       timeouts(l, &OnExchangeExpired),
       read_buffer(new char[kReadBufferSize]),
       plain_buffer(new char[kPlainBufferSize]) {
@@ -90,7 +98,8 @@ OriginPool* ClientCore::GetOrCreatePool(const Origin& origin) noexcept {
     OriginPool* pool = FindPool(origin);
     if (pool == nullptr) {
         try {  // Once per origin: allocation is fine here, but Send() is noexcept.
-            auto fresh = std::make_unique<OriginPool>(this, origin, dns.Get(origin.host));
+            const ProxyEndpoint* proxy = ProxyFor(origin);
+            auto fresh = std::make_unique<OriginPool>(this, origin, proxy, dns.Get(proxy ? proxy->host : origin.host));
             pool = fresh.get();
             pools.push_back(std::move(fresh));
         } catch (...) {
@@ -99,6 +108,12 @@ OriginPool* ClientCore::GetOrCreatePool(const Origin& origin) noexcept {
     }
     last_pool = pool;
     return pool;
+}
+
+const ProxyEndpoint* ClientCore::ProxyFor(const Origin& origin) const noexcept {
+    const ProxyEndpoint& proxy = origin.tls ? https_proxy : http_proxy;
+    if (proxy.empty() || no_proxy.Matches(origin)) return nullptr;
+    return &proxy;
 }
 
 void ClientCore::HandleClosed() noexcept {

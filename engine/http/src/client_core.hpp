@@ -15,6 +15,7 @@
 #include "exchange_timeouts.hpp"
 #include "intrusive_list.hpp"
 #include "lse/http/client.hpp"
+#include "lse/http/proxy.hpp"
 #include "lse/http/tls_context.hpp"
 
 namespace lse::http::detail {
@@ -37,6 +38,8 @@ struct ClientCore {
     OriginPool* GetOrCreatePool(const Origin& origin) noexcept;
     /// The TLS context, created on first use (see the constructor); null with *error set when it cannot be.
     TlsContext* Tls(std::string* error) noexcept;
+    /// The proxy an origin's connections go through, or null for a direct connection.
+    const ProxyEndpoint* ProxyFor(const Origin& origin) const noexcept;
 
     /// Every uv handle the client initialises is counted, so Close() knows when the last one is gone.
     void HandleOpened() noexcept { ++live_handles; }
@@ -47,6 +50,9 @@ struct ClientCore {
     ClientOptions options;
     std::unique_ptr<TlsContext> tls;  // use Tls(): null until the first https connection
     DnsCache dns;
+    ProxyEndpoint http_proxy;   // empty: direct
+    ProxyEndpoint https_proxy;
+    NoProxyList no_proxy;
     std::vector<std::unique_ptr<OriginPool>> pools;
     OriginPool* last_pool = nullptr;  // Most sends go to the same origin as the previous one.
 

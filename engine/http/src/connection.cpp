@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "client_core.hpp"
+#include "lse/http/proxy.hpp"
 #include "origin_pool.hpp"
 
 namespace lse::http::detail {
@@ -12,6 +13,9 @@ std::uint64_t NsToTimerMs(std::int64_t ns) {
     if (ns <= 0) return 0;
     return static_cast<std::uint64_t>((ns + kNsPerMs - 1) / kNsPerMs);
 }
+
+// A proxy's CONNECT answer is a status line and a few headers; more than this is not a proxy talking.
+constexpr size_t kMaxProxyReply = 16 * 1024;
 
 }  // namespace
 
@@ -57,7 +61,7 @@ void Connection::OnDnsDone(const sockaddr* addr, int status, const std::string& 
 
 void Connection::Connect(const sockaddr* addr) noexcept {
     sockaddr_storage target{};
-    const std::uint16_t port = htons(pool_->origin().port);
+    const std::uint16_t port = htons(pool_->ConnectPort());
     if (addr->sa_family == AF_INET6) {
         std::memcpy(&target, addr, sizeof(sockaddr_in6));
         reinterpret_cast<sockaddr_in6*>(&target)->sin6_port = port;
@@ -77,7 +81,7 @@ void Connection::Connect(const sockaddr* addr) noexcept {
         rc = uv_tcp_connect(&connect_req_, &tcp_, reinterpret_cast<const sockaddr*>(&target), &Connection::OnConnect);
     }
     if (rc != 0) {
-        std::string detail = "connect to " + pool_->origin().ToString() + " failed: " + uv_strerror(rc);
+        std::string detail = "connect to " + pool_->ConnectName() + " failed: " + uv_strerror(rc);
         if (in_open_) {
             DeferSetupFailure(lse::ErrorKind::kConnect, std::move(detail));
         } else {
@@ -91,7 +95,7 @@ void Connection::OnConnect(uv_connect_t* req, int status) {
     if (status == UV_ECANCELED || self->state_ != State::kConnecting) return;
     if (status < 0) {
         self->ReportSetupFailed(lse::ErrorKind::kConnect,
-                                "connect to " + self->pool_->origin().ToString() + " failed: " + uv_strerror(status));
+                                "connect to " + self->pool_->ConnectName() + " failed: " + uv_strerror(status));
         return;
     }
     self->Connected();
@@ -109,10 +113,57 @@ void Connection::Connected() noexcept {
         ReportSetupFailed(lse::ErrorKind::kConnect, std::string("cannot read from socket: ") + uv_strerror(rc));
         return;
     }
+    if (pool_->Tunnel()) {
+        // The tunnel first: TLS starts once the proxy said 2xx (OnProxyBytes).
+        state_ = State::kProxyConnecting;
+        proxy_reply_.clear();
+        const std::string& connect = pool_->ConnectRequest();
+        if (!Write(connect.data(), connect.size())) {
+            ReportSetupFailed(lse::ErrorKind::kConnect, "CONNECT through " + pool_->ConnectName() + " failed: socket write error");
+        }
+        return;
+    }
     if (!pool_->origin().tls) {
         ReportReady();
         return;
     }
+    StartTls();
+}
+
+void Connection::OnProxyBytes(const char* data, size_t len) noexcept {
+    if (proxy_reply_.size() + len > kMaxProxyReply) {
+        ReportSetupFailed(lse::ErrorKind::kConnect, pool_->ConnectName() + " sent an oversized answer to CONNECT " +
+                                                        pool_->origin().ToString());
+        return;
+    }
+    proxy_reply_.append(data, len);
+    const ConnectResponse reply = ParseConnectResponse(proxy_reply_);
+    if (reply.state == ConnectResponse::State::kInvalid) {
+        ReportSetupFailed(lse::ErrorKind::kConnect, pool_->ConnectName() + " sent an invalid answer to CONNECT " +
+                                                        pool_->origin().ToString() + " (not an HTTP/1.x status line)");
+        return;
+    }
+    if (reply.state == ConnectResponse::State::kNeedMore) return;
+    if (reply.status < 200 || reply.status > 299) {
+        // Not an address problem: the proxy is up and said no (407 credentials, 403 policy, 502 target down).
+        ReportSetupFailed(lse::ErrorKind::kConnect,
+                          pool_->ConnectName() + " refused CONNECT " + pool_->origin().ToString() + ": " +
+                              std::to_string(reply.status) + (reply.reason.empty() ? "" : " " + reply.reason),
+                          /*address_failed=*/false);
+        return;
+    }
+    if (reply.header_end != proxy_reply_.size()) {
+        // TLS is client-first: a server byte before our ClientHello means the tunnel is not clean.
+        ReportSetupFailed(lse::ErrorKind::kConnect, pool_->ConnectName() + " sent data after accepting CONNECT " +
+                                                        pool_->origin().ToString(),
+                          /*address_failed=*/false);
+        return;
+    }
+    proxy_reply_.clear();
+    StartTls();
+}
+
+void Connection::StartTls() noexcept {
     state_ = State::kHandshaking;
     if (!tls_) {
         std::string error;
@@ -143,10 +194,10 @@ void Connection::ReportReady() noexcept {
     pool_->OnConnectionReady(this);
 }
 
-void Connection::ReportSetupFailed(lse::ErrorKind kind, const std::string& detail) noexcept {
+void Connection::ReportSetupFailed(lse::ErrorKind kind, const std::string& detail, bool address_failed) noexcept {
     uv_timer_stop(&timer_);
     dns_->CancelWait(this);
-    if (kind == lse::ErrorKind::kConnect) dns_->AddressFailed();
+    if (kind == lse::ErrorKind::kConnect && address_failed) dns_->AddressFailed();
     pool_->OnSetupFailed(this, kind, detail);
 }
 
@@ -186,6 +237,10 @@ void Connection::OnTimer(uv_timer_t* timer) {
         case State::kHandshaking:
             self->ReportSetupFailed(lse::ErrorKind::kTls, "TLS handshake with " + origin + " timed out");
             break;
+        case State::kProxyConnecting:
+            self->ReportSetupFailed(lse::ErrorKind::kConnect, "CONNECT " + origin + " through " +
+                                                                  self->pool_->ConnectName() + " timed out");
+            break;
         default:
             break;
     }
@@ -214,7 +269,56 @@ void Connection::Start(Exchange* ex, std::int64_t now_ns) noexcept {
         if (!FlushTls()) DeferResponseFailure(lse::ErrorKind::kReset);
         return;
     }
+    if (pool_->Forward()) {
+        if (!WriteForwarded(req)) DeferResponseFailure(lse::ErrorKind::kReset);
+        return;
+    }
     if (!Write(req.bytes.data(), req.bytes.size())) DeferResponseFailure(lse::ErrorKind::kReset);
+}
+
+bool Connection::WriteForwarded(const PreparedRequest& req) noexcept {
+    // [METHOD SP][http://host:port][/target HTTP/1.1 CRLF][Proxy-Authorization: ... CRLF][headers, body]: the
+    // prepared bytes are written in place, around two strings the pool built once.
+    size_t target = 0;
+    size_t line_end = 0;
+    if (!SplitRequestLine(req.bytes, &target, &line_end)) return false;
+    const std::string& prefix = pool_->AbsolutePrefix();
+    const std::string& auth = pool_->ProxyAuthorizationLine();
+    // "OPTIONS *" asks about the server itself: its absolute form is the bare origin (RFC 9112 3.2.4).
+    const size_t target_from = req.bytes.compare(target, 2, "* ") == 0 ? target + 1 : target;
+    char* bytes = const_cast<char*>(req.bytes.data());
+    const uv_buf_t bufs[] = {
+        uv_buf_init(bytes, static_cast<unsigned>(target)),
+        uv_buf_init(const_cast<char*>(prefix.data()), static_cast<unsigned>(prefix.size())),
+        uv_buf_init(bytes + target_from, static_cast<unsigned>(line_end - target_from)),
+        uv_buf_init(const_cast<char*>(auth.data()), static_cast<unsigned>(auth.size())),
+        uv_buf_init(bytes + line_end, static_cast<unsigned>(req.bytes.size() - line_end)),
+    };
+    const size_t total = req.bytes.size() - (target_from - target) + prefix.size() + auth.size();
+    ex_->result.bytes_sent = total;
+    return Write(bufs, 5, total);
+}
+
+bool Connection::Write(const uv_buf_t* bufs, unsigned count, size_t len) noexcept {
+    // Write(data, len)'s rules over several buffers: whatever the kernel does not take at once is copied.
+    auto* stream = reinterpret_cast<uv_stream_t*>(&tcp_);
+    const int written = uv_try_write(stream, bufs, count);
+    if (written >= 0 && static_cast<size_t>(written) == len) return true;
+    if (written < 0 && written != UV_EAGAIN) return false;
+    size_t skip = written > 0 ? static_cast<size_t>(written) : 0;
+    pending_write_.clear();
+    for (unsigned i = 0; i < count; ++i) {
+        if (skip >= bufs[i].len) {
+            skip -= bufs[i].len;
+            continue;
+        }
+        pending_write_.append(bufs[i].base + skip, bufs[i].len - skip);
+        skip = 0;
+    }
+    uv_buf_t rest = uv_buf_init(pending_write_.data(), static_cast<unsigned>(pending_write_.size()));
+    if (uv_write(&write_req_, stream, &rest, 1, &Connection::OnWrite) != 0) return false;
+    write_pending_ = true;
+    return true;
 }
 
 bool Connection::Write(const char* data, size_t len) noexcept {
@@ -259,7 +363,8 @@ void Connection::OnWrite(uv_write_t* req, int status) {
     if (status == UV_ECANCELED) return;
     const State state = self->state_;
     bool ok = status >= 0;
-    if (ok && self->tls_ && self->pool_->origin().tls && state != State::kClosing && state != State::kFree) {
+    if (ok && self->tls_ && self->pool_->origin().tls && state != State::kClosing && state != State::kFree &&
+        state != State::kProxyConnecting) {
         ok = self->FlushTls();
     }
     if (ok) return;
@@ -273,6 +378,10 @@ void Connection::OnWrite(uv_write_t* req, int status) {
             break;
         case State::kIdle:
             self->pool_->OnIdleClosed(self);
+            break;
+        case State::kProxyConnecting:
+            self->ReportSetupFailed(lse::ErrorKind::kConnect, "CONNECT through " + self->pool_->ConnectName() +
+                                                                  " failed: " + uv_strerror(status < 0 ? status : UV_EPIPE));
             break;
         default:
             break;
@@ -290,6 +399,10 @@ void Connection::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf)
     if (self->state_ == State::kClosing || self->state_ == State::kFree || nread == 0) return;
     if (nread < 0) {
         self->HandleReadError(nread);
+        return;
+    }
+    if (self->state_ == State::kProxyConnecting) {
+        self->OnProxyBytes(buf->base, static_cast<size_t>(nread));
         return;
     }
     if (!self->pool_->origin().tls) {
@@ -394,6 +507,12 @@ void Connection::HandleReadError(ssize_t nread) noexcept {
             ReportSetupFailed(lse::ErrorKind::kTls, "TLS handshake with " + pool_->origin().ToString() +
                                                         " failed: connection closed by peer (" +
                                                         uv_strerror(static_cast<int>(nread)) + ")");
+            break;
+        case State::kProxyConnecting:
+            ReportSetupFailed(lse::ErrorKind::kConnect, pool_->ConnectName() + " closed the connection before answering CONNECT " +
+                                                            pool_->origin().ToString() + " (" +
+                                                            uv_strerror(static_cast<int>(nread)) + ")",
+                              /*address_failed=*/false);
             break;
         default:
             break;

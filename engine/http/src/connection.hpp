@@ -17,6 +17,7 @@
 #include "dns_cache.hpp"
 #include "intrusive_list.hpp"
 #include "lse/core/error_kind.hpp"
+#include "lse/http/request.hpp"
 #include "lse/http/response_parser.hpp"
 #include "lse/http/tls_session.hpp"
 
@@ -35,6 +36,7 @@ public:
         kIdle,         // Parked in the pool's idle list, still reading (to notice server closes).
         kBusy,         // An exchange is active.
         kClosing,      // uv_close called on the socket.
+        kProxyConnecting,  // CONNECT sent to the proxy, waiting for its answer (then kHandshaking).
         kCount
     };
 
@@ -78,7 +80,9 @@ private:
     void Connect(const sockaddr* addr) noexcept;
     void Connected() noexcept;
     void ReportReady() noexcept;
-    void ReportSetupFailed(lse::ErrorKind kind, const std::string& detail) noexcept;
+    /// address_failed=false: a kConnect that says nothing about the address (a proxy that refused CONNECT), so
+    /// the DNS entry keeps preferring it.
+    void ReportSetupFailed(lse::ErrorKind kind, const std::string& detail, bool address_failed = true) noexcept;
     void DeferSetupFailure(lse::ErrorKind kind, std::string detail) noexcept;
     void DeferResponseFailure(lse::ErrorKind kind) noexcept;
     void OnPlaintext(const char* data, size_t len) noexcept;
@@ -86,6 +90,10 @@ private:
     void HandleReadError(ssize_t nread) noexcept;
     void FinishExchange(lse::ErrorKind kind, bool keep_alive) noexcept;
     bool Write(const char* data, size_t len) noexcept;  // false on a socket error
+    bool Write(const uv_buf_t* bufs, unsigned count, size_t len) noexcept;  // len: the bufs' total
+    bool WriteForwarded(const PreparedRequest& req) noexcept;  // absolute form through a proxy
+    void StartTls() noexcept;
+    void OnProxyBytes(const char* data, size_t len) noexcept;
     bool FlushTls() noexcept;
     bool RetryableFailure() const noexcept;
 
@@ -102,6 +110,7 @@ private:
     bool write_pending_ = false;  // A uv_write (rest of a request or TLS records) is in flight.
     bool in_open_ = false;        // Inside Open(): failures must be deferred.
     std::string pending_write_;   // TLS records, or the unwritten tail of a plain request.
+    std::string proxy_reply_;     // The proxy's CONNECT answer so far (setup only).
 
     ResponseParser parser_;
     std::unique_ptr<TlsSession> tls_;

@@ -28,8 +28,17 @@ void ResetForRetry(Result& r) noexcept {
 
 }  // namespace
 
-OriginPool::OriginPool(ClientCore* core, Origin origin, DnsEntry* dns)
-    : core_(core), origin_(std::move(origin)), dns_(dns) {
+OriginPool::OriginPool(ClientCore* core, Origin origin, const ProxyEndpoint* proxy, DnsEntry* dns)
+    : core_(core), origin_(std::move(origin)), proxy_(proxy), dns_(dns) {
+    // Built once per origin, so a proxied request costs no formatting.
+    connect_name_ = proxy_ != nullptr ? "proxy " + proxy_->ToString() : origin_.ToString();
+    if (Tunnel()) connect_request_ = BuildConnectRequest(origin_, *proxy_);
+    if (Forward()) {
+        absolute_prefix_ = "http://" + origin_.HostHeader();
+        if (!proxy_->authorization.empty()) {
+            proxy_authorization_line_ = "Proxy-Authorization: " + proxy_->authorization + "\r\n";
+        }
+    }
     uv_timer_init(core_->loop, &backoff_timer_);
     backoff_timer_.data = this;
     backoff_timer_open_ = true;
@@ -258,7 +267,7 @@ void OriginPool::Shutdown() noexcept {
     }
     while (Connection* conn = active_.Front()) {
         if (conn->state() == Connection::State::kResolving || conn->state() == Connection::State::kConnecting ||
-            conn->state() == Connection::State::kHandshaking) {
+            conn->state() == Connection::State::kHandshaking || conn->state() == Connection::State::kProxyConnecting) {
             --opening_;
         }
         CloseConnection(conn);

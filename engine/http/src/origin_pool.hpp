@@ -14,6 +14,7 @@
 #include "connection.hpp"
 #include "intrusive_list.hpp"
 #include "lse/http/client.hpp"
+#include "lse/http/proxy.hpp"
 
 namespace lse::http::detail {
 
@@ -21,12 +22,27 @@ struct ClientCore;
 
 class OriginPool {
 public:
-    OriginPool(ClientCore* core, Origin origin, DnsEntry* dns);
+    /// proxy: null for direct connections, else the client's proxy for this origin (outlives the pool); dns is
+    /// the entry of the host connections go to (the proxy's when proxied).
+    OriginPool(ClientCore* core, Origin origin, const ProxyEndpoint* proxy, DnsEntry* dns);
     ~OriginPool();
     OriginPool(const OriginPool&) = delete;
     OriginPool& operator=(const OriginPool&) = delete;
 
     const Origin& origin() const noexcept { return origin_; }
+    const ProxyEndpoint* proxy() const noexcept { return proxy_; }
+    /// Port connections go to: the proxy's, or the origin's.
+    std::uint16_t ConnectPort() const noexcept { return proxy_ != nullptr ? proxy_->port : origin_.port; }
+    /// What a setup failure message names: "proxy host:port" or the origin.
+    const std::string& ConnectName() const noexcept { return connect_name_; }
+    /// https through a proxy: each new connection starts with this CONNECT request.
+    bool Tunnel() const noexcept { return proxy_ != nullptr && origin_.tls; }
+    const std::string& ConnectRequest() const noexcept { return connect_request_; }
+    /// http through a proxy: requests are written in absolute form, "http://host[:port]" before the target and
+    /// "Proxy-Authorization: ...\r\n" (empty without credentials) after the request line.
+    bool Forward() const noexcept { return proxy_ != nullptr && !origin_.tls; }
+    const std::string& AbsolutePrefix() const noexcept { return absolute_prefix_; }
+    const std::string& ProxyAuthorizationLine() const noexcept { return proxy_authorization_line_; }
     bool Send(Exchange* ex, bool allow_queue) noexcept;
     std::size_t IdleCount() const noexcept { return idle_.Size(); }
     std::size_t LiveCount() const noexcept { return idle_.Size() + active_.Size(); }
@@ -56,6 +72,11 @@ private:
 
     ClientCore* core_;
     Origin origin_;
+    const ProxyEndpoint* proxy_;
+    std::string connect_name_;
+    std::string connect_request_;           // tunnel only
+    std::string absolute_prefix_;           // forward only
+    std::string proxy_authorization_line_;  // forward only
     DnsEntry* dns_;
     std::vector<std::unique_ptr<Connection>> objects_;  // Owns every connection object ever made.
     ConnectionList active_;  // Opening, ready or busy.

@@ -20,6 +20,24 @@ constexpr unsigned char kAlpnHttp11[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '
     throw SetupError(detail.empty() ? "TLS: " + what : "TLS: " + what + ": " + detail);
 }
 
+// A load test runs unattended: an encrypted key fails to load with OpenSSL's "bad decrypt" instead of
+// stopping at a passphrase prompt on the terminal.
+int RefusePassphrase(char*, int, int, void*) { return 0; }
+
+void LoadClientCertificate(SSL_CTX* ctx, const TlsClientOptions& options) {
+    SSL_CTX_set_default_passwd_cb(ctx, &RefusePassphrase);
+    if (SSL_CTX_use_certificate_chain_file(ctx, options.cert_file.c_str()) != 1) {
+        ThrowSetupError(ctx, "cannot load client certificate '" + options.cert_file + "'");
+    }
+    const std::string& key = options.key_file.empty() ? options.cert_file : options.key_file;
+    if (SSL_CTX_use_PrivateKey_file(ctx, key.c_str(), SSL_FILETYPE_PEM) != 1) {
+        ThrowSetupError(ctx, "cannot load private key '" + key + "' (PEM, not encrypted)");
+    }
+    if (SSL_CTX_check_private_key(ctx) != 1) {
+        ThrowSetupError(ctx, "private key '" + key + "' does not match client certificate '" + options.cert_file + "'");
+    }
+}
+
 }  // namespace
 
 std::string DrainOpenSslErrors() {
@@ -76,6 +94,7 @@ std::unique_ptr<TlsContext> TlsContext::CreateClient(const TlsClientOptions& opt
     // With SSL_VERIFY_PEER and no callback, a bad chain or name aborts the handshake and
     // SSL_get_verify_result says why; with SSL_VERIFY_NONE the handshake ignores it.
     SSL_CTX_set_verify(ctx, options.verify_peer ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, nullptr);
+    if (!options.cert_file.empty()) LoadClientCertificate(ctx, options);
 
     // Client-side cache only; we keep sessions ourselves (keyed by host:port) instead of the
     // internal store, which OpenSSL only consults for servers.
@@ -85,6 +104,14 @@ std::unique_ptr<TlsContext> TlsContext::CreateClient(const TlsClientOptions& opt
     std::unique_ptr<TlsContext> context(new TlsContext(ctx, options.verify_peer));
     SSL_CTX_set_app_data(ctx, context.get());
     return context;
+}
+
+void CheckClientCertificate(const std::string& cert_file, const std::string& key_file) {
+    TlsClientOptions options;
+    options.verify_peer = false;  // only the certificate matters here; no CA bundle to parse
+    options.cert_file = cert_file;
+    options.key_file = key_file;
+    (void)TlsContext::CreateClient(options);
 }
 
 TlsContext::~TlsContext() {

@@ -33,6 +33,12 @@
 /// from Send() and covers queueing, DNS, connect, TLS, write and the whole response; on expiry the
 /// exchange completes with kTimeout and its connection (if any) is closed. Connection setup (DNS +
 /// connect + TLS) is additionally bounded by connect_timeout_ns.
+///
+/// Proxies: a proxied origin keeps its own pool (pooling and reuse as above) whose connections go to the
+/// proxy. http: the request is written in absolute form ("GET http://host:port/path HTTP/1.1") with
+/// Proxy-Authorization added, from the prepared bytes without copying them. https: each new connection sends
+/// CONNECT host:port first; a proxy that answers anything but 2xx fails the setup with kConnect and the
+/// proxy's status in the detail. Setup failures name the proxy ("connect to proxy host:port failed: ...").
 
 #include <uv.h>
 
@@ -63,6 +69,16 @@ struct ClientOptions {
     /// SO_SNDBUF of each socket (after connect); 0 keeps the OS default. A small buffer makes the kernel
     /// take only part of a large request per write, which tests use to exercise the asynchronous write path.
     int send_buffer_bytes = 0;
+    /// Forward proxies (lse/http/proxy.hpp): "http://[user:password@]host:port" for http:// origins (requests
+    /// in absolute form) and for https:// origins (a CONNECT tunnel, then TLS with the origin); empty = direct.
+    /// Hosts in no_proxy (a NO_PROXY list) go direct. The URLs are parsed by the constructor (UsageError).
+    std::string http_proxy;
+    std::string https_proxy;
+    std::string no_proxy;
+    /// Client certificate and private key (PEM) for mutual TLS; the key may be in cert_file (key_file empty).
+    /// Loaded by the constructor (SetupError naming the file).
+    std::string cert_file;
+    std::string key_file;
 };
 
 class Exchange;
@@ -118,7 +134,8 @@ struct ClientCore;
 class Client {
 public:
     /// Ignores SIGPIPE process-wide (writes to a closed socket must fail with EPIPE, not kill the
-    /// process). Throws lse::SetupError when options.ca_file is given and cannot be loaded. The system
+    /// process). Throws lse::SetupError when options.ca_file or the client certificate is given and cannot be
+    /// loaded, lse::UsageError for a bad proxy URL. The system
     /// CA bundle is loaded on the first https connection (a failure then fails that connection: kTls).
     Client(uv_loop_t* loop, ClientOptions options);
     /// Call only after Close()'s callback ran (or when nothing was ever sent). Otherwise the internal

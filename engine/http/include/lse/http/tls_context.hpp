@@ -20,6 +20,8 @@ namespace lse::http {
 struct TlsClientOptions {
     bool verify_peer = true;  ///< Verify the certificate chain and the host name / IP.
     std::string ca_file;      ///< PEM file of trusted CAs; empty = the system default paths.
+    std::string cert_file;    ///< PEM client certificate (chain) for mutual TLS; empty = none.
+    std::string key_file;     ///< PEM private key of cert_file; empty = read it from cert_file.
 };
 
 /// Resumable client sessions keyed by origin ("host:port", see TlsSession::session_key()), at most
@@ -70,7 +72,8 @@ private:
 class TlsContext {
 public:
     /// Throws lse::SetupError with the OpenSSL error text when the context cannot be built
-    /// (for example, an unreadable or invalid ca_file).
+    /// (for example, an unreadable or invalid ca_file, client certificate or key, or a key that does not
+    /// belong to the certificate). An encrypted key is refused rather than prompting for a passphrase.
     static std::unique_ptr<TlsContext> CreateClient(const TlsClientOptions& options);
 
     TlsContext(const TlsContext&) = delete;
@@ -106,6 +109,10 @@ private:
     TlsSessionCache sessions_;
     std::uint64_t resumed_handshakes_ = 0;
 };
+
+/// Loads a client certificate and key as a client would (TlsContext::CreateClient's rules), to fail a run before it
+/// starts: throws lse::SetupError naming the file and OpenSSL's reason.
+void CheckClientCertificate(const std::string& cert_file, const std::string& key_file);
 
 /// Pops this thread's whole OpenSSL error queue into "reason; reason" text (empty when the queue is empty).
 std::string DrainOpenSslErrors();
