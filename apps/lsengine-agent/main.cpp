@@ -18,6 +18,8 @@
 #include "lse/agent/agent.hpp"
 #include "lse/core/errors.hpp"
 #include "lse/core/units.hpp"
+#include "lse/http/proxy.hpp"
+#include "lse/http/tls_context.hpp"
 
 namespace {
 
@@ -41,6 +43,7 @@ int main(int argc, char** argv) {
     CLI::App app{"lsengine-agent: replays lsengine plans on this machine, for a coordinator"};
     std::string coordinator, agent_id, cluster_id, group, token, user, password, creds, ca_file, cert, key;
     std::string timeout = "30s", connect_timeout = "5s";
+    std::string target_ca_file, proxy, no_proxy, client_cert, client_key;
     bool tls = false, insecure = false, once = false;
     int capacity = 0;
     app.add_option("--coordinator", coordinator,
@@ -62,6 +65,13 @@ int main(int argc, char** argv) {
     app.add_option("--timeout", timeout, "Default per-request timeout")->capture_default_str();
     app.add_option("--connect-timeout", connect_timeout, "DNS + TCP connect + TLS timeout")->capture_default_str();
     app.add_flag("-k,--insecure", insecure, "Do not verify the target's TLS certificates");
+    app.add_option("--ca-file", target_ca_file, "PEM file of CA certificates to trust for the target");
+    app.add_option("--proxy", proxy,
+                   "HTTP proxy for the load, http://[user:password@]host:port (env LSENGINE_PROXY; default: "
+                   "http_proxy / https_proxy / all_proxy)");
+    app.add_option("--no-proxy", no_proxy, "Hosts that bypass the proxy (default: NO_PROXY)");
+    app.add_option("--cert", client_cert, "Client certificate (PEM) for mutual TLS with the target");
+    app.add_option("--key", client_key, "Private key (PEM) of --cert (default: read from the --cert file)");
     app.add_flag("--once", once, "Exit after one run instead of waiting for the next plan");
     // Parse errors and lse::Error map to exit codes here exactly as in lsengine's main.cpp: each executable maps
     // them once, in main (docs/user-guide.md, "Exit codes"); eight lines are not worth a shared library.
@@ -96,6 +106,24 @@ int main(int argc, char** argv) {
         o.client.request_timeout_ns = lse::ParseDurationNs(timeout, "--timeout");
         o.client.connect_timeout_ns = lse::ParseDurationNs(connect_timeout, "--connect-timeout");
         o.client.insecure = insecure;
+        o.client.ca_file = target_ca_file;
+        // The same rules as lsengine's client flags (apps/lsengine/client_flags.cpp), checked before the agent
+        // registers, so a bad proxy URL or certificate is an exit code, not a failed run.
+        const lse::http::ProxySettings proxies =
+            lse::http::ResolveProxySettings(FromEnv(proxy, "LSENGINE_PROXY"), no_proxy);
+        o.client.http_proxy = proxies.http_proxy;
+        o.client.https_proxy = proxies.https_proxy;
+        o.client.no_proxy = proxies.no_proxy;
+        if (!client_key.empty() && client_cert.empty()) throw lse::UsageError("--key needs --cert (the client certificate)");
+        if (!client_cert.empty()) {
+            try {
+                lse::http::CheckClientCertificate(client_cert, client_key);
+            } catch (const lse::SetupError& e) {
+                throw lse::SetupError(std::string(client_key.empty() ? "--cert: " : "--cert/--key: ") + e.what());
+            }
+            o.client.cert_file = client_cert;
+            o.client.key_file = client_key;
+        }
         o.once = once;
         lse::agent::Agent agent(std::move(o));
         return agent.Run();

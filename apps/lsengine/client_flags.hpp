@@ -1,13 +1,16 @@
 #pragma once
 /// @file
 /// The flags every load command shares: the HTTP client's (--timeout, --connect-timeout,
-/// --insecure, --ca-file), turned into http::ClientOptions, and the open model's --max-wait.
+/// --insecure, --ca-file, --proxy, --no-proxy, --cert, --key), turned into http::ClientOptions, and the open
+/// model's --max-wait.
 
 #include <CLI/CLI.hpp>
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "lse/http/client.hpp"
 
@@ -18,12 +21,30 @@ struct ClientFlags {
     std::string connect_timeout = "5s";
     bool insecure = false;
     std::string ca_file;
+    std::string proxy;     ///< --proxy URL: both schemes' proxy, instead of the environment's
+    std::string no_proxy;  ///< --no-proxy LIST: instead of NO_PROXY
+    std::string cert;      ///< --cert FILE (PEM): client certificate for mutual TLS
+    std::string key;       ///< --key FILE (PEM): its private key (default: in the --cert file)
 };
 
 void AddClientFlags(CLI::App* cmd, ClientFlags* flags);
 
-/// Throws UsageError naming the flag for a bad duration.
+/// Throws UsageError naming the flag for a bad duration or proxy URL (or the environment variable the proxy came
+/// from), SetupError naming --cert/--key and the file when the client certificate cannot be loaded. Proxies: --proxy
+/// and --no-proxy when given, else the environment's (lse/http/proxy.hpp).
 http::ClientOptions ToClientOptions(const ClientFlags& flags);
+
+/// The proxy settings as the run's description shows them: "http://***@proxy:3128" (credentials masked), or
+/// "" when requests go direct.
+std::string DescribeProxy(const ClientFlags& flags);
+
+/// The proxy and client-certificate lines of a run's description ("proxy", "client certificate").
+std::vector<std::pair<std::string, std::string>> DescribeClientFlags(const ClientFlags& flags);
+
+/// lsengine-agent flags that carry the client flags to local agents; the proxy URL (it may hold credentials)
+/// goes through the environment instead (AgentClientEnv), since `ps` shows argv.
+std::vector<std::string> AgentClientArgs(const ClientFlags& flags);
+std::vector<std::pair<std::string, std::string>> AgentClientEnv(const ClientFlags& flags);
 
 /// Registers --max-wait (open model) into *max_wait.
 void AddMaxWaitFlag(CLI::App* cmd, std::string* max_wait);

@@ -49,6 +49,8 @@ coordinator::DistributedOptions ToOptions(const RunFlags& f) {
     o.agent_capacity = f.threads;
     o.agent_args = {"--timeout", f.client.timeout, "--connect-timeout", f.client.connect_timeout};
     if (f.client.insecure) o.agent_args.push_back("--insecure");
+    for (std::string& arg : AgentClientArgs(f.client)) o.agent_args.push_back(std::move(arg));
+    o.agent_env = AgentClientEnv(f.client);
     return o;
 }
 

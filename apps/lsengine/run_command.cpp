@@ -86,6 +86,7 @@ report::RunDescription DescribeRun(const RunFlags& f, const http::Url& target,
     add("timeout", f.client.timeout);
     add("connect timeout", f.client.connect_timeout);
     if (f.client.insecure) add("TLS verification", "off (--insecure)");
+    for (auto& [key, value] : DescribeClientFlags(f.client)) add(std::move(key), std::move(value));
     for (const auto& t : f.thresholds) add("threshold", t);
     for (const auto& t : f.abort_thresholds) add("threshold (abort on fail)", t);
     if (f.dist.agents > 0) add("agents", std::to_string(f.dist.agents) + " local");

@@ -205,6 +205,7 @@ report::RunDescription DescribeUrlRun(const UrlFlags& f, const http::Url& url, c
     if (!f.think_time.empty()) desc.config.emplace_back("think time", f.think_time);
     for (const auto& t : f.thresholds) desc.config.emplace_back("threshold", t);
     for (const auto& t : f.abort_thresholds) desc.config.emplace_back("threshold (abort on fail)", t);
+    for (auto& line : DescribeClientFlags(f.client)) desc.config.push_back(std::move(line));
     desc.thresholds = thresholds.Expressions();
     for (const auto& [name, value] : ParseHeaders(f.headers)) {
         desc.config.emplace_back("header " + name, IsSecretHeader(name) ? RedactHeaderValue(value) : value);

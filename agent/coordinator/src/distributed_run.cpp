@@ -103,6 +103,7 @@ void DistributedRun::StartLocalAgents() {
     lo.count = options_.agent_count;
     lo.capacity = o.agent_capacity;
     lo.extra_args = o.agent_args;
+    lo.extra_env = o.agent_env;
     agents_->Start(lo);
 }
 

@@ -82,6 +82,7 @@ void LocalAgents::Start(const LocalAgentOptions& options) {
         }
         spawn.argv.insert(spawn.argv.end(), options.extra_args.begin(), options.extra_args.end());
         spawn.env = {{"LSENGINE_NATS_TOKEN", options.token}};
+        spawn.env.insert(spawn.env.end(), options.extra_env.begin(), options.extra_env.end());
         spawn.stdout_path = c.log_path;  // the agent logs to stderr; LogTail reads it for error messages
         spawn.stderr_path = c.log_path;
         spawn.stdin_null = true;

@@ -33,6 +33,8 @@ std::string BuildConfig(const std::string& dir, int http_port, int https_port, c
       << "  access_log " << dir << "/access.log lse;\n"
       << "  log_format lse_length '$status $request_length \"$request\"';\n"
       << "  access_log " << dir << "/requests.log lse_length;\n"
+      << "  log_format lse_client_dn '$ssl_client_s_dn \"$request\"';\n"
+      << (o.require_client_cert ? "  access_log " + dir + "/client-dn.log lse_client_dn;\n" : std::string())
       << "  client_body_temp_path " << dir << "/tmp/body;\n"
       << "  proxy_temp_path " << dir << "/tmp/proxy;\n"
       << "  fastcgi_temp_path " << dir << "/tmp/fastcgi;\n"
@@ -47,6 +49,9 @@ std::string BuildConfig(const std::string& dir, int http_port, int https_port, c
       << "    server_name localhost;\n"
       << "    ssl_certificate " << dir << "/cert.pem;\n"
       << "    ssl_certificate_key " << dir << "/key.pem;\n"
+      << (o.require_client_cert
+              ? "    ssl_client_certificate " + dir + "/client-ca.pem;\n    ssl_verify_client on;\n"
+              : std::string())
       << "    root " << dir << "/www;\n"
       << "    location = / { return 200 \"ok\\n\"; }\n"
       << "    location = /static { }\n"
@@ -85,6 +90,29 @@ void GenerateCertificate(const std::string& dir) {
     }
 }
 
+// A test CA and a client certificate it signed, for mutual TLS (EC keys: quick to generate).
+void GenerateClientCertificate(const std::string& dir) {
+    const std::vector<std::vector<std::string>> steps = {
+        {"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+         "-subj", "/CN=lsengine-test-client-ca", "-keyout", dir + "/client-ca.key", "-out", dir + "/client-ca.pem"},
+        {"openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-subj",
+         "/O=lsengine tests/CN=lsengine-test-client", "-keyout", dir + "/client.key", "-out", dir + "/client.csr"},
+        {"openssl", "x509", "-req", "-in", dir + "/client.csr", "-CA", dir + "/client-ca.pem", "-CAkey",
+         dir + "/client-ca.key", "-CAcreateserial", "-days", "2", "-out", dir + "/client.pem"},
+    };
+    for (const auto& argv : steps) {
+        ChildProcess openssl;
+        ChildOptions options;
+        options.stdout_path = dir + "/openssl-client.log";
+        options.stderr_path = dir + "/openssl-client.log";
+        openssl.Start(argv, options);
+        if (openssl.Wait(30000) != 0) {
+            throw SetupError("NginxServer: " + argv[1] + " for the client certificate failed: " +
+                             ReadWhole(dir + "/openssl-client.log"));
+        }
+    }
+}
+
 }  // namespace
 
 std::string NginxServer::StaticBody() {
@@ -111,6 +139,7 @@ void NginxServer::Start(NginxOptions options) {
         for (size_t i = 0; i < big.size(); i += 64) big[i] = '\n';
         WriteFile(dir_ + "/www/big", big);
         GenerateCertificate(dir_);
+        if (options.require_client_cert) GenerateClientCertificate(dir_);
 
         http_port_ = FreeTcpPort();
         do {

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "lse/transport/nats_options.hpp"
@@ -32,6 +33,8 @@ struct DistributedOptions {
     std::string agent_binary;   ///< empty: $LSENGINE_AGENT_BINARY, else the lsengine-agent beside this executable
     int agent_capacity = 0;     ///< 0: each agent's default (its cores)
     std::vector<std::string> agent_args;  ///< passed through (--timeout, --insecure, ...)
+    /// Set in the local agents' environment: values that must not show in `ps` (LSENGINE_PROXY).
+    std::vector<std::pair<std::string, std::string>> agent_env;
 };
 
 /// Options checked, with their defaults applied.

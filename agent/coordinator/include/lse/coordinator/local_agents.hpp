@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "lse/process/process.hpp"
@@ -21,6 +22,7 @@ struct LocalAgentOptions {
     int count = 1;
     int capacity = 0;         ///< 0: the agent's default (its cores)
     std::vector<std::string> extra_args;  ///< e.g. --timeout, --insecure
+    std::vector<std::pair<std::string, std::string>> extra_env;  ///< secrets for the agent (LSENGINE_PROXY)
 };
 
 /// The lsengine-agent next to the running executable (same directory), or "" when there is none.

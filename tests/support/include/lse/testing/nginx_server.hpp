@@ -32,6 +32,11 @@ namespace lse::testing {
 struct NginxOptions {
     std::string keepalive_timeout = "2s";  ///< Short, so tests can observe idle closes.
     int keepalive_requests = 1000;
+    /// Mutual TLS on the HTTPS port: nginx requires a client certificate signed by a fresh test CA
+    /// (ClientCaPath; ClientCertPath/ClientKeyPath hold one, subject "CN=lsengine-test-client,O=lsengine tests").
+    /// A request without one gets nginx's 400 "No required SSL certificate was sent". Each HTTPS request's
+    /// client subject ($ssl_client_s_dn) is logged to ClientDnLogPath as `<subject> "<request line>"`.
+    bool require_client_cert = false;
 };
 
 class NginxServer {
@@ -60,6 +65,11 @@ public:
     std::string AccessLogPath() const { return dir_ + "/access.log"; }
     std::string ErrorLogPath() const { return dir_ + "/error.log"; }
     std::string RequestLogPath() const { return dir_ + "/requests.log"; }
+    /// require_client_cert only.
+    std::string ClientCaPath() const { return dir_ + "/client-ca.pem"; }
+    std::string ClientCertPath() const { return dir_ + "/client.pem"; }
+    std::string ClientKeyPath() const { return dir_ + "/client.key"; }
+    std::string ClientDnLogPath() const { return dir_ + "/client-dn.log"; }
 
     /// All access-log lines so far (nginx writes each line unbuffered when the request ends).
     std::vector<std::string> AccessLogLines() const;

@@ -1,0 +1,168 @@
+// End to end (issue 15 items 4 and 5): proxies from --proxy and from the environment, NO_PROXY, proxy credentials
+// kept out of every output, and mutual TLS with --cert/--key; on one node and on a local agent. Checked at the
+// targets: the test proxy's log of CONNECTs and requests, nginx's access log and its log of client subjects.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cli_test_util.hpp"
+#include "lse/testing/nginx_server.hpp"
+#include "lse/testing/temp_files.hpp"
+#include "lse/testing/test_proxy.hpp"
+
+namespace lse::testing {
+namespace {
+
+constexpr const char* kSecret = "s3cr3t-proxy-pw";
+
+// nginx writes an access-log line after it sent the response: the client can be faster than the log.
+template <typename Fn>
+int Eventually(Fn count, int expected) {
+    int n = count();
+    for (int i = 0; i < 200 && n < expected; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        n = count();
+    }
+    return n;
+}
+
+int CountLines(const std::string& path, const std::string& needle) {
+    std::ifstream in(path);
+    int n = 0;
+    for (std::string line; std::getline(in, line);) n += line.find(needle) != std::string::npos ? 1 : 0;
+    return n;
+}
+
+std::string Script(const std::string& path) {
+    return WriteTempScenario(R"(
+local s = scenario { name = 'through', rps = 5, vusers = 2, duration = '1s' }
+s:task("get", function(self, http)
+  check("status 200", http:get(")" + path + R"(").status == 200)
+end)
+)");
+}
+
+class CliProxyMtlsTest : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        plain_ = new NginxServer();
+        plain_->Start();
+        mtls_ = new NginxServer();
+        NginxOptions options;
+        options.require_client_cert = true;
+        mtls_->Start(options);
+    }
+    static void TearDownTestSuite() {
+        delete plain_;
+        delete mtls_;
+        plain_ = mtls_ = nullptr;
+    }
+    void SetUp() override { proxy_.Start(); }
+
+    static std::string PlainHttp(const std::string& path) {
+        return "http://127.0.0.1:" + std::to_string(plain_->HttpPort()) + path;
+    }
+    static std::string MtlsHttps() { return "https://localhost:" + std::to_string(mtls_->HttpsPort()); }
+    std::string ProxyWithSecret() const { return "http://alice:" + std::string(kSecret) + "@127.0.0.1:" + std::to_string(proxy_.Port()); }
+    int Forwarded(const std::string& path_and_query) const {
+        int n = 0;
+        for (const auto& line : proxy_.Requests()) n += line == "GET " + PlainHttp(path_and_query) + " HTTP/1.1" ? 1 : 0;
+        return n;
+    }
+
+    static NginxServer* plain_;
+    static NginxServer* mtls_;
+    TestProxy proxy_;
+};
+
+NginxServer* CliProxyMtlsTest::plain_ = nullptr;
+NginxServer* CliProxyMtlsTest::mtls_ = nullptr;
+
+TEST_F(CliProxyMtlsTest, UrlModeThroughAProxyWithCredentialsThatNeverShow) {
+    const std::string summary = MakeTempFile("lse-proxy-summary-", ".json");
+    const CliResult r = RunLsengine({"url", PlainHttp("/static?cli=proxy"), "--rps", "10", "--duration", "1s",
+                                     "--proxy", ProxyWithSecret(), "--summary-json", summary});
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_EQ(Forwarded("/static?cli=proxy"), 10);
+    EXPECT_EQ(Eventually([&] { return plain_->CountRequests("\"GET /static?cli=proxy "); }, 10), 10);
+    for (const auto& auth : proxy_.Authorizations()) EXPECT_EQ(auth, "Basic YWxpY2U6czNjcjN0LXByb3h5LXB3");
+    const std::string json = ReadWhole(summary);
+    EXPECT_NE(json.find("***@127.0.0.1:" + std::to_string(proxy_.Port())), std::string::npos) << json;
+    EXPECT_EQ((r.out + r.err + json).find(kSecret), std::string::npos) << r.out << r.err << json;
+}
+
+TEST_F(CliProxyMtlsTest, TheEnvironmentsProxyAndNoProxyAreHonoured) {
+    CliOptions env;
+    env.env = {{"http_proxy", proxy_.Url()}, {"NO_PROXY", ""}};
+    CliResult r = RunLsengine({"run", Script("/?cli=env"), "--target", PlainHttp(""), "-q"}, env);
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_EQ(Forwarded("/?cli=env"), 5);
+    EXPECT_EQ(Eventually([&] { return plain_->CountRequests("\"GET /?cli=env "); }, 5), 5);
+
+    env.env = {{"http_proxy", proxy_.Url()}, {"NO_PROXY", "127.0.0.1"}};
+    r = RunLsengine({"run", Script("/?cli=noproxy"), "--target", PlainHttp(""), "-q"}, env);
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_EQ(Forwarded("/?cli=noproxy"), 0);
+    EXPECT_EQ(Eventually([&] { return plain_->CountRequests("\"GET /?cli=noproxy "); }, 5), 5);
+
+    // --no-proxy replaces the environment's list: '*' sends everything direct.
+    env.env = {{"http_proxy", proxy_.Url()}};
+    r = RunLsengine({"run", Script("/?cli=flag"), "--target", PlainHttp(""), "-q", "--no-proxy", "*"}, env);
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_EQ(Forwarded("/?cli=flag"), 0);
+    EXPECT_EQ(Eventually([&] { return plain_->CountRequests("\"GET /?cli=flag "); }, 5), 5);
+}
+
+TEST_F(CliProxyMtlsTest, MutualTlsThroughAConnectTunnel) {
+    const std::string subject = "CN=lsengine-test-client,O=lsengine tests \"GET /static?cli=mtls ";
+    const int before = CountLines(mtls_->ClientDnLogPath(), subject);
+    CliOptions env;
+    env.env = {{"HTTPS_PROXY", proxy_.Url()}};
+    const CliResult r = RunLsengine({"run", Script("/static?cli=mtls"), "--target", MtlsHttps(), "-q", "--ca-file",
+                                     mtls_->CaCertPath(), "--cert", mtls_->ClientCertPath(), "--key",
+                                     mtls_->ClientKeyPath()},
+                                    env);
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_EQ(Eventually([&] { return CountLines(mtls_->ClientDnLogPath(), subject) - before; }, 5), 5);
+    ASSERT_FALSE(proxy_.Connects().empty());
+    for (const auto& target : proxy_.Connects()) EXPECT_EQ(target, "localhost:" + std::to_string(mtls_->HttpsPort()));
+    EXPECT_TRUE(proxy_.Requests().empty());
+}
+
+TEST_F(CliProxyMtlsTest, WithoutTheCertificateTheRunFailsAndABadOneIsNamed) {
+    CliResult r = RunLsengine({"url", MtlsHttps() + "/?cli=nocert", "--rps", "5", "--duration", "1s", "--ca-file",
+                               mtls_->CaCertPath()});
+    EXPECT_NE(r.exit_code, 0) << r.out << r.err;
+    EXPECT_NE(r.out.find("400"), std::string::npos) << r.out;
+    EXPECT_EQ(Eventually([&] { return CountLines(mtls_->ClientDnLogPath(), "?cli=nocert"); }, 5), 5);  // nginx saw them, without a subject
+    EXPECT_EQ(CountLines(mtls_->ClientDnLogPath(), "CN=lsengine-test-client,O=lsengine tests \"GET /?cli=nocert"), 0);
+
+    r = RunLsengine({"url", MtlsHttps() + "/?cli=badcert", "--duration", "1s", "--cert", "/nonexistent/client.pem"});
+    EXPECT_EQ(r.exit_code, 5) << r.out << r.err;
+    EXPECT_NE(r.err.find("--cert"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("/nonexistent/client.pem"), std::string::npos) << r.err;
+    r = RunLsengine({"url", MtlsHttps() + "/?cli=badcert", "--duration", "1s", "--proxy", "socks5://h:1"});
+    EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+    EXPECT_NE(r.err.find("--proxy"), std::string::npos) << r.err;
+    EXPECT_EQ(CountLines(mtls_->AccessLogPath(), "?cli=badcert"), 0) << "nothing is sent when the input is bad";
+}
+
+TEST_F(CliProxyMtlsTest, ALocalAgentGetsTheProxyAndTheCertificate) {
+    const std::string subject = "CN=lsengine-test-client,O=lsengine tests \"GET /static?cli=agent ";
+    const int before = CountLines(mtls_->ClientDnLogPath(), subject);
+    const CliResult r = RunLsengine({"run", Script("/static?cli=agent"), "--target", MtlsHttps(), "-q", "--agents", "1",
+                                     "--proxy", ProxyWithSecret(), "--ca-file", mtls_->CaCertPath(), "--cert",
+                                     mtls_->ClientCertPath(), "--key", mtls_->ClientKeyPath()});
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_EQ(Eventually([&] { return CountLines(mtls_->ClientDnLogPath(), subject) - before; }, 5), 5);
+    ASSERT_FALSE(proxy_.Connects().empty());
+    for (const auto& auth : proxy_.Authorizations()) EXPECT_EQ(auth, "Basic YWxpY2U6czNjcjN0LXByb3h5LXB3");
+    EXPECT_EQ((r.out + r.err).find(kSecret), std::string::npos) << r.out << r.err;
+}
+
+}  // namespace
+}  // namespace lse::testing
