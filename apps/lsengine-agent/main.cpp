@@ -114,7 +114,9 @@ int main(int argc, char** argv) {
         o.client.http_proxy = proxies.http_proxy;
         o.client.https_proxy = proxies.https_proxy;
         o.client.no_proxy = proxies.no_proxy;
-        if (!client_key.empty() && client_cert.empty()) throw lse::UsageError("--key needs --cert (the client certificate)");
+        if (!client_key.empty() && client_cert.empty()) {
+            throw lse::UsageError("--key needs --cert (the client certificate)");
+        }
         if (!client_cert.empty()) {
             try {
                 lse::http::CheckClientCertificate(client_cert, client_key);

@@ -23,7 +23,8 @@ void AddClientFlags(CLI::App* cmd, ClientFlags* flags) {
                     "Hosts that bypass the proxy: comma-separated names (with subdomains), IPs, CIDRs, host:port, "
                     "or '*' (default: NO_PROXY)");
     cmd->add_option("--cert", flags->cert, "Client certificate (PEM) for mutual TLS");
-    cmd->add_option("--key", flags->key, "Private key (PEM, unencrypted) of --cert (default: read from the --cert file)");
+    cmd->add_option("--key", flags->key,
+                    "Private key (PEM, unencrypted) of --cert (default: read from the --cert file)");
 }
 
 void AddMaxWaitFlag(CLI::App* cmd, std::string* max_wait) {
@@ -70,7 +71,9 @@ std::string DescribeProxy(const ClientFlags& flags) {
         out = RedactUrl(options.http_proxy);
     } else {
         if (!options.http_proxy.empty()) out += "http: " + RedactUrl(options.http_proxy);
-        if (!options.https_proxy.empty()) out += std::string(out.empty() ? "" : ", ") + "https: " + RedactUrl(options.https_proxy);
+        if (!options.https_proxy.empty()) {
+            out += std::string(out.empty() ? "" : ", ") + "https: " + RedactUrl(options.https_proxy);
+        }
     }
     if (!options.no_proxy.empty()) out += " (not for " + options.no_proxy + ")";
     return out;

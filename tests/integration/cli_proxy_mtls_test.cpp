@@ -67,10 +67,13 @@ protected:
         return "http://127.0.0.1:" + std::to_string(plain_->HttpPort()) + path;
     }
     static std::string MtlsHttps() { return "https://localhost:" + std::to_string(mtls_->HttpsPort()); }
-    std::string ProxyWithSecret() const { return "http://alice:" + std::string(kSecret) + "@127.0.0.1:" + std::to_string(proxy_.Port()); }
+    std::string ProxyWithSecret() const {
+        return "http://alice:" + std::string(kSecret) + "@127.0.0.1:" + std::to_string(proxy_.Port());
+    }
     int Forwarded(const std::string& path_and_query) const {
         int n = 0;
-        for (const auto& line : proxy_.Requests()) n += line == "GET " + PlainHttp(path_and_query) + " HTTP/1.1" ? 1 : 0;
+        const std::string expected = "GET " + PlainHttp(path_and_query) + " HTTP/1.1";
+        for (const auto& line : proxy_.Requests()) n += line == expected ? 1 : 0;
         return n;
     }
 
@@ -138,7 +141,8 @@ TEST_F(CliProxyMtlsTest, WithoutTheCertificateTheRunFailsAndABadOneIsNamed) {
                                mtls_->CaCertPath()});
     EXPECT_NE(r.exit_code, 0) << r.out << r.err;
     EXPECT_NE(r.out.find("400"), std::string::npos) << r.out;
-    EXPECT_EQ(Eventually([&] { return CountLines(mtls_->ClientDnLogPath(), "?cli=nocert"); }, 5), 5);  // nginx saw them, without a subject
+    // nginx saw them, without a subject.
+    EXPECT_EQ(Eventually([&] { return CountLines(mtls_->ClientDnLogPath(), "?cli=nocert"); }, 5), 5);
     EXPECT_EQ(CountLines(mtls_->ClientDnLogPath(), "CN=lsengine-test-client,O=lsengine tests \"GET /?cli=nocert"), 0);
 
     r = RunLsengine({"url", MtlsHttps() + "/?cli=badcert", "--duration", "1s", "--cert", "/nonexistent/client.pem"});

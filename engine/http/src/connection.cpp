@@ -119,7 +119,8 @@ void Connection::Connected() noexcept {
         proxy_reply_.clear();
         const std::string& connect = pool_->ConnectRequest();
         if (!Write(connect.data(), connect.size())) {
-            ReportSetupFailed(lse::ErrorKind::kConnect, "CONNECT through " + pool_->ConnectName() + " failed: socket write error");
+            ReportSetupFailed(lse::ErrorKind::kConnect,
+                              "CONNECT through " + pool_->ConnectName() + " failed: socket write error");
         }
         return;
     }
@@ -380,8 +381,9 @@ void Connection::OnWrite(uv_write_t* req, int status) {
             self->pool_->OnIdleClosed(self);
             break;
         case State::kProxyConnecting:
-            self->ReportSetupFailed(lse::ErrorKind::kConnect, "CONNECT through " + self->pool_->ConnectName() +
-                                                                  " failed: " + uv_strerror(status < 0 ? status : UV_EPIPE));
+            self->ReportSetupFailed(lse::ErrorKind::kConnect,
+                                    "CONNECT through " + self->pool_->ConnectName() +
+                                        " failed: " + uv_strerror(status < 0 ? status : UV_EPIPE));
             break;
         default:
             break;
@@ -509,9 +511,9 @@ void Connection::HandleReadError(ssize_t nread) noexcept {
                                                         uv_strerror(static_cast<int>(nread)) + ")");
             break;
         case State::kProxyConnecting:
-            ReportSetupFailed(lse::ErrorKind::kConnect, pool_->ConnectName() + " closed the connection before answering CONNECT " +
-                                                            pool_->origin().ToString() + " (" +
-                                                            uv_strerror(static_cast<int>(nread)) + ")",
+            ReportSetupFailed(lse::ErrorKind::kConnect,
+                              pool_->ConnectName() + " closed the connection before answering CONNECT " +
+                                  pool_->origin().ToString() + " (" + uv_strerror(static_cast<int>(nread)) + ")",
                               /*address_failed=*/false);
             break;
         default:
