@@ -297,6 +297,26 @@ TEST(ResponseParserCookies, KeepsOnlySetCookieHeadersAndNoBody) {
     }
 }
 
+// Redirects are followed without a full capture: Location is kept with the cookies, whatever its case or split.
+TEST(ResponseParserCookies, KeepsLocationWithTheCookies) {
+    const std::string raw =
+        "HTTP/1.1 302 Found\r\nLOCATION: /next?a=1\r\nLocations: no\r\nX-Location: no\r\n"
+        "Set-Cookie: s=1\r\nContent-Location: /no\r\nContent-Length: 2\r\n\r\nok";
+    ResponseParser parser;
+    Result result;
+    for (size_t split = 0; split <= raw.size(); ++split) {
+        parser.Start(&result, false, /*capture=*/false, /*capture_cookies=*/true);
+        ParseStatus st = parser.Feed(raw.data(), split);
+        if (st == ParseStatus::kNeedMore) st = parser.Feed(raw.data() + split, raw.size() - split);
+        ASSERT_EQ(st, ParseStatus::kComplete) << "split at " << split;
+        const std::vector<std::pair<std::string, std::string>> want = {{"location", "/next?a=1"},
+                                                                       {"set-cookie", "s=1"}};
+        EXPECT_EQ(result.headers, want) << "split at " << split;
+        EXPECT_TRUE(result.body.empty());
+        result.Clear();
+    }
+}
+
 TEST(ResponseParserCookies, FullCaptureWinsOverCookiesOnly) {
     ResponseParser parser;
     Result result;

@@ -36,6 +36,7 @@ void ResponseParser::Start(Result* result, bool head_request, bool capture, bool
     capture_ = capture;
     capture_cookies_ = capture_cookies && !capture;
     cookie_name_matched_ = 0;
+    location_name_matched_ = 0;
     keep_value_ = false;
     header_bytes_ = 0;
     in_header_field_ = false;
@@ -100,18 +101,29 @@ ParseStatus ResponseParser::FinishEof() noexcept {
     return status_;
 }
 
-void ResponseParser::MatchCookieName(const char* at, size_t len) noexcept {
-    for (size_t i = 0; i < len && cookie_name_matched_ != kNoMatch; ++i) {
+namespace {
+
+// Advances *matched (bytes of `want` matched so far in a header name that arrives in pieces) over the next piece;
+// kNoMatch once the name cannot be `want`. Whitespace before the colon still matches ("Set-Cookie :").
+void MatchName(std::string_view want, const char* at, size_t len, size_t no_match, size_t* matched) noexcept {
+    for (size_t i = 0; i < len && *matched != no_match; ++i) {
         const char c = at[i];
         const char lower = c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c;
-        if (cookie_name_matched_ < kSetCookie.size() && lower == kSetCookie[cookie_name_matched_]) {
-            ++cookie_name_matched_;
-        } else if (cookie_name_matched_ == kSetCookie.size() && (c == ' ' || c == '\t')) {
-            // whitespace before the colon: still "set-cookie"
+        if (*matched < want.size() && lower == want[*matched]) {
+            ++*matched;
+        } else if (*matched == want.size() && (c == ' ' || c == '\t')) {
+            // whitespace before the colon: still the name
         } else {
-            cookie_name_matched_ = kNoMatch;
+            *matched = no_match;
         }
     }
+}
+
+}  // namespace
+
+void ResponseParser::MatchCookieName(const char* at, size_t len) noexcept {
+    MatchName(kSetCookie, at, len, kNoMatch, &cookie_name_matched_);
+    MatchName(kLocation, at, len, kNoMatch, &location_name_matched_);
 }
 
 bool ResponseParser::CountHeaderBytes(size_t len) noexcept {
@@ -168,9 +180,11 @@ int ResponseParser::OnHeaderFieldComplete(llhttp_t* p) {
     ResponseParser* self = Self(p);
     if (self->capture_cookies_) {
         // llhttp's name span may end in the whitespace before the colon (see below): "Set-Cookie :" counts.
-        self->keep_value_ = self->cookie_name_matched_ == kSetCookie.size();
+        const bool cookie = self->cookie_name_matched_ == kSetCookie.size();
+        self->keep_value_ = cookie || self->location_name_matched_ == kLocation.size();
         self->cookie_name_matched_ = 0;
-        if (self->keep_value_) self->result_->AddHeader().first.assign(kSetCookie);
+        self->location_name_matched_ = 0;
+        if (self->keep_value_) self->result_->AddHeader().first.assign(cookie ? kSetCookie : kLocation);
         return 0;
     }
     if (!self->capture_ || self->result_->headers.empty()) return 0;

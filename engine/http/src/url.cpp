@@ -25,6 +25,11 @@ bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
     return true;
 }
 
+bool Failed(const char** why, const char* text) noexcept {
+    if (why != nullptr) *why = text;
+    return false;
+}
+
 bool IsHostNameChar(char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_';
 }
@@ -62,12 +67,14 @@ std::string Origin::ToString() const {
     return out;
 }
 
-Url ParseUrl(std::string_view url) {
+bool ParseUrlInto(std::string_view url, Url* out_url, const char** why) noexcept {
+    // Fields assigned one by one: a reused *out_url keeps its strings' capacity (a redirect per hop).
+    Url& out = *out_url;
+    out.origin.tls = false;
     for (char c : url) {
         const auto u = static_cast<unsigned char>(c);
-        if (u <= 0x20 || u == 0x7f) Fail(url, "contains whitespace or a control character");
+        if (u <= 0x20 || u == 0x7f) return Failed(why, "contains whitespace or a control character");
     }
-    Url out;
     std::string_view rest;
     if (StartsWithNoCase(url, "http://")) {
         rest = url.substr(7);
@@ -75,37 +82,37 @@ Url ParseUrl(std::string_view url) {
         out.origin.tls = true;
         rest = url.substr(8);
     } else if (url.find("://") != std::string_view::npos) {
-        Fail(url, "only http:// and https:// are supported");
+        return Failed(why, "only http:// and https:// are supported");
     } else {
-        Fail(url, "missing scheme (expected http:// or https://)");
+        return Failed(why, "missing scheme (expected http:// or https://)");
     }
 
     const size_t authority_end = rest.find_first_of("/?#");
     std::string_view authority = rest.substr(0, authority_end);
     std::string_view target = authority_end == std::string_view::npos ? std::string_view() : rest.substr(authority_end);
 
-    if (authority.find('@') != std::string_view::npos) Fail(url, "userinfo (user@host) is not supported");
-    if (authority.empty()) Fail(url, "missing host");
+    if (authority.find('@') != std::string_view::npos) return Failed(why, "userinfo (user@host) is not supported");
+    if (authority.empty()) return Failed(why, "missing host");
 
     std::string_view host;
     std::string_view port_text;
     bool has_port = false;
     if (authority.front() == '[') {
         const size_t close = authority.find(']');
-        if (close == std::string_view::npos) Fail(url, "unterminated IPv6 literal");
+        if (close == std::string_view::npos) return Failed(why, "unterminated IPv6 literal");
         host = authority.substr(1, close - 1);
         std::string_view after = authority.substr(close + 1);
         if (!after.empty()) {
-            if (after.front() != ':') Fail(url, "unexpected characters after IPv6 literal");
+            if (after.front() != ':') return Failed(why, "unexpected characters after IPv6 literal");
             has_port = true;
             port_text = after.substr(1);
         }
         char buf[64];
         unsigned char addr[16];
-        if (host.empty() || host.size() >= sizeof(buf)) Fail(url, "invalid IPv6 literal");
+        if (host.empty() || host.size() >= sizeof(buf)) return Failed(why, "invalid IPv6 literal");
         host.copy(buf, host.size());
         buf[host.size()] = '\0';
-        if (inet_pton(AF_INET6, buf, addr) != 1) Fail(url, "invalid IPv6 literal");
+        if (inet_pton(AF_INET6, buf, addr) != 1) return Failed(why, "invalid IPv6 literal");
     } else {
         const size_t colon = authority.find(':');
         host = authority.substr(0, colon);
@@ -113,37 +120,40 @@ Url ParseUrl(std::string_view url) {
             has_port = true;
             port_text = authority.substr(colon + 1);
         }
-        if (host.empty()) Fail(url, "missing host");
+        if (host.empty()) return Failed(why, "missing host");
         for (char c : host) {
-            if (!IsHostNameChar(c)) Fail(url, "invalid character in host");
+            if (!IsHostNameChar(c)) return Failed(why, "invalid character in host");
         }
     }
 
     out.origin.port = out.origin.DefaultPort();
     if (has_port) {
-        if (port_text.empty()) Fail(url, "empty port");
-        if (port_text.size() > 5) Fail(url, "port out of range");
+        if (port_text.empty()) return Failed(why, "empty port");
+        if (port_text.size() > 5) return Failed(why, "port out of range");
         unsigned value = 0;
         for (char c : port_text) {
-            if (c < '0' || c > '9') Fail(url, "port is not a number");
+            if (c < '0' || c > '9') return Failed(why, "port is not a number");
             value = value * 10 + static_cast<unsigned>(c - '0');
         }
-        if (value == 0 || value > 65535) Fail(url, "port out of range");
+        if (value == 0 || value > 65535) return Failed(why, "port out of range");
         out.origin.port = static_cast<std::uint16_t>(value);
     }
 
-    out.origin.host.reserve(host.size());
+    out.origin.host.clear();
     for (char c : host) out.origin.host += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
 
     const size_t fragment = target.find('#');
     target = target.substr(0, fragment);
-    if (target.empty()) {
-        out.path_and_query = "/";
-    } else if (target.front() == '?') {
-        out.path_and_query = "/" + std::string(target);
-    } else {
-        out.path_and_query = std::string(target);
-    }
+    out.path_and_query.clear();
+    if (target.empty() || target.front() == '?') out.path_and_query += '/';
+    out.path_and_query.append(target);
+    return true;
+}
+
+Url ParseUrl(std::string_view url) {
+    Url out;
+    const char* why = nullptr;
+    if (!ParseUrlInto(url, &out, &why)) Fail(url, why);
     return out;
 }
 

@@ -117,7 +117,8 @@ public:
     const PreparedRequest* request = nullptr;
     std::int64_t timeout_ns = 0;  ///< 0 = ClientOptions::request_timeout_ns.
     bool capture = false;         ///< Keep headers and body in result (scripts, dry runs).
-    /// Without capture: keep only the Set-Cookie headers in result.headers (no body), for a cookie jar. Costs a
+    /// Without capture: keep only the Set-Cookie headers in result.headers (no body), for a cookie jar, and Location,
+    /// for following redirects. Costs a
     /// few byte compares per response header name; no allocation once result's header buffers have grown.
     bool capture_cookies = false;
     CompletionFn on_done = nullptr;

@@ -34,7 +34,7 @@ public:
 
     /// Prepares for the response to one request. `result` receives the status and, when capture is
     /// true, headers and body (it must outlive the parse); when only capture_cookies is, the Set-Cookie
-    /// headers (as "set-cookie") and no body. Reuses the llhttp state: no allocation.
+    /// headers (as "set-cookie") and Location (as "location": a redirect's target) and no body. Reuses the llhttp state: no allocation.
     void Start(Result* result, bool head_request, bool capture, bool capture_cookies = false) noexcept;
 
     /// Feeds response bytes. After kComplete, bytes beyond the response are ignored and make
@@ -70,6 +70,8 @@ private:
     void MatchCookieName(const char* at, size_t len) noexcept;
 
     static constexpr std::string_view kSetCookie = "set-cookie";
+    // Kept with the cookies: a redirect's target, which the runners follow without a full capture.
+    static constexpr std::string_view kLocation = "location";
 
     llhttp_t parser_;
     Result* result_ = nullptr;
@@ -82,6 +84,7 @@ private:
     // arrives in pieces); kNoMatch once it cannot be Set-Cookie. The value is kept only when it was.
     static constexpr size_t kNoMatch = static_cast<size_t>(-1);
     size_t cookie_name_matched_ = 0;
+    size_t location_name_matched_ = 0;  // the same for "location"
     bool keep_value_ = false;
     bool in_header_field_ = false;
     bool headers_done_ = false;

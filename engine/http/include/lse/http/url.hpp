@@ -38,6 +38,11 @@ struct Url {
 /// Throws lse::UsageError("invalid URL '<url>': <why>").
 Url ParseUrl(std::string_view url);
 
+/// ParseUrl without throwing, into a reused *out (string capacity kept): false with *why (static text, the
+/// reason ParseUrl's message gives) when url is not one. *out is unspecified then. For URLs met per request
+/// (a redirect's Location).
+bool ParseUrlInto(std::string_view url, Url* out, const char** why) noexcept;
+
 /// True when host is an IPv4 or IPv6 literal (without brackets), i.e. needs no DNS lookup.
 bool IsIpLiteral(std::string_view host) noexcept;
 
