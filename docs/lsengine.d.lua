@@ -23,6 +23,7 @@
 ---@field stages? lsengine.Stage[]     Open model load curve; excludes rps, duration and ramp_up.
 ---@field think_time? lsengine.Duration|lsengine.ThinkTimeRange  Closed model only: pause between tasks.
 ---@field max_wait? lsengine.Duration  Open model only: longest an arrival waits for a free virtual user before it is dropped (default: the request timeout; 0 = at once).
+---@field redirects? integer          Redirects each request follows unless it sets its own (0..100, default 10; 0 = none). --max-redirects overrides it.
 ---@field thresholds? string[]         Pass/fail criteria, e.g. "p95 < 200ms", "error_rate < 1%", "browse.p99 < 1s".
 
 ---@class lsengine.TaskOptions
@@ -40,6 +41,7 @@
 ---@field name? string                     Name in the report (default "METHOD /path").
 ---@field timeout? lsengine.Duration       Per-request timeout.
 ---@field expect? lsengine.Expect          Accepted statuses: 201, {200, 404} or "2xx,404" (default 2xx and 3xx).
+---@field redirects? integer               Redirects to follow (0..100; default: the scenario's, --max-redirects, else 10). 0 = none: a 3xx is the response.
 
 ---@class lsengine.Response
 ---@field status integer                 HTTP status; 0 on a transport error.
@@ -48,6 +50,8 @@
 ---@field body string                    Response body.
 ---@field error? "dns"|"connect"|"tls"|"timeout"|"reset"|"parse"  Transport error kind, nil if none.
 ---@field name string                    The request's report name.
+---@field url string                     The URL that gave this response, after redirects (nil in capture mode).
+---@field redirects integer              Redirects followed to get it (0: none; nil in capture mode).
 local Response = {}
 
 ---Decodes the body as JSON (raises an error naming the request on invalid JSON).

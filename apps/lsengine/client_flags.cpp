@@ -7,6 +7,7 @@
 #include "lse/core/units.hpp"
 #include "lse/http/proxy.hpp"
 #include "lse/http/tls_context.hpp"
+#include "lse/http/redirect.hpp"
 
 namespace lse::cli {
 
@@ -25,6 +26,15 @@ void AddClientFlags(CLI::App* cmd, ClientFlags* flags) {
     cmd->add_option("--cert", flags->cert, "Client certificate (PEM) for mutual TLS");
     cmd->add_option("--key", flags->key,
                     "Private key (PEM, unencrypted) of --cert (default: read from the --cert file)");
+    cmd->add_option("--max-redirects", flags->max_redirects,
+                    "Redirects (301, 302, 303, 307, 308) a request follows; 0 = none, the 3xx is the response "
+                    "(default: the scenario's redirects, else " + std::to_string(http::kDefaultMaxRedirects) + ")")
+        ->check(CLI::Range(0, http::kMaxRedirectsLimit));
+}
+
+int MaxRedirects(const ClientFlags& flags, std::optional<int> scenario_value) {
+    if (flags.max_redirects >= 0) return flags.max_redirects;
+    return scenario_value.value_or(http::kDefaultMaxRedirects);
 }
 
 void AddMaxWaitFlag(CLI::App* cmd, std::string* max_wait) {

@@ -25,6 +25,7 @@ struct ClientFlags {
     std::string no_proxy;  ///< --no-proxy LIST: instead of NO_PROXY
     std::string cert;      ///< --cert FILE (PEM): client certificate for mutual TLS
     std::string key;       ///< --key FILE (PEM): its private key (default: in the --cert file)
+    int max_redirects = -1;  ///< --max-redirects; -1: not given (the scenario's, else http::kDefaultMaxRedirects)
 };
 
 void AddClientFlags(CLI::App* cmd, ClientFlags* flags);
@@ -45,6 +46,9 @@ std::vector<std::pair<std::string, std::string>> DescribeClientFlags(const Clien
 /// goes through the environment instead (AgentClientEnv), since `ps` shows argv.
 std::vector<std::string> AgentClientArgs(const ClientFlags& flags);
 std::vector<std::pair<std::string, std::string>> AgentClientEnv(const ClientFlags& flags);
+/// Redirects a request follows when it does not say: --max-redirects when given, else the scenario's
+/// `redirects`, else http::kDefaultMaxRedirects.
+int MaxRedirects(const ClientFlags& flags, std::optional<int> scenario_value);
 
 /// Registers --max-wait (open model) into *max_wait.
 void AddMaxWaitFlag(CLI::App* cmd, std::string* max_wait);

@@ -202,6 +202,7 @@ std::vector<std::shared_ptr<lua::LuaRunConfig>> MakeLuaRunConfigs(const std::vec
         cfg->abort_on_start_failure = chosen[i].abort_on_start_failure;
         cfg->max_instructions = f.max_instructions >= 0 ? f.max_instructions
                                                         : chosen[i].max_instructions.value_or(lua::kDefaultMaxInstructions);
+        cfg->max_redirects = MaxRedirects(f.client, chosen[i].max_redirects);
         configs.push_back(cfg);
     }
     return configs;

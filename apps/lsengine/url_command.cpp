@@ -179,6 +179,7 @@ std::shared_ptr<runtime::RequestRunnerConfig> BuildUrlRequest(const UrlFlags& f,
     cfg->name = metrics::MakeStatKey(metrics::StatKind::kRequest, "url", "request", display_name);
     cfg->accepted = runtime::StatusSet::Parse(f.expect, "--expect");
     cfg->timeout_ns = timeout_ns;
+    cfg->max_redirects = MaxRedirects(f.client, std::nullopt);
     return cfg;
 }
 

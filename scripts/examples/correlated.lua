@@ -49,11 +49,11 @@ end)
 -- A 303 redirect followed by hand: the Location header is the next request's URL. Relative
 -- ("/landing/123") and absolute same-origin ("http://host:port/landing/456") locations both work.
 flow:task("redirect", function(self, http)
-  local r = http:post("/login-redirect", { expect = 303 })
+  local r = http:post("/login-redirect", { expect = 303, redirects = 0 })
   http:get(r.headers["location"], { name = "GET /landing/{id}" })
 
   local a = http:post("/login-redirect", {
-    query = { absolute = 1 }, expect = 303, name = "POST /login-redirect (absolute)",
+    query = { absolute = 1 }, expect = 303, redirects = 0, name = "POST /login-redirect (absolute)",
   })
   http:get(a.headers.location, { name = "GET /landing/{id}" })
 end)

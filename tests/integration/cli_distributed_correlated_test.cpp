@@ -140,11 +140,11 @@ end)
 TEST_F(CliCorrelatedTest, RedirectLocationIsFollowedByHandRelativeAndAbsolute) {
     const char* const redirect = R"lua(
 s:task("relative", function(self, http)
-  local r = http:post("/login-redirect", { expect = 303 })
+  local r = http:post("/login-redirect", { expect = 303, redirects = 0 })
   http:get(r.headers["location"], { name = "GET /landing/{id}" })
 end)
 s:task("absolute", function(self, http)
-  local r = http:post("/login-redirect?absolute=1", { expect = 303, name = "POST /login-redirect (absolute)" })
+  local r = http:post("/login-redirect?absolute=1", { expect = 303, redirects = 0, name = "POST /login-redirect (absolute)" })
   http:get(r.headers.location, { name = "GET /landing/{id}" })
 end)
 )lua";

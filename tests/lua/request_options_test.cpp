@@ -78,6 +78,23 @@ TEST_F(RequestArgsTest, JsonQueryNameExpectTimeout) {
     EXPECT_TRUE(has_ct);
 }
 
+TEST_F(RequestArgsTest, RedirectsOption) {
+    RequestSpec s;
+    ASSERT_EQ(Read(R"("/x", { redirects = 0 })", &s), "");
+    EXPECT_EQ(s.max_redirects, 0);
+    ASSERT_EQ(Read(R"("/x", { redirects = 100 })", &s), "");
+    EXPECT_EQ(s.max_redirects, 100);
+    ASSERT_EQ(Read(R"("/x")", &s), "");
+    EXPECT_EQ(s.max_redirects, -1) << "a reused spec is reset: the scenario's default applies";
+    for (const char* bad : {"-1", "101", "1.5", "'3'", "true"}) {
+        const std::string e = Read(std::string(R"("/x", { redirects = )") + bad + " })", &s);
+        EXPECT_NE(e.find("http:post: option 'redirects' must be an integer from 0 (do not follow) to 100"),
+                  std::string::npos)
+            << bad << ": " << e;
+    }
+    EXPECT_NE(Read(R"("/x", { redirect = 1 })", &s).find("did you mean 'redirects'?"), std::string::npos);
+}
+
 TEST_F(RequestArgsTest, UnknownOptionSuggestsTheClosest) {
     RequestSpec s;
     const std::string e = Read(R"("/x", { heders = { a = "b" } })", &s);

@@ -54,6 +54,32 @@ TEST_F(ResponseObjectTest, FieldsAndJoinedHeaders) {
               "");
 }
 
+// r.url and r.redirects are built on first read, like r.headers, and survive the headers being taken (before or
+// after them); a response pushed without a URL has an empty one and 0 redirects.
+TEST_F(ResponseObjectTest, UrlAndRedirectsAreLazyFields) {
+    http::Result res;
+    res.status = 200;
+    res.headers = {{"x-a", "1"}};
+    for (const char* order : {"url first", "headers first"}) {
+        SCOPED_TRACE(order);
+        PushResponse(L_, res, true, "GET /x", "http://127.0.0.1:8080/b?c=1", 3);
+        lua_setglobal(L_, "r");
+        const std::string code = std::string(order) == "url first" ? R"(
+            assert(rawget(r, "url") == nil, "not built before it is read")
+            assert(r.url == "http://127.0.0.1:8080/b?c=1", tostring(r.url))
+            assert(r.redirects == 3, tostring(r.redirects))
+            assert(r.headers["x-a"] == "1")
+            assert(r.url == "http://127.0.0.1:8080/b?c=1" and r.redirects == 3)
+        )" : R"(
+            assert(r.headers["x-a"] == "1")
+            assert(r.url == "http://127.0.0.1:8080/b?c=1", tostring(r.url))
+            assert(r.redirects == 3)
+        )";
+        ASSERT_EQ(luaL_dostring(L_, code.c_str()), 0) << lua_tostring(L_, -1);
+    }
+    EXPECT_EQ(Run(res, true, R"(assert(r.url == "" and r.redirects == 0 and r.headers["x-a"] == "1"))"), "");
+}
+
 TEST_F(ResponseObjectTest, TransportErrorHasKindNameAndStatusZero) {
     http::Result res;
     res.error = ErrorKind::kTimeout;

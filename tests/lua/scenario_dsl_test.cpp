@@ -77,6 +77,14 @@ TEST(ScenarioDsl, DefaultNameIsTheFileNameAndFixedThinkTime) {
     EXPECT_EQ(defs[0].name, "good_default_name");
     EXPECT_EQ(defs[0].think_min_ns, kSec);
     EXPECT_EQ(defs[0].think_max_ns, kSec);
+    EXPECT_FALSE(defs[0].max_redirects.has_value()) << "not given: --max-redirects or the default decides";
+}
+
+TEST(ScenarioDsl, RedirectsOption) {
+    auto defs = LoadScenarioDefs(Script("good_checkout.lua"));
+    ASSERT_EQ(defs.size(), 1u);
+    ASSERT_TRUE(defs[0].max_redirects.has_value());
+    EXPECT_EQ(*defs[0].max_redirects, 0);
 }
 
 struct BadCase {
@@ -135,6 +143,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"bad_hook.lua", {"unknown hook 'on_strat'", "did you mean 'on_start'?"}, ":4:"},
         BadCase{"bad_hook_prefix.lua", {"unknown hook 'on_error'", "did you mean"}, ":3:"},
         BadCase{"bad_hook_type.lua", {"'on_stop' must be a function"}, ":1:"},
+        BadCase{"bad_redirects.lua", {"scenario 'r'", "option 'redirects' must be an integer from 0 (do not follow "
+                                       "redirects) to 100", "(got 1.5)"}, ":1:"},
         BadCase{"bad_pcall_declaration.lua", {"unknown option 'rsp'", "did you mean 'rps'?"}, ":2:"}),
     [](const ::testing::TestParamInfo<BadCase>& info) {
         std::string name = info.param.file;

@@ -265,6 +265,7 @@ TEST(CorrelatedReplayRedirects, ALocationIsFollowedByHand) {
     PlannedRequest go_abs;
     go_abs.url = Lit(base + "/go?to=abs");
     go_abs.name = "go abs";
+    go_abs.max_redirects = 0;  // followed by hand (the script's redirects = 0)
     PlannedRequest go_rel = go_abs;
     go_rel.url = Lit(base + "/go?to=rel");
     go_rel.name = "go rel";
@@ -288,6 +289,46 @@ TEST(CorrelatedReplayRedirects, ALocationIsFollowedByHand) {
     EXPECT_EQ(landed, 8);
 }
 
+// Native redirects (format 5's max_redirects, default 10): the agent follows the 303 itself, a hop of its own under
+// the step's name (the 303 and the 200 each counted), and the server sees each landing id visited once. Extraction
+// applies to the final response: its status is the landing's. With the limit at 1, the same chain still lands; a
+// second request whose limit is 0 stops at the 303 (the server issues an id nobody visits).
+TEST(CorrelatedReplayRedirects, TheAgentFollowsTheHopsItself) {
+    test_servers::FlowServer server;
+    const std::string base = "http://127.0.0.1:" + std::to_string(server.Port());
+    PlannedRequest go;
+    go.url = Lit(base + "/go?to=rel");
+    go.name = "go";
+    go.max_redirects = 1;
+    PlannedRequest stay = go;
+    stay.url = Lit(base + "/go?to=abs");
+    stay.name = "stay";
+    stay.max_redirects = 0;
+    PlannedRequest echo;
+    echo.url.segments = {Text(base + "/text?status="), Value(0, ValueEncoding::kRaw)};
+    echo.name = "status of the final response";
+    Extraction status;
+    status.source = Extraction::Source::kStatus;
+    status.slot = 0;
+    const runtime::RunResult r =
+        Replay(FlowPlan({go, stay, echo}, {Send(0, {status}), Send(1), Send(2)}, 2, 5), 1);
+    server.Stop();
+    const std::string go_row = metrics::MakeStatKey(metrics::StatKind::kRequest, kScenario, "flow", "go");
+    EXPECT_EQ(Row(r, go_row).requests, 10u) << Dump(r);
+    EXPECT_EQ(Row(r, go_row).ok, 10u) << Dump(r);
+    EXPECT_EQ(Row(r, metrics::MakeStatKey(metrics::StatKind::kRequest, kScenario, "flow", "stay")).requests, 5u);
+    int landed = 0;
+    int statuses_200 = 0;
+    for (const auto& seen : server.Requests()) {
+        if (seen.line.rfind("GET /landing/", 0) == 0) ++landed;
+        if (seen.line.rfind("GET /text?status=200 ", 0) == 0) ++statuses_200;
+    }
+    EXPECT_EQ(landed, 5) << "each go's landing once, none of the stays'";
+    EXPECT_EQ(statuses_200, 5) << "the value came from the final response";
+    EXPECT_EQ(r.total.total.requests, 20u);
+    EXPECT_EQ(r.total.total.ok, 20u) << Dump(r);
+}
+
 // A Location on another origin cannot be followed by an agent (it sends only to its plan's origins): the response
 // that gave it fails as kExtract, and nothing is sent to the other origin. A value with a line break cannot go into
 // a header: the same, on the response it came from.
@@ -296,6 +337,7 @@ TEST(CorrelatedReplayRedirects, AValueThatCannotGoWhereItIsUsedIsAnExtractError)
     const std::string base = "http://127.0.0.1:" + std::to_string(server.Port());
     PlannedRequest away;
     away.url = Lit(base + "/go?to=away");
+    away.max_redirects = 0;
     away.name = "GET /go";
     PlannedRequest land;
     land.url.segments = {Text(base), Value(0, ValueEncoding::kRaw)};

@@ -99,16 +99,18 @@ constexpr std::string_view kFormat3SmallPlan =
     "01000400060000007f0202000d02000980808080804000020301000508030300000204000300100100000107029003d6"
     "04a806a80680bcc1960b0204010101000502020203008194ebdc030001040c020108020104";
 
+// Format 4 (issue 14), as its encoder wrote SmallPlan.
+constexpr std::string_view kFormat4SmallPlan =
+    "4c534550041100000002227d00012f000d417574686f72697a6174696f6e001142656172657220746f6b2d75312d6162"
+    "630c05322d6465660011474554202f6170692f70726f64756374730015504f5354202f6170692f76312f70726f6a6563"
+    "74730007582d5472616365000662726f77736500026331010572656174650029687474703a2f2f3132372e302e302e31"
+    "3a383038302f6170692f70726f64756374733f706167653d311a0e76312f70726f6a656374733f723d00027231000473"
+    "686f70000b7b226e616d65223a22702d010a0e010f01000000000000f83f0280d0acf30e000000000000244080f882ad"
+    "16000000000000d03f040000010080bcc1960b02090000000000000840000b000000000000e03f0003007f0001000c00"
+    "010301000400060000007f0202000d02000980808080804000020301000508030300000204000300100100000107029003"
+    "d604a806a80680bcc1960b020401010100050202020300008194ebdc0300000104000c0201080002010400";
+
 TEST(PlanCodec, EncodingIsByteStable) {
-    EXPECT_EQ(Hex(EncodePlan(SmallPlan())),
-              "4c534550041100000002227d00012f000d417574686f72697a6174696f6e001142656172657220746f6b2d75312d6162"
-              "630c05322d6465660011474554202f6170692f70726f64756374730015504f5354202f6170692f76312f70726f6a6563"
-              "74730007582d5472616365000662726f77736500026331010572656174650029687474703a2f2f3132372e302e302e31"
-              "3a383038302f6170692f70726f64756374733f706167653d311a0e76312f70726f6a656374733f723d00027231000473"
-              "686f70000b7b226e616d65223a22702d010a0e010f01000000000000f83f0280d0acf30e000000000000244080f882ad"
-              "16000000000000d03f040000010080bcc1960b02090000000000000840000b000000000000e03f0003007f0001000c00"
-              "010301000400060000007f0202000d02000980808080804000020301000508030300000204000300100100000107029003"
-              "d604a806a80680bcc1960b020401010100050202020300008194ebdc0300000104000c0201080002010400");
     const std::string_view format2_body = kFormat2SmallPlan.substr(10, kFormat2SmallPlan.size() - 10 - 16);
     EXPECT_EQ(kFormat3SmallPlan, "4c534550" "03" + std::string(format2_body));
     // Format 4 adds fields only: SmallPlan (no correlation) gains the version, a kSkip byte after each of its
@@ -117,7 +119,13 @@ TEST(PlanCodec, EncodingIsByteStable) {
     std::string format4(kFormat3SmallPlan);
     format4.replace(8, 2, "04");
     for (const size_t offset : {373, 370, 366, 364, 358, 278, 269}) format4.insert(2 * offset, "00");
-    EXPECT_EQ(Hex(EncodePlan(SmallPlan())), format4);
+    EXPECT_EQ(kFormat4SmallPlan, format4);
+    // Format 5 (issue 15) adds fields only: each of SmallPlan's three request records ends with its redirect limit
+    // (10, the default: one byte 0a). At these byte offsets of format 4, in order:
+    std::string format5(kFormat4SmallPlan);
+    format5.replace(8, 2, "05");
+    for (const size_t offset : {355, 348, 297}) format5.insert(2 * offset, "0a");
+    EXPECT_EQ(Hex(EncodePlan(SmallPlan())), format5);
 }
 
 TEST(PlanCodec, TenThousandVirtualUsersWithOwnTokensAndUrlsEncodeUnderOneMebibyte) {
@@ -254,14 +262,40 @@ TEST(PlanCodec, WrongMagicAndFormatVersionAreRejected) {
     other = bytes;
     other[4] = 1;
     EXPECT_FALSE(DecodePlan(other, &out, &error));
-    EXPECT_NE(error.find("format version 1 (this build reads version 4)"), std::string::npos) << error;
+    EXPECT_NE(error.find("format version 1 (this build reads version 5)"), std::string::npos) << error;
     other[4] = 2;
     EXPECT_FALSE(DecodePlan(other, &out, &error));
-    EXPECT_NE(error.find("format version 2 (this build reads version 4)"), std::string::npos) << error;
+    EXPECT_NE(error.find("format version 2 (this build reads version 5)"), std::string::npos) << error;
     // 3: before correlated flows (an agent of issue 13 and a coordinator of issue 14, or the reverse).
     other[4] = 3;
     EXPECT_FALSE(DecodePlan(other, &out, &error));
-    EXPECT_NE(error.find("format version 3 (this build reads version 4)"), std::string::npos) << error;
+    EXPECT_NE(error.find("format version 3 (this build reads version 5)"), std::string::npos) << error;
+    // 4: before redirects (issue 15): its request records lack the redirect limit.
+    other[4] = 4;
+    EXPECT_FALSE(DecodePlan(other, &out, &error));
+    EXPECT_NE(error.find("format version 4 (this build reads version 5)"), std::string::npos) << error;
+}
+
+// Format 5: every request record carries its redirect limit, also one encoded as a delta of an earlier request
+// (BigPlan's requests differ from their bases in a few fields), and a limit past kMaxRedirectsLimit is refused.
+TEST(PlanCodec, RoundTripKeepsEachRequestsRedirectLimit) {
+    Plan plan = BigPlan(20);
+    auto& requests = plan.scenarios[0].requests;
+    for (size_t i = 0; i < requests.size(); ++i) requests[i].max_redirects = static_cast<int>(i % 4 == 0 ? 0 : i % 13);
+    const std::string bytes = EncodePlan(plan);
+    Plan back;
+    std::string error;
+    ASSERT_TRUE(DecodePlan(bytes, &back, &error)) << error;
+    EXPECT_EQ(back, plan);
+
+    requests.resize(1);
+    plan.scenarios[0].vusers.resize(1);
+    plan.scenarios[0].vusers[0].task_steps = {{Step{false, 0, 0, {}}}, {}, {}};
+    requests[0].max_redirects = http::kMaxRedirectsLimit;
+    ASSERT_TRUE(DecodePlan(EncodePlan(plan), &back, &error)) << error;
+    requests[0].max_redirects = http::kMaxRedirectsLimit + 1;
+    EXPECT_FALSE(DecodePlan(EncodePlan(plan), &back, &error));
+    EXPECT_NE(error.find("bad redirect limit"), std::string::npos) << error;
 }
 
 TEST(PlanCodec, RoundTripKeepsCorrelatedFlows) {

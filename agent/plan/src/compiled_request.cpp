@@ -79,6 +79,7 @@ std::vector<http::ShapePart> SplitUrl(const Template& url, CompiledRequest* c, s
 
 void CompileInto(const PlannedRequest& r, CompiledRequest* c) {
     c->timeout_ns = r.timeout_ns;
+    c->max_redirects = r.max_redirects;
     if (!r.expect.empty()) {
         c->accepted = runtime::StatusSet();
         for (const auto& [lo, hi] : r.expect) {

@@ -162,6 +162,7 @@ private:
             }
         }
         if (mask & kFieldTimeout) w.I64(r.timeout_ns);
+        w.U64(static_cast<std::uint64_t>(r.max_redirects));  // format 5: always, at the end of the record
     }
 
     void WriteScenario(ByteWriter& w, const ScenarioPlan& s) {
@@ -424,6 +425,10 @@ private:
             r.timeout_ns = r_.I64("truncated request timeout");
             if (!Ok()) return false;
         }
+        const std::uint64_t redirects = r_.U64("truncated redirect limit");
+        if (!Ok()) return false;
+        if (redirects > static_cast<std::uint64_t>(http::kMaxRedirectsLimit)) return Fail("bad redirect limit");
+        r.max_redirects = static_cast<int>(redirects);
         // What a later request based on this one will copy (its base's bytes were charged above).
         std::size_t total = r.name.size();
         auto add = [&total](const Template& t) {

@@ -13,6 +13,7 @@
 #include "lse/core/errors.hpp"
 #include "lse/http/client.hpp"
 #include "lse/http/cookie_jar.hpp"
+#include "lse/http/redirect.hpp"
 #include "lse/metrics/stat_key.hpp"
 #include "lse/plan/compiled_request.hpp"
 #include "lse/plan/plan_codec.hpp"
@@ -201,6 +202,19 @@ private:
         http::PreparedRequest own;           // templated requests are serialised here (capacity reused)
         http::PreparedRequest with_cookies;  // a request with the jar's cookies merged in (capacity reused)
         http::CookieJar jar;                 // persists across iterations, as a Lua virtual user's
+        // Redirects (lse/http/redirect.hpp): the hops of the step in flight, rebuilt from its request as sent
+        // before the jar's cookies (base), with what the hops so far changed. Buffers keep their capacity.
+        const http::PreparedRequest* base = nullptr;
+        http::PreparedRequest hop;           // the hop's request
+        http::Url hop_url;                   // the hop in flight (exchange.origin points into it once redirected)
+        http::Url next_url;                  // where the answered hop sends us
+        http::HeaderList hop_headers;
+        std::string hop_body;
+        std::string hop_host;
+        int redirects = 0;                   // hops followed for this step
+        http::Method hop_method = http::Method::kGet;
+        bool hop_body_dropped = false;       // a 303 (or 301/302 after POST) dropped the body: for good
+        bool hop_cross_origin = false;       // a hop left the origin: the credentials are gone for good
         std::vector<ValueSlot> values;       // this iteration's response values, by slot
         std::vector<BoundExtraction> extract;
         PlanRunner* runner = nullptr;
@@ -304,6 +318,11 @@ private:
             }
             request = &vu.own;
         }
+        vu.base = request;
+        vu.redirects = 0;
+        vu.hop_method = request->method;
+        vu.hop_body_dropped = false;
+        vu.hop_cross_origin = false;
         if (!vu.jar.Empty()) {
             // The jar's cookies for this request, merged into the Cookie header it was captured with (on_start's
             // cookies): re-serialised only when the jar has something for it.
@@ -338,13 +357,33 @@ private:
         const Step& st = vu.plan->task_steps[static_cast<size_t>(vu.task)][vu.step];
         const StepInfo& info = vu.step_info[static_cast<size_t>(vu.task)][vu.step];
         const CompiledRequest& c = shared_->requests[st.request];
-        if (r.error == ErrorKind::kNone) StoreCookies(vu, c, r);
+        if (r.error == ErrorKind::kNone) StoreCookies(vu, r);
+        // Redirects, as the Lua runtime follows them: each hop is an exchange of its own under the step's name; the
+        // response after the last hop allowed that is still a redirect fails (kStatus, with a message). A Location
+        // that cannot be followed makes its response the final one.
+        bool too_many = false;
+        if (c.max_redirects > 0 && r.error == ErrorKind::kNone && http::IsRedirectStatus(r.status) && !aborted_) {
+            const std::string_view location = http::FindLocation(r.headers);
+            if (!location.empty()) {
+                if (vu.redirects >= c.max_redirects) {
+                    too_many = true;
+                } else {
+                    const SendOutcome hop = FollowRedirect(vu, c, info, location);
+                    if (hop == SendOutcome::kSent) return;
+                    if (hop == SendOutcome::kRefused) {
+                        SetFailure(vu, ErrorKind::kTimeout);
+                        EndIteration(vu);
+                        return;
+                    }
+                }
+            }
+        }
         // A response not accepted (or none at all) has no values to give: its kind stays (kStatus, a transport
         // error), and the rest of the iteration goes on without them as on_extract_error says.
         bool values_missing = false;
         bool extract_failed = false;
         if (info.extract_count > 0) {
-            if (r.error == ErrorKind::kNone && c.accepted.Contains(r.status)) {
+            if (r.error == ErrorKind::kNone && c.accepted.Contains(r.status) && !too_many) {
                 extract_failed = !Extract(vu, info, r);
             } else {
                 values_missing = true;
@@ -359,6 +398,13 @@ private:
                                             l.response_us, r.bytes_received, r.bytes_sent);
             ctx_.recorder->RecordError(info.stat, ErrorKind::kExtract, message_, r.t.done_ns);
             SetFailure(vu, ErrorKind::kExtract);
+        } else if (too_many) {
+            static const runtime::StatusSet kNothingAccepted;
+            const ErrorKind kind =
+                ctx_.recorder->RecordExchange(info.stat, r, kNothingAccepted, vu.intended_ns, vu.started_ns);
+            http::FormatTooManyRedirects(c.max_redirects, r.status, http::FindLocation(r.headers), &message_);
+            ctx_.recorder->RecordError(info.stat, kind, message_, r.t.done_ns);
+            SetFailure(vu, kind);
         } else {
             const ErrorKind kind = ctx_.recorder->RecordExchange(info.stat, r, c.accepted, vu.intended_ns, vu.started_ns);
             if (kind != ErrorKind::kNone) SetFailure(vu, kind);
@@ -417,13 +463,94 @@ private:
         message_.append(why != nullptr ? why : "the value cannot be used");
     }
 
-    void StoreCookies(Vu& vu, const CompiledRequest& c, const http::Result& r) noexcept {
+    // The Set-Cookie headers of the response to the exchange's request (the step's, or a redirect hop's).
+    void StoreCookies(Vu& vu, const http::Result& r) noexcept {
         for (const auto& [name, value] : r.headers) {
             if (name != "set-cookie") continue;
             try {  // a new cookie allocates (a replaced one does not); out of memory: the cookie is dropped
-                vu.jar.Store(value, c.origin, http::RequestPath(vu.exchange.request->bytes), NowUnix());
+                vu.jar.Store(value, *vu.exchange.origin, http::RequestPath(vu.exchange.request->bytes), NowUnix());
             } catch (...) {
             }
+        }
+    }
+
+    // Sends the next hop of the step in flight (the response was a redirect to `location`) and records the answered
+    // hop; kUnusableValue (nothing recorded or sent) when the Location cannot be followed.
+    SendOutcome FollowRedirect(Vu& vu, const CompiledRequest& c, const StepInfo& info,
+                               std::string_view location) noexcept {
+        const http::Result& r = vu.exchange.result;
+        if (vu.redirects == 0) {  // the step's own URL, as sent
+            vu.hop_url.origin = c.origin;
+            vu.hop_url.path_and_query.assign(RequestTarget(vu.base->bytes));
+        }
+        const char* why = nullptr;
+        if (!http::ResolveLocation(vu.hop_url, location, &vu.next_url, &why)) return SendOutcome::kUnusableValue;
+        // The hop is the step's request as sent before the jar's cookies, with what every hop so far changed: RFC
+        // 9110's method and body, credentials only while the origin never changed; then the jar's cookies for it.
+        const http::RedirectMethod next = http::NextRedirectMethod(r.status, vu.hop_method);
+        vu.hop_method = next.method;
+        vu.hop_body_dropped = vu.hop_body_dropped || !next.keep_body;
+        vu.hop_cross_origin = vu.hop_cross_origin || !(vu.next_url.origin == vu.hop_url.origin);
+        if (!http::ReadSerializedRequest(vu.base->bytes, &vu.hop_headers, &vu.hop_body)) {
+            return SendOutcome::kUnusableValue;
+        }
+        http::FilterRedirectHeaders(&vu.hop_headers, vu.hop_cross_origin, vu.hop_body_dropped);
+        if (vu.hop_body_dropped) vu.hop_body.clear();
+        std::swap(vu.hop_url, vu.next_url);
+        AssignHostHeader(vu.hop_url.origin, &vu.hop_host);
+        try {
+            http::PreparedRequest::BuildInto(vu.hop_method, vu.hop_host, vu.hop_url.path_and_query, vu.hop_headers,
+                                             vu.hop_body, &vu.hop);
+        } catch (...) {
+            // Not expected (the step's headers were valid, the target was resolved): the response is final.
+            std::swap(vu.hop_url, vu.next_url);
+            return SendOutcome::kUnusableValue;
+        }
+        // The answered hop is an exchange of its own: counted under the step's name with its status, not a failure.
+        static const runtime::StatusSet kRedirects = [] {
+            runtime::StatusSet set;
+            for (int status : {301, 302, 303, 307, 308}) set.Add(status);
+            return set;
+        }();
+        ctx_.recorder->RecordExchange(info.stat, r, kRedirects, vu.intended_ns, vu.started_ns);
+        ++vu.redirects;
+        const http::PreparedRequest* request = &vu.hop;
+        if (!vu.jar.Empty()) {
+            cookies_.clear();
+            vu.jar.AppendHeaderFor(vu.hop_url.origin, http::RequestPath(vu.hop.bytes), NowUnix(), &cookies_);
+            if (!cookies_.empty()) {
+                vu.with_cookies.method = vu.hop.method;
+                vu.with_cookies.idempotent = vu.hop.idempotent;
+                vu.with_cookies.connection_close = vu.hop.connection_close;
+                http::WriteWithCookies(vu.hop.bytes, cookies_, &vu.with_cookies.bytes);
+                request = &vu.with_cookies;
+            }
+        }
+        vu.exchange.request = request;
+        vu.exchange.origin = &vu.hop_url.origin;
+        return ctx_.client->Send(&vu.exchange, /*allow_queue=*/true) ? SendOutcome::kSent : SendOutcome::kRefused;
+    }
+
+    // The request target of a serialised request ("GET /a?b HTTP/1.1": "/a?b").
+    static std::string_view RequestTarget(std::string_view bytes) noexcept {
+        const size_t from = bytes.find(' ');
+        if (from == std::string_view::npos) return "/";
+        const size_t to = bytes.find(' ', from + 1);
+        return to == std::string_view::npos ? std::string_view("/") : bytes.substr(from + 1, to - from - 1);
+    }
+
+    // origin.HostHeader() into a reused buffer.
+    static void AssignHostHeader(const http::Origin& origin, std::string* out) noexcept {
+        const bool v6 = origin.host.find(':') != std::string::npos;
+        out->clear();
+        if (v6) out->push_back('[');
+        out->append(origin.host);
+        if (v6) out->push_back(']');
+        if (origin.port != origin.DefaultPort()) {
+            char digits[8];
+            const auto d = std::to_chars(digits, digits + sizeof digits, origin.port);
+            out->push_back(':');
+            out->append(digits, static_cast<size_t>(d.ptr - digits));
         }
     }
 

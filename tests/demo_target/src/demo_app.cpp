@@ -81,12 +81,14 @@ Reply DemoApp::Handle(const Request& request) {
         reply.close_after = !request.keep_alive;
         nlohmann::json stats = stats_.ToJson();
         stats.update(flows_.ToJson());
+        stats.update(redirects_.ToJson());
         reply.bytes = BuildResponse(200, "application/json", stats.dump(), reply.close_after);
         return reply;
     }
     if (path == "/__reset" && method == "POST") {
         stats_.Reset();
         flows_.Reset();
+        redirects_.Reset();
         Reply reply;
         reply.close_after = !request.keep_alive;
         reply.bytes = BuildResponse(200, "application/json", "{\"reset\":true}", reply.close_after);
@@ -106,6 +108,7 @@ Reply DemoApp::Handle(const Request& request) {
         return Projects(request, path.substr(std::string_view("/api/v1/projects").size()));
     }
     if (std::optional<Answer> answer = flows_.Handle(request)) return Respond(*answer, request);
+    if (std::optional<Answer> answer = redirects_.Handle(request)) return Respond(*answer, request);
     if (path == "/slow") return Slow(request);
     if (StartsWith(path, "/status/")) return Status(request, path.substr(std::string_view("/status/").size()));
     if (path == "/chunked") return Chunked(request);

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "correlated_flows.hpp"
+#include "redirect_routes.hpp"
 #include "request.hpp"
 #include "stats.hpp"
 
@@ -42,6 +43,7 @@ private:
 
     Stats stats_;
     CorrelatedFlows flows_;
+    RedirectRoutes redirects_;
     std::set<std::string> tokens_;
     std::map<std::int64_t, nlohmann::json> projects_;
     std::int64_t next_project_id_ = 1;

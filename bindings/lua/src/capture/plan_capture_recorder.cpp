@@ -70,6 +70,7 @@ std::string RequestKey(const plan::PlannedRequest& r) {
     Put(&key, std::to_string(r.expect.size()));
     for (const auto& [lo, hi] : r.expect) Put(&key, std::to_string(lo) + "-" + std::to_string(hi));
     Put(&key, std::to_string(r.timeout_ns));
+    Put(&key, std::to_string(r.max_redirects));
     return key;
 }
 
@@ -92,7 +93,7 @@ std::vector<std::pair<int, int>> ExpectRanges(const runtime::StatusSet& set) {
 }
 
 plan::PlannedRequest ToPlannedRequest(const RequestSpec& spec, const runtime::StatusSet& default_expect,
-                                      const ValueLabeler& label) {
+                                      const ValueLabeler& label, int default_max_redirects) {
     plan::PlannedRequest r;
     r.method = spec.method;
     r.url = ParseTemplate(spec.url.origin.ToString() + spec.url.path_and_query);
@@ -102,11 +103,13 @@ plan::PlannedRequest ToPlannedRequest(const RequestSpec& spec, const runtime::St
     r.name = DisplayText(spec.name, label);
     r.expect = ExpectRanges(spec.has_expect ? spec.expect : default_expect);
     r.timeout_ns = spec.timeout_ns;
+    // The setting, not the hops: the agent follows them itself, as the Lua runtime does.
+    r.max_redirects = spec.max_redirects >= 0 ? spec.max_redirects : default_max_redirects;
     return r;
 }
 
 PlanRecorder::PlanRecorder(ScenarioEngine* engine, const LuaRunConfig& config)
-    : engine_(engine), default_expect_(config.default_expect) {
+    : engine_(engine), default_expect_(config.default_expect), default_max_redirects_(config.max_redirects) {
     plan_.name = engine->ScenarioName();
     const ScenarioDef* def = engine->State().Find(engine->ScenarioName());
     for (int t = 0; t < engine->TaskCount(); ++t) {
@@ -268,7 +271,7 @@ void PlanRecorder::OnTaskRequest(Vu& /*vu*/, const RequestSpec& spec, lua_State*
         const ValueRule* rule = values_->Find(ref, &why);
         return rule != nullptr ? rule->label : std::string("value");
     };
-    plan::PlannedRequest planned = ToPlannedRequest(spec, default_expect_, label);
+    plan::PlannedRequest planned = ToPlannedRequest(spec, default_expect_, label, default_max_redirects_);
     ResolveValues(&planned.url);
     for (auto& header : planned.headers) ResolveValues(&header.second);
     ResolveValues(&planned.body);

@@ -27,10 +27,12 @@ struct lua_State;
 namespace lse::lua::capture {
 
 /// Builds the PlannedRequest a task's http call describes (placeholders parsed into segments;
-/// `default_expect` applies when the call gave no `expect`; `label` names response values in the name).
+/// `default_expect` applies when the call gave no `expect`; `label` names response values in the name;
+/// `default_max_redirects` when it gave no `redirects`: the scenario's / --max-redirects).
 /// Response values keep their packed reference in Segment::a (the recorder turns it into a slot).
 plan::PlannedRequest ToPlannedRequest(const RequestSpec& spec, const runtime::StatusSet& default_expect,
-                                      const ValueLabeler& label = {});
+                                      const ValueLabeler& label = {},
+                                      int default_max_redirects = http::kDefaultMaxRedirects);
 
 /// Inclusive ranges of `set`; empty when it is the default (every 2xx and 3xx).
 std::vector<std::pair<int, int>> ExpectRanges(const runtime::StatusSet& set);
@@ -76,6 +78,7 @@ private:
 
     ScenarioEngine* engine_;
     runtime::StatusSet default_expect_;
+    int default_max_redirects_ = http::kDefaultMaxRedirects;
     std::vector<std::string> task_sites_;  // per task: where it was declared
     plan::ScenarioPlan plan_;
     std::unordered_map<std::string, std::uint32_t> request_index_;  // canonical bytes -> index

@@ -15,6 +15,7 @@ extern "C" {
 #include "lse/core/did_you_mean.hpp"
 #include "lse/core/errors.hpp"
 #include "lse/core/units.hpp"
+#include "lse/http/redirect.hpp"
 #include "lse/lua/lua_json.hpp"
 #include "lse/lua/url_encode.hpp"
 #include "load_context.hpp"
@@ -195,6 +196,17 @@ void ExpectOption(OptionContext& c) {
     }
 }
 
+void RedirectsOption(OptionContext& c) {
+    const double n = lua_type(c.L, c.value) == LUA_TNUMBER ? lua_tonumber(c.L, c.value) : -1;
+    if (n < 0 || n > http::kMaxRedirectsLimit || n != std::floor(n)) {
+        throw std::runtime_error("option 'redirects' must be an integer from 0 (do not follow) to " +
+                                 std::to_string(http::kMaxRedirectsLimit) + ", got " +
+                                 (lua_type(c.L, c.value) == LUA_TNUMBER ? ScalarToString(c.L, c.value)
+                                                                        : std::string(luaL_typename(c.L, c.value))));
+    }
+    c.out->max_redirects = static_cast<int>(n);
+}
+
 struct OptionHandler {
     std::string_view name;
     void (*read)(OptionContext&);
@@ -203,7 +215,8 @@ struct OptionHandler {
 // Every request option, in the order the "options: ..." message lists them.
 constexpr OptionHandler kOptions[] = {{"headers", HeadersOption}, {"json", JsonOption},     {"body", BodyOption},
                                       {"form", FormOption},       {"query", QueryOption},   {"name", NameOption},
-                                      {"timeout", TimeoutOption}, {"expect", ExpectOption}};
+                                      {"timeout", TimeoutOption}, {"expect", ExpectOption},
+                                      {"redirects", RedirectsOption}};
 
 std::string UnknownOptionMessage(std::string_view key) {
     static const std::vector<std::string> names = [] {
@@ -317,6 +330,7 @@ void ReadRequestArgs(lua_State* L, int path_idx, int opts_idx, const http::Url& 
     out->timeout_ns = 0;
     out->has_expect = false;
     out->has_cookie_header = false;
+    out->max_redirects = -1;
     std::string_view path_arg = value_path;
     if (value_path.empty()) {
         size_t len = 0;

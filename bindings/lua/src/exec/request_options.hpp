@@ -27,6 +27,7 @@ struct RequestSpec {
     bool has_expect = false;
     runtime::StatusSet expect;
     bool has_cookie_header = false;  ///< the script set Cookie itself: the jar stays out of it
+    int max_redirects = -1;          ///< opts.redirects: hops to follow (0: none); -1: the scenario's / CLI default
 };
 
 /// Resolves a script path against the run's target: "/x" and "x" -> target origin + target base

@@ -76,6 +76,34 @@ std::uint32_t ReadU32(const char* p) {
     return v;
 }
 
+// r.url and r.redirects are lazy too (few scripts read them): the packed string starts with the redirect count and
+// the final URL (uint32 count, uint32 length, the bytes); the headers follow.
+constexpr size_t kUrlPrefix = 8;
+
+std::string_view PackedUrl(std::string_view packed, std::uint32_t* redirects) {
+    if (packed.size() < kUrlPrefix) return {};
+    *redirects = ReadU32(packed.data());
+    const std::uint32_t len = ReadU32(packed.data() + 4);
+    return packed.substr(kUrlPrefix, len);
+}
+
+std::string_view PackedHeaders(std::string_view packed) {
+    if (packed.size() < kUrlPrefix) return {};
+    return packed.substr(kUrlPrefix + ReadU32(packed.data() + 4));
+}
+
+// response.url and response.redirects from the packed string, as plain fields from now on.
+void SetUrlFields(lua_State* L, int response, std::string_view packed) {
+    std::uint32_t redirects = 0;
+    const std::string_view url = PackedUrl(packed, &redirects);
+    lua_pushliteral(L, "url");
+    lua_pushlstring(L, url.data(), url.size());
+    lua_rawset(L, response);
+    lua_pushliteral(L, "redirects");
+    lua_pushinteger(L, static_cast<lua_Integer>(redirects));
+    lua_rawset(L, response);
+}
+
 // Pushes the headers table for a packed string (the same table the eager version built).
 void PushHeadersTable(lua_State* L, std::string_view packed) {
     lua_createtable(L, 0, 8);
@@ -113,7 +141,8 @@ int ResponseIndex(lua_State* L) {
         lua_pushvalue(L, lua_upvalueindex(1));
         return 1;
     }
-    if (k != "headers") return 0;
+    const bool url_field = k == "url" || k == "redirects";
+    if (k != "headers" && !url_field) return 0;
     PushKit(L);
     lua_rawgeti(L, -1, kKitPending);
     const int pending = lua_gettop(L);
@@ -122,7 +151,14 @@ int ResponseIndex(lua_State* L) {
     if (lua_type(L, -1) != LUA_TUSERDATA) return 0;  // not from PushResponse (or headers already taken)
     const auto* packed = static_cast<const char*>(lua_touserdata(L, -1));
     const size_t packed_len = lua_objlen(L, -1);
-    PushHeadersTable(L, std::string_view(packed, packed_len));
+    // Set as plain fields whenever the packed copy is read: it goes once the headers are taken.
+    SetUrlFields(L, 1, std::string_view(packed, packed_len));
+    if (url_field) {
+        lua_pushvalue(L, 2);
+        lua_rawget(L, 1);
+        return 1;
+    }
+    PushHeadersTable(L, PackedHeaders(std::string_view(packed, packed_len)));
     const int headers = lua_gettop(L);
     lua_pushliteral(L, "headers");
     lua_pushvalue(L, headers);
@@ -159,7 +195,8 @@ void InstallResponseMetatable(lua_State* L) {
     lua_rawset(L, LUA_REGISTRYINDEX);
 }
 
-void PushResponse(lua_State* L, const http::Result& result, bool ok, std::string_view request_name) {
+void PushResponse(lua_State* L, const http::Result& result, bool ok, std::string_view request_name,
+                  std::string_view final_url, int redirects) {
     lua_checkstack(L, 8);
     PushKit(L);
     const int kit = lua_gettop(L);
@@ -180,11 +217,17 @@ void PushResponse(lua_State* L, const http::Result& result, bool ok, std::string
     lua_pushlstring(L, request_name.data(), request_name.size());
     SetField(L, response, kit, kKitName);
 
-    size_t size = 0;
+    size_t size = kUrlPrefix + final_url.size();
     for (const auto& [name, value] : result.headers) size += 8 + name.size() + value.size();
     lua_rawgeti(L, kit, kKitPending);
     lua_pushvalue(L, response);
     char* packed = static_cast<char*>(lua_newuserdata(L, size));
+    const auto redirect_count = static_cast<std::uint32_t>(redirects);
+    const auto url_len = static_cast<std::uint32_t>(final_url.size());
+    std::memcpy(packed, &redirect_count, 4);
+    std::memcpy(packed + 4, &url_len, 4);
+    std::memcpy(packed + kUrlPrefix, final_url.data(), final_url.size());
+    packed += kUrlPrefix + final_url.size();
     for (const auto& [name, value] : result.headers) {
         const auto name_len = static_cast<std::uint32_t>(name.size());
         const auto value_len = static_cast<std::uint32_t>(value.size());

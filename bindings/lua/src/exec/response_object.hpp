@@ -6,9 +6,11 @@
 ///   headers table, lower-case names; a repeated header's values joined with ", "
 ///   body    string
 ///   error   nil, or the transport error kind name ("timeout", "connect", ...)
+///   url     the URL that gave this response (after redirects), e.g. "http://host:8080/b?x=1"
+///   redirects  how many redirects were followed to get here (0: none)
 ///   :json() the body decoded (lua_json); a Lua error naming the request on invalid JSON
 /// A plain table (scripts may add fields) sharing one metatable that provides json() and builds
-/// `headers` on its first read (most scripts never read it; see response_object.cpp).
+/// `headers`, `url` and `redirects` on their first read (most scripts never read it; see response_object.cpp).
 
 #include <string_view>
 
@@ -21,7 +23,9 @@ namespace lse::lua {
 /// Creates the shared response metatable in the registry (once per lua_State).
 void InstallResponseMetatable(lua_State* L);
 
-/// Pushes a response table for `result` onto L. `request_name` appears in json() errors.
-void PushResponse(lua_State* L, const http::Result& result, bool ok, std::string_view request_name);
+/// Pushes a response table for `result` onto L. `request_name` appears in json() errors; `final_url` and
+/// `redirects` are r.url and r.redirects.
+void PushResponse(lua_State* L, const http::Result& result, bool ok, std::string_view request_name,
+                  std::string_view final_url = {}, int redirects = 0);
 
 }  // namespace lse::lua

@@ -14,6 +14,7 @@ extern "C" {
 
 #include "lse/core/clock.hpp"
 #include "lse/core/errors.hpp"
+#include "lse/http/redirect.hpp"
 #include "lse/metrics/stat_key.hpp"
 #include "http_binding.hpp"
 #include "global_suggestion.hpp"
@@ -428,16 +429,9 @@ int ScenarioEngine::HttpCall(lua_State* L, int method) {
                                      "(path, opts)");
         }
         ReadRequestArgs(L, path_idx, path_idx + 1, config_.target, fn, &spec);
-
-        if (!spec.has_cookie_header && !vu->jar.Empty()) {
-            std::string_view path = spec.url.path_and_query;
-            path = path.substr(0, path.find('?'));
-            // Capture mode: a path that starts with a response value is only known on the agent; the cookies any path
-            // gets (Path=/) are captured, and the agent's own jar adds what the iterations set.
-            if (path.empty() || path.front() != '/') path = "/";
-            std::string cookie = vu->jar.HeaderFor(spec.url.origin, path, NowUnix());
-            if (!cookie.empty()) spec.headers.emplace_back("Cookie", std::move(cookie));
-        }
+        p->max_redirects = spec.max_redirects >= 0 ? spec.max_redirects : config_.max_redirects;
+        p->redirects = 0;
+        AddJarCookie(*vu, p);
         try {  // same validation in capture mode as a real send: a bad header is a script error in both
             // In capture mode a path may start with a response value (http:get(r.headers["location"])), which the
             // agent resolves: validate the rest as a path.
@@ -478,6 +472,21 @@ int ScenarioEngine::HttpCall(lua_State* L, int method) {
     return lua_yield(L, 0);
 }
 
+void ScenarioEngine::AddJarCookie(Vu& vu, PendingRequest* p) {
+    RequestSpec& spec = p->spec;
+    p->jar_cookie = false;
+    if (spec.has_cookie_header || vu.jar.Empty()) return;
+    std::string_view path = spec.url.path_and_query;
+    path = path.substr(0, path.find('?'));
+    // Capture mode: a path that starts with a response value is only known on the agent; the cookies any path
+    // gets (Path=/) are captured, and the agent's own jar adds what the iterations set.
+    if (path.empty() || path.front() != '/') path = "/";
+    std::string cookie = vu.jar.HeaderFor(spec.url.origin, path, NowUnix());
+    if (cookie.empty()) return;
+    spec.headers.emplace_back("Cookie", std::move(cookie));
+    p->jar_cookie = true;
+}
+
 std::string_view ScenarioEngine::HostHeaderFor(const http::Origin& origin) {
     if (!host_header_valid_ || !(host_header_origin_ == origin)) {
         host_header_origin_ = origin;
@@ -493,6 +502,19 @@ void ScenarioEngine::OnRequestDone(http::Exchange* exchange, void* user) {
     p->engine->CompleteRequest(p);
 }
 
+void ScenarioEngine::CaptureExchange(const PendingRequest* p, const Vu* vu, ErrorKind kind) {
+    CapturedRequest c;
+    c.phase = vu != nullptr ? std::string(PhaseName(*vu)) : std::string();
+    c.vu = vu != nullptr ? vu->id : 0;
+    c.method = std::string(http::MethodName(p->spec.method));
+    c.url = p->spec.url.origin.ToString() + p->spec.url.path_and_query;
+    c.headers = p->spec.headers;
+    c.body = p->spec.body;
+    c.status = p->exchange.result.status;
+    c.error = kind;
+    config_.capture->OnRequest(c);
+}
+
 void ScenarioEngine::CompleteRequest(PendingRequest* p) {
     const http::Result& r = p->exchange.result;
     Vu* vu = p->vu;
@@ -500,20 +522,30 @@ void ScenarioEngine::CompleteRequest(PendingRequest* p) {
     // hooks (on_start, on_stop) and orphans (their coroutine is gone) start when they start.
     const std::int64_t started = vu != nullptr ? vu->started_ns : 0;
     const std::int64_t intended = vu != nullptr && vu->phase == Phase::kTask ? vu->intended_ns : started;
-    const ErrorKind kind = ctx_.recorder->RecordExchange(
-        p->stat_index, r, p->spec.has_expect ? p->spec.expect : config_.default_expect, intended, started);
-    if (config_.capture != nullptr) {
-        CapturedRequest c;
-        c.phase = vu != nullptr ? std::string(PhaseName(*vu)) : std::string();
-        c.vu = vu != nullptr ? vu->id : 0;
-        c.method = std::string(http::MethodName(p->spec.method));
-        c.url = p->spec.url.origin.ToString() + p->spec.url.path_and_query;
-        c.headers = p->spec.headers;
-        c.body = p->spec.body;
-        c.status = r.status;
-        c.error = kind;
-        config_.capture->OnRequest(c);
+    // A redirect is followed (a hop of its own in the stats) while the request may take another hop; the response
+    // after the last hop allowed that is still a redirect fails (kStatus, with a message saying why). A Location
+    // that cannot be followed (another scheme, invalid) makes its response the final one.
+    bool too_many = false;
+    if (p->max_redirects > 0 && r.error == ErrorKind::kNone && http::IsRedirectStatus(r.status) && vu != nullptr &&
+        !aborted_ && vu->co != nullptr) {
+        const std::string_view location = http::FindLocation(r.headers);
+        if (!location.empty()) {
+            if (p->redirects >= p->max_redirects) {
+                too_many = true;
+            } else if (FollowRedirect(p, location, intended, started)) {
+                return;
+            }
+        }
     }
+    static const runtime::StatusSet kNothingAccepted;
+    const runtime::StatusSet& accepted =
+        too_many ? kNothingAccepted : (p->spec.has_expect ? p->spec.expect : config_.default_expect);
+    const ErrorKind kind = ctx_.recorder->RecordExchange(p->stat_index, r, accepted, intended, started);
+    if (too_many) {
+        http::FormatTooManyRedirects(p->max_redirects, r.status, http::FindLocation(r.headers), &p->message);
+        ctx_.recorder->RecordError(p->stat_index, kind, p->message, r.t.done_ns);
+    }
+    if (config_.capture != nullptr) CaptureExchange(p, vu, kind);
     if (vu == nullptr) {  // orphaned: its coroutine is gone
         pending_free_.push_back(p);
         return;
@@ -537,9 +569,68 @@ void ScenarioEngine::CompleteRequest(PendingRequest* p) {
         EndRun(*vu, std::string(), /*cancelled=*/true);
         return;
     }
-    PushResponse(vu->co, r, kind == ErrorKind::kNone, p->spec.name);
+    // r.url: scheme://host[:port]/path?query of the hop that answered (the port only when not the default).
+    const http::Url& url = p->spec.url;
+    p->final_url.assign(url.origin.tls ? "https://" : "http://");
+    p->final_url.append(HostHeaderFor(url.origin));
+    p->final_url.append(url.path_and_query);
+    PushResponse(vu->co, r, kind == ErrorKind::kNone, p->spec.name, p->final_url, p->redirects);
     pending_free_.push_back(p);
     Resume(*vu, 1);
+}
+
+bool ScenarioEngine::FollowRedirect(PendingRequest* p, std::string_view location, std::int64_t intended,
+                                    std::int64_t started) {
+    const http::Result& r = p->exchange.result;
+    RequestSpec& spec = p->spec;
+    Vu& vu = *p->vu;
+    const char* why = nullptr;
+    if (!http::ResolveLocation(spec.url, location, &p->hop_url, &why)) return false;
+    if (config_.capture != nullptr) CaptureExchange(p, &vu, ErrorKind::kNone);
+
+    // The next hop's request: RFC 9110's method and body, credentials only for the same origin, the jar's cookies
+    // derived again for the new URL (after this response's Set-Cookie).
+    const http::RedirectMethod next = http::NextRedirectMethod(r.status, spec.method);
+    const bool cross_origin = !(p->hop_url.origin == spec.url.origin);
+    if (p->jar_cookie) spec.headers.pop_back();
+    http::FilterRedirectHeaders(&spec.headers, cross_origin, !next.keep_body);
+    if (!next.keep_body) spec.body.clear();
+    spec.method = next.method;
+    spec.has_cookie_header = std::any_of(spec.headers.begin(), spec.headers.end(),
+                                         [](const auto& h) { return http::HeaderNameEquals(h.first, "cookie"); });
+    std::swap(spec.url, p->hop_url);  // hop_url: the URL that answered, for its cookies
+    for (const auto& [name, value] : r.headers) {
+        if (name == "set-cookie") {
+            std::string_view path = p->hop_url.path_and_query;
+            vu.jar.Store(value, p->hop_url.origin, path.substr(0, path.find('?')), NowUnix());
+        }
+    }
+    AddJarCookie(vu, p);
+    try {
+        http::PreparedRequest::BuildInto(spec.method, HostHeaderFor(spec.url.origin), spec.url.path_and_query,
+                                         spec.headers, spec.body, &p->prepared);
+    } catch (const std::exception&) {
+        // Not expected (the headers were valid for the first hop, the target was resolved): the response is final.
+        std::swap(spec.url, p->hop_url);
+        return false;
+    }
+    // This hop is an exchange of its own: counted under the request's name with its status, not a failure.
+    static const runtime::StatusSet kRedirects = [] {
+        runtime::StatusSet set;
+        for (int status : {301, 302, 303, 307, 308}) set.Add(status);
+        return set;
+    }();
+    ctx_.recorder->RecordExchange(p->stat_index, r, kRedirects, intended, started);
+    ++p->redirects;
+    if (!ctx_.client->Send(&p->exchange, /*allow_queue=*/true)) {
+        // The run is stopping: the iteration ends here, cut short.
+        p->vu = nullptr;
+        vu.request = nullptr;
+        pending_free_.push_back(p);
+        DropThread(vu);
+        EndRun(vu, std::string(), /*cancelled=*/true);
+    }
+    return true;
 }
 
 int ScenarioEngine::CheckCall(lua_State* L) {

@@ -39,6 +39,14 @@ struct PendingRequest {
     class ScenarioEngine* engine = nullptr;
     Vu* vu = nullptr;  ///< null: orphaned (its coroutine died); completes into the pool
     int stat_index = 0;
+    // Redirects (lse/http/redirect.hpp): each hop rewrites spec (method, url, headers, body) and is sent again on
+    // the same exchange. The buffers below keep their capacity across requests.
+    int max_redirects = 0;      ///< hops this request may follow
+    int redirects = 0;          ///< hops followed so far (r.redirects)
+    bool jar_cookie = false;    ///< spec.headers' last entry is the jar's Cookie (re-derived at every hop)
+    http::Url hop_url;          ///< the next hop's URL while it is resolved; then the answered hop's
+    std::string final_url;      ///< r.url
+    std::string message;        ///< "stopped after N redirects ..."
 };
 
 /// How a run of a phase on a virtual user ended.
@@ -171,6 +179,9 @@ private:
     PendingRequest* TakePending();
     static void OnRequestDone(http::Exchange* exchange, void* user);
     void CompleteRequest(PendingRequest* pending);
+    bool FollowRedirect(PendingRequest* p, std::string_view location, std::int64_t intended, std::int64_t started);
+    void AddJarCookie(Vu& vu, PendingRequest* p);
+    void CaptureExchange(const PendingRequest* p, const Vu* vu, ErrorKind kind);
     void ArmSleepTimer();
     static void OnSleepTimer(uv_timer_t* timer);
     void WakeSleepers();

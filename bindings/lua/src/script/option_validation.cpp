@@ -7,6 +7,7 @@
 
 #include "lse/core/did_you_mean.hpp"
 #include "lse/core/units.hpp"
+#include "lse/http/redirect.hpp"
 #include "lse/sched/rate_profile.hpp"
 
 namespace lse::lua::detail {
@@ -14,7 +15,7 @@ namespace {
 
 const std::vector<std::string> kOptionNames = {"name",   "rps",        "vusers",     "duration", "ramp_up",
                                                "stages", "think_time", "thresholds", "max_wait",
-                                               "on_start_failure", "max_instructions"};
+                                               "on_start_failure", "max_instructions", "redirects"};
 const std::vector<std::string> kStageKeys = {"duration", "rps"};
 const std::vector<std::string> kThinkKeys = {"min", "max"};
 
@@ -52,7 +53,7 @@ public:
         // After `name`, so that the message names the scenario the user wrote.
         if (!CheckKeys(index_, kOptionNames, "unknown option", nullptr)) return false;
         return ReadRps(def) && ReadVusers(def) && ReadDurations(def) && ReadStages(def) && ReadThinkTime(def) &&
-               ReadMaxWait(def) && ReadOnStartFailure(def) && ReadMaxInstructions(def) && ReadThresholds(def) &&
+               ReadMaxWait(def) && ReadOnStartFailure(def) && ReadMaxInstructions(def) && ReadRedirects(def) && ReadThresholds(def) &&
                CheckCombinations(def);
     }
 
@@ -246,6 +247,21 @@ private:
                                   "may run; 0 = no limit) (got " + Describe(L_, -1) + ")");
             }
             def->max_instructions = static_cast<std::int64_t>(v);
+        }
+        lua_pop(L_, 1);
+        return true;
+    }
+
+    // Redirects every request of the scenario follows unless it says otherwise (0 = none); --max-redirects wins.
+    bool ReadRedirects(ScenarioDef* def) {
+        lua_getfield(L_, index_, "redirects");
+        if (!lua_isnil(L_, -1)) {
+            const double v = lua_tonumber(L_, -1);
+            if (lua_type(L_, -1) != LUA_TNUMBER || !(v >= 0) || std::floor(v) != v || v > http::kMaxRedirectsLimit) {
+                return PopFail(1, "option 'redirects' must be an integer from 0 (do not follow redirects) to " +
+                                      std::to_string(http::kMaxRedirectsLimit) + " (got " + Describe(L_, -1) + ")");
+            }
+            def->max_redirects = static_cast<int>(v);
         }
         lua_pop(L_, 1);
         return true;

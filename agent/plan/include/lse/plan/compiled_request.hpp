@@ -35,6 +35,7 @@ struct CompiledRequest {
     std::vector<HolePlace> places;      ///< hole id -> where it is
     runtime::StatusSet accepted = runtime::StatusSet::SuccessAndRedirects();
     std::int64_t timeout_ns = 0;  ///< 0: the runner's default
+    int max_redirects = 0;        ///< PlannedRequest::max_redirects
 
     bool literal() const noexcept { return !shape.HasHoles(); }
 };

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "lse/http/redirect.hpp"
 #include "lse/http/request.hpp"
 #include "lse/sched/rate_profile.hpp"
 
@@ -75,6 +76,9 @@ struct PlannedRequest {
     std::string name;  ///< stats name ("GET /api/products" or opts.name)
     std::vector<std::pair<int, int>> expect;  ///< accepted status ranges (inclusive); empty = 2xx/3xx
     std::int64_t timeout_ns = 0;              ///< 0 = the agent's default
+    /// Redirects the agent follows for this request (format 5), as the Lua runtime does: 0 = none. Each hop is
+    /// an exchange of its own under `name`; extraction and expect apply to the final response.
+    int max_redirects = http::kDefaultMaxRedirects;
     bool operator==(const PlannedRequest&) const = default;
 };
 

@@ -23,6 +23,9 @@
 /// (string references), number flag (a byte) and slot (varint); a kValue template segment
 /// carries its slot (varint) and ValueEncoding (a byte) after its text.
 ///
+/// Redirects (format 5): every request record ends with max_redirects (varint, at most
+/// http::kMaxRedirectsLimit), whether or not the record is based on an earlier request.
+///
 /// Decoding trusts nothing all the same: every count is checked against DecodeLimits and
 /// against the bytes left, the total size of the strings materialised into the Plan is
 /// bounded, and the decoded plan is checked (CheckScenarioPlan) before it is returned.
@@ -40,7 +43,8 @@ namespace lse::plan {
 /// 2: the load shape carries max_wait_ns (after think_max_ns).
 /// 3: no trailing FNV-1a 64 (the Assignment's plan_checksum is the one checksum).
 /// 4: correlated flows: tasks' on_extract_error, request steps' extraction lists, kValue segments.
-inline constexpr std::uint32_t kPlanFormatVersion = 4;
+/// 5: a request record ends with its redirect limit (varint, PlannedRequest::max_redirects).
+inline constexpr std::uint32_t kPlanFormatVersion = 5;
 
 struct DecodeLimits {
     std::size_t max_bytes = 64u << 20;          ///< encoded size

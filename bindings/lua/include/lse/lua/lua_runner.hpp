@@ -64,6 +64,9 @@ struct LuaRunConfig {
     /// Set by plan capture for its private engine: the state's tonumber also reads response values
     /// (capture/response_values.hpp); installed before the script loads, so `local tonumber = tonumber` sees it.
     bool plan_capture = false;
+    /// Redirects a request follows when it does not say (opts.redirects): --max-redirects, else the scenario's
+    /// `redirects`, else http::kDefaultMaxRedirects. 0: none (a 3xx is the response).
+    int max_redirects = 10;
 };
 
 runtime::RunnerFactory MakeLuaRunnerFactory(std::shared_ptr<const LuaRunConfig> config);

@@ -48,6 +48,7 @@ struct ScenarioDef {
     bool has_on_stop = false;
     bool has_setup = false;
     bool has_teardown = false;
+    std::optional<int> max_redirects;  ///< `redirects` option: hops each request follows (0 = none)
 };
 
 }  // namespace lse::lua
