@@ -87,7 +87,7 @@ TEST_F(RequestArgsTest, RedirectsOption) {
     ASSERT_EQ(Read(R"("/x")", &s), "");
     EXPECT_EQ(s.max_redirects, -1) << "a reused spec is reset: the scenario's default applies";
     for (const char* bad : {"-1", "101", "1.5", "'3'", "true"}) {
-        const std::string e = Read(std::string(R"("/x", { redirects = )") + bad + " })", &s);
+        const std::string e = Read(std::string(R"("/x", { redirects = )") + bad + " }", &s);
         EXPECT_NE(e.find("http:post: option 'redirects' must be an integer from 0 (do not follow) to 100"),
                   std::string::npos)
             << bad << ": " << e;

@@ -31,7 +31,11 @@ std::optional<Answer> RedirectRoutes::Handle(const Request& request) {
         int status = 302;
         const std::string status_text = request.QueryParam("status");
         if (!status_text.empty()) std::from_chars(status_text.data(), status_text.data() + status_text.size(), status);
-        Answer a = Redirect(status, request.QueryParam("url"));
+        // port=P: an absolute Location on another origin (127.0.0.1:P), which a path cannot name in a query
+        // without percent-encoding (the demo never decodes).
+        const std::string port = request.QueryParam("port");
+        const std::string url = request.QueryParam("url");
+        Answer a = Redirect(status, port.empty() ? url : "http://127.0.0.1:" + port + url);
         const std::string set = request.QueryParam("cookie");
         if (!set.empty()) a.headers += "Set-Cookie: hop=" + set + "; Path=/\r\n";
         return a;

@@ -4,8 +4,9 @@
 /// one is logged with what a hop must or must not carry (method, body, Cookie, whether Authorization came), so a
 /// test checks at the target that each hop arrived once, as RFC 9110 and the credential rules say.
 ///
-///   ANY /redirect/to?status=S&url=U[&cookie=V]  answers S (default 302) with Location: U (as given: relative,
-///                                               absolute, another origin); cookie=V adds Set-Cookie: hop=V; Path=/
+///   ANY /redirect/to?status=S&url=U[&port=P][&cookie=V]  answers S (default 302) with Location: U (as given:
+///                              relative or absolute), or http://127.0.0.1:P + U with port=P (another origin);
+///                              cookie=V adds Set-Cookie: hop=V; Path=/
 ///   ANY /redirect/chain/N                       302 to the relative Location "N-1" until N = 0, which is echo
 ///   ANY /redirect/loop                          302 to itself, forever
 ///   ANY /redirect/echo                          200 {"method", "body", "cookie", "authorization"}
