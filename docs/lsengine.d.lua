@@ -50,8 +50,8 @@
 ---@field body string                    Response body.
 ---@field error? "dns"|"connect"|"tls"|"timeout"|"reset"|"parse"  Transport error kind, nil if none.
 ---@field name string                    The request's report name.
----@field url string                     The URL that gave this response, after redirects (nil in capture mode).
----@field redirects integer              Redirects followed to get it (0: none; nil in capture mode).
+---@field url string                     The URL that gave this response, after redirects (not readable in a distributed task).
+---@field redirects integer              Redirects followed to get it (0: none; not readable in a distributed task).
 local Response = {}
 
 ---Decodes the body as JSON (raises an error naming the request on invalid JSON).

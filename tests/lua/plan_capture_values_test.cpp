@@ -190,6 +190,7 @@ TEST_F(CaptureValues, EveryUnsupportedUseIsAProblemNamingTaskLineAndReason) {
         {"badpattern", 50, 52, "%b"},
         {"upper", 54, 56, "header names in r.headers are lower-case"},
         {"host", 64, 66, "a response value in the origin (scheme, host, port) of a URL is not supported"},
+        {"redirects", 68, 70, "reads the response (r.redirects at " + path + ":70)"},
     };
     for (const Expected& e : expected) {
         const std::string label = "task '" + e.task + "' (" + path + ":" + std::to_string(e.task_line) + ")";

@@ -65,3 +65,7 @@ flow:task("host", function(self, http)
   local r = http:get("/a")
   http:get("http://" .. r:json().host .. "/b")
 end)
+flow:task("redirects", function(self, http)
+  local r = http:get("/a")
+  local n = r.redirects
+end)

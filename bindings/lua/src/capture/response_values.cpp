@@ -298,6 +298,13 @@ int StandInIndex(lua_State* L) {
         throw std::runtime_error("capture mode: r.error (a transport error) is not available: requests are recorded "
                                  "for the agents, not sent");
     }
+    if (key == "url" || key == "redirects") {
+        // Where a chain of redirects ended is known only on the agent, which follows them without Lua.
+        const std::string what = "r." + std::string(key);
+        Self(L)->NoteUnsupportedRead(L, what);
+        throw std::runtime_error("capture mode: " + what + " is not available: the agents follow the redirects "
+                                 "themselves and do not feed it back");
+    }
     if (key == "status") {
         v.rule.source = Source::kStatus;
         v.rule.number = true;  // a number in Lua: a whole JSON value stays bare
