@@ -4,12 +4,16 @@
 # against it: every virtual user logs in once (on_start), then browses with its
 # own token at a fixed arrival rate. Then shows what the target itself counted,
 # so lsengine's numbers can be checked against it.
+# Only what the product needs is installed and built: the product's Debian packages (scripts/setup.sh
+# --product), and the binaries lsengine, lsengine-agent and the demo target, with tests and benchmarks
+# off (scripts/test.sh builds those). About 4 minutes on a fresh 2-core machine (docs/user-guide.md).
 # Usage: scripts/demo.sh [extra lsengine run flags, e.g. --rps 500 --duration 20s]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/setup.sh
-LSE_BUILD_DIR=build scripts/build.sh
+scripts/setup.sh --product
+LSE_BUILD_DIR=build scripts/build.sh -DLSE_BUILD_TESTS=OFF -DLSE_BUILD_BENCH=OFF -- \
+  lsengine lsengine-agent lsengine-demo-target
 
 log=$(mktemp)
 build/bin/lsengine-demo-target --port 0 --quiet >"$log" 2>&1 &

@@ -6,9 +6,12 @@
 #include <csignal>
 #include <cstdio>
 #include <exception>
+#include <string>
+#include <vector>
 
 #include "commands.hpp"
 #include "lse/core/errors.hpp"
+#include "tool_habits.hpp"
 
 int main(int argc, char** argv) {
     // A closed socket must be an error code on the hot path, not a signal that kills the run.
@@ -21,8 +24,20 @@ int main(int argc, char** argv) {
     lse::cli::CommandFn url = lse::cli::RegisterUrlCommand(app);
     lse::cli::CommandFn compare = lse::cli::RegisterCompareCommand(app);
 
+    // wrk/hey/ab habits: `lsengine URL ...` (no command) and hey's spellings CLI11 would misread.
+    std::vector<std::string> args(argv + 1, argv + argc);
     try {
-        app.parse(argc, argv);
+        lse::cli::RejectForeignSpellings(args);
+    } catch (const lse::Error& e) {
+        std::fprintf(stderr, "lsengine: %s\n", e.what());
+        return static_cast<int>(e.code());
+    }
+    args = lse::cli::InsertImpliedCommand(std::move(args));
+    std::vector<char*> new_argv{argv[0]};
+    for (std::string& a : args) new_argv.push_back(a.data());
+
+    try {
+        app.parse(static_cast<int>(new_argv.size()), new_argv.data());
     } catch (const CLI::ParseError& e) {
         const int rc = app.exit(e);
         return rc == 0 ? 0 : static_cast<int>(lse::ExitCode::kUsage);

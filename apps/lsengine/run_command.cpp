@@ -9,6 +9,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <random>
 #include <sstream>
@@ -17,6 +18,8 @@
 #include <vector>
 
 #include "client_flags.hpp"
+#include "config_file.hpp"
+#include "tool_habits.hpp"
 #include "commands.hpp"
 #include "distributed_run.hpp"
 #include "load_curve.hpp"
@@ -121,7 +124,8 @@ runtime::LoadSpec BuildSpec(const lua::ScenarioDef& d, const RunFlags& f) {
     const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
     spec.threads = f.threads > 0 ? f.threads : static_cast<int>(cores);
 
-    std::int64_t duration_ns = d.duration_ns.value_or(30 * kNsPerSec);
+    // With --iterations and no duration anywhere the count ends the run; an hour only bounds a slow one.
+    std::int64_t duration_ns = d.duration_ns.value_or(f.iterations > 0 ? 3600 * kNsPerSec : 30 * kNsPerSec);
     if (!f.duration.empty()) duration_ns = ParseDurationNs(f.duration, "--duration");
     if (duration_ns <= 0) throw UsageError("--duration: must be positive");
     std::int64_t ramp_ns = d.ramp_up_ns.value_or(0);
@@ -133,6 +137,10 @@ runtime::LoadSpec BuildSpec(const lua::ScenarioDef& d, const RunFlags& f) {
 
     const bool cli_rps = !f.rps.empty();
     if (cli_rps || d.rps || !d.stages.empty()) {
+        if (f.iterations > 0) {
+            throw UsageError("--iterations: scenario '" + d.name + "' is open-model (rps/stages), where the rate and "
+                             "duration set the count; --iterations applies to closed-model scenarios (vusers)");
+        }
         spec.model = runtime::LoadModel::kOpen;
         if (cli_rps || d.stages.empty()) {
             const double rps = cli_rps ? ParseCount(f.rps, "--rps") : *d.rps;
@@ -157,6 +165,7 @@ runtime::LoadSpec BuildSpec(const lua::ScenarioDef& d, const RunFlags& f) {
         spec.ramp_up_ns = ramp_ns;
         spec.think_min_ns = d.think_min_ns.value_or(0);
         spec.think_max_ns = d.think_max_ns.value_or(spec.think_min_ns);
+        spec.iterations = f.iterations;
     }
     return spec;
 }
@@ -168,6 +177,7 @@ std::vector<runtime::LoadSpec> BuildSpecs(const std::vector<lua::ScenarioDef>& c
         specs.push_back(BuildSpec(d, f));
         any_open = any_open || specs.back().model == runtime::LoadModel::kOpen;
     }
+    if (f.iterations < 0) throw UsageError("--iterations: must be positive");
     if (!f.max_wait.empty() && !any_open) {
         throw UsageError("--max-wait applies to the open model (--rps or a scenario with rps/stages): in the closed "
                          "model a virtual user starts its next task itself, nothing waits for it");
@@ -403,12 +413,15 @@ CommandFn RegisterRunCommand(CLI::App& app) {
     cmd->add_option("FILE", flags->file, "Scenario file (.lua)")->required();
     cmd->add_option("--target", flags->target, "Base URL of the system under test (or LSENGINE_TARGET)");
     cmd->add_option("--scenario", flags->scenarios, "Run only these scenarios (comma-separated names)");
-    cmd->add_option("--rps", flags->rps, "Override: arrivals per second (open model)");
-    cmd->add_option("--vusers", flags->vusers, "Override: virtual users");
-    cmd->add_option("-d,--duration", flags->duration, "Override: run length (e.g. 30s, 2m)");
+    cmd->add_option("-R,--rps", flags->rps, "Override: arrivals per second (open model)");
+    cmd->add_option("-c,--vusers", flags->vusers, "Override: virtual users");
+    cmd->add_option("-d,-z,--duration", flags->duration, "Override: run length (e.g. 30s, 2m)");
+    cmd->add_option("-i,--iterations", flags->iterations,
+                    "Closed model: each scenario ends after N iterations in total (or at its duration, default 1h "
+                    "then), like k6's -i");
     cmd->add_option("--ramp-up", flags->ramp_up, "Override: ramp-up time");
     AddMaxWaitFlag(cmd, &flags->max_wait);
-    cmd->add_option("--threads", flags->threads, "Worker threads per scenario (default: one per core)");
+    cmd->add_option("-t,--threads", flags->threads, "Worker threads per scenario (default: one per core)");
     cmd->add_option("--seed", flags->seed,
                     "Random seed (task choice, think time, lsengine.random/uuid); default: a new one per run, printed");
     AddClientFlags(cmd, &flags->client);
@@ -425,7 +438,24 @@ CommandFn RegisterRunCommand(CLI::App& app) {
     cmd->add_flag("--dry-run", flags->dry_run,
                   "Validate the file, run on_start, one iteration of each task and on_stop, print what was sent");
     AddOutputFlags(cmd, &flags->outputs);
-    return [flags] {
+    cmd->add_option("--config", flags->config,
+                    "Defaults for these flags from a TOML file's [run] table (default: lsengine.toml beside FILE)");
+    auto foreign = std::make_shared<ForeignFlags>(cmd, HabitCommand::kRun);  // last: lsengine's own flags come first
+    return [flags, foreign, cmd] {
+        foreign->Check();
+        if (LooksLikeUrl(flags->file)) {
+            throw UsageError("'" + flags->file + "': lsengine run takes a Lua scenario file; for one URL: lsengine url " +
+                             flags->file + " (or lsengine " + flags->file + ")");
+        }
+        const std::string config =
+            FindConfigFile(flags->config, std::filesystem::path(flags->file).parent_path().string());
+        if (!config.empty()) {
+            ApplyConfigFile(LoadConfigFile(config), "run", cmd);
+            if (!flags->outputs.quiet) std::cerr << "lsengine: defaults from " << config << "\n";
+        }
+        if (flags->iterations > 0 && flags->dist.Enabled()) {
+            throw UsageError("--iterations is not available with agents yet: use --duration");
+        }
         flags->seed = ResolveSeed(flags->seed);
         return RunFile(*flags);
     };

@@ -58,6 +58,8 @@ struct RunFlags {
     std::vector<std::string> thresholds;        ///< --threshold
     std::vector<std::string> abort_thresholds;  ///< --threshold-abort (abort_on_fail)
     DistributedFlags dist;
+    std::int64_t iterations = 0;  ///< --iterations / -i: closed-model scenarios end after N iterations each
+    std::string config;           ///< --config FILE (else lsengine.toml beside the scenario file)
 };
 
 std::vector<std::string> SplitCommas(const std::string& s);

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <fstream>
 #include <iostream>
@@ -13,6 +14,8 @@
 #include <vector>
 
 #include "client_flags.hpp"
+#include "config_file.hpp"
+#include "tool_habits.hpp"
 #include "commands.hpp"
 #include "local_run.hpp"
 #include "lse/lua/scenario_def.hpp"
@@ -44,7 +47,8 @@ struct UrlFlags {
     std::string rps;
     std::string stages;
     int vusers = 0;
-    std::string duration = "10s";
+    std::string duration;  ///< "": 10s, or kRequestsRunCap with -n
+    std::int64_t requests = 0;  ///< -n: the run ends after this many requests (closed model)
     std::string ramp_up;
     std::string think_time;
     std::string max_wait;
@@ -56,7 +60,12 @@ struct UrlFlags {
     OutputFlags outputs;
     std::vector<std::string> thresholds;
     std::vector<std::string> abort_thresholds;
+    std::string config;  ///< --config FILE (lsengine.toml)
 };
+
+constexpr const char* kDefaultDuration = "10s";
+// With -n and no duration the count ends the run; this only bounds a run against a target too slow to reach it.
+constexpr const char* kRequestsRunCap = "1h";
 
 http::Method ParseMethod(const std::string& m) {
     static const std::pair<const char*, http::Method> kMethods[] = {
@@ -124,7 +133,12 @@ runtime::LoadSpec BuildUrlSpec(const UrlFlags& f, double* target_rps) {
     spec.seed = f.seed;
     const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
     spec.threads = f.threads > 0 ? f.threads : static_cast<int>(cores);
-    const std::int64_t duration_ns = ParseDurationNs(f.duration, "--duration");
+    if (!f.duration.empty() && !std::isdigit(static_cast<unsigned char>(f.duration[0])) && f.duration[0] != '.') {
+        throw UsageError("--duration: '" + f.duration + "' is not a duration (e.g. 30s); hey's -d BODY is --body BODY here");
+    }
+    if (f.requests < 0) throw UsageError("-n/--requests: must be positive");
+    const std::string duration = !f.duration.empty() ? f.duration : f.requests > 0 ? kRequestsRunCap : kDefaultDuration;
+    const std::int64_t duration_ns = ParseDurationNs(duration, "--duration");
     if (duration_ns <= 0) throw UsageError("--duration: must be positive");
     const std::int64_t ramp_ns = f.ramp_up.empty() ? 0 : ParseDurationNs(f.ramp_up, "--ramp-up");
     if (ramp_ns > duration_ns) throw UsageError("--ramp-up: longer than --duration");
@@ -133,12 +147,17 @@ runtime::LoadSpec BuildUrlSpec(const UrlFlags& f, double* target_rps) {
         if (!f.max_wait.empty()) throw UsageError("--max-wait applies to the open model only (add --rps)");
         spec.model = runtime::LoadModel::kClosed;
         spec.vusers = f.vusers > 0 ? f.vusers : 10;
+        spec.iterations = f.requests;  // one request per iteration
         spec.duration_ns = duration_ns;
         spec.ramp_up_ns = ramp_ns;
         ParseThinkTime(f.think_time, &spec);
         return spec;
     }
     if (!f.think_time.empty()) throw UsageError("--think-time applies to the closed model only (drop --rps)");
+    if (f.requests > 0) {
+        throw UsageError("-n/--requests applies to the closed model (-c/--vusers); with --rps the run sends "
+                         "rate x --duration requests");
+    }
     spec.model = runtime::LoadModel::kOpen;
     if (!f.stages.empty()) {
         if (!f.rps.empty()) throw UsageError("--rps and --stages are exclusive");
@@ -202,6 +221,7 @@ report::RunDescription DescribeUrlRun(const UrlFlags& f, const http::Url& url, c
                    {"expect", f.expect},
                    {"seed", std::to_string(f.seed)}};
     if (!f.rps.empty()) desc.config.emplace_back("rps", f.rps);
+    if (f.requests > 0) desc.config.emplace_back("requests", std::to_string(f.requests));
     if (!f.stages.empty()) desc.config.emplace_back("stages", f.stages);
     if (!f.think_time.empty()) desc.config.emplace_back("think time", f.think_time);
     for (const auto& t : f.thresholds) desc.config.emplace_back("threshold", t);
@@ -235,6 +255,7 @@ int RunUrl(const UrlFlags& f) {
         std::cerr << "lsengine: " << display_name << " on " << url.origin.HostHeader() << " | "
                   << (spec.model == runtime::LoadModel::kOpen ? "open model" : "closed model") << ", "
                   << spec.vusers << " virtual users, " << spec.threads << " threads, "
+                  << (f.requests > 0 ? std::to_string(f.requests) + " requests within " : std::string())
                   << FormatDurationNs(spec.RunLengthNs()) << ", seed " << f.seed << "\n";
     }
     report::ScenarioInfo info;
@@ -265,18 +286,20 @@ CommandFn RegisterUrlCommand(CLI::App& app) {
     auto flags = std::make_shared<UrlFlags>();
     CLI::App* cmd = app.add_subcommand("url", "Load a single URL (open model with --rps/--stages, else closed model)");
     cmd->add_option("URL", flags->url, "http:// or https:// URL")->required();
-    cmd->add_option("-X,--method", flags->method, "HTTP method")->capture_default_str();
+    cmd->add_option("-X,-m,--method", flags->method, "HTTP method")->capture_default_str();
     cmd->add_option("-H,--header", flags->headers, "Request header 'Name: value' (repeatable)");
     cmd->add_option("--body", flags->body, "Request body");
     cmd->add_option("--body-file", flags->body_file, "Read the request body from a file");
-    cmd->add_option("--rps", flags->rps, "Open model: arrivals per second (e.g. 200, 2.5k)");
+    cmd->add_option("-R,--rps", flags->rps, "Open model: arrivals per second (e.g. 200, 2.5k)");
     cmd->add_option("--stages", flags->stages, "Open model: DURATION:RPS,... linear ramps (e.g. 30s:100,1m:100)");
-    cmd->add_option("--vusers", flags->vusers, "Closed model: concurrency; open model: pool of virtual users");
-    cmd->add_option("-d,--duration", flags->duration, "Run length (e.g. 30s, 2m)")->capture_default_str();
+    cmd->add_option("-c,--vusers", flags->vusers, "Closed model: concurrency; open model: pool of virtual users");
+    cmd->add_option("-d,-z,--duration", flags->duration, "Run length (e.g. 30s, 2m; default 10s, or 1h as a cap with -n)");
+    cmd->add_option("-n,--requests", flags->requests,
+                    "Closed model: end the run after exactly N requests (or at --duration, whichever is first)");
     cmd->add_option("--ramp-up", flags->ramp_up, "Ramp from zero over this long");
     cmd->add_option("--think-time", flags->think_time, "Closed model pause between iterations: 1s or 0.5s-2s");
     AddMaxWaitFlag(cmd, &flags->max_wait);
-    cmd->add_option("--threads", flags->threads, "Worker threads (default: one per core)");
+    cmd->add_option("-t,--threads", flags->threads, "Worker threads (default: one per core)");
     AddClientFlags(cmd, &flags->client);
     cmd->add_option("--expect", flags->expect, "Accepted statuses: 200,201 / 2xx / 200-299")->capture_default_str();
     cmd->add_option("--name", flags->name, "Name in the summary (default: METHOD path)");
@@ -285,7 +308,12 @@ CommandFn RegisterUrlCommand(CLI::App& app) {
     cmd->add_option("--threshold-abort", flags->abort_thresholds,
                     "Criterion that stops the run as soon as it fails: 'error_rate < 5%[, delay=10s]' (repeatable)");
     AddOutputFlags(cmd, &flags->outputs);
-    return [flags] {
+    cmd->add_option("--config", flags->config, "Defaults for these flags from a TOML file's [url] table (lsengine.toml)");
+    auto foreign = std::make_shared<ForeignFlags>(cmd, HabitCommand::kUrl);  // last: lsengine's own flags come first
+    return [flags, foreign, cmd] {
+        foreign->Check();
+        const std::string config = FindConfigFile(flags->config, "");
+        if (!config.empty()) ApplyConfigFile(LoadConfigFile(config), "url", cmd);
         flags->seed = ResolveSeed(flags->seed);
         return RunUrl(*flags);
     };

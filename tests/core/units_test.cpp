@@ -31,6 +31,21 @@ TEST(ParseDuration, BareNumberNeedsDefaultUnit) {
     EXPECT_THROW(ParseDurationNs("1s0", "x"), UsageError);
 }
 
+TEST(ParseDuration, BareNumberSuggestsSecondsAsWrkUsersMeanIt) {
+    try {
+        ParseDurationNs(" 30 ", "--duration");
+        FAIL() << "expected UsageError";
+    } catch (const UsageError& e) {
+        EXPECT_EQ(std::string(e.what()), "--duration: missing unit in '30': did you mean 30s? (units: ns, us, ms, s, m, h)");
+    }
+    try {
+        ParseDurationNs("1s0", "--duration");  // not a bare number: no suggestion
+        FAIL() << "expected UsageError";
+    } catch (const UsageError& e) {
+        EXPECT_EQ(std::string(e.what()).find("did you mean"), std::string::npos) << e.what();
+    }
+}
+
 TEST(ParseDuration, RejectsGarbageNamingTheFlag) {
     try {
         ParseDurationNs("10 parsecs", "--duration");

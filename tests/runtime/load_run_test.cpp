@@ -143,6 +143,49 @@ TEST_F(LoadRunTest, ClosedModelLoopsWithThinkTime) {
     EXPECT_EQ(TargetCount("GET /api/v1/projects"), r.total.total.requests);
 }
 
+TEST_F(LoadRunTest, ClosedModelWithAnIterationCountSendsExactlyThatManyAcrossThreadsAndEndsEarly) {
+    // 7 VUs over 3 threads share one count of 1001 (not a multiple of either): the run ends after exactly
+    // 1001 requests, long before its 60 s duration cap.
+    LoadSpec s;
+    s.model = LoadModel::kClosed;
+    s.vusers = 7;
+    s.threads = 3;
+    s.duration_ns = 60 * kNsPerSec;
+    s.iterations = 1001;
+    const auto t0 = std::chrono::steady_clock::now();
+    const RunResult r = RunLoad(s, Request(target_.Port(), "/api/v1/projects"));
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(20));
+    EXPECT_EQ(r.total.total.requests, 1001u);
+    EXPECT_EQ(r.total.total.ok, 1001u);
+    EXPECT_EQ(TargetCount("GET /api/v1/projects"), 1001u);
+    EXPECT_FALSE(r.interrupted);
+}
+
+TEST_F(LoadRunTest, IterationCountSmallerThanTheVirtualUsersStartsOnlyThatMany) {
+    LoadSpec s;
+    s.model = LoadModel::kClosed;
+    s.vusers = 10;
+    s.threads = 2;
+    s.duration_ns = 30 * kNsPerSec;
+    s.iterations = 3;
+    const RunResult r = RunLoad(s, Request(target_.Port(), "/slow?ms=100"));
+    EXPECT_EQ(r.total.total.requests, 3u);
+    EXPECT_EQ(TargetCount("GET /slow"), 3u);
+}
+
+TEST_F(LoadRunTest, DurationStillEndsARunWhoseIterationCountIsNotReached) {
+    LoadSpec s;
+    s.model = LoadModel::kClosed;
+    s.vusers = 1;
+    s.threads = 1;
+    s.duration_ns = 1 * kNsPerSec;
+    s.iterations = 1'000'000;
+    const RunResult r = RunLoad(s, Request(target_.Port(), "/slow?ms=200"));
+    EXPECT_GE(r.total.total.requests, 4u);
+    EXPECT_LE(r.total.total.requests, 6u);
+    EXPECT_EQ(TargetCount("GET /slow"), r.total.total.requests);
+}
+
 TEST_F(LoadRunTest, UnexpectedStatusesAreCountedAsStatusErrors) {
     auto cfg = Request(target_.Port(), "/status/503");
     const RunResult r = RunLoad(Open(50, 1 * kNsPerSec, 8, 1), cfg);

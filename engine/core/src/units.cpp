@@ -53,6 +53,7 @@ bool TryParseDurationNs(std::string_view text, std::int64_t default_unit_ns, std
         *error = "empty duration";
         return false;
     }
+    const std::string_view trimmed = s;
     double total = 0;
     bool any = false;
     while (!s.empty()) {
@@ -77,6 +78,11 @@ bool TryParseDurationNs(std::string_view text, std::int64_t default_unit_ns, std
             if (s.empty() && !any && value == 0) {  // a bare 0 is 0 in every unit ("--max-wait 0")
                 any = true;
                 break;
+            }
+            if (s.empty() && !any) {  // a bare number: wrk's -d 30 means seconds, ours needs the unit said
+                *error = "missing unit in '" + std::string(trimmed) + "': did you mean " + std::string(trimmed) +
+                         "s? (units: ns, us, ms, s, m, h)";
+                return false;
             }
             *error = "missing or unknown unit in '" + std::string(text) + "' (use ns, us, ms, s, m or h, e.g. 30s)";
             return false;

@@ -3,6 +3,7 @@
 #include <uv.h>
 
 #include <algorithm>
+#include <atomic>
 #include <csignal>
 #include <memory>
 
@@ -150,8 +151,15 @@ RunResult LoadRun::Run(const std::function<void(const RunProgress&)>& on_progres
 
     std::int64_t grace_ns = 0;
     worker_workload_.clear();
+    // One shared iteration count per workload that has one (LoadSpec::iterations); they outlive the workers.
+    std::vector<std::unique_ptr<std::atomic<std::int64_t>>> iteration_counts;
     for (size_t wi = 0; wi < workloads_.size(); ++wi) {
         const Workload& wl = workloads_[wi];
+        std::atomic<std::int64_t>* iterations_left = nullptr;
+        if (wl.spec.model == LoadModel::kClosed && wl.spec.iterations > 0) {
+            iteration_counts.push_back(std::make_unique<std::atomic<std::int64_t>>(wl.spec.iterations));
+            iterations_left = iteration_counts.back().get();
+        }
         const int threads = std::max(1, std::min(wl.spec.threads, std::max(1, wl.spec.vusers)));
         const std::vector<sched::ShardSegment> segments = SplitSegmentByVusers(wl.segment, threads, wl.spec.vusers);
         grace_ns = std::max(grace_ns, wl.spec.grace_ns);
@@ -165,6 +173,7 @@ RunResult LoadRun::Run(const std::function<void(const RunProgress&)>& on_progres
             cfg.client = client_;
             cfg.dropped_name = wl.dropped_key;
             cfg.send_lease_ns = options.send_lease_ns;
+            cfg.iterations_left = iterations_left;
             uv_async_t* notify = &m.notify;
             cfg.on_prepared = [notify] { uv_async_send(notify); };
             cfg.on_finished = [notify] { uv_async_send(notify); };
@@ -315,6 +324,7 @@ RunResult LoadRun::Run(const std::function<void(const RunProgress&)>& on_progres
         for (auto& w : workers) {
             if (!w->Finished()) (void)w.release();
         }
+        for (auto& c : iteration_counts) (void)c.release();  // a stuck worker may still take from its count
         return result;
     }
     uv::Close(&m.notify);  // the handles live in `m`, freed below once the loop ran their closes

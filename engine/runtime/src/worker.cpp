@@ -284,11 +284,28 @@ private:
         if (state_ != State::kRunning) return;
         const std::int64_t now = NowNs();
         if (now >= end_ns_) return;
-        if (Held(now) || !runner_->TryStart(vu, now)) {
+        if (Held(now)) {
+            uv_timer_start(&vu_timers_[static_cast<size_t>(vu)].timer, &Loop::OnVuTimer, 100, 0);
+            return;
+        }
+        if (!TakeIteration()) {
+            // The run's count is used up (by any worker): nothing starts again here, so drain now rather than
+            // idle until the duration ends.
+            BeginDrain();
+            return;
+        }
+        if (!runner_->TryStart(vu, now)) {
+            if (cfg_.iterations_left != nullptr) cfg_.iterations_left->fetch_add(1, std::memory_order_relaxed);
             // The runner refused this virtual user (e.g. its on_start failed), or the send lease ran out:
             // look again later rather than spinning.
             uv_timer_start(&vu_timers_[static_cast<size_t>(vu)].timer, &Loop::OnVuTimer, 100, 0);
         }
+    }
+
+    // One iteration of the shared count (spec.iterations), or true when there is no count.
+    bool TakeIteration() noexcept {
+        if (cfg_.iterations_left == nullptr) return true;
+        return cfg_.iterations_left->fetch_sub(1, std::memory_order_relaxed) > 0;
     }
 
     void ScheduleNextClosedIteration(int vu) {

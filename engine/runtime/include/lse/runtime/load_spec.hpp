@@ -33,6 +33,10 @@ struct LoadSpec {
     int threads = 1;                            ///< worker threads, one libuv loop each
     std::int64_t grace_ns = 5'000'000'000;      ///< after the end, in-flight iterations get this long, then are cancelled
     std::uint64_t seed = 1;
+    /// Closed model: the run ends once this many iterations have started in total (all workers, one shared
+    /// count), or at duration_ns, whichever comes first. 0: no count, the duration alone ends the run.
+    /// URL mode's -n (one request per iteration) and `run --iterations`.
+    std::int64_t iterations = 0;
 
     std::int64_t RunLengthNs() const { return model == LoadModel::kOpen ? profile->TotalDurationNs() : duration_ns; }
 };

@@ -37,6 +37,9 @@ struct WorkerConfig {
     std::function<void()> on_prepared;  ///< worker thread: Prepare() finished (check PrepareFailure())
     std::function<void()> on_finished;  ///< worker thread: the loop has ended
     const std::atomic<std::int64_t>* send_lease_ns = nullptr;  ///< RunOptions::send_lease_ns (null: none)
+    /// Closed model with spec.iterations > 0: the iterations not started yet, shared by the workload's workers
+    /// (each start takes one; null: no count).
+    std::atomic<std::int64_t>* iterations_left = nullptr;
 };
 
 class Worker {
