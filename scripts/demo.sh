@@ -6,7 +6,8 @@
 # so lsengine's numbers can be checked against it.
 # Only what the product needs is installed and built: the product's Debian packages (scripts/setup.sh
 # --product), and the binaries lsengine, lsengine-agent and the demo target, with tests and benchmarks
-# off (scripts/test.sh builds those). About 4 minutes on a fresh 2-core machine (docs/user-guide.md).
+# off (scripts/test.sh builds those). About 3 1/2 minutes from a clean clone on 2 cores once the packages are
+# there (docs/user-guide.md, "A first run").
 # Usage: scripts/demo.sh [extra lsengine run flags, e.g. --rps 500 --duration 20s]
 set -euo pipefail
 cd "$(dirname "$0")/.."

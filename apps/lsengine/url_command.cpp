@@ -313,7 +313,10 @@ CommandFn RegisterUrlCommand(CLI::App& app) {
     return [flags, foreign, cmd] {
         foreign->Check();
         const std::string config = FindConfigFile(flags->config, "");
-        if (!config.empty()) ApplyConfigFile(LoadConfigFile(config), "url", cmd);
+        if (!config.empty()) {
+            ApplyConfigFile(LoadConfigFile(config), "url", cmd);
+            if (!flags->outputs.quiet) std::cerr << "lsengine: defaults from " << config << "\n";
+        }
         flags->seed = ResolveSeed(flags->seed);
         return RunUrl(*flags);
     };
