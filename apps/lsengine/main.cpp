@@ -19,6 +19,8 @@ int main(int argc, char** argv) {
 
     CLI::App app{"lsengine: HTTP load testing with honest latency"};
     app.require_subcommand(1);
+    app.footer("lsengine URL [flags] is lsengine url URL [flags] (wrk/hey/ab habits: -c, -t, -n, -z work);\n"
+               "lsengine FILE.lua [flags] is lsengine run FILE.lua [flags].");
     app.set_version_flag("--version", "lsengine 0.1.0");
     lse::cli::CommandFn run = lse::cli::RegisterRunCommand(app);
     lse::cli::CommandFn url = lse::cli::RegisterUrlCommand(app);
@@ -28,11 +30,11 @@ int main(int argc, char** argv) {
     std::vector<std::string> args(argv + 1, argv + argc);
     try {
         lse::cli::RejectForeignSpellings(args);
+        args = lse::cli::InsertImpliedCommand(std::move(args));
     } catch (const lse::Error& e) {
         std::fprintf(stderr, "lsengine: %s\n", e.what());
         return static_cast<int>(e.code());
     }
-    args = lse::cli::InsertImpliedCommand(std::move(args));
     std::vector<char*> new_argv{argv[0]};
     for (std::string& a : args) new_argv.push_back(a.data());
 

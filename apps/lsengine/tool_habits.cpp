@@ -50,6 +50,7 @@ constexpr Foreign kForeign[] = {
      "coordinated omission)",
      nullptr},
     {"-i", false, "-i (ab's HEAD requests): use -X HEAD", nullptr},  // url only: `run -i` is --iterations
+    {"--vus", true, "--vus (k6): use -c/--vusers N", nullptr},
     {"-n", true, nullptr,
      "-n counts requests in `lsengine url`; an iteration of a scenario may send several: use --iterations N"},
 };
@@ -151,8 +152,19 @@ std::vector<std::string> InsertImpliedCommand(std::vector<std::string> args) {
             return args;
         }
     }
-    if (std::any_of(args.begin(), args.end(), LooksLikeUrl)) args.insert(args.begin(), "url");
-    return args;
+    if (std::any_of(args.begin(), args.end(), LooksLikeUrl)) {
+        args.insert(args.begin(), "url");
+        return args;
+    }
+    if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "--version") return args;
+    if (args[0][0] != '-') {
+        throw UsageError("'" + args[0] + "' is not a command (run, url, compare)" +
+                         (args[0].find('.') != std::string::npos || args[0].find(':') != std::string::npos
+                              ? "; a URL needs its scheme: lsengine http://" + args[0]
+                              : std::string()));
+    }
+    throw UsageError("no URL and no command: lsengine URL [flags] (e.g. lsengine http://127.0.0.1:8080/ -c 10 -n 1000), "
+                     "or lsengine run FILE.lua, lsengine url URL, lsengine compare A.json B.json");
 }
 
 }  // namespace lse::cli

@@ -42,6 +42,7 @@ void RejectForeignSpellings(const std::vector<std::string>& args);
 
 /// `lsengine URL ...` (no command, as wrk/hey/ab take it) becomes `lsengine url URL ...`, and
 /// `lsengine FILE.lua ...` becomes `lsengine run FILE.lua ...`. args: argv[1..]; returns them rewritten.
+/// Without a command, a URL or a .lua file (and not --help/--version) throws UsageError saying what to type.
 std::vector<std::string> InsertImpliedCommand(std::vector<std::string> args);
 
 /// True for "http://..." and "https://..." (what a user means as the URL).

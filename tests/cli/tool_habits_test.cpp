@@ -31,6 +31,20 @@ TEST(InsertImpliedCommand, AUrlWithoutACommandIsUrlModeAndALuaFileIsRun) {
     EXPECT_EQ(InsertImpliedCommand({}), Args{});
 }
 
+TEST(InsertImpliedCommand, NeitherCommandNorUrlSaysWhatToType) {
+    auto message = [](const Args& args) {
+        try {
+            InsertImpliedCommand(args);
+        } catch (const UsageError& e) {
+            return std::string(e.what());
+        }
+        return std::string();
+    };
+    EXPECT_NE(message({"127.0.0.1:8080/"}).find("lsengine http://127.0.0.1:8080/"), std::string::npos);
+    EXPECT_NE(message({"runn", "x"}).find("not a command (run, url, compare)"), std::string::npos);
+    EXPECT_NE(message({"-c", "5", "-n", "10"}).find("lsengine URL [flags]"), std::string::npos);
+}
+
 TEST(RejectForeignSpellings, HeysSingleDashLongFlagsAndQpsNameTheLsengineFlag) {
     auto message = [](const Args& args) {
         try {
