@@ -180,8 +180,11 @@ TEST_F(LoadRunTest, DurationStillEndsARunWhoseIterationCountIsNotReached) {
     s.threads = 1;
     s.duration_ns = 1 * kNsPerSec;
     s.iterations = 1'000'000;
+    const auto t0 = std::chrono::steady_clock::now();
     const RunResult r = RunLoad(s, Request(target_.Port(), "/slow?ms=200"));
-    EXPECT_GE(r.total.total.requests, 4u);
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+    // About five 200 ms requests fit in the second (fewer on a loaded machine), never more.
+    EXPECT_GE(r.total.total.requests, 2u);
     EXPECT_LE(r.total.total.requests, 6u);
     EXPECT_EQ(TargetCount("GET /slow"), r.total.total.requests);
 }
