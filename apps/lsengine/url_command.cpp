@@ -215,7 +215,7 @@ report::RunDescription DescribeUrlRun(const UrlFlags& f, const http::Url& url, c
     desc.config = {{"request", f.method + " " + shown_path},
                    {"model", info.model},
                    {"virtual users", std::to_string(spec.vusers)},
-                   {"duration", FormatDurationNs(spec.RunLengthNs())},
+                   {"duration", FormatDurationNs(spec.RunLengthNs()) + (f.requests > 0 ? " at most (-n ends it)" : "")},
                    {"threads", std::to_string(spec.threads)},
                    {"timeout", f.client.timeout},
                    {"expect", f.expect},
