@@ -43,4 +43,52 @@ TEST(Redact, Urls) {
     EXPECT_EQ(RedactUrl(""), "");
 }
 
+// ---- secret values (issue 15: -e / --env-file)
+namespace {
+
+TEST(RedactSecretValues, SecretEnvNames) {
+    for (const char* name : {"API_TOKEN", "client_secret", "DB_PASSWORD", "smtp_passwd", "API_KEY", "AUTH_HEADER",
+                             "aws_credentials", "COOKIE", "session_id"}) {
+        EXPECT_TRUE(IsSecretEnvName(name)) << name;
+    }
+    for (const char* name : {"BASE_URL", "REGION", "USERS", "PAGE_SIZE"}) EXPECT_FALSE(IsSecretEnvName(name)) << name;
+}
+
+class RedactSecretValuesTest : public ::testing::Test {
+protected:
+    void SetUp() override { ClearSecretValues(); }
+    void TearDown() override { ClearSecretValues(); }
+};
+
+TEST_F(RedactSecretValuesTest, NothingRegisteredChangesNothing) {
+    EXPECT_FALSE(HasSecretValues());
+    EXPECT_EQ(RedactSecretValues("tok-12345 stays"), "tok-12345 stays");
+}
+
+TEST_F(RedactSecretValuesTest, EveryOccurrenceIsMasked) {
+    EXPECT_TRUE(AddSecretValue("tok-12345"));
+    EXPECT_TRUE(HasSecretValues());
+    EXPECT_EQ(RedactSecretValues("GET /x?t=tok-12345 (tok-12345)"), "GET /x?t=*** (***)");
+    EXPECT_EQ(RedactSecretValues("tok-1234"), "tok-1234") << "a prefix is not the secret";
+}
+
+TEST_F(RedactSecretValuesTest, LongestFirstSoASecretInsideAnotherGoesWhole) {
+    EXPECT_TRUE(AddSecretValue("abcd"));
+    EXPECT_TRUE(AddSecretValue("xxabcdyy"));
+    EXPECT_EQ(RedactSecretValues("xxabcdyy abcd"), "*** ***");
+}
+
+TEST_F(RedactSecretValuesTest, ItsJsonSpellingIsFoundInSerialisedJson) {
+    EXPECT_TRUE(AddSecretValue("p\"w\\d\n1"));
+    EXPECT_EQ(RedactSecretValues(R"({"name":"login p\"w\\d\n1"})"), R"({"name":"login ***"})");
+}
+
+TEST_F(RedactSecretValuesTest, ShortValuesAreNotRegistered) {
+    EXPECT_FALSE(AddSecretValue("abc"));
+    EXPECT_FALSE(HasSecretValues());
+    EXPECT_EQ(RedactSecretValues("abc"), "abc");
+    EXPECT_TRUE(AddSecretValue("abcd"));
+}
+
+}  // namespace
 }  // namespace lse

@@ -2,7 +2,12 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cctype>
+#include <cstdio>
+#include <mutex>
+#include <shared_mutex>
+#include <vector>
 
 namespace lse {
 namespace {
@@ -141,6 +146,97 @@ std::string RedactUrl(std::string_view url) {
     out.append(RedactBody(url.substr(query + 1, fragment - query - 1)));
     if (fragment != std::string_view::npos) out.append(url.substr(fragment));
     return out;
+}
+
+// ---------------------------------------------------------------- secret values
+
+namespace {
+
+constexpr std::array<std::string_view, 9> kSecretEnvWords = {"token", "secret",     "password", "passwd", "key",
+                                                             "auth",  "credential", "cookie",   "session"};
+
+// The JSON spelling of `value` as nlohmann::json::dump writes it (quotes, backslashes, control characters).
+std::string JsonEscaped(std::string_view value) {
+    std::string out;
+    for (char c : value) {
+        switch (c) {
+            case '"': out += "\\\""; break;
+            case '\\': out += "\\\\"; break;
+            case '\n': out += "\\n"; break;
+            case '\t': out += "\\t"; break;
+            case '\r': out += "\\r"; break;
+            case '\b': out += "\\b"; break;
+            case '\f': out += "\\f"; break;
+            default:
+                if (static_cast<unsigned char>(c) < 0x20) {
+                    char buf[8];
+                    std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
+                    out += buf;
+                } else {
+                    out += c;
+                }
+        }
+    }
+    return out;
+}
+
+// Written during setup, read by every output (some on their own threads: Prometheus, the loops' error logs).
+struct SecretRegistry {
+    std::shared_mutex mu;
+    std::vector<std::string> values;  // longest first
+    std::atomic<bool> any{false};
+};
+
+SecretRegistry& Registry() {
+    static SecretRegistry registry;
+    return registry;
+}
+
+}  // namespace
+
+bool IsSecretEnvName(std::string_view name) noexcept {
+    std::string n;
+    n.reserve(name.size());
+    for (char c : name) n += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return std::any_of(kSecretEnvWords.begin(), kSecretEnvWords.end(),
+                       [&n](std::string_view w) { return n.find(w) != std::string::npos; });
+}
+
+bool AddSecretValue(std::string_view value) {
+    if (value.size() < kMinSecretValueLength) return false;
+    SecretRegistry& r = Registry();
+    std::unique_lock lock(r.mu);
+    for (std::string spelling : {std::string(value), JsonEscaped(value)}) {
+        if (std::find(r.values.begin(), r.values.end(), spelling) == r.values.end()) r.values.push_back(spelling);
+    }
+    std::stable_sort(r.values.begin(), r.values.end(),
+                     [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+    r.any.store(true, std::memory_order_release);
+    return true;
+}
+
+bool HasSecretValues() noexcept { return Registry().any.load(std::memory_order_acquire); }
+
+std::string RedactSecretValues(std::string_view text) {
+    if (!HasSecretValues()) return std::string(text);
+    SecretRegistry& r = Registry();
+    std::shared_lock lock(r.mu);
+    std::string out(text);
+    for (const std::string& secret : r.values) {
+        size_t at = out.find(secret);
+        while (at != std::string::npos) {
+            out.replace(at, secret.size(), "***");
+            at = out.find(secret, at + 3);
+        }
+    }
+    return out;
+}
+
+void ClearSecretValues() noexcept {
+    SecretRegistry& r = Registry();
+    std::unique_lock lock(r.mu);
+    r.values.clear();
+    r.any.store(false, std::memory_order_release);
 }
 
 }  // namespace lse
