@@ -12,6 +12,7 @@
 #include "commands.hpp"
 #include "lse/core/errors.hpp"
 #include "tool_habits.hpp"
+#include "lse/core/redact.hpp"
 
 int main(int argc, char** argv) {
     // A closed socket must be an error code on the hot path, not a signal that kills the run.
@@ -53,10 +54,11 @@ int main(int argc, char** argv) {
         }
         return static_cast<int>(lse::ExitCode::kUsage);
     } catch (const lse::Error& e) {
-        std::fprintf(stderr, "lsengine: %s\n", e.what());
+        // -e/--env-file secrets (issue 15) are masked in messages too: a script error may quote one.
+        std::fprintf(stderr, "lsengine: %s\n", lse::RedactSecretValues(e.what()).c_str());
         return static_cast<int>(e.code());
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "lsengine: internal error: %s\n", e.what());
+        std::fprintf(stderr, "lsengine: internal error: %s\n", lse::RedactSecretValues(e.what()).c_str());
         return static_cast<int>(lse::ExitCode::kInternal);
     }
 }

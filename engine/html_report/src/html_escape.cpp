@@ -1,8 +1,12 @@
 #include "lse/html_report/html_escape.hpp"
 
+#include "lse/core/redact.hpp"
+
 namespace lse::html_report {
 
 std::string HtmlEscape(std::string_view text) {
+    std::string redacted;  // -e/--env-file secrets (issue 15): masked before escaping
+    if (HasSecretValues()) text = redacted = RedactSecretValues(text);
     std::string out;
     out.reserve(text.size() + text.size() / 8);
     for (char c : text) {
@@ -21,7 +25,8 @@ std::string HtmlEscape(std::string_view text) {
 }
 
 std::string JsonForScript(const nlohmann::json& value) {
-    const std::string dumped = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    // -e/--env-file secrets (issue 15): the dump is searched for their JSON spellings.
+    const std::string dumped = RedactSecretValues(value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     std::string out;
     out.reserve(dumped.size() + 64);
     // These characters appear only inside JSON strings (never in its syntax), where \u escapes are valid.

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "lse/core/error_kind.hpp"
+#include "lse/core/redact.hpp"
 #include "lse/metrics/stat_key.hpp"
 
 namespace lse::prometheus {
@@ -264,6 +265,8 @@ void RenderRequests(const Grouped& g, Family* requests, Family* errors, Family* 
 }  // namespace
 
 std::string EscapeLabelValue(std::string_view value) {
+    std::string redacted;  // -e/--env-file secrets (issue 15): masked before escaping
+    if (HasSecretValues()) value = redacted = RedactSecretValues(value);
     std::string out;
     out.reserve(value.size());
     size_t i = 0;

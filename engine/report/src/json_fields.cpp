@@ -3,6 +3,7 @@
 #include <string>
 
 #include "lse/core/error_kind.hpp"
+#include "lse/core/redact.hpp"
 
 namespace lse::report {
 
@@ -72,6 +73,22 @@ nlohmann::json AgentIdentityJson(const AgentResult& a) {
             {"share", a.status.share},
             {"final_received", a.final_received},
             {"unreported_requests", {{"count", a.unreported_requests}, {"estimated", true}}}};
+}
+
+void RedactSecretStrings(json* j) {
+    if (!HasSecretValues()) return;
+    if (j->is_string()) {
+        *j = RedactSecretValues(j->get_ref<const std::string&>());
+    } else if (j->is_array()) {
+        for (json& item : *j) RedactSecretStrings(&item);
+    } else if (j->is_object()) {
+        json out = json::object();
+        for (auto& [key, value] : j->items()) {
+            RedactSecretStrings(&value);
+            out[RedactSecretValues(key)] = std::move(value);
+        }
+        *j = std::move(out);
+    }
 }
 
 }  // namespace lse::report

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "lse/core/errors.hpp"
+#include "lse/core/redact.hpp"
 #include "lse/metrics/stat_key.hpp"
 #include "lse/report/json_fields.hpp"
 
@@ -32,7 +33,8 @@ NdjsonWriter::NdjsonWriter(std::string path) : path_(std::move(path)) {
 }
 
 void NdjsonWriter::WriteLine(const std::string& line) {
-    out_ << line << '\n';
+    // -e/--env-file secrets (issue 15): their JSON spellings are registered too, so the serialised line is searched.
+    out_ << (HasSecretValues() ? RedactSecretValues(line) : line) << '\n';
     out_.flush();
 }
 

@@ -43,6 +43,7 @@ void SummaryJsonFile::OnEnd(const RunOutcome& outcome) {
         }
         j["agents"] = std::move(agents);
     }
+    RedactSecretStrings(&j);  // -e/--env-file secrets (issue 15)
     WriteFileAtomically(path_, j.dump(2, ' ', false, json::error_handler_t::replace) + "\n", "--summary-json");
 }
 

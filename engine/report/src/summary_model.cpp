@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "lse/core/redact.hpp"
 #include "lse/metrics/error_groups.hpp"
 #include "lse/metrics/stat_key.hpp"
 #include "lse/thresholds/threshold.hpp"
@@ -40,7 +41,7 @@ std::vector<NamedStats> Rows(std::map<std::string, metrics::RequestStats>& m) {
 }  // namespace
 
 std::string Printable(std::string_view name) {
-    std::string out(name);
+    std::string out = RedactSecretValues(name);  // -e/--env-file secrets (issue 15): every name and message
     for (char& c : out) {
         if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
     }

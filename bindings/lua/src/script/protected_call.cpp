@@ -6,6 +6,8 @@ extern "C" {
 #include <lauxlib.h>
 }
 
+#include "lse/core/redact.hpp"
+
 namespace lse::lua {
 
 void RaiseLuaError(lua_State* L, std::string_view message) {
@@ -66,7 +68,7 @@ void ErrorLog::Add(std::string_view context, const std::string& description) {
     counts_.emplace(std::move(key), 1);
     if (out_ != nullptr) {
         std::fprintf(out_, "lsengine: script error in %.*s: %s\n", static_cast<int>(context.size()), context.data(),
-                     description.c_str());
+                     RedactSecretValues(description).c_str());
     }
 }
 
@@ -74,7 +76,10 @@ void ErrorLog::PrintSummary() {
     if (summarised_ || out_ == nullptr) return;
     summarised_ = true;
     for (const auto& [line, count] : counts_) {
-        if (count > 1) std::fprintf(out_, "lsengine: script error repeated %d times: %s\n", count, line.c_str());
+        if (count > 1) {
+            std::fprintf(out_, "lsengine: script error repeated %d times: %s\n", count,
+                         RedactSecretValues(line).c_str());
+        }
     }
     if (unshown_distinct_ > 0) {
         std::fprintf(out_, "lsengine: %d more distinct script errors (%d occurrences) not shown\n", unshown_distinct_,

@@ -58,7 +58,8 @@ struct ExpositionInput {
 std::string RenderExposition(const ExpositionInput& in);
 
 /// A label value as it appears between the quotes: '\\', '"' and newline escaped; other control bytes and
-/// invalid UTF-8 (names come from scripts and URLs) replaced by '?' so a scrape never fails to parse.
+/// invalid UTF-8 (names come from scripts and URLs) replaced by '?' so a scrape never fails to parse. Registered
+/// secret values (lse::RedactSecretValues: -e/--env-file secrets) are masked first.
 std::string EscapeLabelValue(std::string_view value);
 
 }  // namespace lse::prometheus

@@ -30,4 +30,8 @@ nlohmann::json ErrorRowsJson(const std::vector<ErrorRow>& rows);
 /// add their own fields to it.
 nlohmann::json AgentIdentityJson(const AgentResult& a);
 
+/// Masks registered secret values (lse::RedactSecretValues: -e/--env-file secrets) in every string and object key
+/// of `j`, before a JSON output is written. Nothing to do (and no copy) when none is registered.
+void RedactSecretStrings(nlohmann::json* j);
+
 }  // namespace lse::report

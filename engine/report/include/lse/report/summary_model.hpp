@@ -86,7 +86,8 @@ struct SummaryModel {
 SummaryModel BuildSummaryModel(const SummaryInput& in);
 
 /// Replaces control characters (such as the stat-key separator 0x1f) with '?' so no raw
-/// byte from a name reaches a terminal or a report.
+/// byte from a name reaches a terminal or a report, and masks registered secret values
+/// (lse::RedactSecretValues: -e/--env-file secrets).
 std::string Printable(std::string_view name);
 
 }  // namespace lse::report
