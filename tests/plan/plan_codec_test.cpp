@@ -121,11 +121,29 @@ TEST(PlanCodec, EncodingIsByteStable) {
     for (const size_t offset : {373, 370, 366, 364, 358, 278, 269}) format4.insert(2 * offset, "00");
     EXPECT_EQ(kFormat4SmallPlan, format4);
     // Format 5 (issue 15) adds fields only: each of SmallPlan's three request records ends with its redirect limit
-    // (10, the default: one byte 0a). At these byte offsets of format 4, in order:
+    // (10, the default: one byte 0a), at these byte offsets of format 4, in order; and the scenario ends with its
+    // setup data: SmallPlan has none, a reference to "" (the string table's first entry).
     std::string format5(kFormat4SmallPlan);
     format5.replace(8, 2, "05");
     for (const size_t offset : {355, 348, 297}) format5.insert(2 * offset, "0a");
+    format5 += "00";
     EXPECT_EQ(Hex(EncodePlan(SmallPlan())), format5);
+}
+
+TEST(PlanCodec, RoundTripKeepsSetupData) {
+    Plan plan = SmallPlan();
+    plan.scenarios[0].setup_data = R"({"token":"tok-1","users":["ann","bob"]})";
+    const std::string bytes = EncodePlan(plan);
+    Plan back;
+    std::string error;
+    ASSERT_TRUE(DecodePlan(bytes, &back, &error)) << error;
+    EXPECT_EQ(back.scenarios[0].setup_data, plan.scenarios[0].setup_data);
+    EXPECT_EQ(back, plan);
+    // Its bytes are one more string of the table: limited like every other string.
+    DecodeLimits tight;
+    tight.max_string_bytes = plan.scenarios[0].setup_data.size() - 1;
+    EXPECT_FALSE(DecodePlan(bytes, &back, &error, tight));
+    EXPECT_NE(error.find("string longer than the limit"), std::string::npos) << error;
 }
 
 TEST(PlanCodec, TenThousandVirtualUsersWithOwnTokensAndUrlsEncodeUnderOneMebibyte) {

@@ -60,6 +60,7 @@ private:
         Add(plan_.run_id);
         for (const auto& s : plan_.scenarios) {
             Add(s.name);
+            Add(s.setup_data);
             for (const auto& t : s.tasks) Add(t.name);
             for (const auto& r : s.requests) {
                 AddTemplate(r.url);
@@ -238,6 +239,7 @@ private:
                 }
             }
         }
+        w.U64(Index(s.setup_data));  // format 5
     }
 
     const Plan& plan_;
@@ -553,7 +555,7 @@ private:
                 }
             }
         }
-        return true;
+        return String(&s->setup_data);  // format 5
     }
 
     ByteReader r_;

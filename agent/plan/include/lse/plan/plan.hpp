@@ -17,6 +17,7 @@
 /// string table (every distinct string once) and a request table (every distinct
 /// request once, shared by the virtual users that send it).
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -159,12 +160,18 @@ struct VuPlan {
     bool operator==(const VuPlan&) const = default;
 };
 
+/// Largest setup data a plan carries (one string of the plan's string table; DecodeLimits::max_string_bytes).
+inline constexpr std::size_t kMaxSetupDataBytes = 1u << 20;
+
 struct ScenarioPlan {
     std::string name;
     LoadShape load;
     std::vector<PlannedTask> tasks;
     std::vector<PlannedRequest> requests;  ///< deduplicated request table
     std::vector<VuPlan> vusers;            ///< one per virtual user of the pool (ids 1..N)
+    /// What setup() returned, as JSON text; empty: nothing (format 5). The requests already carry whatever the
+    /// tasks took from it (capture ran them with it); this copy is for the agents' and the reports' knowledge.
+    std::string setup_data;
     bool operator==(const ScenarioPlan&) const = default;
 };
 

@@ -25,6 +25,7 @@
 ///
 /// Redirects (format 5): every request record ends with max_redirects (varint, at most
 /// http::kMaxRedirectsLimit), whether or not the record is based on an earlier request.
+/// Setup data (format 5): after the virtual users, a scenario's setup_data (a string reference).
 ///
 /// Decoding trusts nothing all the same: every count is checked against DecodeLimits and
 /// against the bytes left, the total size of the strings materialised into the Plan is
@@ -43,7 +44,8 @@ namespace lse::plan {
 /// 2: the load shape carries max_wait_ns (after think_max_ns).
 /// 3: no trailing FNV-1a 64 (the Assignment's plan_checksum is the one checksum).
 /// 4: correlated flows: tasks' on_extract_error, request steps' extraction lists, kValue segments.
-/// 5: a request record ends with its redirect limit (varint, PlannedRequest::max_redirects).
+/// 5: issue 15: a request record ends with its redirect limit (varint, PlannedRequest::max_redirects); a
+///    scenario ends with its setup data (a string reference; "" = none).
 inline constexpr std::uint32_t kPlanFormatVersion = 5;
 
 struct DecodeLimits {
