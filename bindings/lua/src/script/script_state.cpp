@@ -75,6 +75,23 @@ void BudgetHook(lua_State* L, lua_Debug* /*ar*/) {
     lua_error(L);
 }
 
+// package.path with the script's directory first, so `require "lib.util"` finds <dir>/lib/util.lua wherever
+// lsengine was started from (Lua's default path is relative to the working directory).
+void PrependScriptDirToPath(lua_State* L, const std::string& dir) {
+    lua_getglobal(L, "package");
+    if (!lua_istable(L, -1)) {
+        lua_pop(L, 1);
+        return;
+    }
+    lua_getfield(L, -1, "path");
+    const char* old = lua_tostring(L, -1);
+    const std::string path = dir + "/?.lua;" + dir + "/?/init.lua;" + (old != nullptr ? old : "");
+    lua_pop(L, 1);
+    lua_pushlstring(L, path.data(), path.size());
+    lua_setfield(L, -2, "path");
+    lua_pop(L, 1);
+}
+
 std::string PopMessage(lua_State* L) {
     const char* s = lua_tostring(L, -1);
     std::string msg = s != nullptr ? s : "(error object is not a string)";
@@ -103,8 +120,17 @@ std::string ExpandChunkNames(const std::string& message, const std::string& path
     return out;
 }
 
+std::string ScriptDirectory(const std::string& path) {
+    const size_t slash = path.find_last_of('/');
+    if (slash == std::string::npos) return ".";
+    if (slash == 0) return "/";
+    return path.substr(0, slash);
+}
+
 ScriptState::ScriptState(const std::string& path, ScriptLoadOptions options)
-    : path_(path), ctx_(std::make_unique<detail::LoadContext>()) {
+    : path_(path),
+      ctx_(std::make_unique<detail::LoadContext>()),
+      env_(options.env ? std::move(options.env) : std::make_shared<ScriptEnv>()) {
     ctx_->path = path;
     ctx_->default_name = DefaultName(path);
     ctx_->shared = options.shared ? options.shared : std::make_shared<SharedStore>();
@@ -134,6 +160,8 @@ ScriptState::ScriptState(const std::string& path, ScriptLoadOptions options)
         InstallSharedGlobal(L_, ctx_->shared.get());
         InstallJsonGlobal(L_);
         detail::InstallTemplateGlobals(L_, ctx_.get());
+        detail::InstallScriptEnv(L_, env_.get());
+        PrependScriptDirToPath(L_, ScriptDirectory(path));
         if (options.install_runtime) options.install_runtime(L_);
         Load();
     } catch (...) {
@@ -197,9 +225,11 @@ void ScriptState::ChargeTo(std::int64_t* used, std::string_view phase, std::stri
     budget_.task = task;
 }
 
-std::vector<ScenarioDef> LoadScenarioDefs(const std::string& path, std::int64_t max_instructions) {
+std::vector<ScenarioDef> LoadScenarioDefs(const std::string& path, std::int64_t max_instructions,
+                                          std::shared_ptr<const ScriptEnv> env) {
     ScriptLoadOptions options;
     options.max_instructions = max_instructions;
+    options.env = std::move(env);
     ScriptState state(path, std::move(options));
     return state.Scenarios();
 }

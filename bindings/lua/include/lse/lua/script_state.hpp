@@ -8,6 +8,9 @@
 ///   shared                   run-wide table (see shared_store.hpp), same contents on every thread
 ///   json.encode / json.decode
 ///   lsengine.seq(), lsengine.random(a, b), lsengine.uuid(), lsengine.vuser()
+///   lsengine.env.KEY         the script's environment (-e, --env-file; script_env.hpp); os.getenv sees it too
+/// `require "lib.util"` looks in the script's directory first (<dir>/lib/util.lua, <dir>/lib/util/init.lua),
+/// then Lua's default path: a script and its modules can be run from any working directory.
 /// The runtime (lua_runner) installs the yielding/phase-bound globals through `install_runtime`
 /// before the file runs: check(name, cond), sleep(d). Calling them at file level is an error
 /// that names the function and the phase.
@@ -26,6 +29,7 @@
 #include <vector>
 
 #include "lse/lua/scenario_def.hpp"
+#include "lse/lua/script_env.hpp"
 
 struct lua_State;
 
@@ -46,6 +50,8 @@ struct ScriptLoadOptions {
     /// Instruction budget per run of Lua code (see ScriptState::ChargeTo); 0 = off. On, the state runs in LuaJIT's
     /// interpreter: a compiled trace never runs the count hook, so `while true do end` could not be stopped.
     std::int64_t max_instructions = kDefaultMaxInstructions;
+    /// lsengine.env and os.getenv (-e, --env-file); null: empty.
+    std::shared_ptr<const ScriptEnv> env;
 };
 
 namespace detail {
@@ -101,6 +107,7 @@ private:
     lua_State* L_ = nullptr;
     std::vector<ScenarioDef> defs_;
     std::unique_ptr<detail::LoadContext> ctx_;  // outlives L_: C functions reach it through the registry
+    std::shared_ptr<const ScriptEnv> env_;      // outlives L_: os.getenv and lsengine.env read it
     Budget budget_;
 };
 
@@ -110,6 +117,10 @@ std::string ExpandChunkNames(const std::string& message, const std::string& path
 
 /// Convenience for the CLI: loads the file in a throwaway state and returns its scenarios.
 std::vector<ScenarioDef> LoadScenarioDefs(const std::string& path,
-                                          std::int64_t max_instructions = kDefaultMaxInstructions);
+                                          std::int64_t max_instructions = kDefaultMaxInstructions,
+                                          std::shared_ptr<const ScriptEnv> env = nullptr);
+
+/// The directory `require` searches first for a script at `path`: its directory, or "." for a bare file name.
+std::string ScriptDirectory(const std::string& path);
 
 }  // namespace lse::lua
