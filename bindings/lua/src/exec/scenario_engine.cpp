@@ -20,6 +20,7 @@ extern "C" {
 #include "global_suggestion.hpp"
 #include "response_object.hpp"
 #include "response_values.hpp"
+#include "setup_data.hpp"
 
 namespace lse::lua {
 namespace {
@@ -55,8 +56,10 @@ ScenarioEngine::ScenarioEngine(const LuaRunConfig& config, EngineContext ctx, En
     };
     options.seed = config_.seed == 0 ? 0 : config_.seed * 1000003ULL + static_cast<std::uint64_t>(ctx_.worker_index);
     options.max_instructions = config_.max_instructions;  // instruction budget (issue 11): see Resume
+    options.env = config_.env;
     state_ = std::make_unique<ScriptState>(config_.script_path, std::move(options));
     LoadScenario();
+    if (!config_.setup_data.empty()) data_ref_ = RefSetupData(state_->L(), config_.setup_data);
     sleep_timer_ = new uv_timer_t;
     uv_timer_init(ctx_.loop, sleep_timer_);
     sleep_timer_->data = this;
@@ -227,6 +230,12 @@ void ScenarioEngine::Start(Vu& vu, Phase phase, int task, std::int64_t intended_
     lua_rawgeti(co, LUA_REGISTRYINDEX, ref);
     lua_rawgeti(co, LUA_REGISTRYINDEX, vu.self_ref);
     lua_rawgeti(co, LUA_REGISTRYINDEX, http_ref_);
+    // setup()'s data after http (k6's convention), for every phase but setup itself; none: no argument at all.
+    if (data_ref_ != LUA_NOREF && phase != Phase::kSetup) {
+        lua_rawgeti(co, LUA_REGISTRYINDEX, data_ref_);
+        Resume(vu, 3);
+        return;
+    }
     Resume(vu, 2);
 }
 
@@ -251,13 +260,30 @@ void ScenarioEngine::Resume(Vu& vu, int nargs) {
         return;
     }
     if (status == 0) {
+        std::string data_error;
+        if (vu.phase == Phase::kSetup && lua_gettop(co) >= 1) TakeSetupResult(co, &data_error);
         lua_settop(co, 0);
-        EndRun(vu, std::string(), false);
+        EndRun(vu, ExpandChunkNames(data_error, config_.script_path), false);
         return;
     }
     std::string message = ExpandChunkNames(DescribeFailure(L, co), config_.script_path);
     DropThread(vu);
     EndRun(vu, std::move(message), false);
+}
+
+void ScenarioEngine::TakeSetupResult(lua_State* co, std::string* error) {
+    // The later phases of this engine (--dry-run, a private run's teardown) get a decoded copy, as a load does.
+    if (!EncodeSetupData(co, 1, &setup_result_, error)) {
+        *error = config_.script_path + ": " + *error;
+        return;
+    }
+    if (data_ref_ != LUA_NOREF) luaL_unref(state_->L(), LUA_REGISTRYINDEX, data_ref_);
+    data_ref_ = LUA_NOREF;
+    try {  // runs inside a libuv callback: nothing may escape
+        if (!setup_result_.empty()) data_ref_ = RefSetupData(state_->L(), setup_result_);
+    } catch (const std::exception& e) {
+        *error = e.what();
+    }
 }
 
 void ScenarioEngine::EndRun(Vu& vu, std::string script_error, bool cancelled) {

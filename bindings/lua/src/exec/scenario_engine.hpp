@@ -126,6 +126,9 @@ public:
     }
     int Running() const noexcept { return running_; }
 
+    /// What this engine's setup() returned, as JSON (empty: nothing, or setup has not run here).
+    const std::string& SetupResult() const noexcept { return setup_result_; }
+
     /// Closes the timer and idle handles; `done` runs once they are closed.
     void Close(std::function<void()> done);
 
@@ -166,6 +169,7 @@ private:
     void DropThread(Vu& vu) noexcept;
     void Resume(Vu& vu, int nargs);
     void EndRun(Vu& vu, std::string script_error, bool cancelled);
+    void TakeSetupResult(lua_State* co, std::string* error);
     void SetFailure(Vu& vu, ErrorKind kind, int status = 0) noexcept {
         if (vu.failure != ErrorKind::kNone) return;
         vu.failure = kind;
@@ -199,6 +203,8 @@ private:
     int hook_refs_[static_cast<int>(Phase::kCount)];
     int hook_stat_index_[static_cast<int>(Phase::kCount)];  // T row of each hook that exists; -1 otherwise
     int http_ref_ = -2;
+    int data_ref_ = -2;         // setup data (frozen), the argument after http; LUA_NOREF: none
+    std::string setup_result_;  // setup()'s return value as JSON, when setup ran on this engine
     int self_meta_ref_ = -2;
 
     // Lookups by string_view without building a key (C++20 heterogeneous lookup).

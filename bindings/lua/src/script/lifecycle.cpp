@@ -93,7 +93,7 @@ private:
 
 }  // namespace
 
-void RunScenarioHook(const LuaRunConfig& config, const std::string& hook) {
+std::string RunScenarioHook(const LuaRunConfig& config, const std::string& hook) {
     Phase phase;
     if (hook == "setup") {
         phase = Phase::kSetup;
@@ -103,12 +103,13 @@ void RunScenarioHook(const LuaRunConfig& config, const std::string& hook) {
         throw UsageError("RunScenarioHook: unknown hook '" + hook + "' (setup or teardown)");
     }
     PrivateRun run(config, /*collect=*/false);
-    if (!run.Engine().HasHook(phase)) return;
+    if (!run.Engine().HasHook(phase)) return {};
     Vu& vu = run.Engine().AddVu(0);
     const RunOutcome outcome = run.RunOne(vu, phase, -1);
     if (!outcome.script_error.empty()) {
         throw ScriptError("scenario '" + config.scenario + "': " + hook + "() failed: " + outcome.script_error);
     }
+    return phase == Phase::kSetup ? run.Engine().SetupResult() : std::string();
 }
 
 DryRunResult DryRunScenario(const LuaRunConfig& config, int vusers) {

@@ -12,8 +12,11 @@ namespace lse::lua {
 
 /// Runs the scenario's `setup` or `teardown` method once (virtual user id 0) on a private
 /// loop and client, if the scenario defines it. Whatever it stores in `shared` is visible to
-/// every virtual user. Throws lse::ScriptError (file:line, traceback) if it fails.
-void RunScenarioHook(const LuaRunConfig& config, const std::string& hook);
+/// every virtual user. Throws lse::ScriptError (file:line, traceback) if it fails, or if setup
+/// returned a value that cannot be passed on (a function, userdata, a cycle).
+/// Returns what setup() returned, as JSON (empty: nil, no setup, or teardown): the caller puts it in
+/// LuaRunConfig::setup_data so that the later phases get it (teardown gets config.setup_data).
+std::string RunScenarioHook(const LuaRunConfig& config, const std::string& hook);
 
 struct DryRunResult {
     std::vector<CapturedRequest> requests;  ///< everything sent, in order, per phase

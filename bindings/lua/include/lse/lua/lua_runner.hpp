@@ -14,6 +14,7 @@
 #include "lse/http/client.hpp"
 #include "lse/http/request.hpp"
 #include "lse/http/url.hpp"
+#include "lse/lua/script_env.hpp"
 #include "lse/runtime/iteration_runner.hpp"
 #include "lse/runtime/status_set.hpp"
 
@@ -67,6 +68,11 @@ struct LuaRunConfig {
     /// Redirects a request follows when it does not say (opts.redirects): --max-redirects, else the scenario's
     /// `redirects`, else http::kDefaultMaxRedirects. 0: none (a 3xx is the response).
     int max_redirects = 10;
+    /// lsengine.env and os.getenv of every state of the run (-e, --env-file); null: empty.
+    std::shared_ptr<const ScriptEnv> env;
+    /// What setup() returned, as JSON (setup_data.hpp); empty: none. Set after setup ran (RunScenarioHook) and
+    /// passed to on_start, tasks, on_stop and teardown as the argument after `http`.
+    std::string setup_data;
 };
 
 runtime::RunnerFactory MakeLuaRunnerFactory(std::shared_ptr<const LuaRunConfig> config);
