@@ -2,6 +2,8 @@
 
 #include <iostream>
 
+#include "lse/core/redact.hpp"
+
 namespace lse::cli {
 
 metrics::Snapshot Finisher::LifecycleMetrics() const {
@@ -15,9 +17,9 @@ void Finisher::Finish() noexcept {
     finished_ = true;
     for (auto& c : captures_) {
         try {
-            for (const auto& e : c->RunOnStop()) std::cerr << "lsengine: on_stop: " << e << "\n";
+            for (const auto& e : c->RunOnStop()) std::cerr << "lsengine: on_stop: " << RedactSecretValues(e) << "\n";
         } catch (const std::exception& e) {
-            std::cerr << "lsengine: on_stop: " << e.what() << "\n";
+            std::cerr << "lsengine: on_stop: " << RedactSecretValues(e.what()) << "\n";
         }
     }
     if (!setup_done_) return;
@@ -26,15 +28,18 @@ void Finisher::Finish() noexcept {
         try {
             lua::RunScenarioHook(*script_.configs[i], "teardown");
         } catch (const std::exception& e) {
-            std::cerr << "lsengine: teardown of scenario '" << script_.chosen[i].name << "' failed: " << e.what()
-                      << "\n";
+            std::cerr << "lsengine: teardown of scenario '" << script_.chosen[i].name
+                      << "' failed: " << RedactSecretValues(e.what()) << "\n";
         }
     }
 }
 
 void RunSetups(const DistributedScript& script, Finisher& finisher) {
     for (size_t i = 0; i < script.chosen.size(); ++i) {
-        if (script.chosen[i].has_setup) lua::RunScenarioHook(*script.configs[i], "setup");
+        // setup()'s return value reaches the capture (and so the plan) and the coordinator's own scenarios.
+        if (script.chosen[i].has_setup) {
+            script.configs[i]->setup_data = lua::RunScenarioHook(*script.configs[i], "setup");
+        }
     }
     finisher.SetupDone();
 }
@@ -58,6 +63,13 @@ void CaptureAgentScenarios(const DistributedScript& script, bool quiet, Finisher
         captured.name = name;
         captured.plan = std::move(c.plan);
         captured.problems = std::move(c.problems);
+        captured.plan.setup_data = script.configs[i]->setup_data;  // plan format 5: agents and reports know it
+        if (captured.plan.setup_data.size() > plan::kMaxSetupDataBytes) {
+            captured.problems.push_back("setup() returned " + std::to_string(captured.plan.setup_data.size()) +
+                                        " bytes of JSON; a plan carries at most " +
+                                        std::to_string(plan::kMaxSetupDataBytes) +
+                                        " (return less, or read the rest from a data file)");
+        }
         captured.vusers_prepared = c.vusers_prepared;
         captured.open_model = spec.model == runtime::LoadModel::kOpen;
         captured.profile = spec.profile;

@@ -2,6 +2,7 @@
 
 #include <iostream>
 #include <map>
+#include <sstream>
 
 #include "load_curve.hpp"
 #include "lse/core/errors.hpp"
@@ -179,7 +180,7 @@ bool DryRunOnCoordinator(const lua::ScenarioDef& d, const lua::LuaRunConfig& con
     for (const auto& req : r.requests) {
         if (req.vu <= 1) PrintCapturedRequest(std::cout, req);
     }
-    for (const auto& p : r.problems) std::cout << "    - " << p << "\n";
+    for (const auto& p : r.problems) std::cout << "    - " << RedactSecretValues(p) << "\n";
     std::cout << (r.problems.empty() ? "  ok\n\n" : "\n");
     return !r.problems.empty();
 }
@@ -193,11 +194,13 @@ int DryRunDistributed(const RunFlags& f, const DistributedScript& s, Finisher& f
             problems = DryRunOnCoordinator(s.chosen[i], *s.configs[i], s.specs[i].vusers) || problems;
             continue;
         }
-        if (s.chosen[i].has_setup) lua::RunScenarioHook(*s.configs[i], "setup");
+        if (s.chosen[i].has_setup) s.configs[i]->setup_data = lua::RunScenarioHook(*s.configs[i], "setup");
         auto capture = std::make_unique<lua::PlanCapture>(s.configs[i]);
         const lua::CaptureOutcome c = capture->Capture(s.specs[i].vusers, ShapeOf(s.specs[i]));
         finisher.AddCapture(std::move(capture));
-        PrintCapture(std::cout, s.chosen[i], s.specs[i], c);
+        std::ostringstream listing;  // -e/--env-file secrets (issue 15) are masked in the whole listing
+        PrintCapture(listing, s.chosen[i], s.specs[i], c);
+        std::cout << RedactSecretValues(listing.str());
         problems = problems || !c.problems.empty();
     }
     finisher.SetupDone();

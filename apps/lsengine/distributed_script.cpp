@@ -76,7 +76,8 @@ plan::LoadShape ShapeOf(const runtime::LoadSpec& spec) {
 DistributedScript LoadDistributedScript(const RunFlags& f) {
     // The order of the checks is a single-node run's, so the same mistake gives the same first error.
     DistributedScript s;
-    const std::vector<lua::ScenarioDef> defs = lua::LoadScenarioDefs(f.file);
+    const std::vector<lua::ScenarioDef> defs =
+        lua::LoadScenarioDefs(f.file, lua::kDefaultMaxInstructions, f.script_env);
     s.chosen = SelectScenarios(defs, f);
     s.target = http::ParseUrl(ResolveTarget(f));
     s.client = ToClientOptions(f.client);

@@ -96,6 +96,11 @@ report::RunDescription DescribeRun(const RunFlags& f, const http::Url& target,
     if (f.dist.external_agents > 0) add("agents", std::to_string(f.dist.external_agents) + " external");
     if (!f.dist.cluster_id.empty()) add("cluster id", f.dist.cluster_id);
     if (!f.dist.agent_group.empty()) add("agent group", f.dist.agent_group);
+    if (f.script_env) {
+        for (const auto& [key, value] : f.script_env->values) {
+            add("env " + key, f.script_env->IsSecret(key) ? "***" : value);
+        }
+    }
     return d;
 }
 
@@ -213,12 +218,14 @@ std::vector<std::shared_ptr<lua::LuaRunConfig>> MakeLuaRunConfigs(const std::vec
         cfg->max_instructions = f.max_instructions >= 0 ? f.max_instructions
                                                         : chosen[i].max_instructions.value_or(lua::kDefaultMaxInstructions);
         cfg->max_redirects = MaxRedirects(f.client, chosen[i].max_redirects);
+        cfg->env = f.script_env;
         configs.push_back(cfg);
     }
     return configs;
 }
 
-void PrintCapturedRequest(std::ostream& out, const lua::CapturedRequest& r) {
+void PrintCapturedRequest(std::ostream& to, const lua::CapturedRequest& r) {
+    std::ostringstream out;  // -e/--env-file secrets (issue 15): masked in the whole entry below
     out << "      " << r.method << " " << RedactUrl(r.url);
     if (r.error != ErrorKind::kNone) {
         out << "  -> " << ErrorKindName(r.error) << " error";
@@ -234,6 +241,7 @@ void PrintCapturedRequest(std::ostream& out, const lua::CapturedRequest& r) {
         if (body.size() > 300) body = body.substr(0, 300) + "... (" + std::to_string(r.body.size()) + " bytes)";
         out << "        body: " << body << "\n";
     }
+    to << RedactSecretValues(out.str());
 }
 
 namespace {
@@ -301,7 +309,7 @@ int DryRun(const std::vector<lua::ScenarioDef>& chosen, const std::vector<runtim
         } else {
             problems = true;
             std::cout << "  problems:\n";
-            for (const auto& p : r.problems) std::cout << "    - " << p << "\n";
+            for (const auto& p : r.problems) std::cout << "    - " << RedactSecretValues(p) << "\n";
             std::cout << "\n";
         }
     }
@@ -347,7 +355,8 @@ void RunTeardowns(const std::vector<lua::ScenarioDef>& chosen,
         try {
             lua::RunScenarioHook(*configs[i], "teardown");
         } catch (const Error& e) {
-            std::cerr << "lsengine: teardown of scenario '" << chosen[i].name << "' failed: " << e.what() << "\n";
+            std::cerr << "lsengine: teardown of scenario '" << chosen[i].name
+                      << "' failed: " << RedactSecretValues(e.what()) << "\n";
         }
     }
 }
@@ -355,8 +364,8 @@ void RunTeardowns(const std::vector<lua::ScenarioDef>& chosen,
 int RunFile(const RunFlags& f) {
     if (f.dist.Enabled()) return RunDistributed(f);
     ExitOnSignals();
-    const std::vector<lua::ScenarioDef> defs =
-        lua::LoadScenarioDefs(f.file, f.max_instructions >= 0 ? f.max_instructions : lua::kDefaultMaxInstructions);
+    const std::vector<lua::ScenarioDef> defs = lua::LoadScenarioDefs(
+        f.file, f.max_instructions >= 0 ? f.max_instructions : lua::kDefaultMaxInstructions, f.script_env);
     const std::vector<lua::ScenarioDef> chosen = SelectScenarios(defs, f);
     const http::Url target = http::ParseUrl(ResolveTarget(f));
     const http::ClientOptions client = ToClientOptions(f.client);
@@ -371,7 +380,8 @@ int RunFile(const RunFlags& f) {
     RunOutputs outputs(f.outputs);  // output paths and --prometheus are checked before any request
 
     for (size_t i = 0; i < chosen.size(); ++i) {
-        if (chosen[i].has_setup) lua::RunScenarioHook(*configs[i], "setup");
+        // setup()'s return value goes to every later phase of this scenario (lifecycle.hpp).
+        if (chosen[i].has_setup) configs[i]->setup_data = lua::RunScenarioHook(*configs[i], "setup");
     }
     std::vector<report::ScenarioInfo> infos;
     int vusers = 0;
@@ -395,7 +405,7 @@ int RunFile(const RunFlags& f) {
                   << " worker thread(s) still running Lua 0.5 s after the cancel (a runaway loop with "
                      "max_instructions = 0?); teardown skipped, exiting without waiting for them\n";
     }
-    for (const auto& e : result.finish_errors) std::cerr << "lsengine: on_stop: " << e << "\n";
+    for (const auto& e : result.finish_errors) std::cerr << "lsengine: on_stop: " << RedactSecretValues(e) << "\n";
 
     const std::int64_t load_ns =
         result.started_ns > 0 ? std::min(result.ended_ns - result.started_ns, run.RunLengthNs()) : 0;
@@ -440,6 +450,7 @@ CommandFn RegisterRunCommand(CLI::App& app) {
     AddOutputFlags(cmd, &flags->outputs);
     cmd->add_option("--config", flags->config,
                     "Defaults for these flags from a TOML file's [run] table (default: lsengine.toml beside FILE)");
+    AddScriptEnvFlags(cmd, flags.get());
     auto foreign = std::make_shared<ForeignFlags>(cmd, HabitCommand::kRun);  // last: lsengine's own flags come first
     return [flags, foreign, cmd] {
         foreign->Check();
@@ -457,6 +468,7 @@ CommandFn RegisterRunCommand(CLI::App& app) {
             throw UsageError("--iterations is not available with agents yet: use --duration");
         }
         flags->seed = ResolveSeed(flags->seed);
+        flags->script_env = BuildScriptEnv(*flags);  // before the file loads: its top level may read lsengine.env
         return RunFile(*flags);
     };
 }

@@ -60,6 +60,10 @@ struct RunFlags {
     DistributedFlags dist;
     std::int64_t iterations = 0;  ///< --iterations / -i: closed-model scenarios end after N iterations each
     std::string config;           ///< --config FILE (else lsengine.toml beside the scenario file)
+    std::vector<std::string> env_assignments;  ///< -e KEY=VALUE (repeatable): lsengine.env.KEY, os.getenv
+    std::vector<std::string> env_files;        ///< --env-file FILE (repeatable; -e wins over a file)
+    std::vector<std::string> redact_keys;      ///< --redact KEY: KEY's value is a secret whatever its name
+    std::shared_ptr<const lua::ScriptEnv> script_env;  ///< built from the three above (BuildScriptEnv)
 };
 
 std::vector<std::string> SplitCommas(const std::string& s);
@@ -91,6 +95,14 @@ std::vector<std::shared_ptr<lua::LuaRunConfig>> MakeLuaRunConfigs(const std::vec
 report::RunDescription DescribeRun(const RunFlags& f, const http::Url& target,
                                    const std::vector<report::ScenarioInfo>& scenarios,
                                    const std::vector<runtime::LoadSpec>& specs, std::int64_t total_ns);
+
+/// The script's environment from --env-file (in order) then -e (in order; later wins), --redact keys attached.
+/// Registers the secret values for redaction in every output and warns (stderr) about secret values too short
+/// to be masked. Throws lse::UsageError naming the flag (and FILE:LINE).
+std::shared_ptr<const lua::ScriptEnv> BuildScriptEnv(const RunFlags& f);
+
+/// -e, --env-file and --redact on `run`.
+void AddScriptEnvFlags(CLI::App* cmd, RunFlags* f);
 
 /// A request as --dry-run shows it (secrets redacted).
 void PrintCapturedRequest(std::ostream& out, const lua::CapturedRequest& r);
