@@ -111,26 +111,31 @@ local Scenario = {}
 
 ---Adds a task; picked at random in proportion to its weight. Returns the scenario object (chainable).
 ---@param name string
----@param opts_or_fn lsengine.TaskOptions|fun(self: lsengine.VUser, http: lsengine.Http)
----@param fn? fun(self: lsengine.VUser, http: lsengine.Http)
+---@param opts_or_fn lsengine.TaskOptions|fun(self: lsengine.VUser, http: lsengine.Http, data: any)
+---@param fn? fun(self: lsengine.VUser, http: lsengine.Http, data: any)  data: what setup() returned (read-only)
 ---@return lsengine.Scenario
 function Scenario:task(name, opts_or_fn, fn) end
 
 ---Once per virtual user, before its first task.
 ---@param http lsengine.Http
-function Scenario:on_start(http) end
+---@param data any  What setup() returned (a read-only copy); absent without setup data.
+function Scenario:on_start(http, data) end
 
 ---Once per virtual user, after the load.
 ---@param http lsengine.Http
-function Scenario:on_stop(http) end
+---@param data any  What setup() returned.
+function Scenario:on_stop(http, data) end
 
----Once per run, before any on_start (self.id == 0). Share data through `shared`.
+---Once per run, before any on_start (self.id == 0). Its return value (JSON data: tables, strings, numbers,
+---booleans) is passed to on_start, the tasks, on_stop and teardown after `http`.
 ---@param http lsengine.Http
+---@return any
 function Scenario:setup(http) end
 
 ---Once per run, after every on_stop (self.id == 0).
 ---@param http lsengine.Http
-function Scenario:teardown(http) end
+---@param data any  What setup() returned.
+function Scenario:teardown(http, data) end
 
 ---Declares a scenario. Several per file run together (--scenario a,b selects).
 ---@param options lsengine.ScenarioOptions
@@ -206,3 +211,10 @@ function lsengine.uuid() end
 ---The running virtual user's id (0 in setup/teardown and at file level).
 ---@return integer
 function lsengine.vuser() end
+
+---The script's environment: -e KEY=VALUE and --env-file FILE values (read-only; nil when not given). os.getenv sees
+---them too. Values of secret-looking keys (TOKEN, SECRET, PASSWORD, KEY, AUTH, ...) and of --redact keys are masked
+---as *** in every output.
+---@type table<string, string>
+lsengine.env = {}
+
