@@ -83,9 +83,9 @@ void RedactSecretStrings(json* j) {
         for (json& item : *j) RedactSecretStrings(&item);
     } else if (j->is_object()) {
         json out = json::object();
-        for (auto& [key, value] : j->items()) {
-            RedactSecretStrings(&value);
-            out[RedactSecretValues(key)] = std::move(value);
+        for (auto it = j->begin(); it != j->end(); ++it) {
+            RedactSecretStrings(&it.value());
+            out[RedactSecretValues(it.key())] = std::move(it.value());
         }
         *j = std::move(out);
     }
