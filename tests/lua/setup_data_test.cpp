@@ -56,7 +56,9 @@ TEST(SetupData, RunScenarioHookReturnsItAsJson) {
     const std::string json = RunScenarioHook(Config(dir.Write("s.lua", kPhases)), "setup");
     EXPECT_EQ(nlohmann::json::parse(json),
               nlohmann::json::parse(R"({"token":"tok-1","users":["ann","bob","cy"],"limits":{"max":3},"on":true})"));
-    EXPECT_EQ(RunScenarioHook(Config(dir.Write("s.lua", kPhases)), "teardown"), "");
+    LuaRunConfig with_data = Config(dir.Write("s.lua", kPhases));
+    with_data.setup_data = json;
+    EXPECT_EQ(RunScenarioHook(with_data, "teardown"), "") << "only setup returns data";
 }
 
 TEST(SetupData, EveryLaterPhaseGetsIt) {
