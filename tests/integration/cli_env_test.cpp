@@ -4,9 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -14,6 +16,8 @@
 #include "cli_test_util.hpp"
 #include "lse/testing/child_process.hpp"
 #include "lse/testing/demo_target_process.hpp"
+#include "lse/testing/http_get.hpp"
+#include "lse/testing/ports.hpp"
 #include "lse/testing/temp_files.hpp"
 
 namespace lse::testing {
@@ -60,10 +64,10 @@ protected:
 
 TEST_F(CliEnvTest, ModulesEnvFileAndFlagsReachTheScriptAndSecretsStayOutOfEveryOutput) {
     // The token also names a request and a check, and the customer goes into a URL and a check: the outputs must
-    // show those rows with the values masked. One virtual user for 1 s with a 100 ms pause: at most ~10 iterations.
+    // show those rows with the values masked. One virtual user for 2 s with a 100 ms pause: at most ~20 iterations.
     Write(dir_ + "/main.lua", R"(
 local naming = require "lib.naming"
-local flow = scenario { name = "env", vusers = 1, duration = "1s" }
+local flow = scenario { name = "env", vusers = 1, duration = "2s" }
 flow:task("create", function(self, http)
   http:post("/", { body = naming.label(lsengine.env.PROJECT, os.getenv("REGION")),
                    headers = { Authorization = "Bearer " .. lsengine.env.API_TOKEN },
@@ -75,13 +79,22 @@ end)
 )");
     const std::string out = dir_ + "/out";
     std::filesystem::create_directories(out);
+    const int prom_port = FreeTcpPort();
     ChildProcess run;
     // Started in the test's working directory (the build tree): `require "lib.naming"` must look next to the script.
     run.Start({LSE_LSENGINE_PATH, "run", dir_ + "/main.lua", "--target", Base(), "--env-file", dir_ + "/vars.env",
                "-e", std::string("API_TOKEN=") + kToken, "-e", "REGION=eu-west", "--redact", "CUSTOMER",
                "--summary-json", out + "/summary.json", "--out", "ndjson=" + out + "/run.ndjson", "--report",
-               out + "/report.html"},
+               out + "/report.html", "--prometheus", "127.0.0.1:" + std::to_string(prom_port)},
               ChildOptions{{}, out + "/stdout.txt", out + "/stderr.txt"});
+    std::string scrape;  // while the run lasts (2 s): the first one with the request rows
+    std::string last;
+    for (int i = 0; i < 150 && scrape.empty(); ++i) {
+        const SimpleResponse resp = HttpGet(prom_port, "/metrics");
+        if (resp.status == 200) last = resp.body;
+        if (resp.status == 200 && resp.body.find("create for") != std::string::npos) scrape = resp.body;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
     const auto rc = run.Wait(30'000);
     ASSERT_TRUE(rc.has_value()) << "the run did not finish";
     ASSERT_EQ(*rc, 0) << ReadWhole(out + "/stderr.txt") << ReadWhole(out + "/stdout.txt");
@@ -100,6 +113,9 @@ end)
         ExpectNotIn(entry.path().string(), text, kToken);
         ExpectNotIn(entry.path().string(), text, kCustomer);
     }
+    ASSERT_FALSE(scrape.empty()) << "no Prometheus scrape with the request rows during the run; the last:\n" << last;
+    ExpectNotIn("the Prometheus scrape", scrape, kToken);
+    EXPECT_NE(scrape.find("create for ***"), std::string::npos) << scrape;
     const nlohmann::json summary = nlohmann::json::parse(ReadWhole(out + "/summary.json"));
     const std::string dumped = summary.dump();
     EXPECT_NE(dumped.find("create for ***"), std::string::npos) << dumped;
