@@ -217,4 +217,3 @@ function lsengine.vuser() end
 ---as *** in every output.
 ---@type table<string, string>
 lsengine.env = {}
-

@@ -405,7 +405,9 @@ int RunFile(const RunFlags& f) {
                   << " worker thread(s) still running Lua 0.5 s after the cancel (a runaway loop with "
                      "max_instructions = 0?); teardown skipped, exiting without waiting for them\n";
     }
-    for (const auto& e : result.finish_errors) std::cerr << "lsengine: on_stop: " << RedactSecretValues(e) << "\n";
+    for (const auto& e : result.finish_errors) {
+        std::cerr << "lsengine: on_stop: " << RedactSecretValues(e) << "\n";
+    }
 
     const std::int64_t load_ns =
         result.started_ns > 0 ? std::min(result.ended_ns - result.started_ns, run.RunLengthNs()) : 0;
