@@ -25,6 +25,7 @@
 ---@field max_wait? lsengine.Duration  Open model only: longest an arrival waits for a free virtual user before it is dropped (default: the request timeout; 0 = at once).
 ---@field redirects? integer          Redirects each request follows unless it sets its own (0..100, default 10; 0 = none). --max-redirects overrides it.
 ---@field thresholds? string[]         Pass/fail criteria, e.g. "p95 < 200ms", "error_rate < 1%", "browse.p99 < 1s".
+---@field compression? boolean         false: the scenario's requests do not offer compressed responses (default true).
 
 ---@class lsengine.TaskOptions
 ---@field weight? number  Relative frequency (> 0, default 1).
@@ -42,12 +43,14 @@
 ---@field timeout? lsengine.Duration       Per-request timeout.
 ---@field expect? lsengine.Expect          Accepted statuses: 201, {200, 404} or "2xx,404" (default 2xx and 3xx).
 ---@field redirects? integer               Redirects to follow (0..100; default: the scenario's, --max-redirects, else 10). 0 = none: a 3xx is the response.
+---@field compression? boolean             Offer "Accept-Encoding: gzip, deflate, br" (default true; false: --no-compression or the scenario's compression = false).
 
 ---@class lsengine.Response
 ---@field status integer                 HTTP status; 0 on a transport error.
 ---@field ok boolean                     Expected status and no transport error.
 ---@field headers table<string, string>  Lower-case header names.
----@field body string                    Response body.
+---@field body string                    Response body, decoded from gzip, deflate or br on first read (a Lua error naming the coding if it does not decode).
+---@field compressed_size integer         The body's size as received, before decoding (= #body without a Content-Encoding).
 ---@field error? "dns"|"connect"|"tls"|"timeout"|"reset"|"parse"  Transport error kind, nil if none.
 ---@field name string                    The request's report name.
 ---@field url string                     The URL that gave this response, after redirects (not readable in a distributed task).
@@ -92,7 +95,7 @@ function Http:delete(path, opts) end
 ---@return lsengine.Response
 function Http:head(path, opts) end
 
----@param method string  "GET", "POST", "OPTIONS", ...
+---@param method string  "GET", "POST", "OPTIONS", ... or any upper-case token ("PROPFIND", "PURGE"); case-sensitive
 ---@param path string
 ---@param opts? lsengine.RequestOptions
 ---@return lsengine.Response

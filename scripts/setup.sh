@@ -12,6 +12,8 @@ PRODUCT_PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   libluajit2-5.1-dev luajit2 libuv1-dev node-llhttp libnats-dev libssl-dev
   nlohmann-json3-dev libcli11-dev libtomlplusplus-dev
+  # Content-Encoding: responses in gzip/deflate (zlib) and br (brotli) are decoded when a script reads them.
+  zlib1g-dev libbrotli-dev
   # --agents N starts an embedded NATS broker; scripts/demo.sh reads the demo target's counters with curl.
   nats-server curl
 )

@@ -44,6 +44,7 @@ int main(int argc, char** argv) {
     std::string coordinator, agent_id, cluster_id, group, token, user, password, creds, ca_file, cert, key;
     std::string timeout = "30s", connect_timeout = "5s";
     std::string target_ca_file, proxy, no_proxy, client_cert, client_key;
+    std::string max_header_size = "64KiB";
     bool tls = false, insecure = false, once = false;
     int capacity = 0;
     app.add_option("--coordinator", coordinator,
@@ -72,6 +73,9 @@ int main(int argc, char** argv) {
     app.add_option("--no-proxy", no_proxy, "Hosts that bypass the proxy (default: NO_PROXY)");
     app.add_option("--cert", client_cert, "Client certificate (PEM) for mutual TLS with the target");
     app.add_option("--key", client_key, "Private key (PEM) of --cert (default: read from the --cert file)");
+    app.add_option("--max-header-size", max_header_size,
+                   "Longest response status line + headers (e.g. 64KiB, 1MiB); a larger one fails the request")
+        ->capture_default_str();
     app.add_flag("--once", once, "Exit after one run instead of waiting for the next plan");
     // Parse errors and lse::Error map to exit codes here exactly as in lsengine's main.cpp: each executable maps
     // them once, in main (docs/user-guide.md, "Exit codes"); eight lines are not worth a shared library.
@@ -126,6 +130,8 @@ int main(int argc, char** argv) {
             o.client.cert_file = client_cert;
             o.client.key_file = client_key;
         }
+        o.client.max_response_header_bytes =
+            static_cast<std::size_t>(lse::ParseByteSize(max_header_size, "--max-header-size"));
         o.once = once;
         lse::agent::Agent agent(std::move(o));
         return agent.Run();

@@ -17,6 +17,11 @@ void AddClientFlags(CLI::App* cmd, ClientFlags* flags) {
         ->capture_default_str();
     cmd->add_flag("-k,--insecure", flags->insecure, "Do not verify TLS certificates");
     cmd->add_option("--ca-file", flags->ca_file, "PEM file of CA certificates to trust");
+    cmd->add_flag("--no-compression", flags->no_compression,
+                  "Do not send the default 'Accept-Encoding: gzip, deflate, br' (responses come uncompressed)");
+    cmd->add_option("--max-header-size", flags->max_header_size,
+                    "Longest response status line + headers (e.g. 64KiB, 1MiB); a larger one fails the request")
+        ->capture_default_str();
     cmd->add_option("--proxy", flags->proxy,
                     "HTTP proxy for every request, http://[user:password@]host:port (https goes through CONNECT); "
                     "default: http_proxy / https_proxy / all_proxy from the environment");
@@ -70,6 +75,11 @@ http::ClientOptions ToClientOptions(const ClientFlags& flags) {
         options.cert_file = flags.cert;
         options.key_file = flags.key;
     }
+    const std::uint64_t header_limit = ParseByteSize(flags.max_header_size, "--max-header-size");
+    if (header_limit < 1024 || header_limit > (std::uint64_t{1} << 30)) {
+        throw UsageError("--max-header-size: '" + flags.max_header_size + "' is outside 1KiB..1GiB");
+    }
+    options.max_response_header_bytes = static_cast<std::size_t>(header_limit);
     return options;
 }
 

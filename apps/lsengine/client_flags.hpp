@@ -26,13 +26,16 @@ struct ClientFlags {
     std::string cert;      ///< --cert FILE (PEM): client certificate for mutual TLS
     std::string key;       ///< --key FILE (PEM): its private key (default: in the --cert file)
     int max_redirects = -1;  ///< --max-redirects; -1: not given (the scenario's, else http::kDefaultMaxRedirects)
+    /// --no-compression: requests do not offer compressed responses (no default Accept-Encoding).
+    bool no_compression = false;
+    std::string max_header_size = "64KiB";  ///< --max-header-size: longest status line + headers of a response
 };
 
 void AddClientFlags(CLI::App* cmd, ClientFlags* flags);
 
-/// Throws UsageError naming the flag for a bad duration or proxy URL (or the environment variable the proxy came
-/// from), SetupError naming --cert/--key and the file when the client certificate cannot be loaded. Proxies: --proxy
-/// and --no-proxy when given, else the environment's (lse/http/proxy.hpp).
+/// Throws UsageError naming the flag for a bad duration, size or proxy URL (or the environment variable the proxy
+/// came from), SetupError naming --cert/--key and the file when the client certificate cannot be loaded. Proxies:
+/// --proxy and --no-proxy when given, else the environment's (lse/http/proxy.hpp).
 http::ClientOptions ToClientOptions(const ClientFlags& flags);
 
 /// The proxy settings as the run's description shows them: "http://***@proxy:3128" (credentials masked), or

@@ -51,6 +51,7 @@ coordinator::DistributedOptions ToOptions(const RunFlags& f) {
     if (f.client.insecure) o.agent_args.push_back("--insecure");
     for (std::string& arg : AgentClientArgs(f.client)) o.agent_args.push_back(std::move(arg));
     o.agent_env = AgentClientEnv(f.client);
+    o.agent_args.insert(o.agent_args.end(), {"--max-header-size", f.client.max_header_size});
     return o;
 }
 

@@ -215,6 +215,7 @@ std::vector<std::shared_ptr<lua::LuaRunConfig>> MakeLuaRunConfigs(const std::vec
         // timeout and connection options.
         cfg->client = ToClientOptions(f.client);
         cfg->abort_on_start_failure = chosen[i].abort_on_start_failure;
+        cfg->compression = !f.client.no_compression && chosen[i].compression;
         cfg->max_instructions = f.max_instructions >= 0 ? f.max_instructions
                                                         : chosen[i].max_instructions.value_or(lua::kDefaultMaxInstructions);
         cfg->max_redirects = MaxRedirects(f.client, chosen[i].max_redirects);

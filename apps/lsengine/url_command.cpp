@@ -26,6 +26,7 @@
 #include "lse/core/clock.hpp"
 #include "lse/core/errors.hpp"
 #include "lse/core/units.hpp"
+#include "lse/http/content_decoding.hpp"
 #include "lse/http/request.hpp"
 #include "lse/http/url.hpp"
 #include "lse/metrics/stat_key.hpp"
@@ -67,15 +68,15 @@ constexpr const char* kDefaultDuration = "10s";
 // With -n and no duration the count ends the run; this only bounds a run against a target too slow to reach it.
 constexpr const char* kRequestsRunCap = "1h";
 
+// Any upper-case method token (PROPFIND, PURGE...): kOther's text is f.method itself.
 http::Method ParseMethod(const std::string& m) {
-    static const std::pair<const char*, http::Method> kMethods[] = {
-        {"GET", http::Method::kGet},     {"HEAD", http::Method::kHead},     {"POST", http::Method::kPost},
-        {"PUT", http::Method::kPut},     {"PATCH", http::Method::kPatch},   {"DELETE", http::Method::kDelete},
-        {"OPTIONS", http::Method::kOptions}};
-    for (const auto& [name, method] : kMethods) {
-        if (m == name) return method;
+    http::Method method = http::Method::kGet;
+    try {
+        http::ParseAnyMethod(m, &method);
+    } catch (const UsageError& e) {
+        throw UsageError(std::string("--method: ") + e.what());
     }
-    throw UsageError("--method: unsupported method '" + m + "' (GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS)");
+    return method;
 }
 
 std::vector<std::pair<std::string, std::string>> ParseHeaders(const std::vector<std::string>& raw) {
@@ -194,7 +195,15 @@ std::shared_ptr<runtime::RequestRunnerConfig> BuildUrlRequest(const UrlFlags& f,
     }
     const http::Method method = ParseMethod(f.method);
     cfg->origin = url.origin;
-    cfg->request = http::PreparedRequest::Build(method, url.origin, url.path_and_query, ParseHeaders(f.headers), body);
+    http::HeaderList headers = ParseHeaders(f.headers);
+    // Offer compressed responses as the Lua path does (--no-compression, or an Accept-Encoding given with --header,
+    // turns it off): the load is then what browsers put on the server.
+    const bool given = std::any_of(headers.begin(), headers.end(),
+                                   [](const auto& h) { return http::HeaderNameEquals(h.first, "accept-encoding"); });
+    if (!f.client.no_compression && !given) headers.emplace_back("Accept-Encoding", http::kDefaultAcceptEncoding);
+    cfg->request = http::PreparedRequest::Build(method, url.origin, url.path_and_query, headers, body,
+                                                method == http::Method::kOther ? std::string_view(f.method)
+                                                                               : std::string_view());
     cfg->name = metrics::MakeStatKey(metrics::StatKind::kRequest, "url", "request", display_name);
     cfg->accepted = runtime::StatusSet::Parse(f.expect, "--expect");
     cfg->timeout_ns = timeout_ns;

@@ -70,6 +70,28 @@ TEST(ParseCount, Suffixes) {
     EXPECT_THROW(ParseCount("10q", "--rps"), UsageError);
 }
 
+TEST(ParseByteSize, BinaryUnits) {
+    EXPECT_EQ(ParseByteSize("65536", "x"), 65536u);
+    EXPECT_EQ(ParseByteSize("100B", "x"), 100u);
+    EXPECT_EQ(ParseByteSize("64KiB", "x"), 65536u);
+    EXPECT_EQ(ParseByteSize("64k", "x"), 65536u);
+    EXPECT_EQ(ParseByteSize("1MiB", "x"), 1u << 20);
+    EXPECT_EQ(ParseByteSize("2MB", "x"), 2u << 20);
+    EXPECT_EQ(ParseByteSize("1GiB", "x"), 1u << 30);
+    try {
+        ParseByteSize("64 KiB", "--max-header-size");
+        ADD_FAILURE() << "accepted";
+    } catch (const UsageError& e) {
+        EXPECT_NE(std::string(e.what()).find("--max-header-size"), std::string::npos) << e.what();
+    }
+    EXPECT_THROW(ParseByteSize("", "x"), UsageError);
+    EXPECT_THROW(ParseByteSize("KiB", "x"), UsageError);
+    EXPECT_THROW(ParseByteSize("-1", "x"), UsageError);
+    EXPECT_THROW(ParseByteSize("1.5MiB", "x"), UsageError);
+    EXPECT_THROW(ParseByteSize("99999999999999999999", "x"), UsageError);
+    EXPECT_THROW(ParseByteSize("17179869184GiB", "x"), UsageError);
+}
+
 TEST(FormatDuration, PicksReadableUnits) {
     EXPECT_EQ(FormatDurationNs(850), "850ns");
     EXPECT_EQ(FormatDurationNs(1'500), "1.50us");

@@ -57,7 +57,7 @@ TEST(PreparedRequestTest, IdempotencyPerMethod) {
 }
 
 TEST(PreparedRequestTest, MethodNamesRoundTrip) {
-    for (int i = 0; i < static_cast<int>(Method::kCount); ++i) {
+    for (int i = 0; i < static_cast<int>(Method::kOther); ++i) {
         Method parsed;
         ASSERT_TRUE(ParseMethod(MethodName(static_cast<Method>(i)), &parsed));
         EXPECT_EQ(static_cast<int>(parsed), i);
@@ -65,6 +65,57 @@ TEST(PreparedRequestTest, MethodNamesRoundTrip) {
     Method m;
     EXPECT_FALSE(ParseMethod("get", &m));
     EXPECT_FALSE(ParseMethod("BREW", &m));
+}
+
+TEST(PreparedRequestTest, AnyUpperCaseTokenIsAMethod) {
+    Method m = Method::kGet;
+    ParseAnyMethod("PROPFIND", &m);
+    EXPECT_EQ(m, Method::kOther);
+    ParseAnyMethod("DELETE", &m);
+    EXPECT_EQ(m, Method::kDelete);
+    ParseAnyMethod("M-SEARCH", &m);
+    EXPECT_EQ(m, Method::kOther);
+    EXPECT_FALSE(IsIdempotent(Method::kOther));
+    EXPECT_EQ(MethodText(Method::kOther, "PURGE"), "PURGE");
+    EXPECT_EQ(MethodText(Method::kGet, "PURGE"), "GET");
+}
+
+std::string MethodError(std::string_view name) {
+    try {
+        Method m;
+        ParseAnyMethod(name, &m);
+    } catch (const UsageError& e) {
+        return e.what();
+    }
+    return "";
+}
+
+TEST(PreparedRequestTest, MethodCaseAndTokenErrorsSayWhat) {
+    EXPECT_EQ(MethodError("get"), "invalid HTTP method 'get': HTTP methods are case-sensitive: did you mean 'GET'?");
+    EXPECT_EQ(MethodError("PropFind"),
+              "invalid HTTP method 'PropFind': HTTP methods are case-sensitive: did you mean 'PROPFIND'?");
+    EXPECT_EQ(MethodError("GE T"), "invalid HTTP method 'GE T': not an HTTP token (RFC 9110 9.1)");
+    EXPECT_EQ(MethodError(""), "invalid HTTP method: empty");
+}
+
+TEST(PreparedRequestTest, CustomMethodTokenIsWrittenAsGiven) {
+    const PreparedRequest r =
+        PreparedRequest::Build(Method::kOther, MakeOrigin("http://h"), "/dav/x", {{"Depth", "1"}}, "", "PROPFIND");
+    EXPECT_EQ(r.bytes, "PROPFIND /dav/x HTTP/1.1\r\nHost: h\r\nDepth: 1\r\nUser-Agent: lsengine/0.1\r\n\r\n");
+    EXPECT_EQ(r.method, Method::kOther);
+    EXPECT_FALSE(r.idempotent);  // never resent after a stale keep-alive close
+    // a body on a custom method gets its Content-Length; no body, none (it is not POST/PUT/PATCH)
+    const PreparedRequest b = PreparedRequest::Build(Method::kOther, MakeOrigin("http://h"), "/x", {}, "<a/>", "REPORT");
+    EXPECT_NE(b.bytes.find("Content-Length: 4\r\n"), std::string::npos) << b.bytes;
+    // the shape serialiser writes the same bytes
+    const ShapePart target{"/dav/x"};
+    const ShapePart depth{"1"};
+    const ShapeHeader header{"Depth", std::span<const ShapePart>(&depth, 1)};
+    const RequestShape shape = RequestShape::Make(Method::kOther, "h", std::span<const ShapePart>(&target, 1),
+                                                  std::span<const ShapeHeader>(&header, 1), {}, "PROPFIND");
+    EXPECT_EQ(shape.request.bytes, r.bytes);
+    EXPECT_THROW(PreparedRequest::Build(Method::kOther, MakeOrigin("http://h"), "/", {}, "", "purge"), UsageError);
+    EXPECT_THROW(PreparedRequest::Build(Method::kOther, MakeOrigin("http://h"), "/", {}, "", ""), UsageError);
 }
 
 void ExpectRejected(const HeaderList& headers, const std::string& body, const std::string& needle,

@@ -118,5 +118,66 @@ TEST_F(RequestArgsTest, ExplicitNameAndExpectList) {
     EXPECT_FALSE(s.expect.Contains(201));
 }
 
+// The value of header `name` (case-insensitive) in the spec, or "<none>".
+std::string HeaderOf(const RequestSpec& s, std::string_view name) {
+    std::string out = "<none>";
+    int n = 0;
+    for (const auto& h : s.headers) {
+        if (http::HeaderNameEquals(h.first, name)) {
+            out = h.second;
+            ++n;
+        }
+    }
+    return n > 1 ? "<repeated>" : out;
+}
+
+TEST_F(RequestArgsTest, CompressionIsOfferedByDefault) {
+    RequestSpec s;
+    ASSERT_EQ(Read(R"("/x")", &s), "");
+    EXPECT_TRUE(s.compression);
+    EXPECT_EQ(HeaderOf(s, "accept-encoding"), "gzip, deflate, br");
+    // the script's own Accept-Encoding is sent as given, once
+    ASSERT_EQ(Read(R"("/x", { headers = { ["accept-encoding"] = "identity" } })", &s), "");
+    EXPECT_EQ(HeaderOf(s, "accept-encoding"), "identity");
+}
+
+TEST_F(RequestArgsTest, CompressionOptionTurnsTheDefaultOff) {
+    RequestSpec s;
+    ASSERT_EQ(Read(R"("/x", { compression = false })", &s), "");
+    EXPECT_FALSE(s.compression);
+    EXPECT_EQ(HeaderOf(s, "accept-encoding"), "<none>");
+    // a reused spec: the next request gets the default again
+    ASSERT_EQ(Read(R"("/x")", &s), "");
+    EXPECT_EQ(HeaderOf(s, "accept-encoding"), "gzip, deflate, br");
+    EXPECT_NE(Read(R"("/x", { compression = "no" })", &s).find("option 'compression' must be true or false"),
+              std::string::npos);
+}
+
+TEST_F(RequestArgsTest, RunDefaultOffAndPerRequestOn) {
+    RequestSpec s;
+    lua_settop(L_, 0);
+    ASSERT_EQ(luaL_dostring(L_, R"(return "/x", { compression = true })"), 0);
+    ReadRequestArgs(L_, 1, 2, http::ParseUrl("http://127.0.0.1:9/"), "http:get", &s, /*compression=*/true);
+    EXPECT_EQ(HeaderOf(s, "accept-encoding"), "gzip, deflate, br");
+    lua_settop(L_, 0);
+    ASSERT_EQ(luaL_dostring(L_, R"(return "/x")"), 0);
+    ReadRequestArgs(L_, 1, 2, http::ParseUrl("http://127.0.0.1:9/"), "http:get", &s, /*compression=*/false);
+    EXPECT_EQ(HeaderOf(s, "accept-encoding"), "<none>");
+    lua_settop(L_, 0);
+    ASSERT_EQ(luaL_dostring(L_, R"(return "/x", { compression = true })"), 0);
+    ReadRequestArgs(L_, 1, 2, http::ParseUrl("http://127.0.0.1:9/"), "http:get", &s, /*compression=*/false);
+    EXPECT_EQ(HeaderOf(s, "accept-encoding"), "gzip, deflate, br");
+}
+
+TEST_F(RequestArgsTest, CustomMethodNamesTheRequest) {
+    RequestSpec s;
+    lua_settop(L_, 0);
+    ASSERT_EQ(luaL_dostring(L_, R"(return "/dav/a")"), 0);
+    s.method = http::Method::kOther;
+    s.method_token = "PROPFIND";
+    ReadRequestArgs(L_, 1, 2, http::ParseUrl("http://127.0.0.1:9/"), "http:request", &s);
+    EXPECT_EQ(s.name, "PROPFIND /dav/a");
+}
+
 }  // namespace
 }  // namespace lse::lua

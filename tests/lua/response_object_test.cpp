@@ -1,6 +1,7 @@
 #include "response_object.hpp"
 
 #include <gtest/gtest.h>
+#include <zlib.h>
 
 #include <string>
 
@@ -98,6 +99,61 @@ TEST_F(ResponseObjectTest, InvalidJsonRaisesAClearError) {
     EXPECT_NE(error.find("GET /x"), std::string::npos) << error;
     EXPECT_NE(error.find("status 500"), std::string::npos) << error;
     EXPECT_NE(error.find("<html>oops"), std::string::npos) << error;
+}
+
+std::string Gzip(std::string_view in) {
+    z_stream zs{};
+    EXPECT_EQ(deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
+    std::string out(deflateBound(&zs, static_cast<uLong>(in.size())) + 32, '\0');
+    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+    zs.avail_in = static_cast<uInt>(in.size());
+    zs.next_out = reinterpret_cast<Bytef*>(out.data());
+    zs.avail_out = static_cast<uInt>(out.size());
+    EXPECT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
+    out.resize(zs.total_out);
+    deflateEnd(&zs);
+    return out;
+}
+
+TEST_F(ResponseObjectTest, GzipBodyIsDecodedWhenRead) {
+    const std::string json = R"({"items": [1, 2, 3], "name": "compressed"})";
+    http::Result res;
+    res.status = 200;
+    res.body = Gzip(json);
+    res.headers = {{"content-type", "application/json"}, {"content-encoding", "gzip"}};
+    // Not a plain field until read: the decoding happens on the first read only.
+    EXPECT_EQ(Run(res, true, "assert(rawget(r, 'body') == nil, 'decoded eagerly')"), "");
+    EXPECT_EQ(Run(res, true, R"(
+        assert(r:json().name == "compressed", "json")
+        assert(rawget(r, "body") ~= nil, "kept as a plain field once read")
+        assert(r.body == ')" + json + R"(', "body: " .. r.body)
+        assert(r.compressed_size == )" + std::to_string(res.body.size()) + R"(, "compressed_size")
+        assert(r.headers["content-encoding"] == "gzip")
+    )"),
+              "");
+}
+
+TEST_F(ResponseObjectTest, UnencodedAndUnknownCodingsAreAsReceived) {
+    http::Result res;
+    res.status = 200;
+    res.body = "plain";
+    EXPECT_EQ(Run(res, true, R"(assert(rawget(r, "body") == "plain" and r.compressed_size == 5))"), "");
+    res.headers = {{"content-encoding", "zstd"}};
+    res.body = "\x28\xb5\x2f\xfd raw";
+    EXPECT_EQ(Run(res, true, R"(assert(r.body == "\x28\xb5\x2f\xfd raw"))"), "");
+}
+
+TEST_F(ResponseObjectTest, BodyThatDoesNotDecodeRaisesAnErrorNamingTheCoding) {
+    http::Result res;
+    res.status = 200;
+    res.body = "definitely not brotli";
+    res.headers = {{"content-encoding", "br"}};
+    const std::string error = Run(res, true, "local b = r.body");
+    EXPECT_NE(error.find("Content-Encoding: br"), std::string::npos) << error;
+    EXPECT_NE(error.find("does not decode: br: "), std::string::npos) << error;
+    EXPECT_NE(error.find("GET /x"), std::string::npos) << error;
+    // r:json() reads the body the same way
+    EXPECT_NE(Run(res, true, "local j = r:json()").find("Content-Encoding: br"), std::string::npos);
 }
 
 }  // namespace

@@ -92,6 +92,19 @@ TEST(CheckScenarioPlan, EnumsAndSlotsMustBeInRange) {
     EXPECT_NE(CheckError(s).find("response value slot -1 out of range"), std::string::npos);
 }
 
+TEST(CheckScenarioPlan, CustomMethodsMustBeUpperCaseTokens) {
+    ScenarioPlan s = CorrelatedPlan().scenarios[0];
+    s.requests[1].method = http::Method::kOther;
+    s.requests[1].method_token = "PROPFIND";
+    std::string error;
+    EXPECT_TRUE(CheckScenarioPlan(s, &error)) << error;
+    s.requests[1].method_token = "propfind";
+    EXPECT_NE(CheckError(s).find("request 1 ('GET /api/v1/orders/{id}'): invalid HTTP method 'propfind'"),
+              std::string::npos);
+    s.requests[1].method_token = "";
+    EXPECT_NE(CheckError(s).find("invalid HTTP method: empty"), std::string::npos);
+}
+
 TEST(CheckScenarioPlan, PauseStepsExtractNothing) {
     ScenarioPlan s = CorrelatedPlan().scenarios[0];
     s.vusers[0].task_steps[0][2].extract = {{Extraction::Source::kStatus, "", "", false, 5}};

@@ -122,7 +122,8 @@ TEST(PlanCodec, EncodingIsByteStable) {
     EXPECT_EQ(kFormat4SmallPlan, format4);
     // Format 5 (issue 15) adds fields only: each of SmallPlan's three request records ends with its redirect limit
     // (10, the default: one byte 0a), at these byte offsets of format 4, in order; and the scenario ends with its
-    // setup data: SmallPlan has none, a reference to "" (the string table's first entry).
+    // setup data: SmallPlan has none, a reference to "" (the string table's first entry). A kOther method's
+    // token (none here) would follow its method byte.
     std::string format5(kFormat4SmallPlan);
     format5.replace(8, 2, "05");
     for (const size_t offset : {355, 348, 297}) format5.insert(2 * offset, "0a");
@@ -144,6 +145,24 @@ TEST(PlanCodec, RoundTripKeepsSetupData) {
     tight.max_string_bytes = plan.scenarios[0].setup_data.size() - 1;
     EXPECT_FALSE(DecodePlan(bytes, &back, &error, tight));
     EXPECT_NE(error.find("string longer than the limit"), std::string::npos) << error;
+}
+
+TEST(PlanCodec, CustomMethodTokensRoundTrip) {
+    Plan plan = SmallPlan();
+    std::vector<PlannedRequest>& requests = plan.scenarios[0].requests;
+    ASSERT_GE(requests.size(), 2u);
+    requests[0].method = http::Method::kOther;
+    requests[0].method_token = "PROPFIND";
+    // a request based on an earlier one of the same name with another token carries its own
+    PlannedRequest purge = requests[0];
+    purge.method_token = "PURGE";
+    requests.push_back(purge);
+    const std::string bytes = EncodePlan(plan);
+    Plan back;
+    std::string error;
+    ASSERT_TRUE(DecodePlan(bytes, &back, &error)) << error;
+    EXPECT_EQ(back, plan);
+    EXPECT_EQ(back.scenarios[0].requests.back().method_token, "PURGE");
 }
 
 TEST(PlanCodec, TenThousandVirtualUsersWithOwnTokensAndUrlsEncodeUnderOneMebibyte) {

@@ -4,6 +4,7 @@
 #include "value_extraction.hpp"
 
 #include <gtest/gtest.h>
+#include <zlib.h>
 
 #include "lse/core/errors.hpp"
 
@@ -162,6 +163,44 @@ TEST(ValueExtraction, ReusedSlotStopsAllocating) {
     for (int i = 0; i < 51; ++i) ASSERT_TRUE(ApplyExtraction(n, kOrder, &slot, &why));
     EXPECT_TRUE((slot.text.data() == text && slot.raw.data() == raw) ||
                 (slot.text.data() == raw && slot.raw.data() == text));
+}
+
+std::string Gzip(std::string_view in) {
+    z_stream zs{};
+    EXPECT_EQ(deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
+    std::string out(deflateBound(&zs, static_cast<uLong>(in.size())) + 32, '\0');
+    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+    zs.avail_in = static_cast<uInt>(in.size());
+    zs.next_out = reinterpret_cast<Bytef*>(out.data());
+    zs.avail_out = static_cast<uInt>(out.size());
+    EXPECT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
+    out.resize(zs.total_out);
+    deflateEnd(&zs);
+    return out;
+}
+
+// A gzip body is read as r.body reads it: decoded first (the agent's replay does this once per step).
+TEST(ValueExtraction, EncodedBodiesAreDecodedFirst) {
+    const http::Result r =
+        Response(200, {{"content-encoding", "gzip"}, {"content-type", "application/json"}}, Gzip(R"({"id":"a-17"})"));
+    http::ContentDecoder decoder;
+    std::string_view body;
+    const char* why = nullptr;
+    ASSERT_TRUE(ResponseBodyText(r, &decoder, &body, &why));
+    EXPECT_EQ(body, R"({"id":"a-17"})");
+    const CompiledExtraction x = CompileExtraction(Rule(Extraction::Source::kJson, "$.id"));
+    ValueSlot slot;
+    ASSERT_TRUE(ApplyExtraction(x, r, body, &slot, &why)) << why;
+    EXPECT_EQ(slot.text, "a-17");
+    // the same response without decoding is not JSON
+    EXPECT_FALSE(Apply(Rule(Extraction::Source::kJson, "$.id"), r).ok);
+
+    const http::Result broken = Response(200, {{"content-encoding", "br"}}, "not brotli");
+    EXPECT_FALSE(ResponseBodyText(broken, &decoder, &body, &why));
+    EXPECT_EQ(std::string(why).rfind("br: ", 0), 0u) << why;
+    const http::Result plain = Response(200, {}, "as is");
+    ASSERT_TRUE(ResponseBodyText(plain, &decoder, &body, &why));
+    EXPECT_EQ(body.data(), plain.body.data());
 }
 
 }  // namespace

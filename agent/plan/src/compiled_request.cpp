@@ -97,7 +97,7 @@ void CompileInto(const PlannedRequest& r, CompiledRequest* c) {
         headers.push_back(http::ShapeHeader{name, values.back()});
     }
     const std::vector<http::ShapePart> body = Parts(r.body, HolePlace::kBody, c);
-    c->shape = http::RequestShape::Make(r.method, c->origin.HostHeader(), target, headers, body);
+    c->shape = http::RequestShape::Make(r.method, c->origin.HostHeader(), target, headers, body, r.method_token);
 }
 
 bool StartsWithNoCase(std::string_view s, std::string_view prefix) noexcept {

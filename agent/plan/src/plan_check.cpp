@@ -130,6 +130,15 @@ bool CheckScenarioPlan(const ScenarioPlan& plan, std::string* error) {
             *error = where + ": unknown method";
             return false;
         }
+        if (r.method == http::Method::kOther) {
+            try {  // the same rule as a script's: an upper-case token
+                http::Method known;
+                http::ParseAnyMethod(r.method_token, &known);
+            } catch (const std::exception& e) {
+                *error = where + ": " + e.what();
+                return false;
+            }
+        }
         if (!CheckTemplate(r.url, where, error) || !CheckTemplate(r.body, where, error)) return false;
         for (const auto& h : r.headers) {
             if (!CheckTemplate(h.second, where, error)) return false;

@@ -70,6 +70,7 @@ private:
                 }
                 AddTemplate(r.body);
                 Add(r.name);
+                if (r.method == http::Method::kOther) Add(r.method_token);  // format 5
             }
             for (const auto& vu : s.vusers) {
                 for (const auto& steps : vu.task_steps) {
@@ -120,7 +121,7 @@ private:
         std::uint8_t mask = kFieldAll;
         if (base != nullptr) {
             mask = 0;
-            if (r.method != base->method) mask |= kFieldMethod;
+            if (r.method != base->method || r.method_token != base->method_token) mask |= kFieldMethod;
             if (r.url != base->url) mask |= kFieldUrl;
             if (r.headers != base->headers) mask |= kFieldHeaders;
             if (r.body != base->body) mask |= kFieldBody;
@@ -130,7 +131,10 @@ private:
         }
         w.U64(base != nullptr ? distance : 0);
         w.Byte(mask);
-        if (mask & kFieldMethod) w.Byte(static_cast<std::uint8_t>(r.method));
+        if (mask & kFieldMethod) {
+            w.Byte(static_cast<std::uint8_t>(r.method));
+            if (r.method == http::Method::kOther) w.U64(Index(r.method_token));  // format 5
+        }
         if (mask & kFieldUrl) WriteTemplate(w, r.url);
         if (mask & kFieldHeaders) {
             bool same_names = base != nullptr && base->headers.size() == r.headers.size();
@@ -380,6 +384,11 @@ private:
             if (!Ok()) return false;
             if (m >= static_cast<std::uint8_t>(http::Method::kCount)) return Fail("unknown HTTP method");
             r.method = static_cast<http::Method>(m);
+            r.method_token.clear();
+            if (r.method == http::Method::kOther) {  // format 5: the token follows
+                if (!String(&r.method_token)) return false;
+                bytes += r.method_token.size();
+            }
         }
         if ((mask & kFieldUrl) && !ReadTemplate(&r.url, &bytes)) return false;
         if (mask & kFieldHeaders) {

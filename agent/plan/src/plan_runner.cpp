@@ -427,11 +427,26 @@ private:
     // an unusable one fails here, on the response that gave it. False when any rule failed (its slot is empty).
     bool Extract(Vu& vu, const StepInfo& info, const http::Result& r) noexcept {
         bool all = true;
+        // Body and JSON rules read the body as r.body does: decoded once per response, only for steps that read it.
+        std::string_view body = r.body;
+        const char* body_error = nullptr;
+        bool body_read = false;
         for (std::uint32_t i = info.first_extract; i < info.first_extract + info.extract_count; ++i) {
             const BoundExtraction& b = vu.extract[i];
             ValueSlot& slot = vu.values[b.slot];
             const char* why = nullptr;
-            bool ok = ApplyExtraction(*b.x, r, &slot, &why);
+            const Extraction::Source source = b.x->rule.source;
+            if (!body_read && (source == Extraction::Source::kBody || source == Extraction::Source::kJson)) {
+                body_read = true;
+                if (!ResponseBodyText(r, &decoder_, &body, &body_error)) body = {};
+            }
+            bool ok = false;
+            if (body_error != nullptr && (source == Extraction::Source::kBody || source == Extraction::Source::kJson)) {
+                slot.Clear();
+                why = body_error;
+            } else {
+                ok = ApplyExtraction(*b.x, r, body, &slot, &why);
+            }
             if (ok && b.in_header && HasHeaderBreak(slot.text)) {
                 ok = false;
                 why = kHeaderBreak;
@@ -499,8 +514,10 @@ private:
         std::swap(vu.hop_url, vu.next_url);
         AssignHostHeader(vu.hop_url.origin, &vu.hop_host);
         try {
+            // A 307/308 keeps a custom method (kOther): its token is the first word of the step's request line.
+            const std::string_view base_bytes = vu.base->bytes;
             http::PreparedRequest::BuildInto(vu.hop_method, vu.hop_host, vu.hop_url.path_and_query, vu.hop_headers,
-                                             vu.hop_body, &vu.hop);
+                                             vu.hop_body, &vu.hop, base_bytes.substr(0, base_bytes.find(' ')));
         } catch (...) {
             // Not expected (the step's headers were valid, the target was resolved): the response is final.
             std::swap(vu.hop_url, vu.next_url);
@@ -633,6 +650,7 @@ private:
     runtime::WeightedPicker picker_;
     ExpandContext expand_;
     std::string message_;  // an extraction failure's message (capacity reused)
+    http::ContentDecoder decoder_;  // response bodies in a Content-Encoding, for body and JSON extractions
     std::string cookies_;  // the jar's Cookie pairs for the request being sent (capacity reused)
     std::vector<int> task_stats_;
     std::vector<std::unique_ptr<Vu>> vus_;

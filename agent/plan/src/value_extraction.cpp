@@ -82,8 +82,26 @@ CompiledExtraction CompileExtraction(const Extraction& rule) {
     return x;
 }
 
+bool ResponseBodyText(const http::Result& response, http::ContentDecoder* decoder, std::string_view* body,
+                      const char** why) noexcept {
+    *body = response.body;
+    if (response.body.empty()) return true;
+    for (const auto& [name, value] : response.headers) {
+        if (name != "content-encoding") continue;  // names are lower-case in a captured response
+        if (decoder->Decode(value, response.body, body)) return true;
+        *why = decoder->Error().c_str();
+        return false;
+    }
+    return true;
+}
+
 bool ApplyExtraction(const CompiledExtraction& x, const http::Result& response, ValueSlot* slot,
                      const char** why) noexcept {
+    return ApplyExtraction(x, response, response.body, slot, why);
+}
+
+bool ApplyExtraction(const CompiledExtraction& x, const http::Result& response, std::string_view body,
+                     ValueSlot* slot, const char** why) noexcept {
     slot->Clear();
     std::string& text = slot->text;
     switch (x.rule.source) {
@@ -109,12 +127,12 @@ bool ApplyExtraction(const CompiledExtraction& x, const http::Result& response, 
             break;
         }
         case Extraction::Source::kBody:
-            text.append(response.body);
+            text.append(body);
             break;
         case Extraction::Source::kJson: {
             std::string_view raw;
             extract::JsonKind kind = extract::JsonKind::kNull;
-            if (!extract::FindJsonValue(response.body, x.path, &raw, &kind, why)) return false;
+            if (!extract::FindJsonValue(body, x.path, &raw, &kind, why)) return false;
             if (!extract::AppendJsonText(raw, kind, &text)) {
                 *why = "the JSON string has an invalid escape";
                 text.clear();

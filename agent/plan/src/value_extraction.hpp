@@ -8,6 +8,7 @@
 
 #include <string>
 
+#include "lse/http/content_decoding.hpp"
 #include "lse/http/result.hpp"
 #include "lse/plan/extract/json_path.hpp"
 #include "lse/plan/extract/lua_pattern.hpp"
@@ -33,6 +34,15 @@ CompiledExtraction CompileExtraction(const Extraction& rule);
 /// No allocation once the slot's buffers have grown; never throws.
 bool ApplyExtraction(const CompiledExtraction& x, const http::Result& response, ValueSlot* slot,
                      const char** why) noexcept;
+/// The same with the body text given: the response's body decoded (ResponseBodyText), read by body and JSON rules.
+bool ApplyExtraction(const CompiledExtraction& x, const http::Result& response, std::string_view body,
+                     ValueSlot* slot, const char** why) noexcept;
+
+/// The body as a script's r.body reads it: decoded from its Content-Encoding (gzip, deflate, br) with *decoder
+/// (the view is valid until its next use), else response.body itself. False when it does not decode: *why is then
+/// the decoder's message (valid until its next use).
+bool ResponseBodyText(const http::Result& response, http::ContentDecoder* decoder, std::string_view* body,
+                      const char** why) noexcept;
 
 /// What a rule reads, for messages and --dry-run-like text: "status", "header location", "body",
 /// "json $.id", each followed by " match '<pattern>'" when it has one. Appends to *out.

@@ -125,6 +125,38 @@ double ParseCount(std::string_view text, std::string_view what) {
     return value;
 }
 
+std::uint64_t ParseByteSize(std::string_view text, std::string_view what) {
+    std::string_view s = text;
+    std::uint64_t value = 0;
+    size_t digits = 0;
+    while (digits < s.size() && s[digits] >= '0' && s[digits] <= '9') {
+        const std::uint64_t d = static_cast<std::uint64_t>(s[digits] - '0');
+        if (value > (std::numeric_limits<std::uint64_t>::max() - d) / 10) throw UsageError(std::string(what) + ": '" + std::string(text) + "' is too large");
+        value = value * 10 + d;
+        ++digits;
+    }
+    if (digits == 0) {
+        throw UsageError(std::string(what) + ": expected a size like 65536, 64KiB or 1MiB, got '" + std::string(text) + "'");
+    }
+    s.remove_prefix(digits);
+    struct Unit {
+        std::string_view name;
+        int shift;
+    };
+    static constexpr Unit kUnits[] = {{"", 0},     {"B", 0},   {"KiB", 10}, {"KB", 10}, {"K", 10}, {"k", 10},
+                                      {"MiB", 20}, {"MB", 20}, {"M", 20},   {"m", 20},  {"GiB", 30}, {"GB", 30},
+                                      {"G", 30},   {"g", 30}};
+    for (const Unit& u : kUnits) {
+        if (s != u.name) continue;
+        if (u.shift > 0 && value > (std::numeric_limits<std::uint64_t>::max() >> u.shift)) {
+            throw UsageError(std::string(what) + ": '" + std::string(text) + "' is too large");
+        }
+        return value << u.shift;
+    }
+    throw UsageError(std::string(what) + ": unexpected '" + std::string(s) + "' in '" + std::string(text) +
+                     "' (units: B, KiB, MiB, GiB)");
+}
+
 std::string FormatDurationNs(std::int64_t ns) {
     char buf[64];
     const double v = static_cast<double>(ns);

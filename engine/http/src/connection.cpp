@@ -528,7 +528,13 @@ bool Connection::RetryableFailure() const noexcept {
 void Connection::FinishExchange(lse::ErrorKind kind, bool keep_alive) noexcept {
     const bool retryable = kind == lse::ErrorKind::kReset && RetryableFailure();
     if (write_pending_ || ex_->request->connection_close) keep_alive = false;
-    if (kind != lse::ErrorKind::kNone && ex_->capture && ex_->result.error_detail.empty()) {
+    if (kind == lse::ErrorKind::kParse && parser_.HeaderOverflow() && ex_->result.error_detail.empty()) {
+        // The one parse failure a user fixes with a flag: named even without capture (URL mode), like connect
+        // errors (a failure, so the allocation is off the fast path).
+        ex_->result.error_detail = "response headers larger than " +
+                                   std::to_string(core_->options.max_response_header_bytes) +
+                                   " bytes (raise the limit with --max-header-size)";
+    } else if (kind != lse::ErrorKind::kNone && ex_->capture && ex_->result.error_detail.empty()) {
         if (kind == lse::ErrorKind::kParse) {
             ex_->result.error_detail = std::string("invalid HTTP response: ") + parser_.ErrorReason();
         } else if (kind == lse::ErrorKind::kReset) {

@@ -10,7 +10,7 @@ namespace lse::http {
 namespace {
 
 constexpr std::array<std::string_view, static_cast<size_t>(Method::kCount)> kMethodNames = {
-    "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
+    "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", ""};
 
 // RFC 9110 5.6.2 tchar, as a table: this runs for every header byte of every Lua request.
 constexpr std::array<bool, 256> MakeTokenTable() {
@@ -244,10 +244,15 @@ void ValidateTargetParts(std::span<const ShapePart> target) {
 // The one serialiser (PreparedRequest::BuildInto, RequestShape::Make). for_each_header(fn) calls
 // fn(name, value parts) for each header in order; it is called twice (checks, then bytes).
 template <typename ForEachHeader>
-void Serialise(Method method, std::string_view host_header, std::span<const ShapePart> target,
+void Serialise(Method method, std::string_view method_token, std::string_view host_header, std::span<const ShapePart> target,
                ForEachHeader&& for_each_header, std::span<const ShapePart> body, PreparedRequest* req,
                std::vector<RequestShape::Hole>* holes) {
     ValidateTargetParts(target);
+    if (method == Method::kOther) {
+        Method known = Method::kOther;
+        ParseAnyMethod(method_token, &known);  // throws for a bad token
+        if (known != Method::kOther) method = known;  // "GET" given as a token: the same request as kGet
+    }
     req->method = method;
     req->idempotent = IsIdempotent(method);
     req->connection_close = false;
@@ -292,7 +297,7 @@ void Serialise(Method method, std::string_view host_header, std::span<const Shap
     out.clear();
     out.reserve(64 + LiteralSize(target) + body_size + header_bytes);
     Sink sink{&out, holes};
-    out += MethodName(method);
+    out += MethodText(method, method_token);
     out += ' ';
     if (HasHole(target)) {
         // Encoded at every fill, with the values in: a '%' before a hole is an escape or not depending on it.
@@ -343,12 +348,32 @@ std::string_view MethodName(Method method) noexcept {
 
 bool ParseMethod(std::string_view name, Method* out) noexcept {
     for (size_t i = 0; i < kMethodNames.size(); ++i) {
-        if (kMethodNames[i] == name) {
+        if (static_cast<Method>(i) != Method::kOther && kMethodNames[i] == name) {
             *out = static_cast<Method>(i);
             return true;
         }
     }
     return false;
+}
+
+void ParseAnyMethod(std::string_view name, Method* out) {
+    if (ParseMethod(name, out)) return;
+    if (name.empty()) throw UsageError("invalid HTTP method: empty");
+    // Checked without a copy: a script's http:request("PROPFIND", ...) runs this per request.
+    bool lower = false;
+    for (char c : name) {
+        if (!IsTokenChar(c)) {
+            throw UsageError("invalid HTTP method '" + std::string(name) + "': not an HTTP token (RFC 9110 9.1)");
+        }
+        lower = lower || (c >= 'a' && c <= 'z');
+    }
+    if (lower) {
+        std::string upper(name);
+        for (char& c : upper) c = c >= 'a' && c <= 'z' ? static_cast<char>(c - ('a' - 'A')) : c;
+        throw UsageError("invalid HTTP method '" + std::string(name) +
+                         "': HTTP methods are case-sensitive: did you mean '" + upper + "'?");
+    }
+    *out = Method::kOther;
 }
 
 bool IsIdempotent(Method method) noexcept {
@@ -361,19 +386,21 @@ bool IsIdempotent(Method method) noexcept {
 }
 
 PreparedRequest PreparedRequest::Build(Method method, const Origin& origin, std::string_view path_and_query,
-                                       const HeaderList& headers, std::string_view body) {
+                                       const HeaderList& headers, std::string_view body,
+                                       std::string_view method_token) {
     PreparedRequest req;
-    BuildInto(method, origin.HostHeader(), path_and_query, headers, body, &req);
+    BuildInto(method, origin.HostHeader(), path_and_query, headers, body, &req, method_token);
     return req;
 }
 
 void PreparedRequest::BuildInto(Method method, std::string_view host_header, std::string_view path_and_query,
-                                const HeaderList& headers, std::string_view body, PreparedRequest* out_req) {
+                                const HeaderList& headers, std::string_view body, PreparedRequest* out_req,
+                                std::string_view method_token) {
     // Every part literal: the shape is complete, and there are no holes to record.
     const ShapePart target{path_and_query};
     const ShapePart body_part{body};
     Serialise(
-        method, host_header, std::span<const ShapePart>(&target, 1),
+        method, method_token, host_header, std::span<const ShapePart>(&target, 1),
         [&headers](auto&& fn) {
             for (const auto& [name, value] : headers) {
                 const ShapePart part{value};
@@ -384,10 +411,11 @@ void PreparedRequest::BuildInto(Method method, std::string_view host_header, std
 }
 
 RequestShape RequestShape::Make(Method method, std::string_view host_header, std::span<const ShapePart> target,
-                                std::span<const ShapeHeader> headers, std::span<const ShapePart> body) {
+                                std::span<const ShapeHeader> headers, std::span<const ShapePart> body,
+                                std::string_view method_token) {
     RequestShape shape;
     Serialise(
-        method, host_header, target,
+        method, method_token, host_header, target,
         [headers](auto&& fn) {
             for (const ShapeHeader& h : headers) fn(h.name, h.value);
         },

@@ -119,8 +119,10 @@ bool RequestRunner::FollowRedirect(Vu& vu, std::string_view location) noexcept {
     if (body_dropped) vu.hop_body.clear();
     try {
         // HostHeader() fits the small-string buffer for the usual host:port; a hop is not the steady state anyway.
+        // A 307/308 keeps a custom method (kOther): its token is the first word of the request line.
+        const std::string_view base_bytes = config_->request.bytes;
         http::PreparedRequest::BuildInto(next.method, vu.next_url.origin.HostHeader(), vu.next_url.path_and_query,
-                                         vu.hop_headers, vu.hop_body, &vu.hop);
+                                         vu.hop_headers, vu.hop_body, &vu.hop, base_bytes.substr(0, base_bytes.find(' ')));
     } catch (...) {
         return false;  // not expected (the request was valid, the target resolved): the response is final
     }

@@ -70,9 +70,15 @@ std::string BuildConfig(const std::string& dir, int http_port, int https_port, c
       << "    location = /status/500 { return 500; }\n"
       << "    location = /status/503 { return 503; }\n"
       << "    location / { return 404; }\n"
+      << o.extra_server << "\n"
       << "  }\n"
+      << o.extra_http << "\n"
       << "}\n";
-    return c.str();
+    std::string config = c.str();
+    for (size_t at = config.find("{dir}"); at != std::string::npos; at = config.find("{dir}", at)) {
+        config.replace(at, 5, dir);
+    }
+    return config;
 }
 
 void GenerateCertificate(const std::string& dir) {

@@ -58,7 +58,7 @@ void Put(std::string* key, const plan::Template& t) {
 
 std::string RequestKey(const plan::PlannedRequest& r) {
     std::string key;
-    Put(&key, http::MethodName(r.method));
+    Put(&key, http::MethodText(r.method, r.method_token));
     Put(&key, r.url);
     Put(&key, std::to_string(r.headers.size()));
     for (const auto& [name, value] : r.headers) {
@@ -96,6 +96,7 @@ plan::PlannedRequest ToPlannedRequest(const RequestSpec& spec, const runtime::St
                                       const ValueLabeler& label, int default_max_redirects) {
     plan::PlannedRequest r;
     r.method = spec.method;
+    r.method_token = spec.method_token;
     r.url = ParseTemplate(spec.url.origin.ToString() + spec.url.path_and_query);
     r.headers.reserve(spec.headers.size());
     for (const auto& [name, value] : spec.headers) r.headers.emplace_back(name, ParseTemplate(value));

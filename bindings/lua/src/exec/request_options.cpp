@@ -16,6 +16,7 @@ extern "C" {
 #include "lse/core/errors.hpp"
 #include "lse/core/units.hpp"
 #include "lse/http/redirect.hpp"
+#include "lse/http/content_decoding.hpp"
 #include "lse/lua/lua_json.hpp"
 #include "lse/lua/url_encode.hpp"
 #include "load_context.hpp"
@@ -207,6 +208,14 @@ void RedirectsOption(OptionContext& c) {
     c.out->max_redirects = static_cast<int>(n);
 }
 
+void CompressionOption(OptionContext& c) {
+    if (lua_type(c.L, c.value) != LUA_TBOOLEAN) {
+        throw std::runtime_error(std::string("option 'compression' must be true or false, got ") +
+                                 luaL_typename(c.L, c.value));
+    }
+    c.out->compression = lua_toboolean(c.L, c.value) != 0;
+}
+
 struct OptionHandler {
     std::string_view name;
     void (*read)(OptionContext&);
@@ -216,7 +225,7 @@ struct OptionHandler {
 constexpr OptionHandler kOptions[] = {{"headers", HeadersOption}, {"json", JsonOption},     {"body", BodyOption},
                                       {"form", FormOption},       {"query", QueryOption},   {"name", NameOption},
                                       {"timeout", TimeoutOption}, {"expect", ExpectOption},
-                                      {"redirects", RedirectsOption}};
+                                      {"redirects", RedirectsOption}, {"compression", CompressionOption}};
 
 std::string UnknownOptionMessage(std::string_view key) {
     static const std::vector<std::string> names = [] {
@@ -317,7 +326,7 @@ std::int64_t ReadDurationArg(lua_State* L, int idx, std::string_view what) {
 }
 
 void ReadRequestArgs(lua_State* L, int path_idx, int opts_idx, const http::Url& target, std::string_view fn,
-                     RequestSpec* out) {
+                     RequestSpec* out, bool compression) {
     std::string value_path;  // capture mode: the path is a response value (http:get(r.headers["location"]))
     if (capture::IsCdata(L, path_idx)) {
         value_path = ResponseValueText(L, path_idx, std::string(fn) + ": argument #1 (path)");
@@ -331,6 +340,7 @@ void ReadRequestArgs(lua_State* L, int path_idx, int opts_idx, const http::Url& 
     out->has_expect = false;
     out->has_cookie_header = false;
     out->max_redirects = -1;
+    out->compression = compression;
     std::string_view path_arg = value_path;
     if (value_path.empty()) {
         size_t len = 0;
@@ -372,6 +382,13 @@ void ReadRequestArgs(lua_State* L, int path_idx, int opts_idx, const http::Url& 
             Fail(fn, e.what());
         }
     }
+    // Offer compressed responses as browsers, k6 and requests do (the body is decoded when the script reads it);
+    // a script that set Accept-Encoding itself is sent exactly that. Before Finish: the fill keeps its capacity.
+    if (out->compression) {
+        bool given = false;
+        for (size_t i = 0; i < headers.used; ++i) given = given || http::HeaderNameEquals((*headers.list)[i].first, "accept-encoding");
+        if (!given) headers.Put("Accept-Encoding", http::kDefaultAcceptEncoding);
+    }
     headers.Finish();
     if (options.body_sources > 1) Fail(fn, "options 'json', 'body' and 'form' are exclusive: give one");
 
@@ -392,7 +409,7 @@ void ReadRequestArgs(lua_State* L, int path_idx, int opts_idx, const http::Url& 
     if (!explicit_name.empty()) {
         out->name = std::move(explicit_name);
     } else {
-        out->name.assign(http::MethodName(out->method));
+        out->name.assign(http::MethodText(out->method, out->method_token));
         out->name += ' ';
         if (!same_origin) out->name += out->url.origin.ToString();
         out->name.append(path);

@@ -19,6 +19,7 @@ namespace lse::lua {
 
 struct RequestSpec {
     http::Method method = http::Method::kGet;
+    std::string method_token;   ///< the method's text when method is kOther (PROPFIND, PURGE...)
     http::Url url;              ///< absolute: origin + path and query
     std::string name;           ///< stats name: opts.name or "METHOD /path" (no query)
     http::HeaderList headers;   ///< as given, plus Content-Type for json/form
@@ -28,6 +29,9 @@ struct RequestSpec {
     runtime::StatusSet expect;
     bool has_cookie_header = false;  ///< the script set Cookie itself: the jar stays out of it
     int max_redirects = -1;          ///< opts.redirects: hops to follow (0: none); -1: the scenario's / CLI default
+    /// The request offers compressed responses (Accept-Encoding: gzip, deflate, br, added unless the script gave
+    /// Accept-Encoding): the scenario's or CLI's default, or the per-request `compression` option.
+    bool compression = true;
 };
 
 /// Resolves a script path against the run's target: "/x" and "x" -> target origin + target base
@@ -39,8 +43,10 @@ void ResolveRequestUrlInto(std::string_view path, const http::Url& target, std::
 
 /// Reads path (string at path_idx) and opts (table or nil at opts_idx) into *out, which may be a spec
 /// reused from an earlier request: every field is reset, capacities are kept. Throws std::runtime_error.
+/// `compression` is the default of the `compression` option (false: --no-compression or the scenario's
+/// compression = false).
 void ReadRequestArgs(lua_State* L, int path_idx, int opts_idx, const http::Url& target, std::string_view fn,
-                     RequestSpec* out);
+                     RequestSpec* out, bool compression = true);
 
 /// A duration argument: number of seconds or a duration string ("500ms"). Throws std::runtime_error
 /// naming `what`; rejects negative, NaN and infinite values.

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <new>
 #include <string>
 
 extern "C" {
@@ -9,6 +10,7 @@ extern "C" {
 #include <lua.h>
 }
 
+#include "lse/http/content_decoding.hpp"
 #include "lse/lua/lua_json.hpp"
 #include "protected_call.hpp"
 
@@ -49,7 +51,11 @@ int ResponseJson(lua_State* L) {
 // interning). The kit is an array: the metatable, the pending-headers table and the field names,
 // so that PushResponse fetches everything by integer index instead of interning names per call.
 char kKitKey;
-enum KitSlot { kKitMetatable = 1, kKitPending, kKitStatus, kKitOk, kKitBody, kKitName, kKitError };
+enum KitSlot {
+    kKitMetatable = 1, kKitPending, kKitStatus, kKitOk, kKitBody, kKitName, kKitError,
+    kKitPendingBody,  // weak-keyed: response -> { encoded body, Content-Encoding value } until r.body is read
+    kKitDecoder,      // userdata: the state's one http::ContentDecoder (its buffers are reused)
+};
 constexpr const char* kKitNames[] = {"status", "ok", "body", "name", "error"};
 
 void PushKit(lua_State* L) {
@@ -132,7 +138,76 @@ void PushHeadersTable(lua_State* L, std::string_view packed) {
     }
 }
 
-// __index(response, key): json -> the method; headers -> built on first use; anything else nil.
+// Response bodies in a Content-Encoding (gzip, deflate, br) are decoded lazily too: PushResponse leaves `body` out
+// and keeps { encoded body, Content-Encoding } in a weak-keyed table; the first read of r.body (or r:json()) decodes
+// it with the state's decoder and stores the result as a plain field. A response whose body is never read costs
+// no decoding. A body that does not decode raises a Lua error naming the coding.
+http::ContentDecoder& StateDecoder(lua_State* L, int kit) {
+    lua_rawgeti(L, kit, kKitDecoder);
+    auto* decoder = static_cast<http::ContentDecoder*>(lua_touserdata(L, -1));
+    lua_pop(L, 1);
+    return *decoder;
+}
+
+// Pushes the pending { encoded, encoding } entry of response 1 (or nil) and the kit under it; returns the kit's index.
+int PushPendingBody(lua_State* L) {
+    PushKit(L);
+    const int kit = lua_gettop(L);
+    lua_rawgeti(L, kit, kKitPendingBody);
+    lua_pushvalue(L, 1);
+    lua_rawget(L, -2);
+    lua_remove(L, -2);
+    return kit;
+}
+
+int DecodeBody(lua_State* L) {
+    const int kit = PushPendingBody(L);
+    const int entry = lua_gettop(L);
+    if (!lua_istable(L, entry)) return 0;  // not from PushResponse, or r.body was set to nil by the script
+    lua_rawgeti(L, entry, 1);
+    size_t body_len = 0;
+    const char* body = lua_tolstring(L, -1, &body_len);
+    lua_rawgeti(L, entry, 2);
+    size_t enc_len = 0;
+    const char* enc = lua_tolstring(L, -1, &enc_len);
+    http::ContentDecoder& decoder = StateDecoder(L, kit);
+    std::string_view decoded;
+    if (!decoder.Decode(std::string_view(enc, enc_len), std::string_view(body, body_len), &decoded)) {
+        lua_getfield(L, 1, "name");
+        const char* name = lua_tostring(L, -1);
+        throw std::runtime_error("response body of " + std::string(name != nullptr ? name : "the request") +
+                                 " (Content-Encoding: " + std::string(enc, enc_len) + ") does not decode: " +
+                                 decoder.Error());
+    }
+    lua_pushlstring(L, decoded.data(), decoded.size());
+    const int text = lua_gettop(L);
+    lua_pushliteral(L, "body");
+    lua_pushvalue(L, text);
+    lua_rawset(L, 1);  // a plain field from now on; the encoded copy stays for r.compressed_size
+    return 1;
+}
+
+// r.compressed_size: the body's size as received (before decoding); #r.body when it came without an encoding.
+int CompressedSize(lua_State* L) {
+    PushPendingBody(L);
+    if (lua_istable(L, -1)) {
+        lua_rawgeti(L, -1, 1);
+        lua_pushinteger(L, static_cast<lua_Integer>(lua_objlen(L, -1)));
+        return 1;
+    }
+    lua_pushliteral(L, "body");
+    lua_rawget(L, 1);
+    if (lua_type(L, -1) != LUA_TSTRING) return 0;
+    lua_pushinteger(L, static_cast<lua_Integer>(lua_objlen(L, -1)));
+    return 1;
+}
+
+int DecoderGc(lua_State* L) {
+    static_cast<http::ContentDecoder*>(lua_touserdata(L, 1))->~ContentDecoder();
+    return 0;
+}
+
+// __index(response, key): json -> the method; body -> decoded on first use (encoded responses only); headers -> built on first use; anything else nil.
 int ResponseIndex(lua_State* L) {
     size_t len = 0;
     const char* key = lua_type(L, 2) == LUA_TSTRING ? lua_tolstring(L, 2, &len) : nullptr;
@@ -141,6 +216,8 @@ int ResponseIndex(lua_State* L) {
         lua_pushvalue(L, lua_upvalueindex(1));
         return 1;
     }
+    if (k == "body") return DecodeBody(L);
+    if (k == "compressed_size") return CompressedSize(L);
     const bool url_field = k == "url" || k == "redirects";
     if (k != "headers" && !url_field) return 0;
     PushKit(L);
@@ -174,7 +251,7 @@ int ResponseIndex(lua_State* L) {
 
 void InstallResponseMetatable(lua_State* L) {
     lua_pushlightuserdata(L, &kKitKey);
-    lua_createtable(L, 7, 0);
+    lua_createtable(L, kKitDecoder, 0);
     const int kit = lua_gettop(L);
     luaL_newmetatable(L, kMetatableName);
     lua_pushcfunction(L, &Guarded<ResponseJson>);
@@ -192,6 +269,19 @@ void InstallResponseMetatable(lua_State* L) {
         lua_pushstring(L, kKitNames[i - kKitStatus]);
         lua_rawseti(L, kit, i);
     }
+    lua_createtable(L, 0, 0);
+    lua_createtable(L, 0, 1);
+    lua_pushliteral(L, "k");  // weak keys too: a response that is collected drops its encoded body
+    lua_setfield(L, -2, "__mode");
+    lua_setmetatable(L, -2);
+    lua_rawseti(L, kit, kKitPendingBody);
+    void* decoder = lua_newuserdata(L, sizeof(http::ContentDecoder));
+    new (decoder) http::ContentDecoder();
+    lua_createtable(L, 0, 1);
+    lua_pushcfunction(L, &DecoderGc);
+    lua_setfield(L, -2, "__gc");
+    lua_setmetatable(L, -2);
+    lua_rawseti(L, kit, kKitDecoder);
     lua_rawset(L, LUA_REGISTRYINDEX);
 }
 
@@ -207,8 +297,8 @@ void PushResponse(lua_State* L, const http::Result& result, bool ok, std::string
     SetField(L, response, kit, kKitStatus);
     lua_pushboolean(L, ok ? 1 : 0);
     SetField(L, response, kit, kKitOk);
-    lua_pushlstring(L, result.body.data(), result.body.size());
-    SetField(L, response, kit, kKitBody);
+    // Content-Encoding is looked up while the headers are packed below; an encoded body is set aside then.
+    const std::string* content_encoding = nullptr;
     if (result.error != ErrorKind::kNone) {
         std::string_view kind = ErrorKindName(result.error);
         lua_pushlstring(L, kind.data(), kind.size());
@@ -218,7 +308,24 @@ void PushResponse(lua_State* L, const http::Result& result, bool ok, std::string
     SetField(L, response, kit, kKitName);
 
     size_t size = kUrlPrefix + final_url.size();
-    for (const auto& [name, value] : result.headers) size += 8 + name.size() + value.size();
+    for (const auto& [name, value] : result.headers) {
+        size += 8 + name.size() + value.size();
+        if (name == "content-encoding") content_encoding = &value;
+    }
+    if (content_encoding != nullptr && !result.body.empty() && http::NeedsDecoding(*content_encoding)) {
+        lua_rawgeti(L, kit, kKitPendingBody);
+        lua_pushvalue(L, response);
+        lua_createtable(L, 2, 0);
+        lua_pushlstring(L, result.body.data(), result.body.size());
+        lua_rawseti(L, -2, 1);
+        lua_pushlstring(L, content_encoding->data(), content_encoding->size());
+        lua_rawseti(L, -2, 2);
+        lua_rawset(L, -3);
+        lua_pop(L, 1);
+    } else {
+        lua_pushlstring(L, result.body.data(), result.body.size());
+        SetField(L, response, kit, kKitBody);
+    }
     lua_rawgeti(L, kit, kKitPending);
     lua_pushvalue(L, response);
     char* packed = static_cast<char*>(lua_newuserdata(L, size));

@@ -4,7 +4,9 @@
 ///   status  number (0 on a transport error)
 ///   ok      true when there was no transport error and the status was accepted
 ///   headers table, lower-case names; a repeated header's values joined with ", "
-///   body    string
+///   body    string; a body sent with Content-Encoding gzip, deflate or br is decoded on its first read (a Lua
+///           error naming the coding when it does not decode); other codings are handed over as they came
+///   compressed_size  the body's size as received, before decoding (= #body without an encoding); computed on read
 ///   error   nil, or the transport error kind name ("timeout", "connect", ...)
 ///   url     the URL that gave this response (after redirects), e.g. "http://host:8080/b?x=1"
 ///   redirects  how many redirects were followed to get here (0: none)

@@ -34,7 +34,7 @@ constexpr std::string_view kHookNames[] = {"setup", "on_start", "", "on_stop", "
 // By http::Method, for messages: the binding's name of each method.
 constexpr std::string_view kHttpFunctionNames[] = {"http:get",   "http:head",   "http:post",   "http:put",
                                                    "http:patch", "http:delete", "http:options"};
-static_assert(std::size(kHttpFunctionNames) == static_cast<size_t>(http::Method::kCount));
+static_assert(std::size(kHttpFunctionNames) == static_cast<size_t>(http::Method::kOther));
 
 bool IsMainThread(lua_State* L) {
     const bool main = lua_pushthread(L) == 1;
@@ -439,22 +439,26 @@ int ScenarioEngine::HttpCall(lua_State* L, int method) {
             if (lua_type(L, 2) != LUA_TSTRING) {
                 throw std::runtime_error(std::string(fn) + ": argument #1 (method) must be a string like \"GET\"");
             }
-            std::string name = lua_tostring(L, 2);
-            for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-            if (!http::ParseMethod(name, &spec.method)) {
-                throw std::runtime_error(std::string(fn) + ": argument #1 (method): unknown HTTP method '" +
-                                         std::string(lua_tostring(L, 2)) + "'");
+            size_t len = 0;
+            const char* name = lua_tolstring(L, 2, &len);
+            try {  // any upper-case token (PROPFIND, PURGE); "get" is refused with a hint
+                http::ParseAnyMethod(std::string_view(name, len), &spec.method);
+            } catch (const std::exception& e) {
+                throw std::runtime_error(std::string(fn) + ": argument #1 (method): " + e.what());
             }
+            spec.method_token.assign(spec.method == http::Method::kOther ? std::string_view(name, len)
+                                                                           : std::string_view());
             path_idx = 3;
         } else {
             spec.method = static_cast<http::Method>(method);
+            spec.method_token.clear();
             fn = kHttpFunctionNames[static_cast<size_t>(method)];
         }
         if (!lua_istable(L, 1)) {
             throw std::runtime_error(std::string(fn) + "(...) must be called with a colon: " + std::string(fn) +
                                      "(path, opts)");
         }
-        ReadRequestArgs(L, path_idx, path_idx + 1, config_.target, fn, &spec);
+        ReadRequestArgs(L, path_idx, path_idx + 1, config_.target, fn, &spec, config_.compression);
         p->max_redirects = spec.max_redirects >= 0 ? spec.max_redirects : config_.max_redirects;
         p->redirects = 0;
         AddJarCookie(*vu, p);
@@ -468,7 +472,7 @@ int ScenarioEngine::HttpCall(lua_State* L, int method) {
                 target = value_first;
             }
             http::PreparedRequest::BuildInto(spec.method, HostHeaderFor(spec.url.origin), target, spec.headers,
-                                             spec.body, &p->prepared);
+                                             spec.body, &p->prepared, spec.method_token);
         } catch (const std::exception& e) {
             throw std::runtime_error(std::string(fn) + ": " + e.what());
         }
@@ -532,7 +536,7 @@ void ScenarioEngine::CaptureExchange(const PendingRequest* p, const Vu* vu, Erro
     CapturedRequest c;
     c.phase = vu != nullptr ? std::string(PhaseName(*vu)) : std::string();
     c.vu = vu != nullptr ? vu->id : 0;
-    c.method = std::string(http::MethodName(p->spec.method));
+    c.method = std::string(http::MethodText(p->spec.method, p->spec.method_token));
     c.url = p->spec.url.origin.ToString() + p->spec.url.path_and_query;
     c.headers = p->spec.headers;
     c.body = p->spec.body;
@@ -634,7 +638,7 @@ bool ScenarioEngine::FollowRedirect(PendingRequest* p, std::string_view location
     AddJarCookie(vu, p);
     try {
         http::PreparedRequest::BuildInto(spec.method, HostHeaderFor(spec.url.origin), spec.url.path_and_query,
-                                         spec.headers, spec.body, &p->prepared);
+                                         spec.headers, spec.body, &p->prepared, spec.method_token);
     } catch (const std::exception&) {
         // Not expected (the headers were valid for the first hop, the target was resolved): the response is final.
         std::swap(spec.url, p->hop_url);

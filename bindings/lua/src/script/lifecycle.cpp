@@ -62,7 +62,7 @@ public:
     }
     void OnRequestFailed(Vu& vu, const PendingRequest& request, ErrorKind kind) override {
         if (!collect_) return;
-        std::string text = std::string(http::MethodName(request.spec.method)) + " " +
+        std::string text = std::string(http::MethodText(request.spec.method, request.spec.method_token)) + " " +
                            request.spec.url.origin.ToString() + RedactUrl(request.spec.url.path_and_query) +
                            " in " + Where(Engine(), vu) + ": ";
         if (kind == ErrorKind::kStatus) {

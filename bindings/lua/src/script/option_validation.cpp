@@ -15,7 +15,8 @@ namespace {
 
 const std::vector<std::string> kOptionNames = {"name",   "rps",        "vusers",     "duration", "ramp_up",
                                                "stages", "think_time", "thresholds", "max_wait",
-                                               "on_start_failure", "max_instructions", "redirects"};
+                                               "on_start_failure", "max_instructions", "redirects",
+                                               "compression"};
 const std::vector<std::string> kStageKeys = {"duration", "rps"};
 const std::vector<std::string> kThinkKeys = {"min", "max"};
 
@@ -53,7 +54,7 @@ public:
         // After `name`, so that the message names the scenario the user wrote.
         if (!CheckKeys(index_, kOptionNames, "unknown option", nullptr)) return false;
         return ReadRps(def) && ReadVusers(def) && ReadDurations(def) && ReadStages(def) && ReadThinkTime(def) &&
-               ReadMaxWait(def) && ReadOnStartFailure(def) && ReadMaxInstructions(def) && ReadRedirects(def) && ReadThresholds(def) &&
+               ReadMaxWait(def) && ReadOnStartFailure(def) && ReadMaxInstructions(def) && ReadRedirects(def) && ReadCompression(def) && ReadThresholds(def) &&
                CheckCombinations(def);
     }
 
@@ -234,6 +235,19 @@ private:
         }
         lua_pop(L_, 1);
         def->abort_on_start_failure = value == "abort";
+        return true;
+    }
+
+    // compression = false: the scenario's requests send no default Accept-Encoding (a request's own option wins).
+    bool ReadCompression(ScenarioDef* def) {
+        lua_getfield(L_, index_, "compression");
+        if (!lua_isnil(L_, -1)) {
+            if (lua_type(L_, -1) != LUA_TBOOLEAN) {
+                return PopFail(1, "option 'compression' must be true or false (got " + Describe(L_, -1) + ")");
+            }
+            def->compression = lua_toboolean(L_, -1) != 0;
+        }
+        lua_pop(L_, 1);
         return true;
     }
 

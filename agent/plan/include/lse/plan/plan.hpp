@@ -80,6 +80,7 @@ struct PlannedRequest {
     /// Redirects the agent follows for this request (format 5), as the Lua runtime does: 0 = none. Each hop is
     /// an exchange of its own under `name`; extraction and expect apply to the final response.
     int max_redirects = http::kDefaultMaxRedirects;
+    std::string method_token;  ///< method kOther: its token ("PROPFIND"); empty otherwise (format 5)
     bool operator==(const PlannedRequest&) const = default;
 };
 

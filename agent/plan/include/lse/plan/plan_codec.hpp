@@ -45,7 +45,8 @@ namespace lse::plan {
 /// 3: no trailing FNV-1a 64 (the Assignment's plan_checksum is the one checksum).
 /// 4: correlated flows: tasks' on_extract_error, request steps' extraction lists, kValue segments.
 /// 5: issue 15: a request record ends with its redirect limit (varint, PlannedRequest::max_redirects); a
-///    scenario ends with its setup data (a string reference; "" = none).
+///    request of method kOther carries its token (a string index) right after the method byte; a scenario ends
+///    with its setup data (a string reference; "" = none).
 inline constexpr std::uint32_t kPlanFormatVersion = 5;
 
 struct DecodeLimits {

@@ -73,6 +73,10 @@ struct LuaRunConfig {
     /// What setup() returned, as JSON (setup_data.hpp); empty: none. Set after setup ran (RunScenarioHook) and
     /// passed to on_start, tasks, on_stop and teardown as the argument after `http`.
     std::string setup_data;
+    /// Requests offer compressed responses (Accept-Encoding: gzip, deflate, br) unless a request says otherwise
+    /// (its `compression` option, or an Accept-Encoding header); false: --no-compression or the scenario's
+    /// compression = false.
+    bool compression = true;
 };
 
 runtime::RunnerFactory MakeLuaRunnerFactory(std::shared_ptr<const LuaRunConfig> config);

@@ -42,6 +42,7 @@ struct ScenarioDef {
     std::optional<std::int64_t> max_wait_ns;    ///< open model only: longest wait of an arrival for a free VU
     std::optional<std::int64_t> max_instructions;  ///< instruction budget per run (0 = none); see LuaRunConfig
     bool abort_on_start_failure = false;        ///< on_start_failure = "abort" (default "skip")
+    bool compression = true;                    ///< compression = false: no default Accept-Encoding (issue 15)
     std::vector<ThresholdDef> thresholds;
     std::vector<TaskDef> tasks;
     bool has_on_start = false;

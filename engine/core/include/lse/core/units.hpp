@@ -21,6 +21,11 @@ bool TryParseDurationNs(std::string_view text, std::int64_t default_unit_ns, std
 /// Throws UsageError naming `what` on bad input.
 double ParseCount(std::string_view text, std::string_view what);
 
+/// Parses a size in bytes: a whole number with an optional binary unit, B, KiB, MiB or GiB (also k/K/KB, m/M/MB
+/// and g/G/GB, all powers of 1024 as nginx reads "64k"): "65536", "64KiB", "1MiB". Throws UsageError naming
+/// `what` on bad input or a value that does not fit in 64 bits.
+std::uint64_t ParseByteSize(std::string_view text, std::string_view what);
+
 /// Short human form of a duration: "850us", "12.3ms", "1.50s", "2m05s".
 std::string FormatDurationNs(std::int64_t ns);
 

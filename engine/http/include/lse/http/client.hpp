@@ -65,7 +65,8 @@ struct ClientOptions {
     std::int64_t dns_ttl_ns = 60 * kNsPerSec;
     std::int64_t reconnect_backoff_min_ns = 10 * kNsPerMs;
     std::int64_t reconnect_backoff_max_ns = 1 * kNsPerSec;
-    std::size_t max_response_header_bytes = 64 * 1024;  ///< Larger status line + headers: kParse.
+    /// Larger status line + headers: kParse, with a detail naming --max-header-size (the CLI flag that sets it).
+    std::size_t max_response_header_bytes = 64 * 1024;
     /// SO_SNDBUF of each socket (after connect); 0 keeps the OS default. A small buffer makes the kernel
     /// take only part of a large request per write, which tests use to exercise the asynchronous write path.
     int send_buffer_bytes = 0;

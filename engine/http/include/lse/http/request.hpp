@@ -20,13 +20,26 @@
 
 namespace lse::http {
 
-enum class Method { kGet, kHead, kPost, kPut, kPatch, kDelete, kOptions, kCount };
+/// The methods lsengine knows, and kOther: any other method token (PROPFIND, PURGE, MKCOL...), whose text the
+/// caller keeps beside the enum and passes to the serialiser (method_token parameters below).
+enum class Method { kGet, kHead, kPost, kPut, kPatch, kDelete, kOptions, kOther, kCount };
 
-/// "GET", "HEAD", ...
+/// "GET", "HEAD", ...; "" for kOther (its text is the caller's token: MethodText).
 std::string_view MethodName(Method method) noexcept;
+/// The method as sent: MethodName, or `token` for kOther.
+inline std::string_view MethodText(Method method, std::string_view token) noexcept {
+    return method == Method::kOther ? token : MethodName(method);
+}
 /// Case-sensitive inverse of MethodName (HTTP methods are case-sensitive); false when unknown.
 bool ParseMethod(std::string_view name, Method* out) noexcept;
-/// GET, HEAD, PUT, DELETE and OPTIONS (RFC 9110 9.2.2): safe to resend after a stale keep-alive close.
+/// Any method a request may use: a known one (*out = it), or an upper-case RFC 9110 token (*out = kOther; the
+/// caller keeps `name`). Throws lse::UsageError for anything else: "get" -> "HTTP methods are case-sensitive: did
+/// you mean 'GET'?", "propfind" -> "... did you mean 'PROPFIND'?", "GE T" -> not a token. Lower-case extension
+/// methods are refused too, although RFC 9110 allows them: every registered method is upper case, and a
+/// lower-case name is nearly always a typo.
+void ParseAnyMethod(std::string_view name, Method* out);
+/// GET, HEAD, PUT, DELETE and OPTIONS (RFC 9110 9.2.2): safe to resend after a stale keep-alive close. kOther is
+/// not (PROPFIND, PURGE... may be, but a resend is only safe when known to be).
 bool IsIdempotent(Method method) noexcept;
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
@@ -43,15 +56,17 @@ struct PreparedRequest {
     /// when a name is not an RFC 9110 token or a value holds CR, LF or NUL; when a caller-given
     /// Content-Length disagrees with the body; for Transfer-Encoding (bodies are always sent with
     /// Content-Length); and when path_and_query is not an origin-form target ("/..." or "*").
+    /// method_token: the method's text when method is kOther (ignored otherwise).
     static PreparedRequest Build(Method method, const Origin& origin, std::string_view path_and_query,
-                                 const HeaderList& headers, std::string_view body);
+                                 const HeaderList& headers, std::string_view body, std::string_view method_token = {});
 
     /// Build for a request made per send (Lua scripts): same checks and bytes, written into *out whose
     /// buffer capacity is reused, with the Host value given by the caller (origin.HostHeader(), which
     /// the caller can compute once per origin). No allocation once out->bytes has grown. On a throw,
     /// *out is unspecified.
     static void BuildInto(Method method, std::string_view host_header, std::string_view path_and_query,
-                          const HeaderList& headers, std::string_view body, PreparedRequest* out);
+                          const HeaderList& headers, std::string_view body, PreparedRequest* out,
+                          std::string_view method_token = {});
 };
 
 /// One part of a request's target, a header value or its body: literal text, or (hole >= 0) a value hole that
@@ -106,7 +121,8 @@ struct RequestShape {
     /// has holes (the length changes per send: it is computed at every fill); else one with holes in its value is
     /// refused. Connection: close is honoured when given literally.
     static RequestShape Make(Method method, std::string_view host_header, std::span<const ShapePart> target,
-                             std::span<const ShapeHeader> headers, std::span<const ShapePart> body);
+                             std::span<const ShapeHeader> headers, std::span<const ShapePart> body,
+                             std::string_view method_token = {});
 
     /// Writes the request for one send into *out (bytes cleared first, capacity reused; method and flags copied).
     /// No allocation once out->bytes has grown; never throws.

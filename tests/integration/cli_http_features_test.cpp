@@ -1,0 +1,237 @@
+// Issue 15 items 2, 6 and 7 end to end against nginx, checked at nginx's log: compressed responses (gzip from
+// nginx's gzip module, br and raw deflate served pre-compressed) read by a script, --no-compression; custom method
+// tokens in Lua and URL mode; the response-header limit and the flag that raises it.
+
+#include <brotli/encode.h>
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "cli_test_util.hpp"
+#include "lse/testing/nginx_server.hpp"
+#include "lse/testing/temp_files.hpp"
+
+namespace lse::testing {
+namespace {
+
+constexpr int kIterations = 10;  // rps 10 for 1 s: the open model starts exactly this many iterations
+
+// The JSON document nginx serves (gzip on the fly) and, pre-compressed, as br and raw deflate.
+std::string Document() {
+    std::string items;
+    for (int i = 0; i < 200; ++i) items += (i ? "," : "") + std::string("{\"id\":") + std::to_string(i) + ",\"name\":\"item\"}";
+    return R"({"title":"compressed","count":200,"items":[)" + items + "]}";
+}
+
+std::string Brotli(const std::string& in) {
+    std::size_t size = BrotliEncoderMaxCompressedSize(in.size());
+    std::string out(size, '\0');
+    EXPECT_TRUE(BrotliEncoderCompress(5, BROTLI_DEFAULT_WINDOW, BROTLI_MODE_TEXT, in.size(),
+                                      reinterpret_cast<const std::uint8_t*>(in.data()), &size,
+                                      reinterpret_cast<std::uint8_t*>(out.data())));
+    out.resize(size);
+    return out;
+}
+
+std::string RawDeflate(const std::string& in) {
+    z_stream zs{};
+    EXPECT_EQ(deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
+    std::string out(deflateBound(&zs, static_cast<uLong>(in.size())) + 32, '\0');
+    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+    zs.avail_in = static_cast<uInt>(in.size());
+    zs.next_out = reinterpret_cast<Bytef*>(out.data());
+    zs.avail_out = static_cast<uInt>(out.size());
+    EXPECT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
+    out.resize(zs.total_out);
+    deflateEnd(&zs);
+    return out;
+}
+
+void WriteFile(const std::string& path, const std::string& content) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << content;
+    ASSERT_TRUE(out.good()) << path;
+}
+
+// nginx (nginx-light has no brotli module): gzip on for JSON and text; .br and .deflate files sent as they are with
+// their Content-Encoding; /purge answers any method; /big-headers sends 20 headers of 3500 bytes (70 KB > 64 KiB).
+NginxOptions FeatureConfig() {
+    NginxOptions o;
+    o.extra_http =
+        "  log_format lse_enc '\"$request\" $status $body_bytes_sent \"$http_accept_encoding\" "
+        "\"$sent_http_content_encoding\"';\n";
+    std::string big;
+    const std::string value(3500, 'v');
+    for (int i = 0; i < 20; ++i) big += "add_header X-Big-" + std::to_string(i) + " \"" + value + "\"; ";
+    o.extra_server =
+        "    access_log {dir}/access.log lse;\n"
+        "    access_log {dir}/encoding.log lse_enc;\n"
+        "    gzip on; gzip_types application/json text/plain; gzip_min_length 0; gzip_comp_level 1;\n"
+        "    location = /data.json { default_type application/json; }\n"
+        "    location = /data.br { gzip off; default_type application/json; add_header Content-Encoding br; }\n"
+        "    location = /data.deflate { gzip off; default_type application/json; add_header Content-Encoding deflate; }\n"
+        "    location = /purge { return 200 \"purged\\n\"; }\n"
+        "    location = /big-headers { " + big + "return 200 \"big\\n\"; }\n";
+    return o;
+}
+
+class CliHttpFeaturesTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        nginx_.Start(FeatureConfig());
+        const std::string doc = Document();
+        WriteFile(nginx_.Dir() + "/www/data.json", doc);
+        WriteFile(nginx_.Dir() + "/www/data.br", Brotli(doc));
+        WriteFile(nginx_.Dir() + "/www/data.deflate", RawDeflate(doc));
+    }
+    std::string Target() { return "http://127.0.0.1:" + std::to_string(nginx_.HttpPort()); }
+    std::vector<std::string> EncodingLog(const std::string& needle) {
+        std::vector<std::string> lines;
+        std::ifstream in(nginx_.Dir() + "/encoding.log");
+        for (std::string line; std::getline(in, line);) {
+            if (line.find(needle) != std::string::npos) lines.push_back(line);
+        }
+        return lines;
+    }
+    CliResult Run(const std::string& script, std::vector<std::string> extra = {}) {
+        std::vector<std::string> args = {"run", script, "--target", Target(), "-q"};
+        args.insert(args.end(), extra.begin(), extra.end());
+        return RunLsengine(args);
+    }
+    NginxServer nginx_;
+};
+
+// Every encoded body decodes to the document when the script reads it (r.body, r:json()); the raise makes a wrong
+// body fail the run (exit 7).
+constexpr const char* kReadBodies = R"(
+local s = scenario { name = "enc", rps = 10, duration = "1s" }
+s:task("read", function(self, http)
+  for _, path in ipairs({ "/data.json", "/data.br", "/data.deflate" }) do
+    local r = http:get(path)
+    local doc = r:json()
+    if doc.title ~= "compressed" or #doc.items ~= 200 or doc.items[200].id ~= 199 then
+      error(path .. ": wrong document " .. r.body:sub(1, 40))
+    end
+    if r.compressed_size >= #r.body then
+      error(path .. ": came uncompressed (" .. r.compressed_size .. " bytes)")
+    end
+  end
+end)
+)";
+
+TEST_F(CliHttpFeaturesTest, GzipBrotliAndDeflateBodiesAreDecodedForTheScript) {
+    const CliResult r = Run(WriteTempScenario(kReadBodies));
+    ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+    // At nginx: every request offered the three codings, and each answer was encoded as the script saw it.
+    const std::string offered = "\"gzip, deflate, br\"";
+    const auto json = EncodingLog("\"GET /data.json ");
+    ASSERT_EQ(json.size(), static_cast<size_t>(kIterations)) << r.out;
+    for (const auto& line : json) EXPECT_NE(line.find(offered + " \"gzip\""), std::string::npos) << line;
+    const auto br = EncodingLog("\"GET /data.br ");
+    ASSERT_EQ(br.size(), static_cast<size_t>(kIterations));
+    for (const auto& line : br) EXPECT_NE(line.find(offered + " \"br\""), std::string::npos) << line;
+    const auto deflate = EncodingLog("\"GET /data.deflate ");
+    ASSERT_EQ(deflate.size(), static_cast<size_t>(kIterations));
+    for (const auto& line : deflate) EXPECT_NE(line.find(offered + " \"deflate\""), std::string::npos) << line;
+}
+
+TEST_F(CliHttpFeaturesTest, NoCompressionFlagScenarioOptionAndRequestOption) {
+    const std::string plain = WriteTempScenario(R"(
+local s = scenario { name = "plain", rps = 10, duration = "1s" }
+s:task("read", function(self, http)
+  local r = http:get("/data.json")
+  if r:json().count ~= 200 or r.compressed_size ~= #r.body then error("not plain") end
+end)
+)");
+    CliResult r = Run(plain, {"--no-compression"});
+    ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+    auto lines = EncodingLog("\"GET /data.json ");
+    ASSERT_EQ(lines.size(), static_cast<size_t>(kIterations));
+    for (const auto& line : lines) EXPECT_NE(line.find("\"-\" \"-\""), std::string::npos) << "offered nothing: " << line;
+
+    // compression = false on the scenario, and one request turning it back on
+    const std::string mixed = WriteTempScenario(R"(
+local s = scenario { name = "mixed", rps = 10, duration = "1s", compression = false }
+s:task("read", function(self, http)
+  http:get("/purge")
+  local r = http:get("/data.json", { compression = true })
+  if r:json().count ~= 200 then error("bad document") end
+end)
+)");
+    r = Run(mixed);
+    ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+    const auto purge = EncodingLog("\"GET /purge ");
+    ASSERT_EQ(purge.size(), static_cast<size_t>(kIterations));
+    for (const auto& line : purge) EXPECT_NE(line.find("\"-\" \"-\""), std::string::npos) << line;
+    lines = EncodingLog("\"GET /data.json ");
+    ASSERT_EQ(lines.size(), static_cast<size_t>(2 * kIterations));
+    EXPECT_NE(lines.back().find("\"gzip, deflate, br\" \"gzip\""), std::string::npos) << lines.back();
+}
+
+TEST_F(CliHttpFeaturesTest, CustomMethodTokensReachTheServer) {
+    const std::string script = WriteTempScenario(R"(
+local s = scenario { name = "dav", rps = 10, duration = "1s" }
+s:task("dav", function(self, http)
+  local r = http:request("PURGE", "/purge")
+  if r.status ~= 200 or r.body ~= "purged\n" then error("PURGE: " .. r.status) end
+  http:request("PROPFIND", "/purge", { headers = { Depth = "1" } })
+end)
+)");
+    CliResult r = Run(script);
+    ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+    EXPECT_EQ(nginx_.CountRequests("\"PURGE /purge HTTP/1.1\" 200"), kIterations);
+    EXPECT_EQ(nginx_.CountRequests("\"PROPFIND /purge HTTP/1.1\" 200"), kIterations);
+    EXPECT_NE(r.out.find("PURGE /purge"), std::string::npos) << "the stats name carries the method\n" << r.out;
+
+    // lower case: refused with the fix, nothing sent
+    const std::string lower = WriteTempScenario(R"(
+local s = scenario { name = "lower", rps = 10, duration = "1s" }
+s:task("t", function(self, http) http:request("purge", "/purge") end)
+)");
+    r = Run(lower);
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_NE((r.out + r.err).find("HTTP methods are case-sensitive: did you mean 'PURGE'?"), std::string::npos)
+        << r.out << r.err;
+    EXPECT_EQ(nginx_.CountRequests("purge /purge"), 0);
+
+    // URL mode
+    r = RunLsengine({"url", Target() + "/purge", "-X", "PURGE", "--rps", "5", "--duration", "1s", "-q"});
+    ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+    EXPECT_EQ(nginx_.CountRequests("\"PURGE /purge HTTP/1.1\" 200"), kIterations + 5);
+    r = RunLsengine({"url", Target() + "/purge", "-X", "get", "--rps", "5", "--duration", "1s", "-q"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("--method: invalid HTTP method 'get': HTTP methods are case-sensitive: did you mean 'GET'?"),
+              std::string::npos)
+        << r.err;
+}
+
+TEST_F(CliHttpFeaturesTest, ResponseHeaderLimitNamesItsFlagAndCanBeRaised) {
+    const std::string script = WriteTempScenario(R"(
+local s = scenario { name = "big", rps = 5, duration = "1s" }
+s:task("big", function(self, http) http:get("/big-headers") end)
+)");
+    CliResult r = Run(script);
+    EXPECT_EQ(r.exit_code, 8) << "every request failed" << r.err << r.out;
+    EXPECT_NE(r.out.find("response headers larger than 65536 bytes (raise the limit with --max-header-size)"),
+              std::string::npos)
+        << r.out;
+    EXPECT_EQ(nginx_.CountRequests("\"GET /big-headers HTTP/1.1\" 200"), 5) << "nginx answered each";
+
+    r = Run(script, {"--max-header-size", "1MiB"});
+    EXPECT_EQ(r.exit_code, 0) << r.err << r.out;
+    EXPECT_EQ(nginx_.CountRequests("\"GET /big-headers HTTP/1.1\" 200"), 10);
+
+    // URL mode names it too; a bad size names the flag
+    r = RunLsengine({"url", Target() + "/big-headers", "--rps", "5", "--duration", "1s", "-q"});
+    EXPECT_EQ(r.exit_code, 8) << r.err << r.out;
+    EXPECT_NE(r.out.find("--max-header-size"), std::string::npos) << r.out;
+    r = RunLsengine({"url", Target() + "/big-headers", "--max-header-size", "lots", "--rps", "5", "--duration", "1s"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("--max-header-size"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace lse::testing
