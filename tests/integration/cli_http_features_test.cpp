@@ -106,7 +106,7 @@ protected:
 
 // Every encoded body decodes to the document when the script reads it (r.body, r:json()); the raise makes a wrong
 // body fail the run (exit 7).
-constexpr const char* kReadBodies = R"(
+constexpr const char* kReadBodies = R"lua(
 local s = scenario { name = "enc", rps = 10, duration = "1s" }
 s:task("read", function(self, http)
   for _, path in ipairs({ "/data.json", "/data.br", "/data.deflate" }) do
@@ -120,7 +120,7 @@ s:task("read", function(self, http)
     end
   end
 end)
-)";
+)lua";
 
 TEST_F(CliHttpFeaturesTest, GzipBrotliAndDeflateBodiesAreDecodedForTheScript) {
     const CliResult r = Run(WriteTempScenario(kReadBodies));
@@ -139,13 +139,13 @@ TEST_F(CliHttpFeaturesTest, GzipBrotliAndDeflateBodiesAreDecodedForTheScript) {
 }
 
 TEST_F(CliHttpFeaturesTest, NoCompressionFlagScenarioOptionAndRequestOption) {
-    const std::string plain = WriteTempScenario(R"(
+    const std::string plain = WriteTempScenario(R"lua(
 local s = scenario { name = "plain", rps = 10, duration = "1s" }
 s:task("read", function(self, http)
   local r = http:get("/data.json")
   if r:json().count ~= 200 or r.compressed_size ~= #r.body then error("not plain") end
 end)
-)");
+)lua");
     CliResult r = Run(plain, {"--no-compression"});
     ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
     auto lines = EncodingLog("\"GET /data.json ");
@@ -153,14 +153,14 @@ end)
     for (const auto& line : lines) EXPECT_NE(line.find("\"-\" \"-\""), std::string::npos) << "offered nothing: " << line;
 
     // compression = false on the scenario, and one request turning it back on
-    const std::string mixed = WriteTempScenario(R"(
+    const std::string mixed = WriteTempScenario(R"lua(
 local s = scenario { name = "mixed", rps = 10, duration = "1s", compression = false }
 s:task("read", function(self, http)
   http:get("/purge")
   local r = http:get("/data.json", { compression = true })
   if r:json().count ~= 200 then error("bad document") end
 end)
-)");
+)lua");
     r = Run(mixed);
     ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
     const auto purge = EncodingLog("\"GET /purge ");
@@ -172,14 +172,14 @@ end)
 }
 
 TEST_F(CliHttpFeaturesTest, CustomMethodTokensReachTheServer) {
-    const std::string script = WriteTempScenario(R"(
+    const std::string script = WriteTempScenario(R"lua(
 local s = scenario { name = "dav", rps = 10, duration = "1s" }
 s:task("dav", function(self, http)
   local r = http:request("PURGE", "/purge")
   if r.status ~= 200 or r.body ~= "purged\n" then error("PURGE: " .. r.status) end
   http:request("PROPFIND", "/purge", { headers = { Depth = "1" } })
 end)
-)");
+)lua");
     CliResult r = Run(script);
     ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
     EXPECT_EQ(nginx_.CountRequests("\"PURGE /purge HTTP/1.1\" 200"), kIterations);
@@ -187,10 +187,10 @@ end)
     EXPECT_NE(r.out.find("PURGE /purge"), std::string::npos) << "the stats name carries the method\n" << r.out;
 
     // lower case: refused with the fix, nothing sent
-    const std::string lower = WriteTempScenario(R"(
+    const std::string lower = WriteTempScenario(R"lua(
 local s = scenario { name = "lower", rps = 10, duration = "1s" }
 s:task("t", function(self, http) http:request("purge", "/purge") end)
-)");
+)lua");
     r = Run(lower);
     EXPECT_NE(r.exit_code, 0);
     EXPECT_NE((r.out + r.err).find("HTTP methods are case-sensitive: did you mean 'PURGE'?"), std::string::npos)
@@ -209,10 +209,10 @@ s:task("t", function(self, http) http:request("purge", "/purge") end)
 }
 
 TEST_F(CliHttpFeaturesTest, ResponseHeaderLimitNamesItsFlagAndCanBeRaised) {
-    const std::string script = WriteTempScenario(R"(
+    const std::string script = WriteTempScenario(R"lua(
 local s = scenario { name = "big", rps = 5, duration = "1s" }
 s:task("big", function(self, http) http:get("/big-headers") end)
-)");
+)lua");
     CliResult r = Run(script);
     EXPECT_EQ(r.exit_code, 8) << "every request failed" << r.err << r.out;
     EXPECT_NE(r.out.find("response headers larger than 65536 bytes (raise the limit with --max-header-size)"),

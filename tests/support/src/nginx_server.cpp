@@ -43,6 +43,7 @@ std::string BuildConfig(const std::string& dir, int http_port, int https_port, c
       << "  default_type text/plain;\n"
       << "  keepalive_requests " << o.keepalive_requests << ";\n"
       << "  keepalive_timeout " << o.keepalive_timeout << ";\n"
+      << o.extra_http << "\n"
       << "  server {\n"
       << "    listen 127.0.0.1:" << http_port << ";\n"
       << "    listen 127.0.0.1:" << https_port << " ssl;\n"
@@ -72,7 +73,6 @@ std::string BuildConfig(const std::string& dir, int http_port, int https_port, c
       << "    location / { return 404; }\n"
       << o.extra_server << "\n"
       << "  }\n"
-      << o.extra_http << "\n"
       << "}\n";
     std::string config = c.str();
     for (size_t at = config.find("{dir}"); at != std::string::npos; at = config.find("{dir}", at)) {

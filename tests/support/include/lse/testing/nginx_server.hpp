@@ -37,7 +37,7 @@ struct NginxOptions {
     /// A request without one gets nginx's 400 "No required SSL certificate was sent". Each HTTPS request's
     /// client subject ($ssl_client_s_dn) is logged to ClientDnLogPath as `<subject> "<request line>"`.
     bool require_client_cert = false;
-    /// Extra directives a test adds: at the end of the http block (log formats...) and at the end of the server
+    /// Extra directives a test adds: in the http block before the server (log formats...) and at the end of the server
     /// block (its own locations); `{dir}` in them stands for Dir(), where the test may put files under www/.
     std::string extra_http;
     std::string extra_server;
