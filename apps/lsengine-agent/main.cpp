@@ -130,8 +130,11 @@ int main(int argc, char** argv) {
             o.client.cert_file = client_cert;
             o.client.key_file = client_key;
         }
-        o.client.max_response_header_bytes =
-            static_cast<std::size_t>(lse::ParseByteSize(max_header_size, "--max-header-size"));
+        const std::uint64_t header_limit = lse::ParseByteSize(max_header_size, "--max-header-size");
+        if (header_limit < 1024 || header_limit > (std::uint64_t{1} << 30)) {  // as lsengine's flag
+            throw lse::UsageError("--max-header-size: '" + max_header_size + "' is outside 1KiB..1GiB");
+        }
+        o.client.max_response_header_bytes = static_cast<std::size_t>(header_limit);
         o.once = once;
         lse::agent::Agent agent(std::move(o));
         return agent.Run();

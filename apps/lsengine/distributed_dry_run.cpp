@@ -112,7 +112,8 @@ std::string RenderTemplate(const plan::Template& t, const ValueMap& values = {})
 
 void PrintPlannedRequest(std::ostream& out, const plan::PlannedRequest& r, const plan::Step& step,
                          const ValueMap& values) {
-    out << "      " << http::MethodText(r.method, r.method_token) << " " << RedactUrl(RenderTemplate(r.url, values)) << "\n";
+    out << "      " << http::MethodText(r.method, r.method_token) << " " << RedactUrl(RenderTemplate(r.url, values))
+        << "\n";
     // The values this request's response gives to later requests: "id ← step 1 json $.id".
     for (const plan::Extraction& e : step.extract) {
         const auto it = values.find(e.slot);

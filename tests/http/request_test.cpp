@@ -105,7 +105,8 @@ TEST(PreparedRequestTest, CustomMethodTokenIsWrittenAsGiven) {
     EXPECT_EQ(r.method, Method::kOther);
     EXPECT_FALSE(r.idempotent);  // never resent after a stale keep-alive close
     // a body on a custom method gets its Content-Length; no body, none (it is not POST/PUT/PATCH)
-    const PreparedRequest b = PreparedRequest::Build(Method::kOther, MakeOrigin("http://h"), "/x", {}, "<a/>", "REPORT");
+    const PreparedRequest b =
+        PreparedRequest::Build(Method::kOther, MakeOrigin("http://h"), "/x", {}, "<a/>", "REPORT");
     EXPECT_NE(b.bytes.find("Content-Length: 4\r\n"), std::string::npos) << b.bytes;
     // the shape serialiser writes the same bytes
     const ShapePart target{"/dav/x"};

@@ -22,7 +22,9 @@ constexpr int kIterations = 10;  // rps 10 for 1 s: the open model starts exactl
 // The JSON document nginx serves (gzip on the fly) and, pre-compressed, as br and raw deflate.
 std::string Document() {
     std::string items;
-    for (int i = 0; i < 200; ++i) items += (i ? "," : "") + std::string("{\"id\":") + std::to_string(i) + ",\"name\":\"item\"}";
+    for (int i = 0; i < 200; ++i) {
+        items += (i ? "," : "") + std::string("{\"id\":") + std::to_string(i) + ",\"name\":\"item\"}";
+    }
     return R"({"title":"compressed","count":200,"items":[)" + items + "]}";
 }
 
@@ -72,7 +74,8 @@ NginxOptions FeatureConfig() {
         "    gzip on; gzip_types application/json text/plain; gzip_min_length 0; gzip_comp_level 1;\n"
         "    location = /data.json { default_type application/json; }\n"
         "    location = /data.br { gzip off; default_type application/json; add_header Content-Encoding br; }\n"
-        "    location = /data.deflate { gzip off; default_type application/json; add_header Content-Encoding deflate; }\n"
+        "    location = /data.deflate { gzip off; default_type application/json;"
+        " add_header Content-Encoding deflate; }\n"
         "    location = /purge { return 200 \"purged\\n\"; }\n"
         "    location = /big-headers { " + big + "return 200 \"big\\n\"; }\n";
     return o;
@@ -150,7 +153,9 @@ end)
     ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
     auto lines = EncodingLog("\"GET /data.json ");
     ASSERT_EQ(lines.size(), static_cast<size_t>(kIterations));
-    for (const auto& line : lines) EXPECT_NE(line.find("\"-\" \"-\""), std::string::npos) << "offered nothing: " << line;
+    for (const auto& line : lines) {
+        EXPECT_NE(line.find("\"-\" \"-\""), std::string::npos) << "offered nothing: " << line;
+    }
 
     // compression = false on the scenario, and one request turning it back on
     const std::string mixed = WriteTempScenario(R"lua(

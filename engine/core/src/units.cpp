@@ -131,12 +131,15 @@ std::uint64_t ParseByteSize(std::string_view text, std::string_view what) {
     size_t digits = 0;
     while (digits < s.size() && s[digits] >= '0' && s[digits] <= '9') {
         const std::uint64_t d = static_cast<std::uint64_t>(s[digits] - '0');
-        if (value > (std::numeric_limits<std::uint64_t>::max() - d) / 10) throw UsageError(std::string(what) + ": '" + std::string(text) + "' is too large");
+        if (value > (std::numeric_limits<std::uint64_t>::max() - d) / 10) {
+            throw UsageError(std::string(what) + ": '" + std::string(text) + "' is too large");
+        }
         value = value * 10 + d;
         ++digits;
     }
     if (digits == 0) {
-        throw UsageError(std::string(what) + ": expected a size like 65536, 64KiB or 1MiB, got '" + std::string(text) + "'");
+        throw UsageError(std::string(what) + ": expected a size like 65536, 64KiB or 1MiB, got '" + std::string(text) +
+                         "'");
     }
     s.remove_prefix(digits);
     struct Unit {

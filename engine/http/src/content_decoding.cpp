@@ -121,7 +121,9 @@ bool ContentDecoder::Grow(std::string* out, std::size_t used, std::string_view c
 bool ContentDecoder::Inflate(ContentCoding coding, std::string_view in, std::string* out) {
     const std::string_view name = CodingName(coding);
     // gzip: 16 + 15 (gzip wrapper, 32 KiB window); deflate: the zlib wrapper RFC 9110 names, or a raw stream.
-    const int window_bits = coding == ContentCoding::kGzip ? 16 + MAX_WBITS : LooksLikeZlib(in) ? MAX_WBITS : -MAX_WBITS;
+    const int window_bits = coding == ContentCoding::kGzip ? 16 + MAX_WBITS
+                            : LooksLikeZlib(in)            ? MAX_WBITS
+                                                           : -MAX_WBITS;
     if (zs_ == nullptr) {
         zs_ = new z_stream{};
         if (inflateInit2(zs_, window_bits) != Z_OK) {
@@ -192,7 +194,8 @@ bool ContentDecoder::Unbrotli(std::string_view in, std::string* out) {
         auto* next_out = reinterpret_cast<std::uint8_t*>(out->data() + used);
         std::size_t avail_out = out->size() - used;
         const std::size_t room = avail_out;
-        const BrotliDecoderResult rc = BrotliDecoderDecompressStream(s, &avail_in, &next_in, &avail_out, &next_out, nullptr);
+        const BrotliDecoderResult rc =
+            BrotliDecoderDecompressStream(s, &avail_in, &next_in, &avail_out, &next_out, nullptr);
         used += room - avail_out;
         if (rc == BROTLI_DECODER_RESULT_SUCCESS) {
             ok = true;

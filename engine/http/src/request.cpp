@@ -244,9 +244,9 @@ void ValidateTargetParts(std::span<const ShapePart> target) {
 // The one serialiser (PreparedRequest::BuildInto, RequestShape::Make). for_each_header(fn) calls
 // fn(name, value parts) for each header in order; it is called twice (checks, then bytes).
 template <typename ForEachHeader>
-void Serialise(Method method, std::string_view method_token, std::string_view host_header, std::span<const ShapePart> target,
-               ForEachHeader&& for_each_header, std::span<const ShapePart> body, PreparedRequest* req,
-               std::vector<RequestShape::Hole>* holes) {
+void Serialise(Method method, std::string_view method_token, std::string_view host_header,
+               std::span<const ShapePart> target, ForEachHeader&& for_each_header, std::span<const ShapePart> body,
+               PreparedRequest* req, std::vector<RequestShape::Hole>* holes) {
     ValidateTargetParts(target);
     if (method == Method::kOther) {
         Method known = Method::kOther;

@@ -386,7 +386,9 @@ void ReadRequestArgs(lua_State* L, int path_idx, int opts_idx, const http::Url& 
     // a script that set Accept-Encoding itself is sent exactly that. Before Finish: the fill keeps its capacity.
     if (out->compression) {
         bool given = false;
-        for (size_t i = 0; i < headers.used; ++i) given = given || http::HeaderNameEquals((*headers.list)[i].first, "accept-encoding");
+        for (size_t i = 0; i < headers.used; ++i) {
+            given = given || http::HeaderNameEquals((*headers.list)[i].first, "accept-encoding");
+        }
         if (!given) headers.Put("Accept-Encoding", http::kDefaultAcceptEncoding);
     }
     headers.Finish();

@@ -207,7 +207,8 @@ int DecoderGc(lua_State* L) {
     return 0;
 }
 
-// __index(response, key): json -> the method; body -> decoded on first use (encoded responses only); headers -> built on first use; anything else nil.
+// __index(response, key): json -> the method; body -> decoded on first use (encoded responses only); headers ->
+// built on first use; compressed_size; anything else nil.
 int ResponseIndex(lua_State* L) {
     size_t len = 0;
     const char* key = lua_type(L, 2) == LUA_TSTRING ? lua_tolstring(L, 2, &len) : nullptr;

@@ -54,8 +54,9 @@ public:
         // After `name`, so that the message names the scenario the user wrote.
         if (!CheckKeys(index_, kOptionNames, "unknown option", nullptr)) return false;
         return ReadRps(def) && ReadVusers(def) && ReadDurations(def) && ReadStages(def) && ReadThinkTime(def) &&
-               ReadMaxWait(def) && ReadOnStartFailure(def) && ReadMaxInstructions(def) && ReadRedirects(def) && ReadCompression(def) && ReadThresholds(def) &&
-               CheckCombinations(def);
+               ReadMaxWait(def) && ReadOnStartFailure(def) && ReadMaxInstructions(def) && ReadRedirects(def) &&
+               ReadCompression(def) &&
+               ReadThresholds(def) && CheckCombinations(def);
     }
 
     std::string problem;

@@ -54,8 +54,8 @@ public:
     bool SawAnyByte() const noexcept { return saw_bytes_; }
     /// Human reason for kInvalid ("invalid HTTP status code", "response headers too large", ...).
     const char* ErrorReason() const noexcept { return error_reason_; }
-    /// kInvalid because the status line and headers exceeded max_header_bytes (ClientOptions::max_response_header_bytes,
-    /// --max-header-size).
+    /// kInvalid because the status line and headers exceeded max_header_bytes
+    /// (ClientOptions::max_response_header_bytes, --max-header-size).
     bool HeaderOverflow() const noexcept { return status_ == ParseStatus::kInvalid && header_overflow_; }
 
 private:
