@@ -123,11 +123,12 @@ TEST(PlanCodec, EncodingIsByteStable) {
     // Format 5 (issue 15) adds fields only: each of SmallPlan's three request records ends with its redirect limit
     // (10, the default: one byte 0a), at these byte offsets of format 4, in order; and the scenario ends with its
     // setup data: SmallPlan has none, a reference to "" (the string table's first entry). A kOther method's
-    // token (none here) would follow its method byte.
+    // token (none here) would follow its method byte. After the scenarios come the plan's data feeds: SmallPlan has
+    // none (a zero count).
     std::string format5(kFormat4SmallPlan);
     format5.replace(8, 2, "05");
     for (const size_t offset : {355, 348, 297}) format5.insert(2 * offset, "0a");
-    format5 += "00";
+    format5 += "00" "00";
     EXPECT_EQ(Hex(EncodePlan(SmallPlan())), format5);
 }
 

@@ -189,7 +189,7 @@ public:
         }
         const size_t from = out->size();
         AppendSegment(seg, ctx_, out);
-        if (place == HolePlace::kHeader && seg.kind == Segment::Kind::kValue &&
+        if (place == HolePlace::kHeader && (seg.kind == Segment::Kind::kValue || seg.kind == Segment::Kind::kData) &&
             HasHeaderBreak(std::string_view(*out).substr(from))) {
             why_ = kHeaderBreak;
         }

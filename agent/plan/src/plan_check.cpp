@@ -35,6 +35,36 @@ bool CheckTemplate(const Template& t, const std::string& where, std::string* err
                 return false;
             }
         }
+        if (seg.kind == Segment::Kind::kData) {
+            if (seg.a < 0 || seg.b < 0 || seg.b >= static_cast<std::int64_t>(ValueEncoding::kCount) ||
+                seg.draw >= DecodeLimits{}.max_draws) {
+                *error = where + ": bad data placeholder (feed " + std::to_string(seg.a) + ", draw " +
+                         std::to_string(seg.draw) + ")";
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
+// kData segments of a template against the plan's feeds.
+bool CheckDataRefs(const Template& t, const std::vector<DataFeed>& feeds, const std::string& where, std::string* error) {
+    for (const auto& seg : t.segments) {
+        if (seg.kind != Segment::Kind::kData) continue;
+        if (seg.a < 0 || static_cast<std::size_t>(seg.a) >= feeds.size()) {
+            *error = where + ": data feed " + std::to_string(seg.a) + " is not in the plan (it has " +
+                     std::to_string(feeds.size()) + ")";
+            return false;
+        }
+        const DataFeed& f = feeds[static_cast<std::size_t>(seg.a)];
+        if (f.options.mode == data::AccessMode::kPerVu) {
+            *error = where + ": data file " + f.name + " is per_vu, whose rows are literal in the requests";
+            return false;
+        }
+        if (seg.column >= f.table.ColumnCount()) {
+            *error = where + ": column " + std::to_string(seg.column) + " of data file " + f.name + " does not exist";
+            return false;
+        }
     }
     return true;
 }
@@ -202,6 +232,36 @@ bool CheckScenarioPlan(const ScenarioPlan& plan, std::string* error) {
                     if (x.slot >= filled.size()) filled.resize(static_cast<size_t>(x.slot) + 1, false);
                     filled[x.slot] = true;
                 }
+            }
+        }
+    }
+    return true;
+}
+
+bool CheckPlanFeeds(const Plan& plan, std::string* error) {
+    for (const DataFeed& f : plan.feeds) {
+        if (f.options.mode >= data::AccessMode::kCount || f.options.on_exhausted >= data::OnExhausted::kCount) {
+            *error = "data file " + f.name + ": unknown access mode";
+            return false;
+        }
+        if (f.options.mode == data::AccessMode::kPerVu && f.table.RowCount() != 0) {
+            *error = "data file " + f.name + ": per_vu rows are literal in the requests, the plan carries none";
+            return false;
+        }
+        if (f.first_row + f.table.RowCount() > f.total_rows) {
+            *error = "data file " + f.name + ": its slice goes past the file's " + std::to_string(f.total_rows) + " rows";
+            return false;
+        }
+    }
+    for (const ScenarioPlan& s : plan.scenarios) {
+        for (std::size_t i = 0; i < s.requests.size(); ++i) {
+            const PlannedRequest& r = s.requests[i];
+            const std::string where = "scenario '" + s.name + "', request " + std::to_string(i) + " ('" + r.name + "')";
+            if (!CheckDataRefs(r.url, plan.feeds, where, error) || !CheckDataRefs(r.body, plan.feeds, where, error)) {
+                return false;
+            }
+            for (const auto& h : r.headers) {
+                if (!CheckDataRefs(h.second, plan.feeds, where, error)) return false;
             }
         }
     }

@@ -4,6 +4,7 @@
 #include <climits>
 #include <cmath>
 #include <map>
+#include <stdexcept>
 #include <unordered_map>
 
 #include "lse/core/byte_codec.hpp"
@@ -29,6 +30,27 @@ enum RequestField : std::uint8_t {
 // How a changed header list is written.
 enum HeaderMode : std::uint8_t { kHeadersFull = 0, kHeadersValuesOnly = 1 };
 
+// Format 5: the data feeds, after the scenarios. Cells are written in place (not in the string table: most
+// are distinct, and an agent's slice is its own), so ReplaceFeeds can swap them without re-encoding the rest.
+void WriteFeeds(ByteWriter& w, const std::vector<DataFeed>& feeds) {
+    w.U64(feeds.size());
+    for (const DataFeed& f : feeds) {
+        w.Str(f.name);
+        w.Byte(static_cast<std::uint8_t>(f.options.mode));
+        w.Byte(static_cast<std::uint8_t>(f.options.on_exhausted));
+        w.U64(f.options.seed);
+        w.U64(f.first_row);
+        w.U64(f.total_rows);
+        w.U64(f.table.ColumnCount());
+        for (const auto& c : f.table.Columns()) w.Str(c);
+        w.U64(f.table.RowCount());
+        for (std::size_t i = 0; i < f.table.Cells().size(); ++i) {
+            w.Byte(static_cast<std::uint8_t>(f.table.Kinds()[i]));
+            w.Str(f.table.Cells()[i]);
+        }
+    }
+}
+
 // ---------------------------------------------------------------- encoding
 
 class Encoder {
@@ -47,6 +69,7 @@ public:
         w.U64(Index(plan_.run_id));
         w.U64(plan_.scenarios.size());
         for (const auto& s : plan_.scenarios) WriteScenario(w, s);
+        WriteFeeds(w, plan_.feeds);
         return out;
     }
 
@@ -113,6 +136,11 @@ private:
             } else if (seg.kind == Segment::Kind::kValue) {
                 w.U64(static_cast<std::uint64_t>(seg.a));  // the slot
                 w.Byte(static_cast<std::uint8_t>(seg.b));  // the ValueEncoding
+            } else if (seg.kind == Segment::Kind::kData) {
+                w.U64(static_cast<std::uint64_t>(seg.a));  // the feed
+                w.Byte(static_cast<std::uint8_t>(seg.b));  // the ValueEncoding
+                w.U64(seg.column);
+                w.U64(seg.draw);
             }
         }
     }
@@ -268,6 +296,7 @@ public:
         for (auto& s : out->scenarios) {
             if (!ReadScenario(&s)) return false;
         }
+        if (!ReadFeeds(&out->feeds)) return false;
         if (!r_.AtEnd()) return Fail("trailing bytes after the plan");
         return true;
     }
@@ -356,6 +385,66 @@ private:
                 if (encoding >= static_cast<std::uint8_t>(ValueEncoding::kCount)) return Fail("unknown value encoding");
                 seg.a = static_cast<std::int64_t>(slot);
                 seg.b = encoding;
+            } else if (seg.kind == Segment::Kind::kData) {
+                const std::uint64_t feed = r_.U64("truncated data placeholder");
+                const std::uint8_t encoding = r_.Byte("truncated data placeholder");
+                const std::uint64_t column = r_.U64("truncated data placeholder");
+                const std::uint64_t draw = r_.U64("truncated data placeholder");
+                if (!Ok()) return false;
+                if (feed >= limits_.max_feeds || column >= limits_.max_columns || draw >= limits_.max_draws) {
+                    return Fail("data placeholder beyond the limits (feed " + std::to_string(feed) + ", column " +
+                                std::to_string(column) + ", draw " + std::to_string(draw) + ")");
+                }
+                if (encoding >= static_cast<std::uint8_t>(ValueEncoding::kCount)) return Fail("unknown value encoding");
+                seg.a = static_cast<std::int64_t>(feed);
+                seg.b = encoding;
+                seg.column = static_cast<std::uint32_t>(column);
+                seg.draw = static_cast<std::uint32_t>(draw);
+            }
+        }
+        return true;
+    }
+
+    bool ReadFeeds(std::vector<DataFeed>* feeds) {
+        std::uint64_t n;
+        if (!Count(&n, limits_.max_feeds, "data feeds")) return false;
+        feeds->clear();
+        feeds->resize(n);
+        for (DataFeed& f : *feeds) {
+            r_.Str("truncated data feed", limits_.max_string_bytes, &f.name);
+            const std::uint8_t mode = r_.Byte("truncated data feed");
+            const std::uint8_t on_exhausted = r_.Byte("truncated data feed");
+            f.options.seed = r_.U64("truncated data feed");
+            f.first_row = r_.U64("truncated data feed");
+            f.total_rows = r_.U64("truncated data feed");
+            if (!Ok() || !Charge(f.name.size())) return false;
+            if (mode >= static_cast<std::uint8_t>(data::AccessMode::kCount)) return Fail("unknown data access mode");
+            if (on_exhausted >= static_cast<std::uint8_t>(data::OnExhausted::kCount)) return Fail("unknown on_exhausted");
+            f.options.mode = static_cast<data::AccessMode>(mode);
+            f.options.on_exhausted = static_cast<data::OnExhausted>(on_exhausted);
+            std::uint64_t columns;
+            if (!Count(&columns, limits_.max_columns, "data columns")) return false;
+            std::vector<std::string> names(columns);
+            for (auto& c : names) {
+                r_.Str("truncated data columns", limits_.max_string_bytes, &c);
+                if (!Ok() || !Charge(c.size())) return false;
+            }
+            std::uint64_t rows;
+            if (!Count(&rows, limits_.max_rows, "data rows")) return false;
+            if (columns == 0 && rows != 0) return Fail("data rows without columns");
+            const std::uint64_t cells = rows * columns;
+            if (cells > r_.remaining()) return Fail("truncated data rows");  // each cell takes at least 2 bytes
+            std::vector<std::string> text(cells);
+            std::vector<data::CellKind> kinds(cells);
+            for (std::uint64_t i = 0; i < cells; ++i) {
+                const std::uint8_t kind = r_.Byte("truncated data rows");
+                r_.Str("truncated data rows", limits_.max_string_bytes, &text[i]);
+                if (!Ok() || !Charge(text[i].size())) return false;
+                if (kind >= static_cast<std::uint8_t>(data::CellKind::kCount)) return Fail("unknown data cell kind");
+                kinds[i] = static_cast<data::CellKind>(kind);
+            }
+            if (!data::DataTable::FromRaw(std::move(names), std::move(text), std::move(kinds), &f.table)) {
+                return Fail("data rows do not match their columns");
             }
         }
         return true;
@@ -579,6 +668,16 @@ private:
 
 std::string EncodePlan(const Plan& plan) { return Encoder(plan).Run(); }
 
+std::string ReplaceFeeds(std::string_view encoded, const std::vector<DataFeed>& feeds) {
+    if (encoded.empty() || encoded.back() != '\0') {
+        throw std::invalid_argument("ReplaceFeeds: the plan was encoded with data feeds");
+    }
+    std::string out(encoded.substr(0, encoded.size() - 1));
+    ByteWriter w(&out);
+    WriteFeeds(w, feeds);
+    return out;
+}
+
 bool DecodePlan(std::string_view bytes, Plan* out, std::string* error, const DecodeLimits& limits) {
     auto fail = [&](std::string why) {
         if (error != nullptr) *error = "invalid plan: " + why;
@@ -604,6 +703,7 @@ bool DecodePlan(std::string_view bytes, Plan* out, std::string* error, const Dec
         std::string why;
         if (!CheckScenarioPlan(s, &why)) return fail(why);
     }
+    if (std::string why; !CheckPlanFeeds(*out, &why)) return fail(why);
     return true;
 }
 

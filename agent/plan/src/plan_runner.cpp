@@ -111,6 +111,7 @@ public:
                 BindValueUses(*vu, t);
             }
             vu->values.resize(slots);
+            BindDataDraws(*vu);
             vus_.push_back(std::move(vu));
         }
         idle_.Reset(vus_.size());
@@ -138,7 +139,7 @@ public:
     int Busy() const noexcept override { return busy_; }
 
     bool TryStart(int vu_index, std::int64_t intended_ns) noexcept override {
-        if (aborted_ || plan_.tasks.empty()) return false;
+        if (aborted_ || data_exhausted_ || plan_.tasks.empty()) return false;
         if (vu_index < 0) {
             if (idle_.Empty()) return false;
             vu_index = idle_.Pop();
@@ -156,7 +157,14 @@ public:
         vu.intended_ns = intended_ns > 0 ? intended_ns : now;
         ++busy_;
         in_try_start_ = true;
-        Advance(vu);
+        if (DrawRows(vu)) {
+            Advance(vu);
+        } else {
+            // A unique data file ran out (on_exhausted = stop): this iteration fails and no new one starts.
+            SetFailure(vu, ErrorKind::kScript);
+            data_exhausted_ = true;
+            EndIteration(vu);
+        }
         in_try_start_ = false;
         return true;
     }
@@ -197,8 +205,16 @@ private:
     };
     enum class SendOutcome : std::uint8_t { kSent, kRefused, kUnusableValue };
 
+    // Rows one task iteration takes from one data feed.
+    struct FeedDraws {
+        std::uint32_t feed = 0;
+        std::uint32_t count = 0;
+    };
+
     struct Vu {
         http::Exchange exchange;
+        DataRows data;                                // this iteration's data rows (kData), vectors reused
+        std::vector<std::vector<FeedDraws>> draws;    // per task: the rows its requests use
         http::PreparedRequest own;           // templated requests are serialised here (capacity reused)
         http::PreparedRequest with_cookies;  // a request with the jar's cookies merged in (capacity reused)
         http::CookieJar jar;                 // persists across iterations, as a Lua virtual user's
@@ -299,6 +315,54 @@ private:
         return plan_.tasks[static_cast<size_t>(vu.task)].on_extract_error;
     }
 
+    // Which rows of which feeds each task of the VU uses (the highest draw number per feed), and room for them.
+    void BindDataDraws(Vu& vu) {
+        const auto& feeders = shared_->config->feeders;
+        vu.draws.resize(vu.plan->task_steps.size());
+        std::vector<std::uint32_t> most(feeders.size(), 0);  // per feed, over all tasks
+        for (size_t t = 0; t < vu.plan->task_steps.size(); ++t) {
+            std::vector<std::uint32_t> need(feeders.size(), 0);
+            auto scan = [&need](const Template& tpl) {
+                for (const Segment& seg : tpl.segments) {
+                    if (seg.kind != Segment::Kind::kData) continue;
+                    const auto feed = static_cast<size_t>(seg.a);
+                    if (feed < need.size()) need[feed] = std::max(need[feed], seg.draw + 1);
+                }
+            };
+            for (const Step& st : vu.plan->task_steps[t]) {
+                if (st.pause) continue;
+                const PlannedRequest& r = plan_.requests[st.request];
+                scan(r.url);
+                scan(r.body);
+                for (const auto& h : r.headers) scan(h.second);
+            }
+            for (size_t f = 0; f < need.size(); ++f) {
+                if (need[f] == 0) continue;
+                vu.draws[t].push_back(FeedDraws{static_cast<std::uint32_t>(f), need[f]});
+                most[f] = std::max(most[f], need[f]);
+            }
+        }
+        vu.data.tables.resize(feeders.size());
+        vu.data.rows.resize(feeders.size());
+        for (size_t f = 0; f < feeders.size(); ++f) {
+            vu.data.tables[f] = &feeders[f]->Table();
+            vu.data.rows[f].assign(most[f], data::Feeder::kNoRow);
+        }
+    }
+
+    // Draws the rows the iteration's task uses; false when a feed had none left (unique, stop).
+    bool DrawRows(Vu& vu) noexcept {
+        const auto& feeders = shared_->config->feeders;
+        for (const FeedDraws& d : vu.draws[static_cast<size_t>(vu.task)]) {
+            std::vector<std::int64_t>& rows = vu.data.rows[d.feed];
+            for (std::uint32_t i = 0; i < d.count; ++i) {
+                rows[i] = feeders[d.feed]->Next(vu.plan->id);
+                if (rows[i] == data::Feeder::kNoRow) return false;
+            }
+        }
+        return true;
+    }
+
     SendOutcome Send(Vu& vu, const Step& st) noexcept {
         const CompiledRequest& c = shared_->requests[st.request];
         const http::PreparedRequest* request = &c.shape.request;
@@ -306,6 +370,7 @@ private:
             expand_.vuser = vu.plan->id;
             expand_.values = vu.values.data();
             expand_.value_count = vu.values.size();
+            expand_.data = &vu.data;
             const char* why = nullptr;
             if (!SerializeTemplated(c, expand_, &vu.own, &why)) {
                 // Extraction checks a value against where it goes, so this is a backstop: counted as the
@@ -664,16 +729,43 @@ private:
     int closing_ = 0;
     int busy_ = 0;
     bool aborted_ = false;
+    bool data_exhausted_ = false;  // a unique data file ran out (on_exhausted = stop)
     bool in_try_start_ = false;
 };
 
 }  // namespace
+
+std::vector<std::shared_ptr<data::Feeder>> MakeFeeders(const std::vector<DataFeed>& feeds) {
+    std::vector<std::shared_ptr<data::Feeder>> out;
+    out.reserve(feeds.size());
+    for (const DataFeed& f : feeds) {
+        out.push_back(std::make_shared<data::Feeder>(std::make_shared<const data::DataTable>(f.table), f.options));
+    }
+    return out;
+}
 
 runtime::RunnerFactory MakePlanRunnerFactory(std::shared_ptr<const PlanRunConfig> config) {
     if (config == nullptr || config->scenario == nullptr) throw UsageError("plan runner: no scenario plan");
     const ScenarioPlan& plan = *config->scenario;
     std::string why;
     if (!CheckScenarioPlan(plan, &why)) throw UsageError("cannot replay the plan: " + why);
+    auto check_data = [&config, &plan](const Template& t, const PlannedRequest& r) {
+        for (const Segment& seg : t.segments) {
+            if (seg.kind != Segment::Kind::kData) continue;
+            const auto feed = static_cast<size_t>(seg.a);
+            if (seg.a < 0 || feed >= config->feeders.size() || config->feeders[feed] == nullptr ||
+                seg.column >= config->feeders[feed]->Table().ColumnCount()) {
+                throw UsageError("cannot replay the plan: scenario '" + plan.name + "', request '" + r.name +
+                                 "' uses data feed " + std::to_string(seg.a) + " column " + std::to_string(seg.column) +
+                                 ", which the plan does not carry");
+            }
+        }
+    };
+    for (const PlannedRequest& r : plan.requests) {
+        check_data(r.url, r);
+        check_data(r.body, r);
+        for (const auto& h : r.headers) check_data(h.second, r);
+    }
     for (int p : config->vu_positions) {
         if (p < 0 || static_cast<size_t>(p) >= plan.vusers.size()) {
             throw UsageError("plan runner: virtual user position " + std::to_string(p) + " is out of range (the plan has " +

@@ -82,8 +82,45 @@ void AppendSegment(const Segment& seg, const ExpandContext& ctx, std::string* ou
             AppendValue(v, static_cast<ValueEncoding>(seg.b), out);
             break;
         }
+        case Segment::Kind::kData: {
+            const DataRows* d = ctx.data;
+            const auto feed = static_cast<std::size_t>(seg.a);
+            if (d == nullptr || seg.a < 0 || feed >= d->rows.size() || seg.draw >= d->rows[feed].size()) break;
+            const data::DataTable* table = d->tables[feed];
+            const std::int64_t row = d->rows[feed][seg.draw];
+            if (table == nullptr || row < 0 || static_cast<std::size_t>(row) >= table->RowCount() ||
+                seg.column >= table->ColumnCount()) {
+                break;
+            }
+            AppendCell(table->Cell(static_cast<std::size_t>(row), seg.column),
+                       table->Kind(static_cast<std::size_t>(row), seg.column), static_cast<ValueEncoding>(seg.b), out);
+            break;
+        }
         case Segment::Kind::kCount:
             break;
+    }
+}
+
+void AppendCell(std::string_view text, data::CellKind kind, ValueEncoding encoding, std::string* out) noexcept {
+    switch (encoding) {
+        case ValueEncoding::kRaw: out->append(text); return;
+        case ValueEncoding::kPercent: http::AppendPercentEncoded(text, out); return;
+        case ValueEncoding::kJsonString: AppendJsonEscaped(text, out); return;
+        default: break;
+    }
+    switch (kind) {
+        case data::CellKind::kNumber:
+        case data::CellKind::kBool:
+        case data::CellKind::kJson:
+            out->append(text);
+            break;
+        case data::CellKind::kNull:
+            out->append("null");
+            break;
+        default:
+            out->push_back('"');
+            AppendJsonEscaped(text, out);
+            out->push_back('"');
     }
 }
 

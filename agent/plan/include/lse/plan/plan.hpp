@@ -23,6 +23,8 @@
 #include <vector>
 
 #include "lse/http/redirect.hpp"
+#include "lse/data/data_table.hpp"
+#include "lse/data/feeder.hpp"
 #include "lse/http/request.hpp"
 #include "lse/sched/rate_profile.hpp"
 
@@ -37,12 +39,16 @@ struct Segment {
         kUuid,     ///< random v4 UUID
         kVuser,    ///< the virtual user's id
         kValue,    ///< a response value of this iteration: slot `a` (Extraction::slot), written as ValueEncoding `b`
+        kData,     ///< a data file's cell (format 5): feed `a` (Plan::feeds), column `column` of the row the iteration
+                   ///< drew as its `draw`-th row of that feed, written as ValueEncoding `b`
         kCount
     };
     Kind kind = Kind::kLiteral;
     std::string text;
     std::int64_t a = 0;
     std::int64_t b = 0;
+    std::uint32_t column = 0;  ///< kData
+    std::uint32_t draw = 0;    ///< kData: 0 for the first row an iteration takes from the feed, 1 for the next...
     bool operator==(const Segment&) const = default;
 };
 
@@ -176,11 +182,25 @@ struct ScenarioPlan {
     bool operator==(const ScenarioPlan&) const = default;
 };
 
+/// A data file (lsengine.data.csv/json) whose rows the agents draw per iteration (format 5): the feeds whose
+/// access mode is sequential, random or unique (per_vu rows are known at capture and written into the requests).
+/// The coordinator sends each agent only its slice of the rows (contiguous, proportional to the agents'
+/// capacities), so no two agents draw the same row.
+struct DataFeed {
+    std::string name;  ///< the file as the script named it
+    data::FeederOptions options;
+    data::DataTable table;        ///< the rows this plan carries (an agent's plan: its slice)
+    std::uint64_t first_row = 0;  ///< the slice's first row in the whole file (0-based)
+    std::uint64_t total_rows = 0; ///< rows in the whole file
+    bool operator==(const DataFeed&) const = default;
+};
+
 struct Plan {
     std::uint32_t version = 1;
     std::string cluster_id;
     std::string run_id;
     std::vector<ScenarioPlan> scenarios;
+    std::vector<DataFeed> feeds;  ///< indexed by Segment::a of kData (format 5)
     bool operator==(const Plan&) const = default;
 };
 

@@ -26,6 +26,10 @@
 /// Redirects (format 5): every request record ends with max_redirects (varint, at most
 /// http::kMaxRedirectsLimit), whether or not the record is based on an earlier request.
 /// Setup data (format 5): after the virtual users, a scenario's setup_data (a string reference).
+/// Data files (format 5): a kData segment carries its feed (varint), ValueEncoding (a byte), column and draw
+/// (varints) after its text; after the scenarios come the plan's data feeds: count, then per feed its name
+/// (length-prefixed), access mode and on_exhausted (bytes), seed, first_row, total_rows, column count and names
+/// (length-prefixed), row count, then every cell row by row as its CellKind (a byte) and text (length-prefixed).
 ///
 /// Decoding trusts nothing all the same: every count is checked against DecodeLimits and
 /// against the bytes left, the total size of the strings materialised into the Plan is
@@ -36,6 +40,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "lse/plan/plan.hpp"
 
@@ -63,10 +68,19 @@ struct DecodeLimits {
     std::size_t max_decoded_string_bytes = 512u << 20;  ///< all strings copied into the Plan
     std::size_t max_extractions = 64;            ///< per request step
     std::size_t max_slots = 4096;                ///< value slots per iteration (slot numbers below this)
+    std::size_t max_feeds = 256;                 ///< data feeds of a plan
+    std::size_t max_columns = 4096;              ///< per data feed
+    std::size_t max_rows = 100'000'000;          ///< per data feed (its slice)
+    std::size_t max_draws = 4096;                ///< rows one iteration takes from one feed (draw numbers below this)
 };
 
 /// Encodes a plan. Never fails (a plan that breaks DecodeLimits encodes but will not decode).
 std::string EncodePlan(const Plan& plan);
+
+/// `encoded` (EncodePlan of a plan without data feeds) with `feeds` as its feeds. Feeds are encoded last and
+/// outside the string table, so a coordinator encodes the scenarios once and appends each agent's slice of the
+/// rows. Throws std::invalid_argument when `encoded` does not end with an empty feed list (a caller's bug).
+std::string ReplaceFeeds(std::string_view encoded, const std::vector<DataFeed>& feeds);
 
 /// Decodes what EncodePlan produced. On failure returns false, leaves *out unspecified and puts
 /// the reason in *error (when not null).
@@ -80,6 +94,11 @@ bool DecodePlan(std::string_view bytes, Plan* out, std::string* error, const Dec
 /// JSON paths parse, patterns compile, header names are lower-case and not empty, pause steps
 /// extract nothing. False with *error (naming scenario, task and step).
 bool CheckScenarioPlan(const ScenarioPlan& plan, std::string* error);
+
+/// Data files (format 5): every kData segment of every scenario names a feed of the plan and one of its columns;
+/// feeds have an access mode agents draw (sequential, random, unique) and a slice within the file. False with
+/// *error naming the scenario and request, or the file.
+bool CheckPlanFeeds(const Plan& plan, std::string* error);
 
 /// Merges identical requests of the request table (keeping first occurrences, in order) and
 /// remaps every step. Unreferenced requests are kept.

@@ -25,6 +25,10 @@
 /// or sends them with the value empty. A response not accepted (or none) gives no values either: same policy,
 /// its own kind (kStatus, a transport error) kept. JSON paths and patterns are compiled once for all workers.
 ///
+/// Data files: when an iteration starts, it draws the rows its task's requests use (kData: the iteration's
+/// n-th row of a feed is draw n-1) from the shared feeders. A unique feed with on_exhausted = stop that has no row
+/// left fails that iteration (ErrorKind::kScript, as next() raising in Lua) and this runner starts no new iteration.
+///
 /// Cookies: each VU has a cookie jar (http/cookie_jar.hpp) that persists across its iterations, as a Lua virtual
 /// user's does: every response's Set-Cookie is stored (only those headers are kept for steps without rules), and
 /// a request for which the jar has cookies is sent with them merged into the Cookie header it was captured with
@@ -39,6 +43,7 @@
 #include <memory>
 #include <vector>
 
+#include "lse/data/feeder.hpp"
 #include "lse/plan/plan.hpp"
 #include "lse/runtime/iteration_runner.hpp"
 #include "lse/runtime/load_spec.hpp"
@@ -52,7 +57,13 @@ struct PlanRunConfig {
     int agent_count = 1;
     std::uint64_t seed = 1;         ///< task rotation, lsengine.random/uuid
     std::int64_t default_timeout_ns = 0;  ///< requests without their own timeout; 0: the client's
+    /// The plan's data feeds (Plan::feeds, MakeFeeders), shared by every scenario of the run so draws are run-wide
+    /// on this agent; indexed by kData segments' feed. Empty when the plan has none.
+    std::vector<std::shared_ptr<data::Feeder>> feeders;
 };
+
+/// Feeders over a plan's data feeds (this agent's slices), in order.
+std::vector<std::shared_ptr<data::Feeder>> MakeFeeders(const std::vector<DataFeed>& feeds);
 
 /// Checks the plan (CheckScenarioPlan) and compiles its request table once for every worker.
 /// Throws lse::UsageError for a plan that cannot be replayed (bad reference, bad header, a

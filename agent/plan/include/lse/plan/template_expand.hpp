@@ -15,7 +15,9 @@
 #include <random>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "lse/data/feeder.hpp"
 #include "lse/plan/extract/json_path.hpp"
 #include "lse/plan/plan.hpp"
 
@@ -64,6 +66,14 @@ struct ValueSlot {
     }
 };
 
+/// The rows an iteration drew from the plan's data feeds (kData segments): rows[feed][draw] is a row index of
+/// tables[feed], or data::Feeder::kNoRow (the cell is then empty text). The runner draws them when the iteration
+/// starts and reuses the vectors.
+struct DataRows {
+    std::vector<const data::DataTable*> tables;
+    std::vector<std::vector<std::int64_t>> rows;
+};
+
 /// What a template may refer to. The RNG is per worker (not thread-safe).
 struct ExpandContext {
     SeqSource* seq = nullptr;
@@ -73,12 +83,17 @@ struct ExpandContext {
     /// empty text.
     const ValueSlot* values = nullptr;
     std::size_t value_count = 0;
+    const DataRows* data = nullptr;  ///< kData; null: every cell is empty text
 };
 
 /// Appends a response value written as `encoding` (ValueEncoding): kRaw its text; kPercent its text
 /// percent-encoded (http/percent_encode.hpp, as Lua's query= and form=); kJsonString its text JSON-escaped;
 /// kJsonValue a number bare, a JSON token as it came, any other text as a JSON string.
 void AppendValue(const ValueSlot& value, ValueEncoding encoding, std::string* out) noexcept;
+
+/// Appends a data cell written as `encoding`: as AppendValue, and for kJsonValue a number or boolean bare, null as
+/// null, a nested value as its JSON, a string quoted.
+void AppendCell(std::string_view text, data::CellKind kind, ValueEncoding encoding, std::string* out) noexcept;
 
 /// Appends `text` escaped for the inside of a JSON string, as lsengine's JSON encoder writes it: \" \\ \b
 /// \f \n \r \t, other control characters as \u00XX, everything else (UTF-8 included) as is.
