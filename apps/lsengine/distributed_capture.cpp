@@ -59,6 +59,7 @@ void CaptureAgentScenarios(const DistributedScript& script, bool quiet, Finisher
         for (const auto& w : c.warnings) {
             if (!quiet) std::cerr << "lsengine: scenario '" << name << "': warning: " << w << "\n";
         }
+        if (!c.feeds.empty()) plan.SetFeeds(std::move(c.feeds));  // the same script's files: any capture's list
         coordinator::CapturedScenario captured;
         captured.name = name;
         captured.plan = std::move(c.plan);

@@ -104,6 +104,9 @@ std::string RenderTemplate(const plan::Template& t, const ValueMap& values = {})
                 out += "{" + (it != values.end() ? it->second.label : std::string("value")) + "}";
                 break;
             }
+            case plan::Segment::Kind::kData:  // a data file's cell, drawn by the agent per iteration
+                out += "{data " + std::to_string(s.a + 1) + ":" + std::to_string(s.column + 1) + "}";
+                break;
             case plan::Segment::Kind::kCount: break;
         }
     }

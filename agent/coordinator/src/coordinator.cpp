@@ -418,7 +418,7 @@ void Coordinator::SendAssignment(Agent& a) {
         as.epoch = epoch_ + 1;
         as.owns_from_coordinator_ns = a.owns_from_ns;
     }
-    protocol::PlanDelivery d = protocol::PreparePlanDelivery(std::move(as), plan_);
+    protocol::PlanDelivery d = protocol::PreparePlanDelivery(std::move(as), a.plan.empty() ? plan_ : a.plan);
     const std::string subject =
         subj::Agent(options_.cluster_id, options_.run_id, a.reg.agent_id, AgentChannel::kPlan);
     Publish(subject, protocol::EncodeAssignment(d.assignment));
@@ -583,6 +583,11 @@ std::vector<protocol::Register> Coordinator::WaitForAgents(std::int64_t wait_ns,
     }
 }
 
+void Coordinator::SetAgentPlans(AgentPlan plan_for_agent) {
+    std::lock_guard lock(mu_);
+    plan_for_agent_ = std::move(plan_for_agent);
+}
+
 void Coordinator::Assign(const std::string& plan_bytes, const std::vector<AgentScenario>& scenarios,
                          const std::function<void()>& check) {
     std::unique_lock lock(mu_);
@@ -592,11 +597,13 @@ void Coordinator::Assign(const std::string& plan_bytes, const std::vector<AgentS
     for (const Agent& a : agents_) caps.push_back(a.reg.capacity);
     const auto shares = ComputeShares(caps, scenarios_);
     for (Agent& a : agents_) {
+        if (plan_for_agent_) a.plan = plan_for_agent_(a.index, caps);
         a.initial_shares = shares[a.index];
         a.shares = shares[a.index];
         a.initial_share = a.shares.empty() ? 0 : a.shares[0].shard.Share();
         SendAssignment(a);
     }
+    plan_for_agent_ = nullptr;  // every agent has its plan: the caller's plan source need not outlive Assign
     const std::int64_t deadline = NowNs() + options_.ack_timeout_ns;
     for (;;) {
         if (!rejected_.empty()) {

@@ -131,6 +131,11 @@ std::int64_t DistributedRun::Assign(const PlanAssembly& plan) {
     arrivals_known_ = plan.ArrivalsAccounted();
     if (!any_agent_scenario_) return Now() + kNsPerSec;
     WaitForAgents();
+    if (plan.HasFeeds()) {
+        coord_->SetAgentPlans([&plan](std::size_t agent, const std::vector<double>& capacities) {
+            return plan.BytesForAgent(agent, capacities);
+        });
+    }
     coord_->Assign(plan.Bytes(), plan.Scenarios(), [this] { Check(); });
     ThrowIfInterrupted();
     const std::int64_t start_at = coord_->Start();

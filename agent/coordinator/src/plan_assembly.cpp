@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "lse/coordinator/data_slices.hpp"
 #include "lse/core/errors.hpp"
 #include "lse/plan/plan_codec.hpp"
 
@@ -35,7 +36,37 @@ void PlanAssembly::Seal() {
         for (const auto& p : problems_) all += "\n  - " + p;
         throw ScriptError("the plan for the agents cannot be captured faithfully; the run was not started:" + all);
     }
-    bytes_ = plan::EncodePlan(plan_);
+    DropUnusedRows();  // a file no agent request reads (or one used only in on_start) is not shipped
+    without_feeds_ = plan::EncodePlan(plan_);  // plan_.feeds stays empty: feeds_ holds them
+    bytes_ = feeds_.empty() ? without_feeds_ : plan::ReplaceFeeds(without_feeds_, feeds_);
+}
+
+void PlanAssembly::SetFeeds(std::vector<plan::DataFeed> feeds) { feeds_ = std::move(feeds); }
+
+void PlanAssembly::DropUnusedRows() {
+    std::vector<bool> used(feeds_.size(), false);
+    auto scan = [&used](const plan::Template& t) {
+        for (const plan::Segment& seg : t.segments) {
+            if (seg.kind == plan::Segment::Kind::kData && seg.a >= 0 && static_cast<std::size_t>(seg.a) < used.size()) {
+                used[static_cast<std::size_t>(seg.a)] = true;
+            }
+        }
+    };
+    for (const auto& s : plan_.scenarios) {
+        for (const auto& r : s.requests) {
+            scan(r.url);
+            scan(r.body);
+            for (const auto& h : r.headers) scan(h.second);
+        }
+    }
+    for (std::size_t i = 0; i < feeds_.size(); ++i) {
+        if (!used[i]) feeds_[i].table = feeds_[i].table.Slice(0, 0);  // the columns stay: indexes still check
+    }
+}
+
+std::string PlanAssembly::BytesForAgent(std::size_t agent, const std::vector<double>& capacities) const {
+    if (feeds_.empty()) return bytes_;
+    return plan::ReplaceFeeds(without_feeds_, SliceFeeds(feeds_, capacities, agent));
 }
 
 bool PlanAssembly::ArrivalsAccounted() const noexcept {

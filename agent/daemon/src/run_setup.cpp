@@ -92,6 +92,7 @@ bool PrepareRun(const protocol::Assignment& a, std::string_view plan_bytes, cons
     out->agent_index = static_cast<int>(a.agent_index);
     out->agent_count = static_cast<int>(a.agent_count);
     out->seed = RunSeed(a);
+    out->feeders = plan::MakeFeeders(decoded.feeds);
     for (const protocol::ScenarioShare& share : a.scenarios) {
         auto it = std::find_if(decoded.scenarios.begin(), decoded.scenarios.end(),
                                [&](const plan::ScenarioPlan& s) { return s.name == share.scenario; });
@@ -120,6 +121,7 @@ bool PrepareRun(const protocol::Assignment& a, std::string_view plan_bytes, cons
             config->agent_count = static_cast<int>(a.agent_count);
             config->seed = RunSeed(a);
             config->default_timeout_ns = options.default_timeout_ns;
+            config->feeders = out->feeders;
             runtime::Workload w;
             w.spec = plan::MakePlanLoadSpec(config->scenario->load, hosted, std::max(1, options.capacity),
                                             config->seed);
@@ -183,6 +185,7 @@ static std::optional<runtime::Workload> ExtraWorkload(const PreparedRun& prepare
     config->agent_count = prepared.agent_count;
     config->seed = prepared.seed ^ ((std::uint64_t{epoch} + 1) * 0xbf58476d1ce4e5b9ULL);
     config->default_timeout_ns = prepared.options.default_timeout_ns;
+    config->feeders = prepared.feeders;
     runtime::Workload w;
     w.spec = plan::MakePlanLoadSpec(shape, hosted, std::max(1, prepared.options.capacity), config->seed);
     w.spec.grace_ns = std::min(prepared.options.request_timeout_ns, w.spec.grace_ns);

@@ -53,6 +53,8 @@ struct PreparedRun {
     int agent_index = 0;
     int agent_count = 1;
     std::uint64_t seed = 1;
+    /// The plan's data feeds (this agent's slices), shared by every workload, also a Rebalance's extra ones.
+    std::vector<std::shared_ptr<data::Feeder>> feeders;
 
     /// Index of the workload running `scenario`, or -1 (not assigned, or hosting no virtual user).
     int WorkloadIndex(std::string_view scenario) const noexcept;

@@ -102,6 +102,10 @@ public:
     /// the silent ones. Throws lse::SetupError on a Reject or after ack_timeout_ns (naming the agents).
     void Assign(const std::string& plan_bytes, const std::vector<AgentScenario>& scenarios,
                 const std::function<void()>& check);
+    /// Before Assign: each agent gets plan_for_agent(its index, every agent's capacity) instead of plan_bytes
+    /// (its slice of the data files: PlanAssembly::BytesForAgent). A re-assignment sends the agent the same plan.
+    using AgentPlan = std::function<std::string(std::size_t agent, const std::vector<double>& capacities)>;
+    void SetAgentPlans(AgentPlan plan_for_agent);
 
     /// Sends Start{now + start_lead}; returns start_at (this process's monotonic clock).
     std::int64_t Start();
@@ -152,6 +156,7 @@ private:
         std::uint32_t epoch_seen = 0;
         double initial_share = 0;
         std::vector<protocol::ScenarioShare> initial_shares;
+        std::string plan;  // its own plan (SetAgentPlans), else empty: plan_
         // Restarts (OnRegister of an agent of the run): the current incarnation is `attempt`; what earlier
         // incarnations delivered is kept in `archived`. While `rejoin_pending`, its re-Assignment (owning
         // arrivals from `owns_from_ns`) waits for the ack; `rejoin_began_ns` bounds the wait.
@@ -203,6 +208,7 @@ private:
     std::vector<std::string> ignored_;  ///< already logged (wrong group, version)
     std::vector<Agent> agents_;         ///< selected for the run, by index
     std::string plan_;
+    AgentPlan plan_for_agent_;
     std::vector<AgentScenario> scenarios_;
     std::vector<std::string> rejected_;
     bool started_ = false;

@@ -32,11 +32,18 @@ public:
     PlanAssembly(std::string cluster_id, std::string run_id);
 
     void Add(CapturedScenario scenario);
+    /// The script's data feeds (whole files) the scenarios' kData placeholders refer to; each agent gets only
+    /// its slice (BytesForAgent).
+    void SetFeeds(std::vector<plan::DataFeed> feeds);
+    bool HasFeeds() const noexcept { return !feeds_.empty(); }
     /// Throws lse::ScriptError listing every problem of every scenario ("the plan for the agents cannot be
     /// captured faithfully; the run was not started:"); otherwise encodes the plan (Bytes()).
     void Seal();
-    /// The encoded plan, once sealed.
+    /// The encoded plan, once sealed (with the whole data feeds).
     const std::string& Bytes() const noexcept { return bytes_; }
+    /// The encoded plan for agent `agent` of agents with `capacities`: its slice of each data feed
+    /// (data_slices.hpp); Bytes() when there is no feed. Once sealed.
+    std::string BytesForAgent(std::size_t agent, const std::vector<double>& capacities) const;
 
     /// What Coordinator::Assign needs, in the order added.
     const std::vector<AgentScenario>& Scenarios() const noexcept { return scenarios_; }
@@ -45,10 +52,14 @@ public:
     bool ArrivalsAccounted() const noexcept;
 
 private:
+    void DropUnusedRows();
+
     plan::Plan plan_;
     std::vector<AgentScenario> scenarios_;
     std::vector<std::string> problems_;
     std::string bytes_;
+    std::vector<plan::DataFeed> feeds_;
+    std::string without_feeds_;  // the plan encoded with no feed: agents' slices are appended to it
 };
 
 }  // namespace lse::coordinator
