@@ -220,3 +220,40 @@ function lsengine.vuser() end
 ---as *** in every output.
 ---@type table<string, string>
 lsengine.env = {}
+
+---Options of lsengine.data.csv / lsengine.data.json.
+---@class lsengine.DataOptions
+---@field mode? "sequential"|"unique"|"random"|"per_vu"  Which row next() hands out (default "sequential").
+---@field on_exhausted? "stop"|"wrap"  unique: when every row was used, fail the iteration and start no new one (default), or start over.
+---@field seed? integer  random: the same seed draws the same rows.
+---@field header? boolean  CSV: the first record names the columns (default true); false: columns 1..N.
+---@field separator? string  CSV: one character (default ",").
+
+---A read-only row: fields by column name (row.username) or position (row[1]).
+---@class lsengine.DataRow
+---@field [string] string|number|boolean|nil
+---@field [integer] string|number|boolean|nil
+
+---A data file loaded once per run and shared by every thread.
+---@class lsengine.DataFile
+local DataFile = {}
+---The row for this call, per the file's mode.
+---@return lsengine.DataRow
+function DataFile:next() end
+---The number of rows.
+---@return integer
+function DataFile:count() end
+
+lsengine.data = {}
+
+---Loads a CSV file (path relative to the script) at the file's top level.
+---@param path string
+---@param opts? lsengine.DataOptions
+---@return lsengine.DataFile
+function lsengine.data.csv(path, opts) end
+
+---Loads a JSON array of objects (or of values) at the file's top level.
+---@param path string
+---@param opts? lsengine.DataOptions
+---@return lsengine.DataFile
+function lsengine.data.json(path, opts) end

@@ -83,6 +83,7 @@ public:
             out.problems.push_back(std::move(problem));
         }
         out.plan = std::move(recorder_->Plan());
+        out.feeds = recorder_->Feeds();
         out.plan.load = load;
         for (auto& p : recorder_->Problems().Render()) out.problems.push_back(std::move(p));
         out.warnings = warnings_.Render();

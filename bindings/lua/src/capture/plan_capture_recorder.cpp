@@ -158,6 +158,25 @@ void PlanRecorder::SetActive(bool active) {
     if (ctx != nullptr) ctx->capture_mode = active;
 }
 
+std::vector<plan::DataFeed> PlanRecorder::Feeds() const {
+    std::vector<plan::DataFeed> out;
+    detail::LoadContext* ctx = detail::GetContext(engine_->L());
+    if (ctx == nullptr || ctx->shared == nullptr) return out;
+    for (const data::DeclaredFeed& d : ctx->shared->Feeds().Declared()) {
+        plan::DataFeed f;
+        f.name = d.name;
+        if (d.feeder != nullptr) {
+            const data::DataTable& table = d.feeder->Table();
+            f.options = d.feeder->Options();
+            f.total_rows = table.RowCount();
+            f.table = f.options.mode == data::AccessMode::kPerVu ? table.Slice(0, 0) : table;
+            if (f.options.mode == data::AccessMode::kPerVu) f.total_rows = 0;
+        }
+        out.push_back(std::move(f));
+    }
+    return out;
+}
+
 void PlanRecorder::BeginVu(int id) {
     current_vu_ = plan::VuPlan{};
     current_vu_.id = id;
@@ -170,6 +189,9 @@ void PlanRecorder::BeginTask(Vu& /*vu*/, int task) {
     check_on_values_ = false;
     used_math_random_ = false;
     values_->BeginIteration();
+    // Data rows: each task iteration draws its own (the agent draws them when the iteration starts).
+    detail::LoadContext* ctx = detail::GetContext(engine_->L());
+    if (ctx != nullptr) ctx->capture_draws.clear();
 }
 
 void PlanRecorder::NoteBranches() {

@@ -56,6 +56,9 @@ public:
     /// The plan so far (tasks, requests, vusers) and what was noted.
     plan::ScenarioPlan& Plan() noexcept { return plan_; }
     MessageList& Problems() noexcept { return problems_; }
+    /// The script's data files, by declaration index (kData segments' feed): whole tables, except per_vu ones,
+    /// whose rows went into the requests as literal text (their entry keeps only the columns).
+    std::vector<plan::DataFeed> Feeds() const;
     MessageList& Warnings() noexcept { return warnings_; }
 
     // TaskInterceptor

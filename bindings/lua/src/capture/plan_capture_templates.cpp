@@ -15,6 +15,9 @@ constexpr std::string_view kRawValue = "val~";
 constexpr std::string_view kPercentValue = "pval~";
 constexpr std::string_view kJsonValue = "jval~";
 
+constexpr std::string_view kRawData = "data~";
+constexpr std::string_view kPercentData = "pdata~";
+
 // The value marker `rest` starts with: its encoding and length.
 std::optional<std::pair<plan::ValueEncoding, std::size_t>> ValueMarker(std::string_view rest) {
     if (rest.substr(0, kRawValue.size()) == kRawValue) return std::pair(plan::ValueEncoding::kRaw, kRawValue.size());
@@ -65,6 +68,21 @@ std::optional<Parsed> ParseAt(std::string_view text, std::size_t at) {
         }
         p.segment.a = PackValueRef(gen, id);
         p.segment.b = static_cast<std::int64_t>(encoding->first);
+    } else if (rest.substr(0, kRawData.size()) == kRawData || rest.substr(0, kPercentData.size()) == kPercentData) {
+        const bool percent = rest.substr(0, kPercentData.size()) == kPercentData;
+        pos += percent ? kPercentData.size() : kRawData.size();
+        p.segment.kind = Segment::Kind::kData;
+        std::int64_t feed = 0;
+        std::int64_t draw = 0;
+        std::int64_t column = 0;
+        if (!ReadInt(text, &pos, &feed) || !ReadInt(text, &pos, &draw) || !ReadInt(text, &pos, &column) || feed < 0 ||
+            draw < 0 || column < 0 || draw > UINT32_MAX || column > UINT32_MAX) {
+            return std::nullopt;
+        }
+        p.segment.a = feed;
+        p.segment.b = static_cast<std::int64_t>(percent ? plan::ValueEncoding::kPercent : plan::ValueEncoding::kRaw);
+        p.segment.draw = static_cast<std::uint32_t>(draw);
+        p.segment.column = static_cast<std::uint32_t>(column);
     } else if (rest.substr(0, 7) == "random~") {
         pos += 7;
         p.segment.kind = Segment::Kind::kRandom;
@@ -106,6 +124,7 @@ void Scan(std::string_view text, OnLiteral literal, OnPlaceholder placeholder) {
 }
 
 bool IsNumeric(const Segment& s) { return s.kind == Segment::Kind::kSeq || s.kind == Segment::Kind::kRandom; }
+bool IsData(const Segment& s) { return s.kind == Segment::Kind::kData; }
 
 bool IsValue(const Segment& s, plan::ValueEncoding e) {
     return s.kind == Segment::Kind::kValue && s.b == static_cast<std::int64_t>(e);
@@ -120,6 +139,11 @@ std::string RandomPlaceholder(std::int64_t a, std::int64_t b) {
 }
 
 std::string UuidPlaceholder() { return std::string(kPrefix) + "uuid~"; }
+
+std::string DataPlaceholder(std::uint32_t feed, std::uint32_t draw, std::uint32_t column) {
+    return std::string(kPrefix) + std::string(kRawData) + std::to_string(feed) + "~" + std::to_string(draw) + "~" +
+           std::to_string(column) + "~";
+}
 
 std::int64_t PackValueRef(std::int64_t generation, std::int64_t id) { return generation * kMaxValueId + id; }
 
@@ -136,10 +160,14 @@ bool StartsWithValue(std::string_view text) {
 }
 
 void MarkPercentEncoded(std::string* encoded) {
-    const std::string raw = std::string(kPrefix) + std::string(kRawValue);
-    const std::string percent = std::string(kPrefix) + std::string(kPercentValue);
-    for (std::size_t at = encoded->find(raw); at != std::string::npos; at = encoded->find(raw, at + percent.size())) {
-        encoded->replace(at, raw.size(), percent);
+    const std::pair<std::string_view, std::string_view> markers[] = {{kRawValue, kPercentValue}, {kRawData, kPercentData}};
+    for (const auto& [raw_marker, percent_marker] : markers) {
+        const std::string raw = std::string(kPrefix) + std::string(raw_marker);
+        const std::string percent = std::string(kPrefix) + std::string(percent_marker);
+        for (std::size_t at = encoded->find(raw); at != std::string::npos;
+             at = encoded->find(raw, at + percent.size())) {
+            encoded->replace(at, raw.size(), percent);
+        }
     }
 }
 
@@ -175,7 +203,9 @@ Template ParseJsonTemplate(std::string_view json_text) {
         }
         // A whole JSON string value: an opening quote after a structural character (never after a
         // backslash: that would be an escaped quote inside a string) and a closing quote before one.
-        const bool whole = (IsNumeric(s) || json_value) && !out.segments.empty() &&
+        // A data cell as a whole string value is written as the cell's own JSON (a JSON file's number stays a number,
+        // as the Lua value was one; a CSV cell is a string); inside a string it is JSON-escaped.
+        const bool whole = (IsNumeric(s) || json_value || IsData(s)) && !out.segments.empty() &&
                            out.segments.back().kind == Segment::Kind::kLiteral &&
                            i + 1 < in.segments.size() && in.segments[i + 1].kind == Segment::Kind::kLiteral;
         if (whole) {
@@ -189,14 +219,16 @@ Template ParseJsonTemplate(std::string_view json_text) {
             if (opens && closes) {
                 before.pop_back();
                 if (before.empty()) out.segments.pop_back();
-                out.segments.push_back(s);
+                Segment w = s;
+                if (IsData(s)) w.b = static_cast<std::int64_t>(plan::ValueEncoding::kJsonValue);
+                out.segments.push_back(std::move(w));
                 AppendLiteral(&out, std::string_view(after).substr(1));
                 ++i;
                 continue;
             }
         }
         Segment kept = s;
-        if (json_value) kept.b = static_cast<std::int64_t>(plan::ValueEncoding::kJsonString);  // not a whole value
+        if (json_value || IsData(s)) kept.b = static_cast<std::int64_t>(plan::ValueEncoding::kJsonString);  // inside a string
         out.segments.push_back(std::move(kept));
     }
     return out;
@@ -213,6 +245,7 @@ std::string DisplayText(std::string_view text, const ValueLabeler& label) {
                      out += "{random:" + std::to_string(s.a) + ":" + std::to_string(s.b) + "}";
                      break;
                  case Segment::Kind::kValue: out += "{" + (label ? label(s.a) : std::string("value")) + "}"; break;
+                 case Segment::Kind::kData: out += "{data}"; break;
                  default: break;
              }
          });

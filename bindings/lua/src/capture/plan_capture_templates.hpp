@@ -21,6 +21,10 @@ namespace lse::lua::capture {
 std::string SeqPlaceholder();
 std::string RandomPlaceholder(std::int64_t a, std::int64_t b);
 std::string UuidPlaceholder();
+/// A data file's cell (data_binding.hpp): "~LSE~data~<feed>~<draw>~<column>~", "~LSE~pdata~...~" once a query/form
+/// encoder percent-encoded it. ParseTemplate turns it into Segment{kData, a = feed, b = ValueEncoding, column,
+/// draw}; ParseJsonTemplate makes a whole JSON string value kJsonValue (a number of a JSON file stays a number).
+std::string DataPlaceholder(std::uint32_t feed, std::uint32_t draw, std::uint32_t column);
 
 /// Response values (response_values.hpp) of capture mode: "~LSE~val~<generation>~<id>~" where a script
 /// uses one as text, "~LSE~pval~...~" once a query/form encoder percent-encoded it, "~LSE~jval~...~" where

@@ -42,6 +42,12 @@ struct LoadContext {
     /// what lsengine.vuser() returns. A plain field, not a registry entry: the runner writes it
     /// on every resume of a coroutine, so it must cost nothing.
     int current_vu = 0;
+    /// Capture mode: rows each data file has handed out in the task iteration being captured (by declaration
+    /// index); a row's fields become placeholders naming their draw (data_binding.hpp). The recorder clears it
+    /// at each task.
+    std::vector<std::uint32_t> capture_draws;
+    /// Data files declared so far by this state's top level (the next one's index).
+    std::size_t data_declared = 0;
 };
 
 void SetContext(lua_State* L, LoadContext* ctx);

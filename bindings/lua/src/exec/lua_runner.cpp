@@ -1,8 +1,8 @@
 #include "lse/lua/lua_runner.hpp"
 
-
 #include <map>
 
+#include "load_context.hpp"
 #include "lse/runtime/idle_queue.hpp"
 #include "lse/runtime/metrics_recorder.hpp"
 #include "lse/uv/close.hpp"
@@ -39,6 +39,7 @@ public:
         ectx.worker_index = ctx_.worker_index;
         ectx.worker_count = ctx_.worker_count;
         engine_ = std::make_unique<ScenarioEngine>(*config_, ectx, this);
+        data_stop_ = &detail::GetContext(engine_->L())->shared->Feeds();  // the store this state loaded with
         for (int k = 0; k < ctx_.vusers; ++k) engine_->AddVu(ctx_.worker_index + k * ctx_.worker_count + 1);
         idle_.Reset(static_cast<size_t>(ctx_.vusers));
         deferred_.reserve(static_cast<size_t>(ctx_.vusers));
@@ -58,7 +59,7 @@ public:
     int Busy() const noexcept override { return busy_; }
 
     bool TryStart(int vu_index, std::int64_t intended_ns) noexcept override {
-        if (engine_->Aborted()) return false;
+        if (engine_->Aborted() || data_stop_->Stopped()) return false;  // a unique data file ran out (stop)
         if (vu_index < 0) {
             if (idle_.Empty()) return false;
             vu_index = idle_.Pop();
@@ -222,6 +223,7 @@ private:
 
     runtime::WorkerContext ctx_;
     std::shared_ptr<const LuaRunConfig> config_;
+    const data::FeederSet* data_stop_ = nullptr;  // the run's data files (config_->shared): Stopped()
     std::unique_ptr<ScenarioEngine> engine_;
     runtime::IdleQueue idle_;
     std::vector<int> deferred_;

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <lua.hpp>
 
+#include "data_binding.hpp"
 #include "load_context.hpp"
 #include "plan_capture_templates.hpp"
 
@@ -84,6 +85,7 @@ void InstallTemplateGlobals(lua_State* L, LoadContext* ctx) {
         lua_pushcclosure(L, fn.func, 1);
         lua_setfield(L, -2, fn.name);
     }
+    InstallDataFunctions(L, ctx);
     lua_setglobal(L, "lsengine");
 }
 

@@ -15,6 +15,8 @@
 ///  - lsengine.seq() / random(a, b) / uuid() return placeholders that become template segments
 ///    wherever they end up (URL, query, header values, body, JSON values); lsengine.vuser() and
 ///    self.id return the real id. Arithmetic on a placeholder is a Lua error (reported as a problem).
+///  - a row of a data file (lsengine.data, sequential/random/unique) read in a task has placeholder fields that
+///    become kData segments: the agent draws the row per iteration from its slice (per_vu rows are literal).
 ///  - sleep(d) in a task becomes a pause step.
 ///  - a task is captured ONCE per virtual user: choices it makes with math.random are frozen per
 ///    virtual user (reported as a warning).
@@ -34,6 +36,8 @@ namespace lse::lua {
 
 struct CaptureOutcome {
     plan::ScenarioPlan plan;  ///< tasks, deduplicated request table, one VuPlan per prepared virtual user
+    /// The script's data files (lsengine.data), by declaration index: what kData segments refer to (Plan::feeds).
+    std::vector<plan::DataFeed> feeds;
     /// Why the plan cannot be replayed faithfully, each naming the task and file:line; identical
     /// messages from several virtual users appear once ("... (12 virtual users)"). Empty = replayable.
     std::vector<std::string> problems;

@@ -22,6 +22,8 @@
 #include <variant>
 #include <vector>
 
+#include "lse/data/feeder_set.hpp"
+
 namespace lse::lua {
 
 /// A copied Lua value.
@@ -46,12 +48,15 @@ public:
     void AbandonOnce(const std::string& key);
     /// Run-wide counter behind lsengine.seq(): 1, 2, 3, ... across every thread sharing this store.
     std::int64_t NextSeq() noexcept { return seq_.fetch_add(1, std::memory_order_relaxed) + 1; }
+    /// The run's data files (lsengine.data): loaded once, shared by every state that shares this store.
+    data::FeederSet& Feeds() noexcept { return feeds_; }
 
 private:
     mutable std::mutex mu_;
     std::map<std::string, SharedValue> values_;
     std::map<std::string, bool> pending_;
     std::atomic<std::int64_t> seq_{0};
+    data::FeederSet feeds_;
 };
 
 }  // namespace lse::lua
