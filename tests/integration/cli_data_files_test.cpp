@@ -2,6 +2,7 @@
 // logs in, and the target counts logins per user. In unique mode each row must log in exactly once, on one node
 // and across two agents (each agent draws only from its own slice), and the run reports the rows running out.
 
+#include <cstdio>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -70,9 +71,24 @@ TEST_F(CliDataFilesTest, UniqueRowsAreUsedExactlyOnceOnOneNode) {
 }
 
 TEST_F(CliDataFilesTest, UniqueRowsAreUsedExactlyOnceAcrossTwoAgents) {
-    const CliResult r = Run(WriteScenarioWithCsv("stop"), {"--agents", "2"});
+    const std::string summary_path = TempPath("lse-test-data-summary", ".json");
+    std::remove(summary_path.c_str());
+    const CliResult r = Run(WriteScenarioWithCsv("stop"), {"--agents", "2", "--summary-json", summary_path});
     EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 7) << r.exit_code << r.out << r.err;
     ExpectEveryRowExactlyOnce();
+    // Each agent holds only its half of the rows: both must have logged users in for every row to be used.
+    std::ifstream in(summary_path);
+    const json summary = json::parse(in, nullptr, false);
+    ASSERT_TRUE(summary.is_object()) << r.out << r.err;
+    ASSERT_EQ(summary["agents"].size(), 2u) << summary.dump(2);
+    long sent = 0;
+    for (const json& agent : summary["agents"]) {
+        const long requests = agent["totals"]["requests"].get<long>();
+        EXPECT_GE(requests, kRows / 2 - 1) << agent.dump();
+        sent += requests;
+    }
+    EXPECT_EQ(sent, kRows) << "an agent sent a request without a row of its own";
+    std::remove(summary_path.c_str());
 }
 
 TEST_F(CliDataFilesTest, WrapStartsOverWithOneWarning) {
