@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "lse/core/clock.hpp"
 #include "lse/lua/plan_capture.hpp"
 #include "lse/lua/shared_store.hpp"
@@ -105,6 +107,38 @@ end)
         EXPECT_TRUE(region);
         EXPECT_EQ(r.name, "login");
     }
+}
+
+TEST(DataCapture, UniqueRowsTakenInOnStartAreNotSharedOutAgain) {
+    testing::TempScripts dir;
+    dir.Write("ids.csv", "id\n1\n2\n3\n4\n5\n");
+    const std::string script = dir.Write("flow.lua", R"(
+local ids = lsengine.data.csv("ids.csv", { mode = "unique" })
+local flow = scenario { name = "ids", vusers = 2, duration = "1s" }
+function flow:on_start(http) self.mine = ids:next().id end
+flow:task("t", function(self, http) http:get("/a/" .. self.mine .. "/" .. ids:next().id) end)
+)");
+    auto cfg = std::make_shared<LuaRunConfig>();
+    cfg->script_path = script;
+    cfg->scenario = "ids";
+    cfg->target = http::ParseUrl("http://127.0.0.1:9/");
+    cfg->shared = std::make_shared<SharedStore>();
+    PlanCapture capture(cfg);
+    const CaptureOutcome out = capture.Capture(2, plan::LoadShape{});
+    ASSERT_TRUE(out.problems.empty()) << out.problems.front();
+    ASSERT_EQ(out.feeds.size(), 1u);
+    EXPECT_EQ(out.feeds[0].first_row, 2u);  // rows 1 and 2 went to the two on_start calls
+    EXPECT_EQ(out.feeds[0].total_rows, 5u);
+    ASSERT_EQ(out.feeds[0].table.RowCount(), 3u);
+    EXPECT_EQ(out.feeds[0].table.Cell(0, 0), "3");
+    std::set<std::string> literal;
+    for (const auto& vu : out.plan.vusers) {
+        const plan::PlannedRequest& r = out.plan.requests[vu.task_steps[0][0].request];
+        ASSERT_EQ(r.url.segments.size(), 2u);
+        literal.insert(r.url.segments[0].text);
+        EXPECT_EQ(r.url.segments[1], Data(0, 0, 0, plan::ValueEncoding::kRaw));
+    }
+    EXPECT_EQ(literal, (std::set<std::string>{"http://127.0.0.1:9/a/1/", "http://127.0.0.1:9/a/2/"}));
 }
 
 }  // namespace

@@ -169,8 +169,17 @@ std::vector<plan::DataFeed> PlanRecorder::Feeds() const {
             const data::DataTable& table = d.feeder->Table();
             f.options = d.feeder->Options();
             f.total_rows = table.RowCount();
-            f.table = f.options.mode == data::AccessMode::kPerVu ? table.Slice(0, 0) : table;
-            if (f.options.mode == data::AccessMode::kPerVu) f.total_rows = 0;
+            if (f.options.mode == data::AccessMode::kPerVu) {
+                f.table = table.Slice(0, 0);
+                f.total_rows = 0;
+            } else if (f.options.mode == data::AccessMode::kUnique) {
+                // Rows on_start (or setup) took here are used: the agents share out the others.
+                const std::size_t used = std::min<std::size_t>(d.feeder->Draws(), table.RowCount());
+                f.table = table.Slice(used, table.RowCount());
+                f.first_row = used;
+            } else {
+                f.table = table;
+            }
         }
         out.push_back(std::move(f));
     }

@@ -57,7 +57,8 @@ public:
     plan::ScenarioPlan& Plan() noexcept { return plan_; }
     MessageList& Problems() noexcept { return problems_; }
     /// The script's data files, by declaration index (kData segments' feed): whole tables, except per_vu ones,
-    /// whose rows went into the requests as literal text (their entry keeps only the columns).
+    /// whose rows went into the requests as literal text (their entry keeps only the columns), and unique ones,
+    /// without the rows on_start already took (so no row is used twice).
     std::vector<plan::DataFeed> Feeds() const;
     MessageList& Warnings() noexcept { return warnings_; }
 
