@@ -157,12 +157,14 @@ public:
         vu.intended_ns = intended_ns > 0 ? intended_ns : now;
         ++busy_;
         in_try_start_ = true;
-        if (DrawRows(vu)) {
+        const int exhausted = DrawRows(vu);
+        if (exhausted < 0) {
             Advance(vu);
         } else {
             // A unique data file ran out (on_exhausted = stop): this iteration fails and no new one starts.
             SetFailure(vu, ErrorKind::kScript);
             data_exhausted_ = true;
+            NoteExhausted(vu, static_cast<size_t>(exhausted));
             EndIteration(vu);
         }
         in_try_start_ = false;
@@ -350,17 +352,28 @@ private:
         }
     }
 
-    // Draws the rows the iteration's task uses; false when a feed had none left (unique, stop).
-    bool DrawRows(Vu& vu) noexcept {
+    // Draws the rows the iteration's task uses; the feed that had none left (unique, stop), or -1.
+    int DrawRows(Vu& vu) noexcept {
         const auto& feeders = shared_->config->feeders;
         for (const FeedDraws& d : vu.draws[static_cast<size_t>(vu.task)]) {
             std::vector<std::int64_t>& rows = vu.data.rows[d.feed];
             for (std::uint32_t i = 0; i < d.count; ++i) {
                 rows[i] = feeders[d.feed]->Next(vu.plan->id);
-                if (rows[i] == data::Feeder::kNoRow) return false;
+                if (rows[i] == data::Feeder::kNoRow) return static_cast<int>(d.feed);
             }
         }
-        return true;
+        return -1;
+    }
+
+    // The reason in the summary, as Lua's next() words it (once per runner: it starts no iteration after this).
+    void NoteExhausted(const Vu& vu, size_t feed) noexcept {
+        const data::Feeder& f = *shared_->config->feeders[feed];
+        char count[24];
+        const auto c = std::to_chars(count, count + sizeof count, f.Table().RowCount());
+        message_.clear();
+        message_.append(f.Name()).append(": every one of this agent's ").append(count, static_cast<size_t>(c.ptr - count));
+        message_.append(" rows was used (mode = \"unique\"); on_exhausted = \"wrap\" starts over instead");
+        ctx_.recorder->RecordError(task_stats_[static_cast<size_t>(vu.task)], ErrorKind::kScript, message_, NowNs());
     }
 
     SendOutcome Send(Vu& vu, const Step& st) noexcept {
@@ -739,7 +752,7 @@ std::vector<std::shared_ptr<data::Feeder>> MakeFeeders(const std::vector<DataFee
     std::vector<std::shared_ptr<data::Feeder>> out;
     out.reserve(feeds.size());
     for (const DataFeed& f : feeds) {
-        out.push_back(std::make_shared<data::Feeder>(std::make_shared<const data::DataTable>(f.table), f.options));
+        out.push_back(std::make_shared<data::Feeder>(std::make_shared<const data::DataTable>(f.table), f.options, f.name));
     }
     return out;
 }
