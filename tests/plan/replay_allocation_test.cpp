@@ -134,7 +134,11 @@ TEST(ReplayAllocation, ACorrelatedFlowWithCookiesDoesNotAllocateInSteadyState) {
     del.name = "delete";
     del.expect = {{204, 204}};
     PlannedRequest page;
-    page.url = Lit(site + "/page");
+    // A data file's row per iteration (sequential, percent-encoded into the query): drawn without allocating.
+    Segment user;
+    user.kind = Segment::Kind::kData;
+    user.b = static_cast<std::int64_t>(ValueEncoding::kPercent);
+    page.url.segments = {Text(site + "/page?u="), user};
     page.headers = {{"Cookie", Lit("theme=dark; sid=captured")}};
     page.name = "page";
     plan.requests = {login, create, get, patch, del, page};
@@ -147,6 +151,12 @@ TEST(ReplayAllocation, ACorrelatedFlowWithCookiesDoesNotAllocateInSteadyState) {
 
     auto config = std::make_shared<PlanRunConfig>();
     config->scenario = std::make_shared<const ScenarioPlan>(std::move(plan));
+    DataFeed users;
+    users.name = "users.csv";
+    users.table = data::DataTable({"name"});
+    for (const char* name : {"a b", "c&d", "e"}) users.table.AddRow({name});
+    users.total_rows = 3;
+    config->feeders = MakeFeeders({users});
     const runtime::RunnerFactory factory = MakePlanRunnerFactory(config);
 
     uv_loop_t loop;
@@ -196,6 +206,14 @@ TEST(ReplayAllocation, ACorrelatedFlowWithCookiesDoesNotAllocateInSteadyState) {
     const auto seen = cookies.Requests();
     ASSERT_FALSE(seen.empty());
     EXPECT_EQ(seen.back().cookie, "theme=dark; sid=s420");
+    // Iteration k drew row k % 3 (the feeder is sequential): each row a third of the time, in order.
+    std::vector<std::string> pages;
+    for (const auto& s : seen) {
+        if (s.line.rfind("GET /page", 0) == 0) pages.push_back(s.line);
+    }
+    ASSERT_EQ(pages.size(), 420u);
+    const char* const expected[] = {"GET /page?u=a%20b HTTP/1.1", "GET /page?u=c%26d HTTP/1.1", "GET /page?u=e HTTP/1.1"};
+    for (size_t k = 0; k < pages.size(); ++k) ASSERT_EQ(pages[k], expected[k % 3]) << k;
     EXPECT_EQ(g_allocations.load(), 0) << "allocations on the loop thread in 300 steady-state iterations";
 }
 
