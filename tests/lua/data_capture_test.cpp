@@ -109,6 +109,36 @@ end)
     }
 }
 
+// Requests that differ only in which column or which row of a file they use are different requests.
+TEST(DataCapture, RequestsDifferingOnlyInColumnOrDrawAreNotMerged) {
+    testing::TempScripts dir;
+    dir.Write("kv.csv", "k,v\na,1\nb,2\n");
+    const std::string script = dir.Write("flow.lua", R"(
+local kv = lsengine.data.csv("kv.csv")
+local flow = scenario { name = "kv", vusers = 1, duration = "1s" }
+flow:task("t", function(self, http)
+  local first, second = kv:next(), kv:next()
+  http:get("/x/" .. first.k, { name = "x" })
+  http:get("/x/" .. first.v, { name = "x" })
+  http:get("/x/" .. second.k, { name = "x" })
+end)
+)");
+    auto cfg = std::make_shared<LuaRunConfig>();
+    cfg->script_path = script;
+    cfg->scenario = "kv";
+    cfg->target = http::ParseUrl("http://127.0.0.1:9/");
+    cfg->shared = std::make_shared<SharedStore>();
+    PlanCapture capture(cfg);
+    const CaptureOutcome out = capture.Capture(1, plan::LoadShape{});
+    ASSERT_TRUE(out.problems.empty()) << out.problems.front();
+    ASSERT_EQ(out.plan.requests.size(), 3u);
+    const auto& steps = out.plan.vusers[0].task_steps[0];
+    ASSERT_EQ(steps.size(), 3u);
+    EXPECT_EQ(out.plan.requests[steps[0].request].url.segments[1], Data(0, 0, 0, plan::ValueEncoding::kRaw));
+    EXPECT_EQ(out.plan.requests[steps[1].request].url.segments[1], Data(0, 0, 1, plan::ValueEncoding::kRaw));
+    EXPECT_EQ(out.plan.requests[steps[2].request].url.segments[1], Data(0, 1, 0, plan::ValueEncoding::kRaw));
+}
+
 TEST(DataCapture, UniqueRowsTakenInOnStartAreNotSharedOutAgain) {
     testing::TempScripts dir;
     dir.Write("ids.csv", "id\n1\n2\n3\n4\n5\n");

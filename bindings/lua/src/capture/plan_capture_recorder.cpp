@@ -51,7 +51,8 @@ void Put(std::string* key, std::string_view text) {
 void Put(std::string* key, const plan::Template& t) {
     Put(key, std::to_string(t.segments.size()));
     for (const auto& s : t.segments) {
-        Put(key, std::to_string(static_cast<int>(s.kind)) + "/" + std::to_string(s.a) + "/" + std::to_string(s.b));
+        Put(key, std::to_string(static_cast<int>(s.kind)) + "/" + std::to_string(s.a) + "/" + std::to_string(s.b) +
+                     "/" + std::to_string(s.column) + "/" + std::to_string(s.draw));
         Put(key, s.text);
     }
 }
