@@ -95,6 +95,21 @@ TEST(DataFeedCodec, BadReferencesAreRefused) {
     EXPECT_TRUE(CheckPlanFeeds(PlanWithData(), &error));
 }
 
+TEST(DataFeedCodec, DeduplicateKeepsRequestsThatUseOtherCellsOrRows) {
+    ScenarioPlan s = SmallPlan().scenarios[0];
+    PlannedRequest base = s.requests[0];
+    base.url.segments.push_back(Data(0, 0, 0, ValueEncoding::kRaw));
+    PlannedRequest other_column = base;
+    other_column.url.segments.back().column = 1;
+    PlannedRequest other_row = base;
+    other_row.url.segments.back().draw = 1;
+    s.requests = {base, other_column, other_row, base};
+    Deduplicate(&s);
+    ASSERT_EQ(s.requests.size(), 3u);
+    EXPECT_EQ(s.requests[1], other_column);
+    EXPECT_EQ(s.requests[2], other_row);
+}
+
 TEST(DataFeedExpand, CellsAreWrittenPerEncoding) {
     const DataFeed f = Users();
     DataRows rows;

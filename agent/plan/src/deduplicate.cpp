@@ -12,7 +12,7 @@ namespace {
 // An ordering on requests so identical ones can be found with a std::map; any strict weak
 // order works, this one compares the cheapest distinguishing fields first.
 struct RequestLess {
-    static auto Key(const Segment& s) { return std::tie(s.kind, s.text, s.a, s.b); }
+    static auto Key(const Segment& s) { return std::tie(s.kind, s.text, s.a, s.b, s.column, s.draw); }
     static bool Less(const Template& x, const Template& y) {
         return std::lexicographical_compare(x.segments.begin(), x.segments.end(), y.segments.begin(),
                                             y.segments.end(),
