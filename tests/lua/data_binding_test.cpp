@@ -117,6 +117,14 @@ TEST(DataBinding, RandomIsSeededAndJsonKeepsTypes) {
     EXPECT_EQ(Eval(c, "local r = items:next() return tostring(r.price + 1) .. tostring(r.on_sale)"), "4nil");
 }
 
+TEST(DataBinding, ARowOutlivesItsFileObject) {
+    testing::TempScripts dir;
+    dir.Write("users.csv", kUsers);
+    ScriptState state(dir.Write("s.lua", Lua("row = lsengine.data.csv('users.csv'):next()\n")), {});
+    lua_gc(state.L(), LUA_GCCOLLECT, 0);  // the file object is garbage now
+    EXPECT_EQ(Eval(state, "return row.username"), "alice");
+}
+
 TEST(DataBinding, SeparatorWithoutHeader) {
     testing::TempScripts dir;
     dir.Write("pairs.txt", "k1;v1\nk2;v2\n");

@@ -24,9 +24,10 @@ struct FeederRef {
     std::uint32_t index;  // declaration index: the plan's feed
 };
 
-// A row handed out by next(). In capture mode `row` is the draw number and fields are placeholders.
+// A row handed out by next(). In capture mode `row` is the draw number and fields are placeholders. It holds a
+// copy of its file's reference, not a pointer to it: a row may outlive the file object (csv(...):next()).
 struct RowRef {
-    const FeederRef* file;
+    FeederRef file;
     std::int64_t row;
     bool placeholder;
 };
@@ -170,7 +171,7 @@ int FeederNext(lua_State* L) {
         }
     }
     auto* r = static_cast<RowRef*>(lua_newuserdata(L, sizeof(RowRef)));
-    *r = RowRef{f, row, placeholder};
+    *r = RowRef{*f, row, placeholder};
     luaL_getmetatable(L, kRowMeta);
     lua_setmetatable(L, -2);
     return 1;
@@ -222,13 +223,13 @@ void PushCell(lua_State* L, std::string_view text, data::CellKind kind) {
 
 int RowIndex(lua_State* L) {
     auto* r = static_cast<RowRef*>(luaL_checkudata(L, 1, kRowMeta));
-    const data::DataTable& table = r->file->feeder->Table();
+    const data::DataTable& table = r->file.feeder->Table();
     int column = -1;
     if (lua_type(L, 2) == LUA_TNUMBER) {
         const double d = lua_tonumber(L, 2);
         if (d >= 1 && d <= static_cast<double>(table.ColumnCount()) && d == static_cast<int>(d)) column = static_cast<int>(d) - 1;
         if (column < 0) {
-            return luaL_error(L, "%s has %d columns: row[%s] does not exist", r->file->feeder->Name().c_str(),
+            return luaL_error(L, "%s has %d columns: row[%s] does not exist", r->file.feeder->Name().c_str(),
                               static_cast<int>(table.ColumnCount()), lua_tostring(L, 2));
         }
     } else if (lua_type(L, 2) == LUA_TSTRING) {
@@ -237,7 +238,7 @@ int RowIndex(lua_State* L) {
             {  // no C++ object may be alive when lua_error unwinds
                 std::string names;
                 for (const auto& c : table.Columns()) names += (names.empty() ? "" : ", ") + c;
-                lua_pushfstring(L, "%s has no column '%s' (columns: %s)", r->file->feeder->Name().c_str(),
+                lua_pushfstring(L, "%s has no column '%s' (columns: %s)", r->file.feeder->Name().c_str(),
                                 lua_tostring(L, 2), names.c_str());
             }
             return lua_error(L);
@@ -246,7 +247,7 @@ int RowIndex(lua_State* L) {
         return luaL_error(L, "a data row is indexed by a column name or a position");
     }
     if (r->placeholder) {
-        const std::string p = capture::DataPlaceholder(r->file->index, static_cast<std::uint32_t>(r->row),
+        const std::string p = capture::DataPlaceholder(r->file.index, static_cast<std::uint32_t>(r->row),
                                                        static_cast<std::uint32_t>(column));
         lua_pushlstring(L, p.data(), p.size());
         return 1;

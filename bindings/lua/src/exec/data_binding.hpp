@@ -14,15 +14,7 @@
 /// are placeholders ("~LSE~data~<file>~<draw>~<column>~") that become kData template segments, so agents draw
 /// the rows themselves; a per_vu file's rows are real (the virtual user's row is known) and become literal text.
 
-#include <cstdint>
-#include <string>
-#include <vector>
-
 struct lua_State;
-
-namespace lse::data {
-struct DeclaredFeed;
-}
 
 namespace lse::lua::detail {
 
