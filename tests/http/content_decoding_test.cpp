@@ -1,41 +1,19 @@
 #include "lse/http/content_decoding.hpp"
 
-#include <brotli/encode.h>
 #include <gtest/gtest.h>
 #include <zlib.h>
 
 #include <random>
 #include <string>
 
+#include "lse/testing/compress.hpp"
+
 namespace lse::http {
 namespace {
 
-// zlib's own encoder: window_bits 16+15 = gzip, 15 = zlib wrapper, -15 = raw deflate.
-std::string Deflate(std::string_view in, int window_bits) {
-    z_stream zs{};
-    EXPECT_EQ(deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, window_bits, 8, Z_DEFAULT_STRATEGY), Z_OK);
-    std::string out(deflateBound(&zs, static_cast<uLong>(in.size())) + 32, '\0');
-    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-    zs.avail_in = static_cast<uInt>(in.size());
-    zs.next_out = reinterpret_cast<Bytef*>(out.data());
-    zs.avail_out = static_cast<uInt>(out.size());
-    EXPECT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
-    out.resize(zs.total_out);
-    deflateEnd(&zs);
-    return out;
-}
-
-std::string Gzip(std::string_view in) { return Deflate(in, 16 + MAX_WBITS); }
-
-std::string Brotli(std::string_view in) {
-    std::size_t size = BrotliEncoderMaxCompressedSize(in.size());
-    std::string out(size, '\0');
-    EXPECT_TRUE(BrotliEncoderCompress(5, BROTLI_DEFAULT_WINDOW, BROTLI_MODE_TEXT, in.size(),
-                                      reinterpret_cast<const std::uint8_t*>(in.data()), &size,
-                                      reinterpret_cast<std::uint8_t*>(out.data())));
-    out.resize(size);
-    return out;
-}
+using lse::testing::Brotli;
+using lse::testing::Deflate;
+using lse::testing::Gzip;
 
 // Text that compresses but is not trivial, larger than the decoder's first output buffer.
 std::string Sample(std::size_t n) {

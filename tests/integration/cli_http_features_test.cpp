@@ -2,15 +2,14 @@
 // nginx's gzip module, br and raw deflate served pre-compressed) read by a script, --no-compression; custom method
 // tokens in Lua and URL mode; the response-header limit and the flag that raises it.
 
-#include <brotli/encode.h>
 #include <gtest/gtest.h>
-#include <zlib.h>
 
 #include <fstream>
 #include <string>
 #include <vector>
 
 #include "cli_test_util.hpp"
+#include "lse/testing/compress.hpp"
 #include "lse/testing/nginx_server.hpp"
 #include "lse/testing/temp_files.hpp"
 
@@ -26,30 +25,6 @@ std::string Document() {
         items += (i ? "," : "") + std::string("{\"id\":") + std::to_string(i) + ",\"name\":\"item\"}";
     }
     return R"({"title":"compressed","count":200,"items":[)" + items + "]}";
-}
-
-std::string Brotli(const std::string& in) {
-    std::size_t size = BrotliEncoderMaxCompressedSize(in.size());
-    std::string out(size, '\0');
-    EXPECT_TRUE(BrotliEncoderCompress(5, BROTLI_DEFAULT_WINDOW, BROTLI_MODE_TEXT, in.size(),
-                                      reinterpret_cast<const std::uint8_t*>(in.data()), &size,
-                                      reinterpret_cast<std::uint8_t*>(out.data())));
-    out.resize(size);
-    return out;
-}
-
-std::string RawDeflate(const std::string& in) {
-    z_stream zs{};
-    EXPECT_EQ(deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
-    std::string out(deflateBound(&zs, static_cast<uLong>(in.size())) + 32, '\0');
-    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-    zs.avail_in = static_cast<uInt>(in.size());
-    zs.next_out = reinterpret_cast<Bytef*>(out.data());
-    zs.avail_out = static_cast<uInt>(out.size());
-    EXPECT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
-    out.resize(zs.total_out);
-    deflateEnd(&zs);
-    return out;
 }
 
 void WriteFile(const std::string& path, const std::string& content) {

@@ -1,9 +1,10 @@
 #include "response_object.hpp"
 
 #include <gtest/gtest.h>
-#include <zlib.h>
 
 #include <string>
+
+#include "lse/testing/compress.hpp"
 
 extern "C" {
 #include <lauxlib.h>
@@ -13,6 +14,8 @@ extern "C" {
 
 namespace lse::lua {
 namespace {
+
+using lse::testing::Gzip;
 
 class ResponseObjectTest : public ::testing::Test {
 protected:
@@ -99,20 +102,6 @@ TEST_F(ResponseObjectTest, InvalidJsonRaisesAClearError) {
     EXPECT_NE(error.find("GET /x"), std::string::npos) << error;
     EXPECT_NE(error.find("status 500"), std::string::npos) << error;
     EXPECT_NE(error.find("<html>oops"), std::string::npos) << error;
-}
-
-std::string Gzip(std::string_view in) {
-    z_stream zs{};
-    EXPECT_EQ(deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
-    std::string out(deflateBound(&zs, static_cast<uLong>(in.size())) + 32, '\0');
-    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-    zs.avail_in = static_cast<uInt>(in.size());
-    zs.next_out = reinterpret_cast<Bytef*>(out.data());
-    zs.avail_out = static_cast<uInt>(out.size());
-    EXPECT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
-    out.resize(zs.total_out);
-    deflateEnd(&zs);
-    return out;
 }
 
 TEST_F(ResponseObjectTest, GzipBodyIsDecodedWhenRead) {

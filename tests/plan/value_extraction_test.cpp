@@ -4,12 +4,14 @@
 #include "value_extraction.hpp"
 
 #include <gtest/gtest.h>
-#include <zlib.h>
 
 #include "lse/core/errors.hpp"
+#include "lse/testing/compress.hpp"
 
 namespace lse::plan {
 namespace {
+
+using lse::testing::Gzip;
 
 http::Result Response(int status, std::vector<std::pair<std::string, std::string>> headers, std::string body) {
     http::Result r;
@@ -163,20 +165,6 @@ TEST(ValueExtraction, ReusedSlotStopsAllocating) {
     for (int i = 0; i < 51; ++i) ASSERT_TRUE(ApplyExtraction(n, kOrder, &slot, &why));
     EXPECT_TRUE((slot.text.data() == text && slot.raw.data() == raw) ||
                 (slot.text.data() == raw && slot.raw.data() == text));
-}
-
-std::string Gzip(std::string_view in) {
-    z_stream zs{};
-    EXPECT_EQ(deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
-    std::string out(deflateBound(&zs, static_cast<uLong>(in.size())) + 32, '\0');
-    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-    zs.avail_in = static_cast<uInt>(in.size());
-    zs.next_out = reinterpret_cast<Bytef*>(out.data());
-    zs.avail_out = static_cast<uInt>(out.size());
-    EXPECT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
-    out.resize(zs.total_out);
-    deflateEnd(&zs);
-    return out;
 }
 
 // A gzip body is read as r.body reads it: decoded first (the agent's replay does this once per step).
