@@ -8,37 +8,10 @@
 
 #include "lse/core/errors.hpp"
 #include "lse/http/request.hpp"
+#include "lse/plan/extract/json_path.hpp"
 
 namespace lse::plan {
 namespace {
-
-bool IsDigit(char c) noexcept { return c >= '0' && c <= '9'; }
-
-// RFC 8259 number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
-bool IsJsonNumber(std::string_view s) noexcept {
-    size_t i = 0;
-    if (i < s.size() && s[i] == '-') ++i;
-    if (i >= s.size()) return false;
-    if (s[i] == '0') {
-        ++i;
-    } else if (IsDigit(s[i])) {
-        while (i < s.size() && IsDigit(s[i])) ++i;
-    } else {
-        return false;
-    }
-    if (i < s.size() && s[i] == '.') {
-        ++i;
-        if (i >= s.size() || !IsDigit(s[i])) return false;
-        while (i < s.size() && IsDigit(s[i])) ++i;
-    }
-    if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
-        ++i;
-        if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
-        if (i >= s.size() || !IsDigit(s[i])) return false;
-        while (i < s.size() && IsDigit(s[i])) ++i;
-    }
-    return i == s.size();
-}
 
 bool IsLuaSpace(char c) noexcept { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
 
@@ -47,7 +20,7 @@ bool IsLuaSpace(char c) noexcept { return c == ' ' || c == '\t' || c == '\n' || 
 bool ReadNumber(std::string_view text, std::string* normal) noexcept {
     while (!text.empty() && IsLuaSpace(text.front())) text.remove_prefix(1);
     while (!text.empty() && IsLuaSpace(text.back())) text.remove_suffix(1);
-    if (IsJsonNumber(text)) {
+    if (extract::IsJsonNumber(text)) {
         normal->append(text);
         return true;
     }

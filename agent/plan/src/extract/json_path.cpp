@@ -529,4 +529,6 @@ bool AppendJsonText(std::string_view raw, JsonKind kind, std::string* out) noexc
     return DecodeInto(raw.substr(1, raw.size() - 2), out);
 }
 
+bool IsJsonNumber(std::string_view s) noexcept { return !s.empty() && ScanNumber(s, 0) == s.size(); }
+
 }  // namespace lse::plan::extract

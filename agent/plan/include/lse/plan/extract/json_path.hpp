@@ -53,4 +53,8 @@ bool FindJsonValue(std::string_view json, const JsonPath& path, std::string_view
 /// Appends to *out. False when a string token has an invalid escape.
 bool AppendJsonText(std::string_view raw, JsonKind kind, std::string* out) noexcept;
 
+/// True when the whole of `s` is one RFC 8259 number (-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?), the
+/// grammar FindJsonValue scans numbers by.
+bool IsJsonNumber(std::string_view s) noexcept;
+
 }  // namespace lse::plan::extract
