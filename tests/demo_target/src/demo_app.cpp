@@ -82,13 +82,18 @@ Reply DemoApp::Handle(const Request& request) {
         nlohmann::json stats = stats_.ToJson();
         stats.update(flows_.ToJson());
         stats.update(redirects_.ToJson());
-        reply.bytes = BuildResponse(200, "application/json", stats.dump(), reply.close_after);
+        stats.update(uploads_.ToJson());
+        // Recent bodies may be binary (multipart uploads): invalid UTF-8 is replaced rather than thrown on.
+        reply.bytes = BuildResponse(200, "application/json",
+                                    stats.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                                    reply.close_after);
         return reply;
     }
     if (path == "/__reset" && method == "POST") {
         stats_.Reset();
         flows_.Reset();
         redirects_.Reset();
+        uploads_.Reset();
         Reply reply;
         reply.close_after = !request.keep_alive;
         reply.bytes = BuildResponse(200, "application/json", "{\"reset\":true}", reply.close_after);
@@ -109,6 +114,7 @@ Reply DemoApp::Handle(const Request& request) {
     }
     if (std::optional<Answer> answer = flows_.Handle(request)) return Respond(*answer, request);
     if (std::optional<Answer> answer = redirects_.Handle(request)) return Respond(*answer, request);
+    if (std::optional<Answer> answer = uploads_.Handle(request)) return Respond(*answer, request);
     if (path == "/slow") return Slow(request);
     if (StartsWith(path, "/status/")) return Status(request, path.substr(std::string_view("/status/").size()));
     if (path == "/chunked") return Chunked(request);

@@ -15,6 +15,7 @@
 #include "redirect_routes.hpp"
 #include "request.hpp"
 #include "stats.hpp"
+#include "upload_routes.hpp"
 
 namespace lse::demo {
 
@@ -44,6 +45,7 @@ private:
     Stats stats_;
     CorrelatedFlows flows_;
     RedirectRoutes redirects_;
+    UploadRoutes uploads_;
     std::set<std::string> tokens_;
     std::map<std::int64_t, nlohmann::json> projects_;
     std::int64_t next_project_id_ = 1;

@@ -114,6 +114,7 @@ struct OptionContext {
     std::string* explicit_name;
     std::string* query;
     int body_sources = 0;
+    bool files = false;  // the `files` option set Content-Type (multipart/form-data; boundary=...)
 };
 
 void ReadTableOption(OptionContext& c, std::string_view option, std::string* into) {
@@ -216,6 +217,121 @@ void CompressionOption(OptionContext& c) {
     c.out->compression = lua_toboolean(c.L, c.value) != 0;
 }
 
+// The script's directory + a file part's path (absolute paths as given), into a reused string.
+void ResolveScriptRelative(lua_State* L, std::string_view path, std::string* out) {
+    out->clear();
+    const detail::LoadContext* ctx = detail::GetContext(L);
+    if (path.front() != '/' && ctx != nullptr) {
+        const auto slash = ctx->path.find_last_of('/');
+        if (slash != std::string::npos) out->assign(ctx->path, 0, slash + 1);
+    }
+    out->append(path);
+}
+
+// One file part: { path = "a.png" | content = "...", filename = "a.png", content_type = "image/png" } at idx.
+void ReadFilePart(lua_State* L, int idx, http::MultipartPart* part) {
+    static const std::vector<std::string> kKeys = {"path", "content", "filename", "content_type"};
+    const auto where = [part] { return "option 'files': field '" + part->name + "'"; };  // error paths only
+    bool has_path = false;
+    bool has_content = false;
+    bool has_filename = false;
+    thread_local std::string resolved;  // capacity kept across requests
+    lua_pushnil(L);
+    while (lua_next(L, idx) != 0) {
+        if (lua_type(L, -2) != LUA_TSTRING) {
+            throw std::runtime_error(where() + ": keys must be strings (path, content, filename, content_type)");
+        }
+        const std::string_view key = ScalarView(L, -2);
+        if (lua_type(L, -1) != LUA_TSTRING) {
+            throw std::runtime_error(where() + ": '" + std::string(key) + "' must be a string, got " +
+                                     luaL_typename(L, -1));
+        }
+        const std::string_view value = ScalarView(L, -1);
+        if (key == "path") {
+            if (value.empty()) throw std::runtime_error(where() + ": 'path' is empty");
+            ResolveScriptRelative(L, value, &resolved);
+            try {
+                part->file = http::UploadFileCache::Process().Get(resolved);
+            } catch (const std::exception& e) {
+                throw std::runtime_error(where() + ": " + e.what());
+            }
+            if (!has_filename) part->filename.assign(value.substr(value.find_last_of('/') + 1));
+            has_path = true;
+        } else if (key == "content") {
+            part->value.assign(value);
+            has_content = true;
+        } else if (key == "filename") {
+            part->filename.assign(value);
+            has_filename = true;
+        } else if (key == "content_type") {
+            part->content_type.assign(value);
+        } else {
+            const std::string hint = DidYouMeanSuffix(key, kKeys);
+            throw std::runtime_error(where() + ": unknown key '" + std::string(key) + "'" +
+                                     (hint.empty() ? " (keys: path, content, filename, content_type)" : hint));
+        }
+        lua_pop(L, 1);
+    }
+    if (has_path == has_content) {
+        throw std::runtime_error(where() + ": a file part needs exactly one of 'path' (a file, relative to the "
+                                           "script) or 'content' (the bytes), e.g. { path = \"avatar.png\", "
+                                           "content_type = \"image/png\" }");
+    }
+    if (has_content && !has_filename) part->filename.assign(part->name);
+    if (part->content_type.empty()) part->content_type.assign("application/octet-stream");
+}
+
+// `files`: a multipart/form-data body (RFC 7578). Strings and numbers are plain fields, tables file parts; parts
+// go in name order (lua_next's order is unspecified: sorted for the same bytes on every request and capture).
+void FilesOption(OptionContext& c) {
+    lua_State* L = c.L;
+    if (!lua_istable(L, c.value)) {
+        throw std::runtime_error(std::string("option 'files' must be a table of fields, got ") +
+                                 luaL_typename(L, c.value));
+    }
+    RequestSpec* out = c.out;
+    std::vector<http::MultipartPart>& parts = out->multipart_parts;
+    std::size_t used = 0;
+    lua_pushnil(L);
+    while (lua_next(L, c.value) != 0) {
+        if (lua_type(L, -2) != LUA_TSTRING) throw std::runtime_error("option 'files': field names must be strings");
+        if (used == parts.size()) parts.emplace_back();
+        http::MultipartPart& part = parts[used++];
+        part.name.assign(ScalarView(L, -2));
+        part.is_file = false;
+        part.filename.clear();
+        part.content_type.clear();
+        part.value.clear();
+        part.file.reset();
+        const int t = lua_type(L, -1);
+        if (capture::IsCdata(L, -1)) {
+            part.value = ResponseValueText(L, -1, "option 'files': field '" + part.name + "'");
+        } else if (t == LUA_TSTRING || t == LUA_TNUMBER) {
+            lua_pushvalue(L, -1);  // convert a copy: lua_tolstring changes numbers in place
+            part.value.assign(ScalarView(L, -1));
+            lua_pop(L, 1);
+        } else if (t == LUA_TTABLE) {
+            part.is_file = true;
+            ReadFilePart(L, lua_gettop(L), &part);
+        } else {
+            throw std::runtime_error("option 'files': field '" + part.name +
+                                     "' must be a string (a field) or a table (a file part), got " + luaL_typename(L, -1));
+        }
+        lua_pop(L, 1);
+    }
+    std::sort(parts.begin(), parts.begin() + static_cast<std::ptrdiff_t>(used),
+              [](const http::MultipartPart& a, const http::MultipartPart& b) { return a.name < b.name; });
+    out->multipart_used = used;
+    try {
+        http::BuildMultipartBody(parts, used, &out->body, &out->multipart_content_type);
+    } catch (const std::invalid_argument& e) {
+        throw std::runtime_error(std::string("option 'files': ") + e.what());
+    }
+    c.headers->Put("Content-Type", out->multipart_content_type);
+    c.files = true;
+    ++c.body_sources;
+}
+
 struct OptionHandler {
     std::string_view name;
     void (*read)(OptionContext&);
@@ -225,7 +341,8 @@ struct OptionHandler {
 constexpr OptionHandler kOptions[] = {{"headers", HeadersOption}, {"json", JsonOption},     {"body", BodyOption},
                                       {"form", FormOption},       {"query", QueryOption},   {"name", NameOption},
                                       {"timeout", TimeoutOption}, {"expect", ExpectOption},
-                                      {"redirects", RedirectsOption}, {"compression", CompressionOption}};
+                                      {"redirects", RedirectsOption}, {"compression", CompressionOption},
+                                      {"files", FilesOption}};
 
 std::string UnknownOptionMessage(std::string_view key) {
     static const std::vector<std::string> names = [] {
@@ -341,6 +458,7 @@ void ReadRequestArgs(lua_State* L, int path_idx, int opts_idx, const http::Url& 
     out->has_cookie_header = false;
     out->max_redirects = -1;
     out->compression = compression;
+    out->multipart_used = 0;
     std::string_view path_arg = value_path;
     if (value_path.empty()) {
         size_t len = 0;
@@ -392,11 +510,16 @@ void ReadRequestArgs(lua_State* L, int path_idx, int opts_idx, const http::Url& 
         if (!given) headers.Put("Accept-Encoding", http::kDefaultAcceptEncoding);
     }
     headers.Finish();
-    if (options.body_sources > 1) Fail(fn, "options 'json', 'body' and 'form' are exclusive: give one");
+    if (options.body_sources > 1) Fail(fn, "options 'json', 'body', 'form' and 'files' are exclusive: give one");
 
     // A caller-given Content-Type wins over the one json/form implies.
     int content_types = 0;
     for (const auto& h : out->headers) content_types += http::HeaderNameEquals(h.first, "content-type") ? 1 : 0;
+    if (content_types > 1 && options.files) {
+        // Another Content-Type would lose the boundary the server needs to split the parts.
+        Fail(fn, "option 'files' sets Content-Type itself (multipart/form-data; boundary=...): remove Content-Type "
+                 "from 'headers'");
+    }
     if (content_types > 1) {
         auto implied = std::find_if(out->headers.begin(), out->headers.end(), [](const auto& h) {
             return (h.first == "Content-Type") &&

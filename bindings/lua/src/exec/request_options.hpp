@@ -8,7 +8,9 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "lse/http/multipart.hpp"
 #include "lse/http/request.hpp"
 #include "lse/http/url.hpp"
 #include "lse/runtime/status_set.hpp"
@@ -32,6 +34,11 @@ struct RequestSpec {
     /// The request offers compressed responses (Accept-Encoding: gzip, deflate, br, added unless the script gave
     /// Accept-Encoding): the scenario's or CLI's default, or the per-request `compression` option.
     bool compression = true;
+    /// Scratch of the `files` option (multipart/form-data): the parts of this request are the first
+    /// `multipart_used`; later slots keep their capacity for the next request.
+    std::vector<http::MultipartPart> multipart_parts;
+    std::size_t multipart_used = 0;
+    std::string multipart_content_type;
 };
 
 /// Resolves a script path against the run's target: "/x" and "x" -> target origin + target base
