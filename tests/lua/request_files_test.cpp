@@ -16,6 +16,9 @@ extern "C" {
 }
 
 #include "load_context.hpp"
+#include "lse/core/clock.hpp"
+#include "lse/lua/plan_capture.hpp"
+#include "lse/lua/shared_store.hpp"
 #include "request_options.hpp"
 
 namespace lse::lua {
@@ -139,6 +142,43 @@ TEST_F(RequestFilesTest, MistakesAreNamed) {
     EXPECT_NE(e.find("option 'files': the content_type of part 'a' contains a line break"), std::string::npos) << e;
     e = Read(R"("/u", { fils = {} })", &s);
     EXPECT_NE(e.find("did you mean 'files'?"), std::string::npos) << e;
+}
+
+// Distributed runs: the captured body is the multipart bytes as a literal, binary content intact, and virtual users
+// that upload the same parts share one request of the plan (the boundary is derived from the content).
+TEST_F(RequestFilesTest, ACapturedUploadIsOneLiteralRequestWithTheBinaryBytes) {
+    const std::string bytes("\0\x01\xff\r\n--\0", 8);
+    Write("assets/blob.bin", bytes);
+    std::ofstream(dir_ / "upload.lua") << "local s = scenario { name = 'up', vusers = 3, duration = '1s' }\n"
+                                          "s:task('up', function(self, http)\n"
+                                          "  http:post('/upload', { files = { blob = { path = 'assets/blob.bin' },"
+                                          " note = 'n' } })\n"
+                                          "end)\n";
+    auto cfg = std::make_shared<LuaRunConfig>();
+    cfg->script_path = (dir_ / "upload.lua").string();
+    cfg->scenario = "up";
+    cfg->target = http::ParseUrl("http://127.0.0.1:9/");  // discard port: capture never sends
+    cfg->shared = std::make_shared<SharedStore>();
+    PlanCapture capture(cfg);
+    plan::LoadShape load;
+    load.vusers = 3;
+    load.duration_ns = kNsPerSec;
+    const CaptureOutcome out = capture.Capture(3, load);
+    ASSERT_TRUE(out.problems.empty()) << out.problems[0];
+    ASSERT_EQ(out.plan.vusers.size(), 3u);
+    ASSERT_EQ(out.plan.requests.size(), 1u) << "three virtual users, one upload: deduplicated";
+    const plan::PlannedRequest& r = out.plan.requests[0];
+    ASSERT_EQ(r.body.segments.size(), 1u);
+    EXPECT_EQ(r.body.segments[0].kind, plan::Segment::Kind::kLiteral);
+    const std::string& body = r.body.segments[0].text;
+    EXPECT_NE(body.find("filename=\"blob.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n" + bytes + "\r\n--"),
+              std::string::npos);
+    bool multipart = false;
+    for (const auto& [name, value] : r.headers) {
+        multipart |= name == "Content-Type" && value.segments.size() == 1 &&
+                     value.segments[0].text.rfind("multipart/form-data; boundary=", 0) == 0;
+    }
+    EXPECT_TRUE(multipart);
 }
 
 }  // namespace
