@@ -245,6 +245,42 @@ TEST_F(DemoTargetTest, ResetForgetsTheFlowsState) {
     EXPECT_EQ(Get("/api/v1/orders/" + std::to_string(json::parse(created.body)["id"].get<std::int64_t>())).status, 404);
 }
 
+// The multipart referee, fed a body written by hand as a browser would (quoted boundary, a binary file, a field),
+// not by lsengine's builder: it must split parts by its own reading of RFC 7578 / RFC 2046.
+TEST_F(DemoTargetTest, UploadParsesAHandWrittenMultipartBodyAndRejectsABrokenOne) {
+    const std::string file("GIF\0\r\n--x\xff", 10);
+    const std::string body = "--AaB03x\r\n"
+                             "Content-Disposition: form-data; name=\"caption\"\r\n\r\n"
+                             "two words\r\n"
+                             "--AaB03x\r\n"
+                             "content-disposition: form-data; name=\"pic\"; filename=\"a;b.gif\"\r\n"
+                             "Content-Type: image/gif\r\n\r\n" +
+                             file + "\r\n--AaB03x--\r\n";
+    SimpleResponse r = HttpRequestSync(Port(), "POST", "/upload", body,
+                                       {{"Content-Type", "multipart/form-data; boundary=\"AaB03x\""}});
+    ASSERT_EQ(r.status, 200) << r.body;
+    const json parts = json::parse(r.body)["parts"];
+    ASSERT_EQ(parts.size(), 2u) << r.body;
+    EXPECT_EQ(parts[0]["name"], "caption");
+    EXPECT_EQ(parts[0]["size"], 9);
+    EXPECT_FALSE(parts[0].contains("filename"));
+    EXPECT_EQ(parts[1]["name"], "pic");
+    EXPECT_EQ(parts[1]["filename"], "a;b.gif");
+    EXPECT_EQ(parts[1]["content_type"], "image/gif");
+    EXPECT_EQ(parts[1]["size"], 10);
+
+    // Truncated (no close delimiter), and not multipart at all: 400, counted as rejected.
+    r = HttpRequestSync(Port(), "POST", "/upload", body.substr(0, body.size() - 20),
+                        {{"Content-Type", "multipart/form-data; boundary=AaB03x"}});
+    EXPECT_EQ(r.status, 400) << r.body;
+    r = HttpRequestSync(Port(), "POST", "/upload", "a=b", {{"Content-Type", "application/x-www-form-urlencoded"}});
+    EXPECT_EQ(r.status, 400) << r.body;
+    const json stats = json::parse(Get("/__stats").body)["uploads"];
+    EXPECT_EQ(stats["received"], 1);
+    EXPECT_EQ(stats["rejected"], 2);
+    EXPECT_EQ(stats["parts"].size(), 2u) << stats.dump();
+}
+
 TEST_F(DemoTargetTest, SlowWaitsAtLeastTheDelayWithoutBlockingOthers) {
     const auto start = std::chrono::steady_clock::now();
     SimpleResponse slow = Get("/slow?ms=150");
