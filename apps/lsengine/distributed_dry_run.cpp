@@ -8,6 +8,7 @@
 #include "lse/core/errors.hpp"
 #include "lse/core/redact.hpp"
 #include "lse/core/units.hpp"
+#include "lse/http/multipart.hpp"
 
 namespace lse::cli {
 namespace {
@@ -132,7 +133,7 @@ void PrintPlannedRequest(std::ostream& out, const plan::PlannedRequest& r, const
     if (!body.empty()) {
         std::string shown = RedactBody(body);
         if (shown.size() > 300) shown = shown.substr(0, 300) + "... (" + std::to_string(body.size()) + " bytes)";
-        out << "        body: " << shown << "\n";
+        out << "        body: " << http::DisplayBody(shown) << "\n";  // uploads may be binary
     }
 }
 

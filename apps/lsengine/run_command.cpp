@@ -29,6 +29,7 @@
 #include "lse/core/errors.hpp"
 #include "lse/core/redact.hpp"
 #include "lse/core/units.hpp"
+#include "lse/http/multipart.hpp"
 #include "lse/http/url.hpp"
 #include "lse/lua/lifecycle.hpp"
 #include "lse/lua/lua_runner.hpp"
@@ -240,7 +241,7 @@ void PrintCapturedRequest(std::ostream& to, const lua::CapturedRequest& r) {
     if (!r.body.empty()) {
         std::string body = RedactBody(r.body);
         if (body.size() > 300) body = body.substr(0, 300) + "... (" + std::to_string(r.body.size()) + " bytes)";
-        out << "        body: " << body << "\n";
+        out << "        body: " << http::DisplayBody(body) << "\n";  // uploads may be binary
     }
     to << RedactSecretValues(out.str());
 }

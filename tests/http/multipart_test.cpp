@@ -109,6 +109,14 @@ TEST(MultipartBody, BinaryBytesAreCarriedIntact) {
     EXPECT_NE(body.find("\r\n\r\n" + bytes + "\r\n--"), std::string::npos);
 }
 
+TEST(DisplayBody, BinaryBytesAreEscapedTextAndUtf8Kept) {
+    EXPECT_EQ(DisplayBody(std::string("a\r\nb\0\x89PNG\x7f\tx\r", 13)), "a\nb\\x00\\x89PNG\\x7f\tx\\x0d");
+    EXPECT_EQ(DisplayBody("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"), "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+    EXPECT_EQ(DisplayBody("\xc3"), "\\xc3");          // truncated sequence
+    EXPECT_EQ(DisplayBody("\xc0\xaf"), "\\xc0\\xaf");  // overlong '/'
+    EXPECT_EQ(DisplayBody("\xed\xa0\x80"), "\\xed\\xa0\\x80");  // a surrogate
+}
+
 class UploadFileCacheTest : public ::testing::Test {
 protected:
     void SetUp() override {

@@ -131,6 +131,23 @@ TEST_F(CliMultipartTest, AnAgentReplaysTheCapturedUploadIntact) {
     ExpectUploadsAtTheTarget(5);
 }
 
+// --dry-run lists the upload readable: the file's binary bytes escaped (\xNN), never raw on the terminal.
+TEST_F(CliMultipartTest, DryRunShowsTheBodyWithBinaryBytesEscaped) {
+    for (const std::vector<std::string>& extra : {std::vector<std::string>{"--dry-run"},
+                                                   std::vector<std::string>{"--dry-run", "--agents", "1"}}) {
+        const Outcome r = Run(UploadScript(/*with_checks=*/false), extra);
+        SCOPED_TRACE(extra.size());
+        EXPECT_EQ(r.cli.exit_code, 0) << r.cli.out << r.cli.err;
+        EXPECT_NE(r.cli.out.find("Content-Type: multipart/form-data; boundary=----lsengine-"), std::string::npos)
+            << r.cli.out;
+        EXPECT_NE(r.cli.out.find("Content-Disposition: form-data; name=\"avatar\"; filename=\"avatar.bin\"\n"
+                                 "Content-Type: image/png\n\n\\x00"),
+                  std::string::npos)
+            << r.cli.out;
+        EXPECT_EQ(r.cli.out.find('\0'), std::string::npos);
+    }
+}
+
 TEST_F(CliMultipartTest, AMissingFileIsNamedWithTheOption) {
     std::string script = UploadScript(false);
     script.replace(script.find("assets/avatar.bin"), 17, "assets/nope.png");

@@ -117,6 +117,53 @@ void BuildMultipartBody(const std::vector<MultipartPart>& parts, std::size_t cou
     body->append("--").append(boundary).append("--\r\n");
 }
 
+namespace {
+
+// Length of the valid UTF-8 sequence (2..4 bytes, no overlongs, surrogates or values past U+10FFFF) at the start
+// of `s`, or 0.
+std::size_t Utf8SequenceLength(std::string_view s) {
+    const auto b = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
+    const auto cont = [&](std::size_t i) { return i < s.size() && (b(i) & 0xc0) == 0x80; };
+    const unsigned char c = b(0);
+    if (c >= 0xc2 && c <= 0xdf) return cont(1) ? 2 : 0;
+    if (c >= 0xe0 && c <= 0xef) {
+        if (!cont(1) || !cont(2)) return 0;
+        if ((c == 0xe0 && b(1) < 0xa0) || (c == 0xed && b(1) > 0x9f)) return 0;
+        return 3;
+    }
+    if (c >= 0xf0 && c <= 0xf4) {
+        if (!cont(1) || !cont(2) || !cont(3)) return 0;
+        if ((c == 0xf0 && b(1) < 0x90) || (c == 0xf4 && b(1) > 0x8f)) return 0;
+        return 4;
+    }
+    return 0;
+}
+
+}  // namespace
+
+std::string DisplayBody(std::string_view body) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(body.size());
+    for (std::size_t i = 0; i < body.size();) {
+        const unsigned char c = static_cast<unsigned char>(body[i]);
+        if (c == '\r' && i + 1 < body.size() && body[i + 1] == '\n') {
+            ++i;
+        } else if (c == '\n' || c == '\t' || (c >= 0x20 && c < 0x7f)) {
+            out.push_back(static_cast<char>(c));
+            ++i;
+        } else if (const std::size_t n = c >= 0x80 ? Utf8SequenceLength(body.substr(i)) : 0; n > 0) {
+            out.append(body.substr(i, n));
+            i += n;
+        } else {
+            out.append("\\x").push_back(kHex[c >> 4]);
+            out.push_back(kHex[c & 0xf]);
+            ++i;
+        }
+    }
+    return out;
+}
+
 std::shared_ptr<const FileBytes> UploadFileCache::Get(std::string_view path) {
     {
         std::shared_lock lock(mu_);

@@ -48,6 +48,11 @@ inline constexpr std::string_view kMultipartContentTypePrefix = "multipart/form-
 void BuildMultipartBody(const std::vector<MultipartPart>& parts, std::size_t count, std::string* body,
                         std::string* content_type);
 
+/// A request body as text for a terminal (--dry-run listings): bytes that are not printable text (control bytes
+/// but tab and line feed, DEL, bytes outside valid UTF-8) appear as \xNN, and a CR before a LF is left out, so an
+/// uploaded image cannot garble the terminal and a multipart body reads line by line.
+std::string DisplayBody(std::string_view body);
+
 /// Files of uploads, each read once per process and kept until it exits: a run's workers, its capture and its
 /// dry run all share one copy. Thread-safe; a hit takes a shared lock and allocates nothing.
 class UploadFileCache {
