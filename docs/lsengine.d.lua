@@ -44,7 +44,7 @@
 ---@field expect? lsengine.Expect          Accepted statuses: 201, {200, 404} or "2xx,404" (default 2xx and 3xx).
 ---@field redirects? integer               Redirects to follow (0..100; default: the scenario's, --max-redirects, else 10). 0 = none: a 3xx is the response.
 ---@field compression? boolean             Offer "Accept-Encoding: gzip, deflate, br" (default true; false: --no-compression or the scenario's compression = false).
----@field files? table<string, string|number|lsengine.FilePart>  multipart/form-data body: strings/numbers are fields, tables file parts (parts in name order; exclusive with json/body/form).
+---@field files? table<string, string|number|lsengine.FilePart|(string|number|lsengine.FilePart)[]>  multipart/form-data body: strings/numbers are fields, tables file parts, a list several parts of one name (parts in name order; exclusive with json/body/form).
 
 ---@class lsengine.FilePart
 ---@field path? string          File to upload, relative to the script's directory; read once per process (give path or content).

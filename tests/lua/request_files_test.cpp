@@ -92,6 +92,25 @@ TEST_F(RequestFilesTest, FieldsAndFilePartsBuildAMultipartBody) {
                           png + "\r\n--" + b + "--\r\n");
 }
 
+// A list gives several parts of one name (<input type="file" multiple>), in list order, among the others by name.
+TEST_F(RequestFilesTest, AListIsSeveralPartsOfOneNameInListOrder) {
+    Write("b.txt", "B");
+    RequestSpec s;
+    ASSERT_EQ(Read(R"("/u", { files = { z = "last", a = "first",
+                     photos = { { content = "2", filename = "two.txt" }, { path = "b.txt" }, "text" } } })",
+                   &s),
+              "");
+    ASSERT_EQ(s.multipart_used, 5u);
+    const char* names[] = {"a", "photos", "photos", "photos", "z"};
+    for (std::size_t i = 0; i < 5; ++i) EXPECT_EQ(s.multipart_parts[i].name, names[i]) << i;
+    EXPECT_EQ(s.multipart_parts[1].filename, "two.txt");
+    EXPECT_EQ(s.multipart_parts[2].filename, "b.txt");
+    EXPECT_FALSE(s.multipart_parts[3].is_file);
+    const auto at = [&](const std::string& text) { return s.body.find(text); };
+    EXPECT_LT(at("filename=\"two.txt\""), at("filename=\"b.txt\""));
+    EXPECT_LT(at("filename=\"b.txt\""), at("\r\n\r\ntext\r\n"));
+}
+
 TEST_F(RequestFilesTest, EachFileIsReadOncePerProcess) {
     Write("once.txt", "first");
     RequestSpec s;
@@ -134,8 +153,13 @@ TEST_F(RequestFilesTest, MistakesAreNamed) {
     e = Read(R"("/u", { files = { a = { filename = "x" } } })", &s);
     EXPECT_NE(e.find("field 'a': a file part needs exactly one of 'path'"), std::string::npos) << e;
     e = Read(R"("/u", { files = { a = true } })", &s);
-    EXPECT_NE(e.find("field 'a' must be a string (a field) or a table (a file part), got boolean"), std::string::npos)
+    EXPECT_NE(e.find("field 'a' must be a string (a field), a table (a file part) or a list of them, got boolean"),
+              std::string::npos)
         << e;
+    e = Read(R"("/u", { files = { a = { { content = "x" }, path = "y" } } })", &s);
+    EXPECT_NE(e.find("field 'a': a list of parts takes list entries only"), std::string::npos) << e;
+    e = Read(R"("/u", { files = { a = { { { content = "x" } } } } })", &s);
+    EXPECT_NE(e.find("field 'a': a list of parts holds fields and file parts, not lists"), std::string::npos) << e;
     e = Read(R"("/u", { files = "a.png" })", &s);
     EXPECT_NE(e.find("option 'files' must be a table of fields, got string"), std::string::npos) << e;
     e = Read(R"("/u", { files = { a = { content = "x", content_type = "text/plain\r\nX: y" } } })", &s);

@@ -281,8 +281,39 @@ void ReadFilePart(lua_State* L, int idx, http::MultipartPart* part) {
     if (part->content_type.empty()) part->content_type.assign("application/octet-stream");
 }
 
-// `files`: a multipart/form-data body (RFC 7578). Strings and numbers are plain fields, tables file parts; parts
-// go in name order (lua_next's order is unspecified: sorted for the same bytes on every request and capture).
+// One part named `name` from the value at idx: a string or number is a plain field, a table a file part.
+void ReadPart(lua_State* L, int idx, std::string_view name, http::MultipartPart* part) {
+    part->name.assign(name);
+    part->is_file = false;
+    part->filename.clear();
+    part->content_type.clear();
+    part->value.clear();
+    part->file.reset();
+    const int t = lua_type(L, idx);
+    if (capture::IsCdata(L, idx)) {
+        part->value = ResponseValueText(L, idx, "option 'files': field '" + part->name + "'");
+    } else if (t == LUA_TSTRING || t == LUA_TNUMBER) {
+        lua_pushvalue(L, idx);  // convert a copy: lua_tolstring changes numbers in place
+        part->value.assign(ScalarView(L, -1));
+        lua_pop(L, 1);
+    } else if (t == LUA_TTABLE) {
+        part->is_file = true;
+        ReadFilePart(L, idx, part);
+    } else {
+        throw std::runtime_error("option 'files': field '" + part->name +
+                                 "' must be a string (a field), a table (a file part) or a list of them, got " +
+                                 luaL_typename(L, idx));
+    }
+}
+
+http::MultipartPart& NextPart(std::vector<http::MultipartPart>* parts, std::size_t* used) {
+    if (*used == parts->size()) parts->emplace_back();
+    return (*parts)[(*used)++];
+}
+
+// `files`: a multipart/form-data body (RFC 7578). Strings and numbers are plain fields, tables file parts, a list
+// of them several parts of one name (<input type="file" multiple>). Parts go in name order, a list's in list order:
+// lua_next's order is unspecified, and sorting gives the same bytes on every request and capture.
 void FilesOption(OptionContext& c) {
     lua_State* L = c.L;
     if (!lua_istable(L, c.value)) {
@@ -295,32 +326,39 @@ void FilesOption(OptionContext& c) {
     lua_pushnil(L);
     while (lua_next(L, c.value) != 0) {
         if (lua_type(L, -2) != LUA_TSTRING) throw std::runtime_error("option 'files': field names must be strings");
-        if (used == parts.size()) parts.emplace_back();
-        http::MultipartPart& part = parts[used++];
-        part.name.assign(ScalarView(L, -2));
-        part.is_file = false;
-        part.filename.clear();
-        part.content_type.clear();
-        part.value.clear();
-        part.file.reset();
-        const int t = lua_type(L, -1);
-        if (capture::IsCdata(L, -1)) {
-            part.value = ResponseValueText(L, -1, "option 'files': field '" + part.name + "'");
-        } else if (t == LUA_TSTRING || t == LUA_TNUMBER) {
-            lua_pushvalue(L, -1);  // convert a copy: lua_tolstring changes numbers in place
-            part.value.assign(ScalarView(L, -1));
-            lua_pop(L, 1);
-        } else if (t == LUA_TTABLE) {
-            part.is_file = true;
-            ReadFilePart(L, lua_gettop(L), &part);
+        const std::string_view name = ScalarView(L, -2);  // a string key: stays on the stack
+        const int value = lua_gettop(L);
+        const int n = lua_istable(L, value) ? static_cast<int>(lua_objlen(L, value)) : 0;
+        if (n == 0) {
+            ReadPart(L, value, name, &NextPart(&parts, &used));
         } else {
-            throw std::runtime_error("option 'files': field '" + part.name +
-                                     "' must be a string (a field) or a table (a file part), got " + luaL_typename(L, -1));
+            int entries = 0;
+            lua_pushnil(L);
+            while (lua_next(L, value) != 0) {
+                ++entries;
+                lua_pop(L, 1);
+            }
+            if (entries != n) {
+                throw std::runtime_error("option 'files': field '" + std::string(name) +
+                                         "': a list of parts takes list entries only, e.g. { { path = \"a.png\" }, "
+                                         "{ path = \"b.png\" } }");
+            }
+            for (int i = 1; i <= n; ++i) {
+                lua_rawgeti(L, value, i);
+                if (lua_type(L, -1) == LUA_TTABLE && lua_objlen(L, -1) > 0) {
+                    throw std::runtime_error("option 'files': field '" + std::string(name) +
+                                             "': a list of parts holds fields and file parts, not lists");
+                }
+                ReadPart(L, lua_gettop(L), name, &NextPart(&parts, &used));
+                lua_pop(L, 1);
+            }
         }
-        lua_pop(L, 1);
+        lua_settop(L, value - 1);  // keep the key for lua_next
     }
-    std::sort(parts.begin(), parts.begin() + static_cast<std::ptrdiff_t>(used),
-              [](const http::MultipartPart& a, const http::MultipartPart& b) { return a.name < b.name; });
+    // Insertion sort: stable (a list keeps its order) and allocation-free, for the few parts of a form.
+    for (std::size_t i = 1; i < used; ++i) {
+        for (std::size_t j = i; j > 0 && parts[j].name < parts[j - 1].name; --j) std::swap(parts[j], parts[j - 1]);
+    }
     out->multipart_used = used;
     try {
         http::BuildMultipartBody(parts, used, &out->body, &out->multipart_content_type);
