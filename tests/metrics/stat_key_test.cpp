@@ -7,7 +7,7 @@ namespace {
 
 TEST(StatKey, RoundTripsEveryKind) {
     for (StatKind kind : {StatKind::kRequest, StatKind::kTask, StatKind::kScenario, StatKind::kCheck}) {
-        const StatKey k{kind, "checkout", "browse", "GET http://h:80/a?b=c"};
+        const StatKey k{kind, "checkout", "browse", "GET http://h:80/a?b=c", ""};
         StatKey parsed;
         ASSERT_TRUE(ParseStatKey(MakeStatKey(k), &parsed));
         EXPECT_EQ(parsed.kind, kind);
@@ -27,7 +27,29 @@ TEST(StatKey, RejectsForeignStrings) {
     EXPECT_FALSE(ParseStatKey("GET /", &k));
     EXPECT_FALSE(ParseStatKey("X\x1f" "a\x1f" "b\x1f" "c", &k));
     EXPECT_FALSE(ParseStatKey("R\x1f" "a\x1f" "b", &k));
-    EXPECT_FALSE(ParseStatKey("R\x1f" "a\x1f" "b\x1f" "c\x1f" "d", &k));
+    EXPECT_FALSE(ParseStatKey("R\x1f" "a\x1f" "b\x1f" "c\x1f" "d\x1f" "e", &k));
+}
+
+TEST(StatKey, RequestKeysCarryAGroupAsAFifthField) {
+    const std::string grouped = MakeStatKey(StatKind::kRequest, "shop", "buy", "GET /cart", "checkout::payment");
+    EXPECT_EQ(grouped, "R\x1fshop\x1f" "buy\x1fGET /cart\x1f" "checkout::payment");
+    StatKey parsed;
+    ASSERT_TRUE(ParseStatKey(grouped, &parsed));
+    EXPECT_EQ(parsed.name, "GET /cart");
+    EXPECT_EQ(parsed.group, "checkout::payment");
+    // The same parse target reused for an ungrouped key: no group left over.
+    ASSERT_TRUE(ParseStatKey(MakeStatKey(StatKind::kRequest, "shop", "buy", "GET /cart"), &parsed));
+    EXPECT_EQ(parsed.name, "GET /cart");
+    EXPECT_TRUE(parsed.group.empty());
+    // Ungrouped keys are unchanged: four fields.
+    EXPECT_EQ(MakeStatKey(StatKind::kRequest, "shop", "buy", "GET /cart", ""), "R\x1fshop\x1f" "buy\x1fGET /cart");
+}
+
+TEST(StatKey, OnlyRequestKeysHaveAGroup) {
+    StatKey k;
+    EXPECT_FALSE(ParseStatKey("T\x1f" "a\x1f" "b\x1f\x1f" "g", &k));
+    EXPECT_FALSE(ParseStatKey("C\x1f" "a\x1f" "b\x1f" "c\x1f" "g", &k));
+    EXPECT_FALSE(ParseStatKey("R\x1f" "a\x1f" "b\x1f" "c\x1f", &k));  // an empty group is no field at all
 }
 
 }  // namespace

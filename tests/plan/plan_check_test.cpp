@@ -105,6 +105,16 @@ TEST(CheckScenarioPlan, CustomMethodsMustBeUpperCaseTokens) {
     EXPECT_NE(CheckError(s).find("invalid HTTP method: empty"), std::string::npos);
 }
 
+TEST(CheckScenarioPlan, GroupNamesHaveNoControlBytes) {
+    ScenarioPlan s = CorrelatedPlan().scenarios[0];
+    s.requests[1].group = "checkout::payment";
+    std::string error;
+    EXPECT_TRUE(CheckScenarioPlan(s, &error)) << error;
+    s.requests[1].group = std::string("check\x1fout");  // would split the stat key the agent records it under
+    EXPECT_NE(CheckError(s).find("request 1 ('GET /api/v1/orders/{id}'): group name with a control character"),
+              std::string::npos);
+}
+
 TEST(CheckScenarioPlan, PauseStepsExtractNothing) {
     ScenarioPlan s = CorrelatedPlan().scenarios[0];
     s.vusers[0].task_steps[0][2].extract = {{Extraction::Source::kStatus, "", "", false, 5}};

@@ -124,10 +124,11 @@ TEST(PlanCodec, EncodingIsByteStable) {
     // (10, the default: one byte 0a), at these byte offsets of format 4, in order; and the scenario ends with its
     // setup data: SmallPlan has none, a reference to "" (the string table's first entry). A kOther method's
     // token (none here) would follow its method byte. After the scenarios come the plan's data feeds: SmallPlan has
-    // none (a zero count).
+    // none (a zero count). Each request record then ends with its group (group(), issue 15): SmallPlan's are in
+    // none, a reference to "" again (00).
     std::string format5(kFormat4SmallPlan);
     format5.replace(8, 2, "05");
-    for (const size_t offset : {355, 348, 297}) format5.insert(2 * offset, "0a");
+    for (const size_t offset : {355, 348, 297}) format5.insert(2 * offset, "0a" "00");
     format5 += "00" "00";
     EXPECT_EQ(Hex(EncodePlan(SmallPlan())), format5);
 }
@@ -164,6 +165,25 @@ TEST(PlanCodec, CustomMethodTokensRoundTrip) {
     ASSERT_TRUE(DecodePlan(bytes, &back, &error)) << error;
     EXPECT_EQ(back, plan);
     EXPECT_EQ(back.scenarios[0].requests.back().method_token, "PURGE");
+}
+
+TEST(PlanCodec, GroupPathsRoundTrip) {
+    Plan plan = SmallPlan();
+    std::vector<PlannedRequest>& requests = plan.scenarios[0].requests;
+    ASSERT_GE(requests.size(), 2u);
+    requests[0].group = "checkout";
+    // A request based on an earlier one (same fields but the group) carries its own group.
+    PlannedRequest nested = requests[0];
+    nested.group = "checkout::payment";
+    requests.push_back(nested);
+    const std::string bytes = EncodePlan(plan);
+    Plan back;
+    std::string error;
+    ASSERT_TRUE(DecodePlan(bytes, &back, &error)) << error;
+    EXPECT_EQ(back, plan);
+    EXPECT_EQ(back.scenarios[0].requests[0].group, "checkout");
+    EXPECT_EQ(back.scenarios[0].requests[1].group, "");
+    EXPECT_EQ(back.scenarios[0].requests.back().group, "checkout::payment");
 }
 
 TEST(PlanCodec, TenThousandVirtualUsersWithOwnTokensAndUrlsEncodeUnderOneMebibyte) {

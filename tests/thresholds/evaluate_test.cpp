@@ -180,9 +180,45 @@ TEST(ThresholdEvaluate, AllPassed) {
 TEST(ScopeStats, RequestsInMatchesTotalForASingleScenarioRun) {
     metrics::Snapshot s;
     AddResponses(&s, "url", "request", "GET /", 20, 3'000);
-    const metrics::RequestStats merged = RequestsIn(s, Scope{"url", "", ""});
+    const metrics::RequestStats merged = RequestsIn(s, Scope{"url", "", "", ""});
     EXPECT_EQ(merged, s.total);
-    EXPECT_EQ(IterationsIn(s, Scope{"url", "", ""}).requests, 0u);
+    EXPECT_EQ(IterationsIn(s, Scope{"url", "", "", ""}).requests, 0u);
+}
+
+// Requests made inside group("checkout", ...) carry the group in their key; a group threshold merges every row
+// of the group and of the groups nested in it, across tasks, and nothing else.
+TEST(ThresholdEvaluate, GroupScopeMergesTheGroupAndItsNestedGroups) {
+    metrics::Snapshot s = ShopSnapshot();
+    const auto grouped = [&s](std::string_view task, std::string_view name, std::string_view group, int n,
+                              std::int64_t us, int status = 200) {
+        metrics::RequestStats* row = &s.ForName(MakeStatKey(StatKind::kRequest, "shop", task, name, group));
+        for (int i = 0; i < n; ++i) s.RecordCompletion(row, ErrorKind::kNone, status, status < 400, us / 2, us, 1, 1);
+    };
+    grouped("browse", "GET /cart", "checkout", 10, 100'000);
+    grouped("checkout", "POST /pay", "checkout::payment", 10, 300'000, 500);
+    grouped("browse", "GET /cart", "checkoutx", 5, 900'000);  // a prefix of the name is not the group
+
+    Verdict v = Eval("group:checkout.requests == 20", s);
+    EXPECT_TRUE(v.passed) << v.actual_text;
+    EXPECT_EQ(v.actual_text, "group:checkout.requests = 20");
+    EXPECT_TRUE(Eval("group:checkout.max < 301ms", s).passed);
+    EXPECT_FALSE(Eval("group:checkout.p95 < 200ms", s).passed);  // the nested payment requests are slow
+    EXPECT_TRUE(Eval("group:checkout.p50 < 101ms", s).passed);
+    EXPECT_EQ(Eval("group:checkout.errors == 10", s).actual, 10);
+    EXPECT_NEAR(Eval("group:checkout.error_rate < 60%", s).actual, 50, 1e-9);
+    EXPECT_EQ(Eval("group:checkout::payment.requests == 10", s).actual, 10);
+    EXPECT_TRUE(Eval("group:checkout::payment.min > 299ms", s).passed);
+    EXPECT_EQ(Eval("group:checkoutx.requests == 5", s).actual, 5);
+    EXPECT_EQ(Eval("group:checkout.rps == 2", s, "shop", 10).actual, 2);
+    // Ungrouped thresholds still see every request (the grouped ones count in the scenario and the total).
+    EXPECT_EQ(Eval("requests == 135", s).actual, 135);
+    EXPECT_EQ(Eval("browse[GET /cart].requests == 15", s).actual, 15);
+    // Another scenario's group, and a group nobody used: no data, and the message names the group.
+    EXPECT_EQ(Eval("other:group:checkout.requests > 0", s).actual, 0);
+    EXPECT_FALSE(Eval("other:group:checkout.p95 < 1s", s).has_data);
+    v = Eval("group:chekout.p95 < 1s", s);
+    EXPECT_FALSE(v.passed);
+    EXPECT_THAT(v.actual_text, ::testing::HasSubstr("no request was made in group 'chekout'"));
 }
 
 }  // namespace

@@ -269,3 +269,40 @@ TEST(ThresholdCompare, Boundaries) {
 
 }  // namespace
 }  // namespace lse::thresholds
+
+namespace lse::thresholds {
+namespace {
+
+TEST(ThresholdParse, GroupScope) {
+    Threshold t = Parse("group:checkout.p95 < 500ms");
+    EXPECT_EQ(t.group, "checkout");
+    EXPECT_TRUE(t.scenario.empty());
+    EXPECT_TRUE(t.task.empty());
+    EXPECT_EQ(t.metric_name, "p95");
+    EXPECT_EQ(t.value, 500e6);
+    EXPECT_EQ(t.Subject(), "group:checkout.p95");
+    // Nested paths, dotted names, a scenario prefix, and the request-level metrics.
+    t = Parse("shop:group:checkout::payment v2.error_rate < 1%");
+    EXPECT_EQ(t.scenario, "shop");
+    EXPECT_EQ(t.group, "checkout::payment v2");
+    EXPECT_EQ(t.metric, Metric::kErrorRate);
+    EXPECT_EQ(t.Subject(), "shop:group:checkout::payment v2.error_rate");
+    EXPECT_EQ(Parse("group:api.v2.service_p99.9 < 1s").group, "api.v2");
+    EXPECT_EQ(Parse("group:api.v2.service_p99.9 < 1s").percentile, 99.9);
+    EXPECT_EQ(Parse("group:g.rps > 10").metric, Metric::kRps);
+    EXPECT_EQ(Parse("group:g.requests >= 1k").value, 1000);
+    EXPECT_EQ(Parse("group:g.errors == 0").metric, Metric::kErrors);
+}
+
+TEST(ThresholdParse, GroupScopeErrors) {
+    EXPECT_THAT(ParseError("group:.p95 < 1s"), HasSubstr("empty group name"));
+    EXPECT_THAT(ParseError("group:checkout < 1s"), HasSubstr("group:NAME.metric"));
+    EXPECT_THAT(ParseError("group:checkout.p955 < 1s"), HasSubstr("unknown metric 'p955'"));
+    EXPECT_THAT(ParseError("group:checkout.checks > 99%"), HasSubstr("not measured per group"));
+    EXPECT_THAT(ParseError("group:checkout.iterations > 1"), HasSubstr("not measured per group"));
+    EXPECT_THAT(ParseError("group:checkout[GET /].p95 < 1s"), HasSubstr("takes no [request]"));
+    EXPECT_THAT(ParseError("group:checkout.p95 < 500"), HasSubstr("did you mean 500ms?"));
+}
+
+}  // namespace
+}  // namespace lse::thresholds

@@ -169,6 +169,13 @@ bool CheckScenarioPlan(const ScenarioPlan& plan, std::string* error) {
                 return false;
             }
         }
+        // The group becomes a stat key field (lse/metrics/stat_key.hpp): no control bytes, which would split it.
+        for (char c : r.group) {
+            if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+                *error = where + ": group name with a control character";
+                return false;
+            }
+        }
         if (!CheckTemplate(r.url, where, error) || !CheckTemplate(r.body, where, error)) return false;
         for (const auto& h : r.headers) {
             if (!CheckTemplate(h.second, where, error)) return false;

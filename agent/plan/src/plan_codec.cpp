@@ -94,6 +94,7 @@ private:
                 AddTemplate(r.body);
                 Add(r.name);
                 if (r.method == http::Method::kOther) Add(r.method_token);  // format 5
+                Add(r.group);                                               // format 5
             }
             for (const auto& vu : s.vusers) {
                 for (const auto& steps : vu.task_steps) {
@@ -196,6 +197,7 @@ private:
         }
         if (mask & kFieldTimeout) w.I64(r.timeout_ns);
         w.U64(static_cast<std::uint64_t>(r.max_redirects));  // format 5: always, at the end of the record
+        w.U64(Index(r.group));                               // format 5: always, after the redirect limit
     }
 
     void WriteScenario(ByteWriter& w, const ScenarioPlan& s) {
@@ -529,8 +531,10 @@ private:
         if (!Ok()) return false;
         if (redirects > static_cast<std::uint64_t>(http::kMaxRedirectsLimit)) return Fail("bad redirect limit");
         r.max_redirects = static_cast<int>(redirects);
+        if (!String(&r.group)) return false;
+        bytes += r.group.size();
         // What a later request based on this one will copy (its base's bytes were charged above).
-        std::size_t total = r.name.size();
+        std::size_t total = r.name.size() + r.group.size();
         auto add = [&total](const Template& t) {
             for (const auto& seg : t.segments) total += seg.text.size();
         };

@@ -90,7 +90,8 @@ public:
                     StepInfo info;
                     if (!st.pause) {
                         std::string key = metrics::MakeStatKey(metrics::StatKind::kRequest, plan_.name,
-                                                               plan_.tasks[t].name, plan_.requests[st.request].name);
+                                                               plan_.tasks[t].name, plan_.requests[st.request].name,
+                                                               plan_.requests[st.request].group);
                         auto it = stat_by_key.find(key);
                         if (it == stat_by_key.end()) {
                             info.stat = ctx_.recorder->Register(key, /*counts_in_total=*/true);

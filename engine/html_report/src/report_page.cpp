@@ -328,6 +328,11 @@ void Scenario(Page& page, const json& s) {
     if (!s.value("tasks", json::array()).empty()) TasksTable(page, s["tasks"]);
     page.Raw("<h3>Requests</h3>\n");
     json requests = s.value("requests", json::array());
+    // A request made in group() is labelled with its group, as in the text summary ("checkout > GET /cart").
+    const auto grouped_name = [](json& r) {
+        if (r.contains("group")) r["name"] = Str(r, "group") + " > " + Str(r, "name");
+    };
+    for (json& r : requests) grouped_name(r);
     json total = s.value("totals", json::object());
     total["name"] = "All requests";
     requests.push_back(std::move(total));
@@ -335,8 +340,15 @@ void Scenario(Page& page, const json& s) {
     if (s.contains("requests_by_task")) {
         page.Raw("<h3>Requests by task</h3>\n");
         json by_task = s["requests_by_task"];
-        for (json& r : by_task) r["name"] = Str(r, "task") + ": " + Str(r, "name");
+        for (json& r : by_task) {
+            grouped_name(r);
+            r["name"] = Str(r, "task") + ": " + Str(r, "name");
+        }
         StatsTable(page, by_task, "Task: request", "name");
+    }
+    if (s.contains("groups")) {  // each group with its nested groups: what group:NAME thresholds measure
+        page.Raw("<h3>Groups</h3>\n");
+        StatsTable(page, s["groups"], "Group", "name");
     }
     if (!s.value("checks", json::array()).empty()) ChecksTable(page, s["checks"]);
     if (!s.value("errors", json::array()).empty()) ErrorsTable(page, s["errors"]);

@@ -2,9 +2,10 @@
 
 namespace lse::metrics {
 
-std::string MakeStatKey(StatKind kind, std::string_view scenario, std::string_view task, std::string_view name) {
+std::string MakeStatKey(StatKind kind, std::string_view scenario, std::string_view task, std::string_view name,
+                        std::string_view group) {
     std::string key;
-    key.reserve(4 + scenario.size() + task.size() + name.size());
+    key.reserve(5 + scenario.size() + task.size() + name.size() + group.size());
     key += static_cast<char>(kind);
     key += kStatKeySeparator;
     key += scenario;
@@ -12,6 +13,10 @@ std::string MakeStatKey(StatKind kind, std::string_view scenario, std::string_vi
     key += task;
     key += kStatKeySeparator;
     key += name;
+    if (!group.empty()) {
+        key += kStatKeySeparator;
+        key += group;
+    }
     return key;
 }
 
@@ -24,11 +29,18 @@ bool ParseStatKey(std::string_view key, StatKey* out) {
     if (a == std::string_view::npos) return false;
     const size_t b = rest.find(kStatKeySeparator, a + 1);
     if (b == std::string_view::npos) return false;
-    if (rest.find(kStatKeySeparator, b + 1) != std::string_view::npos) return false;
+    const size_t c = rest.find(kStatKeySeparator, b + 1);
+    std::string_view group;
+    if (c != std::string_view::npos) {
+        group = rest.substr(c + 1);
+        // Only request rows are grouped, and an empty group is written as no field at all.
+        if (k != 'R' || group.empty() || group.find(kStatKeySeparator) != std::string_view::npos) return false;
+    }
     out->kind = static_cast<StatKind>(k);
     out->scenario = std::string(rest.substr(0, a));
     out->task = std::string(rest.substr(a + 1, b - a - 1));
-    out->name = std::string(rest.substr(b + 1));
+    out->name = std::string(rest.substr(b + 1, c == std::string_view::npos ? std::string_view::npos : c - b - 1));
+    out->group = std::string(group);
     return true;
 }
 

@@ -16,6 +16,8 @@ namespace lse::prometheus {
 namespace {
 
 using Label = std::pair<std::string_view, std::string_view>;  // name, already escaped value
+// The group() path of a request series; written only when not empty.
+constexpr std::string_view kGroupLabel = "group";
 
 // Bucket bounds as Prometheus shows them in `le` (shortest decimal of the seconds value).
 constexpr std::array<std::string_view, kBucketBoundsUs.size()> kBucketLabels = {
@@ -115,6 +117,9 @@ private:
         }
         char sep = '{';
         const auto append = [&](const Label& l) {
+            // Requests outside any group() carry no group label (the series they had before groups existed);
+            // PromQL's group="" matches them all the same.
+            if (l.first == kGroupLabel && l.second.empty()) return;
             text_ += sep;
             text_ += l.first;
             text_ += "=\"";
@@ -133,14 +138,15 @@ private:
 
 // Series are keyed by escaped label values; names that only differ in replaced bytes merge, so the
 // exposition never holds two samples of one series.
-using RequestKey = std::tuple<std::string, std::string, std::string>;  // scenario, task, request
+using RequestKey = std::tuple<std::string, std::string, std::string, std::string>;  // scenario, task, request, group
+using CheckKey = std::tuple<std::string, std::string, std::string>;                 // scenario, task, check
 using TaskKey = std::pair<std::string, std::string>;                   // scenario, task
 
 struct Grouped {
     std::map<RequestKey, std::vector<const metrics::RequestStats*>> requests;
     std::map<TaskKey, std::pair<std::uint64_t, std::uint64_t>> iterations;  // ok, failed
     std::map<std::string, std::uint64_t> dropped;
-    std::map<RequestKey, metrics::CheckCounts> checks;
+    std::map<CheckKey, metrics::CheckCounts> checks;
 };
 
 Grouped Group(const metrics::Snapshot& snapshot) {
@@ -149,13 +155,14 @@ Grouped Group(const metrics::Snapshot& snapshot) {
     for (const auto& [raw, stats] : snapshot.by_name) {
         if (!metrics::ParseStatKey(raw, &key)) {
             // A plain name (no stat key): a request outside any scenario.
-            g.requests[{"", "", EscapeLabelValue(raw)}].push_back(&stats);
+            g.requests[{"", "", EscapeLabelValue(raw), ""}].push_back(&stats);
             continue;
         }
         const std::string scenario = EscapeLabelValue(key.scenario);
         switch (key.kind) {
             case metrics::StatKind::kRequest:
-                g.requests[{scenario, EscapeLabelValue(key.task), EscapeLabelValue(key.name)}].push_back(&stats);
+                g.requests[{scenario, EscapeLabelValue(key.task), EscapeLabelValue(key.name), EscapeLabelValue(key.group)}]
+                    .push_back(&stats);
                 break;
             case metrics::StatKind::kTask: {
                 auto& [ok, failed] = g.iterations[{scenario, EscapeLabelValue(key.task)}];
@@ -196,8 +203,9 @@ void AccumulateBuckets(const metrics::Histogram& h, std::array<std::uint64_t, kB
 
 void AddHistogram(Family* family, const RequestKey& k, const std::vector<const metrics::RequestStats*>& stats,
                   metrics::Histogram metrics::RequestStats::*which) {
-    const auto& [scenario, task, request] = k;
-    const std::initializer_list<Label> labels = {{"scenario", scenario}, {"task", task}, {"request", request}};
+    const auto& [scenario, task, request, group] = k;
+    const std::initializer_list<Label> labels = {
+        {"scenario", scenario}, {"task", task}, {"request", request}, {kGroupLabel, group}};
     std::uint64_t count = 0;
     std::uint64_t sum_us = 0;
     std::array<std::uint64_t, kBucketBoundsUs.size()> buckets{};
@@ -223,7 +231,7 @@ void AddHistogram(Family* family, const RequestKey& k, const std::vector<const m
 
 void RenderRequests(const Grouped& g, Family* requests, Family* errors, Family* duration, Family* response) {
     for (const auto& [k, stats] : g.requests) {
-        const auto& [scenario, task, request] = k;
+        const auto& [scenario, task, request, group] = k;
         std::map<int, std::uint64_t> statuses;
         std::uint64_t other = 0;
         std::uint64_t failed = 0;  // completed attempts without a response
@@ -238,14 +246,27 @@ void RenderRequests(const Grouped& g, Family* requests, Family* errors, Family* 
         }
         for (const auto& [code, n] : statuses) {
             const std::string status = std::to_string(code);
-            requests->AddUint({{"scenario", scenario}, {"task", task}, {"request", request}, {"status", status}}, n);
+            requests->AddUint({{"scenario", scenario},
+                               {"task", task},
+                               {"request", request},
+                               {kGroupLabel, group},
+                               {"status", status}},
+                              n);
         }
         if (other != 0) {
-            requests->AddUint({{"scenario", scenario}, {"task", task}, {"request", request}, {"status", "other"}},
+            requests->AddUint({{"scenario", scenario},
+                               {"task", task},
+                               {"request", request},
+                               {kGroupLabel, group},
+                               {"status", "other"}},
                               other);
         }
         if (failed != 0) {
-            requests->AddUint({{"scenario", scenario}, {"task", task}, {"request", request}, {"status", "error"}},
+            requests->AddUint({{"scenario", scenario},
+                               {"task", task},
+                               {"request", request},
+                               {kGroupLabel, group},
+                               {"status", "error"}},
                               failed);
         }
         for (int i = 1; i < kErrorKindCount; ++i) {
@@ -254,6 +275,7 @@ void RenderRequests(const Grouped& g, Family* requests, Family* errors, Family* 
             errors->AddUint({{"scenario", scenario},
                              {"task", task},
                              {"request", request},
+                             {kGroupLabel, group},
                              {"kind", ErrorKindName(static_cast<ErrorKind>(i))}},
                             n);
         }

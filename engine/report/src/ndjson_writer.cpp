@@ -81,6 +81,7 @@ void NdjsonWriter::OnInterval(const IntervalUpdate& u) {
                 row["scenario"] = key.scenario;
                 row["task"] = key.task;
                 row["name"] = key.name;
+                if (!key.group.empty()) row["group"] = key.group;
                 requests.push_back(std::move(row));
                 break;
             }

@@ -39,6 +39,7 @@ json Scenario(const ScenarioSummary& s) {
     for (const NamedStats& r : s.requests) {
         json row = Stats(r.stats, secs);
         row["name"] = r.name;
+        if (!r.group.empty()) row["group"] = r.group;  // only on grouped rows: ungrouped output is unchanged
         requests.push_back(std::move(row));
     }
     json lifecycle = json::array();
@@ -82,9 +83,19 @@ json Scenario(const ScenarioSummary& s) {
             json row = Stats(r.stats, secs);
             row["task"] = r.task;
             row["name"] = r.name;
+            if (!r.group.empty()) row["group"] = r.group;
             by_task.push_back(std::move(row));
         }
         j["requests_by_task"] = std::move(by_task);
+    }
+    if (!s.groups.empty()) {  // a group's row: its requests and those of the groups nested in it
+        json groups = json::array();
+        for (const NamedStats& g : s.groups) {
+            json row = Stats(g.stats, secs);
+            row["name"] = g.name;
+            groups.push_back(std::move(row));
+        }
+        j["groups"] = std::move(groups);
     }
     return j;
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "lse/core/redact.hpp"
 #include "lse/metrics/error_groups.hpp"
@@ -19,7 +20,9 @@ constexpr std::string_view kLifecycleOrder[] = {"setup", "on_start", "on_stop", 
 struct Grouped {
     std::map<std::string, metrics::RequestStats> tasks;
     std::map<std::string, metrics::RequestStats> requests;
-    std::map<std::pair<std::string, std::string>, metrics::RequestStats> requests_by_task;
+    std::map<std::pair<std::string, std::string>, metrics::RequestStats> grouped_requests;  // (group, name)
+    std::map<std::string, metrics::RequestStats> groups;  // group path -> its requests and its nested groups'
+    std::map<std::tuple<std::string, std::string, std::string>, metrics::RequestStats> requests_by_task;  // task,name,group
     std::map<std::string, metrics::RequestStats> lifecycle;
     std::map<std::pair<std::string, std::string>, metrics::CheckCounts> checks;
     std::map<std::string, metrics::RequestStats> hook_runs;
@@ -38,7 +41,19 @@ std::vector<NamedStats> Rows(std::map<std::string, metrics::RequestStats>& m) {
     return rows;
 }
 
+// Adds a grouped request row to its group and every group it is nested in ("a::b::c" -> a, a::b, a::b::c).
+void AddToGroups(std::map<std::string, metrics::RequestStats>& groups, const std::string& path,
+                 const metrics::RequestStats& stats) {
+    for (std::size_t at = path.find(metrics::kGroupSeparator); at != std::string::npos;
+         at = path.find(metrics::kGroupSeparator, at + metrics::kGroupSeparator.size())) {
+        groups[path.substr(0, at)] += stats;
+    }
+    groups[path] += stats;
+}
+
 }  // namespace
+
+std::string DisplayName(const NamedStats& row) { return row.group.empty() ? row.name : row.group + " > " + row.name; }
 
 std::string Printable(std::string_view name) {
     std::string out = RedactSecretValues(name);  // -e/--env-file secrets (issue 15): every name and message
@@ -86,6 +101,7 @@ SummaryModel BuildSummaryModel(const SummaryInput& in) {
         key.scenario = Printable(key.scenario);
         key.task = Printable(key.task);
         key.name = Printable(key.name);
+        key.group = Printable(key.group);
         Grouped& g = groups[key.scenario];
         switch (key.kind) {
             case metrics::StatKind::kRequest:
@@ -98,9 +114,14 @@ SummaryModel BuildSummaryModel(const SummaryInput& in) {
                     } else if (++count == 1 || example.empty()) {
                         example = key.name;
                     }
-                    g.requests[key.name] += stats;
+                    if (key.group.empty()) {
+                        g.requests[key.name] += stats;
+                    } else {
+                        g.grouped_requests[{key.group, key.name}] += stats;
+                        AddToGroups(g.groups, key.group, stats);
+                    }
                     g.load += stats;
-                    if (in.requests_per_task) g.requests_by_task[{key.task, key.name}] += stats;
+                    if (in.requests_per_task) g.requests_by_task[{key.task, key.name, key.group}] += stats;
                 }
                 break;
             case metrics::StatKind::kTask:
@@ -170,8 +191,14 @@ SummaryModel BuildSummaryModel(const SummaryInput& in) {
             s.tasks = Rows(g.tasks);
             for (auto& row : s.tasks) row.task = row.name;
             s.requests = Rows(g.requests);
-            for (auto& [tn, stats] : g.requests_by_task) {
-                s.requests_by_task.push_back(NamedStats{tn.first, tn.second, std::move(stats)});
+            // Grouped rows after the ungrouped ones, by group then name.
+            for (auto& [gn, stats] : g.grouped_requests) {
+                s.requests.push_back(NamedStats{"", gn.second, std::move(stats), gn.first});
+            }
+            s.groups = Rows(g.groups);
+            for (auto& [tng, stats] : g.requests_by_task) {
+                s.requests_by_task.push_back(
+                    NamedStats{std::get<0>(tng), std::get<1>(tng), std::move(stats), std::get<2>(tng)});
             }
             for (std::string_view phase : kLifecycleOrder) {
                 auto l = g.lifecycle.find(std::string(phase));

@@ -154,25 +154,33 @@ void PrintRequests(std::ostream& out, const ScenarioSummary& s) {
     const double secs = Seconds(s.info.duration_ns);
     out << "\n  " << NameCell("request") << Right("count", kNumWidth) << Right("rps", kNumWidth)
         << Right("ok", kNumWidth) << Right("errors", kNumWidth) << Right("err%", kNumWidth) << "\n";
-    for (const NamedStats& r : s.requests) PrintRequestRow(out, r.name, r.stats, secs, true);
+    for (const NamedStats& r : s.requests) PrintRequestRow(out, DisplayName(r), r.stats, secs, true);
     if (s.requests.size() > 1) PrintRequestRow(out, "all requests", s.load, secs, false);
     if (!s.requests_by_task.empty()) {
         out << "  by task:\n";
         for (const NamedStats& r : s.requests_by_task) {
-            PrintRequestRow(out, r.task + ": " + r.name, r.stats, secs, false);
+            PrintRequestRow(out, r.task + ": " + DisplayName(r), r.stats, secs, false);
         }
+    }
+    if (!s.groups.empty()) {  // each group with the groups nested in it, as group:NAME thresholds read them
+        out << "  by group:\n";
+        for (const NamedStats& g : s.groups) PrintRequestRow(out, "group " + g.name, g.stats, secs, false);
     }
 
     out << "\n  " << NameCell("latency") << NameCell("", kNumWidth);
     for (const Percentile& p : kLatencyColumns) out << Right(p.label, kLatWidth);
     out << Right("max", kLatWidth) << "\n";
     for (const NamedStats& r : s.requests) {
-        PrintLatencyRow(out, r.name, "service", r.stats.service_time_us);
+        PrintLatencyRow(out, DisplayName(r), "service", r.stats.service_time_us);
         PrintLatencyRow(out, "", "response", r.stats.response_time_us);
     }
     if (s.requests.size() > 1) {
         PrintLatencyRow(out, "all requests", "service", s.load.service_time_us);
         PrintLatencyRow(out, "", "response", s.load.response_time_us);
+    }
+    for (const NamedStats& g : s.groups) {
+        PrintLatencyRow(out, "group " + g.name, "service", g.stats.service_time_us);
+        PrintLatencyRow(out, "", "response", g.stats.response_time_us);
     }
     out << "  (service: request sent -> response complete; response: intended start -> response complete,\n"
            "   corrected for coordinated omission)\n";

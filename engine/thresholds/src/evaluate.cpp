@@ -111,10 +111,15 @@ Verdict Evaluate(const Threshold& threshold, const metrics::Snapshot& total, std
     Verdict v;
     v.expression = threshold.expression;
     v.scenario = threshold.scenario.empty() ? std::string(scenario) : threshold.scenario;
-    const Scope scope{v.scenario, threshold.task, threshold.request};
+    const Scope scope{v.scenario, threshold.task, threshold.request, threshold.group};
     Measure(threshold, total, scope, duration_s, &v);
     v.passed = v.has_data && Compare(v.actual, threshold.op, threshold.value);
-    v.actual_text = threshold.Subject() + " = " + (v.has_data ? v.actual_text : std::string("no data"));
+    // Groups are named at run time (group("checkout", fn)), so a misspelt one is only known now: say which.
+    const bool unknown_group = !threshold.group.empty() && RequestsIn(total, scope).requests == 0;
+    v.actual_text = threshold.Subject() + " = " +
+                    (v.has_data ? v.actual_text
+                     : unknown_group ? "no data (no request was made in group '" + threshold.group + "')"
+                                     : std::string("no data"));
     return v;
 }
 

@@ -101,9 +101,56 @@ bool UnknownMetric(std::string_view text, std::string* error) {
     return false;
 }
 
+constexpr std::string_view kGroupPrefix = "group:";
+
+// "checkout::payment.p95" after "group:": the group path and its metric. Group paths may contain dots, like
+// task names: the first '.' whose right side is a metric ends the path.
+bool ParseGroupSubject(std::string_view rest, Threshold* t, std::string* error) {
+    MetricSpec spec;
+    std::string_view metric_text;
+    for (std::size_t dot = rest.find('.'); dot != std::string_view::npos; dot = rest.find('.', dot + 1)) {
+        if (ParseMetricName(rest.substr(dot + 1), &spec)) {
+            t->group = std::string(Trim(rest.substr(0, dot)));
+            metric_text = rest.substr(dot + 1);
+            break;
+        }
+    }
+    if (metric_text.empty()) {
+        if (rest.find('.') == std::string_view::npos) {
+            *error = "expected 'group:NAME.metric' (e.g. group:checkout.p95 < 500ms)";
+            return false;
+        }
+        return UnknownMetric(GuessMetricText(rest), error);
+    }
+    if (t->group.empty()) {
+        *error = "empty group name after 'group:'";
+        return false;
+    }
+    if (t->group.find('[') != std::string::npos) {
+        *error = "a group scope takes no [request] (group:" + t->group + " measures every request in the group)";
+        return false;
+    }
+    t->metric = spec.metric;
+    t->stat = spec.stat;
+    t->base = spec.base;
+    t->percentile = spec.percentile;
+    t->metric_name = spec.canonical;
+    const bool per_request = t->metric == Metric::kLatency || t->metric == Metric::kErrorRate ||
+                             t->metric == Metric::kErrors || t->metric == Metric::kRequests ||
+                             t->metric == Metric::kRps;
+    if (!per_request) {
+        *error = "'" + t->metric_name + "' is not measured per group (a group has pNN, min, max, mean, service_*, "
+                 "error_rate, errors, requests and rps)";
+        return false;
+    }
+    return true;
+}
+
 // Splits the left-hand side into scenario, task, request and metric.
 bool ParseSubject(std::string_view lhs, Threshold* t, std::string* error) {
     std::string_view rest = lhs;
+    // "group:NAME.metric" (or "scenario:group:NAME.metric"): "group" is a keyword here, not a scenario name.
+    if (rest.starts_with(kGroupPrefix)) return ParseGroupSubject(Trim(rest.substr(kGroupPrefix.size())), t, error);
     const std::size_t colon = rest.substr(0, rest.find('[')).find(':');
     if (colon != std::string_view::npos) {
         const std::string_view scenario = Trim(rest.substr(0, colon));
@@ -113,6 +160,9 @@ bool ParseSubject(std::string_view lhs, Threshold* t, std::string* error) {
         }
         t->scenario = std::string(scenario);
         rest = Trim(rest.substr(colon + 1));
+        if (rest.starts_with(kGroupPrefix)) {
+            return ParseGroupSubject(Trim(rest.substr(kGroupPrefix.size())), t, error);
+        }
     }
 
     std::string_view metric_text;

@@ -9,6 +9,7 @@ namespace {
 bool InScope(const metrics::StatKey& key, const Scope& scope, bool match_request) {
     if (!scope.scenario.empty() && key.scenario != scope.scenario) return false;
     if (scope.task.empty() ? IsLifecycleTask(key.task) : key.task != scope.task) return false;
+    if (!scope.group.empty() && !InGroup(key.group, scope.group)) return false;
     return !match_request || scope.request.empty() || key.name == scope.request;
 }
 
@@ -26,8 +27,16 @@ metrics::RequestStats MergeKind(const metrics::Snapshot& snapshot, metrics::Stat
 
 }  // namespace
 
+bool InGroup(std::string_view key_group, std::string_view scope_group) noexcept {
+    if (!key_group.starts_with(scope_group)) return false;
+    const std::string_view rest = key_group.substr(scope_group.size());
+    return rest.empty() || rest.starts_with(metrics::kGroupSeparator);
+}
+
 metrics::RequestStats RequestsIn(const metrics::Snapshot& snapshot, const Scope& scope) {
-    if (scope.scenario.empty() && scope.task.empty() && scope.request.empty()) return snapshot.total;
+    if (scope.scenario.empty() && scope.task.empty() && scope.request.empty() && scope.group.empty()) {
+        return snapshot.total;
+    }
     return MergeKind(snapshot, metrics::StatKind::kRequest, scope, true);
 }
 

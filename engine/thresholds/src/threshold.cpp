@@ -52,6 +52,7 @@ bool Compare(double actual, Op op, double limit) noexcept {
 std::string Threshold::Subject() const {
     std::string s;
     if (!scenario.empty()) s += scenario + ":";
+    if (!group.empty()) return s + "group:" + group + "." + metric_name;
     s += task;
     if (!request.empty()) s += "[" + request + "]";
     // A dot after a task or request scope; none right after "scenario:" (a task name may end in ':' itself).

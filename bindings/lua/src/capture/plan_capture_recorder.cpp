@@ -72,6 +72,7 @@ std::string RequestKey(const plan::PlannedRequest& r) {
     for (const auto& [lo, hi] : r.expect) Put(&key, std::to_string(lo) + "-" + std::to_string(hi));
     Put(&key, std::to_string(r.timeout_ns));
     Put(&key, std::to_string(r.max_redirects));
+    Put(&key, r.group);
     return key;
 }
 
@@ -296,7 +297,7 @@ void PlanRecorder::ResolveValues(plan::Template* t) {
     }
 }
 
-void PlanRecorder::OnTaskRequest(Vu& /*vu*/, const RequestSpec& spec, lua_State* L) {
+void PlanRecorder::OnTaskRequest(Vu& vu, const RequestSpec& spec, lua_State* L) {
     if (!active_ || current_task_ < 0) throw std::runtime_error("internal: a task request outside plan capture");
     NoteBranches();  // a request after an unconsumed comparison: the condition chose it
     const ValueLabeler label = [this](std::int64_t ref) {
@@ -305,6 +306,7 @@ void PlanRecorder::OnTaskRequest(Vu& /*vu*/, const RequestSpec& spec, lua_State*
         return rule != nullptr ? rule->label : std::string("value");
     };
     plan::PlannedRequest planned = ToPlannedRequest(spec, default_expect_, label, default_max_redirects_);
+    planned.group = std::string(engine_->GroupPath(vu));  // agents record it under the same grouped row
     ResolveValues(&planned.url);
     for (auto& header : planned.headers) ResolveValues(&header.second);
     ResolveValues(&planned.body);

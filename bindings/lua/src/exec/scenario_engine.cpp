@@ -16,6 +16,7 @@ extern "C" {
 #include "lse/core/errors.hpp"
 #include "lse/http/redirect.hpp"
 #include "lse/metrics/stat_key.hpp"
+#include "group_binding.hpp"
 #include "http_binding.hpp"
 #include "global_suggestion.hpp"
 #include "response_object.hpp"
@@ -82,6 +83,7 @@ ScenarioEngine::~ScenarioEngine() {
 void ScenarioEngine::InstallRuntime(lua_State* L) {
     InstallResponseMetatable(L);
     InstallRuntimeGlobals(L, this);
+    InstallGroupGlobal(L, this);
     PushHttpObject(L, this);
     http_ref_ = luaL_ref(L, LUA_REGISTRYINDEX);
 }
@@ -212,6 +214,7 @@ void ScenarioEngine::Start(Vu& vu, Phase phase, int task, std::int64_t intended_
     const std::int64_t now = NowNs();
     vu.phase = phase;
     vu.task = task;
+    vu.group = 0;  // a run cut short inside group() left its group behind
     vu.busy = true;
     vu.failure = ErrorKind::kNone;
     vu.started_ns = now;
@@ -344,6 +347,7 @@ int ScenarioEngine::NameSlot(const Vu& vu) const noexcept {
 int ScenarioEngine::StatIndex(const Vu& vu, std::string_view name) {
     // Per (phase or task) slot, keyed by the bare request name: the full stat key is built once.
     // A task usually repeats its last name: comparing with it is cheaper than hashing.
+    if (vu.group != 0) return GroupedStatIndex(vu, name);
     const auto slot = static_cast<size_t>(NameSlot(vu));
     LastName& last = last_stat_[slot];
     if (last.index >= 0 && last.name == name) return last.index;
@@ -372,6 +376,31 @@ int ScenarioEngine::StatIndex(const Vu& vu, std::string_view name) {
     }
     by_name.emplace(std::string(name), index);
     if (by_name.size() == metrics::kManyRequestNames && vu.phase == Phase::kTask) WarnManyNames(PhaseName(vu), name);
+    return index;
+}
+
+int ScenarioEngine::GroupedStatIndex(const Vu& vu, std::string_view name) {
+    // Same bounds as ungrouped rows: per (task, group) at most kMaxRequestNamesPerTask names, then "(other)".
+    const auto cache_key = (static_cast<std::uint64_t>(NameSlot(vu)) << 32) | static_cast<std::uint32_t>(vu.group);
+    NameMap& by_name = grouped_stat_by_name_[cache_key];
+    auto hit = by_name.find(name);
+    if (hit != by_name.end()) return hit->second;
+    if (by_name.size() >= metrics::kMaxRequestNamesPerTask) {
+        auto other = by_name.find(metrics::kOtherRequestName);
+        if (other != by_name.end()) return other->second;
+        name = metrics::kOtherRequestName;
+    }
+    std::string key =
+        metrics::MakeStatKey(metrics::StatKind::kRequest, config_.scenario, PhaseName(vu), name, GroupPath(vu));
+    auto it = stat_index_.find(key);
+    int index = 0;
+    if (it != stat_index_.end()) {
+        index = it->second;
+    } else {
+        index = ctx_.recorder->Register(key, /*counts_in_total=*/vu.phase == Phase::kTask);
+        stat_index_.emplace(std::move(key), index);
+    }
+    by_name.emplace(std::string(name), index);
     return index;
 }
 

@@ -149,6 +149,12 @@ public:
     int HttpCall(lua_State* L, int method);  ///< method < 0: http:request(method, path, opts)
     int CheckCall(lua_State* L);
     int SleepCall(lua_State* L);
+    /// group(name, fn) (group_binding.cpp): enters the group `name` inside the virtual user's current one and
+    /// pushes the group it left (GroupLeaveCall's argument). Throws std::runtime_error for a bad call.
+    int GroupEnterCall(lua_State* L);
+    int GroupLeaveCall(lua_State* L);
+    /// The virtual user's group path ("checkout::payment"); empty outside any group.
+    std::string_view GroupPath(const Vu& vu) const noexcept { return group_paths_[static_cast<size_t>(vu.group)]; }
 
 private:
     struct Task {
@@ -225,6 +231,12 @@ private:
     };
     std::vector<LastName> last_stat_;  // per slot: the name found last in stat_by_name_
     std::vector<NameMap> check_by_name_;
+    // Groups (group_binding.cpp): id -> path; id 0 is "no group". Rows of a grouped request are
+    // cached per (slot, group id) -> bare name -> recorder index, beside the ungrouped caches above.
+    std::vector<std::string> group_paths_{std::string()};
+    std::unordered_map<std::string, int> group_ids_;  // path -> id
+    std::unordered_map<std::uint64_t, NameMap> grouped_stat_by_name_;
+    int GroupedStatIndex(const Vu& vu, std::string_view name);
     http::Origin host_header_origin_;  // origin whose Host value host_header_ holds
     std::string host_header_;
     bool host_header_valid_ = false;

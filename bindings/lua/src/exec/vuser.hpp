@@ -29,6 +29,7 @@ struct Vu {
 
     Phase phase = Phase::kTask;
     int task = -1;              ///< task index while phase == kTask
+    int group = 0;              ///< the group() it is in: ScenarioEngine's group id (0: none); reset by Start
     bool busy = false;          ///< a run is in progress
     bool prepared = false;      ///< on_start succeeded (or there is none)
     bool broken = false;        ///< on_start failed: never runs tasks

@@ -87,6 +87,9 @@ struct PlannedRequest {
     /// an exchange of its own under `name`; extraction and expect apply to the final response.
     int max_redirects = http::kDefaultMaxRedirects;
     std::string method_token;  ///< method kOther: its token ("PROPFIND"); empty otherwise (format 5)
+    /// The group path the script made it in (group("checkout", fn): "checkout", nested "checkout::payment");
+    /// empty outside any group. Agents record it under the same stat key as the Lua runtime (format 5).
+    std::string group;
     bool operator==(const PlannedRequest&) const = default;
 };
 

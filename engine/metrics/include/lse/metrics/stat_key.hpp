@@ -10,6 +10,10 @@
 ///   T  a task's iterations (duration, failure reasons)            -> not in total
 ///   S  a scenario's arrivals (dropped arrivals live here)          -> not in total
 ///   C  a check (checks map only)
+///
+/// A request made inside group("checkout", fn) (nested: "checkout::payment") has a fifth field, its group path:
+/// "R\x1f<scenario>\x1f<task>\x1f<name>\x1f<group>". Requests outside any group keep four fields, so their keys,
+/// and everything that reads them, are as before; a group's rows merge across workers and agents like any row.
 
 #include <string>
 #include <string_view>
@@ -23,6 +27,7 @@ struct StatKey {
     std::string scenario;
     std::string task;  ///< empty for kScenario
     std::string name;  ///< request or check name; empty for kTask and kScenario
+    std::string group;  ///< kRequest only: the group path ("checkout::payment"); empty outside any group
 };
 
 inline constexpr char kStatKeySeparator = '\x1f';
@@ -35,15 +40,21 @@ inline constexpr std::size_t kManyRequestNames = 20;
 inline constexpr std::size_t kMaxRequestNamesPerTask = 100;
 inline constexpr std::string_view kOtherRequestName = "(other)";
 
+/// Nested group names are joined with this ("checkout::payment", as k6 shows them).
+inline constexpr std::string_view kGroupSeparator = "::";
+/// Distinct group paths per scenario are bounded like request names: a group named after an id would make
+/// rows without end. Past this many, group() raises an error naming the new group.
+inline constexpr std::size_t kMaxGroupsPerScenario = 100;
+
 /// "task 'buy' produced 40 request names (e.g. 'GET /items/17'); group them with name=..., e.g.
 /// http:get(url, { name = \"GET /items/{id}\" })" (appends ", the rest counted under '(other)'" when capped).
 std::string ManyRequestNamesWarning(std::string_view task, std::size_t names, std::string_view example, bool capped);
 
 std::string MakeStatKey(StatKind kind, std::string_view scenario, std::string_view task = {},
-                        std::string_view name = {});
-inline std::string MakeStatKey(const StatKey& k) { return MakeStatKey(k.kind, k.scenario, k.task, k.name); }
+                        std::string_view name = {}, std::string_view group = {});
+inline std::string MakeStatKey(const StatKey& k) { return MakeStatKey(k.kind, k.scenario, k.task, k.name, k.group); }
 
-/// Returns false for a string that is not a key made by MakeStatKey.
+/// Returns false for a string that is not a key made by MakeStatKey (a group field only on kRequest keys).
 bool ParseStatKey(std::string_view key, StatKey* out);
 
 }  // namespace lse::metrics

@@ -18,7 +18,11 @@ struct NamedStats {
     std::string task;  ///< empty when merged across tasks
     std::string name;  ///< request name, or the task name for task/lifecycle rows
     metrics::RequestStats stats;
+    std::string group;  ///< request rows: the group path they were made in ("checkout::payment"); empty: none
 };
+
+/// How a request row is labelled in text: "GET /cart", or "checkout > GET /cart" for a grouped one.
+std::string DisplayName(const NamedStats& row);
 
 struct CheckRow {
     std::string task;
@@ -44,6 +48,9 @@ struct ScenarioSummary {
     ScenarioInfo info;                        ///< name always set; duration_ns resolved (never 0 if the run had one)
     std::vector<NamedStats> tasks;            ///< T keys: iterations (requests), ok, failure reasons, durations
     std::vector<NamedStats> requests;         ///< load requests by name, merged across tasks
+    /// Per group path (name = "checkout", "checkout::payment"): every load request made in it or in a group
+    /// nested in it, what a group:NAME threshold measures. Sorted by path; empty when the script has no group().
+    std::vector<NamedStats> groups;
     std::vector<NamedStats> requests_by_task; ///< filled only with SummaryInput::requests_per_task
     std::vector<NamedStats> lifecycle;        ///< one row per lifecycle task: setup, on_start, on_stop, teardown
     std::vector<CheckRow> checks;             ///< by task, then name

@@ -17,7 +17,11 @@ struct Scope {
     std::string_view scenario;
     std::string_view task;
     std::string_view request;
+    std::string_view group;  ///< a group path: its requests and those of the groups nested in it
 };
+
+/// True when a request made in group `key_group` counts for the group scope `scope_group` (itself or nested).
+bool InGroup(std::string_view key_group, std::string_view scope_group) noexcept;
 
 /// Merge of the R (request) entries in scope. With nothing set it is Snapshot::total itself,
 /// which is exact even when names were folded.

@@ -5,7 +5,7 @@
 /// Grammar (full reference with examples: docs/thresholds.md):
 ///
 ///   threshold := [scenario ':'] [scope '.'] metric op value
-///   scope     := task | '[' request name ']' | task '[' request name ']'
+///   scope     := task | '[' request name ']' | task '[' request name ']' | 'group:' group path
 ///   op        := '<' | '<=' | '>' | '>=' | '==' | '!='
 ///
 /// Metrics and the unit their value must carry:
@@ -70,6 +70,7 @@ struct Threshold {
     std::string scenario;    ///< "checkout:" prefix; empty = the scenario passed to Evaluate
     std::string task;        ///< empty = every load task
     std::string request;     ///< request name from "[...]"; empty = every request
+    std::string group;       ///< "group:checkout::payment": the requests made in that group (nested ones too)
     Metric metric = Metric::kLatency;
     LatencyStat stat = LatencyStat::kPercentile;
     TimeBase base = TimeBase::kResponse;
