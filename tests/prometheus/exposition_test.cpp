@@ -112,6 +112,29 @@ TEST(Exposition, RequestsByStatusAndErrorsByKind) {
     EXPECT_EQ(e.Value("lsengine_requests_total", {{"scenario", "checkout"}, {"status", "201"}}), 4);
 }
 
+// group() (issue 15): a grouped request's series carry a group label; ungrouped ones keep the labels they had.
+TEST(Exposition, GroupedRequestsCarryAGroupLabel) {
+    Snapshot s = FullSnapshot(1);
+    auto& grouped = s.ForName(MakeStatKey(StatKind::kRequest, "browse", "home", "GET /", "checkout::payment"));
+    AddResponses(&s, &grouped, 6, 200, 900, 1'000);
+    AddErrors(&s, &grouped, 1, ErrorKind::kTimeout);
+    const Exposition e = Render(&s);
+    const auto in_group = With(kHome, "group", "checkout::payment");
+    EXPECT_EQ(e.Value("lsengine_requests_total", With(in_group, "status", "200")), 6);
+    EXPECT_EQ(e.Value("lsengine_request_errors_total", With(in_group, "kind", "timeout")), 1);
+    EXPECT_EQ(e.Value("lsengine_request_duration_seconds_count", in_group), 6);  // the timeout has no latency
+    // The ungrouped series of the same request: no group label at all, counts unchanged.
+    for (const auto& sample : e.Find("lsengine_requests_total", kHome)) {
+        if (sample.labels.count("group") == 0) continue;
+        EXPECT_EQ(sample.labels.at("group"), "checkout::payment");
+    }
+    double ungrouped = 0;
+    for (const auto& sample : e.Find("lsengine_requests_total", kHome)) {
+        if (sample.labels.count("group") == 0) ungrouped += sample.value;
+    }
+    EXPECT_EQ(ungrouped, 11);  // FullSnapshot's 5 + 2 + 3 + 1
+}
+
 TEST(Exposition, StatusOutsideHttpRangeIsOther) {
     Snapshot s;
     auto& r = Request(&s, "sc", "t", "odd");

@@ -263,6 +263,53 @@ TEST(TextSummary, RequestsPerTaskOnRequest) {
     EXPECT_THAT(text, HasSubstr("  browse: GET /api/products"));
 }
 
+// group() (issue 15): a grouped request is a row of its own, labelled with its group; each group gets a row that
+// merges its nested groups, in the model, the text and the JSON alike.
+TEST(SummaryModel, GroupedRequestsAndGroupRows) {
+    metrics::Snapshot s = ShopSnapshot();
+    const auto grouped = [&s](std::string_view name, std::string_view group, int n, std::int64_t us) {
+        metrics::RequestStats* row = &s.ForName(MakeStatKey(StatKind::kRequest, "shop", "checkout", name, group));
+        for (int i = 0; i < n; ++i) s.RecordCompletion(row, ErrorKind::kNone, 200, true, us / 2, us, 10, 10);
+    };
+    grouped("POST /api/cart", "checkout", 6, 100'000);
+    grouped("POST /api/pay", "checkout::payment", 4, 300'000);
+    SummaryInput in = ShopInput(s);
+    in.requests_per_task = true;
+    const SummaryModel model = BuildSummaryModel(in);
+    const ScenarioSummary& shop = model.scenarios.at(0);
+    // Ungrouped rows first (as before), then grouped ones by group.
+    ASSERT_EQ(shop.requests.size(), 4u);
+    EXPECT_EQ(shop.requests[0].group, "");
+    EXPECT_EQ(shop.requests[2].name, "POST /api/cart");
+    EXPECT_EQ(shop.requests[2].group, "checkout");
+    EXPECT_EQ(shop.requests[2].stats.requests, 6u);
+    EXPECT_EQ(shop.requests[3].group, "checkout::payment");
+    EXPECT_EQ(DisplayName(shop.requests[3]), "checkout::payment > POST /api/pay");
+    ASSERT_EQ(shop.groups.size(), 2u);
+    EXPECT_EQ(shop.groups[0].name, "checkout");
+    EXPECT_EQ(shop.groups[0].stats.requests, 10u);  // its own 6 and payment's 4
+    EXPECT_EQ(shop.groups[1].name, "checkout::payment");
+    EXPECT_EQ(shop.groups[1].stats.requests, 4u);
+    EXPECT_EQ(shop.load.requests, 120u);  // grouped requests are load requests like any other
+
+    const std::string text = Print(in);
+    EXPECT_THAT(text, HasSubstr("  checkout > POST /api/cart"));
+    EXPECT_THAT(text, HasSubstr("  checkout: checkout > POST"));
+    EXPECT_THAT(text, HasSubstr("  checkout::payment > POST"));
+    EXPECT_THAT(text, HasSubstr("  by group:\n  group checkout "));
+
+    const nlohmann::json j = SummaryJson(in);
+    const nlohmann::json& rows = j["scenarios"][0]["requests"];
+    EXPECT_FALSE(rows[0].contains("group"));
+    EXPECT_EQ(rows[3]["group"], "checkout::payment");
+    EXPECT_EQ(rows[3]["name"], "POST /api/pay");
+    EXPECT_EQ(j["scenarios"][0]["groups"][0]["name"], "checkout");
+    EXPECT_EQ(j["scenarios"][0]["groups"][0]["requests"], 10);
+    EXPECT_EQ(j["scenarios"][0]["requests_by_task"].back()["group"], "checkout::payment");
+    // Without groups the JSON has no "groups" key.
+    EXPECT_FALSE(SummaryJson(ShopInput(ShopSnapshot()))["scenarios"][0].contains("groups"));
+}
+
 TEST(SummaryModel, PlainNamesAndControlBytesAreShownSafely) {
     metrics::Snapshot s;
     s.RecordCompletion(&s.ForName("legacy\x1fname"), ErrorKind::kNone, 200, true, 1, 1, 0, 0);
