@@ -204,6 +204,36 @@ TEST(NdjsonWriter, OneLinePerIntervalWithThatIntervalsPercentiles) {
     EXPECT_EQ(lines[3]["exit_code"], 0);
 }
 
+// group() (issue 15): an interval's grouped request rows carry their group; ungrouped rows have no group field.
+TEST(NdjsonWriter, GroupedRequestRowsCarryTheirGroup) {
+    const std::string path = TempFile("lse-ndjson-group-test.ndjson");
+    {
+        NdjsonWriter writer(path);
+        writer.OnStart(ShopRun());
+        metrics::Snapshot s = Second(0, "browse", 3, 0, 1000);
+        metrics::RequestStats* row = &s.ForName(
+            metrics::MakeStatKey(metrics::StatKind::kRequest, "shop", "browse", "POST /pay", "checkout::payment"));
+        for (int i = 0; i < 2; ++i) s.RecordCompletion(row, ErrorKind::kNone, 200, true, 500, 1000, 10, 10);
+        writer.OnInterval(IntervalUpdate{s, s, kSec, 10 * kSec, 100, 10, "steady", {}});
+    }
+    std::ifstream in(path);
+    std::vector<nlohmann::json> lines;
+    for (std::string l; std::getline(in, l);) lines.push_back(nlohmann::json::parse(l));
+    std::filesystem::remove(path);
+    ASSERT_EQ(lines.size(), 2u);
+    int grouped = 0;
+    for (const nlohmann::json& r : lines[1]["requests"]) {
+        if (r["name"] == "POST /pay") {
+            ++grouped;
+            EXPECT_EQ(r["group"], "checkout::payment");
+            EXPECT_EQ(r["requests"], 2);
+        } else {
+            EXPECT_FALSE(r.contains("group")) << r.dump();
+        }
+    }
+    EXPECT_EQ(grouped, 1);
+}
+
 TEST(NdjsonWriter, UnwritablePathFailsBeforeTheRun) {
     try {
         NdjsonWriter writer("/nonexistent-dir/x.ndjson");
