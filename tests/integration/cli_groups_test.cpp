@@ -128,5 +128,29 @@ TEST_F(CliGroupsTest, AnAgentRecordsUnderTheSameGroupedRows) {
     EXPECT_EQ(summary["thresholds"].size(), 4u) << summary["thresholds"].dump();
 }
 
+// The tutorial example runs as documented (shortened), its group thresholds pass, and its group rows add up.
+TEST_F(CliGroupsTest, TheExampleScriptRunsWithItsGroupThresholds) {
+    const std::string summary_path = TempPath("lse-test-groups-example", ".json");
+    std::remove(summary_path.c_str());
+    const CliResult r = RunLsengine({"run", std::string(LSE_EXAMPLES_DIR) + "/groups.lua", "--target", Target(), "-q",
+                                     "--duration", "2s", "--summary-json", summary_path});
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    std::ifstream in(summary_path);
+    const json summary = json::parse(in, nullptr, false);
+    ASSERT_TRUE(summary.is_object());
+    const json& shop = summary["scenarios"][0];
+    SCOPED_TRACE(shop.dump(1));
+    EXPECT_EQ(summary["thresholds"].size(), 4u);
+    const json* checkout = FindRow(shop["groups"], "checkout", "");
+    const json* payment = FindRow(shop["groups"], "checkout::payment", "");
+    ASSERT_NE(checkout, nullptr);
+    ASSERT_NE(payment, nullptr);
+    // 10 arrivals a second for 2 s; each checkout creates a project and pays once.
+    EXPECT_EQ((*payment)["requests"], 20);
+    EXPECT_EQ((*checkout)["requests"], 40);
+    EXPECT_EQ(Route("POST /api/v1/projects"), 20);
+    EXPECT_EQ(Route("GET /slow"), 20);
+}
+
 }  // namespace
 }  // namespace lse::testing
