@@ -159,6 +159,16 @@ function scenario(options) end
 ---@return T
 function check(name, condition) end
 
+---Runs `fn` with the requests made inside it counted under the group `name` (nested groups join with "::":
+---"checkout::payment"); returns what `fn` returns. An error inside `fn` propagates unchanged after the group
+---ends. Thresholds read a group as `group:checkout.p95 < 500ms`. Only in tasks and hooks; at most 100 groups
+---per scenario; `name` without "::" or control characters.
+---@generic R
+---@param name string
+---@param fn fun(): R
+---@return R
+function group(name, fn) end
+
 ---Pauses the virtual user without blocking others. Only in tasks and hooks.
 ---@param d lsengine.Duration
 function sleep(d) end
