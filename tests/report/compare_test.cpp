@@ -196,6 +196,32 @@ TEST(CompareTest, ScenariosAndRequestsInOnlyOneFileAreNoted) {
     EXPECT_FALSE(c.Regressed());
 }
 
+// group() (issue 15): the same request name inside a group is another row, compared with its own counterpart.
+TEST(CompareTest, GroupedRequestsAreComparedWithTheSameGroupsRow) {
+    json base = Summary({});
+    json now = Summary({});
+    RunShape slow;
+    slow.p95 = 90'000;
+    slow.p99 = 95'000;
+    json grouped = Summary(slow)["scenarios"][0]["requests"][0];  // same name, slower, in a group
+    grouped["group"] = "checkout";
+    now["scenarios"][0]["requests"].push_back(grouped);
+    json base_grouped = base["scenarios"][0]["requests"][0];
+    base_grouped["group"] = "checkout";
+    base["scenarios"][0]["requests"].push_back(base_grouped);
+    const Comparison c = CompareSummaries(base, now, {});
+    EXPECT_TRUE(c.notes.empty()) << c.notes.front();
+    // The ungrouped row is unchanged; the grouped one regressed.
+    EXPECT_EQ(VerdictOf(c, CompareMetric::kP95, "GET /api/products"), CompareVerdict::kOk);
+    EXPECT_EQ(VerdictOf(c, CompareMetric::kP95, "checkout > GET /api/products"), CompareVerdict::kRegression);
+    // A grouped row only in NEW is noted with its group.
+    now["scenarios"][0]["requests"][1]["group"] = "payment";
+    std::string notes;
+    for (const auto& n : CompareSummaries(base, now, {}).notes) notes += n + "\n";
+    EXPECT_NE(notes.find("request 'payment > GET /api/products' is only in NEW"), std::string::npos) << notes;
+    EXPECT_NE(notes.find("request 'checkout > GET /api/products' is only in BASE"), std::string::npos) << notes;
+}
+
 TEST(CompareTest, ValidateRefusesOtherDocuments) {
     EXPECT_NO_THROW(ValidateSummary(Summary({}), "a.json"));
     try {

@@ -95,6 +95,21 @@ const json* FindByName(const json& list, const std::string& name) {
     return nullptr;
 }
 
+// A request row's identity: its name, qualified by its group (group(), issue 15) when it has one, so the same
+// request inside and outside a group are compared as the different rows they are ("checkout > POST /cart").
+std::string RequestLabel(const json& row) {
+    const std::string group = Text(row, "group");
+    return group.empty() ? Text(row, "name") : group + " > " + Text(row, "name");
+}
+
+const json* FindRequest(const json& list, const std::string& label) {
+    if (!list.is_array()) return nullptr;
+    for (const json& item : list) {
+        if (RequestLabel(item) == label) return &item;
+    }
+    return nullptr;
+}
+
 MetricDelta Judge(CompareMetric m, std::optional<double> base, std::optional<double> now, const CompareOptions& opt) {
     MetricDelta d;
     d.metric = m;
@@ -281,9 +296,9 @@ Comparison CompareSummaries(const json& base, const json& now, const CompareOpti
         out.rows.push_back(MakeRow(name, "", ScenarioValues(*b), ScenarioValues(s), options));
         std::set<std::string> seen_requests;
         for (const json& r : Member(s, "requests")) {
-            const std::string request = Text(r, "name");
+            const std::string request = RequestLabel(r);
             seen_requests.insert(request);
-            const json* br = FindByName(Member(*b, "requests"), request);
+            const json* br = FindRequest(Member(*b, "requests"), request);
             if (br == nullptr) {
                 out.notes.push_back("scenario '" + name + "': request '" + request + "' is only in NEW");
                 continue;
@@ -291,7 +306,7 @@ Comparison CompareSummaries(const json& base, const json& now, const CompareOpti
             out.rows.push_back(MakeRow(name, request, StatsValues(*br), StatsValues(r), options));
         }
         for (const json& br : Member(*b, "requests")) {
-            const std::string request = Text(br, "name");
+            const std::string request = RequestLabel(br);
             if (seen_requests.count(request) == 0) {
                 out.notes.push_back("scenario '" + name + "': request '" + request + "' is only in BASE");
             }
