@@ -144,5 +144,22 @@ end)
     EXPECT_EQ(Route("GET /"), 1);
 }
 
+TEST_F(GroupTest, GroupsPerScenarioAreBounded) {
+    auto cfg = Config("group_ids.lua", R"(
+local flow = scenario { name = "ids", vusers = 1, duration = "1s" }
+flow:task("ids", function(self, http)
+  for i = 1, 100 do group("order " .. i, function() end) end
+  group("order 1", function() end)  -- a known group: still fine
+  group("order 101", function() end)
+end)
+)",
+                      "ids");
+    const DryRunResult d = DryRunScenario(*cfg, 1);
+    ASSERT_EQ(d.problems.size(), 1u);
+    EXPECT_NE(d.problems[0].find("group_ids.lua:6: group('order 101'): scenario 'ids' already has 100 groups"),
+              std::string::npos)
+        << d.problems[0];
+}
+
 }  // namespace
 }  // namespace lse::lua

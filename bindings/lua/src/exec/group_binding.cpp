@@ -86,19 +86,23 @@ int ScenarioEngine::GroupEnterCall(lua_State* L) {
     const std::string_view name(s, len);
     CheckGroupName(name);
     const int outer = vu->group;
-    const std::string& outer_path = group_paths_[static_cast<size_t>(outer)];
-    std::string path = outer_path.empty() ? std::string(name)
-                                          : outer_path + std::string(metrics::kGroupSeparator) + std::string(name);
-    auto it = group_ids_.find(path);
-    if (it == group_ids_.end()) {
-        if (group_ids_.size() >= metrics::kMaxGroupsPerScenario) {
+    // Per iteration: a known group is found by (outer group, name) without building its path (no allocation).
+    NameMap& children = group_children_[static_cast<size_t>(outer)];
+    auto it = children.find(name);
+    if (it == children.end()) {
+        if (group_paths_.size() > metrics::kMaxGroupsPerScenario) {
             throw std::runtime_error("group('" + std::string(name) + "'): scenario '" + config_.scenario +
                                      "' already has " + std::to_string(metrics::kMaxGroupsPerScenario) +
                                      " groups; a group name must not carry ids (each group is a row of its own)");
         }
-        const int id = static_cast<int>(group_paths_.size());
-        group_paths_.push_back(path);
-        it = group_ids_.emplace(std::move(path), id).first;
+        const std::string& outer_path = group_paths_[static_cast<size_t>(outer)];
+        group_paths_.push_back(outer_path.empty() ? std::string(name)
+                                                  : outer_path + std::string(metrics::kGroupSeparator) +
+                                                        std::string(name));
+        group_children_.emplace_back();
+        it = group_children_[static_cast<size_t>(outer)]
+                 .emplace(std::string(name), static_cast<int>(group_paths_.size() - 1))
+                 .first;
     }
     vu->group = it->second;
     lua_pushinteger(L, outer);

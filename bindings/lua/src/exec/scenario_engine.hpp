@@ -231,10 +231,10 @@ private:
     };
     std::vector<LastName> last_stat_;  // per slot: the name found last in stat_by_name_
     std::vector<NameMap> check_by_name_;
-    // Groups (group_binding.cpp): id -> path; id 0 is "no group". Rows of a grouped request are
-    // cached per (slot, group id) -> bare name -> recorder index, beside the ungrouped caches above.
+    // Groups (group_binding.cpp): id -> path and id -> child name -> child id; id 0 is "no group". Rows of a
+    // grouped request are cached per (slot, group id) -> bare name -> recorder index, beside the caches above.
     std::vector<std::string> group_paths_{std::string()};
-    std::unordered_map<std::string, int> group_ids_;  // path -> id
+    std::vector<NameMap> group_children_{NameMap()};
     std::unordered_map<std::uint64_t, NameMap> grouped_stat_by_name_;
     int GroupedStatIndex(const Vu& vu, std::string_view name);
     http::Origin host_header_origin_;  // origin whose Host value host_header_ holds
