@@ -183,6 +183,7 @@ private:
     }
     int NameSlot(const Vu& vu) const noexcept;
     int StatIndex(const Vu& vu, std::string_view name);
+    int GroupedStatIndex(const Vu& vu, std::string_view name);  // StatIndex inside a group (group_binding.hpp)
     void WarnManyNames(std::string_view task, std::string_view example);
     int CheckIndex(const Vu& vu, std::string_view name);
     std::string_view HostHeaderFor(const http::Origin& origin);
@@ -236,7 +237,6 @@ private:
     std::vector<std::string> group_paths_{std::string()};
     std::vector<NameMap> group_children_{NameMap()};
     std::unordered_map<std::uint64_t, NameMap> grouped_stat_by_name_;
-    int GroupedStatIndex(const Vu& vu, std::string_view name);
     http::Origin host_header_origin_;  // origin whose Host value host_header_ holds
     std::string host_header_;
     bool host_header_valid_ = false;
