@@ -334,7 +334,7 @@ void PushResponse(lua_State* L, const http::Result& result, bool ok, std::string
     const auto url_len = static_cast<std::uint32_t>(final_url.size());
     std::memcpy(packed, &redirect_count, 4);
     std::memcpy(packed + 4, &url_len, 4);
-    std::memcpy(packed + kUrlPrefix, final_url.data(), final_url.size());
+    if (!final_url.empty()) std::memcpy(packed + kUrlPrefix, final_url.data(), final_url.size());  // empty: data() may be null
     packed += kUrlPrefix + final_url.size();
     for (const auto& [name, value] : result.headers) {
         const auto name_len = static_cast<std::uint32_t>(name.size());
