@@ -51,7 +51,7 @@ struct ScriptLoadOptions {
     /// interpreter: a compiled trace never runs the count hook, so `while true do end` could not be stopped.
     std::int64_t max_instructions = kDefaultMaxInstructions;
     /// lsengine.env and os.getenv (-e, --env-file); null: empty.
-    std::shared_ptr<const ScriptEnv> env;
+    std::shared_ptr<const ScriptEnv> env{};
 };
 
 namespace detail {

@@ -18,7 +18,7 @@ struct NamedStats {
     std::string task;  ///< empty when merged across tasks
     std::string name;  ///< request name, or the task name for task/lifecycle rows
     metrics::RequestStats stats;
-    std::string group;  ///< request rows: the group path they were made in ("checkout::payment"); empty: none
+    std::string group{};  ///< request rows: the group path they were made in ("checkout::payment"); empty: none
 };
 
 /// How a request row is labelled in text: "GET /cart", or "checkout > GET /cart" for a grouped one.

@@ -39,8 +39,8 @@ struct NginxOptions {
     bool require_client_cert = false;
     /// Extra directives a test adds: in the http block before the server (log formats...) and at the end of the server
     /// block (its own locations); `{dir}` in them stands for Dir(), where the test may put files under www/.
-    std::string extra_http;
-    std::string extra_server;
+    std::string extra_http{};
+    std::string extra_server{};
 };
 
 class NginxServer {
