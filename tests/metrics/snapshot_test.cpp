@@ -35,6 +35,11 @@ Snapshot Sample(std::int64_t start_ns, std::uint64_t seed) {
     s.RecordCompletion(login, ErrorKind::kTimeout, 0, false, 0, 0, 0, 64);
     s.RecordDropped(browse, 2);
     s.RecordCompletion(nullptr, ErrorKind::kNone, 204, true, 10, 10, 0, 0);  // unnamed: total only
+    s.ForCustom("orders", CustomMetricKind::kCounter)->Add(3, start_ns);
+    s.ForCustom("queue", CustomMetricKind::kGauge)->Add(static_cast<double>(seed), start_ns + 5);
+    s.ForCustom("paid", CustomMetricKind::kRate)->Add(1, start_ns);
+    CustomMetric* cart = s.ForCustom("cart_value", CustomMetricKind::kTrend);
+    for (int i = 0; i < 50; ++i) cart->Add(latency(rng) / 100.0, start_ns);
     return s;
 }
 
@@ -124,12 +129,12 @@ TEST(Snapshot, EncodingIsByteStable) {
     s.checks["login\x1fstatus is 200"] = CheckCounts{3, 1};
     s.AddError(MakeErrorKey("R\x1fshop\x1f" "buy\x1fGET /", ErrorKind::kConnect, "refused"), ErrorSample{2, 9'000});
     EXPECT_EQ(Hex(Encode(s)),
-              "4e03ffbbc1960bf6a1d9e61d520104020b0000000001000001000000039404c0025301000364010301c701014801030a"
+              "4e04ffbbc1960bf6a1d9e61d520104020b0000000001000001000000039404c0025301000364010301c701014801030a"
               "8095f52a00e6a0f52a29c52e81fc034801030ae495f52a0092a3f52a29e534e1f503020662726f777365520101000b00"
               "0000000100000000000000004053010000480100480100056c6f67696e520102010b0000000000000001000000039404"
               "8002530100026401cb0101480102dc0b8095f52a00dca0f52af12e81fc03480102a40de495f52a0088a3f52a9135e1f5"
               "0301136c6f67696e1f7374617475732069732032303003010120521f73686f701f6275791f474554202f1e636f6e6e65"
-              "63741e7265667573656402d08c01");
+              "63741e7265667573656402d08c0100");  // version 4: no custom metrics
 }
 
 std::string WithNames(std::initializer_list<std::string_view> names) {
@@ -147,6 +152,7 @@ std::string WithNames(std::initializer_list<std::string_view> names) {
     }
     w.U64(0);  // no checks
     w.U64(0);  // no error groups
+    w.U64(0);  // no custom metrics
     return s;
 }
 
@@ -179,7 +185,7 @@ TEST(Snapshot, ErrorGroupsAreBoundedOnMergeAndOnTheWire) {
     }
     EXPECT_EQ(s.errors.size(), kMaxErrorGroups);
     std::string bytes = WithNames({});
-    bytes.pop_back();  // replace "no error groups" by too many
+    bytes.resize(bytes.size() - 2);  // replace "no error groups, no custom metrics" by too many
     ByteWriter(&bytes).U64(kMaxErrorGroups + 1);
     Snapshot out;
     std::string error;

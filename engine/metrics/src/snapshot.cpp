@@ -17,12 +17,47 @@ std::string_view Name(ByteReader& r, std::uint64_t max_length, const char* trunc
     if (r.ok() && (length == 0 || length > max_length)) r.Fail(bad_length);
     return r.Raw(length, truncated);
 }
+// The custom metrics section (version 4), after the error groups.
+bool DecodeCustom(ByteReader& r, std::string_view* in, Snapshot* out, std::string* error) {
+    const std::uint64_t count = r.U64("truncated custom metric count");
+    if (!r.ok()) return wire::Fail(error, kWhat, r.error());
+    if (count > kMaxCustomMetrics) return wire::Fail(error, kWhat, "too many custom metrics");
+    // Same walk as the request rows: entries whose names reappear keep their histogram pages.
+    auto it = out->custom.begin();
+    std::string_view previous;
+    for (std::uint64_t i = 0; i < count; ++i) {
+        const std::string_view name = Name(r, kMaxCustomMetricNameLength, "truncated custom metric name length",
+                                           "bad custom metric name length", "truncated custom metric name");
+        if (!r.ok()) return wire::Fail(error, kWhat, r.error());
+        if (!IsValidCustomMetricName(name)) return wire::Fail(error, kWhat, "bad custom metric name");
+        if (i > 0 && !(previous < name)) return wire::Fail(error, kWhat, "custom metric names not strictly increasing");
+        previous = name;
+        while (it != out->custom.end() && std::string_view(it->first) < name) it = out->custom.erase(it);
+        if (it == out->custom.end() || std::string_view(it->first) != name) {
+            it = out->custom.emplace_hint(it, std::string(name), CustomMetric{});
+        }
+        if (!CustomMetric::DecodeFrom(in, &it->second, error)) {
+            out->custom.erase(it);
+            return false;
+        }
+        ++it;
+    }
+    out->custom.erase(it, out->custom.end());
+    return true;
+}
 }  // namespace
 
 RequestStats& Snapshot::ForName(std::string_view name) {
     auto it = by_name.find(name);
     if (it == by_name.end()) it = by_name.emplace(std::string(name), RequestStats{}).first;
     return it->second;
+}
+
+CustomMetric* Snapshot::ForCustom(std::string_view name, CustomMetricKind kind) {
+    auto it = custom.find(name);
+    if (it != custom.end()) return &it->second;
+    if (custom.size() >= kMaxCustomMetrics) return nullptr;
+    return &custom.emplace(std::string(name), CustomMetric(kind)).first->second;
 }
 
 void Snapshot::Reset(std::int64_t new_start_ns, std::int64_t new_end_ns) noexcept {
@@ -32,6 +67,7 @@ void Snapshot::Reset(std::int64_t new_start_ns, std::int64_t new_end_ns) noexcep
     for (auto& [name, stats] : by_name) stats.Reset();
     for (auto& [name, counts] : checks) counts = CheckCounts{};
     errors.clear();
+    for (auto& [name, metric] : custom) metric.Reset();
 }
 
 void Snapshot::AddError(std::string_view key, const ErrorSample& sample) {
@@ -61,6 +97,11 @@ Snapshot& Snapshot::operator+=(const Snapshot& other) {
         it->second += counts;
     }
     for (const auto& [key, sample] : other.errors) AddError(key, sample);
+    for (const auto& [name, metric] : other.custom) {
+        // A name beyond the bound is dropped like an error group beyond its bound: writers stop at
+        // kMaxCustomMetrics long before (the Lua binding refuses the declaration).
+        if (CustomMetric* mine = ForCustom(name, metric.kind)) *mine += metric;
+    }
     return *this;
 }
 
@@ -86,6 +127,11 @@ void Snapshot::AppendTo(std::string* out) const {
         w.Str(key);
         w.U64(sample.count);
         w.I64(sample.first_seen_ns);
+    }
+    w.U64(custom.size());
+    for (const auto& [name, metric] : custom) {
+        w.Str(name);
+        metric.AppendTo(out);
     }
 }
 
@@ -163,7 +209,8 @@ bool Snapshot::DecodeFrom(std::string_view* in, Snapshot* out, std::string* erro
         if (!r.ok()) return wire::Fail(error, kWhat, r.error());
         out->errors.emplace_hint(out->errors.end(), std::string(key), sample);
     }
-    return true;
+    return DecodeCustom(r, in, out, error);
 }
+
 
 }  // namespace lse::metrics

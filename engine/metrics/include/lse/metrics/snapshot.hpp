@@ -8,8 +8,8 @@
 /// Snapshot::Record..., or records into `total` and *s itself. `total` is kept by the recorder,
 /// not derived, so a snapshot without names is fine.
 ///
-/// Wire format (version 3), varints are unsigned LEB128, signed ones zigzag (lse/core/byte_codec.hpp):
-///   byte 'N', byte kWireVersion (3),
+/// Wire format (version 4), varints are unsigned LEB128, signed ones zigzag (lse/core/byte_codec.hpp):
+///   byte 'N', byte kWireVersion (4),
 ///   signed varint start_ns, signed varint end_ns,
 ///   RequestStats total                               (request_stats.hpp)
 ///   varint names                                     (<= kMaxNames)
@@ -21,6 +21,9 @@
 ///   varint errors                                    (<= kMaxErrorGroups; version 3)
 ///   errors times, in strictly increasing byte order (keys of lse/metrics/error_groups.hpp):
 ///     varint length (1..kMaxErrorKeyLength), key bytes, varint count, signed varint first_seen_ns
+///   varint custom metrics                            (<= kMaxCustomMetrics; version 4)
+///   custom metrics times, in strictly increasing byte order of their names:
+///     varint length (1..kMaxCustomMetricNameLength), name bytes, CustomMetric (custom_metric.hpp)
 /// Decode rejects anything else. Memory is bounded: at most kMaxNames entries, each holding two
 /// histograms (~432 KiB), so runtimes should fold names beyond kMaxNames into one bucket.
 
@@ -30,6 +33,7 @@
 #include <string>
 #include <string_view>
 
+#include "lse/metrics/custom_metric.hpp"
 #include "lse/metrics/error_groups.hpp"
 #include "lse/metrics/request_stats.hpp"
 
@@ -49,7 +53,7 @@ struct CheckCounts {
 
 struct Snapshot {
     static constexpr char kWireTag = 'N';
-    static constexpr std::uint8_t kWireVersion = 3;
+    static constexpr std::uint8_t kWireVersion = 4;
     static constexpr std::size_t kMaxNames = 1000;
     static constexpr std::size_t kMaxNameLength = 256;
     /// A stat key, two separators, a kind name and a message of kMaxErrorMessageLength bytes.
@@ -62,6 +66,8 @@ struct Snapshot {
     std::map<std::string, CheckCounts, std::less<>> checks;  ///< keyed like by_name (see stat_key.hpp)
     /// Failure messages by row, kind and message (lse/metrics/error_groups.hpp).
     std::map<std::string, ErrorSample, std::less<>> errors;
+    /// The script's own metrics by name (lsengine.metrics.*; lse/metrics/custom_metric.hpp).
+    std::map<std::string, CustomMetric, std::less<>> custom;
 
     bool HasInterval() const noexcept { return end_ns > start_ns; }
 
@@ -81,12 +87,17 @@ struct Snapshot {
         if (named != nullptr) named->RecordDropped(n);
     }
 
+    /// The custom metric `name`, created with `kind` on first use (allocates then: resolve at declaration).
+    /// An existing metric is returned as it is, whatever its kind: callers compare `kind` themselves. Returns
+    /// null when `name` is new and kMaxCustomMetrics metrics exist already.
+    CustomMetric* ForCustom(std::string_view name, CustomMetricKind kind);
+
     /// Adds to the group `key` (MakeErrorKey); a new key beyond kMaxErrorGroups is dropped (counted
     /// nowhere: recorders fold messages long before that bound, see error_groups.hpp).
     void AddError(std::string_view key, const ErrorSample& sample);
 
     /// Starts a new interval: zeroes all statistics but keeps the names (and their memory), so
-    /// pointers from ForName stay valid and nothing is allocated. Error groups are cleared.
+    /// pointers from ForName and ForCustom stay valid and nothing is allocated. Error groups are cleared.
     void Reset(std::int64_t new_start_ns = 0, std::int64_t new_end_ns = 0) noexcept;
 
     /// Merges `other` into this: statistics add up name by name (new names are created), and
