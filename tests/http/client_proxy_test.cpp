@@ -177,6 +177,29 @@ TEST_F(ClientProxyTest, AProxyThatIsDownIsNamedInTheFailure) {
     EXPECT_EQ(h.Shutdown(), 0);
 }
 
+TEST_F(ClientProxyTest, AProxyThatHangsEndsInATimeoutAtTheExchangesDeadline) {
+    lse::testing::TestProxy frozen;
+    lse::testing::TestProxyOptions options;
+    options.stall = true;
+    frozen.Start(options);
+    ClientHarness h(Proxied(frozen.Url()));
+    constexpr std::int64_t kTimeoutNs = 300'000'000;
+    for (const std::string& url : {HttpUrl("/frozen-plain"), HttpsUrl("/frozen-tls")}) {
+        const auto start = std::chrono::steady_clock::now();
+        const Result r = h.Fetch(url, Method::kGet, "", kTimeoutNs);
+        const auto took = std::chrono::steady_clock::now() - start;
+        EXPECT_EQ(r.error, ErrorKind::kTimeout) << url << ": " << r.error_detail;
+        EXPECT_GE(took, std::chrono::milliseconds(290)) << url;
+        EXPECT_LT(took, std::chrono::seconds(3)) << url;  // not the 5 s connect bound, nor forever
+    }
+    // The proxy saw both, and nginx neither: nothing got past the frozen hop.
+    EXPECT_EQ(frozen.Requests().size(), 1u);
+    EXPECT_EQ(frozen.Connects().size(), 1u);
+    EXPECT_EQ(nginx_->CountRequests("/frozen-"), 0);
+    EXPECT_EQ(h.Shutdown(), 0);
+    frozen.Stop();
+}
+
 TEST_F(ClientProxyTest, ABadProxyUrlIsAUsageError) {
     ClientOptions o;
     o.https_proxy = "socks5://127.0.0.1:1080";

@@ -252,6 +252,13 @@ void TestProxy::Serve(int client) {
         const std::string auth = head.Get("Proxy-Authorization");
         Record(&authorizations_, auth);
         const bool authorized = options_.required_authorization.empty() || auth == options_.required_authorization;
+        if (options_.stall) {
+            // A frozen proxy: it takes the CONNECT or the request and never answers, until the client gives up.
+            Record(head.method == "CONNECT" ? &connects_ : &requests_, head.method == "CONNECT" ? head.target : line);
+            std::string discard;
+            while (ReadSome(client, &discard)) discard.clear();
+            break;
+        }
 
         if (head.method == "CONNECT") {
             Record(&connects_, head.target);

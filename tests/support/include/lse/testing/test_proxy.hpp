@@ -22,6 +22,8 @@ namespace lse::testing {
 
 struct TestProxyOptions {
     std::string required_authorization;  ///< e.g. "Basic dXNlcjpwYXNz"; empty: no credentials needed
+    /// Accept connections, read each CONNECT or request (recorded as usual) and never answer: a proxy that hangs.
+    bool stall = false;
 };
 
 class TestProxy {
