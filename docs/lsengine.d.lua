@@ -152,14 +152,15 @@ function Scenario:teardown(http, data) end
 ---@return lsengine.Scenario
 function scenario(options) end
 
----Records a pass/fail for the check `name`; a false/nil condition fails the current iteration.
+---Records a pass/fail for the check `name`; a false/nil condition fails the current iteration. Inside group()
+---the check is a row of that group (`group:checkout.checks > 99%`).
 ---@generic T
 ---@param name string
 ---@param condition T
 ---@return T
 function check(name, condition) end
 
----Runs `fn` with the requests made inside it counted under the group `name` (nested groups join with "::":
+---Runs `fn` with the requests and checks made inside it counted under the group `name` (nested groups join with "::":
 ---"checkout::payment"); returns what `fn` returns. An error inside `fn` propagates unchanged after the group
 ---ends. Thresholds read a group as `group:checkout.p95 < 500ms`. Only in tasks and hooks; at most 100 groups
 ---per scenario; `name` without "::" or control characters.

@@ -142,6 +142,7 @@ TEST(HtmlReport, ShowsVerdictThresholdsAgentsLifecycleAndConfiguration) {
     EXPECT_NE(html.find("missing (lost before the end)"), std::string::npos);
     EXPECT_NE(html.find(">setup<"), std::string::npos);
     EXPECT_NE(html.find("status is 201"), std::string::npos);
+    EXPECT_NE(html.find("checkout &gt; cart listed"), std::string::npos) << "a check made in group() names it";
     EXPECT_NE(html.find(">--rps<"), std::string::npos);
     EXPECT_NE(html.find("shop.lua"), std::string::npos);
     EXPECT_NE(html.find("2023-11-14 22:13:20 UTC"), std::string::npos);

@@ -39,6 +39,7 @@ void RecordInterval(metrics::Snapshot* s, int i) {
     for (int n = 0; n < 4; ++n) buy.RecordCompletion(ErrorKind::kNone, 0, true, 30000, 31000, 0, 0);
     buy.RecordCompletion(ErrorKind::kCheck, 0, false, 40000, 41000, 0, 0);
     s->checks[MakeStatKey(StatKind::kCheck, "shop", kHostileTask, "status is 201")] += metrics::CheckCounts{4, 1};
+    s->checks[MakeStatKey(StatKind::kCheck, "shop", "browse", "cart listed", "checkout")] += metrics::CheckCounts{3, 0};
 }
 
 }  // namespace

@@ -27,7 +27,8 @@ local s = scenario { name = 'shop', rps = 20, vusers = 4, duration = '1s' }
 s:task('buy', function(self, http)
   http:get('/api/products')
   local paid = group('checkout', function()
-    http:get('/slow', { query = { ms = 30 }, name = 'cart' })
+    local cart = http:get('/slow', { query = { ms = 30 }, name = 'cart' })
+    check('cart answered', cart.status == 200)
     return group('payment', function()
       http:get('/', { name = 'pay' })
       return 'paid'
@@ -89,10 +90,16 @@ protected:
         EXPECT_EQ(Route("GET /slow"), kIterations);
         EXPECT_EQ(Route("GET /"), kIterations);
         if (!local) return;
-        // group() handed back what its function returned, through the nested group.
-        ASSERT_EQ(shop["checks"].size(), 1u);
+        // group() handed back what its function returned, through the nested group; the check made inside the
+        // group is a row of that group.
+        ASSERT_EQ(shop["checks"].size(), 2u);
+        EXPECT_EQ(shop["checks"][0]["name"], "group returns what its function returns");
+        EXPECT_FALSE(shop["checks"][0].contains("group"));
         EXPECT_EQ(shop["checks"][0]["passes"], kIterations);
         EXPECT_EQ(shop["checks"][0]["fails"], 0);
+        EXPECT_EQ(shop["checks"][1]["name"], "cart answered");
+        EXPECT_EQ(shop["checks"][1]["group"], "checkout");
+        EXPECT_EQ(shop["checks"][1]["passes"], kIterations);
     }
 };
 
@@ -102,19 +109,24 @@ const std::vector<std::string> kPassing = {"--threshold", "group:checkout.reques
 
 TEST_F(CliGroupsTest, GroupedRowsAndPassingGroupThresholdsOnOneNode) {
     CliResult r;
-    const json summary = Run(kPassing, &r);
+    std::vector<std::string> extra = kPassing;
+    extra.insert(extra.end(), {"--threshold", "group:checkout.checks == 100%"});  // checks run in Lua only
+    const json summary = Run(extra, &r);
     EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
     ExpectGroupedRows(summary);
-    EXPECT_EQ(summary["thresholds"].size(), 4u) << summary["thresholds"].dump();
+    EXPECT_EQ(summary["thresholds"].size(), 5u) << summary["thresholds"].dump();
 }
 
 TEST_F(CliGroupsTest, AFailingGroupThresholdFailsTheRunAndNamesTheGroup) {
     CliResult r;
     // Every cart request takes 30 ms at the target: the checkout group's p95 cannot be under 5 ms.
-    const json summary = Run({"--threshold", "group:checkout.p95 < 5ms", "--threshold", "group:chekout.p95 < 1s"}, &r);
+    const json summary = Run({"--threshold", "group:checkout.p95 < 5ms", "--threshold", "group:chekout.p95 < 1s",
+                              "--threshold", "group:checkout::payment.checks > 99%"},
+                             &r);
     EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
     EXPECT_NE(r.out.find("group:checkout.p95 < 5ms"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("no request was made in group 'chekout'"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("no check was made in group 'checkout::payment'"), std::string::npos) << r.out;
     ExpectGroupedRows(summary);
 }
 

@@ -68,13 +68,16 @@ flow:task("buy", function(self, http)
   local a, b = group("checkout", function()
     http:get("/api/products", { name = "cart" })
     sleep("1ms")  -- a group may yield
+    check("in a group", true)
     local inner = group("payment", function()
-      http:get("/", { name = "pay" })
+      local r = http:get("/", { name = "pay" })
+      check("in a group", r.status == 200)
       return "paid"
     end)
     return inner, 2
   end)
   check("returns every value", a == "paid" and b == 2)
+  check("in a group", false)  -- the same name outside any group is another row
   -- an error inside a group propagates after the group ended: the next request is ungrouped again
   local ok, err = pcall(group, "failing", function()
     http:get("/", { name = "doomed" })
@@ -101,6 +104,17 @@ TEST_F(GroupTest, GroupedRequestsAreRowsOfTheirOwnOnEveryWorker) {
     EXPECT_EQ(r.total.checks.at(MakeStatKey(StatKind::kCheck, "g", "buy", "returns every value")).passes, iterations);
     EXPECT_EQ(r.total.checks.at(MakeStatKey(StatKind::kCheck, "g", "buy", "error value unchanged")).passes,
               iterations);
+    // Checks made in a group are rows of that group (C keys with a group field), apart from the ungrouped one.
+    const auto check = [&r](const std::string& group) {
+        auto it = r.total.checks.find(MakeStatKey(StatKind::kCheck, "g", "buy", "in a group", group));
+        return it == r.total.checks.end() ? metrics::CheckCounts{} : it->second;
+    };
+    EXPECT_EQ(check("checkout").passes, iterations);
+    EXPECT_EQ(check("checkout").fails, 0u);
+    EXPECT_EQ(check("checkout::payment").passes, iterations);
+    EXPECT_EQ(check("").passes, 0u);
+    EXPECT_EQ(check("").fails, iterations);
+    EXPECT_EQ(r.total.checks.size(), 5u);
     // The target saw each request once.
     EXPECT_EQ(Route("GET /api/products"), static_cast<int>(2 * iterations));
     EXPECT_EQ(Route("GET /"), static_cast<int>(3 * iterations));

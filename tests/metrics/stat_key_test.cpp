@@ -45,11 +45,24 @@ TEST(StatKey, RequestKeysCarryAGroupAsAFifthField) {
     EXPECT_EQ(MakeStatKey(StatKind::kRequest, "shop", "buy", "GET /cart", ""), "R\x1fshop\x1f" "buy\x1fGET /cart");
 }
 
-TEST(StatKey, OnlyRequestKeysHaveAGroup) {
+TEST(StatKey, OnlyRequestAndCheckKeysHaveAGroup) {
     StatKey k;
     EXPECT_FALSE(ParseStatKey("T\x1f" "a\x1f" "b\x1f\x1f" "g", &k));
-    EXPECT_FALSE(ParseStatKey("C\x1f" "a\x1f" "b\x1f" "c\x1f" "g", &k));
+    EXPECT_FALSE(ParseStatKey("S\x1f" "a\x1f\x1f\x1f" "g", &k));
     EXPECT_FALSE(ParseStatKey("R\x1f" "a\x1f" "b\x1f" "c\x1f", &k));  // an empty group is no field at all
+    EXPECT_FALSE(ParseStatKey("C\x1f" "a\x1f" "b\x1f" "c\x1f", &k));
+}
+
+TEST(StatKey, CheckKeysCarryAGroupAsAFifthField) {
+    const std::string grouped = MakeStatKey(StatKind::kCheck, "shop", "buy", "status is 200", "checkout::payment");
+    EXPECT_EQ(grouped, "C\x1fshop\x1f" "buy\x1fstatus is 200\x1f" "checkout::payment");
+    StatKey parsed;
+    ASSERT_TRUE(ParseStatKey(grouped, &parsed));
+    EXPECT_EQ(parsed.kind, StatKind::kCheck);
+    EXPECT_EQ(parsed.name, "status is 200");
+    EXPECT_EQ(parsed.group, "checkout::payment");
+    ASSERT_TRUE(ParseStatKey(MakeStatKey(StatKind::kCheck, "shop", "buy", "status is 200"), &parsed));
+    EXPECT_TRUE(parsed.group.empty());
 }
 
 }  // namespace

@@ -135,6 +135,27 @@ TEST(Exposition, GroupedRequestsCarryAGroupLabel) {
     EXPECT_EQ(ungrouped, 11);  // FullSnapshot's 5 + 2 + 3 + 1
 }
 
+// check() inside group() (issue 15): the check's series carry a group label; ungrouped checks keep their labels.
+TEST(Exposition, ChecksMadeInAGroupCarryAGroupLabel) {
+    Snapshot s = FullSnapshot(1);
+    s.checks[MakeStatKey(StatKind::kCheck, "checkout", "pay", "status is 201", "checkout::payment")] = {7, 3};
+    const Exposition e = Render(&s);
+    const std::map<std::string, std::string> check = {
+        {"scenario", "checkout"}, {"task", "pay"}, {"check", "status is 201"}};
+    const auto in_group = With(check, "group", "checkout::payment");
+    EXPECT_EQ(e.Value("lsengine_checks_total", With(in_group, "result", "pass")), 7);
+    EXPECT_EQ(e.Value("lsengine_checks_total", With(in_group, "result", "fail")), 3);
+    double ungrouped_passes = 0;
+    std::size_t ungrouped_series = 0;
+    for (const auto& sample : e.Find("lsengine_checks_total", check)) {
+        if (sample.labels.count("group") != 0) continue;
+        ++ungrouped_series;
+        if (sample.labels.at("result") == "pass") ungrouped_passes += sample.value;
+    }
+    EXPECT_EQ(ungrouped_series, 2u);
+    EXPECT_EQ(ungrouped_passes, 4);  // FullSnapshot's check, unchanged
+}
+
 TEST(Exposition, StatusOutsideHttpRangeIsOther) {
     Snapshot s;
     auto& r = Request(&s, "sc", "t", "odd");

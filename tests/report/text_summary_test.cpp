@@ -310,6 +310,37 @@ TEST(SummaryModel, GroupedRequestsAndGroupRows) {
     EXPECT_FALSE(SummaryJson(ShopInput(ShopSnapshot()))["scenarios"][0].contains("groups"));
 }
 
+// check() inside group() (issue 15): a grouped check is a row of its own after the task's ungrouped checks,
+// labelled with its group in the text, with a "group" field in the JSON (absent on ungrouped checks).
+TEST(SummaryModel, ChecksMadeInAGroupAreRowsOfTheirGroup) {
+    metrics::Snapshot s = ShopSnapshot();
+    s.checks[MakeStatKey(StatKind::kCheck, "shop", "browse", "status is 200", "checkout::payment")] = {5, 1};
+    s.checks[MakeStatKey(StatKind::kCheck, "shop", "browse", "a first", "checkout")] = {3, 0};
+    const SummaryInput in = ShopInput(s);
+    const SummaryModel model = BuildSummaryModel(in);
+    const ScenarioSummary& shop = model.scenarios.at(0);
+    ASSERT_EQ(shop.checks.size(), 3u);
+    EXPECT_EQ(shop.checks[0].group, "");  // the ungrouped check first, counts unchanged
+    EXPECT_EQ(shop.checks[0].counts.passes, 98u);
+    EXPECT_EQ(shop.checks[1].group, "checkout");
+    EXPECT_EQ(shop.checks[1].name, "a first");
+    EXPECT_EQ(shop.checks[2].group, "checkout::payment");
+    EXPECT_EQ(shop.checks[2].counts.fails, 1u);
+    EXPECT_EQ(DisplayName(shop.checks[2]), "browse: checkout::payment > status is 200");
+
+    const std::string text = Print(in);
+    EXPECT_THAT(text, HasSubstr("  browse: status is 200 "));
+    EXPECT_THAT(text, HasSubstr("  browse: checkout::payment > status is 200"));
+
+    const nlohmann::json j = SummaryJson(in);
+    const nlohmann::json& checks = j["scenarios"][0]["checks"];
+    ASSERT_EQ(checks.size(), 3u);
+    EXPECT_FALSE(checks[0].contains("group"));
+    EXPECT_EQ(checks[2]["group"], "checkout::payment");
+    EXPECT_EQ(checks[2]["name"], "status is 200");
+    EXPECT_EQ(checks[2]["passes"], 5);
+}
+
 TEST(SummaryModel, PlainNamesAndControlBytesAreShownSafely) {
     metrics::Snapshot s;
     s.RecordCompletion(&s.ForName("legacy\x1fname"), ErrorKind::kNone, 200, true, 1, 1, 0, 0);

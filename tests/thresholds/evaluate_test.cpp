@@ -221,5 +221,26 @@ TEST(ThresholdEvaluate, GroupScopeMergesTheGroupAndItsNestedGroups) {
     EXPECT_THAT(v.actual_text, ::testing::HasSubstr("no request was made in group 'chekout'"));
 }
 
+// check() inside group() gives C keys a group field: group:NAME.checks merges the group's checks and its nested
+// groups' checks, across tasks; the ungrouped checks of the scenario still count for the scenario-wide rate.
+TEST(ThresholdEvaluate, GroupScopeMeasuresTheChecksMadeInTheGroup) {
+    metrics::Snapshot s = ShopSnapshot();
+    s.checks[MakeStatKey(StatKind::kCheck, "shop", "browse", "cart ok", "checkout")] = {9, 1};
+    s.checks[MakeStatKey(StatKind::kCheck, "shop", "checkout", "paid", "checkout::payment")] = {10, 0};
+    s.checks[MakeStatKey(StatKind::kCheck, "shop", "browse", "cart ok", "checkoutx")] = {0, 50};
+
+    Verdict v = Eval("group:checkout.checks > 99%", s);
+    EXPECT_FALSE(v.passed);
+    EXPECT_NEAR(v.actual, 95, 1e-9);  // 19 of 20
+    EXPECT_TRUE(Eval("group:checkout::payment.checks == 100%", s).passed);
+    EXPECT_NEAR(Eval("shop:group:checkoutx.checks > 0%", s).actual, 0, 1e-9);
+    // The scenario-wide rate sees grouped and ungrouped load checks (lifecycle checks excluded, as before).
+    EXPECT_NEAR(Eval("checks > 0%", s).actual, 100.0 * (99 + 10 + 9 + 10) / (100 + 10 + 10 + 10 + 50), 1e-9);
+    // A group with requests but no check, or no group at all: no data that says no check was made there.
+    v = Eval("group:nothere.checks > 99%", s);
+    EXPECT_FALSE(v.passed);
+    EXPECT_THAT(v.actual_text, ::testing::HasSubstr("no check was made in group 'nothere'"));
+}
+
 }  // namespace
 }  // namespace lse::thresholds

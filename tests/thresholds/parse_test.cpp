@@ -292,13 +292,14 @@ TEST(ThresholdParse, GroupScope) {
     EXPECT_EQ(Parse("group:g.rps > 10").metric, Metric::kRps);
     EXPECT_EQ(Parse("group:g.requests >= 1k").value, 1000);
     EXPECT_EQ(Parse("group:g.errors == 0").metric, Metric::kErrors);
+    EXPECT_EQ(Parse("group:checkout.checks > 99%").metric, Metric::kChecks);  // checks made inside group()
+    EXPECT_EQ(Parse("shop:group:checkout.checks > 99%").group, "checkout");
 }
 
 TEST(ThresholdParse, GroupScopeErrors) {
     EXPECT_THAT(ParseError("group:.p95 < 1s"), HasSubstr("empty group name"));
     EXPECT_THAT(ParseError("group:checkout < 1s"), HasSubstr("group:NAME.metric"));
     EXPECT_THAT(ParseError("group:checkout.p955 < 1s"), HasSubstr("unknown metric 'p955'"));
-    EXPECT_THAT(ParseError("group:checkout.checks > 99%"), HasSubstr("not measured per group"));
     EXPECT_THAT(ParseError("group:checkout.iterations > 1"), HasSubstr("not measured per group"));
     EXPECT_THAT(ParseError("group:checkout[GET /].p95 < 1s"), HasSubstr("takes no [request]"));
     EXPECT_THAT(ParseError("group:checkout.p95 < 500"), HasSubstr("did you mean 500ms?"));

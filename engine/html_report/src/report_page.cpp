@@ -266,7 +266,8 @@ void ChecksTable(Page& page, const json& checks) {
     for (const json& c : checks) {
         page.Raw(Count(c, "fails") == 0 ? "<tr class=\"pass\">" : "<tr class=\"fail\">");
         page.NameCell(Str(c, "task"));
-        page.NameCell(Str(c, "name"));
+        // A check made in group() is labelled with its group, as requests are ("checkout > status 200").
+        page.NameCell(c.contains("group") ? Str(c, "group") + " > " + Str(c, "name") : Str(c, "name"));
         page.Cell(std::to_string(Count(c, "passes")));
         page.Cell(std::to_string(Count(c, "fails")), "result");
         page.Cell(Percent(Num(c, "pass_rate")));

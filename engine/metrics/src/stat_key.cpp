@@ -33,8 +33,8 @@ bool ParseStatKey(std::string_view key, StatKey* out) {
     std::string_view group;
     if (c != std::string_view::npos) {
         group = rest.substr(c + 1);
-        // Only request rows are grouped, and an empty group is written as no field at all.
-        if (k != 'R' || group.empty() || group.find(kStatKeySeparator) != std::string_view::npos) return false;
+        // Only request and check rows are grouped, and an empty group is written as no field at all.
+        if ((k != 'R' && k != 'C') || group.empty() || group.find(kStatKeySeparator) != std::string_view::npos) return false;
     }
     out->kind = static_cast<StatKind>(k);
     out->scenario = std::string(rest.substr(0, a));

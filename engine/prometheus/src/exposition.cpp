@@ -139,7 +139,7 @@ private:
 // Series are keyed by escaped label values; names that only differ in replaced bytes merge, so the
 // exposition never holds two samples of one series.
 using RequestKey = std::tuple<std::string, std::string, std::string, std::string>;  // scenario, task, request, group
-using CheckKey = std::tuple<std::string, std::string, std::string>;                 // scenario, task, check
+using CheckKey = std::tuple<std::string, std::string, std::string, std::string>;    // scenario, task, check, group
 using TaskKey = std::pair<std::string, std::string>;                   // scenario, task
 
 struct Grouped {
@@ -180,7 +180,8 @@ Grouped Group(const metrics::Snapshot& snapshot) {
     }
     for (const auto& [raw, counts] : snapshot.checks) {
         if (!metrics::ParseStatKey(raw, &key)) continue;
-        g.checks[{EscapeLabelValue(key.scenario), EscapeLabelValue(key.task), EscapeLabelValue(key.name)}] += counts;
+        g.checks[{EscapeLabelValue(key.scenario), EscapeLabelValue(key.task), EscapeLabelValue(key.name),
+                  EscapeLabelValue(key.group)}] += counts;
     }
     return g;
 }
@@ -363,9 +364,13 @@ std::string RenderExposition(const ExpositionInput& in) {
         }
         for (const auto& [scenario, n] : g.dropped) dropped.AddUint({{"scenario", scenario}}, n);
         for (const auto& [k, c] : g.checks) {
-            const auto& [scenario, task, check] = k;
-            checks.AddUint({{"scenario", scenario}, {"task", task}, {"check", check}, {"result", "pass"}}, c.passes);
-            checks.AddUint({{"scenario", scenario}, {"task", task}, {"check", check}, {"result", "fail"}}, c.fails);
+            const auto& [scenario, task, check, group] = k;  // group: only on checks made in group(), like requests
+            checks.AddUint(
+                {{"scenario", scenario}, {"task", task}, {"check", check}, {kGroupLabel, group}, {"result", "pass"}},
+                c.passes);
+            checks.AddUint(
+                {{"scenario", scenario}, {"task", task}, {"check", check}, {kGroupLabel, group}, {"result", "fail"}},
+                c.fails);
         }
     }
 

@@ -50,11 +50,13 @@ json Scenario(const ScenarioSummary& s) {
     }
     json checks = json::array();
     for (const CheckRow& c : s.checks) {
-        checks.push_back({{"task", c.task},
-                          {"name", c.name},
-                          {"passes", c.counts.passes},
-                          {"fails", c.counts.fails},
-                          {"pass_rate", Fraction(c.counts.passes, c.counts.passes + c.counts.fails)}});
+        json row = {{"task", c.task},
+                    {"name", c.name},
+                    {"passes", c.counts.passes},
+                    {"fails", c.counts.fails},
+                    {"pass_rate", Fraction(c.counts.passes, c.counts.passes + c.counts.fails)}};
+        if (!c.group.empty()) row["group"] = c.group;  // only on checks made in group()
+        checks.push_back(std::move(row));
     }
     json j = {{"name", s.info.name},
               {"model", s.info.model},

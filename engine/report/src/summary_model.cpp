@@ -24,7 +24,7 @@ struct Grouped {
     std::map<std::string, metrics::RequestStats> groups;  // group path -> its requests and its nested groups'
     std::map<std::tuple<std::string, std::string, std::string>, metrics::RequestStats> requests_by_task;  // task,name,group
     std::map<std::string, metrics::RequestStats> lifecycle;
-    std::map<std::pair<std::string, std::string>, metrics::CheckCounts> checks;
+    std::map<std::tuple<std::string, std::string, std::string>, metrics::CheckCounts> checks;  // task,group,name
     std::map<std::string, metrics::RequestStats> hook_runs;
     std::map<std::string, std::pair<std::size_t, std::string>> names_per_task;  // distinct names, an example
     std::set<std::string> capped_tasks;                                         // tasks with an "(other)" row
@@ -54,6 +54,10 @@ void AddToGroups(std::map<std::string, metrics::RequestStats>& groups, const std
 }  // namespace
 
 std::string DisplayName(const NamedStats& row) { return row.group.empty() ? row.name : row.group + " > " + row.name; }
+
+std::string DisplayName(const CheckRow& row) {
+    return row.task + ": " + (row.group.empty() ? row.name : row.group + " > " + row.name);
+}
 
 std::string Printable(std::string_view name) {
     std::string out = RedactSecretValues(name);  // -e/--env-file secrets (issue 15): every name and message
@@ -161,7 +165,8 @@ SummaryModel BuildSummaryModel(const SummaryInput& in) {
     }
     for (const auto& [raw, counts] : in.total.checks) {
         if (!metrics::ParseStatKey(raw, &key)) continue;
-        groups[Printable(key.scenario)].checks[{Printable(key.task), Printable(key.name)}] += counts;
+        groups[Printable(key.scenario)].checks[{Printable(key.task), Printable(key.group), Printable(key.name)}] +=
+            counts;
     }
 
     // Listed scenarios first, in the caller's order; then the rest, sorted.
@@ -206,7 +211,10 @@ SummaryModel BuildSummaryModel(const SummaryInput& in) {
                     s.lifecycle.push_back(NamedStats{l->first, l->first, std::move(l->second)});
                 }
             }
-            for (auto& [tn, counts] : g.checks) s.checks.push_back(CheckRow{tn.first, tn.second, counts});
+            // By task; within a task the ungrouped checks first (the order they had before groups), then by group.
+            for (auto& [tgn, counts] : g.checks) {
+                s.checks.push_back(CheckRow{std::get<0>(tgn), std::get<2>(tgn), counts, std::get<1>(tgn)});
+            }
             for (std::string_view phase : kLifecycleOrder) {
                 auto h = g.hook_runs.find(std::string(phase));
                 if (h != g.hook_runs.end()) s.hook_runs.push_back(NamedStats{h->first, h->first, std::move(h->second)});

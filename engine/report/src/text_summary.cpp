@@ -192,7 +192,7 @@ void PrintChecks(std::ostream& out, const ScenarioSummary& s) {
     out << "\n  " << NameCell("check", kCheckWidth) << Right("passes", kNumWidth) << Right("fails", kNumWidth)
         << Right("pass%", kNumWidth) << "\n";
     for (const CheckRow& c : s.checks) {
-        out << "  " << NameCell(c.task + ": " + c.name, kCheckWidth) << Num(c.counts.passes) << Num(c.counts.fails)
+        out << "  " << NameCell(DisplayName(c), kCheckWidth) << Num(c.counts.passes) << Num(c.counts.fails)
             << Right(Percent(c.counts.passes, c.counts.passes + c.counts.fails), kNumWidth) << "\n";
     }
 }

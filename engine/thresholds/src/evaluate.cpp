@@ -115,10 +115,13 @@ Verdict Evaluate(const Threshold& threshold, const metrics::Snapshot& total, std
     Measure(threshold, total, scope, duration_s, &v);
     v.passed = v.has_data && Compare(v.actual, threshold.op, threshold.value);
     // Groups are named at run time (group("checkout", fn)), so a misspelt one is only known now: say which.
-    const bool unknown_group = !v.has_data && !threshold.group.empty() && RequestsIn(total, scope).requests == 0;
+    const bool checks = threshold.metric == Metric::kChecks;
+    const bool unknown_group =
+        !v.has_data && !threshold.group.empty() && (checks || RequestsIn(total, scope).requests == 0);
     v.actual_text = threshold.Subject() + " = " +
                     (v.has_data ? v.actual_text
-                     : unknown_group ? "no data (no request was made in group '" + threshold.group + "')"
+                     : unknown_group ? "no data (no " + std::string(checks ? "check" : "request") +
+                                           " was made in group '" + threshold.group + "')"
                                      : std::string("no data"));
     return v;
 }

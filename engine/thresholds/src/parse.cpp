@@ -137,10 +137,10 @@ bool ParseGroupSubject(std::string_view rest, Threshold* t, std::string* error) 
     t->metric_name = spec.canonical;
     const bool per_request = t->metric == Metric::kLatency || t->metric == Metric::kErrorRate ||
                              t->metric == Metric::kErrors || t->metric == Metric::kRequests ||
-                             t->metric == Metric::kRps;
+                             t->metric == Metric::kRps || t->metric == Metric::kChecks;
     if (!per_request) {
         *error = "'" + t->metric_name + "' is not measured per group (a group has pNN, min, max, mean, service_*, "
-                 "error_rate, errors, requests and rps)";
+                 "error_rate, errors, requests, rps and checks)";
         return false;
     }
     return true;

@@ -418,10 +418,15 @@ void ScenarioEngine::WarnManyNames(std::string_view task, std::string_view examp
 }
 
 int ScenarioEngine::CheckIndex(const Vu& vu, std::string_view name) {
-    auto& by_name = check_by_name_[static_cast<size_t>(NameSlot(vu))];
+    // A check made in group() is a row of that group (C key with a group field), cached per (slot, group id).
+    NameMap& by_name =
+        vu.group == 0 ? check_by_name_[static_cast<size_t>(NameSlot(vu))]
+                      : grouped_check_by_name_[(static_cast<std::uint64_t>(NameSlot(vu)) << 32) |
+                                               static_cast<std::uint32_t>(vu.group)];
     auto hit = by_name.find(name);
     if (hit != by_name.end()) return hit->second;
-    std::string key = metrics::MakeStatKey(metrics::StatKind::kCheck, config_.scenario, PhaseName(vu), name);
+    std::string key =
+        metrics::MakeStatKey(metrics::StatKind::kCheck, config_.scenario, PhaseName(vu), name, GroupPath(vu));
     auto it = check_index_.find(key);
     int index = 0;
     if (it != check_index_.end()) {

@@ -237,6 +237,7 @@ private:
     std::vector<std::string> group_paths_{std::string()};
     std::vector<NameMap> group_children_{NameMap()};
     std::unordered_map<std::uint64_t, NameMap> grouped_stat_by_name_;
+    std::unordered_map<std::uint64_t, NameMap> grouped_check_by_name_;  // checks made in a group, the same way
     http::Origin host_header_origin_;  // origin whose Host value host_header_ holds
     std::string host_header_;
     bool host_header_valid_ = false;

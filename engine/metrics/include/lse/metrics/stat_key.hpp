@@ -14,6 +14,7 @@
 /// A request made inside group("checkout", fn) (nested: "checkout::payment") has a fifth field, its group path:
 /// "R\x1f<scenario>\x1f<task>\x1f<name>\x1f<group>". Requests outside any group keep four fields, so their keys,
 /// and everything that reads them, are as before; a group's rows merge across workers and agents like any row.
+/// A check made inside a group carries the group path the same way: "C\x1f<scenario>\x1f<task>\x1f<name>\x1f<group>".
 
 #include <string>
 #include <string_view>
@@ -27,7 +28,7 @@ struct StatKey {
     std::string scenario;
     std::string task;  ///< empty for kScenario
     std::string name;  ///< request or check name; empty for kTask and kScenario
-    std::string group;  ///< kRequest only: the group path ("checkout::payment"); empty outside any group
+    std::string group;  ///< kRequest and kCheck: the group path ("checkout::payment"); empty outside any group
 };
 
 inline constexpr char kStatKeySeparator = '\x1f';
@@ -54,7 +55,7 @@ std::string MakeStatKey(StatKind kind, std::string_view scenario, std::string_vi
                         std::string_view name = {}, std::string_view group = {});
 inline std::string MakeStatKey(const StatKey& k) { return MakeStatKey(k.kind, k.scenario, k.task, k.name, k.group); }
 
-/// Returns false for a string that is not a key made by MakeStatKey (a group field only on kRequest keys).
+/// Returns false for a string that is not a key made by MakeStatKey (a group field only on kRequest and kCheck keys).
 bool ParseStatKey(std::string_view key, StatKey* out);
 
 }  // namespace lse::metrics

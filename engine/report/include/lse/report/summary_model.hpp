@@ -28,7 +28,11 @@ struct CheckRow {
     std::string task;
     std::string name;
     metrics::CheckCounts counts;
+    std::string group{};  ///< the group() path the check was made in; empty: none
 };
+
+/// How a check row is labelled in text: "buy: status 200", or "buy: checkout > status 200" in a group.
+std::string DisplayName(const CheckRow& row);
 
 /// One group of failure messages (lse/metrics/error_groups.hpp) as reports show it.
 struct ErrorRow {
