@@ -4,9 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <fstream>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "cli_test_util.hpp"
 #include "lse/testing/nginx_server.hpp"
@@ -37,9 +40,10 @@ TEST(CliHttpFeaturesDistributed, AgentDecodesGzipBeforeExtractingAndSendsACustom
         "    location = /item.json { default_type application/json; }\n"
         "    location /purge/ { return 200 \"purged\\n\"; }\n";
     nginx.Start(o);
+    const std::string item_json = R"({"id":"it-42","pad":")" + std::string(2000, 'x') + "\"}";
     {
         std::ofstream item(nginx.Dir() + "/www/item.json");
-        item << R"({"id":"it-42","pad":")" << std::string(2000, 'x') << "\"}";
+        item << item_json;
     }
     const std::string script = WriteTempScenario(R"lua(
 local s = scenario { name = "dav", rps = 10, vusers = 4, duration = "2s" }
@@ -49,7 +53,10 @@ s:task("purge", function(self, http)
 end)
 )lua");
     const std::string target = "http://127.0.0.1:" + std::to_string(nginx.HttpPort());
-    const CliResult r = RunLsengine({"run", script, "--target", target, "--agents", "1", "-q"});
+    const std::string summary_path = TempPath("lse-test-dist-decoded", ".json");
+    std::remove(summary_path.c_str());
+    const CliResult r =
+        RunLsengine({"run", script, "--target", target, "--agents", "1", "-q", "--summary-json", summary_path});
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
 
     const std::string log = nginx.Dir() + "/encoding.log";
@@ -64,6 +71,19 @@ end)
     EXPECT_GE(purges.size() + kVusers, gets.size());
     EXPECT_LE(purges.size(), gets.size());
     EXPECT_EQ(LogLines(log, "PURGE /purge/ HTTP").size(), 0u) << "an empty id: the body was not decoded";
+    // The agent's extraction decoded each GET's body once: the row's bytes_decoded (RequestStats wire version 2,
+    // shipped to the coordinator) is that many documents; the PURGE row decoded nothing.
+    std::ifstream in(summary_path);
+    const nlohmann::json summary = nlohmann::json::parse(in, nullptr, false);
+    ASSERT_TRUE(summary.is_object()) << r.out;
+    for (const auto& row : summary["scenarios"][0]["requests"]) {
+        if (row["name"] == "GET /item.json") {
+            EXPECT_EQ(row["requests"], gets.size());
+            EXPECT_EQ(row["bytes_decoded"], gets.size() * item_json.size());
+        } else {
+            EXPECT_FALSE(row.contains("bytes_decoded")) << row.dump();
+        }
+    }
 }
 
 }  // namespace

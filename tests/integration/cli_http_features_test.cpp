@@ -4,9 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <fstream>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "cli_test_util.hpp"
 #include "lse/testing/compress.hpp"
@@ -114,6 +117,48 @@ TEST_F(CliHttpFeaturesTest, GzipBrotliAndDeflateBodiesAreDecodedForTheScript) {
     const auto deflate = EncodingLog("\"GET /data.deflate ");
     ASSERT_EQ(deflate.size(), static_cast<size_t>(kIterations));
     for (const auto& line : deflate) EXPECT_NE(line.find(offered + " \"deflate\""), std::string::npos) << line;
+}
+
+// bytes_decoded (issue 15, second part): a row whose bodies the script read counts their decoded size; a row whose
+// compressed bodies nobody read counts none (decoding is lazy), though it received them. The text summary says
+// "received ... (decoded ...)".
+TEST_F(CliHttpFeaturesTest, DecodedBytesCountWhatTheScriptDecodedPerRow) {
+    const std::string script = WriteTempScenario(R"lua(
+local s = scenario { name = "dec", rps = 10, duration = "1s" }
+s:task("read", function(self, http)
+  local r = http:get("/data.json", { name = "read" })
+  if #r.body < 1000 or r:json().count ~= 200 then error("wrong body") end
+  local br = http:get("/data.br", { name = "read br" })
+  if br:json().count ~= 200 then error("wrong br body") end
+  http:get("/data.json", { name = "unread" })
+end)
+)lua");
+    const std::string summary_path = TempPath("lse-test-decoded", ".json");
+    std::remove(summary_path.c_str());
+    const CliResult r = Run(script, {"--summary-json", summary_path});
+    ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+    // At nginx: every answer was compressed, the unread ones too.
+    EXPECT_EQ(EncodingLog("\"GET /data.json ").size(), 2u * kIterations);
+    for (const auto& line : EncodingLog("\"GET /data.json ")) EXPECT_NE(line.find(" \"gzip\""), std::string::npos);
+    std::ifstream in(summary_path);
+    const nlohmann::json summary = nlohmann::json::parse(in, nullptr, false);
+    ASSERT_TRUE(summary.is_object()) << r.out;
+    const auto row = [&](const std::string& name) {
+        for (const auto& x : summary["scenarios"][0]["requests"]) {
+            if (x["name"] == name) return x;
+        }
+        return nlohmann::json();
+    };
+    const std::uint64_t doc = Document().size();
+    ASSERT_TRUE(row("read").is_object()) << summary.dump(1);
+    EXPECT_EQ(row("read")["requests"], kIterations);
+    EXPECT_EQ(row("read")["bytes_decoded"], kIterations * doc) << "decoded once per response, read twice";
+    EXPECT_EQ(row("read br")["bytes_decoded"], kIterations * doc);
+    EXPECT_LT(row("read")["bytes_received"].get<std::uint64_t>(), kIterations * doc) << "it came compressed";
+    EXPECT_GT(row("unread")["bytes_received"].get<std::uint64_t>(), 0u);
+    EXPECT_FALSE(row("unread").contains("bytes_decoded")) << "nobody read those bodies";
+    EXPECT_EQ(summary["totals"]["bytes_decoded"], 2 * kIterations * doc);
+    EXPECT_NE(r.out.find("MiB received (decoded "), std::string::npos) << r.out;
 }
 
 TEST_F(CliHttpFeaturesTest, NoCompressionFlagScenarioOptionAndRequestOption) {

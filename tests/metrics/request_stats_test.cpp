@@ -5,6 +5,8 @@
 #include <random>
 #include <string>
 
+#include "lse/core/byte_codec.hpp"
+
 namespace lse::metrics {
 namespace {
 
@@ -124,6 +126,48 @@ TEST(RequestStats, RoundTripsAndRejectsPrefixes) {
     }
     EXPECT_FALSE(RequestStats::Decode(bytes + '\0', &out, &error));
     EXPECT_LT(Encode(RequestStats()).size(), 32u);
+}
+
+// Version 2 (issue 15) adds bytes_decoded: it round-trips and merges; version 1 (an older agent's) still decodes,
+// with bytes_decoded 0; other versions are refused.
+TEST(RequestStats, BytesDecodedRoundTripsAndVersion1StillDecodes) {
+    RequestStats s;
+    RecordMix(&s, 100, 5);
+    s.RecordDecoded(4096);
+    s.RecordDecoded(100);
+    EXPECT_EQ(s.bytes_decoded, 4196u);
+    RequestStats out;
+    std::string error;
+    ASSERT_TRUE(RequestStats::Decode(Encode(s), &out, &error)) << error;
+    EXPECT_EQ(out.bytes_decoded, 4196u);
+    EXPECT_EQ(out, s);
+    RequestStats merged = s;
+    merged += s;
+    EXPECT_EQ(merged.bytes_decoded, 2 * 4196u);
+    merged.Reset();
+    EXPECT_EQ(merged.bytes_decoded, 0u);
+
+    // A version 1 encoding, written field by field as the old layout had it.
+    std::string v1 = {'R', '\x01'};
+    ByteWriter w(&v1);
+    w.U64(3);  // requests
+    w.U64(2);  // ok
+    w.U64(0);  // error kinds
+    w.U64(1);  // dropped
+    w.U64(700);  // bytes_received
+    w.U64(90);   // bytes_sent
+    StatusCounts().AppendTo(&v1);
+    Histogram().AppendTo(&v1);
+    Histogram().AppendTo(&v1);
+    ASSERT_TRUE(RequestStats::Decode(v1, &out, &error)) << error;
+    EXPECT_EQ(out.requests, 3u);
+    EXPECT_EQ(out.bytes_received, 700u);
+    EXPECT_EQ(out.bytes_sent, 90u);
+    EXPECT_EQ(out.bytes_decoded, 0u);
+    std::string v3 = Encode(s);
+    v3[1] = 3;
+    EXPECT_FALSE(RequestStats::Decode(v3, &out, &error));
+    EXPECT_NE(error.find("unsupported version"), std::string::npos) << error;
 }
 
 TEST(RequestStats, RandomGarbageNeverCrashes) {

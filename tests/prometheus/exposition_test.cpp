@@ -156,6 +156,25 @@ TEST(Exposition, ChecksMadeInAGroupCarryAGroupLabel) {
     EXPECT_EQ(ungrouped_passes, 4);  // FullSnapshot's check, unchanged
 }
 
+// bytes_decoded (issue 15): one counter per request series that decoded bodies; the family is absent otherwise, so
+// the exposition of a run that decodes nothing is as before.
+TEST(Exposition, DecodedBytesOnlyForRowsThatDecoded) {
+    Snapshot s = FullSnapshot(1);
+    ExpositionInput plain;
+    plain.cumulative = &s;
+    EXPECT_EQ(RenderExposition(plain).find("lsengine_bytes_decoded_total"), std::string::npos);
+    s.ForName(MakeStatKey(StatKind::kRequest, "browse", "home", "GET /")).RecordDecoded(5000);
+    s.ForName(MakeStatKey(StatKind::kRequest, "browse", "home", "GET /", "checkout")).RecordDecoded(700);
+    const Exposition e = Render(&s);
+    EXPECT_EQ(e.Value("lsengine_bytes_decoded_total", With(kHome, "group", "checkout")), 700);
+    double ungrouped = 0;
+    for (const auto& sample : e.Find("lsengine_bytes_decoded_total", kHome)) {
+        if (sample.labels.count("group") == 0) ungrouped += sample.value;
+    }
+    EXPECT_EQ(ungrouped, 5000);
+    EXPECT_EQ(e.Find("lsengine_bytes_decoded_total").size(), 2u);  // not the rows that decoded nothing
+}
+
 TEST(Exposition, StatusOutsideHttpRangeIsOther) {
     Snapshot s;
     auto& r = Request(&s, "sc", "t", "odd");

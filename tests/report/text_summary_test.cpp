@@ -179,6 +179,26 @@ TEST(SummaryModel, AchievedRateCountsTaskIterationsNotRequests) {
     EXPECT_DOUBLE_EQ(RequestRate(flow), 20.0);
 }
 
+// bytes_decoded (issue 15): the total line says what decoded bodies came to, only when something was decoded;
+// the JSON row gets the field under the same rule.
+TEST(TextSummary, DecodedBytesOnlyWhenSomethingWasDecoded) {
+    metrics::Snapshot s = ShopSnapshot();
+    std::string text = Print(ShopInput(s));
+    EXPECT_THAT(text, Not(HasSubstr("decoded")));
+    EXPECT_THAT(text, HasSubstr(" MiB received, "));
+    EXPECT_FALSE(SummaryJson(ShopInput(s))["totals"].contains("bytes_decoded"));
+
+    s.ForName(MakeStatKey(StatKind::kRequest, "shop", "browse", "GET /api/products")).RecordDecoded(3 * 1048576);
+    s.total.RecordDecoded(3 * 1048576);
+    text = Print(ShopInput(s));
+    EXPECT_THAT(text, HasSubstr(" MiB received (decoded 3.00 MiB), "));
+    const nlohmann::json j = SummaryJson(ShopInput(s));
+    EXPECT_EQ(j["totals"]["bytes_decoded"], 3 * 1048576);
+    EXPECT_EQ(j["scenarios"][0]["requests"][0]["name"], "GET /api/products");
+    EXPECT_EQ(j["scenarios"][0]["requests"][0]["bytes_decoded"], 3 * 1048576);
+    EXPECT_FALSE(j["scenarios"][0]["requests"][1].contains("bytes_decoded"));
+}
+
 TEST(TextSummary, HeaderComparesIterationsWithTheTarget) {
     const metrics::Snapshot s = TwoRequestsPerIteration();
     const std::string open = Print(FlowInput(s, 10));

@@ -517,7 +517,11 @@ private:
             const Extraction::Source source = b.x->rule.source;
             if (!body_read && (source == Extraction::Source::kBody || source == Extraction::Source::kJson)) {
                 body_read = true;
-                if (!ResponseBodyText(r, &decoder_, &body, &body_error)) body = {};
+                if (!ResponseBodyText(r, &decoder_, &body, &body_error)) {
+                    body = {};
+                } else if (body.data() != r.body.data()) {  // decoded from a Content-Encoding, as a script's r.body
+                    ctx_.recorder->RecordDecoded(info.stat, body.size());
+                }
             }
             bool ok = false;
             if (body_error != nullptr && (source == Extraction::Source::kBody || source == Extraction::Source::kJson)) {

@@ -52,6 +52,7 @@ void RequestStats::Reset() noexcept {
     dropped = 0;
     bytes_received = 0;
     bytes_sent = 0;
+    bytes_decoded = 0;
     service_time_us.Reset();
     response_time_us.Reset();
 }
@@ -64,6 +65,7 @@ RequestStats& RequestStats::operator+=(const RequestStats& other) noexcept {
     dropped += other.dropped;
     bytes_received += other.bytes_received;
     bytes_sent += other.bytes_sent;
+    bytes_decoded += other.bytes_decoded;
     service_time_us += other.service_time_us;
     response_time_us += other.response_time_us;
     return *this;
@@ -79,6 +81,7 @@ void RequestStats::AppendTo(std::string* out) const {
     w.U64(dropped);
     w.U64(bytes_received);
     w.U64(bytes_sent);
+    w.U64(bytes_decoded);  // version 2
     statuses.AppendTo(out);
     service_time_us.AppendTo(out);
     response_time_us.AppendTo(out);
@@ -95,7 +98,9 @@ bool RequestStats::Decode(std::string_view in, RequestStats* out, std::string* e
 
 bool RequestStats::DecodeFrom(std::string_view* in, RequestStats* out, std::string* error) {
     out->Reset();
-    if (!wire::ReadHeader(in, kWireTag, kWireVersion, kWhat, error)) return false;
+    // Version 1 (an agent of an older build) has no bytes_decoded; anything else must be this build's version.
+    const bool v1 = in->size() >= 2 && static_cast<std::uint8_t>((*in)[1]) == kOldestWireVersion;
+    if (!wire::ReadHeader(in, kWireTag, v1 ? kOldestWireVersion : kWireVersion, kWhat, error)) return false;
     ByteReader r(in);
     out->requests = r.U64("truncated");
     out->ok = r.U64("truncated");
@@ -122,6 +127,7 @@ bool RequestStats::DecodeFrom(std::string_view* in, RequestStats* out, std::stri
     out->dropped = r.U64("truncated counters");
     out->bytes_received = r.U64("truncated counters");
     out->bytes_sent = r.U64("truncated counters");
+    if (!v1) out->bytes_decoded = r.U64("truncated counters");
     if (!r.ok()) {
         out->Reset();
         return wire::Fail(error, kWhat, r.error());

@@ -337,6 +337,10 @@ std::string RenderExposition(const ExpositionInput& in) {
     Family iterations("lsengine_iterations_total", "counter", "Task iterations by result.");
     Family dropped("lsengine_dropped_arrivals_total", "counter", "Arrivals that could not start in time.");
     Family checks("lsengine_checks_total", "counter", "Check results.");
+    Family decoded("lsengine_bytes_decoded_total", "counter",
+                   "Size of the compressed response bodies that were decoded (read by a script or an extraction), "
+                   "after decoding.");
+    bool any_decoded = false;  // the family is written only when some body was decoded: other runs' text is as before
 
     const std::string script = EscapeLabelValue(in.script);
     const std::string target = EscapeLabelValue(in.target);
@@ -358,6 +362,14 @@ std::string RenderExposition(const ExpositionInput& in) {
     if (in.cumulative != nullptr) {
         const Grouped g = Group(*in.cumulative);
         RenderRequests(g, &requests, &errors, &duration, &response);
+        for (const auto& [k, stats] : g.requests) {
+            std::uint64_t bytes = 0;
+            for (const metrics::RequestStats* s : stats) bytes += s->bytes_decoded;
+            if (bytes == 0) continue;
+            const auto& [scenario, task, request, group] = k;
+            decoded.AddUint({{"scenario", scenario}, {"task", task}, {"request", request}, {kGroupLabel, group}}, bytes);
+            any_decoded = true;
+        }
         for (const auto& [k, n] : g.iterations) {
             iterations.AddUint({{"scenario", k.first}, {"task", k.second}, {"result", "ok"}}, n.first);
             iterations.AddUint({{"scenario", k.first}, {"task", k.second}, {"result", "failed"}}, n.second);
@@ -379,6 +391,7 @@ std::string RenderExposition(const ExpositionInput& in) {
                             &requests, &errors, &duration, &response, &iterations, &dropped, &checks}) {
         out += f->Text();
     }
+    if (any_decoded) out += decoded.Text();
     return out;
 }
 

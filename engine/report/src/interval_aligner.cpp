@@ -32,6 +32,7 @@ metrics::RequestStats Minus(const metrics::RequestStats& a, const metrics::Reque
     out.dropped = Minus(a.dropped, b.dropped);
     out.bytes_received = Minus(a.bytes_received, b.bytes_received);
     out.bytes_sent = Minus(a.bytes_sent, b.bytes_sent);
+    out.bytes_decoded = Minus(a.bytes_decoded, b.bytes_decoded);
     out.service_time_us = Minus(a.service_time_us, b.service_time_us);
     out.response_time_us = Minus(a.response_time_us, b.response_time_us);
     return out;

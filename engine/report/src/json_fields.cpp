@@ -36,18 +36,21 @@ json StatsJson(const metrics::RequestStats& s, double secs) {
     json statuses = json::object();
     s.statuses.ForEachNonZero([&](int status, std::uint64_t n) { statuses[std::to_string(status)] = n; });
     if (s.statuses.Other() != 0) statuses["other"] = s.statuses.Other();
-    return {{"requests", s.requests},
-            {"ok", s.ok},
-            {"errors", s.ErrorCount()},
-            {"error_rate", s.ErrorRate()},
-            {"rps", secs > 0 ? static_cast<double>(s.requests) / secs : 0.0},
-            {"dropped", s.dropped},
-            {"bytes_received", s.bytes_received},
-            {"bytes_sent", s.bytes_sent},
-            {"errors_by_kind", ErrorsByKindJson(s)},
-            {"statuses", std::move(statuses)},
-            {"service_time_us", LatencyJson(s.service_time_us)},
-            {"response_time_us", LatencyJson(s.response_time_us)}};
+    json j = {{"requests", s.requests},
+              {"ok", s.ok},
+              {"errors", s.ErrorCount()},
+              {"error_rate", s.ErrorRate()},
+              {"rps", secs > 0 ? static_cast<double>(s.requests) / secs : 0.0},
+              {"dropped", s.dropped},
+              {"bytes_received", s.bytes_received},
+              {"bytes_sent", s.bytes_sent},
+              {"errors_by_kind", ErrorsByKindJson(s)},
+              {"statuses", std::move(statuses)},
+              {"service_time_us", LatencyJson(s.service_time_us)},
+              {"response_time_us", LatencyJson(s.response_time_us)}};
+    // Only when some body was decoded (issue 15): rows of runs that decode nothing are as before.
+    if (s.bytes_decoded != 0) j["bytes_decoded"] = s.bytes_decoded;
+    return j;
 }
 
 json ErrorRowsJson(const std::vector<ErrorRow>& rows) {

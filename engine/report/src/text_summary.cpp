@@ -287,8 +287,13 @@ void PrintSummary(std::ostream& out, const SummaryInput& in) {
     const double secs = Seconds(in.duration_ns);
     out << "\ntotal: " << t.requests << " requests, " << Fmt("%.1f", Rate(t.requests, secs)) << " rps, " << t.ok
         << " ok, " << t.ErrorCount() << " errors (" << Percent(t.ErrorCount(), t.requests) << "), " << t.dropped
-        << " dropped, " << Fmt("%.2f", static_cast<double>(t.bytes_received) / 1048576.0) << " MiB received, "
-        << Fmt("%.2f", static_cast<double>(t.bytes_sent) / 1048576.0) << " MiB sent\n";
+        << " dropped, " << Fmt("%.2f", static_cast<double>(t.bytes_received) / 1048576.0) << " MiB received";
+    // Compressed bodies a script (or an agent's extraction) decoded: what they came to. Lazy decoding, so bodies
+    // nobody read are not in it; absent when nothing was decoded.
+    if (t.bytes_decoded != 0) {
+        out << " (decoded " << Fmt("%.2f", static_cast<double>(t.bytes_decoded) / 1048576.0) << " MiB)";
+    }
+    out << ", " << Fmt("%.2f", static_cast<double>(t.bytes_sent) / 1048576.0) << " MiB sent\n";
     if (t.requests > 0 && t.response_time_us.Count() > 0) {
         const metrics::Histogram& h = t.response_time_us;
         out << "       response p50 " << FormatMicros(h.ValueAtPercentile(50)) << ", p95 "

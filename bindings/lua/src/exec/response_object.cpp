@@ -53,8 +53,9 @@ int ResponseJson(lua_State* L) {
 char kKitKey;
 enum KitSlot {
     kKitMetatable = 1, kKitPending, kKitStatus, kKitOk, kKitBody, kKitName, kKitError,
-    kKitPendingBody,  // weak-keyed: response -> { encoded body, Content-Encoding value } until r.body is read
+    kKitPendingBody,  // weak-keyed: response -> { encoded body, Content-Encoding, stats row } until r.body is read
     kKitDecoder,      // userdata: the state's one http::ContentDecoder (its buffers are reused)
+    kKitDecodedSink,  // light userdata: the DecodedBodySink, or absent
 };
 constexpr const char* kKitNames[] = {"status", "ok", "body", "name", "error"};
 
@@ -179,6 +180,14 @@ int DecodeBody(lua_State* L) {
                                  " (Content-Encoding: " + std::string(enc, enc_len) + ") does not decode: " +
                                  decoder.Error());
     }
+    // bytes_decoded counts what was decoded, once per response: the decoded text is a plain field from here on.
+    lua_rawgeti(L, entry, 3);
+    const bool has_row = lua_type(L, -1) == LUA_TNUMBER;
+    const int stat_index = static_cast<int>(lua_tointeger(L, -1));
+    lua_rawgeti(L, kit, kKitDecodedSink);
+    auto* sink = static_cast<DecodedBodySink*>(lua_touserdata(L, -1));
+    lua_pop(L, 2);
+    if (sink != nullptr && has_row) sink->OnBodyDecoded(stat_index, decoded.size());
     lua_pushlstring(L, decoded.data(), decoded.size());
     const int text = lua_gettop(L);
     lua_pushliteral(L, "body");
@@ -250,9 +259,9 @@ int ResponseIndex(lua_State* L) {
 
 }  // namespace
 
-void InstallResponseMetatable(lua_State* L) {
+void InstallResponseMetatable(lua_State* L, DecodedBodySink* sink) {
     lua_pushlightuserdata(L, &kKitKey);
-    lua_createtable(L, kKitDecoder, 0);
+    lua_createtable(L, kKitDecodedSink, 0);
     const int kit = lua_gettop(L);
     luaL_newmetatable(L, kMetatableName);
     lua_pushcfunction(L, &Guarded<ResponseJson>);
@@ -283,11 +292,15 @@ void InstallResponseMetatable(lua_State* L) {
     lua_setfield(L, -2, "__gc");
     lua_setmetatable(L, -2);
     lua_rawseti(L, kit, kKitDecoder);
+    if (sink != nullptr) {
+        lua_pushlightuserdata(L, sink);
+        lua_rawseti(L, kit, kKitDecodedSink);
+    }
     lua_rawset(L, LUA_REGISTRYINDEX);
 }
 
 void PushResponse(lua_State* L, const http::Result& result, bool ok, std::string_view request_name,
-                  std::string_view final_url, int redirects) {
+                  std::string_view final_url, int redirects, int stat_index) {
     lua_checkstack(L, 8);
     PushKit(L);
     const int kit = lua_gettop(L);
@@ -316,11 +329,15 @@ void PushResponse(lua_State* L, const http::Result& result, bool ok, std::string
     if (content_encoding != nullptr && !result.body.empty() && http::NeedsDecoding(*content_encoding)) {
         lua_rawgeti(L, kit, kKitPendingBody);
         lua_pushvalue(L, response);
-        lua_createtable(L, 2, 0);
+        lua_createtable(L, 3, 0);
         lua_pushlstring(L, result.body.data(), result.body.size());
         lua_rawseti(L, -2, 1);
         lua_pushlstring(L, content_encoding->data(), content_encoding->size());
         lua_rawseti(L, -2, 2);
+        if (stat_index >= 0) {
+            lua_pushinteger(L, stat_index);
+            lua_rawseti(L, -2, 3);
+        }
         lua_rawset(L, -3);
         lua_pop(L, 1);
     } else {

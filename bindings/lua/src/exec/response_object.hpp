@@ -14,6 +14,7 @@
 /// A plain table (scripts may add fields) sharing one metatable that provides json() and builds
 /// `headers`, `url` and `redirects` on their first read (most scripts never read it; see response_object.cpp).
 
+#include <cstdint>
 #include <string_view>
 
 #include "lse/http/result.hpp"
@@ -22,12 +23,24 @@ struct lua_State;
 
 namespace lse::lua {
 
-/// Creates the shared response metatable in the registry (once per lua_State).
-void InstallResponseMetatable(lua_State* L);
+/// Told the decoded size of a response body when a script first reads r.body (or r:json()) of a response that
+/// came with a Content-Encoding: the stats row's RequestStats::bytes_decoded. Called on the state's thread.
+class DecodedBodySink {
+public:
+    virtual void OnBodyDecoded(int stat_index, std::uint64_t bytes) noexcept = 0;
+
+protected:
+    ~DecodedBodySink() = default;
+};
+
+/// Creates the shared response metatable in the registry (once per lua_State). `sink` (may be null) must
+/// outlive the state.
+void InstallResponseMetatable(lua_State* L, DecodedBodySink* sink = nullptr);
 
 /// Pushes a response table for `result` onto L. `request_name` appears in json() errors; `final_url` and
-/// `redirects` are r.url and r.redirects.
+/// `redirects` are r.url and r.redirects; `stat_index` (>= 0) is the stats row the sink is told about when
+/// the body is decoded.
 void PushResponse(lua_State* L, const http::Result& result, bool ok, std::string_view request_name,
-                  std::string_view final_url = {}, int redirects = 0);
+                  std::string_view final_url = {}, int redirects = 0, int stat_index = -1);
 
 }  // namespace lse::lua

@@ -81,7 +81,7 @@ ScenarioEngine::~ScenarioEngine() {
 }
 
 void ScenarioEngine::InstallRuntime(lua_State* L) {
-    InstallResponseMetatable(L);
+    InstallResponseMetatable(L, this);
     InstallRuntimeGlobals(L, this);
     InstallGroupGlobal(L, this);
     PushHttpObject(L, this);
@@ -638,7 +638,7 @@ void ScenarioEngine::CompleteRequest(PendingRequest* p) {
     p->final_url.assign(url.origin.tls ? "https://" : "http://");
     p->final_url.append(HostHeaderFor(url.origin));
     p->final_url.append(url.path_and_query);
-    PushResponse(vu->co, r, kind == ErrorKind::kNone, p->spec.name, p->final_url, p->redirects);
+    PushResponse(vu->co, r, kind == ErrorKind::kNone, p->spec.name, p->final_url, p->redirects, p->stat_index);
     pending_free_.push_back(p);
     Resume(*vu, 1);
 }

@@ -26,6 +26,7 @@
 #include "lse/runtime/metrics_recorder.hpp"
 #include "protected_call.hpp"
 #include "request_options.hpp"
+#include "response_object.hpp"
 #include "lse/runtime/weighted_picker.hpp"
 #include "vuser.hpp"
 
@@ -90,7 +91,9 @@ struct EngineContext {
     int worker_count = 1;
 };
 
-class ScenarioEngine {
+// A DecodedBodySink: a response body a script decodes (r.body of a gzip/br response) adds its decoded size to the
+// request's row (RequestStats::bytes_decoded), in the worker's recorder.
+class ScenarioEngine : private DecodedBodySink {
 public:
     /// Loads the script (throws lse::ScriptError / lse::UsageError like ScriptState) and checks
     /// that config.scenario exists (lse::UsageError otherwise).
@@ -183,7 +186,10 @@ private:
     }
     int NameSlot(const Vu& vu) const noexcept;
     int StatIndex(const Vu& vu, std::string_view name);
-    int GroupedStatIndex(const Vu& vu, std::string_view name);  // StatIndex inside a group (group_binding.hpp)
+    int GroupedStatIndex(const Vu& vu, std::string_view name);
+    void OnBodyDecoded(int stat_index, std::uint64_t bytes) noexcept override {
+        ctx_.recorder->RecordDecoded(stat_index, bytes);
+    }  // StatIndex inside a group (group_binding.hpp)
     void WarnManyNames(std::string_view task, std::string_view example);
     int CheckIndex(const Vu& vu, std::string_view name);
     std::string_view HostHeaderFor(const http::Origin& origin);

@@ -19,12 +19,14 @@
 ///     They are not in `requests` and not in ErrorRate(); the coordinated-omission-corrected
 ///     response_time_us of the requests that did run still shows the queueing they suffered.
 ///
-/// Wire format (version 1), varints are unsigned LEB128 (lse/core/byte_codec.hpp):
-///   byte 'R', byte 0x01, varint requests, varint ok,
+/// Wire format (version 2), varints are unsigned LEB128 (lse/core/byte_codec.hpp):
+///   byte 'R', byte 0x02, varint requests, varint ok,
 ///   varint kinds (<= kErrorKindCount; fewer is accepted, missing kinds read as 0),
 ///   kinds x varint errors_by_kind[i], varint dropped, varint bytes_received, varint bytes_sent,
+///   varint bytes_decoded,
 ///   StatusCounts statuses, Histogram service_time_us, Histogram response_time_us
 /// (nested encodings as documented in status_counts.hpp and histogram.hpp).
+/// Version 1 (before issue 15) is the same without bytes_decoded; it is still decoded (bytes_decoded = 0).
 
 #include <array>
 #include <cstdint>
@@ -39,7 +41,8 @@ namespace lse::metrics {
 
 struct RequestStats {
     static constexpr char kWireTag = 'R';
-    static constexpr std::uint8_t kWireVersion = 1;
+    static constexpr std::uint8_t kWireVersion = 2;
+    static constexpr std::uint8_t kOldestWireVersion = 1;  ///< still decoded: no bytes_decoded
 
     std::uint64_t requests = 0;  ///< Completed attempts, any outcome (not dropped ones).
     std::uint64_t ok = 0;        ///< Responses with an accepted status.
@@ -49,6 +52,10 @@ struct RequestStats {
     std::uint64_t dropped = 0;   ///< Arrivals that could not start.
     std::uint64_t bytes_received = 0;
     std::uint64_t bytes_sent = 0;
+    /// Size after Content-Encoding decoding of the response bodies that were decoded: by a script reading r.body
+    /// (or r:json()), or by an agent's body/JSON extraction. Decoding is lazy, so a body nobody read is not
+    /// counted here (only in bytes_received, as it came). Not part of RecordCompletion: added when decoded.
+    std::uint64_t bytes_decoded = 0;
     Histogram service_time_us;   ///< Request sent -> response complete.
     Histogram response_time_us;  ///< Intended start -> response complete (coordinated-omission corrected).
 
@@ -66,6 +73,8 @@ struct RequestStats {
         RecordCompletion(kind, 0, false, 0, 0, bytes_in, bytes_out);
     }
     void RecordDropped(std::uint64_t n = 1) noexcept { dropped += n; }
+    /// A response body of this row was decoded to `n` bytes (see bytes_decoded).
+    void RecordDecoded(std::uint64_t n) noexcept { bytes_decoded += n; }
 
     /// All failed requests (every kind, including kStatus).
     std::uint64_t ErrorCount() const noexcept;

@@ -105,6 +105,11 @@ public:
     }
     /// An arrival that could not start (no idle virtual user or connection).
     void RecordDropped(int index) noexcept { by_index_[static_cast<size_t>(index)].RecordDropped(); }
+    /// A response body of row `index` was decoded (Content-Encoding) to `bytes` bytes; in the interval it is
+    /// decoded in, which may be after the one its request completed in (a script reads r.body later).
+    void RecordDecoded(int index, std::uint64_t bytes) noexcept {
+        by_index_[static_cast<size_t>(index)].RecordDecoded(bytes);
+    }
     void RecordCheck(int check_index, bool passed) noexcept {
         auto& c = checks_[static_cast<size_t>(check_index)];
         (passed ? c.passes : c.fails) += 1;
