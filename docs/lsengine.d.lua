@@ -26,6 +26,9 @@
 ---@field redirects? integer          Redirects each request follows unless it sets its own (0..100, default 10; 0 = none). --max-redirects overrides it.
 ---@field thresholds? string[]         Pass/fail criteria, e.g. "p95 < 200ms", "error_rate < 1%", "browse.p99 < 1s".
 ---@field compression? boolean         false: the scenario's requests do not offer compressed responses (default true).
+---@field cert? string                 This scenario's client certificate (PEM file, relative to the script) for mutual TLS, instead of --cert.
+---@field key? string                  Its private key (PEM file; default: in the cert file), instead of --key.
+---@field max_header_size? string|integer  This scenario's response-header limit ("128KiB", 1KiB..1GiB), instead of --max-header-size.
 
 ---@class lsengine.TaskOptions
 ---@field weight? number  Relative frequency (> 0, default 1).

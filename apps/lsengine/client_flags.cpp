@@ -83,6 +83,31 @@ http::ClientOptions ToClientOptions(const ClientFlags& flags) {
     return options;
 }
 
+std::string ScenarioFilePath(const std::string& script, const std::string& path) {
+    const std::filesystem::path p(path);
+    if (p.is_absolute()) return path;
+    return (std::filesystem::path(script).parent_path() / p).lexically_normal().string();
+}
+
+http::ClientOptions ScenarioClientOptions(const http::ClientOptions& base, const ScenarioClientSettings& scenario,
+                                          const std::string& scenario_name, const std::string& script) {
+    http::ClientOptions options = base;
+    if (!scenario.cert.empty()) {
+        options.cert_file = ScenarioFilePath(script, scenario.cert);
+        options.key_file = scenario.key.empty() ? std::string() : ScenarioFilePath(script, scenario.key);
+        try {
+            http::CheckClientCertificate(options.cert_file, options.key_file);
+        } catch (const SetupError& e) {
+            throw SetupError("scenario '" + scenario_name + "': option " +
+                             (scenario.key.empty() ? "'cert'" : "'cert'/'key'") + ": " + e.what());
+        }
+    }
+    if (scenario.max_header_bytes) {
+        options.max_response_header_bytes = static_cast<std::size_t>(*scenario.max_header_bytes);
+    }
+    return options;
+}
+
 std::string DescribeProxy(const ClientFlags& flags) {
     const http::ProxySettings options = http::ResolveProxySettings(flags.proxy, flags.no_proxy);
     if (options.http_proxy.empty() && options.https_proxy.empty()) return "";

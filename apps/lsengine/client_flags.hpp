@@ -38,6 +38,19 @@ void AddClientFlags(CLI::App* cmd, ClientFlags* flags);
 /// --proxy and --no-proxy when given, else the environment's (lse/http/proxy.hpp).
 http::ClientOptions ToClientOptions(const ClientFlags& flags);
 
+/// A scenario's `cert` / `key` / `max_header_size` options (issue 15) over the run's client options: the files are
+/// resolved against the script's directory (ScenarioFilePath) and loaded now (SetupError naming the scenario and
+/// option); the header limit replaces --max-header-size. Without those options, `base` as it is.
+struct ScenarioClientSettings {
+    std::string cert;  ///< as written in the script; empty: none
+    std::string key;
+    std::optional<std::uint64_t> max_header_bytes;
+};
+http::ClientOptions ScenarioClientOptions(const http::ClientOptions& base, const ScenarioClientSettings& scenario,
+                                          const std::string& scenario_name, const std::string& script);
+/// A file a script names (cert = "client.pem"): relative paths are relative to the script's directory.
+std::string ScenarioFilePath(const std::string& script, const std::string& path);
+
 /// The proxy settings as the run's description shows them: "http://***@proxy:3128" (credentials masked), or
 /// "" when requests go direct.
 std::string DescribeProxy(const ClientFlags& flags);

@@ -1,10 +1,37 @@
 #include "distributed_capture.hpp"
 
+#include <fstream>
 #include <iostream>
+#include <iterator>
 
 #include "lse/core/redact.hpp"
 
 namespace lse::cli {
+namespace {
+
+// The scenario's own client certificate and header limit (format 6): an external agent has not the coordinator's
+// files, so the PEM text travels in the plan. The files were loaded already (ScenarioClientOptions); a problem here
+// names the file, never its content.
+void AddScenarioClient(const lua::ScenarioDef& def, const http::ClientOptions& client,
+                       coordinator::CapturedScenario* captured) {
+    if (def.max_header_bytes) captured->plan.max_header_bytes = *def.max_header_bytes;
+    if (def.cert.empty()) return;  // the agents' own --cert/--key (local agents get the run's)
+    const auto read = [&](const std::string& path, std::string* out) {
+        std::ifstream in(path, std::ios::binary);
+        out->assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+        if (!in.good() && !in.eof()) {
+            captured->problems.push_back("cannot read '" + path + "' (option cert/key) for the plan");
+        } else if (out->size() > plan::kMaxClientPemBytes) {
+            captured->problems.push_back("'" + path + "' (option cert/key) is larger than " +
+                                         std::to_string(plan::kMaxClientPemBytes) + " bytes, the most a plan carries");
+            out->clear();
+        }
+    };
+    read(client.cert_file, &captured->plan.client_cert_pem);
+    if (!client.key_file.empty()) read(client.key_file, &captured->plan.client_key_pem);
+}
+
+}  // namespace
 
 metrics::Snapshot Finisher::LifecycleMetrics() const {
     metrics::Snapshot out;
@@ -71,6 +98,7 @@ void CaptureAgentScenarios(const DistributedScript& script, bool quiet, Finisher
                                         std::to_string(plan::kMaxSetupDataBytes) +
                                         " (return less, or read the rest from a data file)");
         }
+        AddScenarioClient(script.chosen[i], script.configs[i]->client, &captured);
         captured.vusers_prepared = c.vusers_prepared;
         captured.open_model = spec.model == runtime::LoadModel::kOpen;
         captured.profile = spec.profile;

@@ -80,6 +80,7 @@ LoadParts PrepareLoad(const DistributedScript& s, bool quiet, int agent_count) {
             parts.local_workloads.push_back(runtime::Workload{
                 spec, lua::MakeLuaRunnerFactory(s.configs[i]),
                 metrics::MakeStatKey(metrics::StatKind::kScenario, s.chosen[i].name)});
+            parts.local_workloads.back().client = s.configs[i]->client;  // the scenario's certificate, header limit
         }
     }
     return parts;

@@ -215,6 +215,9 @@ std::vector<std::shared_ptr<lua::LuaRunConfig>> MakeLuaRunConfigs(const std::vec
         // Every client the run creates (setup, teardown, --dry-run, plan capture, the load) gets the same TLS,
         // timeout and connection options.
         cfg->client = ToClientOptions(f.client);
+        // The scenario's own client certificate and header limit win over --cert/--key/--max-header-size.
+        const ScenarioClientSettings own{chosen[i].cert, chosen[i].key, chosen[i].max_header_bytes};
+        cfg->client = ScenarioClientOptions(cfg->client, own, chosen[i].name, f.file);
         cfg->abort_on_start_failure = chosen[i].abort_on_start_failure;
         cfg->compression = !f.client.no_compression && chosen[i].compression;
         cfg->max_instructions = f.max_instructions >= 0 ? f.max_instructions
@@ -339,6 +342,7 @@ std::vector<runtime::Workload> BuildWorkloads(const std::vector<lua::ScenarioDef
         workloads.push_back(runtime::Workload{
             spec, lua::MakeLuaRunnerFactory(configs[i]), metrics::MakeStatKey(metrics::StatKind::kScenario,
                                                                               chosen[i].name)});
+        workloads.back().client = configs[i]->client;  // the scenario's certificate and header limit
         if (!f.outputs.quiet) {
             std::cerr << "lsengine: scenario '" << chosen[i].name << "' on " << target.origin.HostHeader() << " | ";
             PrintLoadCurveShort(std::cerr, spec);

@@ -73,6 +73,39 @@ TEST(RunSetupTest, BuildsOneWorkloadWithTheAssignedShard) {
     EXPECT_EQ(run.WorkloadIndex("other"), -1);
 }
 
+// Plan format 6: a scenario with its own response-header limit or client certificate gets its own client options
+// (over the agent's); one without keeps the agent's. A certificate that does not load refuses the run by name,
+// without quoting the PEM text.
+TEST(RunSetupTest, AScenariosOwnClientOptionsComeFromThePlan) {
+    RunSetupOptions options{4, 0, 2 * kNsPerSec};
+    options.client.max_response_header_bytes = 64 * 1024;
+    options.client.ca_file = "/agent/ca.pem";
+    {
+        const std::string bytes = plan::EncodePlan(TwoVuPlan());
+        PreparedRun run;
+        SetupProblem problem;
+        ASSERT_TRUE(PrepareRun(AssignmentFor(bytes), bytes, options, &run, &problem)) << problem.detail;
+        EXPECT_FALSE(run.workloads[0].client.has_value()) << "the agent's (the LoadThread's) options";
+    }
+    plan::Plan p = TwoVuPlan();
+    p.scenarios[0].max_header_bytes = 512 * 1024;
+    std::string bytes = plan::EncodePlan(p);
+    PreparedRun run;
+    SetupProblem problem;
+    ASSERT_TRUE(PrepareRun(AssignmentFor(bytes), bytes, options, &run, &problem)) << problem.detail;
+    ASSERT_TRUE(run.workloads[0].client.has_value());
+    EXPECT_EQ(run.workloads[0].client->max_response_header_bytes, 512u * 1024);
+    EXPECT_EQ(run.workloads[0].client->ca_file, "/agent/ca.pem") << "the rest stays the agent's";
+
+    p.scenarios[0].client_cert_pem = "-----BEGIN CERTIFICATE-----\nnot-a-cert-secret\n-----END CERTIFICATE-----\n";
+    bytes = plan::EncodePlan(p);
+    EXPECT_FALSE(PrepareRun(AssignmentFor(bytes), bytes, options, &run, &problem));
+    EXPECT_EQ(problem.reason, RejectReason::kMalformed);
+    EXPECT_NE(problem.detail.find("scenario 'shop' cannot be replayed"), std::string::npos) << problem.detail;
+    EXPECT_NE(problem.detail.find("client certificate"), std::string::npos) << problem.detail;
+    EXPECT_EQ(problem.detail.find("not-a-cert-secret"), std::string::npos) << problem.detail;
+}
+
 TEST(RunSetupTest, RefusesBadChecksumGarbageAndForeignPlans) {
     const std::string bytes = plan::EncodePlan(TwoVuPlan());
     PreparedRun run;

@@ -76,6 +76,42 @@ TEST_F(ClientMtlsTest, TheCertificateReachesNginx) {
     EXPECT_EQ(h.Shutdown(), 0);
 }
 
+// A scenario's certificate as an agent gets it: PEM text in the plan, no file (issue 15, format 6).
+TEST_F(ClientMtlsTest, PemTextInsteadOfFilesReachesNginx) {
+    const std::string seen = "CN=lsengine-test-client,O=lsengine tests \"GET /static?mtls=pem ";
+    const int before = DnLines(seen);
+    ClientOptions o;
+    o.ca_file = nginx_->CaCertPath();
+    o.cert_pem = lse::testing::ReadWhole(nginx_->ClientCertPath());
+    o.key_pem = lse::testing::ReadWhole(nginx_->ClientKeyPath());
+    EXPECT_NO_THROW(CheckClientCertificatePem(o.cert_pem, o.key_pem));
+    ClientHarness h(o);
+    const Result r = h.Fetch(Url("/static?mtls=pem"));
+    ASSERT_EQ(r.error, ErrorKind::kNone) << r.error_detail;
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(Eventually([&] { return DnLines(seen) - before; }, 1), 1);
+    EXPECT_EQ(h.Shutdown(), 0);
+
+    // Key and certificate in one text, as in one --cert file.
+    EXPECT_NO_THROW(CheckClientCertificatePem(o.cert_pem + o.key_pem, ""));
+    // Bad texts: the messages say what is wrong and never quote the text (it holds a private key).
+    auto message = [](const std::string& cert, const std::string& key) -> std::string {
+        try {
+            CheckClientCertificatePem(cert, key);
+        } catch (const SetupError& e) {
+            return e.what();
+        }
+        return "";
+    };
+    const std::string no_cert = message("not a certificate", o.key_pem);
+    EXPECT_NE(no_cert.find("cannot load the client certificate (PEM text)"), std::string::npos) << no_cert;
+    const std::string no_key = message(o.cert_pem, "");
+    EXPECT_NE(no_key.find("cannot load the client certificate's private key"), std::string::npos) << no_key;
+    const std::string mismatch = message(o.cert_pem, lse::testing::ReadWhole(nginx_->Dir() + "/key.pem"));
+    EXPECT_NE(mismatch.find("does not match"), std::string::npos) << mismatch;
+    EXPECT_EQ(mismatch.find("PRIVATE KEY"), std::string::npos) << mismatch;
+}
+
 TEST_F(ClientMtlsTest, ThroughAConnectTunnelToo) {
     lse::testing::TestProxy proxy;
     proxy.Start();

@@ -249,6 +249,28 @@ s:task("big", function(self, http) http:get("/big-headers") end)
     EXPECT_EQ(r.exit_code, 0) << r.err << r.out;
     EXPECT_EQ(nginx_.CountRequests("\"GET /big-headers HTTP/1.1\" 200"), 10);
 
+    // The scenario option max_header_size raises it for that scenario only (issue 15, second part).
+    const std::string per_scenario = WriteTempScenario(R"lua(
+local big = scenario { name = "big", rps = 5, duration = "1s", max_header_size = "1MiB" }
+big:task("big", function(self, http) http:get("/big-headers", { name = "raised" }) end)
+local small = scenario { name = "small", rps = 5, duration = "1s" }
+small:task("big", function(self, http) http:get("/big-headers", { name = "default" }) end)
+)lua");
+    const std::string summary_path = TempPath("lse-test-header-limit", ".json");
+    std::remove(summary_path.c_str());
+    r = Run(per_scenario, {"--summary-json", summary_path});
+    EXPECT_EQ(nginx_.CountRequests("\"GET /big-headers HTTP/1.1\" 200"), 20) << r.err << r.out;
+    EXPECT_NE(r.out.find("response headers larger than 65536 bytes"), std::string::npos) << r.out;  // small's
+    std::ifstream in(summary_path);
+    const nlohmann::json summary = nlohmann::json::parse(in, nullptr, false);
+    ASSERT_TRUE(summary.is_object()) << r.out;
+    for (const auto& s : summary["scenarios"]) {
+        ASSERT_EQ(s["requests"].size(), 1u) << s.dump();
+        const auto& row = s["requests"][0];
+        EXPECT_EQ(row["requests"], 5) << row.dump();
+        EXPECT_EQ(row["ok"], s["name"] == "big" ? 5 : 0) << row.dump();
+    }
+
     // URL mode names it too; a bad size names the flag
     r = RunLsengine({"url", Target() + "/big-headers", "--rps", "5", "--duration", "1s", "-q"});
     EXPECT_EQ(r.exit_code, 8) << r.err << r.out;

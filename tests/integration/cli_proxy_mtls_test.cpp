@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
 #include <fstream>
 #include <chrono>
 #include <string>
@@ -224,6 +225,67 @@ TEST_F(CliProxyMtlsTest, AFrozenProxyTimesOutEveryRequestAndNeverHoldsTheRunOpen
     EXPECT_GE(agent_requests, 1);
     EXPECT_EQ(plain_->CountRequests("cli=frozen-agent"), 0);
     frozen.Stop();
+}
+
+// Per-scenario client certificates (issue 15, second part): scenario "tenant" names its own certificate (paths
+// relative to the script), scenario "anon" has none and no --cert is given, so nginx sees the subject on tenant's
+// requests only. With --agents 1 the plan carries the PEM text: the agent gets no --cert and no file.
+class CliScenarioCertificateTest : public CliProxyMtlsTest {
+protected:
+    std::string TenantScript() {
+        const std::string dir = MakeTempDir("lse-test-scenario-cert-");
+        std::filesystem::create_directories(dir + "/certs");
+        std::filesystem::copy_file(mtls_->ClientCertPath(), dir + "/certs/tenant.pem");
+        std::filesystem::copy_file(mtls_->ClientKeyPath(), dir + "/certs/tenant.key");
+        std::ofstream(dir + "/tenants.lua") << R"(
+local t = scenario { name = 'tenant', rps = 5, vusers = 2, duration = '1s', cert = 'certs/tenant.pem',
+                     key = 'certs/tenant.key' }
+t:task("get", function(self, http) http:get("/static?cli=tenant") end)
+local a = scenario { name = 'anon', rps = 5, vusers = 2, duration = '1s' }
+a:task("get", function(self, http) http:get("/static?cli=anon", { expect = 400 }) end)
+)";
+        return dir + "/tenants.lua";
+    }
+    void ExpectOnlyTheTenantSentACertificate(const CliResult& r, int tenant_before, int anon_before) {
+        ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+        const std::string tenant = "CN=lsengine-test-client,O=lsengine tests \"GET /static?cli=tenant ";
+        EXPECT_EQ(Eventually([&] { return CountLines(mtls_->ClientDnLogPath(), tenant) - tenant_before; }, 5), 5);
+        EXPECT_EQ(Eventually([&] { return CountLines(mtls_->ClientDnLogPath(), "?cli=anon ") - anon_before; }, 5), 5);
+        EXPECT_EQ(CountLines(mtls_->ClientDnLogPath(), "tests \"GET /static?cli=anon "), 0) << "anon sent no certificate";
+        // The key never shows in any output.
+        const std::string key = ReadWhole(mtls_->ClientKeyPath());
+        const std::string key_line = key.substr(key.find('\n') + 1, 40);
+        EXPECT_EQ((r.out + r.err).find(key_line), std::string::npos);
+    }
+};
+
+TEST_F(CliScenarioCertificateTest, AScenariosOwnCertificateOnOneNode) {
+    const int tenant = CountLines(mtls_->ClientDnLogPath(), "?cli=tenant ");
+    const int anon = CountLines(mtls_->ClientDnLogPath(), "?cli=anon ");
+    const CliResult r =
+        RunLsengine({"run", TenantScript(), "--target", MtlsHttps(), "-q", "--ca-file", mtls_->CaCertPath()});
+    ExpectOnlyTheTenantSentACertificate(r, tenant, anon);
+}
+
+TEST_F(CliScenarioCertificateTest, TheAgentGetsTheScenariosCertificateInThePlan) {
+    const int tenant = CountLines(mtls_->ClientDnLogPath(), "?cli=tenant ");
+    const int anon = CountLines(mtls_->ClientDnLogPath(), "?cli=anon ");
+    const CliResult r = RunLsengine(
+        {"run", TenantScript(), "--target", MtlsHttps(), "-q", "--agents", "1", "--ca-file", mtls_->CaCertPath()});
+    ExpectOnlyTheTenantSentACertificate(r, tenant, anon);
+}
+
+TEST_F(CliScenarioCertificateTest, ABadScenarioCertificateIsNamedBeforeAnythingIsSent) {
+    const std::string dir = MakeTempDir("lse-test-scenario-badcert-");
+    std::ofstream(dir + "/bad.lua") << R"(
+local t = scenario { name = 'tenant', rps = 5, duration = '1s', cert = 'missing.pem' }
+t:task("get", function(self, http) http:get("/static?cli=badtenant") end)
+)";
+    const CliResult r = RunLsengine({"run", dir + "/bad.lua", "--target", MtlsHttps(), "-q"});
+    EXPECT_EQ(r.exit_code, 5) << r.out << r.err;
+    EXPECT_NE(r.err.find("scenario 'tenant': option 'cert'"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(dir + "/missing.pem"), std::string::npos) << r.err;
+    EXPECT_EQ(CountLines(mtls_->AccessLogPath(), "?cli=badtenant"), 0);
 }
 
 }  // namespace

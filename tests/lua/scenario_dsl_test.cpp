@@ -87,6 +87,22 @@ TEST(ScenarioDsl, RedirectsOption) {
     EXPECT_EQ(*defs[0].max_redirects, 0);
 }
 
+// Issue 15: a scenario's own client certificate and response-header limit, as written (the CLI resolves the paths
+// against the script's directory and loads them).
+TEST(ScenarioDsl, ClientCertificateAndHeaderLimitOptions) {
+    auto defs = LoadScenarioDefs(Script("good_client_options.lua"));
+    ASSERT_EQ(defs.size(), 3u);
+    EXPECT_EQ(defs[0].cert, "certs/client.pem");
+    EXPECT_EQ(defs[0].key, "certs/client.key");
+    ASSERT_TRUE(defs[0].max_header_bytes.has_value());
+    EXPECT_EQ(*defs[0].max_header_bytes, 128u * 1024);
+    EXPECT_EQ(defs[1].cert, "/abs/both.pem");
+    EXPECT_EQ(defs[1].key, "");
+    EXPECT_EQ(*defs[1].max_header_bytes, 2048u);
+    EXPECT_EQ(defs[2].cert, "");
+    EXPECT_FALSE(defs[2].max_header_bytes.has_value()) << "not given: --max-header-size decides";
+}
+
 struct BadCase {
     const char* file;
     std::vector<std::string> fragments;  // every one must appear in the message
@@ -145,6 +161,11 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"bad_hook_type.lua", {"'on_stop' must be a function"}, ":1:"},
         BadCase{"bad_redirects.lua", {"scenario 'r'", "option 'redirects' must be an integer from 0 (do not follow "
                                        "redirects) to 100", "(got 1.5)"}, ":1:"},
+        BadCase{"bad_key_without_cert.lua", {"scenario 'k'", "option 'key' needs option 'cert'"}, ":1:"},
+        BadCase{"bad_max_header_size.lua", {"scenario 'h'", "option 'max_header_size' must be a size from 1KiB to "
+                                            "1GiB", "(got \"12B\")"}, ":1:"},
+        BadCase{"bad_cert.lua", {"scenario 'c'", "option 'cert' must be the path of a PEM file (got a boolean)"},
+                ":1:"},
         BadCase{"bad_pcall_declaration.lua", {"unknown option 'rsp'", "did you mean 'rps'?"}, ":2:"}),
     [](const ::testing::TestParamInfo<BadCase>& info) {
         std::string name = info.param.file;

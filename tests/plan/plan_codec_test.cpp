@@ -130,7 +130,41 @@ TEST(PlanCodec, EncodingIsByteStable) {
     format5.replace(8, 2, "05");
     for (const size_t offset : {355, 348, 297}) format5.insert(2 * offset, "0a" "00");
     format5 += "00" "00";
-    EXPECT_EQ(Hex(EncodePlan(SmallPlan())), format5);
+    // Format 6 (issue 15, second part): the scenario ends, after its setup data, with its client certificate and
+    // key (references to "": none) and its response-header limit (0: the agent's), before the feeds' count.
+    std::string format6(format5);
+    format6.replace(8, 2, "06");
+    format6.insert(format6.size() - 2, "00" "00" "00");
+    EXPECT_EQ(Hex(EncodePlan(SmallPlan())), format6);
+}
+
+// Format 6: a scenario's own client certificate (PEM text, an agent has not the coordinator's files) and
+// response-header limit round-trip; CheckScenarioPlan bounds them.
+TEST(PlanCodec, ScenarioClientCertificateAndHeaderLimitRoundTrip) {
+    Plan plan = SmallPlan();
+    plan.scenarios[0].client_cert_pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    plan.scenarios[0].client_key_pem = "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n";
+    plan.scenarios[0].max_header_bytes = 256 * 1024;
+    Plan back;
+    std::string error;
+    ASSERT_TRUE(DecodePlan(EncodePlan(plan), &back, &error)) << error;
+    EXPECT_EQ(back.scenarios[0].client_cert_pem, plan.scenarios[0].client_cert_pem);
+    EXPECT_EQ(back.scenarios[0].client_key_pem, plan.scenarios[0].client_key_pem);
+    EXPECT_EQ(back.scenarios[0].max_header_bytes, 256u * 1024);
+    EXPECT_EQ(back, plan);
+
+    plan.scenarios[0].max_header_bytes = 100;  // below 1KiB
+    EXPECT_FALSE(DecodePlan(EncodePlan(plan), &back, &error));
+    EXPECT_NE(error.find("response-header limit 100 is outside 1KiB..1GiB"), std::string::npos) << error;
+    plan.scenarios[0].max_header_bytes = 0;
+    plan.scenarios[0].client_cert_pem.clear();  // a key alone
+    EXPECT_FALSE(DecodePlan(EncodePlan(plan), &back, &error));
+    EXPECT_NE(error.find("a client key without a client certificate"), std::string::npos) << error;
+    plan.scenarios[0].client_cert_pem = std::string(kMaxClientPemBytes + 1, 'c');
+    EXPECT_FALSE(DecodePlan(EncodePlan(plan), &back, &error));
+    EXPECT_NE(error.find("larger than 65536 bytes"), std::string::npos) << error;
+    // The error never quotes the PEM text.
+    EXPECT_EQ(error.find("ccc"), std::string::npos) << error;
 }
 
 TEST(PlanCodec, RoundTripKeepsSetupData) {
@@ -320,18 +354,22 @@ TEST(PlanCodec, WrongMagicAndFormatVersionAreRejected) {
     other = bytes;
     other[4] = 1;
     EXPECT_FALSE(DecodePlan(other, &out, &error));
-    EXPECT_NE(error.find("format version 1 (this build reads version 5)"), std::string::npos) << error;
+    EXPECT_NE(error.find("format version 1 (this build reads version 6)"), std::string::npos) << error;
     other[4] = 2;
     EXPECT_FALSE(DecodePlan(other, &out, &error));
-    EXPECT_NE(error.find("format version 2 (this build reads version 5)"), std::string::npos) << error;
+    EXPECT_NE(error.find("format version 2 (this build reads version 6)"), std::string::npos) << error;
     // 3: before correlated flows (an agent of issue 13 and a coordinator of issue 14, or the reverse).
     other[4] = 3;
     EXPECT_FALSE(DecodePlan(other, &out, &error));
-    EXPECT_NE(error.find("format version 3 (this build reads version 5)"), std::string::npos) << error;
+    EXPECT_NE(error.find("format version 3 (this build reads version 6)"), std::string::npos) << error;
     // 4: before redirects (issue 15): its request records lack the redirect limit.
     other[4] = 4;
     EXPECT_FALSE(DecodePlan(other, &out, &error));
-    EXPECT_NE(error.find("format version 4 (this build reads version 5)"), std::string::npos) << error;
+    EXPECT_NE(error.find("format version 4 (this build reads version 6)"), std::string::npos) << error;
+    // 5: before the scenario's client certificate and header limit (issue 15, second part).
+    other[4] = 5;
+    EXPECT_FALSE(DecodePlan(other, &out, &error));
+    EXPECT_NE(error.find("format version 5 (this build reads version 6)"), std::string::npos) << error;
 }
 
 // Format 5: every request record carries its redirect limit, also one encoded as a delta of an earlier request

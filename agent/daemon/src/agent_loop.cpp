@@ -376,6 +376,7 @@ void AgentLoop::OnPlanComplete(std::string plan) {
     RunSetupOptions setup;
     setup.capacity = options_.capacity;
     setup.request_timeout_ns = options_.client.request_timeout_ns;
+    setup.client = options_.client;
     SetupProblem problem;
     if (!PrepareRun(session_.assignment, plan, setup, &session_.prepared, &problem)) {
         Reject(session_.assignment.run_id, problem.reason, problem.detail);

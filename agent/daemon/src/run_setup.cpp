@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "lse/core/errors.hpp"
+#include "lse/http/tls_context.hpp"
 #include "lse/metrics/stat_key.hpp"
 #include "lse/plan/plan_codec.hpp"
 #include "lse/plan/plan_runner.hpp"
@@ -19,6 +20,22 @@ bool Fail(SetupProblem* problem, protocol::RejectReason reason, std::string deta
     problem->reason = reason;
     problem->detail = std::move(detail);
     return false;
+}
+
+// A scenario with its own client certificate or response-header limit (plan format 6) gets its own client options;
+// unset: the agent's. The PEM text is checked here, so a bad one refuses the run by name (never quoting the text).
+std::optional<http::ClientOptions> ScenarioClient(const plan::ScenarioPlan& s, const http::ClientOptions& base) {
+    if (s.client_cert_pem.empty() && s.max_header_bytes == 0) return std::nullopt;
+    http::ClientOptions o = base;
+    if (!s.client_cert_pem.empty()) {
+        http::CheckClientCertificatePem(s.client_cert_pem, s.client_key_pem);  // SetupError
+        o.cert_file.clear();
+        o.key_file.clear();
+        o.cert_pem = s.client_cert_pem;
+        o.key_pem = s.client_key_pem;
+    }
+    if (s.max_header_bytes != 0) o.max_response_header_bytes = static_cast<std::size_t>(s.max_header_bytes);
+    return o;
 }
 
 // Different per run and per agent, so agents do not replay identical random streams.
@@ -129,6 +146,7 @@ bool PrepareRun(const protocol::Assignment& a, std::string_view plan_bytes, cons
             w.factory = plan::MakePlanRunnerFactory(config);
             w.dropped_key = metrics::MakeStatKey(metrics::StatKind::kScenario, config->scenario->name);
             w.segment = share.shard;
+            w.client = ScenarioClient(*config->scenario, options.client);
             out->workloads.push_back(std::move(w));
             out->scenarios.push_back(share.scenario);
             out->hosted_vusers += hosted;
@@ -191,6 +209,7 @@ static std::optional<runtime::Workload> ExtraWorkload(const PreparedRun& prepare
     w.spec.grace_ns = std::min(prepared.options.request_timeout_ns, w.spec.grace_ns);
     w.factory = plan::MakePlanRunnerFactory(config);
     w.dropped_key = metrics::MakeStatKey(metrics::StatKind::kScenario, config->scenario->name);
+    w.client = ScenarioClient(*config->scenario, prepared.options.client);  // checked by PrepareRun already
     return w;
 }
 

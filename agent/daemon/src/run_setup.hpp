@@ -33,6 +33,9 @@ struct RunSetupOptions {
     int capacity = 1;                     ///< worker threads per workload
     std::int64_t default_timeout_ns = 0;  ///< requests without their own timeout (0: the client's)
     std::int64_t request_timeout_ns = 30'000'000'000;  ///< caps the drain grace, like single-node runs
+    /// The agent's client options (--cert, --max-header-size, ...): the base of a scenario that has its own client
+    /// certificate or header limit in the plan (format 6); other scenarios use the LoadThread's, the same.
+    http::ClientOptions client{};
 };
 
 /// One assigned scenario as decoded, kept for the whole run: a Rebalance may later move closed-model virtual

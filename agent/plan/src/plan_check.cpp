@@ -143,6 +143,21 @@ bool CheckScenarioPlan(const ScenarioPlan& plan, std::string* error) {
             return false;
         }
     }
+    // Format 6: the scenario's client certificate and header limit (checked again as PEM by the agent at setup).
+    if (plan.client_cert_pem.size() > kMaxClientPemBytes || plan.client_key_pem.size() > kMaxClientPemBytes) {
+        *error = scenario + ": client certificate or key larger than " + std::to_string(kMaxClientPemBytes) + " bytes";
+        return false;
+    }
+    if (!plan.client_key_pem.empty() && plan.client_cert_pem.empty()) {
+        *error = scenario + ": a client key without a client certificate";
+        return false;
+    }
+    if (plan.max_header_bytes != 0 &&
+        (plan.max_header_bytes < kMinHeaderLimitBytes || plan.max_header_bytes > kMaxHeaderLimitBytes)) {
+        *error = scenario + ": response-header limit " + std::to_string(plan.max_header_bytes) +
+                 " is outside 1KiB..1GiB";
+        return false;
+    }
     for (const auto& t : plan.tasks) {
         if (!std::isfinite(t.weight) || t.weight <= 0) {
             *error = scenario + ", task '" + t.name + "': weight must be finite and > 0";

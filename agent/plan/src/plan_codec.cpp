@@ -84,6 +84,8 @@ private:
         for (const auto& s : plan_.scenarios) {
             Add(s.name);
             Add(s.setup_data);
+            Add(s.client_cert_pem);  // format 6
+            Add(s.client_key_pem);
             for (const auto& t : s.tasks) Add(t.name);
             for (const auto& r : s.requests) {
                 AddTemplate(r.url);
@@ -274,6 +276,10 @@ private:
             }
         }
         w.U64(Index(s.setup_data));  // format 5
+        // ---- format 6: the scenario's client certificate and response-header limit (issue 15, second part)
+        w.U64(Index(s.client_cert_pem));
+        w.U64(Index(s.client_key_pem));
+        w.U64(s.max_header_bytes);
     }
 
     const Plan& plan_;
@@ -657,7 +663,11 @@ private:
                 }
             }
         }
-        return String(&s->setup_data);  // format 5
+        if (!String(&s->setup_data)) return false;  // format 5
+        // ---- format 6: the scenario's client certificate and response-header limit (issue 15, second part)
+        if (!String(&s->client_cert_pem) || !String(&s->client_key_pem)) return false;
+        s->max_header_bytes = r_.U64("truncated scenario header limit");
+        return Ok();
     }
 
     ByteReader r_;

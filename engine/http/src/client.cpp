@@ -20,6 +20,8 @@ TlsClientOptions MakeTlsOptions(const ClientOptions& options) {
     tls.ca_file = options.ca_file;
     tls.cert_file = options.cert_file;
     tls.key_file = options.key_file;
+    tls.cert_pem = options.cert_pem;
+    tls.key_pem = options.key_pem;
     return tls;
 }
 
@@ -32,8 +34,9 @@ ClientCore::ClientCore(uv_loop_t* l, ClientOptions o)
       // before any request. The system bundle is loaded on the first https connection instead
       // (Tls()): parsing it costs ~250M instructions and a few MB per client, wasted on plain http.
       // A client certificate is loaded now for the same reason.
-      tls(options.ca_file.empty() && options.cert_file.empty() ? nullptr
-                                                                : TlsContext::CreateClient(MakeTlsOptions(options))),
+      tls(options.ca_file.empty() && options.cert_file.empty() && options.cert_pem.empty()
+              ? nullptr
+              : TlsContext::CreateClient(MakeTlsOptions(options))),
       dns(this),
       http_proxy(options.http_proxy.empty() ? ProxyEndpoint{} : ParseProxyUrl(options.http_proxy, "proxy for http")),
       https_proxy(options.https_proxy.empty() ? ProxyEndpoint{}

@@ -1,7 +1,10 @@
 #include "lse/http/tls_context.hpp"
 
+#include <openssl/bio.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include <utility>
 
@@ -35,6 +38,40 @@ void LoadClientCertificate(SSL_CTX* ctx, const TlsClientOptions& options) {
     }
     if (SSL_CTX_check_private_key(ctx) != 1) {
         ThrowSetupError(ctx, "private key '" + key + "' does not match client certificate '" + options.cert_file + "'");
+    }
+}
+
+// PEM text in memory, as SSL_CTX_use_certificate_chain_file and SSL_CTX_use_PrivateKey_file read files: the first
+// certificate is the client's, the ones after it its chain. Messages name no byte of the text (it holds a key).
+void LoadClientCertificatePem(SSL_CTX* ctx, const TlsClientOptions& options) {
+    const auto mem = [](const std::string& text) {
+        return BIO_new_mem_buf(text.data(), static_cast<int>(text.size()));
+    };
+    BIO* bio = mem(options.cert_pem);
+    X509* leaf = bio == nullptr ? nullptr : PEM_read_bio_X509_AUX(bio, nullptr, &RefusePassphrase, nullptr);
+    const bool used = leaf != nullptr && SSL_CTX_use_certificate(ctx, leaf) == 1;
+    X509_free(leaf);
+    if (!used) {
+        BIO_free(bio);
+        ThrowSetupError(ctx, "cannot load the client certificate (PEM text)");
+    }
+    while (X509* ca = PEM_read_bio_X509(bio, nullptr, &RefusePassphrase, nullptr)) {
+        if (SSL_CTX_add0_chain_cert(ctx, ca) != 1) {  // takes ownership on success only
+            X509_free(ca);
+            BIO_free(bio);
+            ThrowSetupError(ctx, "cannot add the client certificate's chain (PEM text)");
+        }
+    }
+    ERR_clear_error();  // the loop above ends on "no start line": the end of the text, not a failure
+    BIO_free(bio);
+    bio = mem(options.key_pem.empty() ? options.cert_pem : options.key_pem);
+    EVP_PKEY* key = bio == nullptr ? nullptr : PEM_read_bio_PrivateKey(bio, nullptr, &RefusePassphrase, nullptr);
+    BIO_free(bio);
+    const bool key_used = key != nullptr && SSL_CTX_use_PrivateKey(ctx, key) == 1;
+    EVP_PKEY_free(key);
+    if (!key_used) ThrowSetupError(ctx, "cannot load the client certificate's private key (PEM, not encrypted)");
+    if (SSL_CTX_check_private_key(ctx) != 1) {
+        ThrowSetupError(ctx, "the private key does not match the client certificate (PEM text)");
     }
 }
 
@@ -94,7 +131,11 @@ std::unique_ptr<TlsContext> TlsContext::CreateClient(const TlsClientOptions& opt
     // With SSL_VERIFY_PEER and no callback, a bad chain or name aborts the handshake and
     // SSL_get_verify_result says why; with SSL_VERIFY_NONE the handshake ignores it.
     SSL_CTX_set_verify(ctx, options.verify_peer ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, nullptr);
-    if (!options.cert_file.empty()) LoadClientCertificate(ctx, options);
+    if (!options.cert_file.empty()) {
+        LoadClientCertificate(ctx, options);
+    } else if (!options.cert_pem.empty()) {
+        LoadClientCertificatePem(ctx, options);
+    }
 
     // Client-side cache only; we keep sessions ourselves (keyed by host:port) instead of the
     // internal store, which OpenSSL only consults for servers.
@@ -111,6 +152,14 @@ void CheckClientCertificate(const std::string& cert_file, const std::string& key
     options.verify_peer = false;  // only the certificate matters here; no CA bundle to parse
     options.cert_file = cert_file;
     options.key_file = key_file;
+    (void)TlsContext::CreateClient(options);
+}
+
+void CheckClientCertificatePem(const std::string& cert_pem, const std::string& key_pem) {
+    TlsClientOptions options;
+    options.verify_peer = false;
+    options.cert_pem = cert_pem;
+    options.key_pem = key_pem;
     (void)TlsContext::CreateClient(options);
 }
 

@@ -170,7 +170,7 @@ RunResult LoadRun::Run(const std::function<void(const RunProgress&)>& on_progres
             cfg.spec = wl.spec;
             cfg.spec.threads = threads;
             cfg.segment = segments[static_cast<size_t>(i)];
-            cfg.client = client_;
+            cfg.client = wl.client ? *wl.client : client_;
             cfg.dropped_name = wl.dropped_key;
             cfg.send_lease_ns = options.send_lease_ns;
             cfg.iterations_left = iterations_left;

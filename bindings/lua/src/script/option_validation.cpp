@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "lse/core/did_you_mean.hpp"
+#include "lse/core/errors.hpp"
 #include "lse/core/units.hpp"
 #include "lse/http/redirect.hpp"
 #include "lse/sched/rate_profile.hpp"
@@ -16,7 +17,11 @@ namespace {
 const std::vector<std::string> kOptionNames = {"name",   "rps",        "vusers",     "duration", "ramp_up",
                                                "stages", "think_time", "thresholds", "max_wait",
                                                "on_start_failure", "max_instructions", "redirects",
-                                               "compression"};
+                                               "compression",
+                                               "cert", "key", "max_header_size"};
+// max_header_size bounds, as --max-header-size's.
+constexpr std::uint64_t kMinHeaderLimit = 1024;
+constexpr std::uint64_t kMaxHeaderLimit = std::uint64_t{1} << 30;
 const std::vector<std::string> kStageKeys = {"duration", "rps"};
 const std::vector<std::string> kThinkKeys = {"min", "max"};
 
@@ -56,6 +61,7 @@ public:
         return ReadRps(def) && ReadVusers(def) && ReadDurations(def) && ReadStages(def) && ReadThinkTime(def) &&
                ReadMaxWait(def) && ReadOnStartFailure(def) && ReadMaxInstructions(def) && ReadRedirects(def) &&
                ReadCompression(def) &&
+               ReadClientCertificate(def) && ReadMaxHeaderSize(def) &&
                ReadThresholds(def) && CheckCombinations(def);
     }
 
@@ -247,6 +253,55 @@ private:
                 return PopFail(1, "option 'compression' must be true or false (got " + Describe(L_, -1) + ")");
             }
             def->compression = lua_toboolean(L_, -1) != 0;
+        }
+        lua_pop(L_, 1);
+        return true;
+    }
+
+    // cert = "client.pem" (key = "client.key"): this scenario's client certificate for mutual TLS, instead of
+    // --cert/--key. Paths as written (the CLI resolves them against the script's directory and loads them).
+    bool ReadClientCertificate(ScenarioDef* def) {
+        for (const char* option : {"cert", "key"}) {
+            lua_getfield(L_, index_, option);
+            if (!lua_isnil(L_, -1)) {
+                if (lua_type(L_, -1) != LUA_TSTRING || lua_objlen(L_, -1) == 0) {
+                    return PopFail(1, std::string("option '") + option + "' must be the path of a PEM file (got " +
+                                          Describe(L_, -1) + ")");
+                }
+                (option[0] == 'c' ? def->cert : def->key) = lua_tostring(L_, -1);
+            }
+            lua_pop(L_, 1);
+        }
+        if (!def->key.empty() && def->cert.empty()) {
+            return Fail("option 'key' needs option 'cert' (the client certificate the key belongs to)");
+        }
+        return true;
+    }
+
+    // max_header_size = "128KiB" (or a number of bytes): this scenario's response-header limit, instead of
+    // --max-header-size; the same units and bounds.
+    bool ReadMaxHeaderSize(ScenarioDef* def) {
+        lua_getfield(L_, index_, "max_header_size");
+        if (!lua_isnil(L_, -1)) {
+            const std::string got = Describe(L_, -1);
+            std::uint64_t bytes = 0;
+            bool ok = false;
+            if (lua_type(L_, -1) == LUA_TNUMBER) {
+                const double v = lua_tonumber(L_, -1);
+                ok = v >= 0 && v <= 9e18 && std::floor(v) == v;
+                bytes = ok ? static_cast<std::uint64_t>(v) : 0;
+            } else if (lua_type(L_, -1) == LUA_TSTRING) {
+                try {
+                    bytes = ParseByteSize(lua_tostring(L_, -1), "option 'max_header_size'");
+                    ok = true;
+                } catch (const UsageError&) {
+                }
+            }
+            if (!ok || bytes < kMinHeaderLimit || bytes > kMaxHeaderLimit) {
+                return PopFail(1, "option 'max_header_size' must be a size from 1KiB to 1GiB, e.g. \"128KiB\" or "
+                                  "131072 (got " + got + ")");
+            }
+            def->max_header_bytes = bytes;
         }
         lua_pop(L_, 1);
         return true;

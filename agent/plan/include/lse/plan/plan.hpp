@@ -170,6 +170,12 @@ struct VuPlan {
     bool operator==(const VuPlan&) const = default;
 };
 
+/// Largest client certificate or key (PEM text) a scenario's plan carries (format 6).
+inline constexpr std::size_t kMaxClientPemBytes = 64 * 1024;
+/// Bounds of a scenario's response-header limit (ScenarioPlan::max_header_bytes), as --max-header-size's.
+inline constexpr std::uint64_t kMinHeaderLimitBytes = 1024;
+inline constexpr std::uint64_t kMaxHeaderLimitBytes = std::uint64_t{1} << 30;
+
 /// Largest setup data a plan carries (one string of the plan's string table; DecodeLimits::max_string_bytes).
 inline constexpr std::size_t kMaxSetupDataBytes = 1u << 20;
 
@@ -182,6 +188,13 @@ struct ScenarioPlan {
     /// What setup() returned, as JSON text; empty: nothing (format 5). The requests already carry whatever the
     /// tasks took from it (capture ran them with it); this copy is for the agents' and the reports' knowledge.
     std::string setup_data;
+    /// The scenario's own client certificate for mutual TLS (scenario options cert/key, format 6), as PEM text:
+    /// an external agent does not have the coordinator's files. Empty: the agent's --cert/--key. A private key
+    /// travels here: never printed or logged, and the run should use NATS TLS (docs/protocol.md).
+    std::string client_cert_pem{};
+    std::string client_key_pem{};  ///< empty: the key is in client_cert_pem
+    /// The scenario's response-header limit (scenario option max_header_size, format 6); 0: the agent's.
+    std::uint64_t max_header_bytes = 0;
     bool operator==(const ScenarioPlan&) const = default;
 };
 

@@ -52,7 +52,7 @@ namespace lse::plan {
 /// 5: issue 15: a request record ends with its redirect limit (varint, PlannedRequest::max_redirects); a
 ///    request of method kOther carries its token (a string index) right after the method byte; a scenario ends
 ///    with its setup data (a string reference; "" = none).
-inline constexpr std::uint32_t kPlanFormatVersion = 5;
+inline constexpr std::uint32_t kPlanFormatVersion = 6;
 
 struct DecodeLimits {
     std::size_t max_bytes = 64u << 20;          ///< encoded size

@@ -50,6 +50,12 @@ struct ScenarioDef {
     bool has_setup = false;
     bool has_teardown = false;
     std::optional<int> max_redirects;  ///< `redirects` option: hops each request follows (0 = none)
+    /// `cert` / `key` options: this scenario's client certificate (PEM files, paths as written in the script,
+    /// relative to its directory) instead of --cert/--key; empty = the run's. `key` empty = in the cert file.
+    std::string cert{};
+    std::string key{};
+    /// `max_header_size` option: this scenario's response-header limit instead of --max-header-size.
+    std::optional<std::uint64_t> max_header_bytes{};
 };
 
 }  // namespace lse::lua

@@ -80,6 +80,9 @@ struct ClientOptions {
     /// Loaded by the constructor (SetupError naming the file).
     std::string cert_file;
     std::string key_file;
+    /// The same as PEM text (TlsClientOptions::cert_pem): a scenario's certificate as an agent gets it in the plan.
+    std::string cert_pem;
+    std::string key_pem;
 };
 
 class Exchange;

@@ -22,6 +22,10 @@ struct TlsClientOptions {
     std::string ca_file;      ///< PEM file of trusted CAs; empty = the system default paths.
     std::string cert_file;    ///< PEM client certificate (chain) for mutual TLS; empty = none.
     std::string key_file;     ///< PEM private key of cert_file; empty = read it from cert_file.
+    /// The same as PEM text instead of files (an agent gets a scenario's certificate in the plan: it does not
+    /// have the coordinator's files). Used when cert_file is empty; key_pem empty = the key is in cert_pem.
+    std::string cert_pem;
+    std::string key_pem;
 };
 
 /// Resumable client sessions keyed by origin ("host:port", see TlsSession::session_key()), at most
@@ -113,6 +117,8 @@ private:
 /// Loads a client certificate and key as a client would (TlsContext::CreateClient's rules), to fail a run before it
 /// starts: throws lse::SetupError naming the file and OpenSSL's reason.
 void CheckClientCertificate(const std::string& cert_file, const std::string& key_file);
+/// The same for PEM text (TlsClientOptions::cert_pem); the message never quotes the text.
+void CheckClientCertificatePem(const std::string& cert_pem, const std::string& key_pem);
 
 /// Pops this thread's whole OpenSSL error queue into "reason; reason" text (empty when the queue is empty).
 std::string DrainOpenSslErrors();

@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,9 @@ struct Workload {
     std::string dropped_key;  ///< stats key (lse/metrics/stat_key.hpp, kind S) for dropped arrivals
     /// This process's slice of the scenario's arrivals (an agent's shard); its worker threads split it.
     sched::ShardSegment segment = sched::ShardSegment::Whole();
+    /// This workload's own client options (a scenario's client certificate or response-header limit); unset: the
+    /// LoadRun's. Its workers' connections are their own either way (one client per worker).
+    std::optional<http::ClientOptions> client{};
 };
 
 struct RunOptions {
