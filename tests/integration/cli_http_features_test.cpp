@@ -240,7 +240,8 @@ s:task("big", function(self, http) http:get("/big-headers") end)
 )lua");
     CliResult r = Run(script);
     EXPECT_EQ(r.exit_code, 8) << "every request failed" << r.err << r.out;
-    EXPECT_NE(r.out.find("response headers larger than 65536 bytes (raise the limit with --max-header-size)"),
+    EXPECT_NE(r.out.find("response headers larger than 65536 bytes (raise the limit with --max-header-size, or a "
+                         "scenario's max_header_size)"),
               std::string::npos)
         << r.out;
     EXPECT_EQ(nginx_.CountRequests("\"GET /big-headers HTTP/1.1\" 200"), 5) << "nginx answered each";

@@ -533,7 +533,7 @@ void Connection::FinishExchange(lse::ErrorKind kind, bool keep_alive) noexcept {
         // errors (a failure, so the allocation is off the fast path).
         ex_->result.error_detail = "response headers larger than " +
                                    std::to_string(core_->options.max_response_header_bytes) +
-                                   " bytes (raise the limit with --max-header-size)";
+                                    " bytes (raise the limit with --max-header-size, or a scenario's max_header_size)";
     } else if (kind != lse::ErrorKind::kNone && ex_->capture && ex_->result.error_detail.empty()) {
         if (kind == lse::ErrorKind::kParse) {
             ex_->result.error_detail = std::string("invalid HTTP response: ") + parser_.ErrorReason();
