@@ -139,7 +139,8 @@ std::unique_ptr<ThresholdWatch> RunThresholds::MakeWatch(ThresholdWatch::StopFn 
 }
 
 std::vector<thresholds::Verdict> RunThresholds::Verdicts(const metrics::Snapshot& total, std::int64_t load_ns,
-                                                          const ThresholdWatch* watch) const {
+                                                          const ThresholdWatch* watch,
+                                                          std::span<const std::string> not_replayable_metrics) const {
     std::vector<thresholds::Verdict> verdicts;
     const double load_s = static_cast<double>(load_ns) / 1e9;
     for (std::size_t i = 0; i < entries_.size(); ++i) {
@@ -150,7 +151,7 @@ std::vector<thresholds::Verdict> RunThresholds::Verdicts(const metrics::Snapshot
             continue;
         }
         const Entry& e = entries_[i];
-        verdicts.push_back(thresholds::Evaluate(e.threshold, total, e.scenario, load_s));
+        verdicts.push_back(thresholds::Evaluate(e.threshold, total, e.scenario, load_s, not_replayable_metrics));
     }
     return verdicts;
 }

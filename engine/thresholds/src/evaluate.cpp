@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "custom_threshold.hpp"
 #include "lse/core/units.hpp"
 #include "lse/thresholds/scope_stats.hpp"
 
@@ -107,7 +108,10 @@ void Measure(const Threshold& t, const metrics::Snapshot& snap, const Scope& sco
 }  // namespace
 
 Verdict Evaluate(const Threshold& threshold, const metrics::Snapshot& total, std::string_view scenario,
-                 double duration_s) {
+                 double duration_s, std::span<const std::string> not_replayable_metrics) {
+    if (threshold.metric == Metric::kCustom) {
+        return EvaluateCustom(threshold, total, duration_s, not_replayable_metrics);
+    }
     Verdict v;
     v.expression = threshold.expression;
     v.scenario = threshold.scenario.empty() ? std::string(scenario) : threshold.scenario;

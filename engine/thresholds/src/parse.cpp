@@ -7,6 +7,7 @@
 #include "lse/core/did_you_mean.hpp"
 #include "lse/core/errors.hpp"
 #include "lse/core/units.hpp"
+#include "custom_threshold.hpp"
 #include "lse/thresholds/threshold.hpp"
 #include "metric_name.hpp"
 
@@ -151,6 +152,8 @@ bool ParseSubject(std::string_view lhs, Threshold* t, std::string* error) {
     std::string_view rest = lhs;
     // "group:NAME.metric" (or "scenario:group:NAME.metric"): "group" is a keyword here, not a scenario name.
     if (rest.starts_with(kGroupPrefix)) return ParseGroupSubject(Trim(rest.substr(kGroupPrefix.size())), t, error);
+    // "trend:NAME.p95" and the other custom metric kinds: keywords too (custom_threshold.hpp).
+    if (IsCustomSubject(rest)) return ParseCustomSubject({}, rest, t, error);
     const std::size_t colon = rest.substr(0, rest.find('[')).find(':');
     if (colon != std::string_view::npos) {
         const std::string_view scenario = Trim(rest.substr(0, colon));
@@ -163,6 +166,7 @@ bool ParseSubject(std::string_view lhs, Threshold* t, std::string* error) {
         if (rest.starts_with(kGroupPrefix)) {
             return ParseGroupSubject(Trim(rest.substr(kGroupPrefix.size())), t, error);
         }
+        if (IsCustomSubject(rest)) return ParseCustomSubject(scenario, rest, t, error);
     }
 
     std::string_view metric_text;
@@ -229,6 +233,7 @@ bool ParseSubject(std::string_view lhs, Threshold* t, std::string* error) {
 }
 
 bool ParseValue(std::string_view rhs, Threshold* t, std::string* error) {
+    if (t->metric == Metric::kCustom) return ParseCustomValue(rhs, t, error);
     t->value_text = std::string(rhs);
     const std::size_t num_len = NumberPrefixLength(rhs);
     const std::string_view number = rhs.substr(0, num_len);

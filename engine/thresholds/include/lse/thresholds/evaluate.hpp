@@ -2,6 +2,7 @@
 /// @file
 /// Evaluating parsed thresholds against the merged Snapshot of a whole run.
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,8 +27,11 @@ struct Verdict {
 /// Latency, rate and check metrics with nothing recorded fail with actual_text "... = no data":
 /// a threshold never passes silently. Counts (requests, errors, iterations, dropped) of an
 /// empty scope are 0, a real value.
+/// Custom metrics ("trend:x.p95") are the whole run's whatever `scenario` is (the verdict's scenario is empty);
+/// one without samples fails with "no data (metric 'x' got no value)", and one named in
+/// `not_replayable_metrics` (SummaryInput::not_replayable_metrics of a distributed run) fails as not replayable.
 Verdict Evaluate(const Threshold& threshold, const metrics::Snapshot& total, std::string_view scenario,
-                 double duration_s);
+                 double duration_s, std::span<const std::string> not_replayable_metrics = {});
 
 /// True when every verdict passed (and true for none).
 bool AllPassed(const std::vector<Verdict>& verdicts) noexcept;

@@ -7,6 +7,8 @@
 ///   threshold := [scenario ':'] [scope '.'] metric op value
 ///   scope     := task | '[' request name ']' | task '[' request name ']' | 'group:' group path
 ///   op        := '<' | '<=' | '>' | '>=' | '==' | '!='
+///   custom    := kind ':' NAME '.' stat op value     (a script's own metric; run-wide, no scenario prefix)
+///   kind      := 'trend' | 'counter' | 'rate' | 'gauge'
 ///
 /// Metrics and the unit their value must carry:
 ///   pNN, pNN.N, min, max, mean (avg)        response time (CO-corrected)   duration: 200ms, 1.5s
@@ -18,6 +20,10 @@
 ///   iterations                              task iterations (count)        number
 ///   iteration_failures                      failed / all iterations        percent
 ///   dropped                                 arrivals that found no VU      number (scenario only)
+///   trend:N.pNN, .min, .max, .mean (avg), .med, .count     custom trend         plain number (no unit)
+///   counter:N.count (the sum), counter:N.rate (per s)      custom counter       plain number
+///   rate:N.rate                             trues / samples                percent
+///   gauge:N.value (last set), .min, .max    custom gauge                   plain number
 ///
 /// Without a scope a threshold reads the load requests of its scenario: every task except the
 /// lifecycle ones (on_start, on_stop, setup, teardown), which are reachable by naming them as
@@ -28,6 +34,8 @@
 #include <span>
 #include <string>
 #include <string_view>
+
+#include "lse/metrics/custom_metric.hpp"
 
 namespace lse::thresholds {
 
@@ -42,7 +50,20 @@ enum class Metric {
     kIterations,         ///< task iterations (count)
     kIterationFailures,  ///< percent of task iterations that failed
     kDropped,            ///< arrivals dropped for lack of an idle virtual user (count)
+    kCustom,             ///< a statistic of a script's own metric (Threshold::custom_*)
     kCount
+};
+
+/// What a custom-metric threshold reads of its metric (lse/metrics/custom_metric.hpp).
+enum class CustomStat {
+    kPercentile,  ///< trend: pNN (Threshold::percentile); "med" is p50
+    kMin,         ///< trend, gauge
+    kMax,         ///< trend, gauge
+    kMean,        ///< trend
+    kCount,       ///< trend: samples; counter: the sum of the values added (k6's counter "count")
+    kPerSecond,   ///< counter: the sum per second of the load phase ("counter:x.rate")
+    kRatio,       ///< rate: percent of samples that were true ("rate:x.rate")
+    kValue,       ///< gauge: the value set last
 };
 
 enum class LatencyStat { kPercentile, kMin, kMax, kMean, kCount };
@@ -71,13 +92,17 @@ struct Threshold {
     std::string task;        ///< empty = every load task
     std::string request;     ///< request name from "[...]"; empty = every request
     std::string group;       ///< "group:checkout::payment": the requests made in that group (nested ones too)
+    /// Metric::kCustom ("trend:cart_value.p95"): the metric's name, its kind (from the prefix) and statistic.
+    std::string custom_name;
+    metrics::CustomMetricKind custom_kind = metrics::CustomMetricKind::kTrend;
+    CustomStat custom_stat = CustomStat::kPercentile;
     Metric metric = Metric::kLatency;
     LatencyStat stat = LatencyStat::kPercentile;
     TimeBase base = TimeBase::kResponse;
     double percentile = 0;   ///< for LatencyStat::kPercentile, in (0, 100]
     std::string metric_name; ///< canonical spelling, e.g. "p95", "service_p99.9", "error_rate"
     Op op = Op::kLess;
-    double value = 0;        ///< in the unit of ValueKindOf(metric)
+    double value = 0;        ///< in the unit of ValueKindOf(metric); custom: percent for rate:x.rate, else a number
     std::string value_text;  ///< as written, e.g. "200ms"
 
     /// "checkout:browse[GET /x].p95" style label of what is measured (no op, no value).
