@@ -22,7 +22,8 @@ namespace t = lse::thresholds;
 bool SameMeaning(const t::Threshold& a, const t::Threshold& b) {
     return a.scenario == b.scenario && a.task == b.task && a.request == b.request && a.metric == b.metric &&
            a.stat == b.stat && a.base == b.base && a.percentile == b.percentile && a.metric_name == b.metric_name &&
-           a.op == b.op && a.value == b.value;
+           a.op == b.op && a.value == b.value && a.custom_name == b.custom_name && a.custom_kind == b.custom_kind &&
+           a.custom_stat == b.custom_stat;
 }
 
 }  // namespace
@@ -46,8 +47,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size) {
     }
     const t::Threshold& th = *parsed;
     if (std::isnan(th.value)) std::abort();
-    if (th.metric == t::Metric::kLatency && th.stat == t::LatencyStat::kPercentile &&
-        !(th.percentile > 0 && th.percentile <= 100)) {
+    const bool percentile = (th.metric == t::Metric::kLatency && th.stat == t::LatencyStat::kPercentile) ||
+                            (th.metric == t::Metric::kCustom && th.custom_stat == t::CustomStat::kPercentile);
+    if (percentile && !(th.percentile > 0 && th.percentile <= 100)) {
         std::abort();
     }
 

@@ -95,6 +95,9 @@ TEST(CustomThresholdParse, KindWordsAreKeywordsOnlyBeforeTheirColon) {
     t = Parse("rates.error_rate < 1%");
     EXPECT_EQ(t.task, "rates");
     EXPECT_EQ(Parse("group:g.p95 < 1s").group, "g");
+    // Spaces before the colon do not make the kind a scenario name (its Subject() would read as the kind).
+    EXPECT_THAT(ParseError("rate :x.p95 < 1s"), HasSubstr("rate 'x' has no statistic 'p95'"));
+    EXPECT_EQ(Parse("trend :x.p95 < 1").custom_name, "x");
 }
 
 TEST(CustomThresholdParse, ScenarioPrefixIsRefused) {
@@ -167,6 +170,8 @@ TEST(CustomThresholdParse, ValueErrors) {
     EXPECT_THAT(ParseError("trend:x.p95 < -"), HasSubstr("expected a number after '<', got '-'"));
     EXPECT_THAT(ParseError("trend:x.p95 < 1.2.3"), HasSubstr("bad number '1.2.3'"));
     EXPECT_THAT(ParseError("trend:x.p95 <"), HasSubstr("missing value after '<'"));
+    EXPECT_THAT(ParseError("trend:x.p95 < 1e3"),
+                HasSubstr("'trend:x.p95' is compared with a plain number (e.g. 300, 2.5k), got '1e3'"));
 }
 
 // --- evaluation -------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@
 
 #include "custom_threshold.hpp"
 #include "lse/core/did_you_mean.hpp"
+#include "lse/core/units.hpp"
 #include "metric_name.hpp"
 
 namespace lse::thresholds {
@@ -135,13 +136,15 @@ bool ParseSignedDecimal(std::string_view s, double* out) {
 bool IsCustomSubject(std::string_view subject) noexcept {
     const std::size_t colon = subject.find(':');
     CustomMetricKind kind = CustomMetricKind::kTrend;
-    return colon != std::string_view::npos && metrics::ParseCustomMetricKind(subject.substr(0, colon), &kind);
+    // Trimmed like a scenario prefix is: "rate :x" must not be scenario "rate", whose Subject() "rate:x..."
+    // would then read as a custom metric.
+    return colon != std::string_view::npos && metrics::ParseCustomMetricKind(Trim(subject.substr(0, colon)), &kind);
 }
 
 bool ParseCustomSubject(std::string_view scenario, std::string_view subject, Threshold* t, std::string* error) {
     const std::size_t colon = subject.find(':');
     CustomMetricKind kind = CustomMetricKind::kTrend;
-    metrics::ParseCustomMetricKind(subject.substr(0, colon), &kind);
+    metrics::ParseCustomMetricKind(Trim(subject.substr(0, colon)), &kind);
     const std::string kind_name(metrics::CustomMetricKindName(kind));
     if (!scenario.empty()) {
         *error = "custom metrics belong to the whole run, not to a scenario: drop '" + std::string(scenario) +
@@ -212,8 +215,13 @@ bool ParseCustomValue(std::string_view rhs, Threshold* t, std::string* error) {
     } else if (suffix == "M") {
         plain *= 1e6;
     } else if (!suffix.empty()) {
-        *error = "custom metrics have no unit: '" + t->Subject() + "' is compared with a plain number (write " +
-                 std::string(number) + ", not " + std::string(rhs) + ")";
+        std::int64_t ns = 0;
+        std::string ignored;
+        const bool unit = suffix == "%" || TryParseDurationNs(rhs, 0, &ns, &ignored);
+        *error = unit ? "custom metrics have no unit: '" + t->Subject() + "' is compared with a plain number (write " +
+                            std::string(number) + ", not " + std::string(rhs) + ")"
+                      : "'" + t->Subject() + "' is compared with a plain number (e.g. 300, 2.5k), got '" +
+                            std::string(rhs) + "'";
         return false;
     }
     t->value = plain;
