@@ -10,6 +10,9 @@
 
 #include "lse/core/did_you_mean.hpp"
 #include "lse/core/errors.hpp"
+#include "lse/report/custom_metrics_report.hpp"
+#include "lse/report/summary_model.hpp"
+#include "lse/report/summary_json.hpp"
 #include "lse/report/text_summary.hpp"
 
 namespace lse::report {
@@ -180,6 +183,72 @@ std::string Pad(std::string s, std::size_t width, bool right) {
     return right ? std::string(width - s.size(), ' ') + s : s + std::string(width - s.size(), ' ');
 }
 
+// The numbers of a custom metric worth comparing, by kind (custom_metrics_report.hpp names the keys).
+std::vector<const char*> CustomFields(const std::string& kind) {
+    if (kind == "counter") return {"count", "rate"};
+    if (kind == "gauge") return {"value", "max"};
+    if (kind == "rate") return {"rate"};
+    if (kind == "trend") return {"p50", "p95", "p99", "max"};
+    return {};
+}
+
+void CompareCustomMetrics(const json& base, const json& now, Comparison* out) {
+    const json& base_metrics = Member(base, "custom_metrics");
+    const json& new_metrics = Member(now, "custom_metrics");
+    if (new_metrics.is_object()) {
+        for (const auto& [name, m] : new_metrics.items()) {
+            const json& b = Member(base_metrics, name.c_str());
+            if (!b.is_object()) {
+                out->notes.push_back("custom metric '" + name + "' is only in NEW");
+                continue;
+            }
+            const std::string kind = Text(m, "kind");
+            if (Text(b, "kind") != kind) {
+                out->notes.push_back("custom metric '" + name + "' is a " + Text(b, "kind") + " in BASE and a " + kind +
+                                     " in NEW: not compared");
+                continue;
+            }
+            for (const char* field : CustomFields(kind)) {
+                CustomMetricDelta d{name, kind, field, Number(b, field), Number(m, field), std::nullopt};
+                if (d.base && d.now && *d.base != 0) d.change_percent = (*d.now - *d.base) / std::fabs(*d.base) * 100.0;
+                out->custom.push_back(std::move(d));
+            }
+        }
+    }
+    if (base_metrics.is_object()) {
+        for (const auto& [name, m] : base_metrics.items()) {
+            if (!Member(new_metrics, name.c_str()).is_object()) {
+                out->notes.push_back("custom metric '" + name + "' is only in BASE");
+            }
+        }
+    }
+}
+
+std::string CustomValue(const CustomMetricDelta& d, std::optional<double> v) {
+    if (!v) return "-";
+    if (d.kind == "rate") return Printf("%.2f%%", *v * 100.0);
+    return FormatCustomValue(*v);
+}
+
+std::string CustomChange(const CustomMetricDelta& d) {
+    if (!d.base || !d.now) return "-";
+    if (d.kind == "rate") return Printf("%+.2fpt", (*d.now - *d.base) * 100.0);
+    if (d.change_percent) return Printf("%+.1f%%", *d.change_percent);
+    return *d.now == 0 ? "+0.0%" : "from 0";
+}
+
+void PrintCustomMetricDeltas(std::ostream& out, const std::vector<CustomMetricDelta>& deltas) {
+    if (deltas.empty()) return;
+    out << "\ncustom metrics (shown, never judged: only the script knows which way is better)\n";
+    out << "  " << Pad("metric", 36, false) << Pad("base", 14, true) << Pad("new", 14, true)
+        << Pad("change", 12, true) << "\n";
+    for (const CustomMetricDelta& d : deltas) {
+        out << "  " << Pad(Printable(d.name) + " (" + d.kind + ") " + d.field, 36, false)
+            << Pad(CustomValue(d, d.base), 14, true) << Pad(CustomValue(d, d.now), 14, true)
+            << Pad(CustomChange(d), 12, true) << "\n";
+    }
+}
+
 std::string RowLabel(const CompareRow& row) {
     std::string label = "scenario '" + row.scenario + "'";
     return row.request.empty() ? label + ": all load requests" : label + ": request '" + row.request + "'";
@@ -261,9 +330,12 @@ void ValidateSummary(const json& summary, const std::string& file) {
     if (!version.is_number_integer()) {
         throw UsageError(file + ": not a --summary-json file (\"version\" is not an integer)");
     }
-    if (version.get<std::int64_t>() != 1) {
-        throw UsageError(file + ": summary version " + std::to_string(version.get<std::int64_t>()) +
-                         " is not supported (this lsengine reads version 1)");
+    // Version 2 only added fields (errors, arrivals, groups, custom metrics): this reads both.
+    const std::int64_t v = version.get<std::int64_t>();
+    if (v < 1 || v > kSummaryJsonVersion) {
+        throw UsageError(file + ": summary version " + std::to_string(v) +
+                         " is not supported (this lsengine reads versions 1 to " + std::to_string(kSummaryJsonVersion) +
+                         ")");
     }
     if (!Member(summary, "scenarios").is_array() || !Member(summary, "totals").is_object()) {
         throw UsageError(file + ": not a --summary-json file (no \"scenarios\" list or \"totals\")");
@@ -316,6 +388,7 @@ Comparison CompareSummaries(const json& base, const json& now, const CompareOpti
         const std::string name = Text(s, "name");
         if (seen.count(name) == 0) out.notes.push_back("scenario '" + name + "' is only in BASE");
     }
+    CompareCustomMetrics(base, now, &out);
     for (const CompareRow& row : out.rows) {
         for (const MetricDelta& d : row.metrics) out.regressions += d.verdict == CompareVerdict::kRegression;
     }
@@ -342,6 +415,7 @@ void PrintComparison(std::ostream& out, const Comparison& c, std::string_view ba
             }
         }
     }
+    PrintCustomMetricDeltas(out, c.custom);
     if (!c.notes.empty()) {
         out << "\nnotes:\n";
         for (const std::string& n : c.notes) out << "  - " << n << "\n";

@@ -7,6 +7,7 @@
 #include "lse/core/errors.hpp"
 #include "lse/core/redact.hpp"
 #include "lse/metrics/stat_key.hpp"
+#include "lse/report/custom_metrics_report.hpp"
 #include "lse/report/json_fields.hpp"
 
 namespace lse::report {
@@ -23,6 +24,15 @@ json AgentsJson(const std::vector<AgentStatus>& agents) {
                        {"share", a.share}});
     }
     return out;
+}
+
+// The run's totals of the script's own metrics (interval lines cannot give a trend's percentiles over the run),
+// with "replayable": false on those agents could not replay. Absent when the script declared none.
+void AddCustomMetricTotals(const SummaryInput& summary, json* end) {
+    const std::vector<CustomMetricRow> rows = CustomMetricRows(summary.total, summary.not_replayable_metrics);
+    if (rows.empty()) return;
+    const double secs = summary.duration_ns > 0 ? Secs(summary.duration_ns) : 0;
+    (*end)["custom_metrics"] = CustomMetricsJson(rows, secs);
 }
 
 }  // namespace
@@ -103,6 +113,8 @@ void NdjsonWriter::OnInterval(const IntervalUpdate& u) {
                  {"requests", std::move(requests)},
                  {"dropped", std::move(dropped)}};
     if (!u.agents.empty()) line["agents"] = AgentsJson(u.agents);
+    // The script's own metrics, that interval's samples only (a counter's "rate" is per second of the interval).
+    if (!in.custom.empty()) line["custom_metrics"] = CustomMetricsJson(CustomMetricRows(in, {}), secs);
     WriteLine(line.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
@@ -123,16 +135,17 @@ void NdjsonWriter::OnEnd(const RunOutcome& outcome) {
             errors.push_back(std::move(e));
         }
     }
-    WriteLine(json{{"type", "end"},
-                   {"exit_code", outcome.exit_code},
-                   {"stop_reason", outcome.stop_reason},
-                   {"fail_reasons", outcome.fail_reasons},
-                   {"complete", outcome.complete},
-                   {"interrupted", outcome.summary.interrupted},
-                   {"errors", std::move(errors)},
-                   {"thresholds", std::move(verdicts)},
-                   {"thresholds_passed", thresholds::AllPassed(outcome.summary.verdicts)}}
-                  .dump(-1, ' ', false, json::error_handler_t::replace));
+    json end = {{"type", "end"},
+                {"exit_code", outcome.exit_code},
+                {"stop_reason", outcome.stop_reason},
+                {"fail_reasons", outcome.fail_reasons},
+                {"complete", outcome.complete},
+                {"interrupted", outcome.summary.interrupted},
+                {"errors", std::move(errors)},
+                {"thresholds", std::move(verdicts)},
+                {"thresholds_passed", thresholds::AllPassed(outcome.summary.verdicts)}};
+    AddCustomMetricTotals(outcome.summary, &end);
+    WriteLine(end.dump(-1, ' ', false, json::error_handler_t::replace));
     out_.close();
     if (out_.fail()) throw SetupError("--out ndjson=" + path_ + ": write failed: " + std::strerror(errno));
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "lse/report/custom_metrics_report.hpp"
 #include "lse/report/json_fields.hpp"
 #include "lse/report/summary_model.hpp"
 
@@ -143,6 +144,9 @@ json SummaryJson(const SummaryInput& in) {
         }
         out["other_requests"] = std::move(other);
     }
+    // The script's own metrics (lsengine.metrics.*): only present when it declared some.
+    const std::vector<CustomMetricRow> custom = CustomMetricRows(in.total, in.not_replayable_metrics);
+    if (!custom.empty()) out["custom_metrics"] = CustomMetricsJson(custom, secs);
     return out;
 }
 

@@ -7,6 +7,7 @@
 #include "lse/core/error_kind.hpp"
 #include "lse/core/clock.hpp"
 #include "lse/core/units.hpp"
+#include "lse/report/custom_metrics_report.hpp"
 #include "lse/report/summary_model.hpp"
 
 namespace lse::report {
@@ -283,8 +284,10 @@ void PrintSummary(std::ostream& out, const SummaryInput& in) {
         PrintRequests(out, other);
     }
 
-    const metrics::RequestStats& t = in.total.total;
     const double secs = Seconds(in.duration_ns);
+    PrintCustomMetrics(out, CustomMetricRows(in.total, in.not_replayable_metrics), secs);
+
+    const metrics::RequestStats& t = in.total.total;
     out << "\ntotal: " << t.requests << " requests, " << Fmt("%.1f", Rate(t.requests, secs)) << " rps, " << t.ok
         << " ok, " << t.ErrorCount() << " errors (" << Percent(t.ErrorCount(), t.requests) << "), " << t.dropped
         << " dropped, " << Fmt("%.2f", static_cast<double>(t.bytes_received) / 1048576.0) << " MiB received";

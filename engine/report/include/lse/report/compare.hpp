@@ -71,8 +71,21 @@ struct CompareRow {
     std::vector<MetricDelta> metrics;
 };
 
+/// One number of a script's own metric (--summary-json "custom_metrics") in both runs. Shown, never judged: only
+/// the script knows whether more orders or a larger cart value is better.
+struct CustomMetricDelta {
+    std::string name;
+    std::string kind;   ///< "counter", "gauge", "rate", "trend"
+    std::string field;  ///< the JSON key: counter count/rate, gauge value/max, rate rate, trend p50/p95/p99/max
+    std::optional<double> base;
+    std::optional<double> now;
+    std::optional<double> change_percent;  ///< nullopt when either side is missing or base is 0
+};
+
 struct Comparison {
     std::vector<CompareRow> rows;
+    /// Custom metrics present in both files (NEW's order, by name), informational.
+    std::vector<CustomMetricDelta> custom = {};
     /// Things the table cannot show: scenarios or requests present in only one file, interrupted runs.
     std::vector<std::string> notes;
     double tolerance_percent = 10;
@@ -87,8 +100,9 @@ std::vector<CompareMetric> ParseFailOn(const std::vector<std::string>& names);
 /// Parses "10%" (a number and '%', >= 0). Throws lse::UsageError ("--tolerance: missing '%' (did you mean 10%?)").
 double ParseTolerance(std::string_view text);
 
-/// Checks that `summary` is a --summary-json document this version reads. Throws lse::UsageError naming
-/// `file` ("base.json: not a --summary-json file (no \"version\")", "... version 2 is not supported").
+/// Checks that `summary` is a --summary-json document this version reads (schema 1 or 2: 2 only added fields).
+/// Throws lse::UsageError naming `file` ("base.json: not a --summary-json file (no \"version\")", "... version 3
+/// is not supported").
 void ValidateSummary(const nlohmann::json& summary, const std::string& file);
 
 /// Reads and validates a --summary-json file; throws lse::UsageError naming the file on any problem

@@ -10,6 +10,9 @@
 ///   {"type":"end", "exit_code", "stop_reason", "thresholds":[{"expression","scenario","passed","actual_text"}],
 ///    "thresholds_passed"}
 /// Stats and Latency as in json_fields.hpp, computed from that interval's own histograms (never cumulative).
+/// A script with lsengine.metrics adds "custom_metrics": { name: CustomMetric } (custom_metrics_report.hpp) to each
+/// interval line (that interval's samples) and to the end line (the run's totals, with "replayable": false where
+/// agents could not replay a metric).
 
 #include <fstream>
 #include <string>

@@ -29,6 +29,8 @@
 /// Additive in version 2 (issue 12): "arrivals" (distributed runs with open-model scenarios; ArrivalAccounting) =
 ///   { "planned", "sent", "dropped", "lost", "unreported": { "count", "estimated": true }, "lost_agents": [id] },
 ///   planned = sent + dropped + lost exactly; "unreported" (probably sent, never reported) is part of "lost".
+/// Additive in version 2 (issue 15): "custom_metrics" = { name: CustomMetric } (lse/report/custom_metrics_report.hpp),
+///   only when the script declared lsengine.metrics.
 /// "model" is "" and "target_rps"/"vusers" are 0 when unknown; threshold "actual" is in the
 /// metric's unit (ns for latencies, percent for rates).
 

@@ -59,6 +59,9 @@ struct SummaryInput {
     /// Also list each request name per task (default: merged across the scenario's tasks).
     bool requests_per_task = false;
     ArrivalAccounting arrivals = {};  ///< distributed runs: printed under the totals, "arrivals" in the JSON
+    /// Custom metrics (Snapshot::custom) that agents could not replay in this distributed run, sorted: every
+    /// output marks them "not replayable" (lse/report/custom_metrics_report.hpp). Empty on one node.
+    std::vector<std::string> not_replayable_metrics = {};
 };
 
 void PrintSummary(std::ostream& out, const SummaryInput& in);
