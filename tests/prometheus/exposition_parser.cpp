@@ -21,14 +21,16 @@ bool ReadName(const std::string& s, size_t* i, std::string* name) {
     return true;
 }
 
-// The family a sample belongs to: histogram parts map to their base name.
+// The family a sample belongs to: histogram and summary parts map to their base name.
 std::string FamilyOf(const std::string& name, const std::map<std::string, std::string>& types) {
     for (const char* suffix : {"_bucket", "_sum", "_count"}) {
         const std::string s(suffix);
         if (name.size() > s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0) {
             const std::string base = name.substr(0, name.size() - s.size());
             auto it = types.find(base);
-            if (it != types.end() && it->second == "histogram") return base;
+            if (it != types.end() && (it->second == "histogram" || (it->second == "summary" && s != "_bucket"))) {
+                return base;
+            }
         }
     }
     return name;

@@ -11,6 +11,7 @@
 #include "lse/core/error_kind.hpp"
 #include "lse/core/redact.hpp"
 #include "lse/metrics/stat_key.hpp"
+#include "custom_families.hpp"
 
 namespace lse::prometheus {
 namespace {
@@ -392,6 +393,8 @@ std::string RenderExposition(const ExpositionInput& in) {
         out += f->Text();
     }
     if (any_decoded) out += decoded.Text();
+    // The script's own metrics (lsengine.metrics.*) after the built-in families; nothing without any.
+    if (in.cumulative != nullptr) out += detail::RenderCustomMetricFamilies(*in.cumulative);
     return out;
 }
 

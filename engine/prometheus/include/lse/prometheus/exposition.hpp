@@ -20,6 +20,16 @@
 ///   lsengine_checks_total{scenario,task,check,result}           counter: result "pass" | "fail"
 /// Counters come from the cumulative snapshot, so they never decrease while a run goes on.
 ///
+/// A script's own metrics (lsengine.metrics.*, Snapshot::custom) follow, one family per metric (only for the
+/// metrics the script declared; nothing for a run without any):
+///   lsengine_custom_<name>_total                                counter: a counter's total
+///   lsengine_custom_<name>                                      gauge: the value set last (no sample until set)
+///   lsengine_custom_<name>_total{result}                        counter: a rate's samples, result "true" | "false"
+///   lsengine_custom_<name>{quantile}, _sum, _count              summary: a trend over the whole run; quantile
+///                                                               0 (min), 0.5, 0.9, 0.95, 0.99, 1 (max); NaN if empty
+/// A metric whose sample name would repeat another's (gauge `orders_total` beside counter `orders`) is left out,
+/// with a `# lsengine:` comment naming it.
+///
 /// Histogram buckets: le = .001 .0025 .005 .01 .025 .05 .1 .25 .5 1 2.5 5 10 +Inf seconds, counted with
 /// Histogram::CountAtOrBelow: a sample sharing our histogram bucket with the bound (at most 0.1% above it,
 /// and only for bounds above 2.048 ms where buckets are wider than 1 µs) counts as at or below it. _count
