@@ -9,6 +9,7 @@
 #include "lse/report/json_fields.hpp"
 #include "lse/report/summary_json.hpp"
 #include "lse/report/text_summary.hpp"
+#include "custom_metrics_section.hpp"
 #include "uplot_assets.hpp"
 
 namespace lse::html_report::detail {
@@ -487,6 +488,7 @@ std::string RenderReportPage(const report::RunDescription& run, const Timeline& 
         StatsTable(page, summary["other_requests"], "Request", "name");
         page.Raw("</section>\n");
     }
+    if (summary.contains("custom_metrics")) page.Raw(CustomMetricsSection(summary["custom_metrics"]));
     page.Raw("<section id=\"totals\">\n<h2>Run totals</h2>\n");
     json totals = summary["totals"];
     totals["name"] = "All requests";
