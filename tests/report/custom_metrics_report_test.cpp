@@ -92,11 +92,13 @@ TEST(CustomMetricsReport, RowsAreSortedAndNotReplayableNamesMarkedOrAdded) {
 TEST(CustomMetricsReport, TextSummaryShowsEachKindsNumbers) {
     const metrics::Snapshot s = CustomSnapshot();
     SummaryInput in{s, 4 * kNsPerSec};
-    in.not_replayable_metrics = {"orders"};
+    in.not_replayable_metrics = {"ghost", "orders"};
     const std::string text = Print(in);
     EXPECT_THAT(text, HasSubstr("\n  custom metric                 kind      values\n"
                                 "  cart                          trend     count 100, min 0.02, mean 1.01, max 2\n"
                                 "                                          p50 1, p90 1.8, p95 1.9, p99 1.98\n"
+                                "  ghost                         ?         no samples\n"
+                                "    not replayable on agents (see docs/lua-api.md)\n"
                                 "  login_ok                      rate      75.00% (3 of 4)\n"
                                 "  orders                        counter   total 10, 2.5/s\n"
                                 "    not replayable on agents (see docs/lua-api.md)\n"
