@@ -180,7 +180,7 @@ bool RunThresholds::JudgesIterationFailures(const std::string& scenario) const {
 }
 
 int RunThresholds::Report(std::ostream& out, report::SummaryInput* in, const ThresholdWatch* watch) const {
-    in->verdicts = Verdicts(in->total, in->duration_ns, watch);
+    in->verdicts = Verdicts(in->total, in->duration_ns, watch, in->not_replayable_metrics);
     report::PrintSummary(out, *in);
     if (watch != nullptr && watch->Stopped()) out << "stopped early: " << watch->Reason() << "\n";
     return ExitCodeFor(in->verdicts);

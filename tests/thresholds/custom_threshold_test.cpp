@@ -299,6 +299,13 @@ TEST(CustomThresholdEvaluate, NoValueMissingAndWrongKindFail) {
     v = Eval("counter:nope.count == 0", s);
     EXPECT_FALSE(v.passed);
     EXPECT_EQ(v.actual_text, "counter:nope.count = no data (metric 'nope' got no value)");
+    // A declared counter nothing was added to is 0, so "no errors counted" passes.
+    metrics::Snapshot declared = s;
+    declared.ForCustom("payment_errors", metrics::CustomMetricKind::kCounter);
+    v = Eval("counter:payment_errors.count == 0", declared);
+    EXPECT_TRUE(v.passed);
+    EXPECT_EQ(v.actual_text, "counter:payment_errors.count = 0");
+    EXPECT_FALSE(Eval("counter:payment_errors.count > 0", declared).passed);
     v = Eval("trend:orders.p95 < 1", s);
     EXPECT_FALSE(v.passed);
     EXPECT_FALSE(v.has_data);

@@ -43,7 +43,7 @@ lua::ScenarioDef Shop(std::vector<lua::ThresholdDef> thresholds) {
 TEST(CustomThresholdWatch, ScenarioThresholdOnATrendStopsTheRunOnTheCumulativeValue) {
     const RunThresholds t = RunThresholds::Parse(
         {Shop({lua::ThresholdDef{"trend:cart_value.max < 100", "shop.lua:5", true, 0},
-               lua::ThresholdDef{"counter:orders.count > 0", "shop.lua:6", true, 0}})},
+               lua::ThresholdDef{"counter:orders.count >= 0", "shop.lua:6", true, 0}})},
         {}, {});
     ASSERT_EQ(t.entries().size(), 2u);
     EXPECT_EQ(t.entries()[0].scenario, "shop");
@@ -55,7 +55,7 @@ TEST(CustomThresholdWatch, ScenarioThresholdOnATrendStopsTheRunOnTheCumulativeVa
     const metrics::Snapshot first = Interval({10, 20, 99.5});
     cumulative += first;
     Tick(watch.get(), first, cumulative, 1 * kSec);
-    EXPECT_EQ(stops, 0);  // max 99.5 passes; orders got no value yet: not a reason to stop
+    EXPECT_EQ(stops, 0);  // max 99.5 passes; orders, declared and never added to, counts 0
 
     const metrics::Snapshot quiet = Interval({});
     cumulative += quiet;
@@ -71,13 +71,13 @@ TEST(CustomThresholdWatch, ScenarioThresholdOnATrendStopsTheRunOnTheCumulativeVa
     EXPECT_EQ(watch->Reason(), "threshold 'trend:cart_value.max < 100' failed at 3.00s: trend:cart_value.max = 150")
         << watch->Reason();
 
-    // At the end the stopping verdict is kept; the counter that never got a value fails with no data.
+    // At the end the stopping verdict is kept; the declared counter nothing was added to is 0.
     const std::vector<thresholds::Verdict> verdicts = t.Verdicts(cumulative, 3 * kSec, watch.get());
     ASSERT_EQ(verdicts.size(), 2u);
     EXPECT_FALSE(verdicts[0].passed);
     EXPECT_NE(verdicts[0].actual_text.find("stopped the run"), std::string::npos) << verdicts[0].actual_text;
-    EXPECT_FALSE(verdicts[1].passed);
-    EXPECT_EQ(verdicts[1].actual_text, "counter:orders.count = no data (metric 'orders' got no value)");
+    EXPECT_TRUE(verdicts[1].passed);
+    EXPECT_EQ(verdicts[1].actual_text, "counter:orders.count = 0");
 }
 
 TEST(CustomThresholdWatch, NotReplayableMetricsReachTheVerdicts) {

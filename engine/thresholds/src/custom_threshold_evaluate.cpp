@@ -77,7 +77,10 @@ Verdict EvaluateCustom(const Threshold& t, const metrics::Snapshot& total, doubl
                         ThresholdsOf(name, real) + ")";
         return v;
     }
-    if (it == total.custom.end() || it->second.count == 0) {
+    // A declared counter that nothing was added to is 0 (`counter:errors.count == 0` passes, as a user means it);
+    // a trend, rate or gauge without a sample has no value to compare.
+    const bool zero_counter = it != total.custom.end() && it->second.kind == CustomMetricKind::kCounter;
+    if (it == total.custom.end() || (it->second.count == 0 && !zero_counter)) {
         v.actual_text = subject + "no data (metric '" + name + "' got no value)";
         return v;
     }
