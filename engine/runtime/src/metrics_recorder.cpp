@@ -90,6 +90,10 @@ void MetricsRecorder::Publish(std::int64_t interval_start_ns, std::int64_t inter
         interval.checks[check_names_[i]] += checks_[i];
         checks_[i] = metrics::CheckCounts{};
     }
+    for (auto& [name, metric] : custom_.custom) {
+        interval.custom.emplace(name, metric);  // copied whole: the interval holds a metric of the same kind
+        metric.Reset();
+    }
     std::lock_guard<std::mutex> lock(mu_);
     if (has_published_) {
         published_ += interval;

@@ -10,12 +10,18 @@
 #include <vector>
 
 #include "lse/lua/scenario_def.hpp"
+#include "lse/metrics/snapshot.hpp"
 #include "lse/lua/shared_store.hpp"
 
 struct lua_State;
 
 namespace lse::lua::capture {
 class ResponseValues;
+class MetricCapture;
+}
+
+namespace lse::runtime {
+class MetricsRecorder;
 }
 
 namespace lse::lua::detail {
@@ -48,6 +54,20 @@ struct LoadContext {
     std::vector<std::uint32_t> capture_draws;
     /// Data files declared so far by this state's top level (the next one's index).
     std::size_t data_declared = 0;
+    /// Where lsengine.metrics.* record (metrics_binding.hpp): the worker's recorder, set by the runtime before
+    /// the file runs; null (a state that only validates the script): `own_metrics` holds them.
+    runtime::MetricsRecorder* recorder = nullptr;
+    metrics::Snapshot own_metrics;
+    /// Capture mode: add()/set() in a task become plan metric steps here instead of samples (metrics_binding.hpp).
+    capture::MetricCapture* metric_capture = nullptr;
+    /// Metrics declared in this state, by declaration order (the metric objects hold the index).
+    struct DeclaredMetric {
+        std::string name;
+        metrics::CustomMetricKind kind;
+        std::string site;  ///< "file.lua:3": where it was declared first
+        metrics::CustomMetric* target = nullptr;
+    };
+    std::vector<DeclaredMetric> declared_metrics;
 };
 
 void SetContext(lua_State* L, LoadContext* ctx);

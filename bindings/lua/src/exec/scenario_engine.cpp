@@ -17,6 +17,7 @@ extern "C" {
 #include "lse/http/redirect.hpp"
 #include "lse/metrics/stat_key.hpp"
 #include "group_binding.hpp"
+#include "load_context.hpp"
 #include "http_binding.hpp"
 #include "global_suggestion.hpp"
 #include "response_object.hpp"
@@ -81,6 +82,7 @@ ScenarioEngine::~ScenarioEngine() {
 }
 
 void ScenarioEngine::InstallRuntime(lua_State* L) {
+    detail::GetContext(L)->recorder = ctx_.recorder;  // lsengine.metrics.* record into this worker's snapshot
     InstallResponseMetatable(L, this);
     InstallRuntimeGlobals(L, this);
     InstallGroupGlobal(L, this);

@@ -4,6 +4,7 @@
 #include <lua.hpp>
 
 #include "data_binding.hpp"
+#include "metrics_binding.hpp"
 #include "load_context.hpp"
 #include "plan_capture_templates.hpp"
 
@@ -86,6 +87,7 @@ void InstallTemplateGlobals(lua_State* L, LoadContext* ctx) {
         lua_setfield(L, -2, fn.name);
     }
     InstallDataFunctions(L, ctx);
+    InstallMetricsFunctions(L, ctx);
     lua_setglobal(L, "lsengine");
 }
 

@@ -115,6 +115,15 @@ public:
         (passed ? c.passes : c.fails) += 1;
     }
 
+    /// The script's metric `name` (lsengine.metrics.*), created with `kind` on first use; an existing one is
+    /// returned whatever its kind (the caller compares). The pointer stays valid for the recorder's life, so
+    /// a binding resolves it once at declaration and then calls CustomMetric::Add on the hot path (no
+    /// allocation, loop thread only). Null when `name` is new and metrics::kMaxCustomMetrics exist. Every
+    /// declared metric is published each interval, with count 0 when it got no sample.
+    metrics::CustomMetric* Custom(std::string_view name, metrics::CustomMetricKind kind) {
+        return custom_.ForCustom(name, kind);
+    }
+
     /// A failure worth a message (lse/metrics/error_groups.hpp): counted under (index, kind, the message's
     /// first line). Not the per-request hot path of a healthy run: callers record only failures. A
     /// message seen before costs a scan of the row's few groups and no allocation; past
@@ -151,6 +160,7 @@ private:
     std::vector<std::vector<ErrorGroup>> errors_by_index_;  // groups stay (count 0) across intervals
     std::vector<std::string> check_names_;
     std::vector<metrics::CheckCounts> checks_;
+    metrics::Snapshot custom_;  // only its `custom` map is used: the script's metrics of this interval
 
     std::mutex mu_;
     bool has_published_ = false;
