@@ -1,5 +1,6 @@
 #include "distributed_dry_run.hpp"
 
+#include <cstdio>
 #include <iostream>
 #include <map>
 #include <sstream>
@@ -9,6 +10,7 @@
 #include "lse/core/redact.hpp"
 #include "lse/core/units.hpp"
 #include "lse/http/multipart.hpp"
+#include "lse/metrics/custom_metric.hpp"
 
 namespace lse::cli {
 namespace {
@@ -59,7 +61,7 @@ ValueMap ValuesOf(const std::vector<plan::Step>& steps) {
     std::map<std::string, int> seen;  // label -> how many values have it: the second id shows as {id_2}
     std::size_t request_number = 0;
     for (const plan::Step& step : steps) {
-        if (step.pause) continue;
+        if (!step.IsRequest()) continue;
         ++request_number;
         for (const plan::Extraction& e : step.extract) {
             std::string label = ValueLabel(e);
@@ -137,6 +139,32 @@ void PrintPlannedRequest(std::ostream& out, const plan::PlannedRequest& r, const
     }
 }
 
+std::string FormatMetricConstant(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), "%.15g", v);
+    return buf;
+}
+
+// A metric step (format 6): "metric cart_value (trend): add({total} of request 2)" or "add(1)".
+void PrintMetricStep(std::ostream& out, const plan::ScenarioPlan& plan, const plan::MetricSample& m,
+                     const ValueMap& values) {
+    if (m.metric >= plan.metrics.size()) return;
+    const plan::PlannedMetric& metric = plan.metrics[m.metric];
+    out << "      metric " << metric.name << " (" << metrics::CustomMetricKindName(metric.kind)
+        << "): " << (m.set ? "set(" : "add(");
+    if (m.from_value) {
+        const auto it = values.find(m.slot);
+        if (it != values.end()) {
+            out << "{" << it->second.label << "} of request " << it->second.request_number;
+        } else {
+            out << "response value " << m.slot;
+        }
+    } else {
+        out << FormatMetricConstant(m.value);
+    }
+    out << ")\n";
+}
+
 // The first virtual user's requests, task by task: what every agent replays, up to the templated values.
 void PrintFirstVuser(std::ostream& out, const plan::ScenarioPlan& plan) {
     const plan::VuPlan& vu = plan.vusers.front();
@@ -151,7 +179,9 @@ void PrintFirstVuser(std::ostream& out, const plan::ScenarioPlan& plan) {
         out << "):\n";
         if (vu.task_steps[t].empty()) out << "      (no requests)\n";
         for (const plan::Step& step : vu.task_steps[t]) {
-            if (step.pause) {
+            if (step.metric) {
+                PrintMetricStep(out, plan, step.sample, values);
+            } else if (step.pause) {
                 out << "      sleep " << FormatDurationNs(step.pause_ns) << "\n";
             } else if (step.request < plan.requests.size()) {
                 PrintPlannedRequest(out, plan.requests[step.request], step, values);

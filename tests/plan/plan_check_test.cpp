@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <string>
 
 #include "lse/plan/plan_codec.hpp"
@@ -119,6 +120,55 @@ TEST(CheckScenarioPlan, PauseStepsExtractNothing) {
     ScenarioPlan s = CorrelatedPlan().scenarios[0];
     s.vusers[0].task_steps[0][2].extract = {{Extraction::Source::kStatus, "", "", false, 5}};
     EXPECT_NE(CheckError(s).find("task 'order lifecycle': a pause step has extraction rules"), std::string::npos);
+}
+
+// Custom metrics (format 6): the metric table and metric steps an agent records without Lua.
+TEST(CheckScenarioPlan, MetricStepsReferToReplayableMetricsAndEarlierValues) {
+    ScenarioPlan s = CorrelatedPlan().scenarios[0];
+    s.metrics = {{"orders", metrics::CustomMetricKind::kCounter, true},
+                 {"depth", metrics::CustomMetricKind::kGauge, true},
+                 {"ok", metrics::CustomMetricKind::kRate, false},
+                 {"cart", metrics::CustomMetricKind::kTrend, true}};
+    std::vector<Step>& steps = s.vusers[0].task_steps[0];
+    ASSERT_FALSE(steps[0].extract.empty());
+    const std::uint32_t slot = steps[0].extract[0].slot;
+    Step add;
+    add.metric = true;
+    add.sample = MetricSample{0, false, false, 1, 0};
+    Step set = add;
+    set.sample = MetricSample{1, true, true, 0, slot};
+    steps.insert(steps.begin() + 1, {add, set});
+    std::string error;
+    EXPECT_TRUE(CheckScenarioPlan(s, &error)) << error;
+
+    const auto with_step = [&](MetricSample sample, size_t at = 1) {
+        ScenarioPlan bad = s;
+        Step st;
+        st.metric = true;
+        st.sample = sample;
+        auto& list = bad.vusers[0].task_steps[0];
+        list.insert(list.begin() + static_cast<std::ptrdiff_t>(at), st);
+        return CheckError(bad);
+    };
+    EXPECT_NE(with_step({9, false, false, 1, 0}).find("metric step refers to a missing metric"), std::string::npos);
+    EXPECT_NE(with_step({2, false, false, 1, 0}).find("metric 'ok': a metric marked not replayable has a step"),
+              std::string::npos);
+    EXPECT_NE(with_step({0, true, false, 1, 0}).find("metric 'orders': set() on a metric that is not a gauge"),
+              std::string::npos);
+    EXPECT_NE(with_step({3, false, false, -1, 0}).find("metric 'cart': constant is negative"), std::string::npos);
+    EXPECT_NE(with_step({0, false, false, std::numeric_limits<double>::infinity(), 0}).find("not a finite number"),
+              std::string::npos);
+    // A value used before the step that extracts it.
+    EXPECT_NE(with_step({3, false, true, 0, slot}, 0).find("uses response value " + std::to_string(slot) +
+                                                          " that no earlier step of the task extracts"),
+              std::string::npos);
+
+    ScenarioPlan names = s;
+    names.metrics[1].name = "cart-value";
+    EXPECT_NE(CheckError(names).find("metric 'cart-value': invalid metric name"), std::string::npos);
+    names = s;
+    names.metrics[3].name = "orders";
+    EXPECT_NE(CheckError(names).find("metric 'orders': listed twice"), std::string::npos);
 }
 
 }  // namespace

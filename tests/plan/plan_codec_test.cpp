@@ -131,10 +131,11 @@ TEST(PlanCodec, EncodingIsByteStable) {
     for (const size_t offset : {355, 348, 297}) format5.insert(2 * offset, "0a" "00");
     format5 += "00" "00";
     // Format 6 (issue 15, second part): the scenario ends, after its setup data, with its client certificate and
-    // key (references to "": none) and its response-header limit (0: the agent's), before the feeds' count.
+    // key (references to "": none), its response-header limit (0: the agent's) and its custom-metric table (none),
+    // before the feeds' count. Its steps are no metric steps.
     std::string format6(format5);
     format6.replace(8, 2, "06");
-    format6.insert(format6.size() - 2, "00" "00" "00");
+    format6.insert(format6.size() - 2, "00" "00" "00" "00");
     EXPECT_EQ(Hex(EncodePlan(SmallPlan())), format6);
 }
 
@@ -165,6 +166,57 @@ TEST(PlanCodec, ScenarioClientCertificateAndHeaderLimitRoundTrip) {
     EXPECT_NE(error.find("larger than 65536 bytes"), std::string::npos) << error;
     // The error never quotes the PEM text.
     EXPECT_EQ(error.find("ccc"), std::string::npos) << error;
+
+// A plan with a metric table and metric steps (lsengine.metrics, format 6) between the requests and pauses.
+Plan MetricPlan() {
+    Plan plan = SmallPlan();
+    ScenarioPlan& s = plan.scenarios[0];
+    s.metrics = {{"orders", metrics::CustomMetricKind::kCounter, true},
+                 {"cart_value", metrics::CustomMetricKind::kTrend, true},
+                 {"depth", metrics::CustomMetricKind::kGauge, true},
+                 {"ok", metrics::CustomMetricKind::kRate, false}};
+    Step& request = s.vusers[0].task_steps[0][0];
+    request.extract = {Extraction{Extraction::Source::kJson, "$.total", "", true, 0}};
+    Step constant;
+    constant.metric = true;
+    constant.sample = MetricSample{0, false, false, 2.5, 0};
+    Step value = constant;
+    value.sample = MetricSample{1, false, true, 0, 0};
+    Step set = constant;
+    set.sample = MetricSample{2, true, true, 0, 0};
+    auto& steps = s.vusers[0].task_steps[0];
+    steps.insert(steps.begin() + 1, {constant, value, set});
+    s.vusers[1].task_steps[0].push_back(constant);
+    return plan;
+}
+
+TEST(PlanCodec, MetricTablesAndStepsRoundTrip) {
+    const Plan plan = MetricPlan();
+    std::string error;
+    ASSERT_TRUE(CheckScenarioPlan(plan.scenarios[0], &error)) << error;
+    Plan back;
+    ASSERT_TRUE(DecodePlan(EncodePlan(plan), &back, &error)) << error;
+    EXPECT_EQ(back, plan);
+    EXPECT_FALSE(back.scenarios[0].metrics[3].replayable);
+    EXPECT_TRUE(back.scenarios[0].vusers[0].task_steps[0][2].sample.from_value);
+}
+
+TEST(PlanCodec, MetricPrefixesAndFlipsAreRejectedOrChecked) {
+    const std::string bytes = EncodePlan(MetricPlan());
+    Plan back;
+    std::string error;
+    for (size_t n = 0; n < bytes.size(); ++n) {
+        EXPECT_FALSE(DecodePlan(std::string_view(bytes).substr(0, n), &back, &error)) << n;
+    }
+    for (size_t i = 0; i < bytes.size(); ++i) {
+        for (int bit = 0; bit < 8; ++bit) {
+            std::string flipped = bytes;
+            flipped[i] = static_cast<char>(flipped[i] ^ (1 << bit));
+            if (DecodePlan(flipped, &back, &error)) {
+                for (const ScenarioPlan& s : back.scenarios) EXPECT_TRUE(CheckScenarioPlan(s, &error)) << error;
+            }
+        }
+    }
 }
 
 TEST(PlanCodec, RoundTripKeepsSetupData) {
@@ -367,6 +419,7 @@ TEST(PlanCodec, WrongMagicAndFormatVersionAreRejected) {
     EXPECT_FALSE(DecodePlan(other, &out, &error));
     EXPECT_NE(error.find("format version 4 (this build reads version 6)"), std::string::npos) << error;
     // 5: before the scenario's client certificate and header limit (issue 15, second part).
+    // 5: before custom metrics (issue 15, second part): its scenarios lack the metric table.
     other[4] = 5;
     EXPECT_FALSE(DecodePlan(other, &out, &error));
     EXPECT_NE(error.find("format version 5 (this build reads version 6)"), std::string::npos) << error;

@@ -74,4 +74,16 @@ bool PlanAssembly::ArrivalsAccounted() const noexcept {
                        [](const AgentScenario& s) { return s.profile.has_value(); });
 }
 
+std::vector<std::string> PlanAssembly::NotReplayableMetrics() const {
+    std::vector<std::string> names;
+    for (const plan::ScenarioPlan& s : plan_.scenarios) {
+        for (const plan::PlannedMetric& m : s.metrics) {
+            if (!m.replayable) names.push_back(m.name);
+        }
+    }
+    std::sort(names.begin(), names.end());
+    names.erase(std::unique(names.begin(), names.end()), names.end());
+    return names;
+}
+
 }  // namespace lse::coordinator

@@ -53,7 +53,7 @@ void Deduplicate(ScenarioPlan* plan) {
     for (auto& vu : plan->vusers) {
         for (auto& steps : vu.task_steps) {
             for (auto& st : steps) {
-                if (!st.pause && st.request < remap.size()) st.request = remap[st.request];
+                if (st.IsRequest() && st.request < remap.size()) st.request = remap[st.request];
             }
         }
     }

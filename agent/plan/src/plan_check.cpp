@@ -127,11 +127,77 @@ private:
     std::unordered_set<std::string> patterns_;
 };
 
+// Custom metrics (format 6): the table's names are valid and distinct, kinds known.
+bool CheckMetricTable(const ScenarioPlan& plan, std::string* error) {
+    if (plan.metrics.size() > metrics::kMaxCustomMetrics) {
+        *error = "scenario '" + plan.name + "': more than " + std::to_string(metrics::kMaxCustomMetrics) +
+                 " custom metrics";
+        return false;
+    }
+    std::unordered_set<std::string> names;
+    for (const PlannedMetric& m : plan.metrics) {
+        const std::string where = "scenario '" + plan.name + "', metric '" + m.name.substr(0, 200) + "'";
+        if (!metrics::IsValidCustomMetricName(m.name)) {
+            *error = where + ": invalid metric name";
+            return false;
+        }
+        if (m.kind < metrics::CustomMetricKind::kCounter || m.kind > metrics::CustomMetricKind::kTrend) {
+            *error = where + ": unknown metric kind";
+            return false;
+        }
+        if (!names.insert(m.name).second) {
+            *error = where + ": listed twice";
+            return false;
+        }
+    }
+    return true;
+}
+
+// A metric step: its metric exists and is replayable, its value is a finite constant or a response value an
+// earlier step of the iteration extracted as a number (the agent parses that text), set() only on gauges.
+bool CheckMetricStep(const ScenarioPlan& plan, const Step& st, const std::vector<bool>& filled,
+                     const std::string& where, std::string* error) {
+    const MetricSample& m = st.sample;
+    if (st.pause || !st.extract.empty()) {
+        *error = where + ": a metric step is also a pause or has extraction rules";
+        return false;
+    }
+    if (m.metric >= plan.metrics.size()) {
+        *error = where + ": metric step refers to a missing metric";
+        return false;
+    }
+    const PlannedMetric& metric = plan.metrics[m.metric];
+    const std::string step = where + ", metric '" + metric.name + "'";
+    if (!metric.replayable) {
+        *error = step + ": a metric marked not replayable has a step";
+        return false;
+    }
+    if (m.set && metric.kind != metrics::CustomMetricKind::kGauge) {
+        *error = step + ": set() on a metric that is not a gauge";
+        return false;
+    }
+    if (m.from_value) {
+        if (m.slot >= filled.size() || !filled[m.slot]) {
+            *error = step + ": uses response value " + std::to_string(m.slot) +
+                     " that no earlier step of the task extracts";
+            return false;
+        }
+        return true;
+    }
+    const std::string_view problem = metrics::CustomValueProblem(metric.kind, m.value);
+    if (!problem.empty()) {
+        *error = step + ": constant " + std::string(problem);
+        return false;
+    }
+    return true;
+}
+
 }  // namespace
 
 bool CheckScenarioPlan(const ScenarioPlan& plan, std::string* error) {
     std::string scratch;
     if (error == nullptr) error = &scratch;
+    if (!CheckMetricTable(plan, error)) return false;
     const std::string scenario = "scenario '" + plan.name + "'";
     if (!std::isfinite(plan.load.start_rps) || plan.load.start_rps < 0) {
         *error = scenario + ": bad start rate";
@@ -228,6 +294,12 @@ bool CheckScenarioPlan(const ScenarioPlan& plan, std::string* error) {
             filled.assign(filled.size(), false);
             int request_number = 0;
             for (const Step& st : vu.task_steps[t]) {
+                if (st.metric) {  // format 6
+                    if (!CheckMetricStep(plan, st, filled, where + ", task '" + plan.tasks[t].name + "'", error)) {
+                        return false;
+                    }
+                    continue;
+                }
                 if (st.pause ? st.pause_ns < 0 : st.request >= plan.requests.size()) {
                     *error = where + (st.pause ? ": negative pause" : ": step refers to a missing request");
                     return false;

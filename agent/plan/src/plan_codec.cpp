@@ -98,10 +98,11 @@ private:
                 if (r.method == http::Method::kOther) Add(r.method_token);  // format 5
                 Add(r.group);                                               // format 5
             }
+            for (const auto& m : s.metrics) Add(m.name);  // format 6
             for (const auto& vu : s.vusers) {
                 for (const auto& steps : vu.task_steps) {
                     for (const auto& st : steps) {
-                        if (st.pause) continue;  // canonical form: a pause step has no extraction list
+                        if (!st.IsRequest()) continue;  // canonical form: only a request step has an extraction list
                         for (const auto& x : st.extract) {
                             Add(x.key);
                             Add(x.pattern);
@@ -257,7 +258,9 @@ private:
                 w.U64(steps.size());
                 for (size_t k = 0; k < steps.size(); ++k) {
                     const Step& st = steps[k];
-                    if (st.pause) {
+                    if (st.metric) {  // format 6: a pause's tag with a negative zigzag (bits 11), never a pause
+                        WriteMetricStep(w, st.sample);
+                    } else if (st.pause) {
                         w.U64((ZigZagEncode(st.pause_ns) << 1) | 1);
                     } else {
                         const auto req = static_cast<std::int64_t>(st.request);
@@ -280,6 +283,25 @@ private:
         w.U64(Index(s.client_cert_pem));
         w.U64(Index(s.client_key_pem));
         w.U64(s.max_header_bytes);
+        // ---- format 6: custom metrics (the metric table; the steps are written with the other steps) ----
+        w.U64(s.metrics.size());
+        for (const PlannedMetric& m : s.metrics) {
+            w.U64(Index(m.name));
+            w.Byte(static_cast<std::uint8_t>(m.kind));
+            w.Byte(m.replayable ? 1 : 0);
+        }
+    }
+
+    // format 6: varint (metric << 2) | 3, a flags byte (1: set, 2: from_value), then the slot (varint) or the
+    // constant (f64).
+    static void WriteMetricStep(ByteWriter& w, const MetricSample& m) {
+        w.U64((static_cast<std::uint64_t>(m.metric) << 2) | 3);
+        w.Byte(static_cast<std::uint8_t>((m.set ? 1 : 0) | (m.from_value ? 2 : 0)));
+        if (m.from_value) {
+            w.U64(m.slot);
+        } else {
+            w.F64(m.value);
+        }
     }
 
     const Plan& plan_;
@@ -646,7 +668,9 @@ private:
                     const std::uint64_t v = r_.U64("truncated step");
                     if (!Ok()) return false;
                     Step& st = list[k];
-                    if (v & 1) {
+                    if ((v & 3) == 3) {  // format 6: a metric step
+                        if (!ReadMetricStep(v, &st)) return false;
+                    } else if (v & 1) {
                         st.pause = true;
                         st.pause_ns = ZigZagDecode(v >> 1);
                     } else {
@@ -667,7 +691,45 @@ private:
         // ---- format 6: the scenario's client certificate and response-header limit (issue 15, second part)
         if (!String(&s->client_cert_pem) || !String(&s->client_key_pem)) return false;
         s->max_header_bytes = r_.U64("truncated scenario header limit");
-        return Ok();
+        if (!Ok()) return false;
+        // ---- format 6: custom metrics ----
+        if (!Count(&n, metrics::kMaxCustomMetrics, "custom metrics")) return false;
+        s->metrics.resize(n);
+        for (PlannedMetric& m : s->metrics) {
+            if (!String(&m.name)) return false;
+            const std::uint8_t kind = r_.Byte("truncated metric");
+            const std::uint8_t replayable = r_.Byte("truncated metric");
+            if (!Ok()) return false;
+            if (kind < static_cast<std::uint8_t>(metrics::CustomMetricKind::kCounter) ||
+                kind > static_cast<std::uint8_t>(metrics::CustomMetricKind::kTrend)) {
+                return Fail("unknown metric kind");
+            }
+            if (replayable > 1) return Fail("bad metric flag");
+            m.kind = static_cast<metrics::CustomMetricKind>(kind);
+            m.replayable = replayable == 1;
+        }
+        return true;
+    }
+
+    bool ReadMetricStep(std::uint64_t v, Step* st) {
+        if ((v >> 2) >= metrics::kMaxCustomMetrics) return Fail("metric step refers to a metric that does not exist");
+        st->metric = true;
+        st->sample.metric = static_cast<std::uint32_t>(v >> 2);
+        const std::uint8_t flags = r_.Byte("truncated metric step");
+        if (!Ok()) return false;
+        if (flags > 3) return Fail("bad metric step flags");
+        st->sample.set = (flags & 1) != 0;
+        st->sample.from_value = (flags & 2) != 0;
+        if (st->sample.from_value) {
+            const std::uint64_t slot = r_.U64("truncated metric step");
+            if (!Ok()) return false;
+            if (slot >= limits_.max_slots) return Fail("metric step slot out of range");
+            st->sample.slot = static_cast<std::uint32_t>(slot);
+        } else {
+            st->sample.value = r_.F64("truncated metric step");
+            if (!Ok()) return false;
+        }
+        return true;
     }
 
     ByteReader r_;

@@ -65,6 +65,12 @@ public:
         expand_.seq = const_cast<StridedSeq*>(&shared_->seq);  // thread-safe counter shared by workers
         expand_.rng = &rng_;
 
+        // The script's metrics (format 6): resolved once, so a metric step only adds. Every listed metric is
+        // registered, sampled or not, so the report shows it as a local run does.
+        for (const PlannedMetric& m : plan_.metrics) {
+            metrics::CustomMetric* target = ctx_.recorder->Custom(m.name, m.kind);
+            custom_.push_back(target != nullptr && target->kind == m.kind ? target : nullptr);
+        }
         for (const auto& task : plan_.tasks) {
             task_stats_.push_back(ctx_.recorder->Register(
                 metrics::MakeStatKey(metrics::StatKind::kTask, plan_.name, task.name), /*counts_in_total=*/false));
@@ -88,7 +94,7 @@ public:
             for (size_t t = 0; t < vu->plan->task_steps.size(); ++t) {
                 for (const Step& st : vu->plan->task_steps[t]) {
                     StepInfo info;
-                    if (!st.pause) {
+                    if (st.IsRequest()) {
                         std::string key = metrics::MakeStatKey(metrics::StatKind::kRequest, plan_.name,
                                                                plan_.tasks[t].name, plan_.requests[st.request].name,
                                                                plan_.requests[st.request].group);
@@ -290,6 +296,11 @@ private:
         const std::vector<Step>& steps = vu.plan->task_steps[static_cast<size_t>(vu.task)];
         while (vu.step < steps.size()) {
             const Step& st = steps[vu.step];
+            if (st.metric) {
+                RecordSample(vu, st.sample);
+                ++vu.step;
+                continue;
+            }
             if (st.pause) {
                 if (st.pause_ns <= 0) {
                     ++vu.step;
@@ -314,6 +325,25 @@ private:
         EndIteration(vu);
     }
 
+    // A metric step: the constant, or the response value read as a number (as Lua's tonumber). A value that is
+    // missing (not extracted), not a number or out of the metric's range (a negative trend) is not recorded: the
+    // Lua runtime would have raised an error at that add().
+    void RecordSample(const Vu& vu, const MetricSample& m) noexcept {
+        metrics::CustomMetric* target = m.metric < custom_.size() ? custom_[m.metric] : nullptr;
+        if (target == nullptr) return;
+        double value = m.value;
+        if (m.from_value) {
+            if (m.slot >= vu.values.size() || !vu.values[m.slot].ok) return;
+            const std::string& text = vu.values[m.slot].text;
+            const char* end = text.data() + text.size();
+            const auto parsed = std::from_chars(text.data(), end, value);
+            if (parsed.ec != std::errc() || parsed.ptr != end) return;
+            if (target->kind == metrics::CustomMetricKind::kRate) value = value != 0 ? 1 : 0;
+        }
+        if (!metrics::CustomValueProblem(target->kind, value).empty()) return;
+        target->Add(value, target->kind == metrics::CustomMetricKind::kGauge ? NowNs() : 0);
+    }
+
     OnExtractError OnExtractErrorOf(const Vu& vu) const noexcept {
         return plan_.tasks[static_cast<size_t>(vu.task)].on_extract_error;
     }
@@ -333,7 +363,7 @@ private:
                 }
             };
             for (const Step& st : vu.plan->task_steps[t]) {
-                if (st.pause) continue;
+                if (!st.IsRequest()) continue;
                 const PlannedRequest& r = plan_.requests[st.request];
                 scan(r.url);
                 scan(r.body);
@@ -548,7 +578,7 @@ private:
     void FormatStepMessage(const Vu& vu, const Extraction* rule, const char* why) noexcept {
         const std::vector<Step>& steps = vu.plan->task_steps[static_cast<size_t>(vu.task)];
         int number = 0;
-        for (size_t i = 0; i <= vu.step && i < steps.size(); ++i) number += steps[i].pause ? 0 : 1;
+        for (size_t i = 0; i <= vu.step && i < steps.size(); ++i) number += steps[i].IsRequest() ? 1 : 0;
         char digits[16];
         const auto d = std::to_chars(digits, digits + sizeof digits, number);
         message_.clear();
@@ -658,7 +688,7 @@ private:
     void BindValueUses(Vu& vu, size_t t) {
         const std::vector<Step>& steps = vu.plan->task_steps[t];
         for (size_t s = 0; s < steps.size(); ++s) {
-            if (steps[s].pause) continue;
+            if (!steps[s].IsRequest()) continue;
             const CompiledRequest& c = shared_->requests[steps[s].request];
             for (size_t h = 0; h < c.holes.size(); ++h) {
                 const Segment& seg = *c.holes[h];
@@ -736,6 +766,7 @@ private:
     http::ContentDecoder decoder_;  // response bodies in a Content-Encoding, for body and JSON extractions
     std::string cookies_;  // the jar's Cookie pairs for the request being sent (capacity reused)
     std::vector<int> task_stats_;
+    std::vector<metrics::CustomMetric*> custom_;  // by PlannedMetric index; null: not recordable here
     std::vector<std::unique_ptr<Vu>> vus_;
     runtime::IdleQueue idle_;
     std::vector<Pause> pauses_;  // min-heap on due_ns; a VU is in it at most once

@@ -82,6 +82,7 @@ public:
             }
             out.problems.push_back(std::move(problem));
         }
+        recorder_->FinishMetrics();
         out.plan = std::move(recorder_->Plan());
         out.feeds = recorder_->Feeds();
         out.plan.load = load;

@@ -11,6 +11,7 @@ extern "C" {
 
 #include "load_context.hpp"
 #include "lse/metrics/stat_key.hpp"
+#include "metrics_binding.hpp"
 #include "plan_capture_templates.hpp"
 #include "protected_call.hpp"
 
@@ -157,7 +158,10 @@ void PlanRecorder::SetActive(bool active) {
     active_ = active;
     engine_->SetInterceptor(active ? this : nullptr);
     detail::LoadContext* ctx = detail::GetContext(engine_->L());
-    if (ctx != nullptr) ctx->capture_mode = active;
+    if (ctx != nullptr) {
+        ctx->capture_mode = active;
+        ctx->metric_capture = active ? this : nullptr;
+    }
 }
 
 std::vector<plan::DataFeed> PlanRecorder::Feeds() const {
@@ -348,6 +352,81 @@ void PlanRecorder::OnMathRandom(lua_State* L) {
     warnings_.Add(TaskLabel() + " uses math.random (" + detail::CallSite(L, 1) +
                   "): a task is captured once per virtual user, so its random choices are frozen per virtual user "
                   "in the plan; lsengine.random() values vary per iteration");
+}
+
+void PlanRecorder::OnMetricSample(lua_State* L, std::uint32_t metric, int value_index, bool set) {
+    if (!active_ || current_task_ < 0) throw std::runtime_error("internal: a metric sample outside plan capture");
+    detail::LoadContext* ctx = detail::GetContext(L);
+    const detail::LoadContext::DeclaredMetric& declared = ctx->declared_metrics.at(metric);
+    const std::string call = std::string(metrics::CustomMetricKindName(declared.kind)) + " '" + declared.name + "': " +
+                             (set ? "set" : "add") + "(value)";
+    plan::Step step;
+    step.metric = true;
+    step.sample.metric = metric;
+    step.sample.set = set;
+    std::int64_t ref = -1;
+    if (const ResponseValues::Value* v = values_->Get(L, value_index, &ref)) {
+        std::string why;
+        const ValueRule* found = v->kind == ResponseValues::Value::Kind::kSource ? values_->Find(ref, &why) : nullptr;
+        if (found == nullptr) {
+            MarkNotReplayable(L, metric, "is fed r.headers, not a value");
+            return;
+        }
+        ValueRule rule = *found;
+        if (!rule.number) {
+            // A JSON value is a Lua number when the response holds one: the agent reads it as tonumber() would.
+            // Text (a header, the body, a match) is a string in Lua, which add() refuses there too.
+            if (rule.source != plan::Extraction::Source::kJson || !rule.pattern.empty()) {
+                throw std::runtime_error(call + " expects a number, got the response's text (convert it with tonumber)");
+            }
+            rule.number = true;
+        }
+        step.sample.from_value = true;
+        step.sample.slot = SlotFor(rule);
+    } else if (lua_type(L, value_index) == LUA_TBOOLEAN && !values_->TakeComparisons().empty()) {
+        // rate:add(r.status == 200): the comparison ran against a stand-in, agents do not evaluate it.
+        MarkNotReplayable(L, metric, "is fed the result of a comparison on a response value");
+        return;
+    } else {
+        double value = 0;
+        std::string problem;
+        if (!detail::ReadMetricValue(L, value_index, static_cast<int>(declared.kind), &value, &problem)) {
+            throw std::runtime_error(call + " " + problem);
+        }
+        step.sample.value = value;
+    }
+    if (metric < metric_not_replayable_.size() && metric_not_replayable_[metric]) return;
+    current_vu_.task_steps[static_cast<std::size_t>(current_task_)].push_back(step);
+}
+
+void PlanRecorder::MarkNotReplayable(lua_State* L, std::uint32_t metric, const std::string& why) {
+    if (metric_not_replayable_.size() <= metric) metric_not_replayable_.resize(metric + 1, false);
+    if (metric_not_replayable_[metric]) return;
+    metric_not_replayable_[metric] = true;
+    const detail::LoadContext::DeclaredMetric& declared = detail::GetContext(L)->declared_metrics.at(metric);
+    warnings_.Add(TaskLabel() + ": " + std::string(metrics::CustomMetricKindName(declared.kind)) + " '" +
+                  declared.name + "' " + why + " (" + detail::CallSite(L, 1) +
+                  "): agents replay tasks without Lua, so it is not replayable in a distributed run: it records "
+                  "nothing on the agents and the report marks it (see docs/lua-api.md, custom metrics)");
+}
+
+void PlanRecorder::FinishMetrics() {
+    const detail::LoadContext* ctx = detail::GetContext(engine_->L());
+    plan_.metrics.clear();
+    if (ctx == nullptr) return;
+    for (std::size_t i = 0; i < ctx->declared_metrics.size(); ++i) {
+        plan::PlannedMetric m;
+        m.name = ctx->declared_metrics[i].name;
+        m.kind = ctx->declared_metrics[i].kind;
+        m.replayable = !(i < metric_not_replayable_.size() && metric_not_replayable_[i]);
+        plan_.metrics.push_back(std::move(m));
+    }
+    // Steps recorded for a metric before it turned out not replayable (an earlier virtual user or line) go.
+    for (plan::VuPlan& vu : plan_.vusers) {
+        for (std::vector<plan::Step>& steps : vu.task_steps) {
+            std::erase_if(steps, [this](const plan::Step& st) { return st.metric && !plan_.metrics[st.sample.metric].replayable; });
+        }
+    }
 }
 
 }  // namespace lse::lua::capture

@@ -17,6 +17,7 @@
 
 #include "lse/lua/lua_runner.hpp"
 #include "lse/plan/plan.hpp"
+#include "metric_capture.hpp"
 #include "plan_capture_problems.hpp"
 #include "plan_capture_templates.hpp"
 #include "response_values.hpp"
@@ -37,7 +38,7 @@ plan::PlannedRequest ToPlannedRequest(const RequestSpec& spec, const runtime::St
 /// Inclusive ranges of `set`; empty when it is the default (every 2xx and 3xx).
 std::vector<std::pair<int, int>> ExpectRanges(const runtime::StatusSet& set);
 
-class PlanRecorder final : public TaskInterceptor {
+class PlanRecorder final : public TaskInterceptor, public MetricCapture {
 public:
     PlanRecorder(ScenarioEngine* engine, const LuaRunConfig& config);
 
@@ -61,11 +62,16 @@ public:
     /// without the rows on_start already took (so no row is used twice).
     std::vector<plan::DataFeed> Feeds() const;
     MessageList& Warnings() noexcept { return warnings_; }
+    /// After the last task: the plan's metric table (every metric the script declared in this state), without the
+    /// steps of metrics that turned out not replayable (a not-replayable metric records nothing on agents).
+    void FinishMetrics();
 
     // TaskInterceptor
     void OnTaskRequest(Vu& vu, const RequestSpec& spec, lua_State* L) override;
     void OnTaskSleep(Vu& vu, std::int64_t ns) override;
     void OnTaskCheck(Vu& vu, std::string_view name) override;
+    // MetricCapture
+    void OnMetricSample(lua_State* L, std::uint32_t metric, int value_index, bool set) override;
 
     // Called by the Lua C function this class installs.
     void OnMathRandom(lua_State* L);
@@ -98,6 +104,9 @@ private:
     std::uint32_t next_slot_ = 0;   // the current iteration's next value slot
     bool check_on_values_ = false;  // the last check() compared response values
     bool used_math_random_ = false;
+    // By declared metric (LoadContext::declared_metrics): fed a value agents cannot compute; warned once each.
+    std::vector<bool> metric_not_replayable_;
+    void MarkNotReplayable(lua_State* L, std::uint32_t metric, const std::string& why);
 };
 
 }  // namespace lse::lua::capture

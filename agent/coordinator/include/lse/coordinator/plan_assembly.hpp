@@ -50,6 +50,9 @@ public:
     bool Empty() const noexcept { return scenarios_.empty(); }
     /// True when some scenario has an arrival profile: its agents' arrivals are accounted.
     bool ArrivalsAccounted() const noexcept;
+    /// Custom metrics some scenario's capture marked not replayable (plan::PlannedMetric::replayable), sorted
+    /// and distinct: SummaryInput::not_replayable_metrics of the run.
+    std::vector<std::string> NotReplayableMetrics() const;
 
 private:
     void DropUnusedRows();

@@ -26,6 +26,7 @@
 #include "lse/data/data_table.hpp"
 #include "lse/data/feeder.hpp"
 #include "lse/http/request.hpp"
+#include "lse/metrics/custom_metric.hpp"
 #include "lse/sched/rate_profile.hpp"
 
 namespace lse::plan {
@@ -153,12 +154,39 @@ struct LoadShape {
     }
 };
 
-/// One step of a task iteration: send a request, or pause (a sleep() in the task).
+/// A script's own metric (lsengine.metrics.*, format 6): the scenario's metric table, indexed by MetricSample.
+/// Every metric the script declared is listed, sampled in a task or not, so agents show it (count 0) as a
+/// local run does.
+struct PlannedMetric {
+    std::string name{};  ///< metrics::IsValidCustomMetricName
+    metrics::CustomMetricKind kind = metrics::CustomMetricKind::kCounter;
+    /// False: a task fed it a value agents cannot compute without Lua (arithmetic on a response value, a
+    /// comparison's result...): its samples are not in the plan, and the report says it is not replayable.
+    bool replayable = true;
+    bool operator==(const PlannedMetric&) const = default;
+};
+
+/// A metric step's sample (format 6): add() (or a gauge's set()) of a constant, or of a response value of this
+/// iteration read as a number (Extraction::number; r.status).
+struct MetricSample {
+    std::uint32_t metric = 0;  ///< index into ScenarioPlan::metrics
+    bool set = false;          ///< gauge:set() (the same as a gauge's add(); kept for --dry-run's words)
+    bool from_value = false;   ///< the value is response value slot `slot`, else `value`
+    double value = 0;          ///< constant (rates: 1 true, 0 false)
+    std::uint32_t slot = 0;
+    bool operator==(const MetricSample&) const = default;
+};
+
+/// One step of a task iteration: send a request, pause (a sleep() in the task) or, format 6, record a sample
+/// of a custom metric (metric == true; a metric step has neither request nor extractions).
 struct Step {
     bool pause = false;
     std::uint32_t request = 0;   ///< index into ScenarioPlan::requests (when !pause)
     std::int64_t pause_ns = 0;   ///< when pause
     std::vector<Extraction> extract;  ///< request steps: values taken from this step's response, in order
+    bool metric = false;         ///< a metric step (format 6): `sample`
+    MetricSample sample{};
+    bool IsRequest() const noexcept { return !pause && !metric; }
     bool operator==(const Step&) const = default;
 };
 
@@ -195,6 +223,8 @@ struct ScenarioPlan {
     std::string client_key_pem{};  ///< empty: the key is in client_cert_pem
     /// The scenario's response-header limit (scenario option max_header_size, format 6); 0: the agent's.
     std::uint64_t max_header_bytes = 0;
+    /// The script's custom metrics (format 6): MetricSample::metric indexes it.
+    std::vector<PlannedMetric> metrics{};
     bool operator==(const ScenarioPlan&) const = default;
 };
 

@@ -30,6 +30,11 @@
 /// (varints) after its text; after the scenarios come the plan's data feeds: count, then per feed its name
 /// (length-prefixed), access mode and on_exhausted (bytes), seed, first_row, total_rows, column count and names
 /// (length-prefixed), row count, then every cell row by row as its CellKind (a byte) and text (length-prefixed).
+/// Custom metrics (format 6): a metric step is written where steps are, as varint (metric << 2) | 3 (a pause's
+/// tag, bit 0, with bit 1 set, which no pause has: pause_ns >= 0 zigzags to an even number), a flags byte (1: set,
+/// 2: from_value), then the value's slot (varint) or the constant (f64). After the setup data, a scenario ends with
+/// its metric table: count (<= metrics::kMaxCustomMetrics), then per metric its name (a string reference), kind
+/// (a byte, metrics::CustomMetricKind) and replayable (a byte, 0 or 1).
 ///
 /// Decoding trusts nothing all the same: every count is checked against DecodeLimits and
 /// against the bytes left, the total size of the strings materialised into the Plan is
@@ -52,6 +57,8 @@ namespace lse::plan {
 /// 5: issue 15: a request record ends with its redirect limit (varint, PlannedRequest::max_redirects); a
 ///    request of method kOther carries its token (a string index) right after the method byte; a scenario ends
 ///    with its setup data (a string reference; "" = none).
+/// 6: issue 15, second part. Custom metrics: a scenario ends with its metric table (see above), and a task's steps
+///    may be metric steps.
 inline constexpr std::uint32_t kPlanFormatVersion = 6;
 
 struct DecodeLimits {
