@@ -116,6 +116,7 @@ struct StartedRun {
     LoadParts parts;
     std::int64_t start_at = 0;
     bool any_agent_scenario = false;
+    std::vector<std::string> not_replayable_metrics = {};  // the plan's, for the summary and the thresholds
 };
 
 // Collect: the coordinator's own load, the agents' results, on_stop and teardown; then the summary.
@@ -139,10 +140,10 @@ int FinishDistributed(StartedRun& r, coordinator::DistributedRun& run, Coordinat
     const std::int64_t load_ns = std::clamp<std::int64_t>(drive.ended_ns - r.start_at, 0, r.parts.run_ns);
     const std::string infrastructure =
         agents.broker_lost.empty() ? "" : "broker lost: " + agents.broker_lost + ": results are incomplete";
-    return FinishRun(std::cout, r.script.thresholds, r.watch, r.outputs,
-                     RunEnd{total, load_ns, drive.interrupted, std::move(r.parts.infos), AgentResults(agents.reports),
-                            r.f.allow_script_errors, "", infrastructure, std::move(agents.notes),
-                            Arrivals(agents.arrivals)},
+    RunEnd end{total, load_ns, drive.interrupted, std::move(r.parts.infos), AgentResults(agents.reports),
+               r.f.allow_script_errors, "", infrastructure, std::move(agents.notes), Arrivals(agents.arrivals)};
+    end.not_replayable_metrics = std::move(r.not_replayable_metrics);
+    return FinishRun(std::cout, r.script.thresholds, r.watch, r.outputs, std::move(end),
                      [&](std::ostream& out) {
                          if (r.any_agent_scenario) coordinator::PrintAgentTable(out, agents.reports, load_ns);
                      });
@@ -159,6 +160,7 @@ int RunLoad(StartedRun& r, coordinator::DistributedRun& run, const coordinator::
     if (watch_owner) r.outputs.Add(std::move(watch_owner));
     r.start_at = run.Assign(plan);
     r.any_agent_scenario = !plan.Empty();
+    r.not_replayable_metrics = plan.NotReplayableMetrics();
     report::RunDescription description = DescribeRun(r.f, r.script.target, r.parts.infos, r.script.specs,
                                                      r.parts.run_ns);
     description.thresholds = r.script.thresholds.Expressions();

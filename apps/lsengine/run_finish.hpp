@@ -34,6 +34,8 @@ struct RunEnd {
     /// Distributed: where the open-model arrivals went (planned = sent + dropped + lost). Arrivals lost with an
     /// agent fail the run with exit 9 (each agent of `agents` that lost some is named in a fail reason).
     report::ArrivalAccounting arrivals = {};
+    /// Distributed: custom metrics the agents could not replay (the plans' metric tables), sorted, no duplicates.
+    std::vector<std::string> not_replayable_metrics = {};
 };
 
 /// Returns the exit code (docs/user-guide.md, "Exit codes"). When several apply, the first of:
