@@ -278,3 +278,38 @@ function lsengine.data.csv(path, opts) end
 ---@param opts? lsengine.DataOptions
 ---@return lsengine.DataFile
 function lsengine.data.json(path, opts) end
+
+---A custom metric (lsengine.metrics.*): k6's trend, counter, rate and gauge. Declaring the same name again returns
+---the same object; another kind for the same name is an error. Names: [A-Za-z_][A-Za-z0-9_]*, at most 128 bytes;
+---at most 100 metrics per run. add() allocates nothing.
+---@class lsengine.Metric
+local Metric = {}
+---trend: a number >= 0; counter: a number (usually 1); rate: a boolean, or a number (not 0 = true); gauge: sets it.
+---A bad value raises an error naming the script's line.
+---@param value number|boolean
+function Metric:add(value) end
+---Gauges only: the current value (the report shows the value set last, min and max).
+---@param value number
+function Metric:set(value) end
+
+lsengine.metrics = {}
+
+---Values with percentiles (`trend:NAME.p95 < 300`): add(v) with v >= 0.
+---@param name string
+---@return lsengine.Metric
+function lsengine.metrics.trend(name) end
+
+---A sum (`counter:NAME.count`, `.rate` per second): add(v).
+---@param name string
+---@return lsengine.Metric
+function lsengine.metrics.counter(name) end
+
+---A share of true samples (`rate:NAME.rate > 95%`): add(true/false).
+---@param name string
+---@return lsengine.Metric
+function lsengine.metrics.rate(name) end
+
+---The latest value, with min and max (`gauge:NAME.value < 50`): set(v).
+---@param name string
+---@return lsengine.Metric
+function lsengine.metrics.gauge(name) end
