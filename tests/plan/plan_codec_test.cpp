@@ -166,6 +166,7 @@ TEST(PlanCodec, ScenarioClientCertificateAndHeaderLimitRoundTrip) {
     EXPECT_NE(error.find("larger than 65536 bytes"), std::string::npos) << error;
     // The error never quotes the PEM text.
     EXPECT_EQ(error.find("ccc"), std::string::npos) << error;
+}
 
 // A plan with a metric table and metric steps (lsengine.metrics, format 6) between the requests and pauses.
 Plan MetricPlan() {
