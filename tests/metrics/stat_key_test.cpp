@@ -7,7 +7,7 @@ namespace {
 
 TEST(StatKey, RoundTripsEveryKind) {
     for (StatKind kind : {StatKind::kRequest, StatKind::kTask, StatKind::kScenario, StatKind::kCheck}) {
-        const StatKey k{kind, "checkout", "browse", "GET http://h:80/a?b=c", ""};
+        const StatKey k{kind, "checkout", "browse", "GET http://h:80/a?b=c", "", ""};
         StatKey parsed;
         ASSERT_TRUE(ParseStatKey(MakeStatKey(k), &parsed));
         EXPECT_EQ(parsed.kind, kind);
@@ -63,6 +63,38 @@ TEST(StatKey, CheckKeysCarryAGroupAsAFifthField) {
     EXPECT_EQ(parsed.group, "checkout::payment");
     ASSERT_TRUE(ParseStatKey(MakeStatKey(StatKind::kCheck, "shop", "buy", "status is 200"), &parsed));
     EXPECT_TRUE(parsed.group.empty());
+}
+
+TEST(StatKey, RequestKeysCarryTagsAsASixthField) {
+    const std::string tags = "env\x1estaging\x1dtier\x1egold";
+    const std::string tagged = MakeStatKey(StatKind::kRequest, "shop", "buy", "GET /cart", "", tags);
+    EXPECT_EQ(tagged, "R\x1fshop\x1f" "buy\x1fGET /cart\x1f\x1f" + tags);  // empty group field before them
+    StatKey parsed;
+    ASSERT_TRUE(ParseStatKey(tagged, &parsed));
+    EXPECT_EQ(parsed.name, "GET /cart");
+    EXPECT_TRUE(parsed.group.empty());
+    EXPECT_EQ(parsed.tags, tags);
+    EXPECT_EQ(MakeStatKey(parsed), tagged);
+
+    const std::string both = MakeStatKey(StatKind::kRequest, "shop", "buy", "GET /cart", "checkout", tags);
+    ASSERT_TRUE(ParseStatKey(both, &parsed));
+    EXPECT_EQ(parsed.group, "checkout");
+    EXPECT_EQ(parsed.tags, tags);
+    // Reused for an untagged key: no tags left over; untagged keys keep four or five fields.
+    ASSERT_TRUE(ParseStatKey(MakeStatKey(StatKind::kRequest, "shop", "buy", "GET /cart", "checkout"), &parsed));
+    EXPECT_TRUE(parsed.tags.empty());
+    EXPECT_EQ(MakeStatKey(StatKind::kRequest, "shop", "buy", "GET /cart", "checkout", ""),
+              "R\x1fshop\x1f" "buy\x1fGET /cart\x1f" "checkout");
+}
+
+TEST(StatKey, TagsFieldMustBeCanonical) {
+    StatKey k;
+    EXPECT_FALSE(ParseStatKey("R\x1f" "a\x1f" "b\x1f" "c\x1f\x1f", &k));                      // empty tags field
+    EXPECT_FALSE(ParseStatKey("R\x1f" "a\x1f" "b\x1f" "c\x1f\x1f" "z\x1e" "1\x1d" "a\x1e" "2", &k));  // unsorted
+    EXPECT_FALSE(ParseStatKey("R\x1f" "a\x1f" "b\x1f" "c\x1f\x1f" "status\x1e" "1", &k));    // reserved key
+    EXPECT_FALSE(ParseStatKey("T\x1f" "a\x1f" "b\x1f\x1f\x1f" "env\x1e" "1", &k));           // not a request
+    EXPECT_FALSE(ParseStatKey("R\x1f" "a\x1f" "b\x1f" "c\x1f\x1f" "env\x1e" "1\x1f" "x", &k));  // seven fields
+    EXPECT_TRUE(ParseStatKey("R\x1f" "a\x1f" "b\x1f" "c\x1f\x1f" "env\x1e" "1", &k));
 }
 
 }  // namespace

@@ -15,6 +15,10 @@
 /// "R\x1f<scenario>\x1f<task>\x1f<name>\x1f<group>". Requests outside any group keep four fields, so their keys,
 /// and everything that reads them, are as before; a group's rows merge across workers and agents like any row.
 /// A check made inside a group carries the group path the same way: "C\x1f<scenario>\x1f<task>\x1f<name>\x1f<group>".
+///
+/// A request with tags (tags = { k = "v" }) has a sixth field after the group field (empty when ungrouped):
+/// "R\x1f<scenario>\x1f<task>\x1f<name>\x1f<group>\x1f<tags>", tags in canonical form (tags.hpp). Untagged
+/// requests keep four or five fields. Rows with different tag sets are different rows.
 
 #include <string>
 #include <string_view>
@@ -29,6 +33,7 @@ struct StatKey {
     std::string task;  ///< empty for kScenario
     std::string name;  ///< request or check name; empty for kTask and kScenario
     std::string group;  ///< kRequest and kCheck: the group path ("checkout::payment"); empty outside any group
+    std::string tags;   ///< kRequest only: the request's tags in canonical form (tags.hpp); empty: none
 };
 
 inline constexpr char kStatKeySeparator = '\x1f';
@@ -52,10 +57,13 @@ inline constexpr std::size_t kMaxGroupsPerScenario = 100;
 std::string ManyRequestNamesWarning(std::string_view task, std::size_t names, std::string_view example, bool capped);
 
 std::string MakeStatKey(StatKind kind, std::string_view scenario, std::string_view task = {},
-                        std::string_view name = {}, std::string_view group = {});
-inline std::string MakeStatKey(const StatKey& k) { return MakeStatKey(k.kind, k.scenario, k.task, k.name, k.group); }
+                        std::string_view name = {}, std::string_view group = {}, std::string_view tags = {});
+inline std::string MakeStatKey(const StatKey& k) {
+    return MakeStatKey(k.kind, k.scenario, k.task, k.name, k.group, k.tags);
+}
 
-/// Returns false for a string that is not a key made by MakeStatKey (a group field only on kRequest and kCheck keys).
+/// Returns false for a string that is not a key made by MakeStatKey (a group field only on kRequest and kCheck
+/// keys, a tags field only on kRequest keys and canonical, see ParseTags).
 bool ParseStatKey(std::string_view key, StatKey* out);
 
 }  // namespace lse::metrics
