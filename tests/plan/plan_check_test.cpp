@@ -116,6 +116,19 @@ TEST(CheckScenarioPlan, GroupNamesHaveNoControlBytes) {
               std::string::npos);
 }
 
+TEST(CheckScenarioPlan, TagsMustBeCanonical) {
+    ScenarioPlan s = CorrelatedPlan().scenarios[0];
+    s.requests[1].tags = "env\x1estaging\x1dtier\x1egold";
+    std::string error;
+    EXPECT_TRUE(CheckScenarioPlan(s, &error)) << error;
+    for (const std::string& bad : {std::string("tier\x1egold\x1d" "env\x1estaging"), std::string("env"),
+                                  std::string("status\x1e" "200"), std::string("env\x1e" "a\x1f" "b")}) {
+        s.requests[1].tags = bad;
+        EXPECT_NE(CheckError(s).find("request 1 ('GET /api/v1/orders/{id}'): malformed tags"), std::string::npos)
+            << CheckError(s);
+    }
+}
+
 TEST(CheckScenarioPlan, PauseStepsExtractNothing) {
     ScenarioPlan s = CorrelatedPlan().scenarios[0];
     s.vusers[0].task_steps[0][2].extract = {{Extraction::Source::kStatus, "", "", false, 5}};

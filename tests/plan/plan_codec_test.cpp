@@ -126,15 +126,14 @@ TEST(PlanCodec, EncodingIsByteStable) {
     // token (none here) would follow its method byte. After the scenarios come the plan's data feeds: SmallPlan has
     // none (a zero count). Each request record then ends with its group (group(), issue 15): SmallPlan's are in
     // none, a reference to "" again (00).
-    std::string format5(kFormat4SmallPlan);
-    format5.replace(8, 2, "05");
-    for (const size_t offset : {355, 348, 297}) format5.insert(2 * offset, "0a" "00");
-    format5 += "00" "00";
-    // Format 6 (issue 15, second part): the scenario ends, after its setup data, with its client certificate and
-    // key (references to "": none), its response-header limit (0: the agent's) and its custom-metric table (none),
+    // Format 6 (issue 15, second part): each request record ends, after its group, with its tags (SmallPlan's have
+    // none, a reference to "": 00); the scenario ends, after its setup data, with its client certificate and key
+    // (references to "": none), its response-header limit (0: the agent's) and its custom-metric table (none),
     // before the feeds' count. Its steps are no metric steps.
-    std::string format6(format5);
+    std::string format6(kFormat4SmallPlan);
     format6.replace(8, 2, "06");
+    for (const size_t offset : {355, 348, 297}) format6.insert(2 * offset, "0a" "00" "00");
+    format6 += "00" "00";
     format6.insert(format6.size() - 2, "00" "00" "00" "00");
     EXPECT_EQ(Hex(EncodePlan(SmallPlan())), format6);
 }
@@ -271,6 +270,36 @@ TEST(PlanCodec, GroupPathsRoundTrip) {
     EXPECT_EQ(back.scenarios[0].requests[0].group, "checkout");
     EXPECT_EQ(back.scenarios[0].requests[1].group, "");
     EXPECT_EQ(back.scenarios[0].requests.back().group, "checkout::payment");
+}
+
+TEST(PlanCodec, TagsRoundTrip) {
+    Plan plan = SmallPlan();
+    std::vector<PlannedRequest>& requests = plan.scenarios[0].requests;
+    ASSERT_GE(requests.size(), 2u);
+    requests[0].tags = "env\x1estaging";
+    requests[0].group = "checkout";
+    // A request based on an earlier one (same fields but the tags) carries its own tags.
+    PlannedRequest other = requests[0];
+    other.tags = "env\x1eprod\x1dtier\x1egold";
+    requests.push_back(other);
+    const std::string bytes = EncodePlan(plan);
+    Plan back;
+    std::string error;
+    ASSERT_TRUE(DecodePlan(bytes, &back, &error)) << error;
+    EXPECT_EQ(back, plan);
+    EXPECT_EQ(back.scenarios[0].requests[0].tags, "env\x1estaging");
+    EXPECT_EQ(back.scenarios[0].requests[1].tags, "");
+    EXPECT_EQ(back.scenarios[0].requests.back().tags, "env\x1eprod\x1dtier\x1egold");
+    EXPECT_EQ(back.scenarios[0].requests.back().group, "checkout");
+}
+
+TEST(PlanCodec, MalformedTagsAreRefused) {
+    Plan plan = SmallPlan();
+    plan.scenarios[0].requests[0].tags = "tier\x1egold\x1d" "env\x1estaging";  // not sorted: not canonical
+    Plan back;
+    std::string error;
+    EXPECT_FALSE(DecodePlan(EncodePlan(plan), &back, &error));
+    EXPECT_NE(error.find("malformed tags"), std::string::npos) << error;
 }
 
 TEST(PlanCodec, TenThousandVirtualUsersWithOwnTokensAndUrlsEncodeUnderOneMebibyte) {
@@ -419,8 +448,7 @@ TEST(PlanCodec, WrongMagicAndFormatVersionAreRejected) {
     other[4] = 4;
     EXPECT_FALSE(DecodePlan(other, &out, &error));
     EXPECT_NE(error.find("format version 4 (this build reads version 6)"), std::string::npos) << error;
-    // 5: before the scenario's client certificate and header limit (issue 15, second part).
-    // 5: before custom metrics (issue 15, second part): its scenarios lack the metric table.
+    // 5: before tags, the scenario's client certificate and header limit, and custom metrics (issue 15, second part).
     other[4] = 5;
     EXPECT_FALSE(DecodePlan(other, &out, &error));
     EXPECT_NE(error.find("format version 5 (this build reads version 6)"), std::string::npos) << error;

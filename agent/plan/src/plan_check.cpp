@@ -4,6 +4,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "lse/metrics/tags.hpp"
 #include "lse/plan/extract/json_path.hpp"
 #include "lse/plan/extract/lua_pattern.hpp"
 #include "lse/plan/plan_codec.hpp"
@@ -256,6 +257,11 @@ bool CheckScenarioPlan(const ScenarioPlan& plan, std::string* error) {
                 *error = where + ": group name with a control character";
                 return false;
             }
+        }
+        // The tags become a stat key field too (format 6): only the canonical form lse/metrics/tags.hpp makes.
+        if (std::vector<metrics::Tag> tags; !metrics::ParseTags(r.tags, &tags)) {
+            *error = where + ": malformed tags (not canonical sorted key/value pairs of allowed keys and values)";
+            return false;
         }
         if (!CheckTemplate(r.url, where, error) || !CheckTemplate(r.body, where, error)) return false;
         for (const auto& h : r.headers) {

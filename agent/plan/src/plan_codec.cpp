@@ -97,6 +97,7 @@ private:
                 Add(r.name);
                 if (r.method == http::Method::kOther) Add(r.method_token);  // format 5
                 Add(r.group);                                               // format 5
+                Add(r.tags);                                                // format 6
             }
             for (const auto& m : s.metrics) Add(m.name);  // format 6
             for (const auto& vu : s.vusers) {
@@ -201,6 +202,8 @@ private:
         if (mask & kFieldTimeout) w.I64(r.timeout_ns);
         w.U64(static_cast<std::uint64_t>(r.max_redirects));  // format 5: always, at the end of the record
         w.U64(Index(r.group));                               // format 5: always, after the redirect limit
+        // format 6 (tags): the request's canonical tags, last in the record (complete or based on another)
+        w.U64(Index(r.tags));
     }
 
     void WriteScenario(ByteWriter& w, const ScenarioPlan& s) {
@@ -573,6 +576,9 @@ private:
             add(h.second);
         }
         request_bytes_[index] = total;
+        // format 6 (tags): the request's canonical tags, last in the record (complete or based on another)
+        if (!String(&r.tags)) return false;
+        request_bytes_[index] += r.tags.size();
         return true;
     }
 

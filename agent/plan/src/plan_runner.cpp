@@ -97,7 +97,8 @@ public:
                     if (st.IsRequest()) {
                         std::string key = metrics::MakeStatKey(metrics::StatKind::kRequest, plan_.name,
                                                                plan_.tasks[t].name, plan_.requests[st.request].name,
-                                                               plan_.requests[st.request].group);
+                                                               plan_.requests[st.request].group,
+                                                               plan_.requests[st.request].tags);
                         auto it = stat_by_key.find(key);
                         if (it == stat_by_key.end()) {
                             info.stat = ctx_.recorder->Register(key, /*counts_in_total=*/true);

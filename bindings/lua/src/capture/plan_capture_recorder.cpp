@@ -74,6 +74,7 @@ std::string RequestKey(const plan::PlannedRequest& r) {
     Put(&key, std::to_string(r.timeout_ns));
     Put(&key, std::to_string(r.max_redirects));
     Put(&key, r.group);
+    Put(&key, r.tags);
     return key;
 }
 
@@ -109,6 +110,7 @@ plan::PlannedRequest ToPlannedRequest(const RequestSpec& spec, const runtime::St
     r.timeout_ns = spec.timeout_ns;
     // The setting, not the hops: the agent follows them itself, as the Lua runtime does.
     r.max_redirects = spec.max_redirects >= 0 ? spec.max_redirects : default_max_redirects;
+    r.tags = spec.tags;  // the scenario's merged with the request's: agents record the same tagged row
     return r;
 }
 
@@ -317,12 +319,16 @@ void PlanRecorder::OnTaskRequest(Vu& vu, const RequestSpec& spec, lua_State* L) 
     plan::Step step;
     // One row per request name on the agents too: a task whose names carry ids is warned about at plan time,
     // and its names past the cap are folded into "(other)" in the plan itself, so no agent grows unbounded rows.
+    // Every (name, tags) pair is a row of its own: tags count toward the same cap, as in the Lua runtime.
     auto& names = task_names_[static_cast<std::size_t>(current_task_)];
-    if (names.find(planned.name) == names.end()) {
+    std::string row = planned.name;
+    if (!planned.tags.empty()) row += metrics::kStatKeySeparator + planned.tags;
+    if (names.find(row) == names.end()) {
         if (names.size() >= metrics::kMaxRequestNamesPerTask) {
             planned.name = std::string(metrics::kOtherRequestName);
+            planned.tags.clear();
         } else {
-            names.insert(planned.name);
+            names.insert(std::move(row));
             if (names.size() == metrics::kManyRequestNames) {
                 warnings_.Add(TaskLabel() + ": " +
                               metrics::ManyRequestNamesWarning(plan_.tasks[static_cast<std::size_t>(current_task_)].name,

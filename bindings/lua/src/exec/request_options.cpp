@@ -22,6 +22,7 @@ extern "C" {
 #include "load_context.hpp"
 #include "plan_capture_templates.hpp"
 #include "response_values.hpp"
+#include "tags_option.hpp"
 
 namespace lse::lua {
 namespace {
@@ -217,6 +218,8 @@ void CompressionOption(OptionContext& c) {
     c.out->compression = lua_toboolean(c.L, c.value) != 0;
 }
 
+void TagsOption(OptionContext& c) { ReadTagsTable(c.L, c.value, "option 'tags'", &c.out->tag_pairs); }
+
 // The script's directory + a file part's path (absolute paths as given), into a reused string.
 void ResolveScriptRelative(lua_State* L, std::string_view path, std::string* out) {
     out->clear();
@@ -380,7 +383,7 @@ constexpr OptionHandler kOptions[] = {{"headers", HeadersOption}, {"json", JsonO
                                       {"form", FormOption},       {"query", QueryOption},   {"name", NameOption},
                                       {"timeout", TimeoutOption}, {"expect", ExpectOption},
                                       {"redirects", RedirectsOption}, {"compression", CompressionOption},
-                                      {"files", FilesOption}};
+                                      {"files", FilesOption}, {"tags", TagsOption}};
 
 std::string UnknownOptionMessage(std::string_view key) {
     static const std::vector<std::string> names = [] {
@@ -481,7 +484,7 @@ std::int64_t ReadDurationArg(lua_State* L, int idx, std::string_view what) {
 }
 
 void ReadRequestArgs(lua_State* L, int path_idx, int opts_idx, const http::Url& target, std::string_view fn,
-                     RequestSpec* out, bool compression) {
+                     RequestSpec* out, bool compression, std::string_view scenario_tags) {
     std::string value_path;  // capture mode: the path is a response value (http:get(r.headers["location"]))
     if (capture::IsCdata(L, path_idx)) {
         value_path = ResponseValueText(L, path_idx, std::string(fn) + ": argument #1 (path)");
@@ -497,6 +500,7 @@ void ReadRequestArgs(lua_State* L, int path_idx, int opts_idx, const http::Url& 
     out->max_redirects = -1;
     out->compression = compression;
     out->multipart_used = 0;
+    out->tag_pairs.clear();
     std::string_view path_arg = value_path;
     if (value_path.empty()) {
         size_t len = 0;
@@ -537,6 +541,11 @@ void ReadRequestArgs(lua_State* L, int path_idx, int opts_idx, const http::Url& 
             lua_settop(L, top);  // one guard for every option's failure
             Fail(fn, e.what());
         }
+    }
+    try {
+        MergeTags(scenario_tags, out->tag_pairs, "option 'tags'", &out->tags);
+    } catch (const std::exception& e) {
+        Fail(fn, e.what());
     }
     // Offer compressed responses as browsers, k6 and requests do (the body is decoded when the script reads it);
     // a script that set Accept-Encoding itself is sent exactly that. Before Finish: the fill keeps its capacity.

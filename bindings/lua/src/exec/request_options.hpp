@@ -39,6 +39,10 @@ struct RequestSpec {
     std::vector<http::MultipartPart> multipart_parts;
     std::size_t multipart_used = 0;
     std::string multipart_content_type;
+    /// The request's tags, canonical (lse/metrics/tags.hpp): the scenario's `tags` merged with its own option
+    /// (which wins per key); empty: none. `tag_pairs` is the scratch the option is read into.
+    std::string tags;
+    std::string tag_pairs;
 };
 
 /// Resolves a script path against the run's target: "/x" and "x" -> target origin + target base
@@ -51,9 +55,9 @@ void ResolveRequestUrlInto(std::string_view path, const http::Url& target, std::
 /// Reads path (string at path_idx) and opts (table or nil at opts_idx) into *out, which may be a spec
 /// reused from an earlier request: every field is reset, capacities are kept. Throws std::runtime_error.
 /// `compression` is the default of the `compression` option (false: --no-compression or the scenario's
-/// compression = false).
+/// compression = false). `scenario_tags` are the scenario's `tags` in canonical form.
 void ReadRequestArgs(lua_State* L, int path_idx, int opts_idx, const http::Url& target, std::string_view fn,
-                     RequestSpec* out, bool compression = true);
+                     RequestSpec* out, bool compression = true, std::string_view scenario_tags = {});
 
 /// A duration argument: number of seconds or a duration string ("500ms"). Throws std::runtime_error
 /// naming `what`; rejects negative, NaN and infinite values.

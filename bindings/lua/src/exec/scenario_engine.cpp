@@ -346,10 +346,10 @@ int ScenarioEngine::NameSlot(const Vu& vu) const noexcept {
     return vu.phase == Phase::kTask ? static_cast<int>(Phase::kCount) + vu.task : static_cast<int>(vu.phase);
 }
 
-int ScenarioEngine::StatIndex(const Vu& vu, std::string_view name) {
+int ScenarioEngine::StatIndex(const Vu& vu, std::string_view name, std::string_view tags) {
     // Per (phase or task) slot, keyed by the bare request name: the full stat key is built once.
     // A task usually repeats its last name: comparing with it is cheaper than hashing.
-    if (vu.group != 0) return GroupedStatIndex(vu, name);
+    if (vu.group != 0 || !tags.empty()) return GroupedStatIndex(vu, name, tags);
     const auto slot = static_cast<size_t>(NameSlot(vu));
     LastName& last = last_stat_[slot];
     if (last.index >= 0 && last.name == name) return last.index;
@@ -360,7 +360,7 @@ int ScenarioEngine::StatIndex(const Vu& vu, std::string_view name) {
         last.index = hit->second;
         return hit->second;
     }
-    if (by_name.size() >= metrics::kMaxRequestNamesPerTask) {
+    if (by_name.size() + TaggedRows(slot) >= metrics::kMaxRequestNamesPerTask) {
         // Bounded rows: every further name of this task is counted under "(other)" (not cached: a task with
         // unbounded names must not grow this map either).
         auto other = by_name.find(metrics::kOtherRequestName);
@@ -381,19 +381,37 @@ int ScenarioEngine::StatIndex(const Vu& vu, std::string_view name) {
     return index;
 }
 
-int ScenarioEngine::GroupedStatIndex(const Vu& vu, std::string_view name) {
-    // Same bounds as ungrouped rows: per (task, group) at most kMaxRequestNamesPerTask names, then "(other)".
-    const auto cache_key = (static_cast<std::uint64_t>(NameSlot(vu)) << 32) | static_cast<std::uint32_t>(vu.group);
+std::size_t ScenarioEngine::TaggedRows(std::size_t slot) const {
+    auto it = grouped_stat_by_name_.find(static_cast<std::uint64_t>(slot) << 32);  // group id 0
+    return it == grouped_stat_by_name_.end() ? 0 : it->second.size();
+}
+
+int ScenarioEngine::GroupedStatIndex(const Vu& vu, std::string_view name, std::string_view tags) {
+    // Same bounds as ungrouped rows: per (task, group) at most kMaxRequestNamesPerTask rows, then "(other)".
+    // Every (name, tags) pair is a row: a tag whose value is an id must not make rows without end either.
+    const auto slot = static_cast<std::size_t>(NameSlot(vu));
+    const auto cache_key = (static_cast<std::uint64_t>(slot) << 32) | static_cast<std::uint32_t>(vu.group);
     NameMap& by_name = grouped_stat_by_name_[cache_key];
-    auto hit = by_name.find(name);
+    std::string_view lookup = name;
+    if (!tags.empty()) {  // reused buffer: no allocation per request once it has grown
+        tagged_lookup_.assign(name);
+        tagged_lookup_ += metrics::kStatKeySeparator;
+        tagged_lookup_.append(tags);
+        lookup = tagged_lookup_;
+    }
+    auto hit = by_name.find(lookup);
     if (hit != by_name.end()) return hit->second;
-    if (by_name.size() >= metrics::kMaxRequestNamesPerTask) {
+    // Ungrouped tagged rows share the cap with the slot's untagged rows (cached in stat_by_name_).
+    const std::size_t rows = by_name.size() + (vu.group == 0 ? stat_by_name_[slot].size() : 0);
+    if (rows >= metrics::kMaxRequestNamesPerTask) {
         auto other = by_name.find(metrics::kOtherRequestName);
         if (other != by_name.end()) return other->second;
         name = metrics::kOtherRequestName;
+        tags = {};  // "(other)" is one row, whatever the tags
+        lookup = name;
     }
-    std::string key =
-        metrics::MakeStatKey(metrics::StatKind::kRequest, config_.scenario, PhaseName(vu), name, GroupPath(vu));
+    std::string key = metrics::MakeStatKey(metrics::StatKind::kRequest, config_.scenario, PhaseName(vu), name,
+                                           GroupPath(vu), tags);
     auto it = stat_index_.find(key);
     int index = 0;
     if (it != stat_index_.end()) {
@@ -402,7 +420,7 @@ int ScenarioEngine::GroupedStatIndex(const Vu& vu, std::string_view name) {
         index = ctx_.recorder->Register(key, /*counts_in_total=*/vu.phase == Phase::kTask);
         stat_index_.emplace(std::move(key), index);
     }
-    by_name.emplace(std::string(name), index);
+    by_name.emplace(std::string(lookup), index);
     return index;
 }
 
@@ -494,7 +512,8 @@ int ScenarioEngine::HttpCall(lua_State* L, int method) {
             throw std::runtime_error(std::string(fn) + "(...) must be called with a colon: " + std::string(fn) +
                                      "(path, opts)");
         }
-        ReadRequestArgs(L, path_idx, path_idx + 1, config_.target, fn, &spec, config_.compression);
+        ReadRequestArgs(L, path_idx, path_idx + 1, config_.target, fn, &spec, config_.compression,
+                        config_.tags);
         p->max_redirects = spec.max_redirects >= 0 ? spec.max_redirects : config_.max_redirects;
         p->redirects = 0;
         AddJarCookie(*vu, p);
@@ -521,7 +540,7 @@ int ScenarioEngine::HttpCall(lua_State* L, int method) {
         pending_free_.push_back(p);
         throw;
     }
-    p->stat_index = StatIndex(*vu, p->spec.name);
+    p->stat_index = StatIndex(*vu, p->spec.name, p->spec.tags);
     p->vu = vu;
     p->exchange.origin = &p->spec.url.origin;
     p->exchange.request = &p->prepared;

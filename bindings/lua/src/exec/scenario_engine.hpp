@@ -185,11 +185,14 @@ private:
         vu.failed_status = static_cast<std::uint16_t>(status > 0 && status < 1000 ? status : 0);
     }
     int NameSlot(const Vu& vu) const noexcept;
-    int StatIndex(const Vu& vu, std::string_view name);
-    int GroupedStatIndex(const Vu& vu, std::string_view name);
     void OnBodyDecoded(int stat_index, std::uint64_t bytes) noexcept override {
         ctx_.recorder->RecordDecoded(stat_index, bytes);
-    }  // StatIndex inside a group (group_binding.hpp)
+    }
+    /// The recorder row of a request `name` with canonical `tags` (empty: none) made by `vu` where it is now.
+    int StatIndex(const Vu& vu, std::string_view name, std::string_view tags = {});
+    /// StatIndex inside a group (group_binding.hpp) or with tags (tags_option.hpp).
+    int GroupedStatIndex(const Vu& vu, std::string_view name, std::string_view tags);
+    std::size_t TaggedRows(std::size_t slot) const;  // rows of tagged ungrouped requests cached for the slot
     void WarnManyNames(std::string_view task, std::string_view example);
     int CheckIndex(const Vu& vu, std::string_view name);
     std::string_view HostHeaderFor(const http::Origin& origin);
@@ -244,6 +247,8 @@ private:
     std::vector<NameMap> group_children_{NameMap()};
     std::unordered_map<std::uint64_t, NameMap> grouped_stat_by_name_;
     std::unordered_map<std::uint64_t, NameMap> grouped_check_by_name_;  // checks made in a group, the same way
+    // A tagged request is cached there too, under "name\x1f<canonical tags>", built in this reused buffer.
+    std::string tagged_lookup_;
     http::Origin host_header_origin_;  // origin whose Host value host_header_ holds
     std::string host_header_;
     bool host_header_valid_ = false;

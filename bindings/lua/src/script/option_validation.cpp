@@ -10,6 +10,7 @@
 #include "lse/core/units.hpp"
 #include "lse/http/redirect.hpp"
 #include "lse/sched/rate_profile.hpp"
+#include "tags_option.hpp"
 
 namespace lse::lua::detail {
 namespace {
@@ -18,7 +19,7 @@ const std::vector<std::string> kOptionNames = {"name",   "rps",        "vusers",
                                                "stages", "think_time", "thresholds", "max_wait",
                                                "on_start_failure", "max_instructions", "redirects",
                                                "compression",
-                                               "cert", "key", "max_header_size"};
+                                               "cert", "key", "max_header_size", "tags"};
 // max_header_size bounds, as --max-header-size's.
 constexpr std::uint64_t kMinHeaderLimit = 1024;
 constexpr std::uint64_t kMaxHeaderLimit = std::uint64_t{1} << 30;
@@ -61,7 +62,7 @@ public:
         return ReadRps(def) && ReadVusers(def) && ReadDurations(def) && ReadStages(def) && ReadThinkTime(def) &&
                ReadMaxWait(def) && ReadOnStartFailure(def) && ReadMaxInstructions(def) && ReadRedirects(def) &&
                ReadCompression(def) &&
-               ReadClientCertificate(def) && ReadMaxHeaderSize(def) &&
+               ReadClientCertificate(def) && ReadMaxHeaderSize(def) && ReadTags(def) &&
                ReadThresholds(def) && CheckCombinations(def);
     }
 
@@ -302,6 +303,26 @@ private:
                                   "131072 (got " + got + ")");
             }
             def->max_header_bytes = bytes;
+        }
+        lua_pop(L_, 1);
+        return true;
+    }
+
+    // tags = { env = "staging" }: on every request of the scenario (a request's own tag of the same key wins).
+    bool ReadTags(ScenarioDef* def) {
+        lua_getfield(L_, index_, "tags");
+        if (lua_isnil(L_, -1)) {
+            lua_pop(L_, 1);
+            return true;
+        }
+        const int top = lua_gettop(L_);
+        std::string pairs;
+        try {
+            ReadTagsTable(L_, top, "option 'tags'", &pairs);
+            MergeTags("", pairs, "option 'tags'", &def->tags);
+        } catch (const std::exception& e) {
+            lua_settop(L_, top);
+            return PopFail(1, e.what());
         }
         lua_pop(L_, 1);
         return true;

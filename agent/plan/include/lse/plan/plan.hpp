@@ -91,6 +91,9 @@ struct PlannedRequest {
     /// The group path the script made it in (group("checkout", fn): "checkout", nested "checkout::payment");
     /// empty outside any group. Agents record it under the same stat key as the Lua runtime (format 5).
     std::string group;
+    /// Its tags in canonical form (lse/metrics/tags.hpp: the scenario's merged with the request's own); empty:
+    /// none. Agents record it under the same stat key as the Lua runtime (format 6).
+    std::string tags;
     bool operator==(const PlannedRequest&) const = default;
 };
 

@@ -25,6 +25,7 @@
 ///
 /// Redirects (format 5): every request record ends with max_redirects (varint, at most
 /// http::kMaxRedirectsLimit), whether or not the record is based on an earlier request.
+/// Tags (format 6): every request record ends, after its group, with its canonical tags (a string reference).
 /// Setup data (format 5): after the virtual users, a scenario's setup_data (a string reference).
 /// Data files (format 5): a kData segment carries its feed (varint), ValueEncoding (a byte), column and draw
 /// (varints) after its text; after the scenarios come the plan's data feeds: count, then per feed its name
@@ -59,6 +60,7 @@ namespace lse::plan {
 ///    with its setup data (a string reference; "" = none).
 /// 6: issue 15, second part. Custom metrics: a scenario ends with its metric table (see above), and a task's steps
 ///    may be metric steps.
+/// 6: issue 15, second part: a request record ends with its canonical tags (a string reference; "" = none).
 inline constexpr std::uint32_t kPlanFormatVersion = 6;
 
 struct DecodeLimits {
