@@ -224,7 +224,6 @@ std::vector<std::shared_ptr<lua::LuaRunConfig>> MakeLuaRunConfigs(const std::vec
                                                         : chosen[i].max_instructions.value_or(lua::kDefaultMaxInstructions);
         cfg->max_redirects = MaxRedirects(f.client, chosen[i].max_redirects);
         cfg->env = f.script_env;
-        cfg->tags = chosen[i].tags;
         configs.push_back(cfg);
     }
     return configs;

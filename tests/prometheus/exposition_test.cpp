@@ -173,6 +173,28 @@ TEST(Exposition, DecodedBytesOnlyForRowsThatDecoded) {
     }
     EXPECT_EQ(ungrouped, 5000);
     EXPECT_EQ(e.Find("lsengine_bytes_decoded_total").size(), 2u);  // not the rows that decoded nothing
+// tags (issue 15): one label per tag on a tagged request's series (escaped values); untagged series unchanged.
+TEST(Exposition, TaggedRequestsCarryOneLabelPerTag) {
+    Snapshot s = FullSnapshot(1);
+    auto& tagged = s.ForName(MakeStatKey(StatKind::kRequest, "browse", "home", "GET /", "checkout",
+                                         "env\x1esta\"ging\x1dtier\x1egold"));
+    AddResponses(&s, &tagged, 6, 200, 900, 1'000);
+    AddErrors(&s, &tagged, 1, ErrorKind::kTimeout);
+    const Exposition e = Render(&s);
+    const auto labels = With(With(With(kHome, "group", "checkout"), "env", "sta\"ging"), "tier", "gold");
+    EXPECT_EQ(e.Value("lsengine_requests_total", With(labels, "status", "200")), 6);
+    EXPECT_EQ(e.Value("lsengine_request_errors_total", With(labels, "kind", "timeout")), 1);
+    EXPECT_EQ(e.Value("lsengine_request_duration_seconds_count", labels), 6);
+    EXPECT_EQ(e.Value("lsengine_request_duration_seconds_bucket", With(labels, "le", "+Inf")), 6);
+    double untagged = 0;
+    for (const auto& sample : e.Find("lsengine_requests_total", kHome)) {
+        if (sample.labels.count("env") == 0) {
+            untagged += sample.value;
+        } else {
+            EXPECT_EQ(sample.labels.at("tier"), "gold");
+        }
+    }
+    EXPECT_EQ(untagged, 11);  // FullSnapshot's 5 + 2 + 3 + 1
 }
 
 TEST(Exposition, StatusOutsideHttpRangeIsOther) {

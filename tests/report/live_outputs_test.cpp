@@ -234,6 +234,38 @@ TEST(NdjsonWriter, GroupedRequestRowsCarryTheirGroup) {
     EXPECT_EQ(grouped, 1);
 }
 
+// tags (issue 15): an interval's tagged request rows carry "tags": {k: v}; untagged rows have no tags field.
+TEST(NdjsonWriter, TaggedRequestRowsCarryTheirTags) {
+    const std::string path = TempFile("lse-ndjson-tags-test.ndjson");
+    {
+        NdjsonWriter writer(path);
+        writer.OnStart(ShopRun());
+        metrics::Snapshot s = Second(0, "browse", 3, 0, 1000);
+        metrics::RequestStats* row = &s.ForName(metrics::MakeStatKey(metrics::StatKind::kRequest, "shop", "browse",
+                                                                     "GET /x", "", "env\x1estaging\x1dtier\x1e" "1"));
+        for (int i = 0; i < 2; ++i) s.RecordCompletion(row, ErrorKind::kNone, 200, true, 500, 1000, 10, 10);
+        writer.OnInterval(IntervalUpdate{s, s, kSec, 10 * kSec, 100, 10, "steady", {}});
+    }
+    std::ifstream in(path);
+    std::vector<nlohmann::json> lines;
+    for (std::string l; std::getline(in, l);) lines.push_back(nlohmann::json::parse(l));
+    std::filesystem::remove(path);
+    ASSERT_EQ(lines.size(), 2u);
+    int tagged = 0;
+    for (const nlohmann::json& r : lines[1]["requests"]) {
+        if (r.contains("tags")) {
+            ++tagged;
+            EXPECT_EQ(r["tags"], nlohmann::json({{"env", "staging"}, {"tier", "1"}}));
+            EXPECT_EQ(r["name"], "GET /x");
+            EXPECT_EQ(r["requests"], 2);
+            EXPECT_FALSE(r.contains("group"));
+        } else {
+            EXPECT_NE(r["requests"], 2) << r.dump();
+        }
+    }
+    EXPECT_EQ(tagged, 1);
+}
+
 TEST(NdjsonWriter, UnwritablePathFailsBeforeTheRun) {
     try {
         NdjsonWriter writer("/nonexistent-dir/x.ndjson");

@@ -359,6 +359,51 @@ TEST(SummaryModel, ChecksMadeInAGroupAreRowsOfTheirGroup) {
     EXPECT_EQ(checks[2]["group"], "checkout::payment");
     EXPECT_EQ(checks[2]["name"], "status is 200");
     EXPECT_EQ(checks[2]["passes"], 5);
+// tags (issue 15): each tag set of a request is a row of its own, after the untagged rows, shown with its tags in
+// the text ("GET /x {env=staging}") and as "tags": {k: v} in the JSON (only on tagged rows).
+TEST(SummaryModel, TaggedRequestsAreRowsOfTheirOwn) {
+    metrics::Snapshot s = ShopSnapshot();
+    const auto tagged = [&s](std::string_view group, std::string_view tags, int n) {
+        metrics::RequestStats* row =
+            &s.ForName(MakeStatKey(StatKind::kRequest, "shop", "checkout", "POST /api/cart", group, tags));
+        for (int i = 0; i < n; ++i) s.RecordCompletion(row, ErrorKind::kNone, 200, true, 50'000, 100'000, 10, 10);
+    };
+    tagged("", "env\x1estaging", 6);
+    tagged("", "env\x1eprod\x1dtier\x1egold", 4);
+    tagged("pay", "env\x1estaging", 2);
+    SummaryInput in = ShopInput(s);
+    in.requests_per_task = true;
+    const SummaryModel model = BuildSummaryModel(in);
+    const ScenarioSummary& shop = model.scenarios.at(0);
+    ASSERT_EQ(shop.requests.size(), 5u);
+    EXPECT_TRUE(shop.requests[0].tags.empty());
+    EXPECT_TRUE(shop.requests[1].tags.empty());
+    EXPECT_EQ(shop.requests[2].tags, "env\x1eprod\x1dtier\x1egold");
+    EXPECT_EQ(shop.requests[2].stats.requests, 4u);
+    EXPECT_EQ(DisplayName(shop.requests[2]), "POST /api/cart {env=prod,tier=gold}");
+    EXPECT_EQ(DisplayName(shop.requests[3]), "POST /api/cart {env=staging}");
+    EXPECT_EQ(DisplayName(shop.requests[4]), "pay > POST /api/cart {env=staging}");
+    EXPECT_EQ(shop.load.requests, 122u);  // tagged requests are load requests like any other
+    ASSERT_EQ(shop.groups.size(), 1u);
+    EXPECT_EQ(shop.groups[0].stats.requests, 2u);
+
+    const std::string text = Print(in);
+    EXPECT_THAT(text, HasSubstr("  POST /api/cart {env=staging} "));
+    EXPECT_THAT(text, HasSubstr("  POST /api/cart {env=prod,t..."));  // cut to the column, as any long name
+    EXPECT_THAT(text, HasSubstr("  checkout: POST /api/cart {..."));
+
+    const nlohmann::json j = SummaryJson(in);
+    const nlohmann::json& rows = j["scenarios"][0]["requests"];
+    EXPECT_FALSE(rows[0].contains("tags"));
+    EXPECT_EQ(rows[2]["tags"], nlohmann::json({{"env", "prod"}, {"tier", "gold"}}));
+    EXPECT_EQ(rows[2]["name"], "POST /api/cart");
+    EXPECT_EQ(rows[4]["group"], "pay");
+    EXPECT_EQ(rows[4]["tags"], nlohmann::json({{"env", "staging"}}));
+    EXPECT_EQ(j["scenarios"][0]["requests_by_task"].back()["tags"], nlohmann::json({{"env", "staging"}}));
+    // Without tags no row has the key: the output of an untagged run is unchanged.
+    for (const auto& r : SummaryJson(ShopInput(ShopSnapshot()))["scenarios"][0]["requests"]) {
+        EXPECT_FALSE(r.contains("tags"));
+    }
 }
 
 TEST(SummaryModel, PlainNamesAndControlBytesAreShownSafely) {

@@ -330,9 +330,17 @@ void Scenario(Page& page, const json& s) {
     if (!s.value("tasks", json::array()).empty()) TasksTable(page, s["tasks"]);
     page.Raw("<h3>Requests</h3>\n");
     json requests = s.value("requests", json::array());
-    // A request made in group() is labelled with its group, as in the text summary ("checkout > GET /cart").
+    // A request made in group() is labelled with its group, as in the text summary ("checkout > GET /cart"), and
+    // one made with tags ends with them ("GET /cart {env=staging}").
     const auto grouped_name = [](json& r) {
         if (r.contains("group")) r["name"] = Str(r, "group") + " > " + Str(r, "name");
+        if (r.contains("tags") && r["tags"].is_object() && !r["tags"].empty()) {
+            std::string tags;
+            for (const auto& [k, v] : r["tags"].items()) {
+                tags += (tags.empty() ? "{" : ",") + k + "=" + (v.is_string() ? v.get<std::string>() : v.dump());
+            }
+            r["name"] = Str(r, "name") + " " + tags + "}";
+        }
     };
     for (json& r : requests) grouped_name(r);
     json total = s.value("totals", json::object());

@@ -80,6 +80,19 @@ bool ParseTags(std::string_view canonical, std::vector<Tag>* out) {
     }
 }
 
+std::vector<Tag> SplitTags(std::string_view canonical) {
+    std::vector<Tag> out;
+    while (!canonical.empty()) {
+        const std::size_t end = canonical.find(kTagPairSeparator);
+        const std::string_view pair = canonical.substr(0, end);
+        const std::size_t eq = pair.find(kTagValueSeparator);
+        out.emplace_back(std::string(pair.substr(0, eq)),
+                         eq == std::string_view::npos ? std::string() : std::string(pair.substr(eq + 1)));
+        canonical = end == std::string_view::npos ? std::string_view() : canonical.substr(end + 1);
+    }
+    return out;
+}
+
 std::string TagsDisplay(std::string_view canonical) {
     if (canonical.empty()) return {};
     std::string out = "{";

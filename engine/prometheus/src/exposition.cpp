@@ -12,6 +12,7 @@
 #include "lse/core/redact.hpp"
 #include "lse/metrics/stat_key.hpp"
 #include "custom_families.hpp"
+#include "lse/metrics/tags.hpp"
 
 namespace lse::prometheus {
 namespace {
@@ -19,6 +20,9 @@ namespace {
 using Label = std::pair<std::string_view, std::string_view>;  // name, already escaped value
 // The group() path of a request series; written only when not empty.
 constexpr std::string_view kGroupLabel = "group";
+// Not a label itself: stands for a request's tags, one label per tag (name = key), written where it is listed.
+// Its value is the canonical tags string (lse/metrics/tags.hpp) with every value already escaped.
+constexpr std::string_view kTagsLabels = "\x1dtags";
 
 // Bucket bounds as Prometheus shows them in `le` (shortest decimal of the seconds value).
 constexpr std::array<std::string_view, kBucketBoundsUs.size()> kBucketLabels = {
@@ -121,6 +125,10 @@ private:
             // Requests outside any group() carry no group label (the series they had before groups existed);
             // PromQL's group="" matches them all the same.
             if (l.first == kGroupLabel && l.second.empty()) return;
+            if (l.first == kTagsLabels) {
+                AppendTags(l.second, &sep);
+                return;
+            }
             text_ += sep;
             text_ += l.first;
             text_ += "=\"";
@@ -133,13 +141,29 @@ private:
         text_ += "} ";
     }
 
+    void AppendTags(std::string_view tags, char* sep) {
+        while (!tags.empty()) {
+            const std::size_t end = tags.find(metrics::kTagPairSeparator);
+            const std::string_view pair = tags.substr(0, end);
+            const std::size_t eq = pair.find(metrics::kTagValueSeparator);
+            text_ += *sep;
+            text_ += pair.substr(0, eq);
+            text_ += "=\"";
+            text_ += pair.substr(eq + 1);
+            text_ += '"';
+            *sep = ',';
+            tags = end == std::string_view::npos ? std::string_view() : tags.substr(end + 1);
+        }
+    }
+
     std::string_view name_;
     std::string text_;
 };
 
 // Series are keyed by escaped label values; names that only differ in replaced bytes merge, so the
 // exposition never holds two samples of one series.
-using RequestKey = std::tuple<std::string, std::string, std::string, std::string>;  // scenario, task, request, group
+// scenario, task, request, group, tags (canonical, values escaped)
+using RequestKey = std::tuple<std::string, std::string, std::string, std::string, std::string>;
 using CheckKey = std::tuple<std::string, std::string, std::string, std::string>;    // scenario, task, check, group
 using TaskKey = std::pair<std::string, std::string>;                   // scenario, task
 
@@ -150,19 +174,27 @@ struct Grouped {
     std::map<CheckKey, metrics::CheckCounts> checks;
 };
 
+// The canonical tags with each value escaped for a label (keys are names: nothing to escape).
+std::string EscapedTags(std::string_view canonical) {
+    std::vector<metrics::Tag> pairs = metrics::SplitTags(canonical);
+    for (auto& [k, v] : pairs) v = EscapeLabelValue(v);
+    return metrics::CanonicalTags(std::move(pairs));
+}
+
 Grouped Group(const metrics::Snapshot& snapshot) {
     Grouped g;
     metrics::StatKey key;
     for (const auto& [raw, stats] : snapshot.by_name) {
         if (!metrics::ParseStatKey(raw, &key)) {
             // A plain name (no stat key): a request outside any scenario.
-            g.requests[{"", "", EscapeLabelValue(raw), ""}].push_back(&stats);
+            g.requests[{"", "", EscapeLabelValue(raw), "", ""}].push_back(&stats);
             continue;
         }
         const std::string scenario = EscapeLabelValue(key.scenario);
         switch (key.kind) {
             case metrics::StatKind::kRequest:
-                g.requests[{scenario, EscapeLabelValue(key.task), EscapeLabelValue(key.name), EscapeLabelValue(key.group)}]
+                g.requests[{scenario, EscapeLabelValue(key.task), EscapeLabelValue(key.name), EscapeLabelValue(key.group),
+                            EscapedTags(key.tags)}]
                     .push_back(&stats);
                 break;
             case metrics::StatKind::kTask: {
@@ -205,9 +237,9 @@ void AccumulateBuckets(const metrics::Histogram& h, std::array<std::uint64_t, kB
 
 void AddHistogram(Family* family, const RequestKey& k, const std::vector<const metrics::RequestStats*>& stats,
                   metrics::Histogram metrics::RequestStats::*which) {
-    const auto& [scenario, task, request, group] = k;
+    const auto& [scenario, task, request, group, tags] = k;
     const std::initializer_list<Label> labels = {
-        {"scenario", scenario}, {"task", task}, {"request", request}, {kGroupLabel, group}};
+        {"scenario", scenario}, {"task", task}, {"request", request}, {kGroupLabel, group}, {kTagsLabels, tags}};
     std::uint64_t count = 0;
     std::uint64_t sum_us = 0;
     std::array<std::uint64_t, kBucketBoundsUs.size()> buckets{};
@@ -233,7 +265,7 @@ void AddHistogram(Family* family, const RequestKey& k, const std::vector<const m
 
 void RenderRequests(const Grouped& g, Family* requests, Family* errors, Family* duration, Family* response) {
     for (const auto& [k, stats] : g.requests) {
-        const auto& [scenario, task, request, group] = k;
+        const auto& [scenario, task, request, group, tags] = k;
         std::map<int, std::uint64_t> statuses;
         std::uint64_t other = 0;
         std::uint64_t failed = 0;  // completed attempts without a response
@@ -252,6 +284,7 @@ void RenderRequests(const Grouped& g, Family* requests, Family* errors, Family* 
                                {"task", task},
                                {"request", request},
                                {kGroupLabel, group},
+                               {kTagsLabels, tags},
                                {"status", status}},
                               n);
         }
@@ -260,6 +293,7 @@ void RenderRequests(const Grouped& g, Family* requests, Family* errors, Family* 
                                {"task", task},
                                {"request", request},
                                {kGroupLabel, group},
+                               {kTagsLabels, tags},
                                {"status", "other"}},
                               other);
         }
@@ -268,6 +302,7 @@ void RenderRequests(const Grouped& g, Family* requests, Family* errors, Family* 
                                {"task", task},
                                {"request", request},
                                {kGroupLabel, group},
+                               {kTagsLabels, tags},
                                {"status", "error"}},
                               failed);
         }
@@ -278,6 +313,7 @@ void RenderRequests(const Grouped& g, Family* requests, Family* errors, Family* 
                              {"task", task},
                              {"request", request},
                              {kGroupLabel, group},
+                             {kTagsLabels, tags},
                              {"kind", ErrorKindName(static_cast<ErrorKind>(i))}},
                             n);
         }

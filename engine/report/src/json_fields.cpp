@@ -4,6 +4,7 @@
 
 #include "lse/core/error_kind.hpp"
 #include "lse/core/redact.hpp"
+#include "lse/metrics/tags.hpp"
 
 namespace lse::report {
 
@@ -30,6 +31,12 @@ json ErrorsByKindJson(const metrics::RequestStats& s) {
         if (n != 0) j[std::string(ErrorKindName(static_cast<ErrorKind>(i)))] = n;
     }
     return j;
+}
+
+json TagsJson(std::string_view canonical) {
+    json tags = json::object();
+    for (auto& [k, v] : metrics::SplitTags(canonical)) tags[k] = std::move(v);
+    return tags;
 }
 
 json StatsJson(const metrics::RequestStats& s, double secs) {

@@ -92,6 +92,7 @@ void NdjsonWriter::OnInterval(const IntervalUpdate& u) {
                 row["task"] = key.task;
                 row["name"] = key.name;
                 if (!key.group.empty()) row["group"] = key.group;
+                if (!key.tags.empty()) row["tags"] = TagsJson(key.tags);
                 requests.push_back(std::move(row));
                 break;
             }

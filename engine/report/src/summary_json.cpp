@@ -41,6 +41,7 @@ json Scenario(const ScenarioSummary& s) {
         json row = Stats(r.stats, secs);
         row["name"] = r.name;
         if (!r.group.empty()) row["group"] = r.group;  // only on grouped rows: ungrouped output is unchanged
+        if (!r.tags.empty()) row["tags"] = TagsJson(r.tags);  // likewise only on tagged rows
         requests.push_back(std::move(row));
     }
     json lifecycle = json::array();
@@ -87,6 +88,7 @@ json Scenario(const ScenarioSummary& s) {
             row["task"] = r.task;
             row["name"] = r.name;
             if (!r.group.empty()) row["group"] = r.group;
+            if (!r.tags.empty()) row["tags"] = TagsJson(r.tags);
             by_task.push_back(std::move(row));
         }
         j["requests_by_task"] = std::move(by_task);

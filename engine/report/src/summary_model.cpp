@@ -7,6 +7,7 @@
 
 #include "lse/core/redact.hpp"
 #include "lse/metrics/error_groups.hpp"
+#include "lse/metrics/tags.hpp"
 #include "lse/metrics/stat_key.hpp"
 #include "lse/thresholds/threshold.hpp"
 
@@ -20,9 +21,11 @@ constexpr std::string_view kLifecycleOrder[] = {"setup", "on_start", "on_stop", 
 struct Grouped {
     std::map<std::string, metrics::RequestStats> tasks;
     std::map<std::string, metrics::RequestStats> requests;
-    std::map<std::pair<std::string, std::string>, metrics::RequestStats> grouped_requests;  // (group, name)
+    // (group, name, tags): rows made in a group or with tags; ungrouped untagged ones are in `requests`
+    std::map<std::tuple<std::string, std::string, std::string>, metrics::RequestStats> grouped_requests;
     std::map<std::string, metrics::RequestStats> groups;  // group path -> its requests and its nested groups'
-    std::map<std::tuple<std::string, std::string, std::string>, metrics::RequestStats> requests_by_task;  // task,name,group
+    using TaskRow = std::tuple<std::string, std::string, std::string, std::string>;  // task, name, group, tags
+    std::map<TaskRow, metrics::RequestStats> requests_by_task;
     std::map<std::string, metrics::RequestStats> lifecycle;
     std::map<std::tuple<std::string, std::string, std::string>, metrics::CheckCounts> checks;  // task,group,name
     std::map<std::string, metrics::RequestStats> hook_runs;
@@ -51,9 +54,24 @@ void AddToGroups(std::map<std::string, metrics::RequestStats>& groups, const std
     groups[path] += stats;
 }
 
+// Tags as the outputs show them: each key and value made printable (secrets redacted), still canonical.
+std::string PrintableTags(std::string_view canonical) {
+    if (canonical.empty()) return {};
+    std::vector<metrics::Tag> pairs = metrics::SplitTags(canonical);
+    for (auto& [k, v] : pairs) {
+        k = Printable(k);
+        v = Printable(v);
+    }
+    return metrics::CanonicalTags(std::move(pairs));
+}
+
 }  // namespace
 
-std::string DisplayName(const NamedStats& row) { return row.group.empty() ? row.name : row.group + " > " + row.name; }
+std::string DisplayName(const NamedStats& row) {
+    std::string name = row.group.empty() ? row.name : row.group + " > " + row.name;
+    if (!row.tags.empty()) name += " " + metrics::TagsDisplay(row.tags);
+    return name;
+}
 
 std::string DisplayName(const CheckRow& row) {
     return row.task + ": " + (row.group.empty() ? row.name : row.group + " > " + row.name);
@@ -106,6 +124,7 @@ SummaryModel BuildSummaryModel(const SummaryInput& in) {
         key.task = Printable(key.task);
         key.name = Printable(key.name);
         key.group = Printable(key.group);
+        key.tags = PrintableTags(key.tags);
         Grouped& g = groups[key.scenario];
         switch (key.kind) {
             case metrics::StatKind::kRequest:
@@ -118,14 +137,14 @@ SummaryModel BuildSummaryModel(const SummaryInput& in) {
                     } else if (++count == 1 || example.empty()) {
                         example = key.name;
                     }
-                    if (key.group.empty()) {
+                    if (key.group.empty() && key.tags.empty()) {
                         g.requests[key.name] += stats;
                     } else {
-                        g.grouped_requests[{key.group, key.name}] += stats;
-                        AddToGroups(g.groups, key.group, stats);
+                        g.grouped_requests[{key.group, key.name, key.tags}] += stats;
+                        if (!key.group.empty()) AddToGroups(g.groups, key.group, stats);
                     }
                     g.load += stats;
-                    if (in.requests_per_task) g.requests_by_task[{key.task, key.name, key.group}] += stats;
+                    if (in.requests_per_task) g.requests_by_task[{key.task, key.name, key.group, key.tags}] += stats;
                 }
                 break;
             case metrics::StatKind::kTask:
@@ -197,13 +216,14 @@ SummaryModel BuildSummaryModel(const SummaryInput& in) {
             for (auto& row : s.tasks) row.task = row.name;
             s.requests = Rows(g.requests);
             // Grouped rows after the ungrouped ones, by group then name.
-            for (auto& [gn, stats] : g.grouped_requests) {
-                s.requests.push_back(NamedStats{"", gn.second, std::move(stats), gn.first});
+            for (auto& [gnt, stats] : g.grouped_requests) {
+                s.requests.push_back(
+                    NamedStats{"", std::get<1>(gnt), std::move(stats), std::get<0>(gnt), std::get<2>(gnt)});
             }
             s.groups = Rows(g.groups);
             for (auto& [tng, stats] : g.requests_by_task) {
-                s.requests_by_task.push_back(
-                    NamedStats{std::get<0>(tng), std::get<1>(tng), std::move(stats), std::get<2>(tng)});
+                s.requests_by_task.push_back(NamedStats{std::get<0>(tng), std::get<1>(tng), std::move(stats),
+                                                        std::get<2>(tng), std::get<3>(tng)});
             }
             for (std::string_view phase : kLifecycleOrder) {
                 auto l = g.lifecycle.find(std::string(phase));

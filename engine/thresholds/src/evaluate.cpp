@@ -105,6 +105,14 @@ void Measure(const Threshold& t, const metrics::Snapshot& snap, const Scope& sco
     }
 }
 
+// Tags are given at run time too: a threshold on a tag no request had says so.
+std::string NoDataText(const Threshold& threshold, const metrics::Snapshot& total, const Scope& scope) {
+    if (!threshold.tag_key.empty() && RequestsIn(total, scope).requests == 0) {
+        return "no data (no request had tag " + threshold.tag_key + "=" + threshold.tag_value + ")";
+    }
+    return "no data";
+}
+
 }  // namespace
 
 Verdict Evaluate(const Threshold& threshold, const metrics::Snapshot& total, std::string_view scenario,
@@ -115,7 +123,8 @@ Verdict Evaluate(const Threshold& threshold, const metrics::Snapshot& total, std
     Verdict v;
     v.expression = threshold.expression;
     v.scenario = threshold.scenario.empty() ? std::string(scenario) : threshold.scenario;
-    const Scope scope{v.scenario, threshold.task, threshold.request, threshold.group};
+    const Scope scope{v.scenario, threshold.task, threshold.request, threshold.group, threshold.tag_key,
+                      threshold.tag_value};
     Measure(threshold, total, scope, duration_s, &v);
     v.passed = v.has_data && Compare(v.actual, threshold.op, threshold.value);
     // Groups are named at run time (group("checkout", fn)), so a misspelt one is only known now: say which.
@@ -126,7 +135,7 @@ Verdict Evaluate(const Threshold& threshold, const metrics::Snapshot& total, std
                     (v.has_data ? v.actual_text
                      : unknown_group ? "no data (no " + std::string(checks ? "check" : "request") +
                                            " was made in group '" + threshold.group + "')"
-                                     : std::string("no data"));
+                                     : NoDataText(threshold, total, scope));
     return v;
 }
 

@@ -1,6 +1,7 @@
 // Parsing "[scenario:][scope.]metric op value" (grammar in threshold.hpp, docs/thresholds.md).
 // Everything here reports through an error string so TryParse never throws; Parse wraps it.
 
+#include <algorithm>
 #include <cstdlib>
 #include <vector>
 
@@ -8,6 +9,7 @@
 #include "lse/core/errors.hpp"
 #include "lse/core/units.hpp"
 #include "custom_threshold.hpp"
+#include "lse/metrics/tags.hpp"
 #include "lse/thresholds/threshold.hpp"
 #include "metric_name.hpp"
 
@@ -147,6 +149,72 @@ bool ParseGroupSubject(std::string_view rest, Threshold* t, std::string* error) 
     return true;
 }
 
+constexpr std::string_view kTagPrefix = "tag:";
+
+// "env=staging.p95" after "tag:": the tag's key and value, then its metric. Values may contain dots (and '='):
+// the first '.' whose right side is a metric ends the value; the first '=' ends the key.
+bool ParseTagSubject(std::string_view rest, Threshold* t, std::string* error) {
+    MetricSpec spec;
+    std::string_view tag;
+    std::string_view metric_text;
+    for (std::size_t dot = rest.find('.'); dot != std::string_view::npos; dot = rest.find('.', dot + 1)) {
+        if (ParseMetricName(rest.substr(dot + 1), &spec)) {
+            tag = rest.substr(0, dot);
+            metric_text = rest.substr(dot + 1);
+            break;
+        }
+    }
+    if (metric_text.empty()) {
+        if (rest.find('.') == std::string_view::npos) {
+            *error = "expected 'tag:KEY=VALUE.metric' (e.g. tag:env=staging.p95 < 500ms)";
+            return false;
+        }
+        return UnknownMetric(GuessMetricText(rest), error);
+    }
+    const std::size_t eq = tag.find('=');
+    if (eq == std::string_view::npos) {
+        *error = "expected 'tag:KEY=VALUE.metric' (e.g. tag:env=staging.p95 < 500ms): no '=' after the tag key";
+        return false;
+    }
+    t->tag_key = std::string(Trim(tag.substr(0, eq)));
+    t->tag_value = std::string(tag.substr(eq + 1));
+    if (const std::string problem = metrics::TagKeyProblem(t->tag_key); !problem.empty()) {
+        *error = "after 'tag:': " + problem;
+        return false;
+    }
+    t->metric = spec.metric;
+    t->stat = spec.stat;
+    t->base = spec.base;
+    t->percentile = spec.percentile;
+    t->metric_name = spec.canonical;
+    const bool per_request = t->metric == Metric::kLatency || t->metric == Metric::kErrorRate ||
+                             t->metric == Metric::kErrors || t->metric == Metric::kRequests ||
+                             t->metric == Metric::kRps;
+    if (!per_request) {
+        *error = "'" + t->metric_name + "' is not measured per tag (a tag has pNN, min, max, mean, service_*, "
+                 "error_rate, errors, requests and rps)";
+        return false;
+    }
+    return true;
+}
+
+// Where to look for the comparison in a "tag:KEY=VALUE..." (or "scenario:tag:...") threshold: past the '=' that
+// joins the key and the value, which is no comparison. 0 for any other threshold.
+std::size_t TagScopeEnd(std::string_view s) {
+    std::size_t at = 0;
+    if (!s.starts_with(kTagPrefix)) {
+        const std::size_t colon = s.find(':');
+        if (colon == std::string_view::npos) return 0;
+        at = colon + 1;
+        while (at < s.size() && s[at] == ' ') ++at;
+        if (!s.substr(at).starts_with(kTagPrefix)) return 0;
+    }
+    // The key's '=' comes before any comparison ("tag:env.p95 <= 1s" has none: the parse then says so).
+    const std::size_t eq = s.find_first_of("=<>!", at + kTagPrefix.size());
+    if (eq == std::string_view::npos || s[eq] != '=' || (eq + 1 < s.size() && s[eq + 1] == '=')) return 0;
+    return eq + 1;
+}
+
 // Splits the left-hand side into scenario, task, request and metric.
 bool ParseSubject(std::string_view lhs, Threshold* t, std::string* error) {
     std::string_view rest = lhs;
@@ -154,6 +222,7 @@ bool ParseSubject(std::string_view lhs, Threshold* t, std::string* error) {
     if (rest.starts_with(kGroupPrefix)) return ParseGroupSubject(Trim(rest.substr(kGroupPrefix.size())), t, error);
     // "trend:NAME.p95" and the other custom metric kinds: keywords too (custom_threshold.hpp).
     if (IsCustomSubject(rest)) return ParseCustomSubject({}, rest, t, error);
+    if (rest.starts_with(kTagPrefix)) return ParseTagSubject(Trim(rest.substr(kTagPrefix.size())), t, error);
     const std::size_t colon = rest.substr(0, rest.find('[')).find(':');
     if (colon != std::string_view::npos) {
         const std::string_view scenario = Trim(rest.substr(0, colon));
@@ -167,6 +236,7 @@ bool ParseSubject(std::string_view lhs, Threshold* t, std::string* error) {
             return ParseGroupSubject(Trim(rest.substr(kGroupPrefix.size())), t, error);
         }
         if (IsCustomSubject(rest)) return ParseCustomSubject(scenario, rest, t, error);
+        if (rest.starts_with(kTagPrefix)) return ParseTagSubject(Trim(rest.substr(kTagPrefix.size())), t, error);
     }
 
     std::string_view metric_text;
@@ -305,6 +375,7 @@ bool ParseInto(std::string_view expression, Threshold* t, std::string* error) {
     // A request name in brackets may contain '<' or '=': look for the operator after it.
     const std::size_t bracket_end = s.find('[') == std::string_view::npos ? std::string_view::npos : s.rfind(']');
     std::size_t at = bracket_end == std::string_view::npos ? 0 : bracket_end + 1;
+    at = std::max(at, TagScopeEnd(s));  // tag:KEY=VALUE: that '=' is no comparison
     while (at < s.size() && !IsOpChar(s[at])) ++at;
     if (at >= s.size()) {
         *error = "missing comparison (use <, <=, >, >=, == or !=)";

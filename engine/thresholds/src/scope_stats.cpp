@@ -1,6 +1,7 @@
 #include "lse/thresholds/scope_stats.hpp"
 
 #include "lse/metrics/stat_key.hpp"
+#include "lse/metrics/tags.hpp"
 #include "lse/thresholds/threshold.hpp"
 
 namespace lse::thresholds {
@@ -10,6 +11,7 @@ bool InScope(const metrics::StatKey& key, const Scope& scope, bool match_request
     if (!scope.scenario.empty() && key.scenario != scope.scenario) return false;
     if (scope.task.empty() ? IsLifecycleTask(key.task) : key.task != scope.task) return false;
     if (!scope.group.empty() && !InGroup(key.group, scope.group)) return false;
+    if (!scope.tag_key.empty() && !metrics::HasTag(key.tags, scope.tag_key, scope.tag_value)) return false;
     return !match_request || scope.request.empty() || key.name == scope.request;
 }
 
@@ -34,7 +36,8 @@ bool InGroup(std::string_view key_group, std::string_view scope_group) noexcept 
 }
 
 metrics::RequestStats RequestsIn(const metrics::Snapshot& snapshot, const Scope& scope) {
-    if (scope.scenario.empty() && scope.task.empty() && scope.request.empty() && scope.group.empty()) {
+    if (scope.scenario.empty() && scope.task.empty() && scope.request.empty() && scope.group.empty() &&
+        scope.tag_key.empty()) {
         return snapshot.total;
     }
     return MergeKind(snapshot, metrics::StatKind::kRequest, scope, true);

@@ -56,6 +56,7 @@ std::string Threshold::Subject() const {
     }
     if (!scenario.empty()) s += scenario + ":";
     if (!group.empty()) return s + "group:" + group + "." + metric_name;
+    if (!tag_key.empty()) return s + "tag:" + tag_key + "=" + tag_value + "." + metric_name;
     s += task;
     if (!request.empty()) s += "[" + request + "]";
     // A dot after a task or request scope; none right after "scenario:" (a task name may end in ':' itself).

@@ -124,6 +124,7 @@ void ScenarioEngine::LoadScenario() {
     }
     lua_settop(L, sc);
     if (tasks_.empty()) throw UsageError(config_.script_path + ": scenario '" + config_.scenario + "' has no task");
+    if (const ScenarioDef* def = state_->Find(config_.scenario)) scenario_tags_ = def->tags;
     stat_by_name_.resize(static_cast<size_t>(Phase::kCount) + tasks_.size());
     last_stat_.resize(static_cast<size_t>(Phase::kCount) + tasks_.size());
     check_by_name_.resize(static_cast<size_t>(Phase::kCount) + tasks_.size());
@@ -513,7 +514,7 @@ int ScenarioEngine::HttpCall(lua_State* L, int method) {
                                      "(path, opts)");
         }
         ReadRequestArgs(L, path_idx, path_idx + 1, config_.target, fn, &spec, config_.compression,
-                        config_.tags);
+                        scenario_tags_);
         p->max_redirects = spec.max_redirects >= 0 ? spec.max_redirects : config_.max_redirects;
         p->redirects = 0;
         AddJarCookie(*vu, p);

@@ -247,6 +247,7 @@ private:
     std::vector<NameMap> group_children_{NameMap()};
     std::unordered_map<std::uint64_t, NameMap> grouped_stat_by_name_;
     std::unordered_map<std::uint64_t, NameMap> grouped_check_by_name_;  // checks made in a group, the same way
+    std::string scenario_tags_;  // the scenario's `tags` option, canonical: on each of its requests
     // A tagged request is cached there too, under "name\x1f<canonical tags>", built in this reused buffer.
     std::string tagged_lookup_;
     http::Origin host_header_origin_;  // origin whose Host value host_header_ holds

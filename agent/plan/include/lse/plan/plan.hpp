@@ -93,7 +93,7 @@ struct PlannedRequest {
     std::string group;
     /// Its tags in canonical form (lse/metrics/tags.hpp: the scenario's merged with the request's own); empty:
     /// none. Agents record it under the same stat key as the Lua runtime (format 6).
-    std::string tags;
+    std::string tags{};
     bool operator==(const PlannedRequest&) const = default;
 };
 

@@ -77,9 +77,6 @@ struct LuaRunConfig {
     /// (its `compression` option, or an Accept-Encoding header); false: --no-compression or the scenario's
     /// compression = false.
     bool compression = true;
-    /// The scenario's `tags` option in canonical form (lse/metrics/tags.hpp): every request of the scenario,
-    /// hooks included, carries them; a request's own tag of the same key overrides. Empty: none.
-    std::string tags;
 };
 
 runtime::RunnerFactory MakeLuaRunnerFactory(std::shared_ptr<const LuaRunConfig> config);

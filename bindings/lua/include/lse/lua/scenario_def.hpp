@@ -56,7 +56,7 @@ struct ScenarioDef {
     std::string key{};
     /// `max_header_size` option: this scenario's response-header limit instead of --max-header-size.
     std::optional<std::uint64_t> max_header_bytes{};
-    std::string tags;  ///< `tags` option, canonical (lse/metrics/tags.hpp): on every request of the scenario
+    std::string tags{};  ///< `tags` option, canonical (lse/metrics/tags.hpp): on every request of the scenario
 };
 
 }  // namespace lse::lua

@@ -33,7 +33,7 @@ struct StatKey {
     std::string task;  ///< empty for kScenario
     std::string name;  ///< request or check name; empty for kTask and kScenario
     std::string group;  ///< kRequest and kCheck: the group path ("checkout::payment"); empty outside any group
-    std::string tags;   ///< kRequest only: the request's tags in canonical form (tags.hpp); empty: none
+    std::string tags{};  ///< kRequest only: the request's tags in canonical form (tags.hpp); empty: none
 };
 
 inline constexpr char kStatKeySeparator = '\x1f';

@@ -43,6 +43,9 @@ std::string CanonicalTags(std::vector<Tag> tags);
 /// more than kMaxTagsPerRequest pairs). The empty string is valid: no tags.
 bool ParseTags(std::string_view canonical, std::vector<Tag>* out);
 
+/// The pairs of a canonical tags string, without validating them (outputs: the key was validated when made).
+std::vector<Tag> SplitTags(std::string_view canonical);
+
 /// "{env=staging,tier=gold}" for text outputs; empty for no tags. `canonical` must be valid.
 std::string TagsDisplay(std::string_view canonical);
 

@@ -6,6 +6,7 @@
 ///   Stats   = { "requests", "ok", "errors", "error_rate", "rps", "dropped", "bytes_received", "bytes_sent",
 ///               "errors_by_kind": {kind: n}, "statuses": {"200": n, "other": n},
 ///               "service_time_us": Latency, "response_time_us": Latency }
+///   Tags    = { key: value }, on request rows made with tags (and only on them)
 ///   Error   = { "scope": "request"|"task"|"lifecycle", "task", "name" (requests only), "kind", "message",
 ///               "count", "first_seen_s" (from the start of load; negative: before it; absent: unknown) }
 
@@ -23,6 +24,8 @@ nlohmann::json LatencyJson(const metrics::Histogram& h);
 nlohmann::json ErrorsByKindJson(const metrics::RequestStats& s);
 /// `secs` is the time the counts were made in (for "rps"); 0 gives rps 0.
 nlohmann::json StatsJson(const metrics::RequestStats& s, double secs);
+/// A request row's tags (canonical, lse/metrics/tags.hpp) as { "env": "staging" }.
+nlohmann::json TagsJson(std::string_view canonical);
 /// Error groups of one scenario, most frequent first.
 nlohmann::json ErrorRowsJson(const std::vector<ErrorRow>& rows);
 /// Who an agent is and whether its totals are whole: { "id", "host", "state", "capacity", "share",

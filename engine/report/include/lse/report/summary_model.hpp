@@ -19,9 +19,11 @@ struct NamedStats {
     std::string name;  ///< request name, or the task name for task/lifecycle rows
     metrics::RequestStats stats;
     std::string group{};  ///< request rows: the group path they were made in ("checkout::payment"); empty: none
+    std::string tags{};   ///< request rows: their tags, canonical (lse/metrics/tags.hpp); empty: none
 };
 
-/// How a request row is labelled in text: "GET /cart", or "checkout > GET /cart" for a grouped one.
+/// How a request row is labelled in text: "GET /cart", or "checkout > GET /cart" for a grouped one; a tagged
+/// one ends with its tags: "GET /cart {env=staging}".
 std::string DisplayName(const NamedStats& row);
 
 struct CheckRow {

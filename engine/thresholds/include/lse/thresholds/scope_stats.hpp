@@ -18,6 +18,8 @@ struct Scope {
     std::string_view task;
     std::string_view request;
     std::string_view group;  ///< a group path: its requests and those of the groups nested in it
+    std::string_view tag_key{};  ///< set: only requests carrying the tag tag_key=tag_value
+    std::string_view tag_value{};
 };
 
 /// True when a request made in group `key_group` counts for the group scope `scope_group` (itself or nested).

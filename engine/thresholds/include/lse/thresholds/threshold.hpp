@@ -6,6 +6,7 @@
 ///
 ///   threshold := [scenario ':'] [scope '.'] metric op value
 ///   scope     := task | '[' request name ']' | task '[' request name ']' | 'group:' group path
+///              | 'tag:' key '=' value
 ///   op        := '<' | '<=' | '>' | '>=' | '==' | '!='
 ///   custom    := kind ':' NAME '.' stat op value     (a script's own metric; run-wide, no scenario prefix)
 ///   kind      := 'trend' | 'counter' | 'rate' | 'gauge'
@@ -96,6 +97,8 @@ struct Threshold {
     std::string custom_name;
     metrics::CustomMetricKind custom_kind = metrics::CustomMetricKind::kTrend;
     CustomStat custom_stat = CustomStat::kPercentile;
+    std::string tag_key{};   ///< "tag:env=staging": the requests carrying that tag (every row of the scenario)
+    std::string tag_value{};
     Metric metric = Metric::kLatency;
     LatencyStat stat = LatencyStat::kPercentile;
     TimeBase base = TimeBase::kResponse;
