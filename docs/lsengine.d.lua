@@ -29,6 +29,7 @@
 ---@field cert? string                 This scenario's client certificate (PEM file, relative to the script) for mutual TLS, instead of --cert.
 ---@field key? string                  Its private key (PEM file; default: in the cert file), instead of --key.
 ---@field max_header_size? string|integer  This scenario's response-header limit ("128KiB", 1KiB..1GiB), instead of --max-header-size.
+---@field tags? table<string, string|number|boolean>  Tags on every request of the scenario, hooks included (a request's tag of the same key overrides); keys [A-Za-z_][A-Za-z0-9_]* (<= 64 bytes, not reserved), values <= 128 bytes; at most 8 per request.
 
 ---@class lsengine.TaskOptions
 ---@field weight? number  Relative frequency (> 0, default 1).
@@ -47,6 +48,7 @@
 ---@field expect? lsengine.Expect          Accepted statuses: 201, {200, 404} or "2xx,404" (default 2xx and 3xx).
 ---@field redirects? integer               Redirects to follow (0..100; default: the scenario's, --max-redirects, else 10). 0 = none: a 3xx is the response.
 ---@field compression? boolean             Offer "Accept-Encoding: gzip, deflate, br" (default true; false: --no-compression or the scenario's compression = false).
+---@field tags? table<string, string|number|boolean>  Tags: each tag set of a request is a stat row of its own (merged over the scenario's tags; at most 8); thresholds read them as tag:KEY=VALUE.p95.
 ---@field files? table<string, string|number|lsengine.FilePart|(string|number|lsengine.FilePart)[]>  multipart/form-data body: strings/numbers are fields, tables file parts, a list several parts of one name (parts in name order; exclusive with json/body/form).
 
 ---@class lsengine.FilePart

@@ -222,6 +222,31 @@ TEST(CompareTest, GroupedRequestsAreComparedWithTheSameGroupsRow) {
     EXPECT_NE(notes.find("request 'checkout > GET /api/products' is only in BASE"), std::string::npos) << notes;
 }
 
+// tags (issue 15): each tag set of a request is another row, compared with the row of the same tags.
+TEST(CompareTest, TaggedRequestsAreComparedWithTheSameTagsRow) {
+    json base = Summary({});
+    json now = Summary({});
+    RunShape slow;
+    slow.p95 = 90'000;
+    slow.p99 = 95'000;
+    json tagged = Summary(slow)["scenarios"][0]["requests"][0];  // same name, slower, with tags
+    tagged["tags"] = {{"tier", "gold"}, {"env", "staging"}};
+    now["scenarios"][0]["requests"].push_back(tagged);
+    json base_tagged = base["scenarios"][0]["requests"][0];
+    base_tagged["tags"] = {{"env", "staging"}, {"tier", "gold"}};
+    base["scenarios"][0]["requests"].push_back(base_tagged);
+    const Comparison c = CompareSummaries(base, now, {});
+    EXPECT_TRUE(c.notes.empty()) << c.notes.front();
+    EXPECT_EQ(VerdictOf(c, CompareMetric::kP95, "GET /api/products"), CompareVerdict::kOk);
+    EXPECT_EQ(VerdictOf(c, CompareMetric::kP95, "GET /api/products {env=staging,tier=gold}"),
+              CompareVerdict::kRegression);
+    now["scenarios"][0]["requests"][1]["tags"]["env"] = "prod";
+    std::string notes;
+    for (const auto& n : CompareSummaries(base, now, {}).notes) notes += n + "\n";
+    EXPECT_NE(notes.find("request 'GET /api/products {env=prod,tier=gold}' is only in NEW"), std::string::npos)
+        << notes;
+}
+
 TEST(CompareTest, ValidateRefusesOtherDocuments) {
     EXPECT_NO_THROW(ValidateSummary(Summary({}), "a.json"));
     try {

@@ -100,9 +100,22 @@ const json* FindByName(const json& list, const std::string& name) {
 
 // A request row's identity: its name, qualified by its group (group(), issue 15) when it has one, so the same
 // request inside and outside a group are compared as the different rows they are ("checkout > POST /cart").
+// Tags (issue 15) qualify it too, as the text summary shows them: "POST /cart {env=staging}".
 std::string RequestLabel(const json& row) {
     const std::string group = Text(row, "group");
-    return group.empty() ? Text(row, "name") : group + " > " + Text(row, "name");
+    std::string label = group.empty() ? Text(row, "name") : group + " > " + Text(row, "name");
+    const auto tags = row.find("tags");
+    if (tags != row.end() && tags->is_object() && !tags->empty()) {
+        char sep = '{';
+        label += ' ';
+        for (const auto& [k, v] : tags->items()) {  // keys in order: the canonical form's order
+            label += sep;
+            label += k + "=" + (v.is_string() ? v.get<std::string>() : v.dump());
+            sep = ',';
+        }
+        label += '}';
+    }
+    return label;
 }
 
 const json* FindRequest(const json& list, const std::string& label) {
