@@ -99,6 +99,16 @@ TEST(HtmlReport, EscapesUserControlledNames) {
     EXPECT_EQ(html.find("<b>X-Token"), std::string::npos);
 }
 
+// tags (issue 15): a tagged row is labelled with its tags, escaped like any name.
+TEST(HtmlReport, TaggedRowsShowTheirTagsEscaped) {
+    testing::SyntheticOptions options;
+    options.tagged_row = true;
+    const std::string html = RenderSynthetic("tagged", options);
+    EXPECT_NE(html.find("GET /tagged {env=&lt;i&gt;staging&lt;/i&gt;,tier=gold}"), std::string::npos);
+    EXPECT_EQ(html.find("<i>staging"), std::string::npos) << "a tag value reached the page unescaped";
+    EXPECT_EQ(RenderSynthetic("untagged").find("{env="), std::string::npos);
+}
+
 TEST(HtmlReport, EmbeddedJsonParsesBackWithTimelineSummaryAndAgents) {
     const std::string html = RenderSynthetic("json");
     const std::string text = EmbeddedJson(html);

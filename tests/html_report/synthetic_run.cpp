@@ -72,6 +72,11 @@ void FeedSyntheticRun(HtmlReport& report, const SyntheticOptions& options) {
     // Lifecycle requests happen outside the load and are in the total only.
     metrics::RequestStats* login = &cumulative.ForName(MakeStatKey(StatKind::kRequest, "shop", "setup", "POST /login"));
     cumulative.RecordCompletion(login, ErrorKind::kNone, 200, true, 800, 800, 100, 100);
+    if (options.tagged_row) {
+        metrics::RequestStats* tagged =
+            &cumulative.ForName(MakeStatKey(StatKind::kRequest, "shop", "browse", "GET /tagged", "", kTaggedRowTags));
+        cumulative.RecordCompletion(tagged, ErrorKind::kNone, 200, true, 800, 800, 100, 100);
+    }
     // Failure messages grouped by where and why, and on_start runs: 9 of 10 virtual users got ready.
     cumulative.AddError(metrics::MakeErrorKey(MakeStatKey(StatKind::kTask, "shop", kHostileTask), ErrorKind::kScript,
                                               "shop.lua:12: attempt to call global 'chek' (a nil value)"),

@@ -18,7 +18,12 @@ struct SyntheticOptions {
     bool failing_threshold = true;
     int exit_code = 3;
     int intervals = kIntervals;
+    /// Adds a request row with tags (issue 15), one of them with a hostile value: kTaggedRowTags.
+    bool tagged_row = false;
 };
+
+/// The tags of the row SyntheticOptions::tagged_row adds (canonical form, lse/metrics/tags.hpp).
+inline constexpr const char* kTaggedRowTags = "env\x1e<i>staging</i>\x1dtier\x1egold";
 
 /// Runs OnStart, OnInterval (options.intervals times) and OnEnd on `report`.
 void FeedSyntheticRun(HtmlReport& report, const SyntheticOptions& options = {});
