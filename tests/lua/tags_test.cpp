@@ -156,5 +156,41 @@ end)
     EXPECT_NE(steps[0].request, steps[2].request);  // same request but the tags: not deduplicated
 }
 
+// A tag carrying an id makes no unbounded rows on the agents either: capture folds every (name, tags) row past the
+// per-task cap into "(other)", untagged, in the plan itself.
+TEST(TagsCapture, RowsPastThePerTaskCapAreFoldedIntoOther) {
+    testing::TempScripts scripts;
+    auto cfg = std::make_shared<LuaRunConfig>();
+    cfg->script_path = scripts.Write("capture_tag_ids.lua", R"(
+local s = scenario { name = "ids", vusers = 1, duration = "1s" }
+s:task("t", function(self, http)
+  http:get("/api/items", { name = "plain" })
+  for i = 1, 120 do http:get("/api/items", { name = "item", tags = { id = i } }) end
+end)
+)");
+    cfg->scenario = "ids";
+    cfg->target = http::ParseUrl("http://127.0.0.1:9/");
+    cfg->shared = std::make_shared<SharedStore>();
+    PlanCapture capture(cfg);
+    plan::LoadShape load;
+    load.vusers = 1;
+    const CaptureOutcome out = capture.Capture(1, load);
+    ASSERT_TRUE(out.problems.empty()) << out.problems.front();
+    const auto& steps = out.plan.vusers.at(0).task_steps.at(0);
+    ASSERT_EQ(steps.size(), 121u);
+    std::size_t tagged = 0;
+    std::size_t other = 0;
+    for (const plan::Step& st : steps) {
+        const plan::PlannedRequest& r = out.plan.requests[st.request];
+        if (!r.tags.empty()) ++tagged;
+        if (r.name == "(other)") {
+            ++other;
+            EXPECT_TRUE(r.tags.empty());
+        }
+    }
+    EXPECT_EQ(tagged, 99u);  // "plain" is one of the 100 rows
+    EXPECT_EQ(other, 21u);
+}
+
 }  // namespace
 }  // namespace lse::lua

@@ -104,7 +104,9 @@ void MergeTags(std::string_view scenario, std::string_view pairs, std::string_vi
     // pair last. Insertion sort on a fixed array: at most 2 * kMaxTagsPerRequest pairs, no allocation.
     std::array<std::pair<std::string_view, std::string_view>, 2 * kMaxTagsPerRequest> all{};
     std::size_t n = 0;
-    if (!SplitPairs(scenario, &all, &n) || !SplitPairs(pairs, &all, &n)) throw std::runtime_error(std::string(option) + ": " + TooMany(""));
+    if (!SplitPairs(scenario, &all, &n) || !SplitPairs(pairs, &all, &n)) {
+        throw std::runtime_error(std::string(option) + ": " + TooMany(""));  // each side holds at most 8: unreachable
+    }
     for (std::size_t i = 1; i < n; ++i) {
         for (std::size_t j = i; j > 0 && all[j].first < all[j - 1].first; --j) std::swap(all[j], all[j - 1]);
     }
