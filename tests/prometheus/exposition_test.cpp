@@ -173,6 +173,8 @@ TEST(Exposition, DecodedBytesOnlyForRowsThatDecoded) {
     }
     EXPECT_EQ(ungrouped, 5000);
     EXPECT_EQ(e.Find("lsengine_bytes_decoded_total").size(), 2u);  // not the rows that decoded nothing
+}
+
 // tags (issue 15): one label per tag on a tagged request's series (escaped values); untagged series unchanged.
 TEST(Exposition, TaggedRequestsCarryOneLabelPerTag) {
     Snapshot s = FullSnapshot(1);

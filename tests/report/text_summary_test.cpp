@@ -359,6 +359,8 @@ TEST(SummaryModel, ChecksMadeInAGroupAreRowsOfTheirGroup) {
     EXPECT_EQ(checks[2]["group"], "checkout::payment");
     EXPECT_EQ(checks[2]["name"], "status is 200");
     EXPECT_EQ(checks[2]["passes"], 5);
+}
+
 // tags (issue 15): each tag set of a request is a row of its own, after the untagged rows, shown with its tags in
 // the text ("GET /x {env=staging}") and as "tags": {k: v} in the JSON (only on tagged rows).
 TEST(SummaryModel, TaggedRequestsAreRowsOfTheirOwn) {

@@ -403,8 +403,10 @@ std::string RenderExposition(const ExpositionInput& in) {
             std::uint64_t bytes = 0;
             for (const metrics::RequestStats* s : stats) bytes += s->bytes_decoded;
             if (bytes == 0) continue;
-            const auto& [scenario, task, request, group] = k;
-            decoded.AddUint({{"scenario", scenario}, {"task", task}, {"request", request}, {kGroupLabel, group}}, bytes);
+            const auto& [scenario, task, request, group, tags] = k;
+            decoded.AddUint({{"scenario", scenario}, {"task", task}, {"request", request}, {kGroupLabel, group},
+                             {kTagsLabels, tags}},
+                            bytes);
             any_decoded = true;
         }
         for (const auto& [k, n] : g.iterations) {
