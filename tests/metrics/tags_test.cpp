@@ -2,6 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
+#include "lse/metrics/snapshot.hpp"
+#include "lse/metrics/stat_key.hpp"
+
 namespace lse::metrics {
 namespace {
 
@@ -75,6 +81,26 @@ TEST(Tags, HasTagMatchesWholePairsOnly) {
     EXPECT_FALSE(HasTag(canonical, "tier", "staging"));
     EXPECT_FALSE(HasTag("", "env", ""));
     EXPECT_TRUE(HasTag("env\x1e", "env", ""));
+}
+
+// The longest tagged key a script can make (8 tags of 64-byte keys and 128-byte values, a long name and group)
+// crosses the wire: an agent's snapshot with it decodes at the coordinator.
+TEST(Tags, TheLongestTaggedKeyRoundTripsInASnapshot) {
+    std::vector<Tag> tags;
+    for (char c = 'a'; c < 'a' + static_cast<char>(kMaxTagsPerRequest); ++c) {
+        tags.emplace_back(std::string(64, c), std::string(kMaxTagValueBytes, 'v'));
+    }
+    const std::string key = MakeStatKey(StatKind::kRequest, std::string(200, 's'), std::string(200, 't'),
+                                        std::string(256, 'n'), std::string(256, 'g'), CanonicalTags(tags));
+    ASSERT_GT(key.size(), 2000u);
+    Snapshot s;
+    s.ForName(key).RecordResponse(200, true, 10, 10, 1, 1);
+    std::string bytes;
+    s.AppendTo(&bytes);
+    Snapshot back;
+    std::string error;
+    ASSERT_TRUE(Snapshot::Decode(bytes, &back, &error)) << error;
+    EXPECT_EQ(back, s);
 }
 
 }  // namespace

@@ -55,7 +55,9 @@ struct Snapshot {
     static constexpr char kWireTag = 'N';
     static constexpr std::uint8_t kWireVersion = 4;
     static constexpr std::size_t kMaxNames = 1000;
-    static constexpr std::size_t kMaxNameLength = 256;
+    /// A stat key: four names, a group path and up to 8 tags (lse/metrics/tags.hpp: 64-byte keys, 128-byte values)
+    /// fit; the count bound (kMaxNames) is what bounds memory.
+    static constexpr std::size_t kMaxNameLength = 4096;
     /// A stat key, two separators, a kind name and a message of kMaxErrorMessageLength bytes.
     static constexpr std::size_t kMaxErrorKeyLength = 4 * kMaxNameLength + 16 + kMaxErrorMessageLength;
 
