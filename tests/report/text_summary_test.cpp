@@ -403,7 +403,8 @@ TEST(SummaryModel, TaggedRequestsAreRowsOfTheirOwn) {
     EXPECT_EQ(rows[4]["tags"], nlohmann::json({{"env", "staging"}}));
     EXPECT_EQ(j["scenarios"][0]["requests_by_task"].back()["tags"], nlohmann::json({{"env", "staging"}}));
     // Without tags no row has the key: the output of an untagged run is unchanged.
-    for (const auto& r : SummaryJson(ShopInput(ShopSnapshot()))["scenarios"][0]["requests"]) {
+    const nlohmann::json untagged = SummaryJson(ShopInput(ShopSnapshot()));  // a named json: the loop reads into it
+    for (const auto& r : untagged["scenarios"][0]["requests"]) {
         EXPECT_FALSE(r.contains("tags"));
     }
 }
