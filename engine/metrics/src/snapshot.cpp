@@ -68,6 +68,7 @@ void Snapshot::Reset(std::int64_t new_start_ns, std::int64_t new_end_ns) noexcep
     for (auto& [name, counts] : checks) counts = CheckCounts{};
     errors.clear();
     for (auto& [name, metric] : custom) metric.Reset();
+    for (auto& [id, health] : generators) health.Reset();
 }
 
 void Snapshot::AddError(std::string_view key, const ErrorSample& sample) {
@@ -102,6 +103,7 @@ Snapshot& Snapshot::operator+=(const Snapshot& other) {
         // kMaxCustomMetrics long before (the Lua binding refuses the declaration).
         if (CustomMetric* mine = ForCustom(name, metric.kind)) *mine += metric;
     }
+    for (const auto& [id, health] : other.generators) generators[id] += health;
     return *this;
 }
 

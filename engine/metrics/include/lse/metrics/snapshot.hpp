@@ -35,6 +35,7 @@
 
 #include "lse/metrics/custom_metric.hpp"
 #include "lse/metrics/error_groups.hpp"
+#include "lse/metrics/generator_health.hpp"
 #include "lse/metrics/request_stats.hpp"
 
 namespace lse::metrics {
@@ -70,6 +71,8 @@ struct Snapshot {
     std::map<std::string, ErrorSample, std::less<>> errors;
     /// The script's own metrics by name (lsengine.metrics.*; lse/metrics/custom_metric.hpp).
     std::map<std::string, CustomMetric, std::less<>> custom;
+    /// The load generators' own health by generator id ("local", or an agent id): generator_health.hpp.
+    std::map<std::string, GeneratorHealth, std::less<>> generators;
 
     bool HasInterval() const noexcept { return end_ns > start_ns; }
 
