@@ -200,7 +200,10 @@ void AddDistributedFlags(CLI::App* cmd, DistributedFlags* d) {
                     "Distributed: scenarios run (scripted) on the coordinator itself");
     cmd->add_option("--agent-scenarios", d->agent_scenarios, "Distributed: scenarios sharded to the agents");
     cmd->add_option("--nats-url", d->nats_url, "Distributed: use this NATS server instead of an embedded one");
-    cmd->add_option("--nats-token", d->nats_token, "Distributed: NATS token (embedded broker: default random)");
+    // The environment too: `lsengine serve` hands its broker's token to its runs there, never in argv (`ps`).
+    cmd->add_option("--nats-token", d->nats_token,
+                    "Distributed: NATS token (env LSENGINE_NATS_TOKEN; embedded broker: default random)")
+        ->envname("LSENGINE_NATS_TOKEN");
     cmd->add_option("--nats-user", d->nats_user, "Distributed: NATS user");
     cmd->add_option("--nats-password", d->nats_password, "Distributed: NATS password");
     cmd->add_option("--nats-creds", d->nats_creds, "Distributed: NATS credentials file");
