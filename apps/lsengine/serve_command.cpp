@@ -116,18 +116,18 @@ int Serve(const ServeFlags& f) {
         nats.token = nats_token;
         registry = std::make_unique<service::AgentRegistry>(nats, f.cluster_id);
     }
-    service::ServiceAgents local_agents;
-    if (f.agents > 0) {
-        local_agents.Start({AgentBinary(), "127.0.0.1:" + std::to_string(broker.Port()), nats_token, f.cluster_id,
-                            f.agents, f.agent_capacity, f.data_dir});
-    }
-
     service::RunManagerOptions ro;
     ro.lsengine_binary = SelfExe();
     ro.data_dir = f.data_dir;
     ro.broker = access;
     if (!nats_token.empty()) ro.child_env = {{"LSENGINE_NATS_TOKEN", nats_token}};  // never argv: `ps` shows it
     service::RunManager runs(ro);
+    // After the RunManager: it creates --data-dir, where the agents' logs go.
+    service::ServiceAgents local_agents;
+    if (f.agents > 0) {
+        local_agents.Start({AgentBinary(), "127.0.0.1:" + std::to_string(broker.Port()), nats_token, f.cluster_id,
+                            f.agents, f.agent_capacity, f.data_dir});
+    }
     service::ServiceApi api(&runs, registry.get(), token);
     service::HttpServer server(listen, "--listen",
                                [&api](const service::HttpRequest& r, service::HttpResponder& out) { api.Handle(r, out); });
