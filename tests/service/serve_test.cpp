@@ -232,8 +232,16 @@ TEST_F(ServeTest, ARunIsSubmittedFollowedLiveAndPassesOneAtATime) {
     EXPECT_EQ(failed["exit_code"], 3);
     EXPECT_EQ(failed["summary"]["thresholds_passed"], false) << failed["summary"].dump();
 
+    // A script that does not load is an "error", and the child's own words say why.
+    const std::string broken = Submit({{"script", "local s = scenario {\n  name = 'x',,\n}\n"}, {"target", Target()}});
+    const json error = WaitFinished(broken, 20'000);
+    EXPECT_EQ(error["status"], "error") << error.dump(2);
+    EXPECT_EQ(error["exit_code"], 4) << "a script that does not load exits 4";
+    EXPECT_NE(error["log_tail"].get<std::string>().find("script.lua:2"), std::string::npos) << error.dump(2);
+    EXPECT_EQ(Api("GET", "/runs/" + broken + "/report").status, 404);
+
     const json list = Parse(Api("GET", "/runs"));
-    ASSERT_EQ(list["runs"].size(), 2u);
+    ASSERT_EQ(list["runs"].size(), 3u);
     EXPECT_EQ(list["runs"][0]["id"], id);
 }
 

@@ -69,7 +69,13 @@ const llhttp_settings_t& Settings() {
             return 0;
         };
         s.on_headers_complete = [](llhttp_t* p) {
-            Parse(p)->EndHeader();
+            RequestParse* r = Parse(p);
+            r->EndHeader();
+            // Refused before any of it is read: a client announcing gigabytes gets its 413 at once.
+            if ((p->flags & F_CONTENT_LENGTH) != 0 && p->content_length > HttpServer::kMaxBodyBytes) {
+                r->too_large = true;
+                return -1;
+            }
             return 0;
         };
         s.on_body = [](llhttp_t* p, const char* at, size_t n) {
