@@ -117,7 +117,7 @@ void ServiceApi::Handle(const HttpRequest& request, HttpResponder& out) const {
     const std::string& path = request.path;
     if (path == "/healthz") {
         if (request.method != "GET" && request.method != "HEAD") return SendError(out, 405, "use GET");
-        return out.Send(200, "text/plain", "ok\n");
+        return out.Send(200, "text/plain", request.method == "HEAD" ? "" : "ok\n");
     }
     if (!BearerTokenMatches(request.Header("authorization"), token_)) {
         return SendError(out, 401, "missing or wrong bearer token (Authorization: Bearer <token>)",
