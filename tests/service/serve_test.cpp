@@ -362,8 +362,11 @@ TEST_F(ServeTest, PrometheusScrapesTheServiceAndTheCurrentRunWithTheToken) {
     EXPECT_TRUE(WaitUntil(20'000, [&] { return query("lsengine_service_run_active{job=\"svc\"}") == 1; }));
     EXPECT_TRUE(WaitUntil(20'000, [&] { return query("sum(lsengine_requests_total{job=\"svc\"})") >= 20; }))
         << "the run's request counter never reached Prometheus";
-    EXPECT_EQ(query("up{job=\"svc\"}"), 1);
-    EXPECT_EQ(query("up{job=\"noauth\"}"), 0) << "a scrape without the token must fail";
+    // Each job's first scrape comes at its own offset within the interval: wait for its `up` sample.
+    EXPECT_TRUE(WaitUntil(10'000, [&] { return query("up{job=\"svc\"}") == 1; }));
+    double noauth_up = -1;
+    EXPECT_TRUE(WaitUntil(10'000, [&] { return (noauth_up = query("up{job=\"noauth\"}")) >= 0; }));
+    EXPECT_EQ(noauth_up, 0) << "a scrape without the token must fail";
 
     const json run = WaitFinished(id, 30'000);
     EXPECT_EQ(run["status"], "passed") << run.dump(2);
