@@ -10,8 +10,10 @@ void PrintAgentTable(std::ostream& out, const std::vector<AgentReport>& agents, 
     std::size_t id_w = 5, host_w = 4;
     for (const auto& a : agents) {
         id_w = std::max(id_w, a.id.size());
-        host_w = std::max(host_w, a.host.size());
+        host_w = std::max(host_w, a.host.size() + (a.region.empty() ? 0 : a.region.size() + 3));
     }
+    // With regions, the host cell says where the agent is: "h1 (eu)".
+    auto host = [](const AgentReport& a) { return a.region.empty() ? a.host : a.host + " (" + a.region + ")"; };
     const double load_s = load_ns > 0 ? static_cast<double>(load_ns) / 1e9 : 0;
     char line[512];
     out << "\nagents\n";
@@ -38,7 +40,7 @@ void PrintAgentTable(std::ostream& out, const std::vector<AgentReport>& agents, 
             state += unreported;
         }
         std::snprintf(line, sizeof line, "  %-*s  %-*s  %8u  %6.1f%%  %10llu  %9.1f  %8llu  %9lld  %9lld  %s\n",
-                      static_cast<int>(id_w), a.id.c_str(), static_cast<int>(host_w), a.host.c_str(), a.capacity,
+                      static_cast<int>(id_w), a.id.c_str(), static_cast<int>(host_w), host(a).c_str(), a.capacity,
                       a.share * 100, static_cast<unsigned long long>(a.total.total.requests), rps,
                       static_cast<unsigned long long>(a.total.total.ErrorCount()), static_cast<long long>(a.planned),
                       static_cast<long long>(a.lost), state.c_str());
