@@ -39,7 +39,7 @@ void PrometheusExporter::OnInterval(const report::IntervalUpdate& update) {
     state_.active_vusers = update.active_vusers;
     state_.agent_states.clear();
     for (const report::AgentStatus& a : update.agents) state_.agent_states.push_back(a.state);
-    Publish(&update.cumulative);
+    Publish(&update.cumulative, update.cumulative_regions);
 }
 
 void PrometheusExporter::OnEnd(const report::RunOutcome& outcome) {
@@ -56,13 +56,16 @@ void PrometheusExporter::OnEnd(const report::RunOutcome& outcome) {
     int failed = 0;
     for (const thresholds::Verdict& v : summary.verdicts) failed += v.passed ? 0 : 1;
     state_.thresholds_failed = failed;
-    Publish(&summary.total);
+    Publish(&summary.total, &summary.regions);  // the regions' exact totals, final seconds included
 }
 
-void PrometheusExporter::Publish(const metrics::Snapshot* cumulative) {
+void PrometheusExporter::Publish(const metrics::Snapshot* cumulative,
+                                 const std::map<std::string, metrics::Snapshot>* regions) {
     state_.cumulative = cumulative;
+    state_.regions = regions;
     text_ = RenderExposition(state_);
     state_.cumulative = nullptr;
+    state_.regions = nullptr;
     server_.SetBody(text_);
 }
 

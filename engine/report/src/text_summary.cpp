@@ -8,6 +8,7 @@
 #include "lse/core/clock.hpp"
 #include "lse/core/units.hpp"
 #include "lse/report/custom_metrics_report.hpp"
+#include "lse/report/region_summary.hpp"
 #include "lse/report/summary_model.hpp"
 
 namespace lse::report {
@@ -315,6 +316,7 @@ void PrintSummary(std::ostream& out, const SummaryInput& in) {
                 << " sent but unreported (estimated from the agent's last rate)\n";
         }
     }
+    PrintRegions(out, in);
     PrintThresholds(out, in.verdicts, model.scenarios.size() > 1);
 }
 

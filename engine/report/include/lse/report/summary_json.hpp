@@ -31,6 +31,9 @@
 ///   planned = sent + dropped + lost exactly; "unreported" (probably sent, never reported) is part of "lost".
 /// Additive in version 2 (issue 15): "custom_metrics" = { name: CustomMetric } (lse/report/custom_metrics_report.hpp),
 ///   only when the script declared lsengine.metrics.
+/// Additive in version 2 (issue 16): "regions" (distributed runs whose agents have --region) =
+///   { region: { "totals": Stats, "scenarios": [ { "name", "totals": Stats, "requests": [ { "name", ...Stats } ] } ] } }
+///   (lse/report/region_summary.hpp); absent otherwise.
 /// "model" is "" and "target_rps"/"vusers" are 0 when unknown; threshold "actual" is in the
 /// metric's unit (ns for latencies, percent for rates).
 
