@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -157,11 +158,12 @@ TEST(CliRegions, WeightsSplitTheArrivalsExactlyAndRegionThresholdsFailForTheSlow
         "local s = scenario { name = 'shop', rps = " + std::to_string(kRps) + ", vusers = 30, duration = '" +
         std::to_string(kSeconds) + "s' }\n" + "s:task('browse', function(self, http) http:get('/region') end)\n");
     const std::string json_path = TempPath("lse-test-regions", ".json");
+    const std::string ndjson_path = TempPath("lse-test-regions", ".ndjson");
     const CliResult r = RunLsengine(
         {"run", script, "--target", target, "-q", "--external-agents", "2", "--cluster-id", "regions", "--nats-port",
          std::to_string(nats_port), "--nats-token", kToken, "--agent-wait", "30s", "--region-weights",
          "near=70,far=30", "--threshold", "region:near.p95 < 40ms", "--threshold", "region:far.p95 < 40ms",
-         "--threshold", "p95 < 40ms per region", "--summary-json", json_path},
+         "--threshold", "p95 < 40ms per region", "--summary-json", json_path, "--out", "ndjson=" + ndjson_path},
         CliOptions{{}, 90'000, 0});
     ASSERT_EQ(r.exit_code, 3) << r.out << r.err << ReadWhole(TempPath("lse-test-b-far", ".log"));
 
@@ -192,6 +194,21 @@ TEST(CliRegions, WeightsSplitTheArrivalsExactlyAndRegionThresholdsFailForTheSlow
     EXPECT_GE(p95("far"), 80'000);
     EXPECT_LT(p95("near"), 40'000);
     EXPECT_GE(p95("far") - p95("near"), 70'000);
+
+    // The ndjson stream: region_interval lines for both regions, their requests those of the region's agent (all
+    // but the last partial second, which only the final totals carry).
+    std::map<std::string, long> streamed;
+    std::ifstream lines(ndjson_path);
+    for (std::string l; std::getline(lines, l);) {
+        const nlohmann::json j = nlohmann::json::parse(l);
+        if (j.at("type") == "region_interval") streamed[j.at("region")] += j.at("totals").at("requests").get<long>();
+    }
+    std::remove(ndjson_path.c_str());
+    ASSERT_EQ(streamed.size(), 2u);
+    EXPECT_LE(streamed["near"], from_near);
+    EXPECT_GE(streamed["near"], from_near - kRps);
+    EXPECT_LE(streamed["far"], from_far);
+    EXPECT_GE(streamed["far"], from_far - kRps);
 
     // The thresholds: near passes, far fails, "per region" fails naming far.
     const nlohmann::json& verdicts = summary.at("thresholds");
