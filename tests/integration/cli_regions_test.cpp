@@ -221,5 +221,24 @@ TEST(CliRegions, WeightsSplitTheArrivalsExactlyAndRegionThresholdsFailForTheSlow
     EXPECT_NE(r.out.find("(fails)"), std::string::npos) << r.out;
 }
 
+// Bad --region-weights fail before anything starts, with the flag and the problem named (exit 2).
+TEST(CliRegions, BadRegionWeightsAreUsageErrors) {
+    const std::string script = WriteTempScenario(
+        "local s = scenario { name = 'shop', rps = 1, duration = '1s' }\n"
+        "s:task('browse', function(self, http) http:get('/') end)\n");
+    CliResult r = RunLsengine({"run", script, "--target", "http://127.0.0.1:9", "--agents", "1", "--region-weights",
+                               "us=1"});
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find("local agents (--agents) have no region"), std::string::npos) << r.err;
+    r = RunLsengine({"run", script, "--target", "http://127.0.0.1:9", "--external-agents", "1", "--nats-port",
+                     std::to_string(FreeTcpPort()), "--region-weights", "us=60,eu=abc"});
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find("--region-weights: 'eu=abc': the weight must be a number > 0"), std::string::npos) << r.err;
+    // An agent's region is one subject token, like its id and group.
+    r = RunCommand({LSE_AGENT_PATH, "--coordinator", "127.0.0.1:9", "--region", "eu.west", "--once"});
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find("--region 'eu.west' contains '.'"), std::string::npos) << r.err;
+}
+
 }  // namespace
 }  // namespace lse::testing
