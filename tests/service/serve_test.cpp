@@ -277,7 +277,7 @@ TEST_F(ServeTest, AgentsOfTheServicesBrokerAreListedAndRunTheLoad) {
     StartServe({"--agents", "1", "--agent-capacity", "1"});
     ChildProcess external;
     external.Start({LSE_AGENT_PATH, "--coordinator", "127.0.0.1:" + std::to_string(nats_port_), "--agent-id", "ext-a",
-                    "--cluster-id", cluster_, "--capacity", "1"},
+                    "--cluster-id", cluster_, "--capacity", "1", "--region", "eu"},
                    ChildOptions{{{"LSENGINE_NATS_TOKEN", kNatsToken}}, dir_ + "/ext-a.log", dir_ + "/ext-a.log"});
 
     json agents;
@@ -295,6 +295,7 @@ TEST_F(ServeTest, AgentsOfTheServicesBrokerAreListedAndRunTheLoad) {
         EXPECT_EQ(a["capacity"], 1) << a.dump();
         EXPECT_FALSE(a["host"].get<std::string>().empty()) << a.dump();
         EXPECT_EQ(a["busy"], false);
+        EXPECT_EQ(a["region"], a["id"] == "ext-a" ? "eu" : "") << a.dump();
     }
 
     const std::string id = Submit({{"script", Script(20, "3s")}, {"target", Target()}, {"agents", 2},

@@ -96,6 +96,7 @@ void AgentRegistry::OnRegister(const std::string& data) {
     a.id = r.agent_id;
     a.host = r.hostname;
     a.group = r.group;
+    a.region = r.region;
     a.version = r.version;
     a.pid = r.pid;
     a.capacity = r.capacity;

@@ -21,6 +21,7 @@ struct AgentEntry {
     std::string id;
     std::string host;
     std::string group;
+    std::string region;  ///< --region (empty: none)
     std::string version;
     std::int64_t pid = 0;
     std::uint32_t capacity = 0;

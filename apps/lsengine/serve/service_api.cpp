@@ -248,6 +248,7 @@ void ServiceApi::Agents(HttpResponder& out) const {
             json j{{"id", a.id},
                    {"host", a.host},
                    {"group", a.group},
+                   {"region", a.region},
                    {"capacity", a.capacity},
                    {"state", a.state},
                    {"busy", a.state != "idle" && a.state != "gone"},
