@@ -256,6 +256,27 @@ TEST_F(AgentProcessTest, ReplaysThePlanReportsMatchingTotalsAndRegistersAgain) {
     EXPECT_EQ(*seqs.begin(), 1u);
     EXPECT_EQ(finals, 1) << "the final was acked: no resend";
 
+    // The agent reports its own health under its agent id: one entry per interval, all of them in the final.
+    std::uint64_t intervals = 0;
+    for (const auto& m : metrics) {
+        metrics::Snapshot s;
+        ASSERT_TRUE(metrics::Snapshot::Decode(m.snapshot, &s, nullptr));
+        if (m.is_final) continue;
+        ASSERT_EQ(s.generators.size(), 1u);
+        EXPECT_EQ(s.generators.begin()->first, kAgent);
+        intervals += s.generators.begin()->second.intervals;
+    }
+    ASSERT_EQ(final_total.generators.size(), 1u);
+    const metrics::GeneratorHealth& health = final_total.generators.at(kAgent);
+    // The final also holds the run's last partial second, which ends after the last interval message.
+    EXPECT_GE(health.intervals, intervals);
+    EXPECT_LE(health.intervals, intervals + 1);
+    EXPECT_GE(health.intervals, 3u);
+    EXPECT_GE(health.threads, 1u);
+    EXPECT_GT(health.loop_lag_us.Count(), 100u) << "every worker samples its loop lag about 100 times a second";
+    EXPECT_GT(health.rss_bytes, 0u);
+    EXPECT_GE(health.open_sockets, 1u) << "connections toward the demo target";
+
     // The target saw exactly what the agent reports; both VUs' tokens were used.
     const auto stats = target_.Stats();
     EXPECT_EQ(final_total.total.requests, 30u);

@@ -85,6 +85,8 @@ TEST(MakeExtraWorkloads, RunFromTheTakeoverToTheMainRunsEndWithoutRampUp) {
     EXPECT_EQ(w[0].spec.threads, 2);
     EXPECT_EQ(w[0].spec.think_min_ns, 20 * kNsPerMs);
     EXPECT_LE(w[0].spec.grace_ns, 2 * kNsPerSec);
+    EXPECT_EQ(w[0].spec.generator_id, run.agent_id) << "moved-in users report their health as this agent's too";
+    EXPECT_FALSE(run.agent_id.empty());
     // Too little of the run left: no workload.
     EXPECT_TRUE(MakeExtraWorkloads(run, {{"loop", {4}}}, start, start + 10 * kNsPerSec - kNsPerSec / 4, 1,
                                    kNsPerSec / 2)

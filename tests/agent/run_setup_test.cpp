@@ -69,6 +69,7 @@ TEST(RunSetupTest, BuildsOneWorkloadWithTheAssignedShard) {
     EXPECT_EQ(run.workloads[0].spec.vusers, 2);
     EXPECT_LE(run.workloads[0].spec.threads, 2);  // capped at the hosted virtual users
     EXPECT_LE(run.workloads[0].spec.grace_ns, 2 * kNsPerSec);
+    EXPECT_EQ(run.workloads[0].spec.generator_id, "a1") << "its health is reported as the agent's";
     EXPECT_EQ(run.WorkloadIndex("shop"), 0);
     EXPECT_EQ(run.WorkloadIndex("other"), -1);
 }
