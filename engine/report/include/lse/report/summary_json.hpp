@@ -1,8 +1,8 @@
 #pragma once
 /// @file
 /// The summary as JSON (for --summary-json), from the same model as the text summary.
-/// Schema "version": 2 (times in integer microseconds, rates as fractions 0..1):
-///   { "version": 2, "interrupted": bool, "duration_s": number,
+/// Schema "version": 3 (times in integer microseconds, rates as fractions 0..1):
+///   { "version": 3, "interrupted": bool, "duration_s": number,
 ///     "scenarios": [ { "name", "model", "target_rps", "achieved_rps", "iterations", "vusers", "duration_s",
 ///                      "dropped", "script_errors",
 ///                      "vusers_ready", "vusers_started"   (only when the scenario has on_start),
@@ -31,6 +31,10 @@
 ///   planned = sent + dropped + lost exactly; "unreported" (probably sent, never reported) is part of "lost".
 /// Additive in version 2 (issue 15): "custom_metrics" = { name: CustomMetric } (lse/report/custom_metrics_report.hpp),
 ///   only when the script declared lsengine.metrics.
+/// Version 3 (issue 16) added "generators" = { id: Generator } (lse/report/generator_health_report.hpp; the load
+///   generators' own health: "local" on one node, else one entry per agent; {} when none reported) and
+///   "saturation_warning" (only when a generator was saturated: "results may understate the target's performance:
+///   agent a2 was saturated from 12 s to 40 s"). Readers of versions 1 and 2 read it (nothing was removed).
 /// "model" is "" and "target_rps"/"vusers" are 0 when unknown; threshold "actual" is in the
 /// metric's unit (ns for latencies, percent for rates).
 
@@ -40,7 +44,7 @@
 
 namespace lse::report {
 
-inline constexpr int kSummaryJsonVersion = 2;
+inline constexpr int kSummaryJsonVersion = 3;
 
 nlohmann::json SummaryJson(const SummaryInput& in);
 
