@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 #include <functional>
+#include <set>
 #include <string_view>
 
 #include "lse/thresholds/generator_stats.hpp"
@@ -66,10 +67,11 @@ template <typename Entry>
 std::vector<std::pair<std::string, const Entry*>> Escaped(const std::map<std::string, Entry, std::less<>>& by_id,
                                                           const std::function<bool(const Entry&)>& keep) {
     std::vector<std::pair<std::string, const Entry*>> out;
+    std::set<std::string, std::less<>> seen;  // a thousand agents: no quadratic search
     for (const auto& [id, e] : by_id) {
         if (!keep(e)) continue;
         std::string escaped = EscapeLabelValue(id);
-        if (std::any_of(out.begin(), out.end(), [&](const auto& p) { return p.first == escaped; })) continue;
+        if (!seen.insert(escaped).second) continue;
         out.emplace_back(std::move(escaped), &e);
     }
     return out;
