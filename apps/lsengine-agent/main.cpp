@@ -41,7 +41,7 @@ std::string DefaultAgentId() {
 int main(int argc, char** argv) {
     std::signal(SIGPIPE, SIG_IGN);
     CLI::App app{"lsengine-agent: replays lsengine plans on this machine, for a coordinator"};
-    std::string coordinator, agent_id, cluster_id, group, token, user, password, creds, ca_file, cert, key;
+    std::string coordinator, agent_id, cluster_id, group, region, token, user, password, creds, ca_file, cert, key;
     std::string timeout = "30s", connect_timeout = "5s";
     std::string target_ca_file, proxy, no_proxy, client_cert, client_key;
     std::string max_header_size = "64KiB";
@@ -53,6 +53,9 @@ int main(int argc, char** argv) {
     app.add_option("--cluster-id", cluster_id,
                    "Only take plans of this cluster (env LSENGINE_CLUSTER_ID; default 'default')");
     app.add_option("--group", group, "Agent group, for --agent-group targeting (env LSENGINE_AGENT_GROUP)");
+    app.add_option("--region", region,
+                   "Where this agent runs (e.g. eu): for --region-weights and per-region results (env "
+                   "LSENGINE_AGENT_REGION)");
     app.add_option("--nats-token", token, "NATS auth token (env LSENGINE_NATS_TOKEN)");
     app.add_option("--nats-user", user, "NATS user (env LSENGINE_NATS_USER)");
     app.add_option("--nats-password", password, "NATS password (env LSENGINE_NATS_PASSWORD)");
@@ -106,6 +109,7 @@ int main(int argc, char** argv) {
         o.nats.name = "lsengine-agent " + o.agent_id;
         o.cluster_id = FromEnv(cluster_id, "LSENGINE_CLUSTER_ID", "default");
         o.group = FromEnv(group, "LSENGINE_AGENT_GROUP");
+        o.region = FromEnv(region, "LSENGINE_AGENT_REGION");
         o.capacity = capacity > 0 ? capacity : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
         o.client.request_timeout_ns = lse::ParseDurationNs(timeout, "--timeout");
         o.client.connect_timeout_ns = lse::ParseDurationNs(connect_timeout, "--connect-timeout");

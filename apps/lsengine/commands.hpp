@@ -21,4 +21,7 @@ CommandFn RegisterRunCommand(CLI::App& app);
 /// `lsengine compare BASE.json NEW.json`: regression check between two --summary-json files.
 CommandFn RegisterCompareCommand(CLI::App& app);
 
+/// `lsengine serve --token-file F`: the service mode, an HTTP API that runs scenarios on request.
+CommandFn RegisterServeCommand(CLI::App& app);
+
 }  // namespace lse::cli

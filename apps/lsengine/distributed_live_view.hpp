@@ -5,6 +5,8 @@
 /// with the agents' states.
 
 #include <cstdint>
+#include <map>
+#include <string>
 #include <vector>
 
 #include "lse/coordinator/distributed_run.hpp"
@@ -20,6 +22,8 @@ public:
                         std::int64_t run_ns, int vusers);
 
     void Add(const metrics::Snapshot& arrived) { aligner_.Add(arrived); }
+    /// The same per agent region (DistributedRun::TakeRegionIntervals), lined up by second like the whole run's.
+    void AddRegions(const std::map<std::string, metrics::Snapshot>& regions);
     /// The Drive phase's poll: adds what arrived and prints the seconds that are complete.
     void Poll(std::int64_t now, const metrics::Snapshot& agents, const metrics::Snapshot& local);
     /// The last second(s) without waiting for their settle time, and the last partial second, which sources
@@ -28,6 +32,9 @@ public:
 
 private:
     void Print(const std::vector<metrics::Snapshot>& seconds);
+    std::int64_t SecondOf(const metrics::Snapshot& s) const;
+    /// Each region's ready seconds, taken when the run's are, by second index (SecondOf).
+    void TakeRegionSeconds(std::int64_t now, bool finish);
 
     RunOutputs& outputs_;
     const coordinator::DistributedRun& run_;
@@ -35,6 +42,8 @@ private:
     std::int64_t run_ns_;
     int vusers_;
     report::IntervalAligner aligner_;
+    std::map<std::string, report::IntervalAligner> region_aligners_;
+    std::map<std::int64_t, thresholds::RegionSnapshots> region_seconds_;
 };
 
 }  // namespace lse::cli

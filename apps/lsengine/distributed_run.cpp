@@ -37,6 +37,7 @@ coordinator::DistributedOptions ToOptions(const RunFlags& f) {
     o.external_agents = d.external_agents;
     o.cluster_id = d.cluster_id;
     o.agent_group = d.agent_group;
+    o.region_weights = d.region_weights;
     o.agent_wait = d.agent_wait;
     o.nats_url = d.nats_url;
     o.nats_token = d.nats_token;
@@ -125,6 +126,7 @@ int FinishDistributed(StartedRun& r, coordinator::DistributedRun& run, Coordinat
     local.RequestStop(true);
     local.Join();
     live.Add(run.TakeInterval());
+    live.AddRegions(run.TakeRegionIntervals());
     live.Add(local.Take());
     if (!local.error().empty()) Log("coordinator scenarios failed: " + local.error());
     coordinator::AgentsResult agents = run.Collect(drive);
@@ -143,6 +145,7 @@ int FinishDistributed(StartedRun& r, coordinator::DistributedRun& run, Coordinat
     RunEnd end{total, load_ns, drive.interrupted, std::move(r.parts.infos), AgentResults(agents.reports),
                r.f.allow_script_errors, "", infrastructure, std::move(agents.notes), Arrivals(agents.arrivals)};
     end.not_replayable_metrics = std::move(r.not_replayable_metrics);
+    end.regions = coordinator::TotalsByRegion(agents.reports);
     return FinishRun(std::cout, r.script.thresholds, r.watch, r.outputs, std::move(end),
                      [&](std::ostream& out) {
                          if (r.any_agent_scenario) coordinator::PrintAgentTable(out, agents.reports, load_ns);
@@ -178,7 +181,8 @@ int RunLoad(StartedRun& r, coordinator::DistributedRun& run, const coordinator::
     coordinator::DriveHooks hooks;
     hooks.abort_requested = [&abort_requested] { return abort_requested; };
     hooks.abort_reason = [&r] { return r.watch->Reason(); };
-    hooks.on_poll = [&live](std::int64_t now, const metrics::Snapshot& agents, const metrics::Snapshot& own) {
+    hooks.on_poll = [&live, &run](std::int64_t now, const metrics::Snapshot& agents, const metrics::Snapshot& own) {
+        live.AddRegions(run.TakeRegionIntervals());
         live.Poll(now, agents, own);
     };
     const coordinator::DriveOutcome drive = run.Drive(local, timing, hooks);
@@ -194,13 +198,19 @@ void AddDistributedFlags(CLI::App* cmd, DistributedFlags* d) {
                     "Distributed: wait for N lsengine-agent processes (embedded broker on :4222, or --nats-url)");
     cmd->add_option("--cluster-id", d->cluster_id, "Distributed: cluster id (default: 'default'; random for --agents)");
     cmd->add_option("--agent-group", d->agent_group, "Distributed: only use agents of this group");
+    cmd->add_option("--region-weights", d->region_weights,
+                    "Distributed: split the load by agent region first (lsengine-agent --region), then by capacity "
+                    "within a region, e.g. us=60,eu=30,asia=10");
     cmd->add_option("--agent-wait", d->agent_wait, "Distributed: how long to wait for the agents")
         ->capture_default_str();
     cmd->add_option("--coordinator-scenarios", d->coordinator_scenarios,
                     "Distributed: scenarios run (scripted) on the coordinator itself");
     cmd->add_option("--agent-scenarios", d->agent_scenarios, "Distributed: scenarios sharded to the agents");
     cmd->add_option("--nats-url", d->nats_url, "Distributed: use this NATS server instead of an embedded one");
-    cmd->add_option("--nats-token", d->nats_token, "Distributed: NATS token (embedded broker: default random)");
+    // The environment too: `lsengine serve` hands its broker's token to its runs there, never in argv (`ps`).
+    cmd->add_option("--nats-token", d->nats_token,
+                    "Distributed: NATS token (env LSENGINE_NATS_TOKEN; embedded broker: default random)")
+        ->envname("LSENGINE_NATS_TOKEN");
     cmd->add_option("--nats-user", d->nats_user, "Distributed: NATS user");
     cmd->add_option("--nats-password", d->nats_password, "Distributed: NATS password");
     cmd->add_option("--nats-creds", d->nats_creds, "Distributed: NATS credentials file");

@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
     lse::cli::CommandFn run = lse::cli::RegisterRunCommand(app);
     lse::cli::CommandFn url = lse::cli::RegisterUrlCommand(app);
     lse::cli::CommandFn compare = lse::cli::RegisterCompareCommand(app);
+    lse::cli::CommandFn serve = lse::cli::RegisterServeCommand(app);
 
     // wrk/hey/ab habits: `lsengine URL ...` (no command) and hey's spellings CLI11 would misread.
     std::vector<std::string> args(argv + 1, argv + argc);
@@ -51,6 +52,7 @@ int main(int argc, char** argv) {
             if (sub->get_name() == "run") return run();
             if (sub->get_name() == "url") return url();
             if (sub->get_name() == "compare") return compare();
+            if (sub->get_name() == "serve") return serve();
         }
         return static_cast<int>(lse::ExitCode::kUsage);
     } catch (const lse::Error& e) {

@@ -97,6 +97,7 @@ report::RunDescription DescribeRun(const RunFlags& f, const http::Url& target,
     if (f.dist.external_agents > 0) add("agents", std::to_string(f.dist.external_agents) + " external");
     if (!f.dist.cluster_id.empty()) add("cluster id", f.dist.cluster_id);
     if (!f.dist.agent_group.empty()) add("agent group", f.dist.agent_group);
+    if (!f.dist.region_weights.empty()) add("region weights", f.dist.region_weights);
     if (f.script_env) {
         for (const auto& [key, value] : f.script_env->values) {
             add("env " + key, f.script_env->IsSecret(key) ? "***" : value);

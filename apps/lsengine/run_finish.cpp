@@ -76,6 +76,7 @@ int FinishRun(std::ostream& out, const RunThresholds& thresholds, const Threshol
     in.stopped_early = (watch != nullptr && watch->Stopped()) || !end.broken_script.empty();
     in.arrivals = end.arrivals;
     in.not_replayable_metrics = std::move(end.not_replayable_metrics);
+    in.regions = std::move(end.regions);
     int exit_code = thresholds.Report(out, &in, watch);
     if (after_summary) {
         std::ostringstream after;

@@ -36,6 +36,8 @@ struct RunEnd {
     report::ArrivalAccounting arrivals = {};
     /// Distributed: custom metrics the agents could not replay (the plans' metric tables), sorted, no duplicates.
     std::vector<std::string> not_replayable_metrics = {};
+    /// Distributed, agents with --region: each region's totals (coordinator::TotalsByRegion); empty otherwise.
+    thresholds::RegionSnapshots regions = {};
 };
 
 /// Returns the exit code (docs/user-guide.md, "Exit codes"). When several apply, the first of:

@@ -24,6 +24,7 @@ struct DistributedFlags {
     int external_agents = 0;
     std::string cluster_id;
     std::string agent_group;
+    std::string region_weights;  ///< --region-weights us=60,eu=30: region first, then capacity
     std::string agent_wait = "60s";
     std::string coordinator_scenarios;
     std::string agent_scenarios;

@@ -98,8 +98,11 @@ std::string RunOutputs::PhaseAt(std::int64_t elapsed_ns) const {
 }
 
 void RunOutputs::Interval(const metrics::Snapshot& interval, std::int64_t elapsed_ns, int active_vusers,
-                          std::vector<report::AgentStatus> agents) {
+                          std::vector<report::AgentStatus> agents, const thresholds::RegionSnapshots* regions) {
     cumulative_ += interval;
+    if (regions != nullptr) {
+        for (const auto& [name, snap] : *regions) cumulative_regions_[name] += snap;
+    }
     report::IntervalUpdate u{interval, cumulative_, 0, 0, 0, 0, "", {}};
     u.elapsed_ns = elapsed_ns;
     u.total_ns = total_ns_;
@@ -107,6 +110,10 @@ void RunOutputs::Interval(const metrics::Snapshot& interval, std::int64_t elapse
     u.active_vusers = active_vusers;
     u.phase = PhaseAt(elapsed_ns);
     u.agents = std::move(agents);
+    if (regions != nullptr) {
+        u.regions = regions;
+        u.cumulative_regions = &cumulative_regions_;
+    }
     for (const auto& o : observers_) o->OnInterval(u);
 }
 

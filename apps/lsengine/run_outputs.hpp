@@ -41,8 +41,9 @@ public:
     void Begin(report::RunDescription run, std::vector<runtime::LoadSpec> specs);
 
     /// One interval: the cumulative view is kept here. `interval` may lack bounds (then it counts as 1 s).
+    /// `regions`: the same interval per agent region (distributed runs with --region), cumulated here too.
     void Interval(const metrics::Snapshot& interval, std::int64_t elapsed_ns, int active_vusers,
-                  std::vector<report::AgentStatus> agents = {});
+                  std::vector<report::AgentStatus> agents = {}, const thresholds::RegionSnapshots* regions = nullptr);
 
     /// Calls every observer's OnEnd, even when one throws; then rethrows the first failure (lse::SetupError:
     /// a report that could not be written). When several outputs failed, the error names them all ("; ").
@@ -58,6 +59,7 @@ private:
     std::vector<runtime::LoadSpec> specs_;
     std::int64_t total_ns_ = 0;
     metrics::Snapshot cumulative_;
+    thresholds::RegionSnapshots cumulative_regions_;
 };
 
 /// Wall-clock milliseconds since the Unix epoch (for reports).

@@ -140,7 +140,8 @@ std::unique_ptr<ThresholdWatch> RunThresholds::MakeWatch(ThresholdWatch::StopFn 
 
 std::vector<thresholds::Verdict> RunThresholds::Verdicts(const metrics::Snapshot& total, std::int64_t load_ns,
                                                           const ThresholdWatch* watch,
-                                                          std::span<const std::string> not_replayable_metrics) const {
+                                                          std::span<const std::string> not_replayable_metrics,
+                                                          const thresholds::RegionSnapshots& regions) const {
     std::vector<thresholds::Verdict> verdicts;
     const double load_s = static_cast<double>(load_ns) / 1e9;
     for (std::size_t i = 0; i < entries_.size(); ++i) {
@@ -151,7 +152,8 @@ std::vector<thresholds::Verdict> RunThresholds::Verdicts(const metrics::Snapshot
             continue;
         }
         const Entry& e = entries_[i];
-        verdicts.push_back(thresholds::Evaluate(e.threshold, total, e.scenario, load_s, not_replayable_metrics));
+        verdicts.push_back(
+            thresholds::Evaluate(e.threshold, total, regions, e.scenario, load_s, not_replayable_metrics));
     }
     return verdicts;
 }
@@ -180,7 +182,7 @@ bool RunThresholds::JudgesIterationFailures(const std::string& scenario) const {
 }
 
 int RunThresholds::Report(std::ostream& out, report::SummaryInput* in, const ThresholdWatch* watch) const {
-    in->verdicts = Verdicts(in->total, in->duration_ns, watch, in->not_replayable_metrics);
+    in->verdicts = Verdicts(in->total, in->duration_ns, watch, in->not_replayable_metrics, in->regions);
     report::PrintSummary(out, *in);
     if (watch != nullptr && watch->Stopped()) out << "stopped early: " << watch->Reason() << "\n";
     return ExitCodeFor(in->verdicts);

@@ -54,9 +54,11 @@ public:
     /// keeps its failing verdict from that moment ("... = 31.20% (312/1000) at 12.0s, stopped the run"), so the
     /// outputs and the exit code agree with the reason the run ended. Thresholds on a custom metric named in
     /// `not_replayable_metrics` (SummaryInput::not_replayable_metrics of a distributed run) fail as such.
+    /// Region thresholds (`region:eu.p95`, `... per region`) read `regions` (SummaryInput::regions).
     std::vector<thresholds::Verdict> Verdicts(const metrics::Snapshot& total, std::int64_t load_ns,
                                               const ThresholdWatch* watch = nullptr,
-                                              std::span<const std::string> not_replayable_metrics = {}) const;
+                                              std::span<const std::string> not_replayable_metrics = {},
+                                              const thresholds::RegionSnapshots& regions = {}) const;
 
     /// 0 when every verdict passed, else 3 (ExitCode::kThresholdsFailed).
     static int ExitCodeFor(const std::vector<thresholds::Verdict>& verdicts) noexcept;

@@ -14,7 +14,11 @@ void ThresholdWatch::OnInterval(const report::IntervalUpdate& update) {
     const double elapsed_s = static_cast<double>(update.elapsed_ns) / 1e9;
     for (const WatchedThreshold& w : watched_) {
         if (update.elapsed_ns < w.delay_ns) continue;
-        thresholds::Verdict v = thresholds::Evaluate(w.threshold, update.cumulative, w.scenario, elapsed_s);
+        // Region thresholds read the regions since the start (none in a run without regions: "no data", skipped).
+        const thresholds::RegionSnapshots none;
+        thresholds::Verdict v = thresholds::Evaluate(
+            w.threshold, update.cumulative, update.cumulative_regions != nullptr ? *update.cumulative_regions : none,
+            w.scenario, elapsed_s);
         // "no data" fails at the end of a run, but early on it only means the scope has not been reached
         // yet (a task that has not run, a request not yet sent): no reason to stop.
         if (!v.has_data || v.passed) continue;

@@ -73,7 +73,7 @@ bool IsNumber(const std::string& s) {
     return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)) || c == '.'; });
 }
 
-bool IsCommand(const std::string& s) { return s == "run" || s == "url" || s == "compare"; }
+bool IsCommand(const std::string& s) { return s == "run" || s == "url" || s == "compare" || s == "serve"; }
 
 }  // namespace
 

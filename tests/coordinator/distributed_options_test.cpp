@@ -49,6 +49,23 @@ TEST(DistributedOptions, BadClusterIdAndWaitAreUsageErrors) {
     EXPECT_NE(UsageMessage(o).find("--agent-wait"), std::string::npos);
 }
 
+TEST(DistributedOptions, RegionWeightsAreParsedAndNeedExternalAgents) {
+    DistributedOptions o;
+    o.external_agents = 3;
+    o.region_weights = "us=60,eu=30,asia=10";
+    EXPECT_EQ(ResolveOptions(o).region_weights,
+              (std::vector<RegionWeight>{{"us", 60}, {"eu", 30}, {"asia", 10}}));
+    o.region_weights = "us=60,eu";
+    EXPECT_NE(UsageMessage(o).find("--region-weights: 'eu': expected region=weight"), std::string::npos)
+        << UsageMessage(o);
+    o.external_agents = 0;
+    o.local_agents = 2;
+    o.region_weights = "us=1";
+    EXPECT_NE(UsageMessage(o).find("local agents (--agents) have no region"), std::string::npos) << UsageMessage(o);
+    o.region_weights = "";
+    EXPECT_TRUE(ResolveOptions(o).region_weights.empty());
+}
+
 TEST(DistributedOptions, DefaultsDependOnWhereTheAgentsComeFrom) {
     DistributedOptions local;
     local.local_agents = 3;

@@ -109,6 +109,23 @@ TEST(HtmlReport, TaggedRowsShowTheirTagsEscaped) {
     EXPECT_EQ(RenderSynthetic("untagged").find("{env="), std::string::npos);
 }
 
+// Regions (issue 16): a section with each region's rows (names escaped); none for a run without regions.
+TEST(HtmlReport, RegionsSectionOnlyForRunsWithRegions) {
+    testing::SyntheticOptions options;
+    options.regions = true;
+    const std::string html = RenderSynthetic("regions", options);
+    const std::size_t section = html.find("<section id=\"regions\">");
+    ASSERT_NE(section, std::string::npos);
+    const std::string part = html.substr(section, html.find("</section>", section) - section);
+    EXPECT_NE(part.find(">eu<"), std::string::npos) << part;
+    EXPECT_NE(part.find(">eu / shop / "), std::string::npos) << part;
+    EXPECT_NE(part.find("&lt;script&gt;alert(1)&lt;/script&gt;"), std::string::npos) << part;
+    EXPECT_EQ(part.find("<script>alert"), std::string::npos) << "a region name reached the page unescaped";
+    const json data = json::parse(EmbeddedJson(html));
+    EXPECT_TRUE(data["summary"]["regions"].contains("eu"));
+    EXPECT_EQ(RenderSynthetic("no-regions").find("id=\"regions\""), std::string::npos);
+}
+
 TEST(HtmlReport, EmbeddedJsonParsesBackWithTimelineSummaryAndAgents) {
     const std::string html = RenderSynthetic("json");
     const std::string text = EmbeddedJson(html);

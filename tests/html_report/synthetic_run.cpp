@@ -97,6 +97,14 @@ void FeedSyntheticRun(HtmlReport& report, const SyntheticOptions& options) {
     if (!options.failing_threshold) fail = thresholds::Verdict{true, true, 12e6, "shop.p95 = 12ms", "shop: p95 < 1s",
                                                                 "shop"};
     summary.verdicts = {pass, fail};
+    if (options.regions) {
+        for (int a = 0; a < 2; ++a) {
+            metrics::Snapshot region;
+            region.Reset(0, kNsPerSec);
+            RecordInterval(&region, a);
+            summary.regions[a == 0 ? "eu" : kHostileName] = std::move(region);
+        }
+    }
 
     report::RunOutcome outcome{summary, {}, options.exit_code, options.failing_threshold ? "threshold failed" : ""};
     if (options.exit_code != 0) outcome.fail_reasons = {"7 iterations of scenario 'shop' failed with script errors"};

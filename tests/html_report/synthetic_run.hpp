@@ -20,6 +20,8 @@ struct SyntheticOptions {
     int intervals = kIntervals;
     /// Adds a request row with tags (issue 15), one of them with a hostile value: kTaggedRowTags.
     bool tagged_row = false;
+    /// Results per agent region (issue 16): "eu" (agent-1's requests) and kHostileName (agent-2's).
+    bool regions = false;
 };
 
 /// The tags of the row SyntheticOptions::tagged_row adds (canonical form, lse/metrics/tags.hpp).

@@ -410,5 +410,37 @@ TEST(Exposition, PromtoolFindsNoLintProblems) {
     std::remove(dir.c_str());
 }
 
+// Regions (issue 16): one series per agent region from its own totals; no region families without regions.
+TEST(Exposition, RegionFamiliesOnlyForRunsWithRegions) {
+    const Snapshot far = FullSnapshot(1);
+    const Snapshot near = FullSnapshot(3);
+    Snapshot total = far;
+    total += near;
+    const std::map<std::string, Snapshot> regions = {{"far", far}, {"near", near}};
+    ExpositionInput in;
+    in.cumulative = &total;
+    in.regions = &regions;
+    const Exposition e = Parse(RenderExposition(in));
+    EXPECT_EQ(e.types.at("lsengine_region_requests_total"), "counter");
+    EXPECT_EQ(e.types.at("lsengine_region_response_time_seconds"), "histogram");
+    EXPECT_EQ(e.Value("lsengine_region_requests_total", {{"region", "far"}}), static_cast<double>(far.total.requests));
+    EXPECT_EQ(e.Value("lsengine_region_requests_total", {{"region", "near"}}),
+              static_cast<double>(near.total.requests));
+    EXPECT_EQ(e.Value("lsengine_region_request_errors_total", {{"region", "near"}}),
+              static_cast<double>(near.total.ErrorCount()));
+    EXPECT_EQ(e.Value("lsengine_region_response_time_seconds_count", {{"region", "far"}}),
+              static_cast<double>(far.total.response_time_us.Count()));
+    EXPECT_EQ(e.Value("lsengine_region_response_time_seconds_bucket", {{"region", "far"}, {"le", "+Inf"}}),
+              static_cast<double>(far.total.response_time_us.Count()));
+    // The run's own families are unchanged by regions.
+    EXPECT_EQ(e.Value("lsengine_requests_total", With(kHome, "status", "200")), 20);
+
+    const std::map<std::string, Snapshot> none;
+    in.regions = &none;
+    EXPECT_EQ(Parse(RenderExposition(in)).types.count("lsengine_region_requests_total"), 0u);
+    in.regions = nullptr;
+    EXPECT_EQ(Parse(RenderExposition(in)).types.count("lsengine_region_requests_total"), 0u);
+}
+
 }  // namespace
 }  // namespace lse::prometheus

@@ -33,7 +33,7 @@ inline std::vector<ScenarioShare> SampleShares() {
 
 inline Register SampleRegister() {
     return Register{"orders-cluster", "agent-0", "perf", 8, "lsengine 0.1.0", "loadgen-1.example", 4242,
-                    kProtocolVersion};
+                    kProtocolVersion, "eu-west"};
 }
 
 inline Assignment SampleAssignment() {

@@ -12,11 +12,24 @@ void PrintAgentTable(std::ostream& out, const std::vector<AgentReport>& agents, 
         id_w = std::max(id_w, a.id.size());
         host_w = std::max(host_w, a.host.size());
     }
+    // With regions, a region column after the host (agents without one: "none"); without, the table as before.
+    std::size_t region_w = 0;
+    for (const auto& a : agents) {
+        if (!a.region.empty()) region_w = std::max({region_w, std::size_t{6}, a.region.size()});
+    }
+    const std::size_t name_w = host_w;  // the host's own width
+    auto host = [&](const std::string& name, const std::string& region) {
+        if (region_w == 0) return name;
+        return name + std::string(name_w - name.size() + 2, ' ') + region +
+               std::string(region_w - std::min(region_w, region.size()), ' ');
+    };
+    if (region_w > 0) host_w += 2 + region_w;
     const double load_s = load_ns > 0 ? static_cast<double>(load_ns) / 1e9 : 0;
     char line[512];
     out << "\nagents\n";
+    const std::string host_title = host("host", "region");
     std::snprintf(line, sizeof line, "  %-*s  %-*s  %8s  %7s  %10s  %9s  %8s  %9s  %9s  %s\n", static_cast<int>(id_w),
-                  "agent", static_cast<int>(host_w), "host", "capacity", "share", "requests", "rps", "errors",
+                  "agent", static_cast<int>(host_w), host_title.c_str(), "capacity", "share", "requests", "rps", "errors",
                   "planned", "lost", "state");
     out << line;
     for (const auto& a : agents) {
@@ -38,7 +51,7 @@ void PrintAgentTable(std::ostream& out, const std::vector<AgentReport>& agents, 
             state += unreported;
         }
         std::snprintf(line, sizeof line, "  %-*s  %-*s  %8u  %6.1f%%  %10llu  %9.1f  %8llu  %9lld  %9lld  %s\n",
-                      static_cast<int>(id_w), a.id.c_str(), static_cast<int>(host_w), a.host.c_str(), a.capacity,
+                      static_cast<int>(id_w), a.id.c_str(), static_cast<int>(host_w), host(a.host, a.region.empty() ? "none" : a.region).c_str(), a.capacity,
                       a.share * 100, static_cast<unsigned long long>(a.total.total.requests), rps,
                       static_cast<unsigned long long>(a.total.total.ErrorCount()), static_cast<long long>(a.planned),
                       static_cast<long long>(a.lost), state.c_str());

@@ -298,7 +298,11 @@ void Coordinator::OnMetrics(const transport::Message& m) {
         a.final_received = true;
     } else {
         a.interval_sum += snap;
-        pending_interval_ += snap;
+        if (regions_) {
+            pending_regions_[RegionOf(a.reg)] += snap;
+        } else {
+            pending_interval_ += snap;
+        }
         // Its latest interval's rate: what it probably kept sending after its last report, if it dies.
         if (snap.HasInterval() && snap.end_ns > a.last_interval_end_ns) {
             a.last_interval_end_ns = snap.end_ns;
@@ -411,7 +415,7 @@ void Coordinator::SendAssignment(Agent& a) {
             caps.push_back(takes ? o.reg.capacity : 0.0);
             initial.push_back(o.initial_shares);
         }
-        const auto shares = ComputeShares(caps, scenarios_, &initial);
+        const auto shares = ComputeShares(ShareWeights(caps), scenarios_, &initial);
         for (size_t s = 0; s < as.scenarios.size() && s < shares[a.index].size(); ++s) {
             as.scenarios[s].shard = shares[a.index][s].shard;
         }
@@ -484,6 +488,7 @@ void Coordinator::Rebalance(const char* why, std::int64_t from_ns) {
         caps.push_back(takes ? a.reg.capacity : 0.0);
         any = any || takes;
     }
+    caps = ShareWeights(caps);
     if (!any) {
         Log(std::string("no agent left to take over the load (") + why + ")");
         return;
@@ -550,6 +555,8 @@ std::vector<protocol::Register> Coordinator::WaitForAgents(std::int64_t wait_ns,
         }
         if (static_cast<int>(fresh.size()) >= options_.agents) {
             fresh.resize(static_cast<size_t>(options_.agents));
+            CheckRegionWeights(options_.region_weights, fresh);
+            regions_ = std::any_of(fresh.begin(), fresh.end(), [](const auto& r) { return !r.region.empty(); });
             agents_.clear();
             for (size_t i = 0; i < fresh.size(); ++i) {
                 Agent a;
@@ -595,6 +602,7 @@ void Coordinator::Assign(const std::string& plan_bytes, const std::vector<AgentS
     scenarios_ = scenarios;
     std::vector<double> caps;
     for (const Agent& a : agents_) caps.push_back(a.reg.capacity);
+    caps = ShareWeights(caps);  // data slices follow the load: region first, then capacity
     const auto shares = ComputeShares(caps, scenarios_);
     for (Agent& a : agents_) {
         if (plan_for_agent_) a.plan = plan_for_agent_(a.index, caps);
@@ -639,11 +647,29 @@ std::int64_t Coordinator::Start() {
     return start_at_ns_;
 }
 
-metrics::Snapshot Coordinator::TakeInterval() {
+metrics::Snapshot Coordinator::TakeInterval(std::map<std::string, metrics::Snapshot>* regions) {
     std::lock_guard lock(mu_);
     metrics::Snapshot out = std::move(pending_interval_);
     pending_interval_ = metrics::Snapshot{};
+    if (regions != nullptr) regions->clear();
+    for (auto& [name, snap] : pending_regions_) {
+        if (snap.total.requests == 0 && !snap.HasInterval()) continue;  // nothing arrived from it this time
+        out += snap;
+        if (regions != nullptr) (*regions)[name] = std::move(snap);
+        snap = metrics::Snapshot{};
+    }
     return out;
+}
+
+bool Coordinator::HasRegions() const {
+    std::lock_guard lock(mu_);
+    return regions_;
+}
+
+std::vector<double> Coordinator::ShareWeights(const std::vector<double>& capacities) const {
+    std::vector<std::string> regions;
+    for (const Agent& a : agents_) regions.push_back(a.reg.region);
+    return RegionWeights(capacities, regions, options_.region_weights);
 }
 
 bool Coordinator::AllDone() const {
@@ -691,6 +717,7 @@ std::vector<AgentReport> Coordinator::Reports(bool with_totals) const {
         AgentReport r;
         r.id = a.reg.agent_id;
         r.host = a.reg.hostname;
+        r.region = a.reg.region;
         r.capacity = a.reg.capacity;
         r.share = a.initial_share;
         if (with_totals) {
@@ -755,6 +782,14 @@ metrics::Snapshot Coordinator::Total() const {
     metrics::Snapshot total;
     for (const AgentReport& r : Reports()) total += r.total;
     return total;
+}
+
+std::map<std::string, metrics::Snapshot> TotalsByRegion(const std::vector<AgentReport>& reports) {
+    std::map<std::string, metrics::Snapshot> out;
+    const bool any = std::any_of(reports.begin(), reports.end(), [](const auto& r) { return !r.region.empty(); });
+    if (!any) return out;
+    for (const AgentReport& r : reports) out[r.region.empty() ? std::string(kNoRegion) : r.region] += r.total;
+    return out;
 }
 
 std::vector<std::string> Coordinator::MissingFinals() const {

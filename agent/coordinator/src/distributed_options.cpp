@@ -23,6 +23,13 @@ ResolvedOptions ResolveOptions(const DistributedOptions& o) {
     protocol::ValidateId("--cluster-id", r.cluster_id);
     protocol::ValidateOptionalId("--agent-group", o.agent_group);
     r.agent_wait_ns = ParseDurationNs(o.agent_wait, "--agent-wait");
+    if (!o.region_weights.empty()) {
+        if (r.local) {
+            throw UsageError("--region-weights: local agents (--agents) have no region; start lsengine-agent --region "
+                             "NAME on each machine and use --external-agents");
+        }
+        r.region_weights = ParseRegionWeights(o.region_weights);
+    }
     return r;
 }
 

@@ -16,17 +16,27 @@ namespace {
 
 std::int64_t Now() { return MonotonicClock().NowNs(); }
 
+metrics::Snapshot TakeWithRegions(Coordinator& coord, std::map<std::string, metrics::Snapshot>* pending) {
+    std::map<std::string, metrics::Snapshot> regions;
+    metrics::Snapshot out = coord.TakeInterval(&regions);
+    for (auto& [name, snap] : regions) (*pending)[name] += snap;
+    return out;
+}
+
 }  // namespace
 
 // The agents as Drive sees them. Without agent scenarios there is nobody to stop or wait for, and the broker
 // does not matter to the run.
 class DistributedRun::Agents final : public DrivenAgents {
 public:
-    Agents(Coordinator& coord, BrokerWatch& watch, bool active) : coord_(coord), watch_(watch), active_(active) {}
+    Agents(Coordinator& coord, BrokerWatch& watch, bool active, std::map<std::string, metrics::Snapshot>* regions)
+        : coord_(coord), watch_(watch), active_(active), regions_(regions) {}
     void Stop(protocol::StopReason reason, bool abort, const std::string& detail) override {
         if (active_) coord_.Stop(reason, abort, detail);
     }
-    metrics::Snapshot TakeInterval() override { return coord_.TakeInterval(); }
+    // The same interval per region waits in the run until the caller takes it (TakeRegionIntervals), merged with
+    // what it has not taken yet.
+    metrics::Snapshot TakeInterval() override { return TakeWithRegions(coord_, regions_); }
     bool AllDone() const override { return !active_ || coord_.AllDone(); }
     std::string BrokerLost(std::int64_t now) override { return active_ ? watch_.Check(now) : std::string(); }
 
@@ -34,6 +44,7 @@ private:
     Coordinator& coord_;
     BrokerWatch& watch_;
     bool active_;
+    std::map<std::string, metrics::Snapshot>* regions_;
 };
 
 DistributedRun::DistributedRun(ResolvedOptions options, const StopSignals* signals,
@@ -64,6 +75,7 @@ void DistributedRun::Launch() {
     co.cluster_id = options_.cluster_id;
     co.run_id = run_id_;
     co.group = options_.options.agent_group;
+    co.region_weights = options_.region_weights;
     co.agents = options_.agent_count;
     co.log = log_;
     coord_ = std::make_unique<Coordinator>(co);
@@ -166,11 +178,17 @@ std::vector<AgentReport> DistributedRun::Statuses() const {
 DriveOutcome DistributedRun::Drive(LocalLoad& local, const DriveTiming& timing, DriveHooks hooks) {
     if (hooks.signals == nullptr) hooks.signals = signals_;
     if (!hooks.log) hooks.log = log_;
-    Agents agents(*coord_, *watch_, any_agent_scenario_);
+    Agents agents(*coord_, *watch_, any_agent_scenario_, &pending_regions_);
     return coordinator::Drive(agents, local, timing, hooks);
 }
 
-metrics::Snapshot DistributedRun::TakeInterval() { return coord_->TakeInterval(); }
+metrics::Snapshot DistributedRun::TakeInterval() { return TakeWithRegions(*coord_, &pending_regions_); }
+
+std::map<std::string, metrics::Snapshot> DistributedRun::TakeRegionIntervals() {
+    std::map<std::string, metrics::Snapshot> out;
+    out.swap(pending_regions_);
+    return out;
+}
 
 AgentsResult DistributedRun::Collect(const DriveOutcome& drive) {
     AgentsEnd end;

@@ -21,6 +21,7 @@ Agent::Agent(AgentOptions options) : options_(std::move(options)) {
     protocol::ValidateId("--agent-id", options_.agent_id);
     protocol::ValidateId("--cluster-id", options_.cluster_id);
     protocol::ValidateOptionalId("--group", options_.group);
+    protocol::ValidateOptionalId("--region", options_.region);
     if (options_.capacity < 1) throw UsageError("--capacity must be at least 1");
     if (options_.nats.urls.empty()) throw UsageError("no coordinator address: pass --coordinator host:4222");
 }

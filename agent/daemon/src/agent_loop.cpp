@@ -95,7 +95,8 @@ int AgentLoop::Run() {
     nats_.OnEvent([this](transport::ConnectionEvent e) { OnConnectionEvent(e); });
     if (!quiet_) {
         Log("agent for cluster '" + options_.cluster_id + "'" +
-            (options_.group.empty() ? std::string() : " group '" + options_.group + "'") + ", capacity " +
+            (options_.group.empty() ? std::string() : " group '" + options_.group + "'") +
+            (options_.region.empty() ? std::string() : " region '" + options_.region + "'") + ", capacity " +
             std::to_string(options_.capacity) + ": connecting to " + options_.nats.urls.front());
     }
     try {
@@ -768,6 +769,7 @@ void AgentLoop::PublishRegister() {
     r.cluster_id = options_.cluster_id;
     r.agent_id = options_.agent_id;
     r.group = options_.group;
+    r.region = options_.region;
     r.capacity = static_cast<std::uint32_t>(options_.capacity);
     r.version = kVersion;
     r.hostname = HostName().substr(0, proto::kMaxNameLength);

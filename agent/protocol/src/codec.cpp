@@ -216,6 +216,7 @@ std::string EncodeRegister(const Register& m) {
     w.Str(m.hostname);
     w.I64(m.pid);
     w.U64(m.protocol_version);
+    w.Str(m.region);
     return out;
 }
 
@@ -230,6 +231,7 @@ bool DecodeRegister(std::string_view in, Register* out, std::string* error) {
         r.Str("hostname", kMaxNameLength, &out->hostname);
         out->pid = r.I64("pid");
         out->protocol_version = r.U32("protocol_version");
+        ReadId(r, "region", &out->region, /*optional=*/true);
     });
 }
 

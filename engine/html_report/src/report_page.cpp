@@ -465,6 +465,31 @@ void Agents(Page& page, const json& agents) {
              "</section>\n");
 }
 
+// Agents with --region (issue 16): each region's totals, then its scenarios and requests, from the summary JSON's
+// "regions" (so the numbers are --summary-json's).
+void Regions(Page& page, const json& regions) {
+    if (!regions.is_object() || regions.empty()) return;
+    json rows = json::array();
+    for (const auto& [region, r] : regions.items()) {
+        json total = r.value("totals", json::object());
+        total["name"] = region;
+        rows.push_back(std::move(total));
+        for (const json& s : r.value("scenarios", json::array())) {
+            json scenario = s.value("totals", json::object());
+            scenario["name"] = region + " / " + Str(s, "name");
+            rows.push_back(std::move(scenario));
+            for (json request : s.value("requests", json::array())) {
+                request["name"] = region + " / " + Str(s, "name") + " / " + Str(request, "name");
+                rows.push_back(std::move(request));
+            }
+        }
+    }
+    page.Raw("<section id=\"regions\">\n<h2>Regions</h2>\n");
+    StatsTable(page, rows, "Region / scenario / request", "name");
+    page.Raw("<p class=\"note\">Each region's rows count the requests of the agents started with that --region "
+             "only.</p>\n</section>\n");
+}
+
 void Configuration(Page& page, const report::RunDescription& run) {
     if (run.config.empty()) return;
     page.Raw("<section id=\"configuration\">\n<h2>Configuration</h2>\n<table>\n<tr><th class=\"name\">Setting</th>"
@@ -511,6 +536,7 @@ std::string RenderReportPage(const report::RunDescription& run, const Timeline& 
     totals["name"] = "All requests";
     StatsTable(page, json::array({totals}), "", "name");
     page.Raw("</section>\n");
+    if (summary.contains("regions")) Regions(page, summary["regions"]);
     Thresholds(page, run, summary["thresholds"]);
     page.Raw(GeneratorsSection(summary.value("generators", json::object()), Str(summary, "saturation_warning")));
     Agents(page, agents);

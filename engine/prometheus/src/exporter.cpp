@@ -54,7 +54,7 @@ void PrometheusExporter::OnInterval(const report::IntervalUpdate& update) {
         g.rss_bytes = h.rss_bytes;
         g.saturated = thresholds::WasSaturated(h);
     }
-    Publish(&update.cumulative);
+    Publish(&update.cumulative, update.cumulative_regions);
 }
 
 void PrometheusExporter::OnEnd(const report::RunOutcome& outcome) {
@@ -71,13 +71,16 @@ void PrometheusExporter::OnEnd(const report::RunOutcome& outcome) {
     int failed = 0;
     for (const thresholds::Verdict& v : summary.verdicts) failed += v.passed ? 0 : 1;
     state_.thresholds_failed = failed;
-    Publish(&summary.total);
+    Publish(&summary.total, &summary.regions);  // the regions' exact totals, final seconds included
 }
 
-void PrometheusExporter::Publish(const metrics::Snapshot* cumulative) {
+void PrometheusExporter::Publish(const metrics::Snapshot* cumulative,
+                                 const std::map<std::string, metrics::Snapshot>* regions) {
     state_.cumulative = cumulative;
+    state_.regions = regions;
     text_ = RenderExposition(state_);
     state_.cumulative = nullptr;
+    state_.regions = nullptr;
     server_.SetBody(text_);
 }
 

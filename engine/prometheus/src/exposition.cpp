@@ -264,6 +264,37 @@ void AddHistogram(Family* family, const RequestKey& k, const std::vector<const m
     family->AddPart("_count", labels, {}, value);
 }
 
+// The region families: one series per region from its total (issue 16).
+std::string RenderRegions(const std::map<std::string, metrics::Snapshot>& regions) {
+    Family requests("lsengine_region_requests_total", "counter", "Completed requests of the agents of a region.");
+    Family errors("lsengine_region_request_errors_total", "counter", "Failed requests of the agents of a region.");
+    Family response("lsengine_region_response_time_seconds", "histogram",
+                    "Response time from the intended start (corrected for coordinated omission), per agent region.");
+    for (const auto& [name, snap] : regions) {
+        const std::string region = EscapeLabelValue(name);
+        const metrics::RequestStats& t = snap.total;
+        requests.AddUint({{"region", region}}, t.requests);
+        errors.AddUint({{"region", region}}, t.ErrorCount());
+        std::array<std::uint64_t, kBucketBoundsUs.size()> buckets{};
+        AccumulateBuckets(t.response_time_us, &buckets);
+        const std::uint64_t count = t.response_time_us.Count();
+        std::string value;
+        for (size_t b = 0; b < kBucketBoundsUs.size(); ++b) {
+            value.clear();
+            AppendUint(&value, std::min(buckets[b], count));
+            response.AddPart("_bucket", {{"region", region}}, {"le", kBucketLabels[b]}, value);
+        }
+        value.clear();
+        AppendUint(&value, count);
+        response.AddPart("_bucket", {{"region", region}}, {"le", "+Inf"}, value);
+        std::string sum;
+        AppendDouble(&sum, static_cast<double>(t.response_time_us.Sum()) / 1e6);
+        response.AddPart("_sum", {{"region", region}}, {}, sum);
+        response.AddPart("_count", {{"region", region}}, {}, value);
+    }
+    return requests.Text() + errors.Text() + response.Text();
+}
+
 void RenderRequests(const Grouped& g, Family* requests, Family* errors, Family* duration, Family* response) {
     for (const auto& [k, stats] : g.requests) {
         const auto& [scenario, task, request, group, tags] = k;
@@ -434,6 +465,7 @@ std::string RenderExposition(const ExpositionInput& in) {
     if (any_decoded) out += decoded.Text();
     // The load generators' own health: is lsengine itself the bottleneck?
     out += detail::RenderGeneratorFamilies(in.cumulative, in.generator_gauges);
+    if (in.regions != nullptr && !in.regions->empty()) out += RenderRegions(*in.regions);
     // The script's own metrics (lsengine.metrics.*) after the built-in families; nothing without any.
     if (in.cumulative != nullptr) out += detail::RenderCustomMetricFamilies(*in.cumulative);
     return out;

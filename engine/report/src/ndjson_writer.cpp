@@ -69,9 +69,8 @@ void NdjsonWriter::OnStart(const RunDescription& run) {
                   .dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
-void NdjsonWriter::OnInterval(const IntervalUpdate& u) {
-    const metrics::Snapshot& in = u.interval;
-    const double secs = in.HasInterval() ? Secs(in.end_ns - in.start_ns) : 1.0;
+// One interval's statistics (its own histograms): "totals", "tasks", "requests", "dropped", "custom_metrics".
+static void AddIntervalStats(const metrics::Snapshot& in, double secs, json* line) {
     json tasks = json::array();
     json requests = json::array();
     json dropped = json::object();
@@ -103,23 +102,41 @@ void NdjsonWriter::OnInterval(const IntervalUpdate& u) {
             case metrics::StatKind::kCheck: break;
         }
     }
+    (*line)["totals"] = StatsJson(in.total, secs);
+    (*line)["tasks"] = std::move(tasks);
+    (*line)["requests"] = std::move(requests);
+    (*line)["dropped"] = std::move(dropped);
+    // The script's own metrics, that interval's samples only (a counter's "rate" is per second of the interval).
+    if (!in.custom.empty()) (*line)["custom_metrics"] = CustomMetricsJson(CustomMetricRows(in, {}), secs);
+}
+
+void NdjsonWriter::OnInterval(const IntervalUpdate& u) {
+    const metrics::Snapshot& in = u.interval;
+    const double secs = in.HasInterval() ? Secs(in.end_ns - in.start_ns) : 1.0;
     json line = {{"type", "interval"},
                  {"elapsed_s", Secs(u.elapsed_ns)},
                  {"interval_s", secs},
                  {"time_unix_ms", started_unix_ms_ + u.elapsed_ns / 1'000'000},
                  {"phase", u.phase},
                  {"target_rps", u.target_rps},
-                 {"active_vusers", u.active_vusers},
-                 {"totals", StatsJson(in.total, secs)},
-                 {"tasks", std::move(tasks)},
-                 {"requests", std::move(requests)},
-                 {"dropped", std::move(dropped)}};
+                 {"active_vusers", u.active_vusers}};
+    AddIntervalStats(in, secs, &line);
     if (!u.agents.empty()) line["agents"] = AgentsJson(u.agents);
-    // The script's own metrics, that interval's samples only (a counter's "rate" is per second of the interval).
-    if (!in.custom.empty()) line["custom_metrics"] = CustomMetricsJson(CustomMetricRows(in, {}), secs);
     // The load generators' health in that interval (issue 16): absent when none reported in it.
     if (json generators = GeneratorsJson(in); !generators.empty()) line["generators"] = std::move(generators);
     WriteLine(line.dump(-1, ' ', false, json::error_handler_t::replace));
+    if (u.regions == nullptr) return;
+    // Then the same second per agent region, as lines of their own type: whoever sums "interval" lines still
+    // counts every request once.
+    for (const auto& [region, snapshot] : *u.regions) {
+        json r = {{"type", "region_interval"},
+                  {"region", region},
+                  {"elapsed_s", Secs(u.elapsed_ns)},
+                  {"interval_s", secs},
+                  {"time_unix_ms", started_unix_ms_ + u.elapsed_ns / 1'000'000}};
+        AddIntervalStats(snapshot, secs, &r);
+        WriteLine(r.dump(-1, ' ', false, json::error_handler_t::replace));
+    }
 }
 
 void NdjsonWriter::OnEnd(const RunOutcome& outcome) {

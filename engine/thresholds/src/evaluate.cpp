@@ -118,6 +118,7 @@ std::string NoDataText(const Threshold& threshold, const metrics::Snapshot& tota
 
 Verdict Evaluate(const Threshold& threshold, const metrics::Snapshot& total, std::string_view scenario,
                  double duration_s, std::span<const std::string> not_replayable_metrics) {
+    if (NeedsRegions(threshold)) return Evaluate(threshold, total, RegionSnapshots{}, scenario, duration_s);
     if (threshold.metric == Metric::kCustom) {
         return EvaluateCustom(threshold, total, duration_s, not_replayable_metrics);
     }
@@ -139,6 +140,53 @@ Verdict Evaluate(const Threshold& threshold, const metrics::Snapshot& total, std
                                            " was made in group '" + threshold.group + "')"
                                      : NoDataText(threshold, total, scope));
     return v;
+}
+
+bool NeedsRegions(const Threshold& threshold) noexcept { return !threshold.region.empty() || threshold.per_region; }
+
+Verdict Evaluate(const Threshold& threshold, const metrics::Snapshot& total, const RegionSnapshots& regions,
+                 std::string_view scenario, double duration_s, std::span<const std::string> not_replayable_metrics) {
+    if (!NeedsRegions(threshold)) return Evaluate(threshold, total, scenario, duration_s, not_replayable_metrics);
+    // Each region is judged by the same threshold without its region parts, on that region's snapshot only.
+    Threshold plain = threshold;
+    plain.region.clear();
+    plain.per_region = false;
+    auto no_data = [&](const std::string& why) {
+        Verdict v;
+        v.expression = threshold.expression;
+        v.scenario = threshold.scenario.empty() ? std::string(scenario) : threshold.scenario;
+        v.actual_text = threshold.Subject() + (threshold.per_region ? " per region" : "") + " = no data (" + why + ")";
+        return v;
+    };
+    if (regions.empty()) return no_data("no agent has a --region");
+    if (!threshold.region.empty()) {
+        const auto it = regions.find(threshold.region);
+        if (it == regions.end()) return no_data("no agent in region '" + threshold.region + "'");
+        Verdict v = Evaluate(plain, it->second, scenario, duration_s, not_replayable_metrics);
+        v.expression = threshold.expression;
+        v.actual_text = "region:" + threshold.region + "." + v.actual_text;
+        return v;
+    }
+    Verdict out;
+    out.expression = threshold.expression;
+    out.passed = true;
+    out.has_data = true;
+    out.actual_text = threshold.Subject() + " per region:";
+    bool first = true;
+    for (const auto& [name, snap] : regions) {
+        Verdict v = Evaluate(plain, snap, scenario, duration_s, not_replayable_metrics);
+        out.scenario = v.scenario;
+        // "p95 = 41ms" -> "far = 41ms": the subject is said once, before the list.
+        const std::size_t eq = v.actual_text.find(" = ");
+        out.actual_text += std::string(first ? " " : ", ") + name +
+                           (eq == std::string::npos ? " = " + v.actual_text : v.actual_text.substr(eq)) +
+                           (v.passed ? "" : " (fails)");
+        first = false;
+        if (out.passed) out.actual = v.actual;  // the first failing region's value stays
+        out.passed = out.passed && v.passed;
+        out.has_data = out.has_data && v.has_data;
+    }
+    return out;
 }
 
 bool AllPassed(const std::vector<Verdict>& verdicts) noexcept {

@@ -371,13 +371,44 @@ bool ParseValue(std::string_view rhs, Threshold* t, std::string* error) {
     }
 }
 
+constexpr std::string_view kRegionPrefix = "region:";
+constexpr std::string_view kPerRegionSuffix = "per region";
+
+// "region:eu." before the rest of a threshold and "per region" after it: both taken off `s` (region names are
+// single NATS subject tokens, so the first '.' ends one).
+bool ParseRegionParts(std::string_view* s, Threshold* t, std::string* error) {
+    if (s->ends_with(kPerRegionSuffix)) {
+        const std::string_view before = s->substr(0, s->size() - kPerRegionSuffix.size());
+        if (!before.empty() && (before.back() == ' ' || before.back() == '\t')) {
+            t->per_region = true;
+            *s = Trim(before);
+        }
+    }
+    if (!s->starts_with(kRegionPrefix)) return true;
+    const std::string_view rest = s->substr(kRegionPrefix.size());
+    const std::size_t dot = rest.find('.');
+    const std::string_view name = Trim(rest.substr(0, dot));
+    if (dot == std::string_view::npos || name.empty() || name.find_first_of(" \t<>=!") != std::string_view::npos) {
+        *error = "expected 'region:NAME.metric' (e.g. region:eu.p95 < 200ms)";
+        return false;
+    }
+    if (t->per_region) {
+        *error = "'region:" + std::string(name) + "' and 'per region' exclude each other (one region, or every one)";
+        return false;
+    }
+    t->region = std::string(name);
+    *s = Trim(rest.substr(dot + 1));
+    return true;
+}
+
 bool ParseInto(std::string_view expression, Threshold* t, std::string* error) {
-    const std::string_view s = Trim(expression);
+    std::string_view s = Trim(expression);
     if (s.empty()) {
         *error = "empty threshold";
         return false;
     }
     t->expression = std::string(s);
+    if (!ParseRegionParts(&s, t, error)) return false;
     // A request name in brackets may contain '<' or '=': look for the operator after it.
     const std::size_t bracket_end = s.find('[') == std::string_view::npos ? std::string_view::npos : s.rfind(']');
     std::size_t at = bracket_end == std::string_view::npos ? 0 : bracket_end + 1;

@@ -51,9 +51,9 @@ bool Compare(double actual, Op op, double limit) noexcept {
 }
 
 std::string Threshold::Subject() const {
-    std::string s;
+    std::string s = region.empty() ? std::string() : "region:" + region + ".";
     if (metric == Metric::kCustom) {
-        return std::string(metrics::CustomMetricKindName(custom_kind)) + ":" + custom_name + "." + metric_name;
+        return s + std::string(metrics::CustomMetricKindName(custom_kind)) + ":" + custom_name + "." + metric_name;
     }
     if (!scenario.empty()) s += scenario + ":";
     if (!group.empty()) return s + "group:" + group + "." + metric_name;

@@ -23,6 +23,7 @@
 #include <utility>
 #include <vector>
 
+#include "lse/coordinator/region_weights.hpp"
 #include "lse/coordinator/shares.hpp"
 #include "lse/coordinator/seq_window.hpp"
 #include "lse/metrics/snapshot.hpp"
@@ -47,6 +48,9 @@ struct CoordinatorOptions {
     /// long enough for it to prepare the plan and ack); it is re-timed when its ack comes later than that.
     std::int64_t rejoin_lead_ns = 2 * kNsPerSec;
     std::function<void(const std::string&)> log;      ///< one line per event (no newline); null = silent
+    /// --region-weights (ParseRegionWeights): shares go to regions first, then by capacity within a region
+    /// (RegionWeights). Empty: by capacity alone. WaitForAgents checks the agents against it.
+    std::vector<RegionWeight> region_weights;
 };
 
 /// kRejoined: the agent process restarted during the run and was re-assigned (docs/protocol.md).
@@ -57,6 +61,7 @@ const char* AgentStateName(AgentState state) noexcept;  ///< "active", "timed ou
 struct AgentReport {
     std::string id;
     std::string host;
+    std::string region;               ///< its --region; empty = none
     std::uint32_t capacity = 1;
     double share = 0;                 ///< of the arrivals, in the initial assignment (0..1)
     /// its final cumulative total, or (no final) the sum of its intervals; plus, for a restarted agent, what
@@ -110,8 +115,12 @@ public:
     /// Sends Start{now + start_lead}; returns start_at (this process's monotonic clock).
     std::int64_t Start();
 
-    /// Merged interval metrics received since the previous call (exact merge), and how many agents are active.
-    metrics::Snapshot TakeInterval();
+    /// Merged interval metrics received since the previous call (exact merge). With `regions` (and when some agent
+    /// of the run has a --region), also the same interval per region (RegionOf each agent): the regions' snapshots
+    /// add up to the returned one exactly. Without regions `*regions` is left empty.
+    metrics::Snapshot TakeInterval(std::map<std::string, metrics::Snapshot>* regions = nullptr);
+    /// True when some agent of the run has a --region: results are broken down by region.
+    bool HasRegions() const;
 
     /// True when every agent either delivered its final total or is timed out.
     bool AllDone() const;
@@ -195,6 +204,9 @@ private:
     /// What an agent probably sent after its last reported interval until it died, at `rate` per second.
     double UnreportedSinceLastInterval(const Agent& a, double rate) const;
     void Account(const Agent& a, AgentReport* r) const;  // mu_ held: fills planned..last_seen_ns
+    /// The weights shares are split by: `capacities` (one per agent, 0 = takes nothing) through the run's
+    /// --region-weights (mu_ held).
+    std::vector<double> ShareWeights(const std::vector<double>& capacities) const;
     void Log(const std::string& line) const;
     bool Publish(const std::string& subject, const std::string& data);
 
@@ -222,9 +234,17 @@ private:
     bool stopping_ = false;
     protocol::Stop stop_msg_;
     metrics::Snapshot pending_interval_;
+    // With regions, each agent's intervals are merged into its region's pending snapshot only (pending_interval_
+    // stays empty) and TakeInterval adds the few regions up: one merge per message, as without regions.
+    bool regions_ = false;
+    std::map<std::string, metrics::Snapshot> pending_regions_;
     metrics::Snapshot decode_scratch_;  // OnMetrics decodes into it (guarded by mu_)
     std::atomic<std::int64_t> disconnected_since_ns_{0};  // set by the loop thread's connection events
     std::atomic<bool> connection_closed_{false};
 };
+
+/// Each region's total (AgentReport::total summed over its agents; agents without a region under kNoRegion);
+/// empty when no agent has a region.
+std::map<std::string, metrics::Snapshot> TotalsByRegion(const std::vector<AgentReport>& reports);
 
 }  // namespace lse::coordinator

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "lse/coordinator/region_weights.hpp"
 #include "lse/transport/nats_options.hpp"
 
 namespace lse::coordinator {
@@ -19,6 +20,7 @@ struct DistributedOptions {
     int external_agents = 0;    ///< --external-agents: wait for N agents started elsewhere
     std::string cluster_id;     ///< empty: "local-<random>" with local agents, else "default"
     std::string agent_group;    ///< only agents of this group; empty = any
+    std::string region_weights; ///< --region-weights text (ParseRegionWeights); empty = split by capacity alone
     std::string agent_wait = "60s";
     // NATS: nats_url empty = an embedded broker (127.0.0.1:random for local agents, 0.0.0.0:nats_port otherwise).
     std::string nats_url;
@@ -44,6 +46,7 @@ struct ResolvedOptions {
     int agent_count = 0;
     std::string cluster_id;
     std::int64_t agent_wait_ns = 0;
+    std::vector<RegionWeight> region_weights;  ///< parsed --region-weights
 };
 
 /// Throws lse::UsageError with the CLI's flag names ("--agents and --external-agents exclude each other",

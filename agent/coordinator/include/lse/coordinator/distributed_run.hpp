@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -63,6 +64,9 @@ public:
     DriveOutcome Drive(LocalLoad& local, const DriveTiming& timing, DriveHooks hooks);
     /// What arrived since the last poll (the caller's final drain after Drive).
     metrics::Snapshot TakeInterval();
+    /// Agents with --region: what the intervals taken so far (Drive's polls, TakeInterval) held per region, since
+    /// the previous call; empty without regions. Same thread as Drive (its on_poll hook).
+    std::map<std::string, metrics::Snapshot> TakeRegionIntervals();
     /// Stops the agents if Drive did not, reads their results, then closes the connection and stops the local
     /// agents and the broker.
     AgentsResult Collect(const DriveOutcome& drive);
@@ -83,6 +87,7 @@ private:
     std::unique_ptr<Coordinator> coord_;
     std::unique_ptr<LocalAgents> agents_;
     std::unique_ptr<BrokerWatch> watch_;
+    std::map<std::string, metrics::Snapshot> pending_regions_;
 };
 
 }  // namespace lse::coordinator

@@ -17,6 +17,7 @@ struct AgentOptions {
     std::string agent_id;
     std::string cluster_id = "default";
     std::string group;   ///< optional; empty = no group
+    std::string region;  ///< optional (`--region`): for --region-weights and per-region results; empty = none
     int capacity = 1;    ///< worker threads per scenario; weights this agent's shard
     http::ClientOptions client;
     bool once = false;   ///< exit after one run instead of waiting for the next plan
@@ -24,7 +25,7 @@ struct AgentOptions {
 
 class Agent {
 public:
-    /// Throws lse::UsageError for invalid ids (agent id, cluster id, group) or capacity < 1.
+    /// Throws lse::UsageError for invalid ids (agent id, cluster id, group, region) or capacity < 1.
     explicit Agent(AgentOptions options);
     ~Agent();
     Agent(const Agent&) = delete;

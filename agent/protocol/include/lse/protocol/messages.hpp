@@ -6,7 +6,7 @@
 ///
 /// Times: fields named *_coordinator_ns are in the coordinator's monotonic clock, fields named
 /// *_agent_ns in the sending agent's; agents convert with the offset from clock_offset.hpp.
-/// Ids (cluster_id, run_id, agent_id, group) follow subjects.hpp's IsValidId (group may be empty).
+/// Ids (cluster_id, run_id, agent_id, group, region) follow subjects.hpp's IsValidId (group and region may be empty).
 
 #include <cstdint>
 #include <string>
@@ -45,6 +45,8 @@ struct Register {
     std::string hostname;
     std::int64_t pid = 0;
     std::uint32_t protocol_version = 0;  ///< kProtocolVersion of the agent
+    /// optional (`--region`): where the agent runs, for `--region-weights` and per-region results; empty = none
+    std::string region;
     bool operator==(const Register&) const = default;
 };
 

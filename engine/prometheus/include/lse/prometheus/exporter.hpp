@@ -37,9 +37,10 @@ public:
     const std::string& CurrentText() const noexcept { return text_; }
 
 private:
-    void Publish(const metrics::Snapshot* cumulative);
+    /// `regions`: per agent region since the start (null: no region families).
+    void Publish(const metrics::Snapshot* cumulative, const std::map<std::string, metrics::Snapshot>* regions = nullptr);
 
-    ExpositionInput state_;  // run thread only; `cumulative` is set just for the duration of Publish
+    ExpositionInput state_;  // run thread only; `cumulative` and `regions` are set just for the duration of Publish
     std::string text_;
     MetricsHttpServer server_;
 };

@@ -18,6 +18,9 @@
 ///   lsengine_iterations_total{scenario,task,result}             counter: result "ok" | "failed"
 ///   lsengine_dropped_arrivals_total{scenario}                   counter
 ///   lsengine_checks_total{scenario,task,check,result}           counter: result "pass" | "fail"
+///   lsengine_region_requests_total{region}                      counter (distributed runs whose agents have
+///   lsengine_region_request_errors_total{region}                counter  --region; absent otherwise): each
+///   lsengine_region_response_time_seconds{region}               histogram region's requests, as the run's
 /// Counters come from the cumulative snapshot, so they never decrease while a run goes on.
 ///
 /// A script's own metrics (lsengine.metrics.*, Snapshot::custom) follow, one family per metric (only for the
@@ -85,6 +88,8 @@ using GeneratorGaugeMap = std::map<std::string, GeneratorGauges, std::less<>>;
 /// Everything one exposition shows. Plain data, filled by the exporter from the observer calls.
 struct ExpositionInput {
     const metrics::Snapshot* cumulative = nullptr;  ///< since the start; null: no samples yet
+    /// Per agent region since the start (distributed runs with --region); null or empty: no region families.
+    const std::map<std::string, metrics::Snapshot>* regions = nullptr;
     std::string script;                             ///< empty in URL mode
     std::string target;
     double elapsed_seconds = 0;

@@ -7,6 +7,9 @@
 ///   {"type":"interval", "elapsed_s", "interval_s", "time_unix_ms", "phase", "target_rps", "active_vusers",
 ///    "totals": Stats, "tasks":[{"scenario","task","iterations","failed","rate","duration_us": Latency}],
 ///    "requests":[{"scenario","task","name", ...Stats}], "dropped":{"<scenario>": n}, "agents":[...]}
+///   {"type":"region_interval", "region", "elapsed_s", "interval_s", "time_unix_ms", "totals", "tasks", "requests",
+///    "dropped"}: distributed runs whose agents have --region, after each interval line, one per region (that
+///    second's requests of the region's agents only; issue 16)
 ///   {"type":"end", "exit_code", "stop_reason", "thresholds":[{"expression","scenario","passed","actual_text"}],
 ///    "thresholds_passed"}
 /// Stats and Latency as in json_fields.hpp, computed from that interval's own histograms (never cumulative).

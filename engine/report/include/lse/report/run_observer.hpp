@@ -53,6 +53,10 @@ struct IntervalUpdate {
     int active_vusers = 0;                ///< virtual users hosted (0: unknown)
     std::string phase;                    ///< "ramp-up", "steady", "ramp-down", "draining"
     std::vector<AgentStatus> agents;      ///< distributed runs; empty otherwise
+    /// Distributed runs whose agents have --region: the same interval per region, and per region since the start;
+    /// null otherwise. A region without data in this interval may be missing from `regions`.
+    const thresholds::RegionSnapshots* regions = nullptr;
+    const thresholds::RegionSnapshots* cumulative_regions = nullptr;
 };
 
 /// One agent's part of the results.

@@ -31,6 +31,9 @@
 ///   planned = sent + dropped + lost exactly; "unreported" (probably sent, never reported) is part of "lost".
 /// Additive in version 2 (issue 15): "custom_metrics" = { name: CustomMetric } (lse/report/custom_metrics_report.hpp),
 ///   only when the script declared lsengine.metrics.
+/// Additive in version 2 (issue 16): "regions" (distributed runs whose agents have --region) =
+///   { region: { "totals": Stats, "scenarios": [ { "name", "totals": Stats, "requests": [ { "name", ...Stats } ] } ] } }
+///   (lse/report/region_summary.hpp); absent otherwise.
 /// Version 3 (issue 16) added "generators" = { id: Generator } (lse/report/generator_health_report.hpp; the load
 ///   generators' own health: "local" on one node, else one entry per agent; {} when none reported) and
 ///   "saturation_warning" (only when a generator was saturated: "results may understate the target's performance:

@@ -63,6 +63,10 @@ struct SummaryInput {
     /// Custom metrics (Snapshot::custom) that agents could not replay in this distributed run, sorted: every
     /// output marks them "not replayable" (lse/report/custom_metrics_report.hpp). Empty on one node.
     std::vector<std::string> not_replayable_metrics = {};
+    /// Distributed runs whose agents have --region: each region's totals (the same keys as `total`; they add up to
+    /// the agents' part of it). Printed as a "regions" table (lse/report/region_summary.hpp), "regions" in the JSON,
+    /// and read by region thresholds. Empty otherwise: the outputs are unchanged.
+    thresholds::RegionSnapshots regions = {};
 };
 
 void PrintSummary(std::ostream& out, const SummaryInput& in);

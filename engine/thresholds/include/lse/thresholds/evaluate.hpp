@@ -2,6 +2,7 @@
 /// @file
 /// Evaluating parsed thresholds against the merged Snapshot of a whole run.
 
+#include <map>
 #include <span>
 #include <string>
 #include <string_view>
@@ -21,6 +22,9 @@ struct Verdict {
     std::string scenario;     ///< the scenario it was evaluated for (empty: the whole run)
 };
 
+/// A distributed run's results per agent region (SummaryInput::regions); empty when no agent has a region.
+using RegionSnapshots = std::map<std::string, metrics::Snapshot>;
+
 /// Evaluates one threshold. `scenario` is the scenario that declared it (a "name:" prefix in the
 /// threshold wins); an empty scenario with no prefix means the whole run (Snapshot::total).
 /// `duration_s` is the load phase length, used by rps (<= 0 makes rps "no data").
@@ -32,6 +36,17 @@ struct Verdict {
 /// `not_replayable_metrics` (SummaryInput::not_replayable_metrics of a distributed run) fails as not replayable.
 Verdict Evaluate(const Threshold& threshold, const metrics::Snapshot& total, std::string_view scenario,
                  double duration_s, std::span<const std::string> not_replayable_metrics = {});
+
+/// The same, for thresholds with a region selector too: `region:eu....` is evaluated on regions["eu"] (a region
+/// that is not there fails: "no data (no agent in region 'eu')"), `... per region` on every region, one verdict
+/// that passes when each region passes, its text listing every region ("p95 per region: eu = 250ms (fails),
+/// us = 80ms") and its actual the first failing region's (else the last). Without regions both fail: "no data
+/// (no agent has a --region)". Thresholds without a region selector read `total`, as Evaluate does.
+Verdict Evaluate(const Threshold& threshold, const metrics::Snapshot& total, const RegionSnapshots& regions,
+                 std::string_view scenario, double duration_s, std::span<const std::string> not_replayable_metrics = {});
+
+/// True when a threshold needs the run's regions (a region selector or "per region").
+bool NeedsRegions(const Threshold& threshold) noexcept;
 
 /// True when every verdict passed (and true for none).
 bool AllPassed(const std::vector<Verdict>& verdicts) noexcept;

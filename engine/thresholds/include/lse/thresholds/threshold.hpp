@@ -4,7 +4,7 @@
 /// (`thresholds = { "p95 < 200ms", "browse.error_rate < 1%" }`) or on the command line.
 /// Grammar (full reference with examples: docs/thresholds.md):
 ///
-///   threshold := [scenario ':'] [scope '.'] metric op value
+///   threshold := ['region:' region '.'] [scenario ':'] [scope '.'] metric op value ['per region']
 ///   scope     := task | '[' request name ']' | task '[' request name ']' | 'group:' group path
 ///              | 'tag:' key '=' value
 ///   op        := '<' | '<=' | '>' | '>=' | '==' | '!='
@@ -29,6 +29,9 @@
 ///                                           saturated at any time
 ///   generator_lag_pNN, generator_lag_max    the worst generator's event-   duration (run-wide, no scope)
 ///                                           loop lag over the run
+///
+/// Regions (distributed runs whose agents have `--region`): `region:eu.p95 < 200ms` judges the requests of region
+/// eu's agents only; `p95 < 200ms per region` judges every region on its own and fails if any fails.
 ///
 /// Without a scope a threshold reads the load requests of its scenario: every task except the
 /// lifecycle ones (on_start, on_stop, setup, teardown), which are reachable by naming them as
@@ -107,6 +110,8 @@ struct Threshold {
     CustomStat custom_stat = CustomStat::kPercentile;
     std::string tag_key{};   ///< "tag:env=staging": the requests carrying that tag (every row of the scenario)
     std::string tag_value{};
+    std::string region{};     ///< "region:eu.": only the results of the agents of that region
+    bool per_region = false;  ///< "... per region": judged in every region, fails if any fails
     Metric metric = Metric::kLatency;
     LatencyStat stat = LatencyStat::kPercentile;
     TimeBase base = TimeBase::kResponse;
@@ -116,7 +121,8 @@ struct Threshold {
     double value = 0;        ///< in the unit of ValueKindOf(metric); custom: percent for rate:x.rate, else a number
     std::string value_text;  ///< as written, e.g. "200ms"
 
-    /// "checkout:browse[GET /x].p95" style label of what is measured (no op, no value).
+    /// "checkout:browse[GET /x].p95" style label of what is measured (no op, no value); "region:eu." first for a
+    /// region threshold.
     std::string Subject() const;
 };
 

@@ -1,0 +1,187 @@
+// Regions (issue 16): agents announce --region; --region-weights splits the arrivals between regions first and by
+// capacity within a region; every interval and total is also kept per region. The Coordinator against a real
+// nats-server, the test playing the agents.
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "fake_coordinator.hpp"  // tests/agent: records everything published in the cluster
+#include "lse/coordinator/coordinator.hpp"
+#include "lse/core/errors.hpp"
+#include "lse/protocol/codec.hpp"
+#include "lse/protocol/subjects.hpp"
+#include "lse/transport/embedded_broker.hpp"
+
+namespace lse::coordinator {
+namespace {
+
+namespace subj = protocol::subjects;
+using agent::testing::FakeCoordinator;
+
+constexpr char kCluster[] = "c1";
+constexpr char kRun[] = "r1";
+
+protocol::Register Reg(const std::string& id, const std::string& region, std::uint32_t capacity) {
+    protocol::Register r;
+    r.cluster_id = kCluster;
+    r.agent_id = id;
+    r.region = region;
+    r.capacity = capacity;
+    r.version = "test";
+    r.hostname = "h-" + id;
+    r.pid = 1;
+    r.protocol_version = protocol::kProtocolVersion;
+    return r;
+}
+
+std::string Interval(std::uint64_t requests, std::uint32_t latency_us) {
+    metrics::Snapshot s;
+    for (std::uint64_t i = 0; i < requests; ++i) {
+        s.RecordCompletion(&s.ForName("GET /"), ErrorKind::kNone, 200, true, latency_us, latency_us, 10, 10);
+    }
+    std::string out;
+    s.AppendTo(&out);
+    return out;
+}
+
+class CoordinatorRegionsTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        broker_.Start(transport::BrokerOptions{});
+        bus_ = std::make_unique<FakeCoordinator>(broker_.ClientUrl(), broker_.Token(), kCluster);
+        bus_->SetAckMetrics(false);
+    }
+    CoordinatorOptions Options(int agents, const std::string& weights) {
+        CoordinatorOptions o;
+        o.nats.urls = {broker_.ClientUrl()};
+        o.nats.token = broker_.Token();
+        o.cluster_id = kCluster;
+        o.run_id = kRun;
+        o.agents = agents;
+        o.agent_timeout_ns = 60 * kNsPerSec;
+        if (!weights.empty()) o.region_weights = ParseRegionWeights(weights);
+        return o;
+    }
+    std::vector<protocol::Assignment> Assignments(const std::string& agent) const {
+        std::vector<protocol::Assignment> out;
+        for (const auto& r : bus_->With(".agent." + agent + ".plan")) {
+            protocol::Assignment a;
+            if (protocol::DecodeAssignment(r.data, &a, nullptr)) out.push_back(a);
+        }
+        return out;
+    }
+    void AnnounceLater(std::vector<protocol::Register> regs) {
+        announcer_ = std::thread([this, regs = std::move(regs)] {
+            std::this_thread::sleep_for(std::chrono::milliseconds(200));
+            for (const auto& r : regs) bus_->Publish(subj::Register(kCluster), protocol::EncodeRegister(r));
+        });
+    }
+    void TearDown() override {
+        if (announcer_.joinable()) announcer_.join();
+    }
+    void AckAll(const std::vector<std::string>& agents) {
+        ASSERT_TRUE(FakeCoordinator::WaitFor(
+            [&] {
+                for (const auto& a : agents) {
+                    if (Assignments(a).empty()) return false;
+                }
+                return true;
+            },
+            10000));
+        for (const auto& a : agents) {
+            bus_->Publish(subj::Ack(kCluster, kRun, a),
+                          protocol::EncodeAssignmentAck({kRun, a, Assignments(a)[0].plan_checksum, 0}));
+        }
+    }
+    void SendMetrics(const std::string& agent, std::uint64_t seq, bool final, std::uint64_t requests,
+                     std::uint32_t latency_us) {
+        protocol::Metrics m{kRun, agent, seq, final, 1, Interval(requests, latency_us)};
+        bus_->Publish(subj::Metrics(kCluster, kRun, agent), protocol::EncodeMetrics(m));
+    }
+
+    transport::EmbeddedBroker broker_;
+    std::unique_ptr<FakeCoordinator> bus_;
+    std::thread announcer_;
+};
+
+TEST_F(CoordinatorRegionsTest, SharesGoToRegionsFirstAndResultsAreKeptPerRegion) {
+    Coordinator c(Options(3, "near=70,far=30"));
+    c.Connect();
+    AnnounceLater({Reg("far1", "far", 1), Reg("far2", "far", 3), Reg("near1", "near", 4)});
+    c.WaitForAgents(10 * kNsPerSec, {});
+    EXPECT_TRUE(c.HasRegions());
+    std::thread acks([&] { AckAll({"far1", "far2", "near1"}); });
+    c.Assign("the plan", {AgentScenario{"s", true, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}}}, {});
+    acks.join();
+    // Agents are in id order (far1, far2, near1): far's 30% split 1:3 by capacity, near's 70% to its one agent.
+    auto share = [&](const std::string& a) { return Assignments(a)[0].scenarios[0].shard; };
+    const auto f1 = share("far1"), f2 = share("far2"), n1 = share("near1");
+    EXPECT_EQ(f1.end, f2.begin);
+    EXPECT_EQ(f2.end, n1.begin);
+    EXPECT_EQ(n1.end, sched::kShardUnits);  // they tile the grid: exact totals
+    EXPECT_NEAR(n1.Share(), 0.70, 2.0 / sched::kShardUnits);
+    EXPECT_NEAR(f1.Share(), 0.075, 2.0 / sched::kShardUnits);
+    EXPECT_NEAR(f2.Share(), 0.225, 2.0 / sched::kShardUnits);
+    EXPECT_EQ(Assignments("near1")[0].scenarios[0].vusers.ids.size(), 7u);  // VUs follow the same weights
+
+    c.Start();
+    SendMetrics("far1", 1, false, 2, 40000);
+    SendMetrics("far2", 1, false, 3, 40000);
+    SendMetrics("near1", 1, false, 6, 1000);
+    ASSERT_TRUE(FakeCoordinator::WaitFor([&] { return c.Total().total.requests == 11; }, 5000));
+    std::map<std::string, metrics::Snapshot> regions;
+    const metrics::Snapshot interval = c.TakeInterval(&regions);
+    EXPECT_EQ(interval.total.requests, 11u);
+    ASSERT_EQ(regions.size(), 2u);
+    EXPECT_EQ(regions.at("far").total.requests, 5u);
+    EXPECT_EQ(regions.at("near").total.requests, 6u);
+    // Each region's latencies are its own agents' only.
+    EXPECT_GE(regions.at("far").total.response_time_us.ValueAtPercentile(50), 39000);
+    EXPECT_LE(regions.at("near").total.response_time_us.ValueAtPercentile(99), 1100);
+    EXPECT_EQ(c.TakeInterval(&regions).total.requests, 0u);
+    EXPECT_TRUE(regions.empty());
+
+    SendMetrics("far1", 2, true, 2, 40000);
+    SendMetrics("far2", 2, true, 3, 40000);
+    SendMetrics("near1", 2, true, 6, 1000);
+    ASSERT_TRUE(c.WaitForFinals(5 * kNsPerSec, {}));
+    const auto totals = TotalsByRegion(c.Reports());
+    ASSERT_EQ(totals.size(), 2u);
+    EXPECT_EQ(totals.at("far").total.requests, 5u);
+    EXPECT_EQ(totals.at("near").total.requests, 6u);
+    EXPECT_EQ(c.Reports()[2].region, "near");
+}
+
+TEST_F(CoordinatorRegionsTest, AnAgentInARegionNotListedIsAUsageErrorNamingIt) {
+    Coordinator c(Options(2, "near=70,far=30"));
+    c.Connect();
+    AnnounceLater({Reg("a", "near", 1), Reg("b", "moon", 1)});
+    try {
+        c.WaitForAgents(10 * kNsPerSec, {});
+        FAIL() << "expected a UsageError";
+    } catch (const UsageError& e) {
+        EXPECT_NE(std::string(e.what()).find("not listed: b (region 'moon')"), std::string::npos) << e.what();
+    }
+}
+
+TEST_F(CoordinatorRegionsTest, WithoutRegionsNothingIsBrokenDown) {
+    Coordinator c(Options(1, ""));
+    c.Connect();
+    AnnounceLater({Reg("a", "", 2)});
+    c.WaitForAgents(10 * kNsPerSec, {});
+    EXPECT_FALSE(c.HasRegions());
+    std::thread acks([&] { AckAll({"a"}); });
+    c.Assign("the plan", {AgentScenario{"s", true, {1}}}, {});
+    acks.join();
+    c.Start();
+    SendMetrics("a", 1, false, 4, 1000);
+    ASSERT_TRUE(FakeCoordinator::WaitFor([&] { return c.Total().total.requests == 4; }, 5000));
+    std::map<std::string, metrics::Snapshot> regions;
+    EXPECT_EQ(c.TakeInterval(&regions).total.requests, 4u);
+    EXPECT_TRUE(regions.empty());
+    EXPECT_TRUE(TotalsByRegion(c.Reports()).empty());
+}
+
+}  // namespace
+}  // namespace lse::coordinator
