@@ -24,7 +24,7 @@
 ---@field think_time? lsengine.Duration|lsengine.ThinkTimeRange  Closed model only: pause between tasks.
 ---@field max_wait? lsengine.Duration  Open model only: longest an arrival waits for a free virtual user before it is dropped (default: the request timeout; 0 = at once).
 ---@field redirects? integer          Redirects each request follows unless it sets its own (0..100, default 10; 0 = none). --max-redirects overrides it.
----@field thresholds? string[]         Pass/fail criteria, e.g. "p95 < 200ms", "error_rate < 1%", "browse.p99 < 1s"; distributed runs with agent regions: "region:eu.p95 < 200ms", "p95 < 200ms per region".
+---@field thresholds? string[]         Pass/fail criteria, e.g. "p95 < 200ms", "error_rate < 1%", "browse.p99 < 1s", "generator_saturated == 0"; distributed runs with agent regions: "region:eu.p95 < 200ms", "p95 < 200ms per region".
 ---@field compression? boolean         false: the scenario's requests do not offer compressed responses (default true).
 ---@field cert? string                 This scenario's client certificate (PEM file, relative to the script) for mutual TLS, instead of --cert.
 ---@field key? string                  Its private key (PEM file; default: in the cert file), instead of --key.

@@ -2,8 +2,10 @@
 
 #include <cstdio>
 #include <iostream>
+#include <sstream>
 
 #include "lse/core/errors.hpp"
+#include "lse/report/generator_health_report.hpp"
 #include "lse/report/summary_model.hpp"
 
 namespace lse::cli {
@@ -76,7 +78,14 @@ int FinishRun(std::ostream& out, const RunThresholds& thresholds, const Threshol
     in.not_replayable_metrics = std::move(end.not_replayable_metrics);
     in.regions = std::move(end.regions);
     int exit_code = thresholds.Report(out, &in, watch);
-    if (after_summary) after_summary(out);
+    if (after_summary) {
+        std::ostringstream after;
+        after_summary(after);
+        out << after.str();
+        // The summary said it above the verdicts; after a long agent table, say it again where the eye lands.
+        const std::string warning = report::SaturationWarning(in.total);
+        if (!after.str().empty() && !warning.empty()) out << "\nwarning: " << warning << "\n";
+    }
     std::string stop_reason;
     if (watch != nullptr && watch->Stopped()) {
         stop_reason = watch->Reason();

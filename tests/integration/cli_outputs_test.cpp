@@ -54,7 +54,7 @@ TEST_F(CliOutputsTest, SummaryJsonNdjsonAndReportAgreeWithTheTarget) {
     ASSERT_EQ(received, 120);
 
     const nlohmann::json s = nlohmann::json::parse(ReadWhole(summary));
-    EXPECT_EQ(s["version"], 2);
+    EXPECT_EQ(s["version"], 3);
     EXPECT_EQ(s["totals"]["requests"], received);
     EXPECT_EQ(s["exit_code"], 0);
     EXPECT_EQ(s["run"]["command"], "url");

@@ -71,7 +71,7 @@ end)
     EXPECT_NE(r.out.find("FAIL (exit 7)"), std::string::npos) << r.out;
     EXPECT_EQ(Route("GET /api/v1/projects"), 80) << "the run went to its end";
     ASSERT_TRUE(json_.is_object()) << r.err;
-    EXPECT_EQ(json_["version"], 2);
+    EXPECT_EQ(json_["version"], 3);
     EXPECT_EQ(json_["exit_code"], 7);
     const json& s = json_["scenarios"][0];
     EXPECT_EQ(s["script_errors"].get<int>(), 20) << s.dump(2);

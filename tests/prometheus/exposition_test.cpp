@@ -86,6 +86,20 @@ TEST(Exposition, EveryFamilyHasHelpAndTypeEvenWithoutSamples) {
         {"lsengine_iterations_total", "counter"},
         {"lsengine_dropped_arrivals_total", "counter"},
         {"lsengine_checks_total", "counter"},
+        // The load generators' health (issue 16; generator_families_test.cpp has their samples).
+        {"lsengine_generators_saturated", "gauge"},
+        {"lsengine_generator_saturated", "gauge"},
+        {"lsengine_generator_saturated_intervals_total", "counter"},
+        {"lsengine_generator_threads", "gauge"},
+        {"lsengine_generator_cpu_cores", "gauge"},
+        {"lsengine_generator_host_cpu_ratio", "gauge"},
+        {"lsengine_generator_open_sockets", "gauge"},
+        {"lsengine_generator_ephemeral_ports", "gauge"},
+        {"lsengine_generator_ephemeral_port_range", "gauge"},
+        {"lsengine_generator_rss_bytes", "gauge"},
+        {"lsengine_generator_arrivals_total", "counter"},
+        {"lsengine_generator_late_arrivals_total", "counter"},
+        {"lsengine_generator_loop_lag_seconds", "histogram"},
     };
     EXPECT_EQ(e.types, expected);
     for (const auto& [name, type] : expected) EXPECT_FALSE(e.helps.at(name).empty()) << name;

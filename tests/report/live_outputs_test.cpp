@@ -15,6 +15,7 @@
 #include "lse/metrics/stat_key.hpp"
 #include "lse/report/live_view.hpp"
 #include "lse/report/ndjson_writer.hpp"
+#include "lse/report/summary_json.hpp"
 #include "lse/report/summary_json_file.hpp"
 
 namespace lse::report {
@@ -288,7 +289,7 @@ TEST(SummaryJsonFile, WritesTheSummaryWithAgentsExitCodeAndRun) {
     std::ifstream in(path);
     const nlohmann::json j = nlohmann::json::parse(in);
     std::filesystem::remove(path);
-    EXPECT_EQ(j["version"], 2);
+    EXPECT_EQ(j["version"], kSummaryJsonVersion);
     EXPECT_EQ(j["exit_code"], 3);
     EXPECT_EQ(j["stop_reason"], "threshold 'p95 < 1ms' failed");
     EXPECT_EQ(j["run"]["script"], "shop.lua");

@@ -425,7 +425,7 @@ TEST(SummaryModel, PlainNamesAndControlBytesAreShownSafely) {
 TEST(SummaryJson, Shape) {
     const metrics::Snapshot s = ShopSnapshot();
     const nlohmann::json j = SummaryJson(ShopInput(s));
-    EXPECT_EQ(j["version"], 2);
+    EXPECT_EQ(j["version"], kSummaryJsonVersion);
     EXPECT_EQ(j["interrupted"], false);
     EXPECT_DOUBLE_EQ(j["duration_s"].get<double>(), 10.0);
     ASSERT_EQ(j["scenarios"].size(), 1u);
@@ -468,7 +468,7 @@ TEST(SummaryJson, Shape) {
 TEST(SummaryJson, EmptyRunIsValid) {
     const metrics::Snapshot s;
     const nlohmann::json j = SummaryJson(SummaryInput{s, 0});
-    EXPECT_EQ(j["version"], 2);
+    EXPECT_EQ(j["version"], kSummaryJsonVersion);
     EXPECT_TRUE(j["scenarios"].empty());
     EXPECT_EQ(j["totals"]["response_time_us"], nlohmann::json({{"count", 0}}));
     EXPECT_EQ(j["thresholds_passed"], true);

@@ -10,6 +10,7 @@
 #include "lse/report/summary_json.hpp"
 #include "lse/report/text_summary.hpp"
 #include "custom_metrics_section.hpp"
+#include "generators_section.hpp"
 #include "uplot_assets.hpp"
 
 namespace lse::html_report::detail {
@@ -47,6 +48,7 @@ tr.pass td.result { color: var(--pass); font-weight: 700; }
 .chart { margin: 8px 0 20px; min-height: 40px; }
 .chart.empty { color: var(--muted); }
 .note { color: var(--muted); }
+.warning { color: var(--fail); font-weight: 600; }
 )css";
 
 std::string Fixed(double v, int digits) {
@@ -187,7 +189,14 @@ void Header(Page& page, const report::RunDescription& run, const json& summary, 
     page.Fact("Mode", mode);
     page.Fact("Stop reason", outcome.stop_reason.empty() ? "ran to the end" : outcome.stop_reason);
     page.Fact("Exit code", std::to_string(outcome.exit_code));
-    page.Raw("</dl>\n</header>\n");
+    page.Raw("</dl>\n");
+    // A saturated load generator puts every number below in doubt: say so where the verdict is read.
+    if (const std::string warning = Str(summary, "saturation_warning"); !warning.empty()) {
+        page.Raw("<p class=\"warning\" id=\"saturation-warning\">Warning: ");
+        page.Text(warning);
+        page.Raw(" (see <a href=\"#generators\">Load generators</a>)</p>\n");
+    }
+    page.Raw("</header>\n");
 }
 
 void Charts(Page& page, const Timeline& timeline) {
@@ -529,6 +538,7 @@ std::string RenderReportPage(const report::RunDescription& run, const Timeline& 
     page.Raw("</section>\n");
     if (summary.contains("regions")) Regions(page, summary["regions"]);
     Thresholds(page, run, summary["thresholds"]);
+    page.Raw(GeneratorsSection(summary.value("generators", json::object()), Str(summary, "saturation_warning")));
     Agents(page, agents);
     Configuration(page, run);
 

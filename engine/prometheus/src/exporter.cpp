@@ -1,6 +1,7 @@
 #include "lse/prometheus/exporter.hpp"
 
 #include "lse/prometheus/listen_address.hpp"
+#include "lse/thresholds/generator_stats.hpp"
 
 namespace lse::prometheus {
 namespace {
@@ -26,6 +27,7 @@ void PrometheusExporter::OnStart(const report::RunDescription& run) {
     state_.elapsed_seconds = 0;
     state_.finished = false;
     state_.thresholds_failed = -1;
+    state_.generator_gauges.clear();
     double rps = 0;
     for (const report::ScenarioInfo& s : run.scenarios) rps += s.target_rps;
     state_.target_rps = rps;
@@ -39,6 +41,19 @@ void PrometheusExporter::OnInterval(const report::IntervalUpdate& update) {
     state_.active_vusers = update.active_vusers;
     state_.agent_states.clear();
     for (const report::AgentStatus& a : update.agents) state_.agent_states.push_back(a.state);
+    // Gauges are the generators' latest: those that reported in this interval replace their values.
+    for (const auto& [id, h] : update.interval.generators) {
+        if (!thresholds::HasReport(h)) continue;
+        GeneratorGauges& g = state_.generator_gauges[id];
+        g.threads = h.threads;
+        g.process_cpu = h.process_cpu;
+        g.host_cpu = h.host_cpu;
+        g.open_sockets = h.open_sockets;
+        g.ephemeral_ports = h.ephemeral_ports;
+        g.ephemeral_port_range = h.ephemeral_port_range;
+        g.rss_bytes = h.rss_bytes;
+        g.saturated = thresholds::WasSaturated(h);
+    }
     Publish(&update.cumulative, update.cumulative_regions);
 }
 

@@ -12,6 +12,7 @@
 #include "lse/core/redact.hpp"
 #include "lse/metrics/stat_key.hpp"
 #include "custom_families.hpp"
+#include "generator_families.hpp"
 #include "lse/metrics/tags.hpp"
 
 namespace lse::prometheus {
@@ -462,6 +463,8 @@ std::string RenderExposition(const ExpositionInput& in) {
         out += f->Text();
     }
     if (any_decoded) out += decoded.Text();
+    // The load generators' own health: is lsengine itself the bottleneck?
+    out += detail::RenderGeneratorFamilies(in.cumulative, in.generator_gauges);
     if (in.regions != nullptr && !in.regions->empty()) out += RenderRegions(*in.regions);
     // The script's own metrics (lsengine.metrics.*) after the built-in families; nothing without any.
     if (in.cumulative != nullptr) out += detail::RenderCustomMetricFamilies(*in.cumulative);

@@ -343,7 +343,7 @@ void ValidateSummary(const json& summary, const std::string& file) {
     if (!version.is_number_integer()) {
         throw UsageError(file + ": not a --summary-json file (\"version\" is not an integer)");
     }
-    // Version 2 only added fields (errors, arrivals, groups, custom metrics): this reads both.
+    // Versions 2 and 3 only added fields (errors, arrivals, groups, custom metrics; generators): this reads all.
     const std::int64_t v = version.get<std::int64_t>();
     if (v < 1 || v > kSummaryJsonVersion) {
         throw UsageError(file + ": summary version " + std::to_string(v) +

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "lse/core/clock.hpp"
+#include "lse/thresholds/generator_stats.hpp"
 
 namespace lse::report {
 namespace {
@@ -55,7 +56,7 @@ std::int64_t IntervalAligner::SecondOf(const metrics::Snapshot& s) const {
 
 void IntervalAligner::Add(const metrics::Snapshot& arrived) {
     const bool empty = arrived.by_name.empty() && arrived.checks.empty() && arrived.total.requests == 0 &&
-                       arrived.total.dropped == 0;
+                       arrived.total.dropped == 0 && thresholds::ReportingGenerators(arrived) == 0;
     if (!arrived.HasInterval() && empty) return;  // nothing arrived since the last look
     added_ += arrived.total;
     if (arrived.HasInterval()) added_end_ns_ = std::max(added_end_ns_, arrived.end_ns);

@@ -9,6 +9,7 @@
 #include <map>
 
 #include "lse/metrics/stat_key.hpp"
+#include "lse/report/generator_health_report.hpp"
 #include "lse/report/progress_line.hpp"
 #include "lse/report/summary_model.hpp"
 #include "lse/report/text_summary.hpp"
@@ -115,6 +116,12 @@ std::vector<std::string> RenderLiveFrame(const RunDescription& run, const Interv
             for (size_t i = shown; i < rows.size(); ++i) rest += rows[i].stats;
             lines.push_back(row_line("+" + std::to_string(rows.size() - shown) + " more", rest));
         }
+    }
+
+    // The load generators' own health in this interval: is lsengine itself the bottleneck?
+    for (std::string& line : GeneratorLiveLines(u.interval, static_cast<size_t>(options.width),
+                                                static_cast<size_t>(std::max(1, options.max_task_rows)))) {
+        lines.push_back(std::move(line));
     }
 
     // Agents by state, in the order states first appear.

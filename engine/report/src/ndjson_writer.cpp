@@ -8,6 +8,7 @@
 #include "lse/core/redact.hpp"
 #include "lse/metrics/stat_key.hpp"
 #include "lse/report/custom_metrics_report.hpp"
+#include "lse/report/generator_health_report.hpp"
 #include "lse/report/json_fields.hpp"
 
 namespace lse::report {
@@ -121,6 +122,8 @@ void NdjsonWriter::OnInterval(const IntervalUpdate& u) {
                  {"active_vusers", u.active_vusers}};
     AddIntervalStats(in, secs, &line);
     if (!u.agents.empty()) line["agents"] = AgentsJson(u.agents);
+    // The load generators' health in that interval (issue 16): absent when none reported in it.
+    if (json generators = GeneratorsJson(in); !generators.empty()) line["generators"] = std::move(generators);
     WriteLine(line.dump(-1, ' ', false, json::error_handler_t::replace));
     if (u.regions == nullptr) return;
     // Then the same second per agent region, as lines of their own type: whoever sums "interval" lines still
@@ -163,6 +166,13 @@ void NdjsonWriter::OnEnd(const RunOutcome& outcome) {
                 {"thresholds", std::move(verdicts)},
                 {"thresholds_passed", thresholds::AllPassed(outcome.summary.verdicts)}};
     AddCustomMetricTotals(outcome.summary, &end);
+    // The generators over the whole run (worst gauges, saturated periods), as --summary-json has them.
+    if (json generators = GeneratorsJson(outcome.summary.total); !generators.empty()) {
+        end["generators"] = std::move(generators);
+    }
+    if (const std::string warning = SaturationWarning(outcome.summary.total); !warning.empty()) {
+        end["saturation_warning"] = warning;
+    }
     WriteLine(end.dump(-1, ' ', false, json::error_handler_t::replace));
     out_.close();
     if (out_.fail()) throw SetupError("--out ndjson=" + path_ + ": write failed: " + std::strerror(errno));

@@ -4,6 +4,7 @@
 
 #include "lse/metrics/stat_key.hpp"
 
+#include "lse/report/generator_health_report.hpp"
 #include "lse/report/text_summary.hpp"
 
 namespace lse::report {
@@ -54,6 +55,7 @@ std::string ProgressLine(const metrics::Snapshot& interval, std::int64_t elapsed
     std::snprintf(tail, sizeof tail, " | err %.2f%% | dropped %llu", t.ErrorRate() * 100.0,
                   static_cast<unsigned long long>(t.dropped));
     line += tail;
+    line += GeneratorProgressText(interval);  // the generators' own health, and who was saturated
     return line;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "lse/report/custom_metrics_report.hpp"
+#include "lse/report/generator_health_report.hpp"
 #include "lse/report/json_fields.hpp"
 #include "lse/report/region_summary.hpp"
 #include "lse/report/summary_model.hpp"
@@ -151,6 +152,9 @@ json SummaryJson(const SummaryInput& in) {
     const std::vector<CustomMetricRow> custom = CustomMetricRows(in.total, in.not_replayable_metrics);
     if (!custom.empty()) out["custom_metrics"] = CustomMetricsJson(custom, secs);
     if (!in.regions.empty()) out["regions"] = RegionsJson(in);
+    // The load generators' own health (issue 16), and the sentence saying the results may understate the target.
+    out["generators"] = GeneratorsJson(in.total);
+    if (const std::string warning = SaturationWarning(in.total); !warning.empty()) out["saturation_warning"] = warning;
     return out;
 }
 

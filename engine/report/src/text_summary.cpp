@@ -8,6 +8,7 @@
 #include "lse/core/clock.hpp"
 #include "lse/core/units.hpp"
 #include "lse/report/custom_metrics_report.hpp"
+#include "lse/report/generator_health_report.hpp"
 #include "lse/report/region_summary.hpp"
 #include "lse/report/summary_model.hpp"
 
@@ -317,6 +318,8 @@ void PrintSummary(std::ostream& out, const SummaryInput& in) {
         }
     }
     PrintRegions(out, in);
+    // Was lsengine itself the bottleneck? Right above the verdicts, so the warning is read with them.
+    PrintGeneratorTable(out, in.total);
     PrintThresholds(out, in.verdicts, model.scenarios.size() > 1);
 }
 

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "custom_threshold.hpp"
+#include "generator_threshold.hpp"
 #include "lse/core/units.hpp"
 #include "lse/thresholds/scope_stats.hpp"
 
@@ -121,6 +122,7 @@ Verdict Evaluate(const Threshold& threshold, const metrics::Snapshot& total, std
     if (threshold.metric == Metric::kCustom) {
         return EvaluateCustom(threshold, total, duration_s, not_replayable_metrics);
     }
+    if (IsGeneratorMetric(threshold.metric)) return EvaluateGenerator(threshold, total);
     Verdict v;
     v.expression = threshold.expression;
     v.scenario = threshold.scenario.empty() ? std::string(scenario) : threshold.scenario;

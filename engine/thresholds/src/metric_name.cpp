@@ -6,12 +6,14 @@ namespace lse::thresholds {
 namespace {
 
 constexpr std::string_view kServicePrefix = "service_";
+constexpr std::string_view kGeneratorLagPrefix = "generator_lag_";
 
 constexpr std::string_view kSuggestable[] = {
     "p50",         "p90",         "p95",         "p99",         "p99.9",        "min",         "max",
     "mean",        "avg",         "service_p50", "service_p90", "service_p95",  "service_p99", "service_p99.9",
     "service_min", "service_max", "service_mean", "error_rate", "errors",       "requests",    "rps",
-    "checks",      "iterations",  "iteration_failures",         "dropped"};
+    "checks",      "iterations",  "iteration_failures",         "dropped",
+    "generator_saturated",        "generator_lag_p99",          "generator_lag_max"};
 
 struct CountMetric {
     std::string_view name;
@@ -20,7 +22,8 @@ struct CountMetric {
 constexpr CountMetric kOtherMetrics[] = {
     {"error_rate", Metric::kErrorRate}, {"errors", Metric::kErrors},         {"requests", Metric::kRequests},
     {"rps", Metric::kRps},              {"checks", Metric::kChecks},         {"iterations", Metric::kIterations},
-    {"iteration_failures", Metric::kIterationFailures},                      {"dropped", Metric::kDropped}};
+    {"iteration_failures", Metric::kIterationFailures},                      {"dropped", Metric::kDropped},
+    {"generator_saturated", Metric::kGeneratorSaturated}};
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
@@ -73,6 +76,17 @@ bool ParseMetricName(std::string_view text, MetricSpec* out) {
         }
     }
     std::string_view stat = text;
+    // "generator_lag_p99", "generator_lag_max": the load generators' event-loop lag (no min or mean: a generator's
+    // health is judged by how late its loop got, and the best moment says nothing).
+    if (stat.starts_with(kGeneratorLagPrefix)) {
+        stat.remove_prefix(kGeneratorLagPrefix.size());
+        if (stat != "max" && !ParsePercentile(stat, &spec.percentile)) return false;
+        spec.metric = Metric::kGeneratorLag;
+        spec.stat = stat == "max" ? LatencyStat::kMax : LatencyStat::kPercentile;
+        spec.canonical = std::string(text);
+        *out = std::move(spec);
+        return true;
+    }
     if (stat.starts_with(kServicePrefix)) {
         spec.base = TimeBase::kService;
         stat.remove_prefix(kServicePrefix.size());

@@ -9,6 +9,7 @@
 #include "lse/core/errors.hpp"
 #include "lse/core/units.hpp"
 #include "custom_threshold.hpp"
+#include "generator_threshold.hpp"
 #include "lse/metrics/tags.hpp"
 #include "lse/thresholds/threshold.hpp"
 #include "metric_name.hpp"
@@ -98,7 +99,7 @@ bool UnknownMetric(std::string_view text, std::string* error) {
     std::string hint = DidYouMeanSuffix(text, std::vector<std::string>(names.begin(), names.end()));
     if (hint.empty()) {
         hint = " (metrics: pNN, min, max, mean, service_pNN..., error_rate, errors, requests, rps, checks, "
-               "iterations, iteration_failures, dropped)";
+               "iterations, iteration_failures, dropped, generator_saturated, generator_lag_pNN)";
     }
     *error = "unknown metric '" + std::string(text) + "'" + hint;
     return false;
@@ -297,6 +298,11 @@ bool ParseSubject(std::string_view lhs, Threshold* t, std::string* error) {
     }
     if (t->metric == Metric::kDropped && (!t->task.empty() || !t->request.empty())) {
         *error = "'dropped' is counted per scenario: drop the task/request scope";
+        return false;
+    }
+    if (IsGeneratorMetric(t->metric) && (!t->scenario.empty() || !t->task.empty() || !t->request.empty())) {
+        *error = "'" + t->metric_name + "' judges the load generators of the whole run, not a scenario, task or "
+                 "request: drop the scope";
         return false;
     }
     return true;

@@ -14,6 +14,7 @@ bool IsLifecycleTask(std::string_view task) noexcept {
 ValueKind ValueKindOf(Metric metric) noexcept {
     switch (metric) {
         case Metric::kLatency:
+        case Metric::kGeneratorLag:
             return ValueKind::kDurationNs;
         case Metric::kErrorRate:
         case Metric::kChecks:

@@ -33,6 +33,23 @@
 /// A metric whose sample name would repeat another's (gauge `orders_total` beside counter `orders`) is left out,
 /// with a `# lsengine:` comment naming it.
 ///
+/// The load generators' own health (Snapshot::generators; issue 16), one series per generator ("local" on one node,
+/// else the agent id). Gauges are each generator's last reported interval, counters and the histogram the run's:
+///   lsengine_generators_saturated                               gauge: generators saturated at any time so far (what
+///                                                               the generator_saturated threshold reads)
+///   lsengine_generator_saturated{generator}                     gauge 1 when its last interval was saturated, else 0
+///   lsengine_generator_saturated_intervals_total{generator}     counter
+///   lsengine_generator_threads{generator}                       gauge: worker threads
+///   lsengine_generator_cpu_cores{generator}                     gauge: cores the process used (1 = one core busy)
+///   lsengine_generator_host_cpu_ratio{generator}                gauge: the host's busy share of all cores, 0..1
+///   lsengine_generator_open_sockets{generator}                  gauge
+///   lsengine_generator_ephemeral_ports{generator}               gauge: local ports in use
+///   lsengine_generator_ephemeral_port_range{generator}          gauge: size of ip_local_port_range (absent: unknown)
+///   lsengine_generator_rss_bytes{generator}                     gauge
+///   lsengine_generator_arrivals_total{generator}                counter: open-model arrivals started
+///   lsengine_generator_late_arrivals_total{generator}           counter: of them, started late by the generator
+///   lsengine_generator_loop_lag_seconds{generator}              histogram of event-loop lag (the buckets below)
+///
 /// Histogram buckets: le = .001 .0025 .005 .01 .025 .05 .1 .25 .5 1 2.5 5 10 +Inf seconds, counted with
 /// Histogram::CountAtOrBelow: a sample sharing our histogram bucket with the bound (at most 0.1% above it,
 /// and only for bounds above 2.048 ms where buckets are wider than 1 µs) counts as at or below it. _count
@@ -54,6 +71,20 @@ inline constexpr std::array<std::int64_t, 13> kBucketBoundsUs = {
     1'000, 2'500, 5'000, 10'000, 25'000, 50'000, 100'000, 250'000, 500'000, 1'000'000, 2'500'000, 5'000'000,
     10'000'000};
 
+/// A generator's gauges as of its last reported interval (the exporter keeps them between intervals, so a
+/// generator missing from one interval keeps its series rather than blinking out).
+struct GeneratorGauges {
+    std::uint32_t threads = 0;
+    double process_cpu = 0;
+    double host_cpu = 0;
+    std::uint32_t open_sockets = 0;
+    std::uint32_t ephemeral_ports = 0;
+    std::uint32_t ephemeral_port_range = 0;
+    std::uint64_t rss_bytes = 0;
+    bool saturated = false;  ///< that interval was judged saturated
+};
+using GeneratorGaugeMap = std::map<std::string, GeneratorGauges, std::less<>>;
+
 /// Everything one exposition shows. Plain data, filled by the exporter from the observer calls.
 struct ExpositionInput {
     const metrics::Snapshot* cumulative = nullptr;  ///< since the start; null: no samples yet
@@ -69,6 +100,7 @@ struct ExpositionInput {
     bool distributed = false;
     std::vector<std::string> agent_states;          ///< one entry per agent ("active", "timed out", ...)
     int thresholds_failed = -1;                     ///< < 0: not known yet (the family has no sample)
+    GeneratorGaugeMap generator_gauges;             ///< by generator id: its last reported interval's gauges
 };
 
 std::string RenderExposition(const ExpositionInput& in);

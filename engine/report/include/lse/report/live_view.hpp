@@ -2,7 +2,8 @@
 /// @file
 /// What a person watches while a run goes. On a terminal: a small frame redrawn in place every second
 /// (elapsed/total with a progress bar, phase, target vs achieved rps, p50/p95/p99 of the last second, error
-/// rate, dropped arrivals, one row per task, agents). Off a terminal (CI logs): one compact line every few
+/// rate, dropped arrivals, one row per task, one per load generator with its health and a SATURATED marker,
+/// agents). Off a terminal (CI logs): one compact line every few
 /// seconds, over everything since the previous line. --quiet: nothing.
 
 #include <cstdint>

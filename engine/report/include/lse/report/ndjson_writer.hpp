@@ -16,6 +16,9 @@
 /// A script with lsengine.metrics adds "custom_metrics": { name: CustomMetric } (custom_metrics_report.hpp) to each
 /// interval line (that interval's samples) and to the end line (the run's totals, with "replayable": false where
 /// agents could not replay a metric).
+/// The load generators' health (issue 16) adds "generators": { id: Generator } (generator_health_report.hpp) to each
+/// interval line (that interval's health; only generators that reported in it) and to the end line (the run's), and
+/// the end line carries "saturation_warning" when a generator was saturated. Absent when no generator reported.
 
 #include <fstream>
 #include <string>

@@ -1,8 +1,8 @@
 #pragma once
 /// @file
 /// The summary as JSON (for --summary-json), from the same model as the text summary.
-/// Schema "version": 2 (times in integer microseconds, rates as fractions 0..1):
-///   { "version": 2, "interrupted": bool, "duration_s": number,
+/// Schema "version": 3 (times in integer microseconds, rates as fractions 0..1):
+///   { "version": 3, "interrupted": bool, "duration_s": number,
 ///     "scenarios": [ { "name", "model", "target_rps", "achieved_rps", "iterations", "vusers", "duration_s",
 ///                      "dropped", "script_errors",
 ///                      "vusers_ready", "vusers_started"   (only when the scenario has on_start),
@@ -34,6 +34,10 @@
 /// Additive in version 2 (issue 16): "regions" (distributed runs whose agents have --region) =
 ///   { region: { "totals": Stats, "scenarios": [ { "name", "totals": Stats, "requests": [ { "name", ...Stats } ] } ] } }
 ///   (lse/report/region_summary.hpp); absent otherwise.
+/// Version 3 (issue 16) added "generators" = { id: Generator } (lse/report/generator_health_report.hpp; the load
+///   generators' own health: "local" on one node, else one entry per agent; {} when none reported) and
+///   "saturation_warning" (only when a generator was saturated: "results may understate the target's performance:
+///   agent a2 was saturated from 12 s to 40 s"). Readers of versions 1 and 2 read it (nothing was removed).
 /// "model" is "" and "target_rps"/"vusers" are 0 when unknown; threshold "actual" is in the
 /// metric's unit (ns for latencies, percent for rates).
 
@@ -43,7 +47,7 @@
 
 namespace lse::report {
 
-inline constexpr int kSummaryJsonVersion = 2;
+inline constexpr int kSummaryJsonVersion = 3;
 
 nlohmann::json SummaryJson(const SummaryInput& in);
 

@@ -4,7 +4,8 @@
 /// virtual users, duration, dropped arrivals), task iterations, requests per name (counts,
 /// errors by kind, statuses, service and coordinated-omission-corrected response time
 /// percentiles), checks, lifecycle requests (on_start/on_stop/setup/teardown, outside the load),
-/// run totals and threshold verdicts. Layout fits a 100-column terminal.
+/// run totals, the load generators' health (and a warning when one was saturated: generator_health_report.hpp)
+/// and threshold verdicts. Layout fits a 100-column terminal.
 
 #include <cstdint>
 #include <ostream>

@@ -25,6 +25,10 @@
 ///   counter:N.count (the sum), counter:N.rate (per s)      custom counter       plain number
 ///   rate:N.rate                             trues / samples                percent
 ///   gauge:N.value (last set), .min, .max    custom gauge                   plain number
+///   generator_saturated                     load generators that were      number (run-wide, no scope)
+///                                           saturated at any time
+///   generator_lag_pNN, generator_lag_max    the worst generator's event-   duration (run-wide, no scope)
+///                                           loop lag over the run
 ///
 /// Regions (distributed runs whose agents have `--region`): `region:eu.p95 < 200ms` judges the requests of region
 /// eu's agents only; `p95 < 200ms per region` judges every region on its own and fails if any fails.
@@ -55,6 +59,10 @@ enum class Metric {
     kIterationFailures,  ///< percent of task iterations that failed
     kDropped,            ///< arrivals dropped for lack of an idle virtual user (count)
     kCustom,             ///< a statistic of a script's own metric (Threshold::custom_*)
+    /// Load generators (Snapshot::generators) that were saturated at any time (lse/thresholds/generator_stats.hpp):
+    /// `generator_saturated == 0` fails a run whose numbers the generator itself may have limited.
+    kGeneratorSaturated,
+    kGeneratorLag,       ///< event-loop lag (LatencyStat kPercentile or kMax) of the worst generator, whole run
     kCount
 };
 
