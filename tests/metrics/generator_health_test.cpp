@@ -99,6 +99,10 @@ TEST(GeneratorHealth, SaturatedOnLagOrOnCpuWithLateArrivals) {
     EXPECT_FALSE(IsSaturated(cpu)) << "0.5 per thread: late for another reason";
     cpu.host_cpu = 0.95;
     EXPECT_TRUE(IsSaturated(cpu)) << "the host is busy";
+    cpu.arrivals = 1000;
+    EXPECT_FALSE(IsSaturated(cpu)) << "1 late arrival in 1000 on a busy host: noise";
+    cpu.late_arrivals = 10;
+    EXPECT_TRUE(IsSaturated(cpu)) << "1% of the arrivals late";
 }
 
 TEST(GeneratorHealth, PeriodsStaySortedDisjointAndBounded) {

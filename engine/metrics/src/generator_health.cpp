@@ -56,7 +56,9 @@ bool IsSaturated(const GeneratorHealth& interval) noexcept {
         return true;
     }
     const bool cpu_high = CpuPerThread(interval) > kSaturatedCpu || interval.host_cpu > kSaturatedCpu;
-    return cpu_high && interval.late_arrivals > 0;
+    if (!cpu_high || interval.late_arrivals == 0) return false;
+    return static_cast<double>(interval.late_arrivals) >=
+           kSaturatedLateShare * static_cast<double>(interval.arrivals);
 }
 
 void AddSaturatedPeriod(std::vector<SaturatedPeriod>* periods, SaturatedPeriod period) {

@@ -25,6 +25,9 @@ inline constexpr std::string_view kLocalGenerator = "local";
 inline constexpr std::int64_t kSaturatedLagP99Us = 10'000;
 /// ...or its CPU (the process's per worker thread, or the host's) was above this while arrivals started late.
 inline constexpr double kSaturatedCpu = 0.90;
+/// ...and at least this share of its arrivals (and at least one) started late: on a host busy with other work a
+/// single late arrival in a second is noise, not a generator that cannot keep up.
+inline constexpr double kSaturatedLateShare = 0.01;
 /// An open-model arrival is late when the generator started it more than this after its intended time for its
 /// own reasons (a busy loop), not because it waited for a free virtual user.
 inline constexpr std::int64_t kLateArrivalNs = 5'000'000;
