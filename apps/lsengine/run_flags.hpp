@@ -25,6 +25,7 @@ struct DistributedFlags {
     std::string cluster_id;
     std::string agent_group;
     std::string agent_wait = "60s";
+    std::string rebalance = "on";  ///< --rebalance on|off
     std::string coordinator_scenarios;
     std::string agent_scenarios;
     std::string nats_url;

@@ -23,6 +23,10 @@ ResolvedOptions ResolveOptions(const DistributedOptions& o) {
     protocol::ValidateId("--cluster-id", r.cluster_id);
     protocol::ValidateOptionalId("--agent-group", o.agent_group);
     r.agent_wait_ns = ParseDurationNs(o.agent_wait, "--agent-wait");
+    if (o.rebalance != "on" && o.rebalance != "off") {
+        throw UsageError("--rebalance: '" + o.rebalance + "' is neither on nor off");
+    }
+    r.rebalance = o.rebalance == "on";
     return r;
 }
 

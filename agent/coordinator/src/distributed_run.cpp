@@ -65,6 +65,7 @@ void DistributedRun::Launch() {
     co.run_id = run_id_;
     co.group = options_.options.agent_group;
     co.agents = options_.agent_count;
+    co.rebalance = options_.rebalance;
     co.log = log_;
     coord_ = std::make_unique<Coordinator>(co);
     coord_->Connect();
