@@ -325,7 +325,10 @@ void Coordinator::OnHeartbeat(const transport::Message& m) {
         a.epoch_seen = hb.epoch;
         if (started_ && !stopping_ && hb.epoch < epoch_ && a.state != AgentState::kTimedOut &&
             now - rebalance_sent_ns_ > 2 * kNsPerSec) {
-            SendRebalance(a);  // the Rebalance was lost (reconnect): send it again
+            // A Rebalance was lost (reconnect): every one it missed goes again, in order. Only the latest would
+            // not do: the agent would keep its old slice until that one's `from`, over the others' new slices
+            // since the missed one's (it waits for each epoch in turn, docs/protocol.md).
+            for (std::uint32_t e = hb.epoch + 1; e <= epoch_; ++e) SendRebalance(a, e);
         }
     }
 }
@@ -593,14 +596,17 @@ void Coordinator::RebalanceForHealth(std::int64_t now) {
     }
 }
 
-void Coordinator::SendRebalance(const Agent& a) {
+void Coordinator::SendRebalance(const Agent& a, std::uint32_t epoch) {
+    if (epoch == 0) epoch = epoch_;
+    if (epoch == 0 || epoch > a.share_history.size()) return;  // share_history[e - 1] is epoch e, for every agent
+    const auto& [from_ns, shares] = a.share_history[epoch - 1];
     protocol::Rebalance rb;
     rb.run_id = options_.run_id;
-    rb.epoch = epoch_;
-    rb.from_coordinator_ns = rebalance_from_ns_;
+    rb.epoch = epoch;
+    rb.from_coordinator_ns = from_ns;
     rb.agent_index = a.index;
     rb.agent_count = static_cast<std::uint32_t>(agents_.size());
-    rb.scenarios = a.shares;
+    rb.scenarios = shares;
     Publish(subj::Agent(options_.cluster_id, options_.run_id, a.reg.agent_id, AgentChannel::kRebalance),
             protocol::EncodeRebalance(rb));
 }

@@ -208,7 +208,8 @@ private:
     void CompleteRejoin(Agent& a, std::int64_t now);  // mu_ held: its ack came in time: Start + Rebalance
     /// from_ns = 0: now + rebalance_lead_ns.
     void Rebalance(const char* why, std::int64_t from_ns = 0);  // mu_ held
-    void SendRebalance(const Agent& a);     // mu_ held
+    /// The Rebalance of `epoch` (its from and a's shares then: share_history); 0 = the current one.
+    void SendRebalance(const Agent& a, std::uint32_t epoch = 0);  // mu_ held
     /// The weights arrivals are split by: capacities of the agents that take load (0 for the others), times
     /// the rebalance policy's factors (mu_ held).
     std::vector<double> ArrivalWeights(const Agent* also_taking = nullptr) const;
