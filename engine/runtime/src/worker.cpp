@@ -186,10 +186,19 @@ private:
             pacing_timer_->ArmAt(first_now + kHoldPollNs);
             return;
         }
-        if (held_) {
+        // A Reshard issued before the lease was renewed decides which of the overdue arrivals are ours: applied
+        // before any is taken. Not only after a hold this worker saw: on a resume the owner may confirm its
+        // assignment (and renew the lease) before this thread runs at all, and this timer then fires before the
+        // wake that carries the Reshard, in the same loop turn. Its `from` is in the past then, so taking first
+        // would put arrivals past it behind us, and the Reshard could only apply a second later: the agent would
+        // keep its old slice over the one another agent took (the dropped and caught-up arrivals of the flaky
+        // AgentFrozenPastTheTimeoutNeitherRepeatsNorBursts: ~5 s of its share counted twice).
+        // The lease is stored after the Reshard is queued, so seeing it renewed means seeing the Reshard too.
+        if (held_ || owner_->reshards_pending_.load(std::memory_order_acquire)) {
+            const bool was_held = held_;
             held_ = false;
-            ApplyReshard();  // issued before the lease was renewed: it decides which of the overdue arrivals are ours
-            StartWaiting(first_now);
+            ApplyReshard();
+            if (was_held) StartWaiting(first_now);
         }
         // How late an arrival may start: max_wait bounds it (a frozen agent must not start arrivals older than that).
         const std::int64_t overdue_limit = spec_.max_wait_ns > 0 ? spec_.max_wait_ns : kOverdueToleranceNs;
@@ -357,6 +366,7 @@ private:
             std::lock_guard<std::mutex> lock(owner_->wake_mu_);
             if (owner_->reshards_.empty() || state_ != State::kRunning || schedule_ == nullptr) return;
             reshards.swap(owner_->reshards_);
+            owner_->reshards_pending_.store(false, std::memory_order_relaxed);
         }
         for (const auto& [segment, from_ns] : reshards) {
             try {
@@ -541,6 +551,7 @@ void Worker::RequestAbort() noexcept {
 void Worker::Reshard(sched::ShardSegment segment, std::int64_t from_ns) noexcept {
     std::lock_guard<std::mutex> lock(wake_mu_);
     reshards_.emplace_back(segment, from_ns);
+    reshards_pending_.store(true, std::memory_order_release);
     if (wake_) uv_async_send(wake_);
 }
 
