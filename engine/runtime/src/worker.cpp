@@ -176,35 +176,38 @@ private:
 
     void Pace() {
         if (state_ != State::kRunning) return;
-        const std::int64_t first_now = NowNs();
-        if (Held(first_now)) {
-            // Nothing is taken from the schedule while held, so a Reshard whose instant has passed meanwhile
-            // still applies exactly (no arrival past it was taken here). Once released, the catch-up starts
-            // afresh from the oldest due arrival: the held time is lag, not progress.
-            held_ = true;
-            catch_up_.Reset();
-            pacing_timer_->ArmAt(first_now + kHoldPollNs);
-            return;
-        }
-        // A Reshard issued before the lease was renewed decides which of the overdue arrivals are ours: applied
-        // before any is taken. Not only after a hold this worker saw: on a resume the owner may confirm its
-        // assignment (and renew the lease) before this thread runs at all, and this timer then fires before the
-        // wake that carries the Reshard, in the same loop turn. Its `from` is in the past then, so taking first
-        // would put arrivals past it behind us, and the Reshard could only apply a second later: the agent would
-        // keep its old slice over the one another agent took (the dropped and caught-up arrivals of the flaky
-        // AgentFrozenPastTheTimeoutNeitherRepeatsNorBursts: ~5 s of its share counted twice).
-        // The lease is stored after the Reshard is queued, so seeing it renewed means seeing the Reshard too.
-        if (held_ || owner_->reshards_pending_.load(std::memory_order_acquire)) {
-            const bool was_held = held_;
-            held_ = false;
-            ApplyReshard();
-            if (was_held) StartWaiting(first_now);
-        }
         // How late an arrival may start: max_wait bounds it (a frozen agent must not start arrivals older than that).
         const std::int64_t overdue_limit = spec_.max_wait_ns > 0 ? spec_.max_wait_ns : kOverdueToleranceNs;
         std::int64_t due[kPacingBatch];
         for (;;) {
             const std::int64_t now = NowNs();
+            // Before every batch, with the clock read after any stall (a freeze may fall anywhere, also inside
+            // this loop): a worker frozen past its lease must hold here, not take arrivals under its old slice.
+            if (Held(now)) {
+                // Nothing is taken from the schedule while held, so a Reshard whose instant has passed meanwhile
+                // still applies exactly (no arrival past it was taken here). Once released, the catch-up starts
+                // afresh from the oldest due arrival: the held time is lag, not progress.
+                held_ = true;
+                catch_up_.Reset();
+                pacing_timer_->ArmAt(now + kHoldPollNs);
+                return;
+            }
+            // A Reshard issued before the lease was renewed decides which of the overdue arrivals are ours: applied
+            // before any is taken, also when this worker never saw the hold. On a resume the owner may confirm its
+            // assignment (and renew the lease) before this thread, frozen in the middle of a loop turn, goes on;
+            // the turn then reaches this timer before the wake that carries the Reshard. Its `from` is in the
+            // past, so taking first would put arrivals past it behind us and the Reshard could only apply a second
+            // later: the agent kept its old slice over the one another agent took (the flaky
+            // AgentFrozenPastTheTimeoutNeitherRepeatsNorBursts: ~5 s of its share dropped or sent twice). The
+            // lease is stored after the Reshard is queued, so a renewed lease seen here means a pending Reshard
+            // is seen too.
+            if (held_ || owner_->reshards_pending_.load(std::memory_order_acquire)) {
+                const bool was_held = held_;
+                held_ = false;
+                ApplyReshard();
+                if (was_held) StartWaiting(now);
+                if (state_ != State::kRunning) return;
+            }
             DropExpired(now);
             // On time, everything due is taken; behind (after a stall), only what the paced catch-up has reached:
             // never older than overdue_limit (what lies before is taken below and dropped at once).
