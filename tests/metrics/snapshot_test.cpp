@@ -40,6 +40,21 @@ Snapshot Sample(std::int64_t start_ns, std::uint64_t seed) {
     s.ForCustom("paid", CustomMetricKind::kRate)->Add(1, start_ns);
     CustomMetric* cart = s.ForCustom("cart_value", CustomMetricKind::kTrend);
     for (int i = 0; i < 50; ++i) cart->Add(latency(rng) / 100.0, start_ns);
+    GeneratorHealth& local = s.generators[std::string(kLocalGenerator)];
+    local.threads = 2;
+    local.intervals = 1;
+    for (int i = 0; i < 20; ++i) local.loop_lag_us.Record(latency(rng) / 10);
+    local.process_cpu = 1.25;
+    local.host_cpu = 0.5;
+    local.arrivals = 100 + seed;
+    local.late_arrivals = seed;
+    local.open_sockets = 7;
+    local.ephemeral_ports = 7;
+    local.ephemeral_port_range = 28232;
+    local.rss_bytes = 40u << 20;
+    local.saturated_intervals = 1;
+    local.saturated = {{1000, 2000}};
+    s.generators["agent-2"].threads = 1;  // an entry with nothing measured yet
     return s;
 }
 
@@ -117,6 +132,7 @@ TEST(Snapshot, RejectsEveryPrefixAndTrailingBytes) {
 // was captured from the encoder before that move. Negative bounds exercise zigzag, the latencies
 // multi-byte varints. Issue 15 (second part) moved RequestStats to version 2 on purpose: each of its records has
 // the version byte 02 and one more varint (bytes_decoded, 00 here) after bytes_sent; nothing else moved.
+// Issue 16 moved the Snapshot to version 5: the version byte 05 and a generator count (00) at the end.
 TEST(Snapshot, EncodingIsByteStable) {
     Snapshot s;
     s.start_ns = -1'500'000'000;
@@ -130,12 +146,12 @@ TEST(Snapshot, EncodingIsByteStable) {
     s.checks["login\x1fstatus is 200"] = CheckCounts{3, 1};
     s.AddError(MakeErrorKey("R\x1fshop\x1f" "buy\x1fGET /", ErrorKind::kConnect, "refused"), ErrorSample{2, 9'000});
     EXPECT_EQ(Hex(Encode(s)),
-              "4e04ffbbc1960bf6a1d9e61d520204020b0000000001000001000000039404c002005301000364010301c70101480103"
+              "4e05ffbbc1960bf6a1d9e61d520204020b0000000001000001000000039404c002005301000364010301c70101480103"
               "0a8095f52a00e6a0f52a29c52e81fc034801030ae495f52a0092a3f52a29e534e1f503020662726f777365520201000b"
               "00000000010000000000000000400053010000480100480100056c6f67696e520202010b000000000000000100000003"
               "9404800200530100026401cb0101480102dc0b8095f52a00dca0f52af12e81fc03480102a40de495f52a0088a3f52a91"
               "35e1f50301136c6f67696e1f7374617475732069732032303003010120521f73686f701f6275791f474554202f1e636f"
-              "6e6e6563741e7265667573656402d08c0100");  // version 4: no custom metrics
+              "6e6e6563741e7265667573656402d08c010000");  // no custom metrics, no generators
 }
 
 std::string WithNames(std::initializer_list<std::string_view> names) {
@@ -154,6 +170,7 @@ std::string WithNames(std::initializer_list<std::string_view> names) {
     w.U64(0);  // no checks
     w.U64(0);  // no error groups
     w.U64(0);  // no custom metrics
+    w.U64(0);  // no generators
     return s;
 }
 
@@ -186,7 +203,7 @@ TEST(Snapshot, ErrorGroupsAreBoundedOnMergeAndOnTheWire) {
     }
     EXPECT_EQ(s.errors.size(), kMaxErrorGroups);
     std::string bytes = WithNames({});
-    bytes.resize(bytes.size() - 2);  // replace "no error groups, no custom metrics" by too many
+    bytes.resize(bytes.size() - 3);  // replace "no error groups, no custom metrics, no generators" by too many
     ByteWriter(&bytes).U64(kMaxErrorGroups + 1);
     Snapshot out;
     std::string error;
@@ -251,6 +268,62 @@ TEST(Snapshot, RandomGarbageNeverCrashes) {
             EXPECT_EQ(again, out);
         }
     }
+}
+
+TEST(Snapshot, GeneratorsMergeByIdRoundTripAndReset) {
+    Snapshot a = Sample(0, 1);
+    const Snapshot b = Sample(1'000'000'000, 2);
+    a += b;
+    ASSERT_EQ(a.generators.size(), 2u);
+    const GeneratorHealth& local = a.generators.at(std::string(kLocalGenerator));
+    EXPECT_EQ(local.intervals, 2u);
+    EXPECT_EQ(local.arrivals, 101u + 102u);
+    EXPECT_EQ(local.loop_lag_us.Count(), 40u);
+
+    Snapshot decoded = Sample(0, 3);
+    decoded.generators["stale"].threads = 1;
+    const Histogram* reused = &decoded.generators.at(std::string(kLocalGenerator)).loop_lag_us;
+    std::string error;
+    ASSERT_TRUE(Snapshot::Decode(Encode(a), &decoded, &error)) << error;
+    EXPECT_EQ(decoded, a);
+    EXPECT_EQ(decoded.generators.count("stale"), 0u);
+    EXPECT_EQ(&decoded.generators.at(std::string(kLocalGenerator)).loop_lag_us, reused) << "entries are reused";
+
+    a.Reset();
+    EXPECT_EQ(a.generators.at(std::string(kLocalGenerator)), GeneratorHealth());
+}
+
+// A snapshot whose only content is `count` generators from `entries` (id, encoded health).
+std::string WithGenerators(std::uint64_t count, std::initializer_list<std::pair<std::string_view, GeneratorHealth>> entries) {
+    std::string s = WithNames({});
+    s.pop_back();  // the generator count
+    ByteWriter w(&s);
+    w.U64(count);
+    for (const auto& [id, health] : entries) {
+        w.Str(id);
+        health.AppendTo(&s);
+    }
+    return s;
+}
+
+TEST(Snapshot, ValidatesGeneratorIdsAndCount) {
+    GeneratorHealth h;
+    h.threads = 1;
+    Snapshot out;
+    std::string error;
+    ASSERT_TRUE(Snapshot::Decode(WithGenerators(2, {{"a1", h}, {"local", h}}), &out, &error)) << error;
+    EXPECT_EQ(out.generators.size(), 2u);
+    EXPECT_FALSE(Snapshot::Decode(WithGenerators(2, {{"local", h}, {"a1", h}}), &out, &error));  // unsorted
+    EXPECT_NE(error.find("not strictly increasing"), std::string::npos) << error;
+    EXPECT_FALSE(Snapshot::Decode(WithGenerators(2, {{"a1", h}, {"a1", h}}), &out, &error));  // duplicate
+    EXPECT_FALSE(Snapshot::Decode(WithGenerators(1, {{"a 1", h}}), &out, &error));             // a space
+    EXPECT_NE(error.find("bad generator id"), std::string::npos) << error;
+    EXPECT_FALSE(Snapshot::Decode(WithGenerators(1, {{"", h}}), &out, &error));
+    const std::string long_id(kMaxGeneratorIdLength + 1, 'a');
+    EXPECT_FALSE(Snapshot::Decode(WithGenerators(1, {{long_id, h}}), &out, &error));
+    // A count above the bound is refused before anything is read or allocated.
+    EXPECT_FALSE(Snapshot::Decode(WithGenerators(kMaxGenerators + 1, {}), &out, &error));
+    EXPECT_NE(error.find("too many generators"), std::string::npos) << error;
 }
 
 TEST(Snapshot, ChecksMergeRoundTripAndReset) {

@@ -332,7 +332,7 @@ std::string GoldenHex() {
 TEST(CodecGolden, EveryMessageEncodesToTheCapturedBytes) {
     EXPECT_EQ(GoldenHex<Register>(),
               "4c00010e6f72646572732d636c7573746572076167656e742d300470657266080e6c73656e67696e6520302e312e3011"
-              "6c6f616467656e2d312e6578616d706c65a44205");  // the last byte: kProtocolVersion (5 since issue 15's custom metrics)
+              "6c6f616467656e2d312e6578616d706c65a44206");  // the last byte: kProtocolVersion (6 since issue 16's generator health)
     EXPECT_EQ(GoldenHex<Assignment>(),
               "4c01010e6f72646572732d636c75737465721072756e2d32303234303130312d616263076167656e742d310103000406"
               "62726f77736500acd52a0305010103c301d88b0608636865636b6f7574acd52a808080010206500469646c650a0a0103"

@@ -108,6 +108,7 @@ bool PrepareRun(const protocol::Assignment& a, std::string_view plan_bytes, cons
     out->options = options;
     out->agent_index = static_cast<int>(a.agent_index);
     out->agent_count = static_cast<int>(a.agent_count);
+    out->agent_id = a.agent_id;
     out->seed = RunSeed(a);
     out->feeders = plan::MakeFeeders(decoded.feeds);
     for (const protocol::ScenarioShare& share : a.scenarios) {
@@ -143,6 +144,7 @@ bool PrepareRun(const protocol::Assignment& a, std::string_view plan_bytes, cons
             w.spec = plan::MakePlanLoadSpec(config->scenario->load, hosted, std::max(1, options.capacity),
                                             config->seed);
             w.spec.grace_ns = std::min(options.request_timeout_ns, w.spec.grace_ns);
+            w.spec.generator_id = a.agent_id;  // its health is reported as this agent's
             w.factory = plan::MakePlanRunnerFactory(config);
             w.dropped_key = metrics::MakeStatKey(metrics::StatKind::kScenario, config->scenario->name);
             w.segment = share.shard;
@@ -207,6 +209,7 @@ static std::optional<runtime::Workload> ExtraWorkload(const PreparedRun& prepare
     runtime::Workload w;
     w.spec = plan::MakePlanLoadSpec(shape, hosted, std::max(1, prepared.options.capacity), config->seed);
     w.spec.grace_ns = std::min(prepared.options.request_timeout_ns, w.spec.grace_ns);
+    w.spec.generator_id = prepared.agent_id;
     w.factory = plan::MakePlanRunnerFactory(config);
     w.dropped_key = metrics::MakeStatKey(metrics::StatKind::kScenario, config->scenario->name);
     w.client = ScenarioClient(*config->scenario, prepared.options.client);  // checked by PrepareRun already

@@ -55,6 +55,7 @@ struct PreparedRun {
     RunSetupOptions options;
     int agent_index = 0;
     int agent_count = 1;
+    std::string agent_id;  ///< the Assignment's addressee: the generator id of every workload's health
     std::uint64_t seed = 1;
     /// The plan's data feeds (this agent's slices), shared by every workload, also a Rebalance's extra ones.
     std::vector<std::shared_ptr<data::Feeder>> feeders;

@@ -1,9 +1,18 @@
 #include "lse/metrics/generator_health.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
+#include "lse/core/byte_codec.hpp"
+#include "lse/metrics/wire.hpp"
+
 namespace lse::metrics {
+namespace {
+constexpr std::string_view kWhat = "generator health";
+
+bool InRange(double v, double lo, double hi) noexcept { return std::isfinite(v) && v >= lo && v <= hi; }
+}  // namespace
 
 GeneratorHealth& GeneratorHealth::operator+=(const GeneratorHealth& other) {
     threads = std::max(threads, other.threads);
@@ -81,6 +90,77 @@ void AddSaturatedPeriod(std::vector<SaturatedPeriod>* periods, SaturatedPeriod p
         v[best].to_ms = v[best + 1].to_ms;
         v.erase(v.begin() + static_cast<std::ptrdiff_t>(best + 1));
     }
+}
+
+void GeneratorHealth::AppendTo(std::string* out) const {
+    ByteWriter w(out);
+    w.U64(threads);
+    w.U64(intervals);
+    loop_lag_us.AppendTo(out);
+    w.F64(process_cpu);
+    w.F64(host_cpu);
+    w.U64(arrivals);
+    w.U64(late_arrivals);
+    w.U64(open_sockets);
+    w.U64(ephemeral_ports);
+    w.U64(ephemeral_port_range);
+    w.U64(rss_bytes);
+    w.U64(saturated_intervals);
+    w.U64(saturated.size());
+    for (const SaturatedPeriod& p : saturated) {
+        w.I64(p.from_ms);
+        w.I64(p.to_ms);
+    }
+}
+
+bool GeneratorHealth::DecodeFrom(std::string_view* in, GeneratorHealth* out, std::string* error) {
+    ByteReader r(in);  // shares *in with the histogram decoder
+    out->threads = r.U32("truncated threads");
+    out->intervals = r.U64("truncated intervals");
+    if (r.ok() && out->threads > kMaxGeneratorThreads) r.Fail("too many threads");
+    if (!r.ok()) return wire::Fail(error, kWhat, r.error());
+    if (!Histogram::DecodeFrom(in, &out->loop_lag_us, error)) return false;
+    out->process_cpu = r.F64("truncated cpu");
+    out->host_cpu = r.F64("truncated cpu");
+    if (r.ok() && !InRange(out->process_cpu, 0, kMaxProcessCpu)) r.Fail("process cpu out of range");
+    if (r.ok() && !InRange(out->host_cpu, 0, 1)) r.Fail("host cpu out of range");
+    out->arrivals = r.U64("truncated arrivals");
+    out->late_arrivals = r.U64("truncated arrivals");
+    if (r.ok() && out->late_arrivals > out->arrivals) r.Fail("more late arrivals than arrivals");
+    out->open_sockets = r.U32("truncated sockets");
+    out->ephemeral_ports = r.U32("truncated ports");
+    out->ephemeral_port_range = r.U32("truncated ports");
+    if (r.ok() && (out->ephemeral_ports > kMaxPorts || out->ephemeral_port_range > kMaxPorts)) {
+        r.Fail("port count out of range");
+    }
+    out->rss_bytes = r.U64("truncated rss");
+    out->saturated_intervals = r.U64("truncated saturated intervals");
+    if (r.ok() && out->saturated_intervals > out->intervals) r.Fail("more saturated intervals than intervals");
+    const std::uint64_t periods = r.U64("truncated period count");
+    if (r.ok() && periods > kMaxSaturatedPeriods) r.Fail("too many saturated periods");
+    if (!r.ok()) return wire::Fail(error, kWhat, r.error());
+    out->saturated.clear();
+    std::int64_t previous_end = -1;
+    for (std::uint64_t i = 0; i < periods; ++i) {
+        SaturatedPeriod p;
+        p.from_ms = r.I64("truncated period");
+        p.to_ms = r.I64("truncated period");
+        if (!r.ok()) return wire::Fail(error, kWhat, r.error());
+        if (p.from_ms < 0 || p.to_ms <= p.from_ms) return wire::Fail(error, kWhat, "bad saturated period");
+        // Touching periods are joined by AddSaturatedPeriod, so a valid list has a gap between any two.
+        if (p.from_ms <= previous_end) return wire::Fail(error, kWhat, "saturated periods not sorted and apart");
+        previous_end = p.to_ms;
+        out->saturated.push_back(p);
+    }
+    return true;
+}
+
+bool IsValidGeneratorId(std::string_view id) noexcept {
+    if (id.empty() || id.size() > kMaxGeneratorIdLength) return false;
+    return std::all_of(id.begin(), id.end(), [](char c) {
+        const auto u = static_cast<unsigned char>(c);
+        return u > 0x20 && u < 0x7f;
+    });
 }
 
 }  // namespace lse::metrics

@@ -45,6 +45,34 @@ bool DecodeCustom(ByteReader& r, std::string_view* in, Snapshot* out, std::strin
     out->custom.erase(it, out->custom.end());
     return true;
 }
+// The generators section (version 5), last: the load generators' own health by generator id.
+bool DecodeGenerators(ByteReader& r, std::string_view* in, Snapshot* out, std::string* error) {
+    const std::uint64_t count = r.U64("truncated generator count");
+    if (!r.ok()) return wire::Fail(error, kWhat, r.error());
+    if (count > kMaxGenerators) return wire::Fail(error, kWhat, "too many generators");
+    // Same walk as the custom metrics: an agent's entry keeps its lag histogram's pages from message to message.
+    auto it = out->generators.begin();
+    std::string_view previous;
+    for (std::uint64_t i = 0; i < count; ++i) {
+        const std::string_view id = Name(r, kMaxGeneratorIdLength, "truncated generator id length",
+                                         "bad generator id length", "truncated generator id");
+        if (!r.ok()) return wire::Fail(error, kWhat, r.error());
+        if (!IsValidGeneratorId(id)) return wire::Fail(error, kWhat, "bad generator id");
+        if (i > 0 && !(previous < id)) return wire::Fail(error, kWhat, "generator ids not strictly increasing");
+        previous = id;
+        while (it != out->generators.end() && std::string_view(it->first) < id) it = out->generators.erase(it);
+        if (it == out->generators.end() || std::string_view(it->first) != id) {
+            it = out->generators.emplace_hint(it, std::string(id), GeneratorHealth{});
+        }
+        if (!GeneratorHealth::DecodeFrom(in, &it->second, error)) {
+            out->generators.erase(it);
+            return false;
+        }
+        ++it;
+    }
+    out->generators.erase(it, out->generators.end());
+    return true;
+}
 }  // namespace
 
 RequestStats& Snapshot::ForName(std::string_view name) {
@@ -135,6 +163,11 @@ void Snapshot::AppendTo(std::string* out) const {
         w.Str(name);
         metric.AppendTo(out);
     }
+    w.U64(generators.size());
+    for (const auto& [id, health] : generators) {
+        w.Str(id);
+        health.AppendTo(out);
+    }
 }
 
 bool Snapshot::Decode(std::string_view in, Snapshot* out, std::string* error) {
@@ -211,8 +244,7 @@ bool Snapshot::DecodeFrom(std::string_view* in, Snapshot* out, std::string* erro
         if (!r.ok()) return wire::Fail(error, kWhat, r.error());
         out->errors.emplace_hint(out->errors.end(), std::string(key), sample);
     }
-    return DecodeCustom(r, in, out, error);
+    return DecodeCustom(r, in, out, error) && DecodeGenerators(r, in, out, error);
 }
-
 
 }  // namespace lse::metrics

@@ -10,6 +10,7 @@
 #include "lse/core/clock.hpp"
 #include "lse/core/errors.hpp"
 #include "lse/core/stop_signals.hpp"
+#include "lse/runtime/health_collector.hpp"
 #include "lse/runtime/worker.hpp"
 #include "lse/sched/shard.hpp"
 #include "lse/uv/close.hpp"
@@ -48,11 +49,15 @@ struct MainLoop {
     std::function<void()> cancel;     // in-flight work was cancelled: arm `abandon`
 };
 
-void CollectInto(std::vector<std::unique_ptr<Worker>>& workers, metrics::Snapshot* interval) {
+// Merges what every worker published into *interval and completes the generator's health entry of it.
+void CollectInto(std::vector<std::unique_ptr<Worker>>& workers, HealthCollector* health, metrics::Snapshot* interval) {
     for (auto& w : workers) {
         metrics::Snapshot s;
-        if (w->Recorder().TakePublished(&s)) *interval += s;
+        if (!w->Recorder().TakePublished(&s)) continue;
+        health->AddThread(s);
+        *interval += s;
     }
+    health->Finish(interval, NowNs());
 }
 
 void StartTimer(uv_timer_t* t, std::int64_t deadline_ns) {
@@ -151,6 +156,9 @@ RunResult LoadRun::Run(const std::function<void(const RunProgress&)>& on_progres
 
     std::int64_t grace_ns = 0;
     worker_workload_.clear();
+    // One process, one generator: every worker reports its health under the first workload's id.
+    const std::string generator_id =
+        workloads_.empty() ? std::string(metrics::kLocalGenerator) : workloads_.front().spec.generator_id;
     // One shared iteration count per workload that has one (LoadSpec::iterations); they outlive the workers.
     std::vector<std::unique_ptr<std::atomic<std::int64_t>>> iteration_counts;
     for (size_t wi = 0; wi < workloads_.size(); ++wi) {
@@ -169,6 +177,7 @@ RunResult LoadRun::Run(const std::function<void(const RunProgress&)>& on_progres
             cfg.count = threads;
             cfg.spec = wl.spec;
             cfg.spec.threads = threads;
+            cfg.spec.generator_id = generator_id;
             cfg.segment = segments[static_cast<size_t>(i)];
             cfg.client = wl.client ? *wl.client : client_;
             cfg.dropped_name = wl.dropped_key;
@@ -188,6 +197,7 @@ RunResult LoadRun::Run(const std::function<void(const RunProgress&)>& on_progres
         early_reshards_.clear();
     }
 
+    HealthCollector health(generator_id, static_cast<int>(workers.size()));
     RunResult result;
     const std::int64_t run_ns = RunLengthNs();
     metrics::Snapshot cumulative;
@@ -203,7 +213,7 @@ RunResult LoadRun::Run(const std::function<void(const RunProgress&)>& on_progres
         metrics::Snapshot interval;
         interval.start_ns = next_tick_ns - kNsPerSec;
         interval.end_ns = next_tick_ns;
-        CollectInto(workers, &interval);
+        CollectInto(workers, &health, &interval);
         cumulative += interval;
         result.intervals.push_back(interval);
         if (on_progress) {
@@ -233,6 +243,7 @@ RunResult LoadRun::Run(const std::function<void(const RunProgress&)>& on_progres
             } else {
                 result.started_ns = options.start_at_ns > 0 ? options.start_at_ns : NowNs() + kStartDelayNs;
                 next_tick_ns = result.started_ns + kNsPerSec;
+                health.Begin(result.started_ns, NowNs());
                 for (auto& w : workers) w->Go(result.started_ns);
                 StartTimer(&m.tick, next_tick_ns + kCollectLagNs);
             }
@@ -304,7 +315,7 @@ RunResult LoadRun::Run(const std::function<void(const RunProgress&)>& on_progres
         metrics::Snapshot tail;
         tail.start_ns = next_tick_ns - kNsPerSec;
         tail.end_ns = std::max(result.ended_ns, tail.start_ns);
-        CollectInto(workers, &tail);
+        CollectInto(workers, &health, &tail);
         cumulative += tail;
         result.intervals.push_back(tail);
     }

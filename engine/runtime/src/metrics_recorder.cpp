@@ -94,6 +94,10 @@ void MetricsRecorder::Publish(std::int64_t interval_start_ns, std::int64_t inter
         interval.custom.emplace(name, metric);  // copied whole: the interval holds a metric of the same kind
         metric.Reset();
     }
+    if (!generator_.empty()) {
+        interval.generators.emplace(generator_, health_);  // a copy: health_ keeps its histogram pages
+        health_.Reset();
+    }
     std::lock_guard<std::mutex> lock(mu_);
     if (has_published_) {
         published_ += interval;

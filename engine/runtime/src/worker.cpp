@@ -31,6 +31,9 @@ constexpr std::int64_t kCatchUpFactor = 2;
 constexpr std::int64_t kCatchUpAfterNs = 50 * kNsPerMs;
 /// While the send lease has run out, the pacing timer looks again this often.
 constexpr std::int64_t kHoldPollNs = 20 * kNsPerMs;
+/// How often a worker measures its loop's lag (how late a timer fires): often enough that a loop blocked for a
+/// few percent of the time shows at p99, rarely enough to cost nothing (GeneratorHealth::loop_lag_us).
+constexpr std::int64_t kLagSampleNs = 10 * kNsPerMs;
 
 std::int64_t NowNs() { return static_cast<std::int64_t>(uv_hrtime()); }
 
@@ -86,6 +89,7 @@ public:
         ctx.open_model = spec_.model == LoadModel::kOpen;
         runner_ = owner_->factory_(ctx);
         dropped_index_ = owner_->recorder_.Register(cfg_.dropped_name, /*counts_in_total=*/false);
+        owner_->recorder_.SetGenerator(spec_.generator_id);
 
         uv_async_init(&loop_, &wake_, &Loop::OnWake);
         wake_.data = this;
@@ -99,6 +103,8 @@ public:
         end_timer_.data = this;
         uv_timer_init(&loop_, &grace_timer_);
         grace_timer_.data = this;
+        uv_timer_init(&loop_, &lag_timer_);
+        lag_timer_.data = this;
         pacing_timer_ = std::make_unique<PreciseTimer>(&loop_, &Loop::OnPacingTimer, this);
     }
 
@@ -150,6 +156,8 @@ private:
         interval_start_ns_ = start_ns_;
         uv_timer_start(&publish_timer_, &Loop::OnPublish, MsUntil(&loop_, start_ns_ + kPublishIntervalNs), 0);
         uv_timer_start(&end_timer_, &Loop::OnEnd, MsUntil(&loop_, end_ns_), 0);
+        // Threads sample out of phase, so one hiccup of the host does not hit every thread's sample at once.
+        ArmLagTimer(NowNs() + kLagSampleNs * (cfg_.index + 1) / std::max(1, cfg_.count));
         if (spec_.model == LoadModel::kOpen) {
             schedule_ = std::make_unique<sched::ArrivalSchedule>(*spec_.profile, cfg_.segment);
             pacer_ = std::make_unique<sched::Pacer>(schedule_.get(), start_ns_);
@@ -204,6 +212,7 @@ private:
             if (held_ || owner_->reshards_pending_.load(std::memory_order_acquire)) {
                 const bool was_held = held_;
                 held_ = false;
+                if (was_held) excuse_late_ = true;  // the catch-up after a hold is the lease's doing, not ours
                 ApplyReshard();
                 if (was_held) StartWaiting(now);
                 if (state_ != State::kRunning) return;
@@ -216,6 +225,7 @@ private:
                 pacer_->TakeDue(horizon, catch_up_.CatchingUp() ? 0 : kPacingSlackNs, due, kPacingBatch);
             for (size_t i = 0; i < n && state_ == State::kRunning; ++i) {
                 if (due[i] >= end_ns_) break;
+                CountArrival(now, due[i]);
                 if (now - due[i] > overdue_limit) {
                     owner_->recorder_.RecordDropped(dropped_index_);  // older than max_wait: dropped, never burst
                     continue;
@@ -224,7 +234,17 @@ private:
             }
             if (n < kPacingBatch || state_ != State::kRunning) break;
         }
+        if (!catch_up_.CatchingUp()) excuse_late_ = false;
         if (state_ == State::kRunning) ArmPacing();
+    }
+
+    // Generator health: an arrival taken from the schedule at now_ns, late when the generator itself kept it waiting
+    // (a busy loop, a stall). The wait for a free virtual user comes after this and is not counted (the target's
+    // slowness, not ours).
+    void CountArrival(std::int64_t now_ns, std::int64_t intended_ns) noexcept {
+        metrics::GeneratorHealth& h = owner_->recorder_.Health();
+        ++h.arrivals;
+        if (!excuse_late_ && now_ns - intended_ns > metrics::kLateArrivalNs) ++h.late_arrivals;
     }
 
     // At the end, arrivals due before it that a catch-up has not reached yet are dropped and counted (planned =
@@ -233,8 +253,12 @@ private:
         if (state_ != State::kRunning || held_) return;
         std::int64_t due[kPacingBatch];
         size_t n;
+        const std::int64_t now = NowNs();
         while ((n = pacer_->TakeDue(end_ns_ - 1, 0, due, kPacingBatch)) > 0) {
-            for (size_t i = 0; i < n; ++i) owner_->recorder_.RecordDropped(dropped_index_);
+            for (size_t i = 0; i < n; ++i) {
+                CountArrival(now, due[i]);
+                owner_->recorder_.RecordDropped(dropped_index_);
+            }
         }
     }
 
@@ -344,8 +368,27 @@ private:
 
     // Hands what was recorded since the last publish to the main thread as [interval_start_ns_, end).
     void PublishUntil(std::int64_t end) {
+        metrics::GeneratorHealth& h = owner_->recorder_.Health();
+        h.threads = 1;
+        h.open_sockets = client_ ? static_cast<std::uint32_t>(client_->OpenConnections()) : 0;
         owner_->recorder_.Publish(interval_start_ns_, end);
         interval_start_ns_ = end;
+    }
+
+    // ---- generator health: loop lag ----
+    // A timer due at due_ns: how late it fires is how long the loop was kept from its timers (a busy callback,
+    // a starved thread). The next one is due a period after it fired, so one long block is one sample.
+    void ArmLagTimer(std::int64_t due_ns) {
+        lag_due_ns_ = due_ns;
+        uv_timer_start(&lag_timer_, &Loop::OnLagTimer, MsUntil(&loop_, due_ns), 0);
+    }
+
+    static void OnLagTimer(uv_timer_t* t) {
+        auto* self = static_cast<Loop*>(t->data);
+        const std::int64_t now = NowNs();
+        // uv timers run on a millisecond loop clock and may fire up to 1 ms before due_ns: that is not lag.
+        self->owner_->recorder_.Health().loop_lag_us.Record(std::max<std::int64_t>(0, now - self->lag_due_ns_) / 1000);
+        if (self->state_ == State::kRunning) self->ArmLagTimer(now + kLagSampleNs);
     }
 
     // ---- stop requests, end of run ----
@@ -417,6 +460,7 @@ private:
         }
         for (auto& vt : vu_timers_) uv_timer_stop(&vt.timer);
         uv_timer_stop(&end_timer_);
+        uv_timer_stop(&lag_timer_);  // the drain's own waits are not load
         uv_timer_start(&grace_timer_, &Loop::OnGraceOver, static_cast<std::uint64_t>(spec_.grace_ns / kNsPerMs), 0);
         if (was_preparing) return;  // OnPrepared continues once Prepare has returned
         MaybeFinishDrain();
@@ -464,6 +508,7 @@ private:
         uv::Close(&publish_timer_);
         uv::Close(&end_timer_);
         uv::Close(&grace_timer_);
+        uv::Close(&lag_timer_);
         for (auto& vt : vu_timers_) uv::Close(&vt.timer);
         pacing_timer_->Close([](void*) {}, nullptr);
         runner_->Close([this] { client_->Close([] {}); });
@@ -478,12 +523,15 @@ private:
     State state_ = State::kPreparing;
     bool aborted_ = false;
     bool held_ = false;  // open model: the last Pace found the send lease run out
+    bool excuse_late_ = false;  // open model: catching up after a hold; those arrivals are not late_arrivals
+    std::int64_t lag_due_ns_ = 0;  // when the lag timer should fire
 
     uv_loop_t loop_;
     uv_async_t wake_;
     uv_timer_t publish_timer_;
     uv_timer_t end_timer_;
     uv_timer_t grace_timer_;
+    uv_timer_t lag_timer_;
     std::unique_ptr<PreciseTimer> pacing_timer_;
     std::vector<VuTimer> vu_timers_;
 

@@ -10,6 +10,7 @@
 /// whole-run counts, and the saturated periods are united.
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -29,6 +30,14 @@ inline constexpr double kSaturatedCpu = 0.90;
 inline constexpr std::int64_t kLateArrivalNs = 5'000'000;
 /// Bound on the saturated periods one generator keeps (the oldest merge when more arrive).
 inline constexpr std::size_t kMaxSaturatedPeriods = 64;
+/// Wire bounds (Snapshot version 5): generators per snapshot, and an id's length (the protocol's id limit).
+inline constexpr std::size_t kMaxGenerators = 4096;
+inline constexpr std::size_t kMaxGeneratorIdLength = 64;
+/// Sane values a decoder accepts: worker threads of one generator, and cores one process can use.
+inline constexpr std::uint32_t kMaxGeneratorThreads = 4096;
+inline constexpr double kMaxProcessCpu = 65536;
+/// Ports are 16 bits: no process holds more, no range is wider.
+inline constexpr std::uint32_t kMaxPorts = 65536;
 
 /// [from_ms, to_ms) from the start of load.
 struct SaturatedPeriod {
@@ -56,7 +65,22 @@ struct GeneratorHealth {
     bool operator==(const GeneratorHealth&) const = default;
     /// Zeroes everything (keeps the histogram's memory).
     void Reset() noexcept;
+
+    /// Wire format (inside a Snapshot, no tag; varints as in snapshot.hpp):
+    ///   varint threads (<= kMaxGeneratorThreads), varint intervals, Histogram loop_lag_us,
+    ///   f64 process_cpu (0..kMaxProcessCpu), f64 host_cpu (0..1), varint arrivals, varint late_arrivals
+    ///   (<= arrivals), varint open_sockets (32 bits), varint ephemeral_ports, varint ephemeral_port_range
+    ///   (both <= kMaxPorts), varint rss_bytes, varint saturated_intervals (<= intervals),
+    ///   varint periods (<= kMaxSaturatedPeriods), periods times: signed varint from_ms, signed varint to_ms
+    ///   (0 <= from_ms < to_ms, each period starting after the previous one ended: sorted, disjoint, apart).
+    void AppendTo(std::string* out) const;
+    /// Decodes one entry from the front of *in (consuming it) into *out, reusing its histogram pages.
+    static bool DecodeFrom(std::string_view* in, GeneratorHealth* out, std::string* error);
 };
+
+/// A generator id that may cross the wire: 1..kMaxGeneratorIdLength printable ASCII bytes, no space (agent ids
+/// follow the stricter protocol rules; "local" for a single node).
+bool IsValidGeneratorId(std::string_view id) noexcept;
 
 /// Per thread CPU use of the process (process_cpu / threads), 0 with no thread.
 double CpuPerThread(const GeneratorHealth& h) noexcept;

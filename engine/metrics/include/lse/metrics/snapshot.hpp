@@ -8,8 +8,8 @@
 /// Snapshot::Record..., or records into `total` and *s itself. `total` is kept by the recorder,
 /// not derived, so a snapshot without names is fine.
 ///
-/// Wire format (version 4), varints are unsigned LEB128, signed ones zigzag (lse/core/byte_codec.hpp):
-///   byte 'N', byte kWireVersion (4),
+/// Wire format (version 5), varints are unsigned LEB128, signed ones zigzag (lse/core/byte_codec.hpp):
+///   byte 'N', byte kWireVersion (5),
 ///   signed varint start_ns, signed varint end_ns,
 ///   RequestStats total                               (request_stats.hpp)
 ///   varint names                                     (<= kMaxNames)
@@ -24,8 +24,13 @@
 ///   varint custom metrics                            (<= kMaxCustomMetrics; version 4)
 ///   custom metrics times, in strictly increasing byte order of their names:
 ///     varint length (1..kMaxCustomMetricNameLength), name bytes, CustomMetric (custom_metric.hpp)
-/// Decode rejects anything else. Memory is bounded: at most kMaxNames entries, each holding two
-/// histograms (~432 KiB), so runtimes should fold names beyond kMaxNames into one bucket.
+///   varint generators                                (<= kMaxGenerators; version 5)
+///   generators times, in strictly increasing byte order of their ids (IsValidGeneratorId):
+///     varint length (1..kMaxGeneratorIdLength), id bytes, GeneratorHealth (generator_health.hpp)
+/// Decode rejects anything else (an older version too: agents and coordinator share one build's version,
+/// the protocol version checks that first). Memory is bounded: at most kMaxNames entries, each holding two
+/// histograms (~432 KiB), so runtimes should fold names beyond kMaxNames into one bucket; at most
+/// kMaxGenerators generators, each one lag histogram.
 
 #include <cstdint>
 #include <functional>
@@ -54,7 +59,7 @@ struct CheckCounts {
 
 struct Snapshot {
     static constexpr char kWireTag = 'N';
-    static constexpr std::uint8_t kWireVersion = 4;
+    static constexpr std::uint8_t kWireVersion = 5;
     static constexpr std::size_t kMaxNames = 1000;
     /// A stat key: four names, a group path and up to 8 tags (lse/metrics/tags.hpp: 64-byte keys, 128-byte values)
     /// fit; the count bound (kMaxNames) is what bounds memory.

@@ -5,7 +5,9 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 
+#include "lse/metrics/generator_health.hpp"
 #include "lse/sched/rate_profile.hpp"
 
 namespace lse::runtime {
@@ -37,6 +39,9 @@ struct LoadSpec {
     /// count), or at duration_ns, whichever comes first. 0: no count, the duration alone ends the run.
     /// URL mode's -n (one request per iteration) and `run --iterations`.
     std::int64_t iterations = 0;
+    /// Whose health this load's workers measure (Snapshot::generators): "local" for a single node, the agent id on
+    /// an agent. A LoadRun reports under its first workload's id (one process, one generator).
+    std::string generator_id{metrics::kLocalGenerator};
 
     std::int64_t RunLengthNs() const { return model == LoadModel::kOpen ? profile->TotalDurationNs() : duration_ns; }
 };

@@ -140,6 +140,13 @@ public:
         RecordError(index, kind, detail.empty() ? ErrorKindMeaning(kind) : detail, now_ns);
     }
 
+    /// This worker thread's own health in the current interval (loop lag, arrivals, sockets: generator_health.hpp),
+    /// loop thread only. Published with the interval under the id given to SetGenerator; nothing is published for
+    /// health before an id is set.
+    metrics::GeneratorHealth& Health() noexcept { return health_; }
+    /// Loop thread, at setup: the generator id this worker's health is published under (LoadSpec::generator_id).
+    void SetGenerator(std::string id) { generator_ = std::move(id); }
+
     /// Loop thread: moves the current interval into the mailbox (merging if the reader is behind).
     void Publish(std::int64_t interval_start_ns, std::int64_t interval_end_ns);
 
@@ -161,6 +168,8 @@ private:
     std::vector<std::string> check_names_;
     std::vector<metrics::CheckCounts> checks_;
     metrics::Snapshot custom_;  // only its `custom` map is used: the script's metrics of this interval
+    std::string generator_;     // empty: health is not published
+    metrics::GeneratorHealth health_;
 
     std::mutex mu_;
     bool has_published_ = false;
