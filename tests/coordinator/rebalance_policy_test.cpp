@@ -96,7 +96,7 @@ TEST(RebalancePolicy, NoStepWithoutAPeerWithHeadroomInTheSameRegion) {
     policy.Observe(2, &kHealthy);
     const auto changes = policy.Decide(kSec, {true, true, true});
     ASSERT_EQ(changes.size(), 1u);
-    EXPECT_EQ(changes[0].why, "saturated: CPU 96% with 41 late arrivals");
+    EXPECT_EQ(changes[0].why, "saturated: CPU per thread 96% with 41 late arrivals");
 }
 
 TEST(RebalancePolicy, RecoversAfterFiveHealthyIntervalsOneStepAtATime) {
@@ -173,7 +173,10 @@ TEST(EffectiveWeights, ScalesByFactorAndKeepsEachRegionsTotal) {
 
 TEST(SaturationReason, NamesWhatDecidedIt) {
     EXPECT_EQ(SaturationReason(kLagging), "lag p99 23 ms");
-    EXPECT_EQ(SaturationReason(kCpuBound), "CPU 96% with 41 late arrivals");
+    EXPECT_EQ(SaturationReason(kCpuBound), "CPU per thread 96% with 41 late arrivals");
+    metrics::GeneratorHealth host_bound = Health(2'000, 0.5, 1);  // the host is full, not this process
+    host_bound.host_cpu = 0.97;
+    EXPECT_EQ(SaturationReason(host_bound), "host CPU 97% with 1 late arrival");
 }
 
 }  // namespace

@@ -76,9 +76,12 @@ std::string SaturationReason(const metrics::GeneratorHealth& interval) {
     if (lag_p99_us > metrics::kSaturatedLagP99Us) {
         std::snprintf(text, sizeof text, "lag p99 %lld ms", static_cast<long long>((lag_p99_us + 500) / 1000));
     } else {
-        const double cpu = std::max(metrics::CpuPerThread(interval), interval.host_cpu);
-        std::snprintf(text, sizeof text, "CPU %.0f%% with %llu late arrivals", cpu * 100,
-                      static_cast<unsigned long long>(interval.late_arrivals));
+        const double per_thread = metrics::CpuPerThread(interval);
+        const bool host = interval.host_cpu > per_thread;
+        std::snprintf(text, sizeof text, "%s %.0f%% with %llu late arrival%s", host ? "host CPU" : "CPU per thread",
+                      (host ? interval.host_cpu : per_thread) * 100,
+                      static_cast<unsigned long long>(interval.late_arrivals),
+                      interval.late_arrivals == 1 ? "" : "s");
     }
     return text;
 }

@@ -44,7 +44,7 @@ struct FactorChange {
     std::size_t agent = 0;
     double before = 1;
     double after = 1;
-    std::string why;  ///< "saturated: lag p99 23 ms", "saturated: CPU 96% with 41 late arrivals", "recovered"
+    std::string why;  ///< "saturated: lag p99 23 ms", "saturated: CPU per thread 96% with 41 late arrivals", "recovered"
 };
 
 class RebalancePolicy {
@@ -83,7 +83,8 @@ private:
 };
 
 /// Why a saturated interval is saturated, for the rebalance log and table: "lag p99 23 ms" when the event-loop
-/// lag decided it, else "CPU 96% with 41 late arrivals" (the higher of per-thread and host CPU).
+/// lag decided it, else "CPU per thread 96% with 41 late arrivals" or "host CPU 97% with 1 late arrival" (whichever
+/// is higher).
 std::string SaturationReason(const metrics::GeneratorHealth& interval);
 
 /// The weights the coordinator splits arrivals by: base[i] x factors[i], rescaled within each region so that
