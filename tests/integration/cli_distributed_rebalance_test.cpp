@@ -28,7 +28,7 @@ namespace {
 
 constexpr int kRps = 400, kSeconds = 30;
 constexpr const char* kBusyCore = "1";
-constexpr int kHogs = 3;
+constexpr int kHogs = 2;
 
 struct RebalanceRun {
     std::string out;  ///< the coordinator's stdout (summary, per-agent table, rebalances)
@@ -69,7 +69,7 @@ protected:
         }
         ChildProcess calm, busy;
         StartAgent(&calm, port, "calm", cluster, 2);
-        busy.Start({"taskset", "-c", kBusyCore, "nice", "-n", "19", LSE_AGENT_PATH, "--coordinator", "127.0.0.1:" + std::to_string(port),
+        busy.Start({"taskset", "-c", kBusyCore, "nice", "-n", "10", LSE_AGENT_PATH, "--coordinator", "127.0.0.1:" + std::to_string(port),
                     "--agent-id", "busy", "--cluster-id", cluster, "--nats-token", kToken, "--capacity", "2"},
                    ChildOptions{{}, "/dev/null", TempPath("lse-test-busy", ".log")});
         const std::string script = WriteTempScenario(OpenScenario(kRps, std::to_string(kSeconds) + "s", 32));
