@@ -70,7 +70,8 @@ protected:
         ChildProcess calm, busy;
         StartAgent(&calm, port, "calm", cluster, 2);
         busy.Start({"taskset", "-c", kBusyCore, "nice", "-n", "10", LSE_AGENT_PATH, "--coordinator",
-                    "127.0.0.1:" + std::to_string(port), "--agent-id", "busy", "--cluster-id", cluster, "--nats-token", kToken, "--capacity", "2"},
+                    "127.0.0.1:" + std::to_string(port), "--agent-id", "busy", "--cluster-id", cluster,
+                    "--nats-token", kToken, "--capacity", "2"},
                    ChildOptions{{}, "/dev/null", TempPath("lse-test-busy", ".log")});
         const std::string script = WriteTempScenario(OpenScenario(kRps, std::to_string(kSeconds) + "s", 32));
         const std::string summary = TempPath("lse-test-" + cluster, ".json");
