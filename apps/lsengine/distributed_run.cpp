@@ -39,6 +39,7 @@ coordinator::DistributedOptions ToOptions(const RunFlags& f) {
     o.agent_group = d.agent_group;
     o.region_weights = d.region_weights;
     o.agent_wait = d.agent_wait;
+    o.rebalance = d.rebalance;
     o.nats_url = d.nats_url;
     o.nats_token = d.nats_token;
     o.nats_user = d.nats_user;
@@ -96,9 +97,22 @@ int TotalVusers(const std::vector<runtime::LoadSpec>& specs) {
 std::vector<report::AgentResult> AgentResults(const std::vector<coordinator::AgentReport>& reports) {
     std::vector<report::AgentResult> out;
     for (const coordinator::AgentReport& r : reports) {
-        out.push_back({{r.id, r.host, coordinator::AgentStateName(r.state), r.capacity, r.share}, r.total,
-                       r.final_received, r.planned, r.sent, r.dropped, r.lost, r.unreported_estimate,
-                       r.last_seen_ns, r.unreported_requests});
+        report::AgentResult a;
+        a.status = {r.id, r.host, coordinator::AgentStateName(r.state), r.capacity, r.share};
+        a.total = r.total;
+        a.final_received = r.final_received;
+        a.planned = r.planned;
+        a.sent = r.sent;
+        a.dropped = r.dropped;
+        a.lost = r.lost;
+        a.unreported_estimate = r.unreported_estimate;
+        a.last_seen_ns = r.last_seen_ns;
+        a.unreported_requests = r.unreported_requests;
+        a.share_now = r.share_now;
+        for (const coordinator::RebalanceEvent& e : r.rebalances) {
+            a.rebalances.push_back({e.at_ns, e.agent, e.from, e.to, e.share_before, e.share_after, e.why});
+        }
+        out.push_back(std::move(a));
     }
     return out;
 }
@@ -202,6 +216,10 @@ void AddDistributedFlags(CLI::App* cmd, DistributedFlags* d) {
                     "Distributed: split the load by agent region first (lsengine-agent --region), then by capacity "
                     "within a region, e.g. us=60,eu=30,asia=10");
     cmd->add_option("--agent-wait", d->agent_wait, "Distributed: how long to wait for the agents")
+        ->capture_default_str();
+    cmd->add_option("--rebalance", d->rebalance,
+                    "Distributed: on = move arrivals away from agents whose load generator is saturated (and back "
+                    "when it recovers); off = keep the capacity shares")
         ->capture_default_str();
     cmd->add_option("--coordinator-scenarios", d->coordinator_scenarios,
                     "Distributed: scenarios run (scripted) on the coordinator itself");

@@ -26,6 +26,7 @@ struct DistributedFlags {
     std::string agent_group;
     std::string region_weights;  ///< --region-weights us=60,eu=30: region first, then capacity
     std::string agent_wait = "60s";
+    std::string rebalance = "on";  ///< --rebalance on|off
     std::string coordinator_scenarios;
     std::string agent_scenarios;
     std::string nats_url;

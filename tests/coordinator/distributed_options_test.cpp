@@ -86,6 +86,16 @@ TEST(DistributedOptions, DefaultsDependOnWhereTheAgentsComeFrom) {
     EXPECT_EQ(e.agent_wait_ns, 5 * kNsPerSec);
 }
 
+TEST(DistributedOptions, RebalanceIsOnOrOff) {
+    DistributedOptions o;
+    o.local_agents = 2;
+    EXPECT_TRUE(ResolveOptions(o).rebalance);  // on by default
+    o.rebalance = "off";
+    EXPECT_FALSE(ResolveOptions(o).rebalance);
+    o.rebalance = "yes";
+    EXPECT_EQ(UsageMessage(o), "--rebalance: 'yes' is neither on nor off");
+}
+
 TEST(DistributedOptions, ExternalNatsCarriesTheCredentials) {
     DistributedOptions o;
     o.nats_url = "nats://broker:4222";

@@ -5,9 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <csignal>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 #include "lse/core/clock.hpp"
 #include "lse/http/request.hpp"
@@ -295,6 +298,70 @@ TEST_F(LoadRunTest, ReshardMidRunChangesTheShareFromThatInstant) {
     resharder.join();
     EXPECT_NEAR(static_cast<double>(r.total.total.requests), 150.0, static_cast<double>(sched::kShardMaxDeviation));
     EXPECT_EQ(TargetCount("GET /api/v1/projects"), r.total.total.requests);
+}
+
+// Open-model iterations that end at once, recording their intended times; the stall_at-th one busy-waits (a
+// blocked loop: a stalled Lua task, a frozen process) until `release` is set and then until `stall_until_ns`.
+struct StallState {
+    std::mutex mu;
+    std::vector<std::int64_t> started;
+    std::atomic<int> calls{0};
+    std::atomic<bool> release{false};
+    std::int64_t stall_until_ns = 0;
+    int stall_at = 0;
+};
+
+class StallingRunner final : public IterationRunner {
+public:
+    explicit StallingRunner(StallState* state) : state_(state) {}
+    int VuserCount() const noexcept override { return 4; }
+    bool TryStart(int, std::int64_t intended_ns) noexcept override {
+        {
+            std::lock_guard<std::mutex> lock(state_->mu);
+            state_->started.push_back(intended_ns);
+        }
+        if (++state_->calls == state_->stall_at) {
+            while (!state_->release.load()) std::this_thread::yield();
+            while (static_cast<std::int64_t>(uv_hrtime()) < state_->stall_until_ns) std::this_thread::yield();
+        }
+        return true;
+    }
+    int Busy() const noexcept override { return 0; }
+    void Abort() noexcept override {}
+    void Close(std::function<void()> done) override { done(); }
+
+private:
+    StallState* state_;
+};
+
+// A Reshard queued while a worker's loop is blocked (its instant passes during the block) still applies exactly
+// when the worker comes back: the arrivals past the instant are overdue by then, and none of them is taken under
+// the old slice.
+TEST(LoadRunReshard, ReshardQueuedDuringAStallAppliesBeforeTheWorkerTakesMore) {
+    StallState state;
+    state.stall_at = 50;  // ~0.5 s in
+    LoadRun run(Open(100, 3 * kNsPerSec, 4, 1), {},
+                [&state](const WorkerContext&) { return std::make_unique<StallingRunner>(&state); },
+                metrics::MakeStatKey(metrics::StatKind::kScenario, "s"));
+    const std::int64_t start_at = static_cast<std::int64_t>(uv_hrtime()) + 300 * kNsPerMs;
+    const std::int64_t from = start_at + kNsPerSec;
+    state.stall_until_ns = start_at + 1600 * kNsPerMs;  // the worker comes back 0.6 s past `from`
+    std::thread resharder([&] {
+        while (state.calls.load() < state.stall_at) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        run.Reshard(0, sched::ShardSegment{0, 0}, from);  // ahead of everything taken: exact
+        state.release = true;
+    });
+    RunOptions options;
+    options.start_at_ns = start_at;
+    options.handle_signals = false;
+    const RunResult r = run.Run(nullptr, options);
+    resharder.join();
+    // It owned the arrivals before `from` only: 100 of them, each started or dropped once; none after.
+    std::lock_guard<std::mutex> lock(state.mu);
+    std::int64_t after = 0;
+    for (const std::int64_t t : state.started) after += t >= from ? 1 : 0;
+    EXPECT_EQ(after, 0) << "arrivals started past the Reshard's instant";
+    EXPECT_EQ(static_cast<std::int64_t>(state.started.size() + r.total.total.dropped), 100);
 }
 
 }  // namespace

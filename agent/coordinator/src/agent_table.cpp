@@ -35,6 +35,12 @@ void PrintAgentTable(std::ostream& out, const std::vector<AgentReport>& agents, 
     for (const auto& a : agents) {
         const double rps = load_s > 0 ? static_cast<double>(a.total.total.requests) / load_s : 0;
         std::string state = AgentStateName(a.state);
+        if (!a.rebalances.empty()) {
+            char moved[96];
+            std::snprintf(moved, sizeof moved, "; rebalanced %zu time%s, share now %.1f%%", a.rebalances.size(),
+                          a.rebalances.size() == 1 ? "" : "s", a.share_now * 100);
+            state += moved;
+        }
         if (!a.final_received) state += " (no final totals: last known)";
         if (a.lost > 0) {
             // Named in the row, so whoever reads the table sees the loss, not only a smaller count.
@@ -55,6 +61,30 @@ void PrintAgentTable(std::ostream& out, const std::vector<AgentReport>& agents, 
                       a.share * 100, static_cast<unsigned long long>(a.total.total.requests), rps,
                       static_cast<unsigned long long>(a.total.total.ErrorCount()), static_cast<long long>(a.planned),
                       static_cast<long long>(a.lost), state.c_str());
+        out << line;
+    }
+    PrintRebalances(out, agents);
+}
+
+void PrintRebalances(std::ostream& out, const std::vector<AgentReport>& agents) {
+    std::vector<const RebalanceEvent*> events;
+    for (const auto& a : agents) {
+        for (const auto& e : a.rebalances) events.push_back(&e);
+    }
+    if (events.empty()) return;
+    std::stable_sort(events.begin(), events.end(),
+                     [](const RebalanceEvent* x, const RebalanceEvent* y) { return x->at_ns < y->at_ns; });
+    auto list = [](const std::vector<std::string>& ids) {
+        std::string s;
+        for (const auto& id : ids) s += (s.empty() ? "" : ", ") + id;
+        return s.empty() ? std::string("nobody") : s;
+    };
+    out << "\nrebalances (load generator health; --rebalance off keeps static shares)\n";
+    char line[512];
+    for (const RebalanceEvent* e : events) {
+        std::snprintf(line, sizeof line, "  %7.1f s  %s -> %s  %s %.1f%% -> %.1f%%  %s\n",
+                      static_cast<double>(e->at_ns) / 1e9, list(e->from).c_str(), list(e->to).c_str(),
+                      e->agent.c_str(), e->share_before * 100, e->share_after * 100, e->why.c_str());
         out << line;
     }
 }

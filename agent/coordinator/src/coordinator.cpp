@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <map>
 #include <sstream>
 
@@ -297,6 +298,7 @@ void Coordinator::OnMetrics(const transport::Message& m) {
         if (!a.final_received) Log("agent " + a.reg.agent_id + " delivered its final totals");
         a.final_received = true;
     } else {
+        ObserveHealth(a, snap);
         a.interval_sum += snap;
         if (regions_) {
             pending_regions_[RegionOf(a.reg)] += snap;
@@ -327,7 +329,10 @@ void Coordinator::OnHeartbeat(const transport::Message& m) {
         a.epoch_seen = hb.epoch;
         if (started_ && !stopping_ && hb.epoch < epoch_ && a.state != AgentState::kTimedOut &&
             now - rebalance_sent_ns_ > 2 * kNsPerSec) {
-            SendRebalance(a);  // the Rebalance was lost (reconnect): send it again
+            // A Rebalance was lost (reconnect): every one it missed goes again, in order. Only the latest would
+            // not do: the agent would keep its old slice until that one's `from`, over the others' new slices
+            // since the missed one's (it waits for each epoch in turn, docs/protocol.md).
+            for (std::uint32_t e = hb.epoch + 1; e <= epoch_; ++e) SendRebalance(a, e);
         }
     }
 }
@@ -389,7 +394,11 @@ void Coordinator::OnTick() {
             lost = true;
         }
     }
-    if (lost) Rebalance("timed out");
+    if (lost) {
+        Rebalance("timed out");
+    } else {
+        RebalanceForHealth(now);
+    }
 }
 
 // ---- sending (mu_ held) ----
@@ -408,14 +417,9 @@ void Coordinator::SendAssignment(Agent& a) {
         // Its shares from owns_from on, as the "rejoined" Rebalance will compute them if nothing changes before
         // (it is sent at that Rebalance's epoch, so the Rebalance itself is a no-op for it; when something did
         // change, the Rebalance has a later epoch and wins).
-        std::vector<double> caps;
         std::vector<std::vector<protocol::ScenarioShare>> initial;  // open-model VU slices stay the Assignment's
-        for (const Agent& o : agents_) {
-            const bool takes = (&o == &a) || (o.state != AgentState::kTimedOut && !o.final_received);
-            caps.push_back(takes ? o.reg.capacity : 0.0);
-            initial.push_back(o.initial_shares);
-        }
-        const auto shares = ComputeShares(ShareWeights(caps), scenarios_, &initial);
+        for (const Agent& o : agents_) initial.push_back(o.initial_shares);
+        const auto shares = ComputeShares(ArrivalWeights(&a), scenarios_, &initial);
         for (size_t s = 0; s < as.scenarios.size() && s < shares[a.index].size(); ++s) {
             as.scenarios[s].shard = shares[a.index][s].shard;
         }
@@ -499,10 +503,13 @@ void Coordinator::Rebalance(const char* why, std::int64_t from_ns) {
     rebalance_sent_ns_ = now;
     std::vector<std::vector<protocol::ScenarioShare>> initial_shares;
     for (const Agent& a : agents_) initial_shares.push_back(a.initial_shares);
-    auto shares = ComputeShares(caps, scenarios_, &initial_shares);
+    // Arrivals by capacity times the rebalance factors (a saturated agent gives part of its share away).
+    auto shares = ComputeShares(ArrivalWeights(), scenarios_, &initial_shares);
     // Virtual users, both models: each agent keeps its initial ones (a VU's state lives where it runs), and the
-    // timed-out agents' VUs are split among the takers by capacity, like their arrivals, so every identity stays
-    // in use and evenly (issue 12 item 4); a recovered agent gets its own back.
+    // timed-out agents' VUs are split among the takers by capacity, so every identity stays in use and evenly
+    // (issue 12 item 4); a recovered agent gets its own back. By plain capacity, not the rebalance factors: a
+    // saturated agent keeps its VUs (an open-model pool is fixed at the Assignment, and a live closed-model VU
+    // cannot move cleanly), so health moves only arrivals and never churn the moved-in VU sets.
     std::vector<bool> lost;
     for (const Agent& a : agents_) lost.push_back(a.state == AgentState::kTimedOut);
     std::vector<int> vusers(agents_.size(), 0);
@@ -530,14 +537,83 @@ void Coordinator::Rebalance(const char* why, std::int64_t from_ns) {
     Log(line.str());
 }
 
-void Coordinator::SendRebalance(const Agent& a) {
+std::vector<double> Coordinator::ArrivalWeights(const Agent* also_taking) const {
+    std::vector<double> caps;
+    std::vector<std::string> regions;
+    for (const Agent& a : agents_) {
+        const bool takes = &a == also_taking || (a.state != AgentState::kTimedOut && !a.final_received);
+        caps.push_back(takes ? a.reg.capacity : 0.0);
+        regions.push_back(a.reg.region);
+    }
+    caps = ShareWeights(caps);  // regions first (--region-weights), then capacity within a region
+    if (!policy_) return caps;
+    // The health factors move share between agents of one region only: the region mix stays what was asked.
+    return EffectiveWeights(caps, policy_->Factors(), regions);
+}
+
+double Coordinator::ArrivalShare(const Agent& a) const {
+    for (size_t s = 0; s < scenarios_.size() && s < a.shares.size(); ++s) {
+        if (scenarios_[s].open_model) return a.shares[s].shard.Share();
+    }
+    return a.shares.empty() ? 0 : a.shares[0].shard.Share();
+}
+
+void Coordinator::ObserveHealth(const Agent& a, const metrics::Snapshot& interval) {
+    if (!policy_ || !started_ || stopping_) return;
+    const auto it = interval.generators.find(a.reg.agent_id);
+    policy_->Observe(a.index, it == interval.generators.end() ? nullptr : &it->second);
+}
+
+void Coordinator::RebalanceForHealth(std::int64_t now) {
+    if (!policy_) return;
+    std::vector<bool> takes;
+    for (const Agent& a : agents_) {
+        // A re-joining agent's Assignment carries the shares of the next epoch: no other move before it is in.
+        if (a.rejoin_pending) return;
+        takes.push_back(a.state != AgentState::kTimedOut && !a.final_received);
+    }
+    const std::vector<FactorChange> changes = policy_->Decide(now, takes);
+    if (changes.empty()) return;
+    std::vector<double> before;
+    for (const Agent& a : agents_) before.push_back(ArrivalShare(a));
+    std::string why;
+    for (const FactorChange& c : changes) why += (why.empty() ? "" : "; ") + agents_[c.agent].reg.agent_id + " " + c.why;
+    const std::uint32_t epoch = epoch_;
+    Rebalance(why.c_str());
+    if (epoch_ == epoch) return;  // nothing was sent
+    std::vector<std::string> from, to;
+    for (const Agent& a : agents_) {
+        const double after = ArrivalShare(a);
+        if (after < before[a.index] - 1e-9) from.push_back(a.reg.agent_id);
+        if (after > before[a.index] + 1e-9) to.push_back(a.reg.agent_id);
+    }
+    for (const FactorChange& c : changes) {
+        const Agent& a = agents_[c.agent];
+        RebalanceEvent e{rebalance_from_ns_ - start_at_ns_, a.reg.agent_id, from, to, before[c.agent],
+                         ArrivalShare(a), c.why};
+        char line[160];
+        std::snprintf(line, sizeof line, ": share %.1f%% -> %.1f%% from +%.1f s (factor %.2f -> %.2f)",
+                      e.share_before * 100, e.share_after * 100, static_cast<double>(e.at_ns) / 1e9, c.before,
+                      c.after);
+        std::string moved;
+        for (const std::string& id : c.why == "recovered" ? from : to) moved += (moved.empty() ? "" : ", ") + id;
+        Log("agent " + a.reg.agent_id + " " + c.why + line + (c.why == "recovered" ? " back from " : " moved to ") +
+            (moved.empty() ? "nobody" : moved));
+        rebalances_.push_back(std::move(e));
+    }
+}
+
+void Coordinator::SendRebalance(const Agent& a, std::uint32_t epoch) {
+    if (epoch == 0) epoch = epoch_;
+    if (epoch == 0 || epoch > a.share_history.size()) return;  // share_history[e - 1] is epoch e, for every agent
+    const auto& [from_ns, shares] = a.share_history[epoch - 1];
     protocol::Rebalance rb;
     rb.run_id = options_.run_id;
-    rb.epoch = epoch_;
-    rb.from_coordinator_ns = rebalance_from_ns_;
+    rb.epoch = epoch;
+    rb.from_coordinator_ns = from_ns;
     rb.agent_index = a.index;
     rb.agent_count = static_cast<std::uint32_t>(agents_.size());
-    rb.scenarios = a.shares;
+    rb.scenarios = shares;
     Publish(subj::Agent(options_.cluster_id, options_.run_id, a.reg.agent_id, AgentChannel::kRebalance),
             protocol::EncodeRebalance(rb));
 }
@@ -604,6 +680,14 @@ void Coordinator::Assign(const std::string& plan_bytes, const std::vector<AgentS
     for (const Agent& a : agents_) caps.push_back(a.reg.capacity);
     caps = ShareWeights(caps);  // data slices follow the load: region first, then capacity
     const auto shares = ComputeShares(caps, scenarios_);
+    // Health moves need arrivals to move: closed-model scenarios are rebalanced only on timeouts.
+    const bool arrivals = std::any_of(scenarios_.begin(), scenarios_.end(),
+                                      [](const AgentScenario& sc) { return sc.open_model; });
+    if (options_.rebalance && arrivals) {
+        std::vector<std::string> regions;  // health moves share within a region only
+        for (const Agent& a : agents_) regions.push_back(a.reg.region);
+        policy_ = std::make_unique<RebalancePolicy>(agents_.size(), std::move(regions), options_.rebalance_policy);
+    }
     for (Agent& a : agents_) {
         if (plan_for_agent_) a.plan = plan_for_agent_(a.index, caps);
         a.initial_shares = shares[a.index];
@@ -726,6 +810,10 @@ std::vector<AgentReport> Coordinator::Reports(bool with_totals) const {
         }
         r.final_received = a.final_received;
         r.state = a.state;
+        r.share_now = ArrivalShare(a);
+        for (const RebalanceEvent& e : rebalances_) {
+            if (e.agent == a.reg.agent_id) r.rebalances.push_back(e);
+        }
         if (with_totals) Account(a, &r);
         out.push_back(std::move(r));
     }

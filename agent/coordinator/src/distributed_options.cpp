@@ -30,6 +30,10 @@ ResolvedOptions ResolveOptions(const DistributedOptions& o) {
         }
         r.region_weights = ParseRegionWeights(o.region_weights);
     }
+    if (o.rebalance != "on" && o.rebalance != "off") {
+        throw UsageError("--rebalance: '" + o.rebalance + "' is neither on nor off");
+    }
+    r.rebalance = o.rebalance == "on";
     return r;
 }
 

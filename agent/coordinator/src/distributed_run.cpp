@@ -77,6 +77,7 @@ void DistributedRun::Launch() {
     co.group = options_.options.agent_group;
     co.region_weights = options_.region_weights;
     co.agents = options_.agent_count;
+    co.rebalance = options_.rebalance;
     co.log = log_;
     coord_ = std::make_unique<Coordinator>(co);
     coord_->Connect();

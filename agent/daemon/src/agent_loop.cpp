@@ -498,6 +498,14 @@ void AgentLoop::OnRebalance(std::string_view data) {
     if (!proto::DecodeRebalance(data, &rb, nullptr) || !IsSessionRun(rb.run_id)) return;
     session_.last_coordinator_ns = NowNs();
     if (rb.epoch <= session_.epoch || (state_ != State::kReady && state_ != State::kRunning)) return;
+    if (state_ == State::kRunning && rb.epoch > session_.epoch + 1) {
+        // One was missed (lost in a reconnect): each Rebalance's `from` matters, so applying only this one would
+        // keep our old slice until its `from`, over the slices the others took at the missed one's. The
+        // coordinator resends every missed epoch, in order, once our heartbeats show the old one.
+        Log("rebalance to epoch " + std::to_string(rb.epoch) + " before epoch " + std::to_string(session_.epoch + 1) +
+            ": waiting for the missed one");
+        return;
+    }
     std::vector<ExtraVusers> extra = ExtraVusersFor(session_.prepared, rb.scenarios, /*open_model=*/false);
     std::vector<ExtraVusers> open_extra = ExtraVusersFor(session_.prepared, rb.scenarios, /*open_model=*/true);
     // Moved VUs need the main run going (their run lines up with it). Before it started, the epoch is not taken:

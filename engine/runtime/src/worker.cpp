@@ -184,27 +184,39 @@ private:
 
     void Pace() {
         if (state_ != State::kRunning) return;
-        const std::int64_t first_now = NowNs();
-        if (Held(first_now)) {
-            // Nothing is taken from the schedule while held, so a Reshard whose instant has passed meanwhile
-            // still applies exactly (no arrival past it was taken here). Once released, the catch-up starts
-            // afresh from the oldest due arrival: the held time is lag, not progress.
-            held_ = true;
-            catch_up_.Reset();
-            pacing_timer_->ArmAt(first_now + kHoldPollNs);
-            return;
-        }
-        if (held_) {
-            held_ = false;
-            excuse_late_ = true;  // the catch-up after a hold is the lease's doing, not this generator's
-            ApplyReshard();  // issued before the lease was renewed: it decides which of the overdue arrivals are ours
-            StartWaiting(first_now);
-        }
         // How late an arrival may start: max_wait bounds it (a frozen agent must not start arrivals older than that).
         const std::int64_t overdue_limit = spec_.max_wait_ns > 0 ? spec_.max_wait_ns : kOverdueToleranceNs;
         std::int64_t due[kPacingBatch];
         for (;;) {
             const std::int64_t now = NowNs();
+            // Before every batch, with the clock read after any stall (a freeze may fall anywhere, also inside
+            // this loop): a worker frozen past its lease must hold here, not take arrivals under its old slice.
+            if (Held(now)) {
+                // Nothing is taken from the schedule while held, so a Reshard whose instant has passed meanwhile
+                // still applies exactly (no arrival past it was taken here). Once released, the catch-up starts
+                // afresh from the oldest due arrival: the held time is lag, not progress.
+                held_ = true;
+                catch_up_.Reset();
+                pacing_timer_->ArmAt(now + kHoldPollNs);
+                return;
+            }
+            // A Reshard issued before the lease was renewed decides which of the overdue arrivals are ours: applied
+            // before any is taken, also when this worker never saw the hold. On a resume the owner may confirm its
+            // assignment (and renew the lease) before this thread, frozen in the middle of a loop turn, goes on;
+            // the turn then reaches this timer before the wake that carries the Reshard. Its `from` is in the
+            // past, so taking first would put arrivals past it behind us and the Reshard could only apply a second
+            // later: the agent kept its old slice over the one another agent took (the flaky
+            // AgentFrozenPastTheTimeoutNeitherRepeatsNorBursts: ~5 s of its share dropped or sent twice). The
+            // lease is stored after the Reshard is queued, so a renewed lease seen here means a pending Reshard
+            // is seen too.
+            if (held_ || owner_->reshards_pending_.load(std::memory_order_acquire)) {
+                const bool was_held = held_;
+                held_ = false;
+                if (was_held) excuse_late_ = true;  // the catch-up after a hold is the lease's doing, not ours
+                ApplyReshard();
+                if (was_held) StartWaiting(now);
+                if (state_ != State::kRunning) return;
+            }
             DropExpired(now);
             // On time, everything due is taken; behind (after a stall), only what the paced catch-up has reached:
             // never older than overdue_limit (what lies before is taken below and dropped at once).
@@ -400,6 +412,7 @@ private:
             std::lock_guard<std::mutex> lock(owner_->wake_mu_);
             if (owner_->reshards_.empty() || state_ != State::kRunning || schedule_ == nullptr) return;
             reshards.swap(owner_->reshards_);
+            owner_->reshards_pending_.store(false, std::memory_order_relaxed);
         }
         for (const auto& [segment, from_ns] : reshards) {
             try {
@@ -589,6 +602,7 @@ void Worker::RequestAbort() noexcept {
 void Worker::Reshard(sched::ShardSegment segment, std::int64_t from_ns) noexcept {
     std::lock_guard<std::mutex> lock(wake_mu_);
     reshards_.emplace_back(segment, from_ns);
+    reshards_pending_.store(true, std::memory_order_release);
     if (wake_) uv_async_send(wake_);
 }
 

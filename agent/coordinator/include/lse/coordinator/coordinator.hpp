@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "lse/coordinator/region_weights.hpp"
+#include "lse/coordinator/rebalance_policy.hpp"
 #include "lse/coordinator/shares.hpp"
 #include "lse/coordinator/seq_window.hpp"
 #include "lse/metrics/snapshot.hpp"
@@ -47,6 +48,10 @@ struct CoordinatorOptions {
     /// A restarted agent owns arrivals again from now + this (after the "timed out" Rebalance's instant, and
     /// long enough for it to prepare the plan and ack); it is re-timed when its ack comes later than that.
     std::int64_t rejoin_lead_ns = 2 * kNsPerSec;
+    /// --rebalance: move open-model arrivals away from agents whose generator is saturated, and back when they
+    /// recover (RebalancePolicy). false: static shares (timeouts still redistribute).
+    bool rebalance = true;
+    RebalancePolicyOptions rebalance_policy;
     std::function<void(const std::string&)> log;      ///< one line per event (no newline); null = silent
     /// --region-weights (ParseRegionWeights): shares go to regions first, then by capacity within a region
     /// (RegionWeights). Empty: by capacity alone. WaitForAgents checks the agents against it.
@@ -56,6 +61,18 @@ struct CoordinatorOptions {
 /// kRejoined: the agent process restarted during the run and was re-assigned (docs/protocol.md).
 enum class AgentState : std::uint8_t { kActive, kTimedOut, kRecovered, kRejoined, kCount };
 const char* AgentStateName(AgentState state) noexcept;  ///< "active", "timed out", "recovered", "rejoined"
+
+/// A share move made because an agent's load generator was saturated or recovered (not the timeout moves, which
+/// the agent states tell), for the per-agent table and the summary JSON.
+struct RebalanceEvent {
+    std::int64_t at_ns = 0;         ///< when the share moved (the Rebalance's `from`), from the start of load
+    std::string agent;              ///< the agent that was saturated or recovered
+    std::vector<std::string> from;  ///< agents whose share went down
+    std::vector<std::string> to;    ///< agents whose share went up
+    double share_before = 0;        ///< `agent`'s share of the arrivals (0..1) before the move...
+    double share_after = 0;         ///< ...and after it
+    std::string why;                ///< "saturated: lag p99 23 ms", "recovered"
+};
 
 /// One agent's part of the run, for the per-agent table.
 struct AgentReport {
@@ -86,6 +103,8 @@ struct AgentReport {
     /// whose every incarnation delivered its final totals.
     std::int64_t unreported_requests = 0;
     std::int64_t last_seen_ns = 0;  ///< when it was last heard of, from the run's start (0: before the start)
+    double share_now = 0;           ///< of the arrivals, in the latest epoch (0..1)
+    std::vector<RebalanceEvent> rebalances;  ///< the health moves of which it was the subject, in order
 };
 
 class Coordinator {
@@ -198,7 +217,14 @@ private:
     void CompleteRejoin(Agent& a, std::int64_t now);  // mu_ held: its ack came in time: Start + Rebalance
     /// from_ns = 0: now + rebalance_lead_ns.
     void Rebalance(const char* why, std::int64_t from_ns = 0);  // mu_ held
-    void SendRebalance(const Agent& a);     // mu_ held
+    /// The Rebalance of `epoch` (its from and a's shares then: share_history); 0 = the current one.
+    void SendRebalance(const Agent& a, std::uint32_t epoch = 0);  // mu_ held
+    /// The weights arrivals are split by: capacities of the agents that take load (0 for the others), times
+    /// the rebalance policy's factors (mu_ held).
+    std::vector<double> ArrivalWeights(const Agent* also_taking = nullptr) const;
+    void ObserveHealth(const Agent& a, const metrics::Snapshot& interval);  // mu_ held
+    void RebalanceForHealth(std::int64_t now);                             // mu_ held
+    double ArrivalShare(const Agent& a) const;                             // mu_ held
     void Seen(Agent& a, std::int64_t now);  // mu_ held
     /// What it sent but never reported since its last interval, if it died (mu_ held; arrivals, unrounded).
     /// What an agent probably sent after its last reported interval until it died, at `rate` per second.
@@ -238,6 +264,8 @@ private:
     // stays empty) and TakeInterval adds the few regions up: one merge per message, as without regions.
     bool regions_ = false;
     std::map<std::string, metrics::Snapshot> pending_regions_;
+    std::unique_ptr<RebalancePolicy> policy_;  // after Assign, when rebalancing is on and arrivals can move
+    std::vector<RebalanceEvent> rebalances_;
     metrics::Snapshot decode_scratch_;  // OnMetrics decodes into it (guarded by mu_)
     std::atomic<std::int64_t> disconnected_since_ns_{0};  // set by the loop thread's connection events
     std::atomic<bool> connection_closed_{false};

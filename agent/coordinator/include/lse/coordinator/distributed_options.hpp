@@ -22,6 +22,9 @@ struct DistributedOptions {
     std::string agent_group;    ///< only agents of this group; empty = any
     std::string region_weights; ///< --region-weights text (ParseRegionWeights); empty = split by capacity alone
     std::string agent_wait = "60s";
+    /// --rebalance on|off: move open-model arrivals away from saturated agents during the run (on), or keep the
+    /// capacity shares (off; timeouts still redistribute).
+    std::string rebalance = "on";
     // NATS: nats_url empty = an embedded broker (127.0.0.1:random for local agents, 0.0.0.0:nats_port otherwise).
     std::string nats_url;
     std::string nats_token;     ///< embedded broker: empty = random
@@ -47,6 +50,7 @@ struct ResolvedOptions {
     std::string cluster_id;
     std::int64_t agent_wait_ns = 0;
     std::vector<RegionWeight> region_weights;  ///< parsed --region-weights
+    bool rebalance = true;
 };
 
 /// Throws lse::UsageError with the CLI's flag names ("--agents and --external-agents exclude each other",

@@ -59,6 +59,17 @@ struct IntervalUpdate {
     const thresholds::RegionSnapshots* cumulative_regions = nullptr;
 };
 
+/// A share move of a distributed run because an agent's load generator was saturated or recovered (--rebalance).
+struct RebalanceRecord {
+    std::int64_t at_ns = 0;         ///< when the share moved, from the start of load
+    std::string agent;              ///< the agent that was saturated or recovered
+    std::vector<std::string> from;  ///< agents whose share went down
+    std::vector<std::string> to;    ///< agents whose share went up
+    double share_before = 0;        ///< `agent`'s share of the arrivals, 0..1
+    double share_after = 0;
+    std::string why;                ///< "saturated: lag p99 23 ms", "recovered"
+};
+
 /// One agent's part of the results.
 struct AgentResult {
     AgentStatus status;
@@ -73,6 +84,8 @@ struct AgentResult {
     std::int64_t last_seen_ns = 0;         ///< from the run's start
     /// Requests (any model) it probably sent after its last report, when its final totals never came (an estimate).
     std::int64_t unreported_requests = 0;
+    double share_now = 0;                     ///< of the arrivals, in the last epoch (0..1)
+    std::vector<RebalanceRecord> rebalances;  ///< the health moves of which it was the subject, in order
 };
 
 /// The end of the run: the summary (with threshold verdicts), agents, and how the process will exit.

@@ -91,6 +91,9 @@ private:
     // Reshards not applied yet, in the order they were asked for (guarded by wake_mu_). A queue, not one
     // slot: two reshards can arrive before the loop wakes (or before load starts), and both matter.
     std::vector<std::pair<sched::ShardSegment, std::int64_t>> reshards_;
+    // reshards_ is not empty: the pacing path applies them before it takes arrivals, without waiting for the
+    // wake that carries them (a lock-free look on every pacing wake-up).
+    std::atomic<bool> reshards_pending_{false};
     std::exception_ptr failure_;
 };
 
