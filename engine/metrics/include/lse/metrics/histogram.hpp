@@ -177,6 +177,8 @@ private:
         return pages_[index / kPageSize][index % kPageSize];
     }
     void AddPage(std::size_t page);
+    // Only the counters `other`'s decode wrote (the sparse merge; other.HasDecodedIndexes()).
+    void AddListed(const Histogram& other);
     // The counters of `other` in [first, last] added page by page (the dense merge).
     void AddSpan(const Histogram& other, std::size_t first, std::size_t last);
     // Calls fn(index, count) for the non-empty counters with first <= index <= last, in increasing order,
