@@ -256,12 +256,16 @@ struct CoordinatorModel {
     }
 };
 
+// kOnce leaves the agent's running sum out: what the coordinator would spend if each interval were merged only
+// once (docs/architecture.md, "Limits of one coordinator", the plan's first step).
+template <bool kOnce = false>
 void Merge(CoordinatorModel& c, CoordinatorModel::Agent& a, const Snapshot& snap) {
-    a.interval_sum += snap;
+    if constexpr (!kOnce) a.interval_sum += snap;
     c.pending_interval += snap;
 }
 
 // Coordinator::OnMetrics step by step; false where it would drop the message.
+template <bool kOnce = false>
 bool HandleMetrics(CoordinatorModel& c, const AgentMessage& in) {
     proto::Metrics msg;
     std::string error;
@@ -280,7 +284,7 @@ bool HandleMetrics(CoordinatorModel& c, const AgentMessage& in) {
     if (!a.seen_seqs.Insert(msg.seq + c.second)) return false;
     Snapshot& snap = c.decode_scratch;  // reused across messages, as in OnMetrics
     if (!Snapshot::Decode(msg.snapshot, &snap, &error)) return false;
-    Merge(c, a, snap);
+    Merge<kOnce>(c, a, snap);
     if (snap.HasInterval() && snap.end_ns + static_cast<std::int64_t>(c.second) * kNsPerSec > a.last_interval_end_ns) {
         a.last_interval_end_ns = snap.end_ns + static_cast<std::int64_t>(c.second) * kNsPerSec;
         const double secs = static_cast<double>(snap.end_ns - snap.start_ns) / 1e9;
@@ -307,11 +311,11 @@ void ShowSecond(CoordinatorModel& c) {
 }
 
 // One second of metrics from the first n agents, decoded (or not) and merged.
-template <bool kDecode>
+template <bool kDecode, bool kOnce = false>
 void OneSecond(CoordinatorModel& c, int n) {
     for (int i = 0; i < n; ++i) {
         if constexpr (kDecode) {
-            HandleMetrics(c, Messages(c.samples)[static_cast<std::size_t>(i)]);
+            HandleMetrics<kOnce>(c, Messages(c.samples)[static_cast<std::size_t>(i)]);
         } else {
             Merge(c, c.agents[static_cast<std::size_t>(i)], Decoded(c.samples)[static_cast<std::size_t>(i)]);
         }
@@ -379,6 +383,17 @@ void BM_MergeOnly(benchmark::State& state) {
     ReportCounters(state, c, n, seconds);
 }
 
+// As BM_CoordinatorSecond, without the merge into each agent's running sum: the cost of merging every interval
+// once, which a protocol with periodic cumulative checkpoints from the agents would allow.
+void BM_MergedOnce(benchmark::State& state) {
+    const int n = static_cast<int>(state.range(0));
+    CoordinatorModel c(n, static_cast<int>(state.range(1)));
+    OneSecond<true, true>(c, n);
+    const double seconds = Timed(state, [&] { OneSecond<true, true>(c, n); });
+    CheckTotals(state, c, n);
+    ReportCounters(state, c, n, seconds);
+}
+
 // {agents, samples per key}: the issue-15 fixture at 1, 200 and 1000 agents, and 1000 agents at a tenth of the load.
 void Sizes(benchmark::internal::Benchmark* b) {
     b->ArgNames({"agents", "samples"});
@@ -387,6 +402,7 @@ void Sizes(benchmark::internal::Benchmark* b) {
 }
 BENCHMARK(BM_CoordinatorSecond)->Apply(Sizes);
 BENCHMARK(BM_MergeOnly)->Apply(Sizes);
+BENCHMARK(BM_MergedOnce)->Apply(Sizes);
 
 }  // namespace
 
