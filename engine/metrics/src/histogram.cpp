@@ -13,8 +13,9 @@ constexpr std::uint64_t kSubBucketMask = static_cast<std::uint64_t>(Histogram::k
 // For v >= 2048 the bucket is (bit length of v) - 11; OR-ing the mask maps v < 2048 to bucket 0.
 constexpr int kLeadingZeroCountBase = 64 - Histogram::kSubBucketHalfCountMagnitude - 1;
 // A decoded histogram is merged counter by counter when it fills fewer than 1 in kSparseMergeRatio counters of its
-// span: a listed counter costs a page lookup and a scattered add, a spanned one a vectorised add (measured with
-// bench/merge_benchmark.cpp: about 4 to 1).
+// span: a listed counter costs an index load and a scattered add, a spanned one a vectorised add. Chosen with
+// bench/merge_benchmark.cpp on a shared 2-core VM (noisy): 3 helped the light load and left the heavy one as it was;
+// 4 without the page-by-page loop made the heavy load slower, 16 gave up most of the light load's gain.
 constexpr std::size_t kSparseMergeRatio = 3;
 
 }  // namespace
