@@ -4,28 +4,35 @@
 // The coordinator handles each in Coordinator::OnMetrics (agent/coordinator/src/coordinator.cpp:220), one after
 // the other on its single NATS loop thread, and once a second the caller's thread turns the merged interval into
 // the live view's line (apps/lsengine/distributed_run.cpp:593, RunOutputs::Interval, live_view.cpp:92). With
-// 200 agents that is 200 decodes and 400 snapshot merges a second on one core: these benchmarks measure how much
-// of that core it takes and how the cost splits between decoding and merging.
+// 1000 agents that is 1000 decodes and 2000 snapshot merges a second on one core: these benchmarks measure how much
+// of that core it takes and how the cost splits between decoding and merging (issue 16: under 10% of a core for
+// 1000 agents at 1 Hz).
 //
 // OnMetrics is private and reachable only through a NATS subscription, for agents that registered over NATS
 // (Coordinator::Connect, WaitForAgents), so it cannot be driven without a broker. HandleMetrics below therefore
 // makes the same library calls in the same order; only the NATS I/O (receiving, publishing the ack) and the
-// uncontended mutex are left out.
+// uncontended mutex are left out. tests/coordinator/thousand_agents_test.cpp drives the real thing with 1000
+// agents over a real nats-server.
 
 #include <benchmark/benchmark.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <random>
-#include <set>
+#include <map>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "lse/coordinator/arrival_count.hpp"
+#include "lse/coordinator/seq_window.hpp"
+#include "lse/coordinator/shares.hpp"
 #include "lse/core/clock.hpp"
 #include "lse/core/error_kind.hpp"
 #include "lse/metrics/snapshot.hpp"
@@ -39,6 +46,9 @@ namespace {
 using lse::ErrorKind;
 using lse::kNsPerMs;
 using lse::kNsPerSec;
+using lse::metrics::CustomMetric;
+using lse::metrics::CustomMetricKind;
+using lse::metrics::GeneratorHealth;
 using lse::metrics::MakeStatKey;
 using lse::metrics::RequestStats;
 using lse::metrics::Snapshot;
@@ -46,8 +56,13 @@ using lse::metrics::StatKind;
 namespace proto = lse::protocol;
 namespace subj = lse::protocol::subjects;
 
-constexpr int kMaxAgents = 200;
-constexpr int kSamplesPerKey = 5000;  // per key, agent and second
+constexpr int kMaxAgents = 1000;
+// Distinct agent seconds generated (agent i sends second i % kDistinctSeconds under its own id): generating 1000
+// would take most of a minute, and the cost of a merge depends on the shape of the data, not on its identity.
+constexpr int kDistinctSeconds = 250;
+// Samples per key, agent and second: 5000 (55,000 requests a second per agent, the issue-15 fixture) or 500.
+constexpr int kHeavy = 5000;
+constexpr int kLight = 500;
 constexpr char kCluster[] = "bench";
 constexpr char kRun[] = "run-1";
 constexpr char kScenario[] = "shop";
@@ -89,7 +104,7 @@ private:
 };
 
 // One agent's interval, recorded through the same Snapshot/RequestStats calls the agent's workers use.
-Snapshot AgentSecond(std::uint64_t seed) {
+Snapshot AgentSecond(std::uint64_t seed, const std::string& agent_id, int samples) {
     Traffic t(seed);
     Snapshot s;
     const auto jitter = static_cast<std::int64_t>((t.Uniform() - 0.5) * 4 * kNsPerMs);
@@ -98,7 +113,7 @@ Snapshot AgentSecond(std::uint64_t seed) {
     for (const TaskSpec& task : kTasks) {
         for (const char* name : task.requests) {
             RequestStats* named = &s.ForName(MakeStatKey(StatKind::kRequest, kScenario, task.task, name));
-            for (int i = 0; i < kSamplesPerKey; ++i) {
+            for (int i = 0; i < samples; ++i) {
                 const double u = t.Uniform();
                 if (u < 0.002) {  // timed out: counted, not timed
                     s.RecordCompletion(named, ErrorKind::kTimeout, 0, false, 0, 0, 0, 350);
@@ -112,7 +127,7 @@ Snapshot AgentSecond(std::uint64_t seed) {
         }
         // An iteration runs the task's requests one after the other (scenario_engine.cpp records status 0).
         RequestStats& iterations = s.ForName(MakeStatKey(StatKind::kTask, kScenario, task.task));
-        for (int i = 0; i < kSamplesPerKey; ++i) {
+        for (int i = 0; i < samples; ++i) {
             std::int64_t duration = 0;
             for (std::size_t r = 0; r < task.requests.size(); ++r) duration += t.ServiceUs();
             const bool failed = t.Uniform() < 0.01;
@@ -125,8 +140,32 @@ Snapshot AgentSecond(std::uint64_t seed) {
     s.total.RecordDropped(dropped);  // as MetricsRecorder::Publish folds keys outside the total
     for (const auto& [task, name] : kChecks) {
         const auto fails = static_cast<std::uint64_t>(t.Uniform() * 50);
-        s.checks[MakeStatKey(StatKind::kCheck, kScenario, task, name)] = {kSamplesPerKey - fails, fails};
+        s.checks[MakeStatKey(StatKind::kCheck, kScenario, task, name)] = {samples - fails, fails};
     }
+    // A script's own metrics, one of each kind (lsengine.metrics.*): the trend is a payload size in KB.
+    const std::int64_t now_ns = s.end_ns;
+    CustomMetric* orders = s.ForCustom("orders_placed", CustomMetricKind::kCounter);
+    CustomMetric* cart = s.ForCustom("cart_items", CustomMetricKind::kGauge);
+    CustomMetric* hits = s.ForCustom("cache_hit", CustomMetricKind::kRate);
+    CustomMetric* payload = s.ForCustom("payload_kb", CustomMetricKind::kTrend);
+    for (int i = 0; i < samples; ++i) {
+        orders->Add(1, now_ns);
+        hits->Add(t.Uniform() < 0.8 ? 1 : 0, now_ns);
+        payload->Add(std::exp(2.0 + t.Uniform() * 3.0), now_ns);
+    }
+    cart->Add(std::floor(t.Uniform() * 10), now_ns);
+    // The agent's generator health (issue 16): loop lag samples from its threads' 10 ms timers, its gauges.
+    GeneratorHealth& health = s.generators[agent_id];
+    health.threads = 2;
+    health.intervals = 1;
+    for (int i = 0; i < 200; ++i) health.loop_lag_us.Record(static_cast<std::int64_t>(50 + t.Uniform() * 400));
+    health.process_cpu = 0.7 + t.Uniform() * 0.4;
+    health.host_cpu = 0.5;
+    health.arrivals = samples * 2;
+    health.open_sockets = 200;
+    health.ephemeral_ports = 210;
+    health.ephemeral_port_range = 28232;
+    health.rss_bytes = 80u << 20;
     return s;
 }
 
@@ -137,14 +176,23 @@ struct AgentMessage {
     std::uint64_t requests = 0;
 };
 
-const std::vector<AgentMessage>& Messages() {
-    static const std::vector<AgentMessage> messages = [] {
+const std::vector<AgentMessage>& Messages(int samples) {
+    static std::map<int, std::vector<AgentMessage>> by_samples;
+    auto [at, added] = by_samples.try_emplace(samples);
+    if (!added) return at->second;
+    at->second = [samples] {
         std::vector<AgentMessage> out;
+        std::vector<Snapshot> seconds;
         for (int i = 0; i < kMaxAgents; ++i) {
-            const Snapshot snapshot = AgentSecond(0x5eed0000u + static_cast<std::uint64_t>(i));
+            const std::string id = "agent-" + std::to_string(i);
+            if (i < kDistinctSeconds) seconds.push_back(AgentSecond(0x5eed0000u + static_cast<std::uint64_t>(i), id, samples));
+            Snapshot snapshot = seconds[static_cast<std::size_t>(i % kDistinctSeconds)];
+            if (i >= kDistinctSeconds) {  // the health entry is keyed by the sender
+                snapshot.generators = {{id, seconds[static_cast<std::size_t>(i % kDistinctSeconds)].generators.begin()->second}};
+            }
             proto::Metrics m;
             m.run_id = kRun;
-            m.agent_id = "agent-" + std::to_string(i);
+            m.agent_id = id;
             m.seq = 1;
             m.active_vusers = 400;
             snapshot.AppendTo(&m.snapshot);
@@ -153,71 +201,96 @@ const std::vector<AgentMessage>& Messages() {
         }
         return out;
     }();
-    return messages;
+    return at->second;
 }
 
 // The same messages decoded once, for the merge-only benchmark.
-const std::vector<Snapshot>& Decoded() {
-    static const std::vector<Snapshot> decoded = [] {
-        std::vector<Snapshot> out(Messages().size());
+const std::vector<Snapshot>& Decoded(int samples) {
+    static std::map<int, std::vector<Snapshot>> by_samples;
+    auto [at, added] = by_samples.try_emplace(samples);
+    if (!added) return at->second;
+    at->second = [samples] {
+        const std::vector<AgentMessage>& messages = Messages(samples);
+        std::vector<Snapshot> out(messages.size());
         for (std::size_t i = 0; i < out.size(); ++i) {
             proto::Metrics m;
-            if (!proto::DecodeMetrics(Messages()[i].bytes, &m, nullptr) ||
+            if (!proto::DecodeMetrics(messages[i].bytes, &m, nullptr) ||
                 !Snapshot::Decode(m.snapshot, &out[i], nullptr)) {
                 std::abort();  // the fixture itself is broken
             }
         }
         return out;
     }();
-    return decoded;
+    return at->second;
 }
 
 // ---- the coordinator's side ----
 
-// The state OnMetrics updates (coordinator.hpp: Agent, pending_interval_) and what the caller's thread keeps
-// across seconds (distributed_run.cpp's IntervalAligner, RunOutputs' cumulative_).
+// The state OnMetrics updates (coordinator.hpp: Agent, agent_index_, pending_interval_) and what the caller's thread
+// keeps across seconds (distributed_run.cpp's IntervalAligner, RunOutputs' cumulative_).
 struct CoordinatorModel {
     struct Agent {
         std::string id;
         std::uint32_t attempt = 0;
-        std::set<std::uint64_t> seen_seqs;
+        lse::coordinator::SeqWindow seen_seqs;
         Snapshot interval_sum;  // the agent's running total, what Coordinator::Total() adds up
+        std::int64_t last_interval_end_ns = 0;
+        double last_interval_rate = 0;
+        double last_interval_request_rate = 0;
     };
     std::vector<Agent> agents;
+    std::map<std::string, std::size_t, std::less<>> agent_index;
+    std::vector<lse::coordinator::AgentScenario> scenarios{{kScenario, true, {}, lse::sched::RateProfile::Constant(1000, kRunNs)}};
     Snapshot pending_interval;
     Snapshot decode_scratch;
     lse::report::IntervalAligner aligner{0, kRunNs, 700 * kNsPerMs};
     Snapshot cumulative;
     std::uint64_t second = 0;  // seconds handled so far
+    int samples = 0;           // which fixture: Messages(samples)
 
-    explicit CoordinatorModel(int n) {
-        for (int i = 0; i < n; ++i) agents.push_back({Messages()[static_cast<std::size_t>(i)].id, 0, {}, {}});
+    CoordinatorModel(int n, int samples_per_key) : agents(static_cast<std::size_t>(n)), samples(samples_per_key) {
+        for (std::size_t i = 0; i < agents.size(); ++i) {
+            agents[i].id = Messages(samples)[i].id;
+            agent_index.emplace(agents[i].id, i);
+        }
     }
 };
 
+// kOnce leaves the agent's running sum out: what the coordinator would spend if each interval were merged only
+// once (docs/architecture.md, "Limits of one coordinator", the plan's first step).
+template <bool kOnce = false>
 void Merge(CoordinatorModel& c, CoordinatorModel::Agent& a, const Snapshot& snap) {
-    a.interval_sum += snap;
+    if constexpr (!kOnce) a.interval_sum += snap;
     c.pending_interval += snap;
 }
 
-// Coordinator::OnMetrics (coordinator.cpp:220-253) step by step; false where it would drop the message.
+// Coordinator::OnMetrics step by step; false where it would drop the message.
+template <bool kOnce = false>
 bool HandleMetrics(CoordinatorModel& c, const AgentMessage& in) {
     proto::Metrics msg;
     std::string error;
     if (!proto::DecodeMetrics(in.bytes, &msg, &error)) return false;
     if (msg.run_id != kRun || subj::LastToken(in.subject) != msg.agent_id) return false;
-    auto it = std::find_if(c.agents.begin(), c.agents.end(), [&](const auto& a) { return a.id == msg.agent_id; });
-    if (it == c.agents.end() || msg.attempt != it->attempt) return false;
+    const auto found = c.agent_index.find(msg.agent_id);
+    if (found == c.agent_index.end()) return false;
+    CoordinatorModel::Agent& a = c.agents[found->second];
+    if (msg.attempt != a.attempt) return false;
     // The ack is built as OnMetrics builds it; only the publish itself is left out.
-    std::string ack_subject = subj::Agent(kCluster, kRun, it->id, proto::AgentChannel::kMetricsAck);
+    std::string ack_subject = subj::Agent(kCluster, kRun, a.id, proto::AgentChannel::kMetricsAck);
     std::string ack = proto::EncodeMetricsAck(proto::MetricsAck{kRun, msg.seq});
     benchmark::DoNotOptimize(ack_subject);
     benchmark::DoNotOptimize(ack);
     // The prepared messages all carry seq 1; a real agent's seq grows by one a second, and so does this one.
-    if (!it->seen_seqs.insert(msg.seq + c.second).second) return false;
+    if (!a.seen_seqs.Insert(msg.seq + c.second)) return false;
     Snapshot& snap = c.decode_scratch;  // reused across messages, as in OnMetrics
     if (!Snapshot::Decode(msg.snapshot, &snap, &error)) return false;
-    Merge(c, *it, snap);
+    Merge<kOnce>(c, a, snap);
+    if (snap.HasInterval() && snap.end_ns + static_cast<std::int64_t>(c.second) * kNsPerSec > a.last_interval_end_ns) {
+        a.last_interval_end_ns = snap.end_ns + static_cast<std::int64_t>(c.second) * kNsPerSec;
+        const double secs = static_cast<double>(snap.end_ns - snap.start_ns) / 1e9;
+        a.last_interval_rate = static_cast<double>(lse::coordinator::CountArrivals(snap, c.scenarios).sent) / secs;
+        a.last_interval_request_rate = static_cast<double>(snap.total.requests) / secs;
+    }
     return true;
 }
 
@@ -238,13 +311,13 @@ void ShowSecond(CoordinatorModel& c) {
 }
 
 // One second of metrics from the first n agents, decoded (or not) and merged.
-template <bool kDecode>
+template <bool kDecode, bool kOnce = false>
 void OneSecond(CoordinatorModel& c, int n) {
     for (int i = 0; i < n; ++i) {
         if constexpr (kDecode) {
-            HandleMetrics(c, Messages()[static_cast<std::size_t>(i)]);
+            HandleMetrics<kOnce>(c, Messages(c.samples)[static_cast<std::size_t>(i)]);
         } else {
-            Merge(c, c.agents[static_cast<std::size_t>(i)], Decoded()[static_cast<std::size_t>(i)]);
+            Merge(c, c.agents[static_cast<std::size_t>(i)], Decoded(c.samples)[static_cast<std::size_t>(i)]);
         }
     }
     ShowSecond(c);
@@ -261,10 +334,19 @@ double Timed(benchmark::State& state, Body&& body) {
 // Counters shared by the benchmarks. core_pct: as every iteration is one second of metrics, the time per
 // iteration over 1 s is the share of the coordinator's loop thread (one core) it keeps busy, in percent.
 // (Measured here: Google Benchmark's rate counters would print it with a misleading "s" unit.)
-void ReportCounters(benchmark::State& state, int n, double seconds) {
+void ReportCounters(benchmark::State& state, const CoordinatorModel& c, int n, double seconds) {
     double bytes = 0;
-    for (int i = 0; i < n; ++i) bytes += static_cast<double>(Messages()[static_cast<std::size_t>(i)].bytes.size());
+    for (int i = 0; i < n; ++i) bytes += static_cast<double>(Messages(c.samples)[static_cast<std::size_t>(i)].bytes.size());
     state.counters["agents"] = n;
+    state.counters["samples_per_key"] = c.samples;
+    // What the coordinator keeps per agent shows in the process's size (the fixture's messages are in it too).
+    long pages = 0;
+    long resident = 0;
+    if (std::FILE* f = std::fopen("/proc/self/statm", "r")) {
+        if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+        std::fclose(f);
+    }
+    state.counters["rss_mb"] = static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE)) / 1e6;
     state.counters["bytes_per_msg"] = bytes / n;
     const auto iterations = std::max<benchmark::IterationCount>(1, state.iterations());
     state.counters["core_pct"] = 100.0 * seconds / static_cast<double>(iterations);
@@ -273,36 +355,54 @@ void ReportCounters(benchmark::State& state, int n, double seconds) {
 // Every merge must have landed: the run's cumulative total holds each handled second of every agent.
 void CheckTotals(benchmark::State& state, const CoordinatorModel& c, int n) {
     std::uint64_t per_second = 0;
-    for (int i = 0; i < n; ++i) per_second += Messages()[static_cast<std::size_t>(i)].requests;
+    for (int i = 0; i < n; ++i) per_second += Messages(c.samples)[static_cast<std::size_t>(i)].requests;
     if (c.cumulative.total.requests != per_second * c.second) state.SkipWithError("merged totals do not add up");
 }
 
 // The headline: decode, check and merge every agent's message of one second, then show the second.
 void BM_CoordinatorSecond(benchmark::State& state) {
     const int n = static_cast<int>(state.range(0));
-    CoordinatorModel c(n);
+    CoordinatorModel c(n, static_cast<int>(state.range(1)));
     // The run is under way: the long-lived totals already hold every key, so the loop sees the steady state
     // (not their first allocation).
     OneSecond<true>(c, n);
     const double seconds = Timed(state, [&] { OneSecond<true>(c, n); });
     CheckTotals(state, c, n);
-    ReportCounters(state, n, seconds);
+    ReportCounters(state, c, n, seconds);
 }
 
 // Decoding left out: the same merges from snapshots decoded beforehand. The difference to BM_CoordinatorSecond is
 // the decode share (DecodeMetrics, Snapshot::Decode into the reused snapshot, and the checks).
 void BM_MergeOnly(benchmark::State& state) {
     const int n = static_cast<int>(state.range(0));
-    Decoded();  // decode before the clock runs
-    CoordinatorModel c(n);
+    Decoded(static_cast<int>(state.range(1)));  // decode before the clock runs
+    CoordinatorModel c(n, static_cast<int>(state.range(1)));
     OneSecond<false>(c, n);
     const double seconds = Timed(state, [&] { OneSecond<false>(c, n); });
     CheckTotals(state, c, n);
-    ReportCounters(state, n, seconds);
+    ReportCounters(state, c, n, seconds);
 }
 
-BENCHMARK(BM_CoordinatorSecond)->Arg(1)->Arg(50)->Arg(kMaxAgents)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_MergeOnly)->Arg(1)->Arg(50)->Arg(kMaxAgents)->Unit(benchmark::kMillisecond);
+// As BM_CoordinatorSecond, without the merge into each agent's running sum: the cost of merging every interval
+// once, which a protocol with periodic cumulative checkpoints from the agents would allow.
+void BM_MergedOnce(benchmark::State& state) {
+    const int n = static_cast<int>(state.range(0));
+    CoordinatorModel c(n, static_cast<int>(state.range(1)));
+    OneSecond<true, true>(c, n);
+    const double seconds = Timed(state, [&] { OneSecond<true, true>(c, n); });
+    CheckTotals(state, c, n);
+    ReportCounters(state, c, n, seconds);
+}
+
+// {agents, samples per key}: the issue-15 fixture at 1, 200 and 1000 agents, and 1000 agents at a tenth of the load.
+void Sizes(benchmark::internal::Benchmark* b) {
+    b->ArgNames({"agents", "samples"});
+    b->Args({1, kHeavy})->Args({200, kHeavy})->Args({kMaxAgents, kHeavy})->Args({kMaxAgents, kLight});
+    b->Unit(benchmark::kMillisecond);
+}
+BENCHMARK(BM_CoordinatorSecond)->Apply(Sizes);
+BENCHMARK(BM_MergeOnly)->Apply(Sizes);
+BENCHMARK(BM_MergedOnce)->Apply(Sizes);
 
 }  // namespace
 

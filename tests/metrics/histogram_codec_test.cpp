@@ -213,5 +213,84 @@ TEST(HistogramCodec, MutatedEncodingsNeverCrash) {
     }
 }
 
+// A decoded histogram remembers the counters it wrote (histogram.hpp, "Decoded histograms"): merging it adds just
+// those and resetting it zeroes just those. Either way the result must be what the plain walk gives.
+Histogram Spread(std::uint64_t seed, int samples) {
+    std::mt19937_64 rng(seed);
+    std::lognormal_distribution<double> latency(std::log(2000.0), 1.2);
+    Histogram h;
+    for (int i = 0; i < samples; ++i) h.Record(std::llround(latency(rng)));
+    return h;
+}
+
+Histogram Decoded(const Histogram& h) {
+    std::string bytes;
+    h.AppendTo(&bytes);
+    Histogram out;
+    EXPECT_TRUE(Histogram::Decode(bytes, &out, nullptr));
+    return out;
+}
+
+TEST(HistogramDecodedMerge, SparseAndDenseMergesAgree) {
+    for (const int samples : {1, 40, 500, 5000, 50000}) {  // sparse ... dense enough for the span walk
+        const Histogram a = Spread(1, samples);
+        const Histogram b = Spread(2, samples);
+        Histogram expected = a;
+        expected += b;  // b was recorded, not decoded: the plain walk
+        Histogram target = a;
+        target += Decoded(b);
+        EXPECT_EQ(target, expected) << samples;
+        EXPECT_EQ(target.ValueAtPercentile(99), expected.ValueAtPercentile(99)) << samples;
+        // Into an empty histogram (pages allocated as the counters land), and into itself.
+        Histogram empty;
+        empty += Decoded(b);
+        EXPECT_EQ(empty, b) << samples;
+        Histogram twice = Decoded(b);
+        twice += twice;
+        Histogram b2 = b;
+        b2 += b;
+        EXPECT_EQ(twice, b2) << samples;
+    }
+}
+
+TEST(HistogramDecodedMerge, ReuseForgetsTheListWhenTheCountersChange) {
+    // The coordinator's scratch: decoded into again and again; every decode must start from zero.
+    std::string first;
+    std::string second;
+    Spread(3, 3000).AppendTo(&first);
+    const Histogram narrow = Spread(4, 20);
+    narrow.AppendTo(&second);
+    Histogram scratch;
+    ASSERT_TRUE(Histogram::Decode(first, &scratch, nullptr));
+    ASSERT_TRUE(Histogram::Decode(second, &scratch, nullptr));
+    EXPECT_EQ(scratch, narrow);
+    // A recorded sample after the decode: the list no longer covers every counter, so merge and reset walk them all.
+    scratch.Record(400'000);
+    Histogram merged;
+    merged += scratch;
+    EXPECT_EQ(merged, scratch);
+    EXPECT_EQ(merged.CountAtOrBelow(Histogram::kMaxValue), 21u);
+    scratch.Reset();
+    EXPECT_EQ(scratch, Histogram{});
+    scratch.Record(7);
+    EXPECT_EQ(scratch.CountAtOrBelow(Histogram::kMaxValue), 1u);
+    EXPECT_EQ(scratch.CountAtOrBelow(400'000), 1u);  // nothing left of the decoded or recorded counters
+    // A failed decode leaves it empty and usable.
+    ASSERT_TRUE(Histogram::Decode(first, &scratch, nullptr));
+    EXPECT_FALSE(Histogram::Decode(first.substr(0, first.size() - 1), &scratch, nullptr));
+    EXPECT_EQ(scratch, Histogram{});
+    scratch += Decoded(narrow);
+    EXPECT_EQ(scratch, narrow);
+    // Copies and moves carry the list or drop it, never a stale one.
+    Histogram copy = Decoded(narrow);
+    Histogram moved = std::move(copy);
+    copy.Record(1);
+    Histogram sum;
+    sum += moved;
+    sum += copy;
+    EXPECT_EQ(sum.Count(), 21u);
+    EXPECT_EQ(sum.CountAtOrBelow(1), 1u + narrow.CountAtOrBelow(1));
+}
+
 }  // namespace
 }  // namespace lse::metrics

@@ -9,15 +9,14 @@
 #include <map>
 #include <sstream>
 
+#include "lse/coordinator/arrival_count.hpp"
 #include "lse/core/clock.hpp"
 #include "lse/core/errors.hpp"
 #include "lse/core/units.hpp"
-#include "lse/metrics/stat_key.hpp"
 #include "lse/protocol/codec.hpp"
 #include "lse/protocol/plan_chunks.hpp"
 #include "lse/protocol/subjects.hpp"
 #include "lse/sched/arrival_schedule.hpp"
-#include "lse/thresholds/threshold.hpp"
 #include "lse/transport/nats_client.hpp"
 #include "lse/uv/close.hpp"
 
@@ -43,42 +42,6 @@ constexpr std::int64_t kRegistrationStaleNs = 10 * kNsPerSec;
 // A re-joining agent's ack must come at least this long before its owns_from: Start and Rebalance still have
 // to reach it (and the others) before that instant.
 constexpr std::int64_t kRejoinMarginNs = 300 * kNsPerMs;
-
-/// Arrivals of the accounted (open-model, with a profile) scenarios in `s`: started ones are task iterations, or
-/// requests for a scenario without tasks (URL mode); dropped ones live on the scenario's row.
-struct ArrivalCount {
-    std::int64_t sent = 0;
-    std::int64_t dropped = 0;
-};
-ArrivalCount CountArrivals(const metrics::Snapshot& s, const std::vector<AgentScenario>& scenarios) {
-    std::map<std::string, ArrivalCount, std::less<>> iterations, requests;
-    metrics::StatKey key;
-    for (const auto& [raw, stats] : s.by_name) {
-        if (!metrics::ParseStatKey(raw, &key)) continue;
-        const bool lifecycle = thresholds::IsLifecycleTask(key.task);
-        if (key.kind == metrics::StatKind::kTask && !lifecycle) {
-            iterations[key.scenario].sent += static_cast<std::int64_t>(stats.requests);
-        } else if (key.kind == metrics::StatKind::kRequest && !lifecycle) {
-            requests[key.scenario].sent += static_cast<std::int64_t>(stats.requests);
-        } else if (key.kind == metrics::StatKind::kScenario) {
-            iterations[key.scenario].dropped += static_cast<std::int64_t>(stats.dropped);
-        }
-    }
-    ArrivalCount out;
-    for (const AgentScenario& sc : scenarios) {
-        if (!sc.profile) continue;
-        const auto it = iterations.find(sc.name);
-        const auto rq = requests.find(sc.name);
-        if (it != iterations.end()) {
-            // A scenario with tasks has task rows once any iteration ended; before that only its dropped count.
-            out.sent += it->second.sent > 0 || rq == requests.end() ? it->second.sent : rq->second.sent;
-            out.dropped += it->second.dropped;
-        } else if (rq != requests.end()) {
-            out.sent += rq->second.sent;
-        }
-    }
-    return out;
-}
 
 }  // namespace
 
@@ -277,9 +240,9 @@ void Coordinator::OnMetrics(const transport::Message& m) {
     }
     if (msg.run_id != options_.run_id || subj::LastToken(m.subject) != msg.agent_id) return;
     std::lock_guard lock(mu_);
-    auto it = std::find_if(agents_.begin(), agents_.end(), [&](const Agent& a) { return a.reg.agent_id == msg.agent_id; });
-    if (it == agents_.end()) return;
-    Agent& a = *it;
+    Agent* found = FindAgent(msg.agent_id);
+    if (found == nullptr) return;
+    Agent& a = *found;
     // Late messages of an earlier incarnation (its seqs overlap the current one's): archived already, or lost.
     if (msg.attempt != a.attempt) return;
     // Acked before merging: a duplicate (the agent missed our ack) is acked again, never merged twice.
@@ -322,8 +285,8 @@ void Coordinator::OnHeartbeat(const transport::Message& m) {
     if (!protocol::DecodeHeartbeat(m.data, &hb, nullptr)) return;
     if (hb.run_id != options_.run_id || subj::LastToken(m.subject) != hb.agent_id) return;
     std::lock_guard lock(mu_);
-    for (Agent& a : agents_) {
-        if (a.reg.agent_id != hb.agent_id || hb.attempt != a.attempt) continue;
+    if (Agent* found = FindAgent(hb.agent_id); found != nullptr && hb.attempt == found->attempt) {
+        Agent& a = *found;
         const std::int64_t now = NowNs();
         Seen(a, now);
         a.epoch_seen = hb.epoch;
@@ -335,6 +298,11 @@ void Coordinator::OnHeartbeat(const transport::Message& m) {
             for (std::uint32_t e = hb.epoch + 1; e <= epoch_; ++e) SendRebalance(a, e);
         }
     }
+}
+
+Coordinator::Agent* Coordinator::FindAgent(std::string_view id) {
+    const auto it = agent_index_.find(id);
+    return it == agent_index_.end() ? nullptr : &agents_[it->second];
 }
 
 void Coordinator::Seen(Agent& a, std::int64_t now) {
@@ -634,7 +602,9 @@ std::vector<protocol::Register> Coordinator::WaitForAgents(std::int64_t wait_ns,
             CheckRegionWeights(options_.region_weights, fresh);
             regions_ = std::any_of(fresh.begin(), fresh.end(), [](const auto& r) { return !r.region.empty(); });
             agents_.clear();
+            agent_index_.clear();
             for (size_t i = 0; i < fresh.size(); ++i) {
+                agent_index_.emplace(fresh[i].agent_id, i);
                 Agent a;
                 a.reg = fresh[i];
                 a.index = static_cast<std::uint32_t>(i);

@@ -12,11 +12,18 @@ namespace {
 constexpr std::uint64_t kSubBucketMask = static_cast<std::uint64_t>(Histogram::kSubBucketCount - 1);
 // For v >= 2048 the bucket is (bit length of v) - 11; OR-ing the mask maps v < 2048 to bucket 0.
 constexpr int kLeadingZeroCountBase = 64 - Histogram::kSubBucketHalfCountMagnitude - 1;
+// A decoded histogram is merged counter by counter when it fills fewer than 1 in kSparseMergeRatio counters of its
+// span: a listed counter costs an index load and a scattered add, a spanned one a vectorised add. Chosen with
+// bench/merge_benchmark.cpp on a shared 2-core VM (noisy): 3 helped the light load and left the heavy one as it was;
+// 4 without the page-by-page loop made the heavy load slower, 16 gave up most of the light load's gain.
+constexpr std::size_t kSparseMergeRatio = 3;
 
 }  // namespace
 
 Histogram::Histogram(const Histogram& other)
-    : total_count_(other.total_count_),
+    : decoded_indexes_(other.decoded_indexes_),
+      decoded_total_(other.decoded_total_),
+      total_count_(other.total_count_),
       overflow_(other.overflow_),
       sum_(other.sum_),
       min_(other.min_),
@@ -38,6 +45,8 @@ Histogram& Histogram::operator=(const Histogram& other) {
 
 Histogram::Histogram(Histogram&& other) noexcept
     : pages_(std::move(other.pages_)),
+      decoded_indexes_(std::move(other.decoded_indexes_)),
+      decoded_total_(std::exchange(other.decoded_total_, 0)),
       total_count_(std::exchange(other.total_count_, 0)),
       overflow_(std::exchange(other.overflow_, 0)),
       sum_(std::exchange(other.sum_, 0)),
@@ -46,6 +55,8 @@ Histogram::Histogram(Histogram&& other) noexcept
 
 Histogram& Histogram::operator=(Histogram&& other) noexcept {
     pages_.swap(other.pages_);
+    decoded_indexes_.swap(other.decoded_indexes_);
+    std::swap(decoded_total_, other.decoded_total_);
     std::swap(total_count_, other.total_count_);
     std::swap(overflow_, other.overflow_);
     std::swap(sum_, other.sum_);
@@ -142,7 +153,9 @@ std::uint64_t Histogram::CountAtOrBelow(std::int64_t value_us) const noexcept {
 }
 
 void Histogram::Reset() noexcept {
-    if (total_count_ != 0) {
+    if (HasDecodedIndexes()) {
+        for (const std::uint32_t i : decoded_indexes_) pages_[i / kPageSize][i % kPageSize] = 0;
+    } else if (total_count_ != 0) {
         const std::size_t first = IndexOf(min_);
         const std::size_t last = IndexOf(max_);
         for (std::size_t p = first / kPageSize; p <= last / kPageSize; ++p) {
@@ -151,6 +164,7 @@ void Histogram::Reset() noexcept {
             std::memset(pages_[p].get() + from, 0, (to - from + 1) * sizeof(std::uint64_t));
         }
     }
+    ForgetDecodedIndexes();
     total_count_ = 0;
     overflow_ = 0;
     sum_ = 0;
@@ -162,6 +176,7 @@ void Histogram::ClearAll() noexcept {
     for (auto& page : pages_) {
         if (page != nullptr) std::memset(page.get(), 0, kPageSize * sizeof(std::uint64_t));
     }
+    ForgetDecodedIndexes();
     total_count_ = 0;
     overflow_ = 0;
     sum_ = 0;
@@ -177,6 +192,34 @@ Histogram& Histogram::operator+=(const Histogram& other) {
     }
     const std::size_t first = IndexOf(other.min_);
     const std::size_t last = IndexOf(other.max_);
+    if (other.HasDecodedIndexes() && other.decoded_indexes_.size() * kSparseMergeRatio < last - first + 1) {
+        AddListed(other);
+    } else {
+        AddSpan(other, first, last);
+    }
+    total_count_ += other.total_count_;
+    overflow_ += other.overflow_;
+    sum_ += other.sum_;
+    min_ = std::min(min_, other.min_);
+    max_ = std::max(max_, other.max_);
+    return *this;
+}
+
+void Histogram::AddListed(const Histogram& other) {
+    // The list is increasing: each page's run of indexes is added with the two page pointers looked up once.
+    const std::vector<std::uint32_t>& list = other.decoded_indexes_;
+    for (std::size_t k = 0; k < list.size();) {
+        const std::size_t p = list[k] / kPageSize;
+        if (pages_[p] == nullptr) AddPage(p);
+        std::uint64_t* dst = pages_[p].get();
+        const std::uint64_t* src = other.pages_[p].get();
+        const std::uint32_t page_end = static_cast<std::uint32_t>((p + 1) * kPageSize);
+        const std::size_t base = p * kPageSize;
+        for (; k < list.size() && list[k] < page_end; ++k) dst[list[k] - base] += src[list[k] - base];
+    }
+}
+
+void Histogram::AddSpan(const Histogram& other, std::size_t first, std::size_t last) {
     for (std::size_t p = first / kPageSize; p <= last / kPageSize; ++p) {
         const std::uint64_t* src = other.pages_[p].get();
         if (src == nullptr) continue;
@@ -190,12 +233,6 @@ Histogram& Histogram::operator+=(const Histogram& other) {
         const auto [from, to] = PageSpan(p, first, last);
         for (std::size_t i = from; i <= to; ++i) dst[i] += src[i];
     }
-    total_count_ += other.total_count_;
-    overflow_ += other.overflow_;
-    sum_ += other.sum_;
-    min_ = std::min(min_, other.min_);
-    max_ = std::max(max_, other.max_);
-    return *this;
 }
 
 bool Histogram::operator==(const Histogram& other) const noexcept {

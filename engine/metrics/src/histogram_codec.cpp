@@ -92,6 +92,7 @@ bool Histogram::DecodeFrom(std::string_view* in, Histogram* out, std::string* er
         }
         const auto index = static_cast<std::size_t>(previous + 1 + static_cast<std::int64_t>(gap));
         out->CounterAt(index) = n;
+        out->decoded_indexes_.push_back(static_cast<std::uint32_t>(index));
         seen += n;
         previous = static_cast<std::int64_t>(index);
         if (first < 0) first = previous;
@@ -102,6 +103,7 @@ bool Histogram::DecodeFrom(std::string_view* in, Histogram* out, std::string* er
         return wire::Fail(error, kWhat, "min/max outside the non-empty buckets");
     }
     out->total_count_ = total;
+    out->decoded_total_ = total;
     out->min_ = static_cast<std::int64_t>(min);
     out->max_ = static_cast<std::int64_t>(max);
     out->overflow_ = overflow;

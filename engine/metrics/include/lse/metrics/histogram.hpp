@@ -18,6 +18,12 @@
 /// pages, so a histogram that is reused (the workers' interval histograms) stops allocating once
 /// its pages exist; RecordN allocates only when a value lands in a page for the first time.
 ///
+/// Decoded histograms (the coordinator's path: a message from each agent every second) also remember which
+/// counters the decode wrote, in increasing order, until anything else changes them. Merging such a histogram
+/// into another then adds only those counters, and resetting it before the next decode zeroes only them, instead of
+/// walking every counter between min and max: an interval of a few thousand samples spread over 10 ms..500 ms
+/// spans ~10,000 counters but fills a few hundred to a few thousand. Nothing else changes: the list is a cache.
+///
 /// Out-of-range values: a value above kMaxValue is recorded as kMaxValue and also counted in
 /// Overflow(). A negative value (clock step, caller bug) is recorded as 0. 0 is a valid value
 /// with its own counter: sub-microsecond latencies truncated to µs land there.
@@ -54,6 +60,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace lse::metrics {
 
@@ -170,6 +177,10 @@ private:
         return pages_[index / kPageSize][index % kPageSize];
     }
     void AddPage(std::size_t page);
+    // Only the counters `other`'s decode wrote (the sparse merge; other.HasDecodedIndexes()).
+    void AddListed(const Histogram& other);
+    // The counters of `other` in [first, last] added page by page (the dense merge).
+    void AddSpan(const Histogram& other, std::size_t first, std::size_t last);
     // Calls fn(index, count) for the non-empty counters with first <= index <= last, in increasing order,
     // while fn returns true (percentile lookups stop at their rank).
     template <typename Fn>
@@ -194,7 +205,17 @@ private:
         return page == nullptr ? 0 : page[index % kPageSize];
     }
 
+    // The decoded histogram's non-empty counters (file comment), valid while `decoded_total_ == total_count_ != 0`:
+    // every change but a decode either raises total_count_ (Record, +=) or clears the list (Reset, ClearAll).
+    bool HasDecodedIndexes() const noexcept { return total_count_ != 0 && decoded_total_ == total_count_; }
+    void ForgetDecodedIndexes() noexcept {
+        decoded_indexes_.clear();
+        decoded_total_ = 0;
+    }
+
     std::array<std::unique_ptr<std::uint64_t[]>, kPageCount> pages_;
+    std::vector<std::uint32_t> decoded_indexes_;
+    std::uint64_t decoded_total_ = 0;
     std::uint64_t total_count_ = 0;
     std::uint64_t overflow_ = 0;
     std::uint64_t sum_ = 0;
