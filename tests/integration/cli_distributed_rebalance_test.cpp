@@ -1,5 +1,5 @@
 // Issue 16 item 2: an agent whose load generator is saturated for real (pinned with taskset to one core beside CPU
-// hogs pinned there too, and niced so that the hogs win: its loop runs late) gives part of its open-model share to an agent with headroom, gradually and with exact
+// hogs pinned there too, and niced so that the hogs win until they end: its loop runs late) gives part of its open-model share to an agent with headroom, gradually and with exact
 // totals (the demo target counts what arrived; planned = sent + dropped); the log, the per-agent table and the
 // summary JSON show the move. --rebalance off keeps the capacity shares: no move, no event.
 
@@ -28,7 +28,11 @@ namespace {
 
 constexpr int kRps = 400, kSeconds = 30;
 constexpr const char* kBusyCore = "1";
-constexpr int kHogs = 2;
+constexpr int kHogs = 3;
+/// The hogs stop by themselves this long after they start (the load begins a few seconds after them): busy is
+/// starved for most of the load, then recovers in time to drain and send its final totals (starved to the end,
+/// they came too late: exit 9).
+constexpr const char* kHogSeconds = "24";
 
 struct RebalanceRun {
     std::string out;  ///< the coordinator's stdout (summary, per-agent table, rebalances)
@@ -64,12 +68,12 @@ protected:
         const int port = FreeTcpPort();
         std::vector<ChildProcess> hogs(kHogs);
         for (ChildProcess& hog : hogs) {
-            hog.Start({"taskset", "-c", kBusyCore, "sh", "-c", "while :; do :; done"},
+            hog.Start({"taskset", "-c", kBusyCore, "timeout", kHogSeconds, "sh", "-c", "while :; do :; done"},
                       ChildOptions{{}, "/dev/null", "/dev/null"});
         }
         ChildProcess calm, busy;
         StartAgent(&calm, port, "calm", cluster, 2);
-        busy.Start({"taskset", "-c", kBusyCore, "nice", "-n", "10", LSE_AGENT_PATH, "--coordinator",
+        busy.Start({"taskset", "-c", kBusyCore, "nice", "-n", "19", LSE_AGENT_PATH, "--coordinator",
                     "127.0.0.1:" + std::to_string(port), "--agent-id", "busy", "--cluster-id", cluster,
                     "--nats-token", kToken, "--capacity", "2"},
                    ChildOptions{{}, "/dev/null", TempPath("lse-test-busy", ".log")});
