@@ -93,14 +93,17 @@ TEST(GeneratorHealth, SaturatedOnLagOrOnCpuWithLateArrivals) {
     cpu.process_cpu = 1.9;  // 0.95 per thread
     cpu.arrivals = 100;
     EXPECT_FALSE(IsSaturated(cpu)) << "busy, but every arrival on time";
-    cpu.late_arrivals = 1;
+    cpu.late_arrivals = 4;
+    EXPECT_FALSE(IsSaturated(cpu)) << "4 late arrivals: fewer than 5 is a hiccup, whatever their share";
+    cpu.late_arrivals = 5;
     EXPECT_TRUE(IsSaturated(cpu));
     cpu.process_cpu = 1.0;
     EXPECT_FALSE(IsSaturated(cpu)) << "0.5 per thread: late for another reason";
     cpu.host_cpu = 0.95;
     EXPECT_TRUE(IsSaturated(cpu)) << "the host is busy";
     cpu.arrivals = 1000;
-    EXPECT_FALSE(IsSaturated(cpu)) << "1 late arrival in 1000 on a busy host: noise";
+    cpu.late_arrivals = 9;
+    EXPECT_FALSE(IsSaturated(cpu)) << "9 late arrivals in 1000 on a busy host: under 1%";
     cpu.late_arrivals = 10;
     EXPECT_TRUE(IsSaturated(cpu)) << "1% of the arrivals late";
 }

@@ -110,7 +110,7 @@ TEST(HealthCollector, BusyCpuWithLateArrivalsIsSaturatedAndWithoutThemIsNot) {
     HealthCollector c("local", 2, root.string());
     c.Begin(kStart, kStart + 100 * kNsPerMs);  // the window then ends at each Finish, 100 ms after a whole second
     self_stat(1.9);  // 1.9 cores over 2 threads: 95% each
-    const metrics::Snapshot late = Interval(&c, 0, {Thread("local", {{100, 100}}, 50, 2, 1)});
+    const metrics::Snapshot late = Interval(&c, 0, {Thread("local", {{100, 100}}, 50, 5, 1)});
     EXPECT_NEAR(late.generators.at("local").process_cpu, 1.9, 0.02);
     EXPECT_EQ(late.generators.at("local").saturated_intervals, 1u);
     self_stat(1.9 + 1.9 * 1.0);
