@@ -1,4 +1,5 @@
 #include "custom_families.hpp"
+#include "number_text.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -23,24 +24,6 @@ struct Quantile {
     double percentile;
 };
 constexpr Quantile kQuantiles[] = {{"0", 0}, {"0.5", 50}, {"0.9", 90}, {"0.95", 95}, {"0.99", 99}, {"1", 100}};
-
-void AppendNumber(std::string* out, double v) {
-    if (std::isnan(v)) {
-        *out += "NaN";
-        return;
-    }
-    char buf[32];
-    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);  // shortest round-trip form
-    (void)ec;
-    out->append(buf, end);
-}
-
-void AppendUint(std::string* out, std::uint64_t v) {
-    char buf[24];
-    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-    (void)ec;
-    out->append(buf, end);
-}
 
 // The family (and sample) name of a metric: its name under the prefix, "_total" for the counting kinds.
 std::string FamilyName(std::string_view name, CustomMetricKind kind) {

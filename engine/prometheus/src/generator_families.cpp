@@ -1,4 +1,5 @@
 #include "generator_families.hpp"
+#include "number_text.hpp"
 
 #include <algorithm>
 #include <array>
@@ -17,24 +18,6 @@ using metrics::GeneratorHealth;
 
 constexpr std::array<std::string_view, kBucketBoundsUs.size()> kBucketLabels = {
     "0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10"};
-
-void AppendNumber(std::string* out, double v) {
-    if (std::isnan(v)) {
-        *out += "NaN";
-        return;
-    }
-    char buf[32];
-    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);  // shortest round-trip form
-    (void)ec;
-    out->append(buf, end);
-}
-
-void AppendUint(std::string* out, std::uint64_t v) {
-    char buf[24];
-    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-    (void)ec;
-    out->append(buf, end);
-}
 
 void Header(std::string* out, std::string_view name, std::string_view type, std::string_view help) {
     *out += "# HELP ";

@@ -1,0 +1,30 @@
+#pragma once
+// Number formatting shared by the exposition's families (one copy, not one per file).
+
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <string>
+
+namespace lse::prometheus::detail {
+
+/// Shortest round-trip form; NaN as Prometheus spells it.
+inline void AppendNumber(std::string* out, double v) {
+    if (std::isnan(v)) {
+        *out += "NaN";
+        return;
+    }
+    char buf[32];
+    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    (void)ec;
+    out->append(buf, end);
+}
+
+inline void AppendUint(std::string* out, std::uint64_t v) {
+    char buf[24];
+    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    (void)ec;
+    out->append(buf, end);
+}
+
+}  // namespace lse::prometheus::detail
