@@ -19,6 +19,8 @@ not on how the scheduler shares cores. Sections:
   memory      resident memory with 10k and 100k idle virtual users.
   merge       the coordinator's cost of merging one second of metrics from 200 agents
               (Google Benchmark program lse_merge_bench).
+  million     a million virtual users over 10 local agents against the demo target: capture time, plan
+              bytes per virtual user and the peak RSS of every process (coordinator, agents, broker).
 
 Only the Python standard library is used. Exit status: 0 when every section ran, 1 otherwise.
 """
@@ -41,7 +43,7 @@ import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-SECTIONS = ["throughput", "correlated", "rate", "latency", "stall", "memory", "merge"]
+SECTIONS = ["throughput", "correlated", "rate", "latency", "stall", "memory", "merge", "million"]
 
 
 # ---------------------------------------------------------------- helpers
@@ -449,6 +451,68 @@ class Bench:
             raise RuntimeError("lse_merge_bench failed: " + p.stderr[-2000:])
         self.results["merge"] = {"benchmarks": load_json(js).get("benchmarks", []), "console": p.stdout}
 
+    # -------------------------------------------------------- million
+    def million(self):
+        """--million-vusers virtual users over --million-agents local agents (issue 16 item 5). Every user logs in
+        to the demo target in on_start; the coordinator captures them all and ships each agent its slice. The
+        peak RSS of every process of the run (VmHWM) is read from /proc while it runs; the capture time and the
+        plan's size come from the coordinator's own lines."""
+        n, agents = self.args.million_vusers, self.args.million_agents
+        target = DemoTarget(os.path.join(self.bin, "lsengine-demo-target"), os.path.join(self.work, "demo"))
+        target.start()
+        try:
+            log(f"million: {n:,} virtual users over {agents} agents")
+            cmd = [self.lse, "run", self.scenario("million.lua"), "--target", target.url, "--agents", str(agents),
+                   "--vusers", str(n), "--rps", str(self.args.million_rps), "-d", f"{self.args.million_duration}s",
+                   "--summary-json", self.summary_json("million")]
+            started = time.time()
+            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            peaks = {}  # pid -> (name, peak kB)
+            reader = OutputReader(proc)
+            while proc.poll() is None and time.time() - started < self.args.million_timeout:
+                for pid in [proc.pid] + descendants(proc.pid):
+                    name, hwm = process_peak(pid)
+                    if hwm:
+                        peaks[pid] = (name, max(hwm, peaks.get(pid, ("", 0))[1]))
+                time.sleep(0.2)
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+                raise RuntimeError(f"the run did not end within {self.args.million_timeout} s")
+            wall = time.time() - started
+            err = reader.text()
+            if proc.returncode != 0:
+                raise RuntimeError(f"the run failed (exit {proc.returncode}): {err[-3000:]}")
+            stats = target.stats()
+        finally:
+            target.stop()
+        capture = re.search(r"captured (\d+) virtual users in ([0-9.]+) s", err)
+        plan = re.search(r"plan: ([0-9.]+) MB for (\d+) virtual users \((\d+) B each\)(?:; largest agent slice "
+                         r"([0-9.]+) MB)?", err)
+        summary = load_json(self.summary_json("million"))
+        per_process = []
+        for pid, (name, kb) in sorted(peaks.items(), key=lambda x: (x[1][0], x[0])):
+            per_process.append({"pid": pid, "process": name, "peak_rss_mb": kb / 1024.0})
+        agent_rows = [p for p in per_process if p["process"].startswith("lsengine-agen")]
+        slice_vusers = n / agents
+        for p in agent_rows:
+            p["bytes_per_vuser"] = p["peak_rss_mb"] * 1024 * 1024 / slice_vusers
+        coord = [p for p in per_process if p["pid"] == proc.pid]
+        if coord:
+            coord[0]["bytes_per_vuser"] = coord[0]["peak_rss_mb"] * 1024 * 1024 / n
+        self.results["million"] = {
+            "vusers": n, "agents": agents, "wall_s": wall,
+            "capture_s": float(capture.group(2)) if capture else None,
+            "captured": int(capture.group(1)) if capture else None,
+            "plan_mb": float(plan.group(1)) if plan else None,
+            "plan_bytes_per_vuser": int(plan.group(3)) if plan else None,
+            "largest_slice_mb": float(plan.group(4)) if plan and plan.group(4) else None,
+            "processes": per_process,
+            "logins_at_target": stats.get("by_route", {}).get("POST /auth/login", 0),
+            "load_requests_at_target": stats.get("total", 0) - stats.get("by_route", {}).get("POST /auth/login", 0),
+            "requests_counted": summary.get("totals", {}).get("requests"),
+        }
+
 
 # ---------------------------------------------------------------- parsing
 
@@ -504,6 +568,93 @@ def rss_kb(pid):
     except OSError:
         pass
     return 0
+
+
+class DemoTarget:
+    """lsengine's bundled demo target on 127.0.0.1 (it issues a token per login and counts what it gets)."""
+
+    def __init__(self, exe, workdir):
+        self.exe, self.workdir, self.proc, self.url = exe, workdir, None, None
+
+    def start(self):
+        os.makedirs(self.workdir, exist_ok=True)
+        self.log_path = os.path.join(self.workdir, "demo.log")
+        self.proc = subprocess.Popen([self.exe, "--port", "0", "--quiet"], stdout=open(self.log_path, "w"),
+                                     stderr=subprocess.STDOUT)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            with open(self.log_path) as f:
+                m = re.search(r"listening on (\S+)", f.read())
+            if m:
+                self.url = "http://" + m.group(1)
+                return
+            time.sleep(0.05)
+        raise RuntimeError("the demo target did not start; see " + self.log_path)
+
+    def stats(self):
+        return json.loads(urllib.request.urlopen(self.url + "/__stats", timeout=30).read())
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+class OutputReader:
+    """Drains a process's stdout and stderr on threads (a full pipe would stall it); text() is stderr."""
+
+    def __init__(self, proc):
+        import threading
+        self.err, self.out = [], []
+        self.threads = [threading.Thread(target=lambda: self.out.extend(proc.stdout), daemon=True),
+                        threading.Thread(target=lambda: self.err.extend(proc.stderr), daemon=True)]
+        for t in self.threads:
+            t.start()
+
+    def text(self):
+        for t in self.threads:
+            t.join(timeout=10)
+        return "".join(self.err)
+
+
+def descendants(pid):
+    """Every process below pid (children, their children...), from /proc's parent links."""
+    parent = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+            parent[int(entry)] = int(stat[stat.rindex(")") + 2:].split()[1])
+        except (OSError, ValueError):
+            pass
+    out, frontier = [], [pid]
+    while frontier:
+        p = frontier.pop()
+        kids = [c for c, pp in parent.items() if pp == p]
+        out += kids
+        frontier += kids
+    return out
+
+
+def process_peak(pid):
+    """(name, peak resident kB so far: VmHWM) of pid; ("", 0) when it is gone."""
+    name, hwm = "", 0
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("Name:"):
+                    name = line.split()[1]
+                elif line.startswith("VmHWM:"):
+                    hwm = int(line.split()[1])
+    except OSError:
+        pass
+    return name, hwm
 
 
 def command_version(cmd):
@@ -622,6 +773,20 @@ def markdown(res):
         o.append("")
     if "merge" in res:
         o += ["## Coordinator merge (lse_merge_bench)", "", "```", res["merge"]["console"].rstrip(), "```", ""]
+    if "million" in res:
+        x = res["million"]
+        fmt = lambda v, f: (f % v) if v is not None else "-"
+        o += [f"## A million virtual users ({x['vusers']:,} over {x['agents']} local agents, demo target)", "",
+              f"Capture (on_start of every user, its tasks captured): {fmt(x['capture_s'], '%.1f s')} for "
+              f"{fmt(x['captured'], '%d')} users; whole run {x['wall_s']:.1f} s. Plan: {fmt(x['plan_mb'], '%.1f MB')}, "
+              f"{fmt(x['plan_bytes_per_vuser'], '%d B')} per user; largest agent slice "
+              f"{fmt(x['largest_slice_mb'], '%.1f MB')}. The target counted {x['logins_at_target']:,} logins and "
+              f"{x['load_requests_at_target']:,} load requests (lsengine: {x['requests_counted']}).", "",
+              "| process | pid | peak RSS | bytes per virtual user (its slice) |", "|---|---:|---:|---:|"]
+        for p in x["processes"]:
+            per = f"{p['bytes_per_vuser']:,.0f}" if "bytes_per_vuser" in p else "-"
+            o.append(f"| {p['process']} | {p['pid']} | {p['peak_rss_mb']:.1f} MB | {per} |")
+        o.append("")
     if res.get("errors"):
         o += ["## Sections that failed", ""] + [f"- {e}" for e in res["errors"]] + [""]
     return "\n".join(o)
@@ -638,10 +803,16 @@ def main():
     ap.add_argument("--rate-duration", type=int, default=10)
     ap.add_argument("--rates", default="100,1000,10000,50000")
     ap.add_argument("--idle-vusers", default="10000,100000")
+    ap.add_argument("--million-vusers", type=int, default=1000000)
+    ap.add_argument("--million-agents", type=int, default=10)
+    ap.add_argument("--million-rps", type=int, default=2000)
+    ap.add_argument("--million-duration", type=int, default=20, help="seconds of load after the capture")
+    ap.add_argument("--million-timeout", type=int, default=600, help="seconds the whole million run may take")
     ap.add_argument("--out", default=None, help="markdown results (default: <build-dir>/bench-results.md)")
     args = ap.parse_args()
     if args.quick:
         args.duration, args.rounds, args.rate_duration = 3, 1, 3
+        args.million_vusers, args.million_duration = min(args.million_vusers, 100000), 5
     args.rates = [int(x) for x in args.rates.split(",")]
     args.idle_vusers = [int(x) for x in args.idle_vusers.split(",")]
     only = [s.strip() for s in args.only.split(",") if s.strip()]
