@@ -51,6 +51,7 @@ public:
         const auto started = std::chrono::steady_clock::now();
         has_on_stop_ = Engine()->HasHook(Phase::kOnStop);
         if (has_on_stop_) kept_.reserve(static_cast<std::size_t>(vusers));
+        recorder_->Plan().vusers.reserve(static_cast<std::size_t>(vusers));  // no regrowth copying a million plans
 
         CaptureOutcome out;
         int next_id = 1;
