@@ -108,9 +108,11 @@ s:task("browse", function(self, http) http:get("/api/products") end)
 // Issue 16 item 5: unless -q, each scenario's capture says how many users it captured and how long it took (the
 // bench script reads this line); the users stream through on_start and the capture, all of them logged in once.
 TEST_F(CliDistributedTest, CaptureSaysHowManyUsersItCapturedAndHowLongItTook) {
-    const std::string script = WriteTempScenario(R"(local s = scenario { name = 'cap', rps = 20, vusers = 300, duration = '1s' }
+    const std::string script = WriteTempScenario(R"(local s = scenario { name = 'cap', rps = 20, vusers = 300,
+                                                                 duration = '1s' }
 function s:on_start(http)
-  self.auth = { Authorization = "Bearer " .. http:post("/auth/login", { json = { user = "u" .. self.id, pass = "secret" } }):json().access_token }
+  local r = http:post("/auth/login", { json = { user = "u" .. self.id, pass = "secret" } })
+  self.auth = { Authorization = "Bearer " .. r:json().access_token }
 end
 s:task("browse", function(self, http) http:get("/api/products", { headers = self.auth }) end)
 )");

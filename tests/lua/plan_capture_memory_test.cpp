@@ -79,10 +79,9 @@ TEST_F(PlanCaptureMemory, TwentyThousandUsersWithoutOnStopKeepTheLuaHeapFlatAndL
     // same. Holding every user (a coroutine of about 1 KB and a self table) would add well over 10 MB by the end.
     long early = 0;
     long late = 0;
-    for (int i = 1000; i < 3000; ++i) early = std::max(early, HeapKbOf(out.plan, out.plan.vusers[static_cast<std::size_t>(i)]));
-    for (int i = kVusers - 2000; i < kVusers; ++i) {
-        late = std::max(late, HeapKbOf(out.plan, out.plan.vusers[static_cast<std::size_t>(i)]));
-    }
+    const auto heap_kb = [&out](int i) { return HeapKbOf(out.plan, out.plan.vusers[static_cast<std::size_t>(i)]); };
+    for (int i = 1000; i < 3000; ++i) early = std::max(early, heap_kb(i));
+    for (int i = kVusers - 2000; i < kVusers; ++i) late = std::max(late, heap_kb(i));
     std::printf("Lua heap while users start: at most %ld KB around user 2000, %ld KB around user %d\n", early, late,
                 kVusers);
     EXPECT_LT(late - early, 2048) << "the Lua heap grew with the number of users";

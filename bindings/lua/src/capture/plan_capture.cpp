@@ -135,7 +135,8 @@ public:
         lua_State* L = Engine()->L();
         lua_gc(L, LUA_GCCOLLECT, 0);
         lua_gc(L, LUA_GCCOLLECT, 0);  // a second pass frees what the first one's finalizers let go
-        return static_cast<std::size_t>(lua_gc(L, LUA_GCCOUNT, 0)) * 1024 + static_cast<std::size_t>(lua_gc(L, LUA_GCCOUNTB, 0));
+        return static_cast<std::size_t>(lua_gc(L, LUA_GCCOUNT, 0)) * 1024 +
+               static_cast<std::size_t>(lua_gc(L, LUA_GCCOUNTB, 0));
     }
 
     // EngineListener
@@ -196,7 +197,9 @@ private:
         for (int t = 0; t < Engine()->TaskCount(); ++t) {
             recorder_->BeginTask(vu, t);
             // A capture-mode task never yields (its http calls and sleeps are recorded, not waited for).
-            if (!host_->RunSync(vu, Phase::kTask, t)) throw std::logic_error("internal: a task yielded in capture mode");
+            if (!host_->RunSync(vu, Phase::kTask, t)) {
+                throw std::logic_error("internal: a task yielded in capture mode");
+            }
             recorder_->EndTask(last_);
         }
         recorder_->EndVu();
@@ -218,10 +221,10 @@ private:
         host_.reset();
     }
 
-    // The recorder only hands out what was published: publishing after each phase separates the hooks'
-    // real measurements from the capture-mode task runs in between. A publication lists every name ever
-    // registered (zeroed), so only the hooks' own entries are kept: an empty task check row would claim
-    // the check ran.
+    // The recorder only hands out what was published. A publication after the capture holds on_start's real
+    // measurements and the capture-mode task runs interleaved with them (iterations that never ran, checks
+    // against stand-ins), and lists every name ever registered (zeroed): only the hooks' own entries are kept,
+    // as an empty task check row would claim the check ran.
     void KeepLifecycleMetrics() {
         metrics::Snapshot phase;
         metrics_.Publish(0, 0);

@@ -51,7 +51,9 @@ std::uint64_t RequestTable::Hash(const plan::PlannedRequest& r) noexcept {
     h.Add(r.body);
     h.Add(r.name);
     h.Add(static_cast<std::uint64_t>(r.expect.size()));
-    for (const auto& [lo, hi] : r.expect) h.Add((static_cast<std::uint64_t>(lo) << 32) | static_cast<std::uint32_t>(hi));
+    for (const auto& [lo, hi] : r.expect) {
+        h.Add((static_cast<std::uint64_t>(lo) << 32) | static_cast<std::uint32_t>(hi));
+    }
     h.Add(static_cast<std::uint64_t>(r.timeout_ns));
     h.Add(static_cast<std::uint64_t>(r.max_redirects));
     h.Add(r.group);
