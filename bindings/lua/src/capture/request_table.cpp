@@ -73,6 +73,7 @@ std::uint32_t RequestTable::Index(plan::PlannedRequest request) {
     }
     const auto index = static_cast<std::uint32_t>(requests_->size());
     requests_->push_back(std::move(request));
+    hashes_.push_back(hash);
     Place(hash, index);
     return index;
 }
@@ -85,15 +86,15 @@ void RequestTable::Place(std::uint64_t hash, std::uint32_t index) noexcept {
 }
 
 void RequestTable::Grow() {
-    // Rehashing recomputes each request's hash rather than keeping 8 more bytes per request for it: it happens
-    // about log2(requests) times, so each request is hashed about twice more in all.
     slots_.assign(slots_.empty() ? 1024 : slots_.size() * 2, Slot{});
-    for (std::size_t i = 0; i < requests_->size(); ++i) Place(Hash((*requests_)[i]), static_cast<std::uint32_t>(i));
+    for (std::size_t i = 0; i < hashes_.size(); ++i) Place(hashes_[i], static_cast<std::uint32_t>(i));
 }
 
 void RequestTable::Release() noexcept {
     slots_.clear();
     slots_.shrink_to_fit();
+    hashes_.clear();
+    hashes_.shrink_to_fit();
 }
 
 }  // namespace lse::lua::capture

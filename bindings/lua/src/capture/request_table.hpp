@@ -2,8 +2,9 @@
 /// @file
 /// The plan's deduplicated request table while a capture fills it: equal requests (every virtual user's anonymous
 /// GET) share one entry. A million virtual users bring about two million requests, most of them distinct (each
-/// carries the user's token), so the index is an open-addressing table of 8-byte slots over the requests themselves:
-/// a field-by-field hash, and PlannedRequest's == on a hit. No key string is built per request.
+/// carries the user's token), so the index is an open-addressing table of 8-byte slots over the requests themselves
+/// plus each request's 8-byte hash: a field-by-field hash, and PlannedRequest's == on a hit. No key string is built
+/// per request, and growing the table re-places the stored hashes without reading the requests again.
 
 #include <cstdint>
 #include <vector>
@@ -20,7 +21,7 @@ public:
     /// The index of a request equal to `request`, appending it when there is none.
     std::uint32_t Index(plan::PlannedRequest request);
 
-    /// Frees the index (the requests stay where they are); Index must not be called afterwards.
+    /// Frees the index and the hashes (the requests stay where they are); Index must not be called afterwards.
     void Release() noexcept;
 
     static std::uint64_t Hash(const plan::PlannedRequest& r) noexcept;
@@ -35,7 +36,8 @@ private:
     void Place(std::uint64_t hash, std::uint32_t index) noexcept;
 
     std::vector<plan::PlannedRequest>* requests_;
-    std::vector<Slot> slots_;  // a power of two in size, at most 70% used
+    std::vector<Slot> slots_;            // a power of two in size, at most 70% used
+    std::vector<std::uint64_t> hashes_;  // by request index
 };
 
 }  // namespace lse::lua::capture
