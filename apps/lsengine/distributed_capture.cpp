@@ -1,5 +1,6 @@
 #include "distributed_capture.hpp"
 
+#include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -83,6 +84,12 @@ void CaptureAgentScenarios(const DistributedScript& script, bool quiet, Finisher
         lua::CaptureOutcome c = capture->Capture(spec.vusers, ShapeOf(spec), cancelled);
         finisher.AddCapture(std::move(capture));
         throw_if_interrupted();  // nothing is sent to the agents; on_stop runs for the users that got ready
+        if (!quiet) {  // bench/lsbench.py reads this line
+            char seconds[32];
+            std::snprintf(seconds, sizeof(seconds), "%.1f", c.seconds);
+            std::cerr << "lsengine: scenario '" << name << "': captured " << c.vusers_prepared << " virtual users in "
+                      << seconds << " s\n";
+        }
         for (const auto& w : c.warnings) {
             if (!quiet) std::cerr << "lsengine: scenario '" << name << "': warning: " << w << "\n";
         }

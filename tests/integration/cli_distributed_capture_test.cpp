@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -102,6 +103,31 @@ s:task("browse", function(self, http) http:get("/api/products") end)
     EXPECT_EQ(q.exit_code, 4) << q.out << q.err;
     EXPECT_NE(q.err.find("cause: login in on_start: unexpected status 401"), std::string::npos) << q.err;
     EXPECT_EQ(Route("GET /api/products"), 0);
+}
+
+// Issue 16 item 5: unless -q, each scenario's capture says how many users it captured and how long it took (the
+// bench script reads this line); the users stream through on_start and the capture, all of them logged in once.
+TEST_F(CliDistributedTest, CaptureSaysHowManyUsersItCapturedAndHowLongItTook) {
+    const std::string script = WriteTempScenario(R"(local s = scenario { name = 'cap', rps = 20, vusers = 300,
+                                                                 duration = '1s' }
+function s:on_start(http)
+  local r = http:post("/auth/login", { json = { user = "u" .. self.id, pass = "secret" } })
+  self.auth = { Authorization = "Bearer " .. r:json().access_token }
+end
+s:task("browse", function(self, http) http:get("/api/products", { headers = self.auth }) end)
+)");
+    const CliResult r = RunLsengine({"run", script, "--target", Target(), "--agents", "1"});
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    const std::regex line("lsengine: scenario 'cap': captured 300 virtual users in ([0-9]+\\.[0-9]) s\n");
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(r.err, m, line)) << r.err;
+    EXPECT_LT(std::stod(m[1]), 60.0) << r.err;
+    EXPECT_EQ(Route("POST /auth/login"), 300);
+
+    const CliResult q = RunLsengine({"run", script, "--target", Target(), "--agents", "1", "-q"});
+    EXPECT_EQ(q.exit_code, 0) << q.out << q.err;
+    EXPECT_EQ(q.err.find("captured"), std::string::npos) << q.err;
+    EXPECT_EQ(Route("POST /auth/login"), 600);
 }
 
 // Issue 14: --dry-run shows response values as {label} and, under the request whose response gives them, their

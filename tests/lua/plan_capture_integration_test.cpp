@@ -221,5 +221,38 @@ TEST_F(PlanCaptureTest, LifecycleMetricsHoldTheHooksRequestsAndChecksOnly) {
     EXPECT_EQ(m.total.requests, 0u);
 }
 
+// on_start opens a form session (a cookie) and keeps its CSRF token in self; on_stop posts the form, which the
+// target accepts only with that session's cookie and token.
+constexpr char kSession[] = R"lua(
+local flow = scenario { name = "session", vusers = 2, duration = "1s" }
+function flow:on_start(http)
+  local page = http:get("/form")
+  self.csrf = page.body:match('name="csrf" value="(%x+)"')
+end
+flow:task("browse", function(self, http)
+  http:get("/api/products")
+end)
+function flow:on_stop(http)
+  http:post("/form", { form = { csrf = self.csrf, text = "bye" } })
+end
+)lua";
+
+// Capture streams users through a few slots and releases each one's coroutine; on_stop still gets every user's
+// own self and cookie jar back at the end.
+TEST_F(PlanCaptureTest, OnStopGetsEachStreamedUsersSelfAndCookieJarBack) {
+    constexpr int kUsers = 300;
+    auto cfg = Config("session.lua", kSession, "session");
+    cfg->on_start_concurrency = 8;  // each slot serves about 40 users in turn
+    PlanCapture capture(cfg);
+    const CaptureOutcome out = capture.Capture(kUsers, plan::LoadShape{});
+    ASSERT_TRUE(out.problems.empty()) << out.problems[0];
+    ASSERT_EQ(out.vusers_prepared, kUsers);
+    EXPECT_EQ(Route("GET /form"), static_cast<std::uint64_t>(kUsers));
+    EXPECT_TRUE(capture.RunOnStop().empty());
+    const nlohmann::json form = target_.Stats()["form"];
+    EXPECT_EQ(form["accepted"], kUsers) << form.dump();
+    EXPECT_EQ(form["rejected"], 0) << form.dump();
+}
+
 }  // namespace
 }  // namespace lse::lua

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
+#include <type_traits>
 #include <stdexcept>
 
 extern "C" {
@@ -42,42 +44,6 @@ bool IsJsonBody(const http::HeaderList& headers) {
     });
 }
 
-// Length-prefixed fields: two requests have the same key exactly when they are equal.
-void Put(std::string* key, std::string_view text) {
-    key->append(std::to_string(text.size()));
-    key->push_back(':');
-    key->append(text);
-}
-
-void Put(std::string* key, const plan::Template& t) {
-    Put(key, std::to_string(t.segments.size()));
-    for (const auto& s : t.segments) {
-        Put(key, std::to_string(static_cast<int>(s.kind)) + "/" + std::to_string(s.a) + "/" + std::to_string(s.b) +
-                     "/" + std::to_string(s.column) + "/" + std::to_string(s.draw));
-        Put(key, s.text);
-    }
-}
-
-std::string RequestKey(const plan::PlannedRequest& r) {
-    std::string key;
-    Put(&key, http::MethodText(r.method, r.method_token));
-    Put(&key, r.url);
-    Put(&key, std::to_string(r.headers.size()));
-    for (const auto& [name, value] : r.headers) {
-        Put(&key, name);
-        Put(&key, value);
-    }
-    Put(&key, r.body);
-    Put(&key, r.name);
-    Put(&key, std::to_string(r.expect.size()));
-    for (const auto& [lo, hi] : r.expect) Put(&key, std::to_string(lo) + "-" + std::to_string(hi));
-    Put(&key, std::to_string(r.timeout_ns));
-    Put(&key, std::to_string(r.max_redirects));
-    Put(&key, r.group);
-    Put(&key, r.tags);
-    return key;
-}
-
 bool Contains(std::string_view text, std::string_view what) { return text.find(what) != std::string_view::npos; }
 
 }  // namespace
@@ -97,7 +63,8 @@ std::vector<std::pair<int, int>> ExpectRanges(const runtime::StatusSet& set) {
 }
 
 plan::PlannedRequest ToPlannedRequest(const RequestSpec& spec, const runtime::StatusSet& default_expect,
-                                      const ValueLabeler& label, int default_max_redirects) {
+                                      const ValueLabeler& label, int default_max_redirects,
+                                      const std::vector<std::pair<int, int>>* ranges) {
     plan::PlannedRequest r;
     r.method = spec.method;
     r.method_token = spec.method_token;
@@ -106,7 +73,7 @@ plan::PlannedRequest ToPlannedRequest(const RequestSpec& spec, const runtime::St
     for (const auto& [name, value] : spec.headers) r.headers.emplace_back(name, ParseTemplate(value));
     r.body = IsJsonBody(spec.headers) ? ParseJsonTemplate(spec.body) : ParseTemplate(spec.body);
     r.name = DisplayText(spec.name, label);
-    r.expect = ExpectRanges(spec.has_expect ? spec.expect : default_expect);
+    r.expect = ranges != nullptr ? *ranges : ExpectRanges(spec.has_expect ? spec.expect : default_expect);
     r.timeout_ns = spec.timeout_ns;
     // The setting, not the hops: the agent follows them itself, as the Lua runtime does.
     r.max_redirects = spec.max_redirects >= 0 ? spec.max_redirects : default_max_redirects;
@@ -115,7 +82,10 @@ plan::PlannedRequest ToPlannedRequest(const RequestSpec& spec, const runtime::St
 }
 
 PlanRecorder::PlanRecorder(ScenarioEngine* engine, const LuaRunConfig& config)
-    : engine_(engine), default_expect_(config.default_expect), default_max_redirects_(config.max_redirects) {
+    : engine_(engine),
+      default_expect_(config.default_expect),
+      default_ranges_(ExpectRanges(config.default_expect)),
+      default_max_redirects_(config.max_redirects) {
     plan_.name = engine->ScenarioName();
     const ScenarioDef* def = engine->State().Find(engine->ScenarioName());
     for (int t = 0; t < engine->TaskCount(); ++t) {
@@ -264,16 +234,6 @@ std::string PlanRecorder::TaskLabel() const {
     return "task '" + plan_.tasks[t].name + "' (" + task_sites_[t] + ")";
 }
 
-std::uint32_t PlanRecorder::RequestIndex(plan::PlannedRequest request) {
-    std::string key = RequestKey(request);
-    auto it = request_index_.find(key);
-    if (it != request_index_.end()) return it->second;
-    const auto index = static_cast<std::uint32_t>(plan_.requests.size());
-    plan_.requests.push_back(std::move(request));
-    request_index_.emplace(std::move(key), index);
-    return index;
-}
-
 std::uint32_t PlanRecorder::SlotFor(const ValueRule& rule) {
     auto& steps = current_vu_.task_steps[static_cast<std::size_t>(current_task_)];
     if (rule.step >= steps.size()) throw std::runtime_error("internal: a response value of an unknown step");
@@ -311,7 +271,18 @@ void PlanRecorder::OnTaskRequest(Vu& vu, const RequestSpec& spec, lua_State* L) 
         const ValueRule* rule = values_->Find(ref, &why);
         return rule != nullptr ? rule->label : std::string("value");
     };
-    plan::PlannedRequest planned = ToPlannedRequest(spec, default_expect_, label, default_max_redirects_);
+    const std::vector<std::pair<int, int>>* ranges = &default_ranges_;
+    if (spec.has_expect) {
+        // A bitset without padding: equal bytes are equal sets.
+        static_assert(std::has_unique_object_representations_v<runtime::StatusSet>);
+        if (!has_last_expect_ || std::memcmp(&last_expect_, &spec.expect, sizeof(last_expect_)) != 0) {
+            last_expect_ = spec.expect;
+            last_ranges_ = ExpectRanges(spec.expect);
+            has_last_expect_ = true;
+        }
+        ranges = &last_ranges_;
+    }
+    plan::PlannedRequest planned = ToPlannedRequest(spec, default_expect_, label, default_max_redirects_, ranges);
     planned.group = std::string(engine_->GroupPath(vu));  // agents record it under the same grouped row
     ResolveValues(&planned.url);
     for (auto& header : planned.headers) ResolveValues(&header.second);
@@ -337,7 +308,7 @@ void PlanRecorder::OnTaskRequest(Vu& vu, const RequestSpec& spec, lua_State* L) 
         }
     }
     const std::string name = planned.name;
-    step.request = RequestIndex(std::move(planned));
+    step.request = requests_.Index(std::move(planned));
     auto& steps = current_vu_.task_steps[static_cast<std::size_t>(current_task_)];
     steps.push_back(step);
     values_->PushStandIn(L, static_cast<std::uint32_t>(steps.size() - 1), name);

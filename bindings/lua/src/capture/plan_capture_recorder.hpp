@@ -12,7 +12,6 @@
 #include <string>
 #include <string_view>
 #include <set>
-#include <unordered_map>
 #include <vector>
 
 #include "lse/lua/lua_runner.hpp"
@@ -20,6 +19,7 @@
 #include "metric_capture.hpp"
 #include "plan_capture_problems.hpp"
 #include "plan_capture_templates.hpp"
+#include "request_table.hpp"
 #include "response_values.hpp"
 #include "scenario_engine.hpp"
 
@@ -31,9 +31,12 @@ namespace lse::lua::capture {
 /// `default_expect` applies when the call gave no `expect`; `label` names response values in the name;
 /// `default_max_redirects` when it gave no `redirects`: the scenario's / --max-redirects).
 /// Response values keep their packed reference in Segment::a (the recorder turns it into a slot).
+/// `ranges`, when given, is ExpectRanges of the set that applies, computed by the caller once for many requests
+/// (a capture builds millions of them).
 plan::PlannedRequest ToPlannedRequest(const RequestSpec& spec, const runtime::StatusSet& default_expect,
                                       const ValueLabeler& label = {},
-                                      int default_max_redirects = http::kDefaultMaxRedirects);
+                                      int default_max_redirects = http::kDefaultMaxRedirects,
+                                      const std::vector<std::pair<int, int>>* ranges = nullptr);
 
 /// Inclusive ranges of `set`; empty when it is the default (every 2xx and 3xx).
 std::vector<std::pair<int, int>> ExpectRanges(const runtime::StatusSet& set);
@@ -65,6 +68,8 @@ public:
     /// After the last task: the plan's metric table (every metric the script declared in this state), without the
     /// steps of metrics that turned out not replayable (a not-replayable metric records nothing on agents).
     void FinishMetrics();
+    /// After the plan was taken: frees what only the capture needed (the request index).
+    void ReleaseCaptureState() noexcept { requests_.Release(); }
 
     // TaskInterceptor
     void OnTaskRequest(Vu& vu, const RequestSpec& spec, lua_State* L) override;
@@ -83,15 +88,19 @@ private:
     std::uint32_t SlotFor(const ValueRule& rule);
     // Comparisons on response values that no check() consumed: a branch, a problem.
     void NoteBranches();
-    std::uint32_t RequestIndex(plan::PlannedRequest request);
     std::string TaskLabel() const;  // "task 'browse' (file.lua:12)"
 
     ScenarioEngine* engine_;
     runtime::StatusSet default_expect_;
+    std::vector<std::pair<int, int>> default_ranges_;  // ExpectRanges(default_expect_), built once
+    // The last explicit `expect` and its ranges: a task's expect = {200, 404} is the same set for every user.
+    runtime::StatusSet last_expect_;
+    std::vector<std::pair<int, int>> last_ranges_;
+    bool has_last_expect_ = false;
     int default_max_redirects_ = http::kDefaultMaxRedirects;
     std::vector<std::string> task_sites_;  // per task: where it was declared
     plan::ScenarioPlan plan_;
-    std::unordered_map<std::string, std::uint32_t> request_index_;  // canonical bytes -> index
+    RequestTable requests_{&plan_.requests};
     // Per task: the request names seen (bounded, lse/metrics/stat_key.hpp): past the cap, names become "(other)".
     std::vector<std::set<std::string, std::less<>>> task_names_;
     MessageList problems_;

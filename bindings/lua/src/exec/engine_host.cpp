@@ -62,6 +62,7 @@ void EngineHost::FreshClient() {
 void EngineHost::Shutdown() noexcept {
     if (shut_down_) return;
     shut_down_ = true;
+    streaming_ = false;  // a RunStream left by an exception: the aborted runs need no slot back
     bool engine_closed = engine_ == nullptr;
     if (engine_ != nullptr) {
         engine_->Abort();

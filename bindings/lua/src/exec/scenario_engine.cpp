@@ -37,6 +37,7 @@ constexpr std::string_view kHookNames[] = {"setup", "on_start", "", "on_stop", "
 constexpr std::string_view kHttpFunctionNames[] = {"http:get",   "http:head",   "http:post",   "http:put",
                                                    "http:patch", "http:delete", "http:options"};
 static_assert(std::size(kHttpFunctionNames) == static_cast<size_t>(http::Method::kOther));
+static_assert(ScenarioEngine::kNoSelf == LUA_NOREF);
 
 bool IsMainThread(lua_State* L) {
     const bool main = lua_pushthread(L) == 1;
@@ -169,6 +170,39 @@ Vu& ScenarioEngine::AddVu(int id) {
     vu.self_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     vu.prepared = hook_refs_[static_cast<int>(Phase::kOnStart)] == LUA_NOREF;
     return vu;
+}
+
+void ScenarioEngine::ReassignVu(Vu& vu, int id, int self_ref, http::CookieJar jar) {
+    lua_State* L = state_->L();
+    if (vu.self_ref != LUA_NOREF) luaL_unref(L, LUA_REGISTRYINDEX, vu.self_ref);
+    vu.self_ref = LUA_NOREF;
+    vu.id = id;
+    if (self_ref != LUA_NOREF) {
+        vu.self_ref = self_ref;
+    } else {
+        lua_createtable(L, 0, 1);
+        lua_pushinteger(L, id);
+        lua_setfield(L, -2, "id");
+        lua_rawgeti(L, LUA_REGISTRYINDEX, self_meta_ref_);
+        lua_setmetatable(L, -2);
+        vu.self_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    }
+    vu.jar = std::move(jar);
+    vu.prepared = hook_refs_[static_cast<int>(Phase::kOnStart)] == LUA_NOREF;
+    vu.broken = false;
+    vu.failure = ErrorKind::kNone;
+    vu.failed_status = 0;
+    vu.group = 0;
+}
+
+int ScenarioEngine::TakeSelf(Vu& vu) noexcept {
+    const int ref = vu.self_ref;
+    vu.self_ref = LUA_NOREF;
+    return ref;
+}
+
+void ScenarioEngine::ReleaseSelf(int self_ref) noexcept {
+    if (self_ref != LUA_NOREF) luaL_unref(state_->L(), LUA_REGISTRYINDEX, self_ref);
 }
 
 bool ScenarioEngine::HasHook(Phase phase) const noexcept {

@@ -104,6 +104,16 @@ public:
 
     /// Adds a virtual user with self.id = id. Setup only.
     Vu& AddVu(int id);
+    /// Hands an idle virtual user's slot to another user (plan capture streams a million users through a few
+    /// slots): self.id = id, a fresh self table (or `self_ref`, one TakeSelf returned: the slot owns it again),
+    /// `jar` as its cookies, run state reset; the coroutine is kept for reuse. The old self table is released
+    /// unless TakeSelf took it.
+    void ReassignVu(Vu& vu, int id, int self_ref = kNoSelf, http::CookieJar jar = {});
+    /// Takes an idle virtual user's self table out of it: the caller owns the registry reference until it
+    /// gives it back (ReassignVu) or releases it (ReleaseSelf).
+    int TakeSelf(Vu& vu) noexcept;
+    void ReleaseSelf(int self_ref) noexcept;
+    static constexpr int kNoSelf = -2;  ///< LUA_NOREF
     int VuCount() const noexcept { return static_cast<int>(vus_.size()); }
     Vu& VuAt(int index) noexcept { return vus_[static_cast<size_t>(index)]; }
 

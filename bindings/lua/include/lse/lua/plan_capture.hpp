@@ -3,8 +3,8 @@
 /// Distributed runs, coordinator side: turning a Lua scenario into a plan::ScenarioPlan that
 /// agents replay natively (without Lua).
 ///
-/// Capture runs on_start for real (against config.target) for every virtual user, then runs every
-/// task once per prepared virtual user in CAPTURE MODE:
+/// Capture runs on_start for real (against config.target) for every virtual user and, as soon as a user's
+/// on_start ended well, every task once for it in CAPTURE MODE:
 ///  - http calls in a task are recorded as plan::PlannedRequest (method, absolute URL, headers
 ///    including the virtual user's cookies, body, stats name, expect ranges, timeout) and NOT sent;
 ///    they return a stand-in response whose `status` is the first accepted status (200 by default)
@@ -23,6 +23,7 @@
 /// setup/teardown are not run here: run them with RunScenarioHook (lifecycle.hpp) before Capture and
 /// after RunOnStop, with the same config.shared.
 
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
@@ -49,11 +50,17 @@ struct CaptureOutcome {
     /// Capture's `cancelled` said true (Ctrl-C) during on_start: the users still in it were aborted, no task was
     /// captured and the plan is empty; RunOnStop still serves the users whose on_start finished.
     bool cancelled = false;
+    double seconds = 0;  ///< how long Capture took: every on_start and the capture of every user's tasks
 };
 
 /// Owns a private uv loop, http::Client and the scenario's Lua state; every call blocks until done.
-/// Not thread-safe; keep the object alive between Capture and RunOnStop (it holds the virtual users'
-/// `self` tables and cookie jars).
+/// Not thread-safe; keep the object alive between Capture and RunOnStop when the scenario has an on_stop hook.
+///
+/// Memory: the users stream through on_start_concurrency engine slots (a user's tasks are captured as soon as its
+/// on_start ends), so the Lua state does not grow with the number of users. After Capture the object keeps,
+/// per prepared user, only what on_stop needs: nothing when the scenario has no on_stop (the Lua state itself is
+/// released then), else its `self` table in the Lua state (about 100 bytes plus what on_start stored in it), 8
+/// bytes of reference, and its cookie jar only when that holds cookies. Its coroutine is never kept.
 class PlanCapture {
 public:
     /// Loads config->script_path (throws lse::ScriptError / lse::UsageError like ScriptState, and for
@@ -63,8 +70,8 @@ public:
     PlanCapture(const PlanCapture&) = delete;
     PlanCapture& operator=(const PlanCapture&) = delete;
 
-    /// Runs on_start for virtual users 1..vusers (config->on_start_concurrency at a time), then every
-    /// task once per prepared virtual user in capture mode. `load` is copied into plan.load. Call once
+    /// Runs on_start for virtual users 1..vusers (config->on_start_concurrency at a time) and, as each one's
+    /// on_start ends, every task once for it in capture mode. plan.vusers is sorted by id. `load` is copied into plan.load. Call once
     /// (lse::UsageError otherwise); vusers < 1 is a lse::UsageError. `cancelled` (e.g. a Ctrl-C flag) is polled
     /// about every 20 ms during on_start; see CaptureOutcome::cancelled.
     CaptureOutcome Capture(int vusers, const plan::LoadShape& load, const std::function<bool()>& cancelled = {});
@@ -79,6 +86,10 @@ public:
     /// outside Snapshot::total), so a distributed summary merges them in and shows the same lifecycle rows
     /// and checks. The capture-mode task runs are not in it (they send nothing; their checks see stand-ins).
     const metrics::Snapshot& LifecycleMetrics() const;
+
+    /// The Lua heap this object holds now, in bytes, after a full garbage collection: 0 once its Lua state is
+    /// released (after Capture of a scenario without on_stop, after RunOnStop). For memory tests.
+    std::size_t LuaBytes();
 
 private:
     class Impl;
