@@ -17,6 +17,7 @@
 #include "lse/plan/plan_runner.hpp"
 #include "lse/runtime/metrics_recorder.hpp"
 #include "plan_fixtures.hpp"
+#include "replay_tables.hpp"
 
 namespace lse::plan {
 namespace {
@@ -94,6 +95,10 @@ TEST(PlanMemory, AnAgentHoldsAtMostOneAndAHalfKilobytesPerVirtualUser) {
     ASSERT_EQ(compiled->vuser_count, static_cast<size_t>(kVusers));
     EXPECT_TRUE(compiled->header->vusers.empty());
     EXPECT_TRUE(compiled->header->requests.empty());
+    // What the requests share is held once: two stats names and expectations for 200k requests, none templated.
+    EXPECT_EQ(compiled->tables->traits.size(), 2u);
+    EXPECT_EQ(compiled->tables->requests.size(), static_cast<size_t>(kVusers) * 2);
+    EXPECT_TRUE(compiled->tables->templated.empty());
 
     uv_loop_t loop;
     ASSERT_EQ(uv_loop_init(&loop), 0);
