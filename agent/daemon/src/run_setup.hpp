@@ -39,15 +39,15 @@ struct RunSetupOptions {
     http::ClientOptions client{};
 };
 
-/// One assigned scenario as decoded, kept for the whole run: a Rebalance may later move closed-model virtual
-/// users of it here, and they are built from the same plan.
+/// One assigned scenario, compiled, kept for the whole run: a Rebalance may later move closed-model virtual
+/// users of it here, and they are built from the same compiled plan.
 struct ScenarioSource {
     std::string name;
     std::shared_ptr<const plan::ScenarioPlan> plan;  ///< compiled->header: the plan without requests and vusers
     std::vector<int> plan_vu_ids;      ///< ids of the plan's virtual users, in plan order
     protocol::VuSelection initial;     ///< the Assignment's selection (what the main run hosts)
     /// The plan's requests and virtual users in the replay's compact form, shared by every workload of the scenario
-    /// (the decoded form is not kept: it costs about three times as much per virtual user).
+    /// (the decoded form is not kept: it costs about four times as much per virtual user).
     std::shared_ptr<const plan::CompiledScenario> compiled{};
 };
 
