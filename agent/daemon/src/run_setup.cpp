@@ -126,14 +126,21 @@ bool PrepareRun(const protocol::Assignment& a, std::string_view plan_bytes, cons
         ids.reserve(it->vusers.size());
         for (const plan::VuPlan& vu : it->vusers) ids.push_back(vu.id);
         std::vector<int> positions = SelectedPositions(share.vusers, ids);
-        auto scenario = std::make_shared<const plan::ScenarioPlan>(std::move(*it));
-        out->sources.push_back(ScenarioSource{share.scenario, scenario, ids, share.vusers});
+        std::shared_ptr<const plan::CompiledScenario> compiled;
+        try {
+            compiled = plan::CompileScenario(std::move(*it), out->feeders);  // frees the decoded form as it goes
+        } catch (const lse::Error& e) {
+            return Fail(problem, protocol::RejectReason::kMalformed,
+                        "scenario '" + share.scenario + "' cannot be replayed: " + e.what());
+        }
+        out->sources.push_back(ScenarioSource{share.scenario, compiled->header, ids, share.vusers, compiled});
         if (positions.empty()) continue;  // nothing of this scenario runs here (e.g. a zero share)
         try {
             share.shard.Validate();
             auto config = std::make_shared<plan::PlanRunConfig>();
             const int hosted = static_cast<int>(positions.size());
-            config->scenario = scenario;
+            config->compiled = compiled;
+            config->scenario = compiled->header;
             config->vu_positions = std::move(positions);
             config->agent_index = static_cast<int>(a.agent_index);
             config->agent_count = static_cast<int>(a.agent_count);
@@ -199,6 +206,7 @@ static std::optional<runtime::Workload> ExtraWorkload(const PreparedRun& prepare
     if (positions.empty()) return std::nullopt;
     auto config = std::make_shared<plan::PlanRunConfig>();
     const int hosted = static_cast<int>(positions.size());
+    config->compiled = source.compiled;
     config->scenario = source.plan;
     config->vu_positions = std::move(positions);
     config->agent_index = prepared.agent_index;

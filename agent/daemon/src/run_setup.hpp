@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "lse/plan/compiled_scenario.hpp"
 #include "lse/plan/plan.hpp"
 #include "lse/protocol/messages.hpp"
 #include "lse/runtime/load_run.hpp"
@@ -38,13 +39,16 @@ struct RunSetupOptions {
     http::ClientOptions client{};
 };
 
-/// One assigned scenario as decoded, kept for the whole run: a Rebalance may later move closed-model virtual
-/// users of it here, and they are built from the same plan.
+/// One assigned scenario, compiled, kept for the whole run: a Rebalance may later move closed-model virtual
+/// users of it here, and they are built from the same compiled plan.
 struct ScenarioSource {
     std::string name;
-    std::shared_ptr<const plan::ScenarioPlan> plan;
-    std::vector<int> plan_vu_ids;      ///< ids of plan->vusers, in plan order
+    std::shared_ptr<const plan::ScenarioPlan> plan;  ///< compiled->header: the plan without requests and vusers
+    std::vector<int> plan_vu_ids;      ///< ids of the plan's virtual users, in plan order
     protocol::VuSelection initial;     ///< the Assignment's selection (what the main run hosts)
+    /// The plan's requests and virtual users in the replay's compact form, shared by every workload of the scenario
+    /// (the decoded form is not kept: it costs about four times as much per virtual user).
+    std::shared_ptr<const plan::CompiledScenario> compiled{};
 };
 
 struct PreparedRun {

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <ctime>
 #include <random>
+#include <span>
 #include <string>
 #include <unordered_map>
 
@@ -16,11 +17,13 @@
 #include "lse/http/redirect.hpp"
 #include "lse/metrics/stat_key.hpp"
 #include "lse/plan/compiled_request.hpp"
+#include "lse/plan/compiled_scenario.hpp"
 #include "lse/plan/plan_codec.hpp"
 #include "lse/runtime/idle_queue.hpp"
 #include "lse/runtime/weighted_picker.hpp"
 #include "lse/plan/template_expand.hpp"
 #include "lse/runtime/metrics_recorder.hpp"
+#include "replay_tables.hpp"
 #include "value_extraction.hpp"
 
 namespace lse::plan {
@@ -30,27 +33,15 @@ std::int64_t NowNs() noexcept { return static_cast<std::int64_t>(uv_hrtime()); }
 // Cookie expiry is wall-clock time (Max-Age, Expires), as in the Lua runtime.
 std::int64_t NowUnix() noexcept { return static_cast<std::int64_t>(std::time(nullptr)); }
 
-// Extraction rules that differ only by slot share one compiled form: the key is everything else.
-std::string ExtractionKey(const Extraction& e) {
-    std::string key;
-    key += static_cast<char>(e.source);
-    key += e.number ? '1' : '0';
-    key += e.key;
-    key += '\0';
-    key += e.pattern;
-    return key;
-}
-
-// What every worker of an agent shares: the plan, its compiled requests and extraction rules, the sequence counter.
+// What every worker of a factory shares: the compiled scenario (also shared with the scenario's other factories) and
+// the sequence counter.
 struct SharedReplay {
     std::shared_ptr<const PlanRunConfig> config;
-    std::vector<CompiledRequest> requests;  // parallel to the plan's request table
-    std::vector<CompiledExtraction> extractions;  // distinct rules (ExtractionKey), parsed and compiled once
-    std::unordered_map<std::string, std::uint32_t> extraction_index;  // ExtractionKey -> extractions
+    std::shared_ptr<const CompiledScenario> compiled;
     StridedSeq seq;
 
-    explicit SharedReplay(std::shared_ptr<const PlanRunConfig> c)
-        : config(std::move(c)), seq(config->agent_index, config->agent_count) {}
+    SharedReplay(std::shared_ptr<const PlanRunConfig> c, std::shared_ptr<const CompiledScenario> s)
+        : config(std::move(c)), compiled(std::move(s)), seq(config->agent_index, config->agent_count) {}
 };
 
 class PlanRunner final : public runtime::IterationRunner {
@@ -58,7 +49,8 @@ public:
     PlanRunner(const runtime::WorkerContext& ctx, std::shared_ptr<const SharedReplay> shared)
         : ctx_(ctx),
           shared_(std::move(shared)),
-          plan_(*shared_->config->scenario),
+          plan_(*shared_->compiled->header),
+          t_(*shared_->compiled->tables),
           rng_(Mix(shared_->config->seed, 1)),
           picker_(Weights(plan_), Mix(shared_->config->seed, 2)) {
         const PlanRunConfig& cfg = *shared_->config;
@@ -76,51 +68,40 @@ public:
                 metrics::MakeStatKey(metrics::StatKind::kTask, plan_.name, task.name), /*counts_in_total=*/false));
         }
         // This worker's virtual users: every worker_count-th of the agent's positions.
-        const size_t hosted = cfg.vu_positions.empty() ? plan_.vusers.size() : cfg.vu_positions.size();
+        const size_t hosted = cfg.vu_positions.empty() ? t_.vus.size() : cfg.vu_positions.size();
+        const auto first = static_cast<size_t>(ctx_.worker_index);
+        const auto stride = static_cast<size_t>(ctx_.worker_count);
+        vus_ = std::vector<Vu>(hosted > first ? (hosted - first + stride - 1) / stride : 0);
+        // Stats entries are registered for the (task, request name) pairs this worker can send, so the report
+        // shows no empty rows and the hot path only indexes (stats_ by task and request traits).
+        stats_.assign(t_.task_count * t_.traits.size(), -1);
         std::unordered_map<std::string, int> stat_by_key;
-        for (size_t k = static_cast<size_t>(ctx_.worker_index); k < hosted; k += static_cast<size_t>(ctx_.worker_count)) {
+        size_t i = 0;
+        for (size_t k = first; k < hosted; k += stride, ++i) {
             const size_t position = cfg.vu_positions.empty() ? k : static_cast<size_t>(cfg.vu_positions[k]);
-            auto vu = std::make_unique<Vu>();
-            vu->runner = this;
-            vu->index = static_cast<int>(vus_.size());
-            vu->plan = &plan_.vusers[position];
-            vu->exchange.on_done = &PlanRunner::OnDone;
-            vu->exchange.user = vu.get();
-            vu->exchange.capture_cookies = true;  // the VU's cookie jar sees every response's Set-Cookie
-            // Stats entries are registered for the (task, request name) pairs this worker can send,
-            // so the report shows no empty rows and the hot path only indexes.
-            vu->step_info.resize(vu->plan->task_steps.size());
-            std::uint32_t slots = 0;
-            for (size_t t = 0; t < vu->plan->task_steps.size(); ++t) {
-                for (const Step& st : vu->plan->task_steps[t]) {
-                    StepInfo info;
-                    if (st.IsRequest()) {
-                        std::string key = metrics::MakeStatKey(metrics::StatKind::kRequest, plan_.name,
-                                                               plan_.tasks[t].name, plan_.requests[st.request].name,
-                                                               plan_.requests[st.request].group,
-                                                               plan_.requests[st.request].tags);
-                        auto it = stat_by_key.find(key);
-                        if (it == stat_by_key.end()) {
-                            info.stat = ctx_.recorder->Register(key, /*counts_in_total=*/true);
-                            stat_by_key.emplace(std::move(key), info.stat);
-                        } else {
-                            info.stat = it->second;
-                        }
-                        info.first_extract = static_cast<std::uint32_t>(vu->extract.size());
-                        for (const Extraction& e : st.extract) {
-                            const CompiledExtraction& x = shared_->extractions[shared_->extraction_index.at(ExtractionKey(e))];
-                            vu->extract.push_back(BoundExtraction{&x, e.slot});
-                            slots = std::max(slots, e.slot + 1);
-                        }
-                        info.extract_count = static_cast<std::uint32_t>(vu->extract.size()) - info.first_extract;
+            Vu& vu = vus_[i];
+            vu.runner = this;
+            vu.index = static_cast<int>(i);
+            vu.position = static_cast<std::uint32_t>(position);
+            for (size_t task = 0; task < t_.task_count; ++task) {
+                for (const ReplayStep& st : TaskSteps(vu.position, task)) {
+                    if (st.kind != ReplayStep::Kind::kRequest) continue;
+                    const std::uint32_t traits = t_.requests[st.index].traits;
+                    int& stat = stats_[task * t_.traits.size() + traits];
+                    if (stat >= 0) continue;
+                    const RequestTraits& tr = t_.traits[traits];
+                    std::string key = metrics::MakeStatKey(metrics::StatKind::kRequest, plan_.name,
+                                                           plan_.tasks[task].name, tr.name, tr.group, tr.tags);
+                    auto it = stat_by_key.find(key);
+                    if (it == stat_by_key.end()) {
+                        stat = ctx_.recorder->Register(key, /*counts_in_total=*/true);
+                        stat_by_key.emplace(std::move(key), stat);
+                    } else {
+                        stat = it->second;
                     }
-                    vu->step_info[t].push_back(info);
                 }
-                BindValueUses(*vu, t);
             }
-            vu->values.resize(slots);
-            BindDataDraws(*vu);
-            vus_.push_back(std::move(vu));
+            vu.values.resize(t_.vus[position].slots);
         }
         idle_.Reset(vus_.size());
         for (int i = 0; i < static_cast<int>(vus_.size()); ++i) idle_.Push(i);
@@ -151,12 +132,13 @@ public:
         if (vu_index < 0) {
             if (idle_.Empty()) return false;
             vu_index = idle_.Pop();
-        } else if (vu_index >= static_cast<int>(vus_.size()) || vus_[static_cast<size_t>(vu_index)]->busy) {
+        } else if (vu_index >= static_cast<int>(vus_.size()) || vus_[static_cast<size_t>(vu_index)].busy) {
             return false;
         }
-        Vu& vu = *vus_[static_cast<size_t>(vu_index)];
+        Vu& vu = vus_[static_cast<size_t>(vu_index)];
         const std::int64_t now = NowNs();
         vu.busy = true;
+        vu.exchange = AcquireExchange(vu);
         vu.task = picker_.Next();
         vu.step = 0;
         vu.failure = ErrorKind::kNone;
@@ -184,7 +166,7 @@ public:
         if (pause_timer_ != nullptr) uv_timer_stop(pause_timer_);
         while (!pauses_.empty()) {
             std::pop_heap(pauses_.begin(), pauses_.end(), std::greater<>());
-            Vu& vu = *vus_[static_cast<size_t>(pauses_.back().vu)];
+            Vu& vu = vus_[static_cast<size_t>(pauses_.back().vu)];
             pauses_.pop_back();
             SetFailure(vu, ErrorKind::kTimeout);
             EndIteration(vu);
@@ -201,54 +183,41 @@ public:
     }
 
 private:
-    // One extraction rule of one of the VU's steps, with what its value must respect where it is used.
-    struct BoundExtraction {
-        const CompiledExtraction* x = nullptr;
-        std::uint32_t slot = 0;
-        bool in_header = false;                   // used raw in a header value: no CR/LF
-        const http::Origin* path_origin = nullptr;  // used as the start of a path: no URL of another origin
-    };
-    struct StepInfo {
-        int stat = -1;  // recorder index (-1 for pauses)
-        std::uint32_t first_extract = 0;  // this step's rules: Vu::extract[first_extract, + extract_count)
-        std::uint32_t extract_count = 0;
-    };
     enum class SendOutcome : std::uint8_t { kSent, kRefused, kUnusableValue };
 
-    // Rows one task iteration takes from one data feed.
-    struct FeedDraws {
-        std::uint32_t feed = 0;
-        std::uint32_t count = 0;
-    };
-
-    struct Vu {
-        http::Exchange exchange;
-        DataRows data;                                // this iteration's data rows (kData), vectors reused
-        std::vector<std::vector<FeedDraws>> draws;    // per task: the rows its requests use
+    // What a virtual user needs only for some steps (a templated request, the jar's cookies, a redirect, data rows):
+    // allocated the first time it does and then reused, so a VU that sends only literal requests costs none of it.
+    struct Scratch {
+        DataRows data;                       // this iteration's data rows (kData), vectors reused
         http::PreparedRequest own;           // templated requests are serialised here (capacity reused)
         http::PreparedRequest with_cookies;  // a request with the jar's cookies merged in (capacity reused)
-        http::CookieJar jar;                 // persists across iterations, as a Lua virtual user's
         // Redirects (lse/http/redirect.hpp): the hops of the step in flight, rebuilt from its request as sent
-        // before the jar's cookies (base), with what the hops so far changed. Buffers keep their capacity.
-        const http::PreparedRequest* base = nullptr;
+        // before the jar's cookies (Vu::base), with what the hops so far changed. Buffers keep their capacity.
         http::PreparedRequest hop;           // the hop's request
         http::Url hop_url;                   // the hop in flight (exchange.origin points into it once redirected)
         http::Url next_url;                  // where the answered hop sends us
         http::HeaderList hop_headers;
         std::string hop_body;
         std::string hop_host;
+    };
+
+    // Per virtual user: only what persists across its steps and iterations (what its steps are is in the shared
+    // tables, at `position`).
+    struct Vu {
+        http::Exchange* exchange = nullptr;  // lent by the runner for an iteration (AcquireExchange)
+        http::CookieJar jar;                 // persists across iterations, as a Lua virtual user's
+        std::vector<ValueSlot> values;       // this iteration's response values, by slot
+        std::unique_ptr<Scratch> scratch;
+        const http::PreparedRequest* base = nullptr;  // the step's request as sent before the jar's cookies
+        PlanRunner* runner = nullptr;
+        std::uint32_t position = 0;          // in the compiled scenario's virtual users
+        int index = 0;
+        int task = 0;
+        std::uint32_t step = 0;
         int redirects = 0;                   // hops followed for this step
         http::Method hop_method = http::Method::kGet;
         bool hop_body_dropped = false;       // a 303 (or 301/302 after POST) dropped the body: for good
         bool hop_cross_origin = false;       // a hop left the origin: the credentials are gone for good
-        std::vector<ValueSlot> values;       // this iteration's response values, by slot
-        std::vector<BoundExtraction> extract;
-        PlanRunner* runner = nullptr;
-        const VuPlan* plan = nullptr;
-        std::vector<std::vector<StepInfo>> step_info;  // per task, per step
-        int index = 0;
-        int task = 0;
-        size_t step = 0;
         bool busy = false;
         ErrorKind failure = ErrorKind::kNone;
         std::int64_t started_ns = 0;
@@ -294,20 +263,21 @@ private:
     // Runs the VU's steps from vu.step until one has to wait (a request in flight or a pause),
     // or the task is over.
     void Advance(Vu& vu) noexcept {
-        const std::vector<Step>& steps = vu.plan->task_steps[static_cast<size_t>(vu.task)];
+        const std::span<const ReplayStep> steps = TaskSteps(vu.position, static_cast<size_t>(vu.task));
         while (vu.step < steps.size()) {
-            const Step& st = steps[vu.step];
-            if (st.metric) {
-                RecordSample(vu, st.sample);
+            const ReplayStep& st = steps[vu.step];
+            if (st.kind == ReplayStep::Kind::kMetric) {
+                RecordSample(vu, t_.samples[st.index]);
                 ++vu.step;
                 continue;
             }
-            if (st.pause) {
-                if (st.pause_ns <= 0) {
+            if (st.kind == ReplayStep::Kind::kPause) {
+                const std::int64_t pause_ns = t_.pauses[st.index];
+                if (pause_ns <= 0) {
                     ++vu.step;
                     continue;
                 }
-                pauses_.push_back(Pause{NowNs() + st.pause_ns, vu.index});
+                pauses_.push_back(Pause{NowNs() + pause_ns, vu.index});
                 std::push_heap(pauses_.begin(), pauses_.end(), std::greater<>());
                 ArmPauseTimer();
                 return;
@@ -349,49 +319,74 @@ private:
         return plan_.tasks[static_cast<size_t>(vu.task)].on_extract_error;
     }
 
-    // Which rows of which feeds each task of the VU uses (the highest draw number per feed), and room for them.
-    void BindDataDraws(Vu& vu) {
+    // Task t's steps for the virtual user at `position`.
+    std::span<const ReplayStep> TaskSteps(std::uint32_t position, size_t task) const noexcept {
+        const size_t i = t_.TaskIndex(position, task);
+        return std::span<const ReplayStep>(t_.steps.data() + t_.task_begin[i], t_.task_begin[i + 1] - t_.task_begin[i]);
+    }
+
+    int StatOf(const Vu& vu, std::uint32_t request) const noexcept {
+        return stats_[static_cast<size_t>(vu.task) * t_.traits.size() + t_.requests[request].traits];
+    }
+
+    // An exchange for the iteration starting: the runner has as many as iterations were ever in flight at once
+    // (an exchange with its response buffers is a third of a VU's cost: an open-model VU is idle most of the time).
+    http::Exchange* AcquireExchange(Vu& vu) noexcept {
+        http::Exchange* exchange = nullptr;
+        if (free_exchanges_.empty()) {
+            exchanges_.push_back(std::make_unique<http::Exchange>());  // grows to the most ever in flight
+            exchange = exchanges_.back().get();
+            exchange->on_done = &PlanRunner::OnDone;
+            exchange->capture_cookies = true;  // the VU's cookie jar sees every response's Set-Cookie
+            // Room to give every exchange back (EndIteration) without allocating.
+            if (free_exchanges_.capacity() < exchanges_.capacity()) free_exchanges_.reserve(exchanges_.capacity());
+        } else {
+            exchange = free_exchanges_.back();
+            free_exchanges_.pop_back();
+        }
+        exchange->user = &vu;
+        return exchange;
+    }
+
+    // Allocated the first time the VU needs it (like a buffer growing), then kept.
+    static Scratch& ScratchOf(Vu& vu) noexcept {
+        if (vu.scratch == nullptr) vu.scratch = std::make_unique<Scratch>();
+        return *vu.scratch;
+    }
+
+    // Room for the rows of every feed the VU's tasks use (the most any task takes per feed).
+    void SizeDataRows(const Vu& vu, DataRows* data) const {
         const auto& feeders = shared_->config->feeders;
-        vu.draws.resize(vu.plan->task_steps.size());
-        std::vector<std::uint32_t> most(feeders.size(), 0);  // per feed, over all tasks
-        for (size_t t = 0; t < vu.plan->task_steps.size(); ++t) {
-            std::vector<std::uint32_t> need(feeders.size(), 0);
-            auto scan = [&need](const Template& tpl) {
-                for (const Segment& seg : tpl.segments) {
-                    if (seg.kind != Segment::Kind::kData) continue;
-                    const auto feed = static_cast<size_t>(seg.a);
-                    if (feed < need.size()) need[feed] = std::max(need[feed], seg.draw + 1);
-                }
-            };
-            for (const Step& st : vu.plan->task_steps[t]) {
-                if (!st.IsRequest()) continue;
-                const PlannedRequest& r = plan_.requests[st.request];
-                scan(r.url);
-                scan(r.body);
-                for (const auto& h : r.headers) scan(h.second);
-            }
-            for (size_t f = 0; f < need.size(); ++f) {
-                if (need[f] == 0) continue;
-                vu.draws[t].push_back(FeedDraws{static_cast<std::uint32_t>(f), need[f]});
-                most[f] = std::max(most[f], need[f]);
+        data->tables.resize(feeders.size());
+        data->rows.resize(feeders.size());
+        std::vector<std::uint32_t> most(feeders.size(), 0);
+        for (size_t task = 0; task < t_.task_count; ++task) {
+            const size_t i = t_.TaskIndex(vu.position, task);
+            for (std::uint32_t d = t_.draw_begin[i]; d < t_.draw_begin[i + 1]; ++d) {
+                most[t_.draws[d].feed] = std::max(most[t_.draws[d].feed], t_.draws[d].count);
             }
         }
-        vu.data.tables.resize(feeders.size());
-        vu.data.rows.resize(feeders.size());
         for (size_t f = 0; f < feeders.size(); ++f) {
-            vu.data.tables[f] = &feeders[f]->Table();
-            vu.data.rows[f].assign(most[f], data::Feeder::kNoRow);
+            data->tables[f] = &feeders[f]->Table();
+            data->rows[f].assign(most[f], data::Feeder::kNoRow);
         }
     }
 
     // Draws the rows the iteration's task uses; the feed that had none left (unique, stop), or -1.
     int DrawRows(Vu& vu) noexcept {
+        if (t_.draw_begin.empty()) return -1;
+        const size_t i = t_.TaskIndex(vu.position, static_cast<size_t>(vu.task));
+        if (t_.draw_begin[i] == t_.draw_begin[i + 1]) return -1;
+        Scratch& scratch = ScratchOf(vu);
+        if (scratch.data.tables.empty()) SizeDataRows(vu, &scratch.data);  // once per VU
         const auto& feeders = shared_->config->feeders;
-        for (const FeedDraws& d : vu.draws[static_cast<size_t>(vu.task)]) {
-            std::vector<std::int64_t>& rows = vu.data.rows[d.feed];
-            for (std::uint32_t i = 0; i < d.count; ++i) {
-                rows[i] = feeders[d.feed]->Next(vu.plan->id);
-                if (rows[i] == data::Feeder::kNoRow) return static_cast<int>(d.feed);
+        const int id = t_.vus[vu.position].id;
+        for (std::uint32_t k = t_.draw_begin[i]; k < t_.draw_begin[i + 1]; ++k) {
+            const FeedDraws& d = t_.draws[k];
+            std::vector<std::int64_t>& rows = scratch.data.rows[d.feed];
+            for (std::uint32_t n = 0; n < d.count; ++n) {
+                rows[n] = feeders[d.feed]->Next(id);
+                if (rows[n] == data::Feeder::kNoRow) return static_cast<int>(d.feed);
             }
         }
         return -1;
@@ -408,25 +403,26 @@ private:
         ctx_.recorder->RecordError(task_stats_[static_cast<size_t>(vu.task)], ErrorKind::kScript, message_, NowNs());
     }
 
-    SendOutcome Send(Vu& vu, const Step& st) noexcept {
-        const CompiledRequest& c = shared_->requests[st.request];
-        const http::PreparedRequest* request = &c.shape.request;
-        if (!c.literal()) {
-            expand_.vuser = vu.plan->id;
+    SendOutcome Send(Vu& vu, const ReplayStep& st) noexcept {
+        const ReplayRequest& rr = t_.requests[st.index];
+        const RequestTraits& traits = t_.traits[rr.traits];
+        const http::PreparedRequest* request = &rr.literal;
+        if (rr.templated != kNoTemplate) {
+            Scratch& scratch = ScratchOf(vu);
+            expand_.vuser = t_.vus[vu.position].id;
             expand_.values = vu.values.data();
             expand_.value_count = vu.values.size();
-            expand_.data = &vu.data;
+            expand_.data = &scratch.data;
             const char* why = nullptr;
-            if (!SerializeTemplated(c, expand_, &vu.own, &why)) {
+            if (!SerializeTemplated(t_.templated[rr.templated]->compiled, expand_, &scratch.own, &why)) {
                 // Extraction checks a value against where it goes, so this is a backstop: counted as the
                 // extraction failure it is, on the request that could not be sent.
-                const StepInfo& info = vu.step_info[static_cast<size_t>(vu.task)][vu.step];
                 FormatStepMessage(vu, nullptr, why);
-                ctx_.recorder->RecordError(info.stat, ErrorKind::kExtract, message_, NowNs());
+                ctx_.recorder->RecordError(StatOf(vu, st.index), ErrorKind::kExtract, message_, NowNs());
                 SetFailure(vu, ErrorKind::kExtract);
                 return SendOutcome::kUnusableValue;
             }
-            request = &vu.own;
+            request = &scratch.own;
         }
         vu.base = request;
         vu.redirects = 0;
@@ -437,23 +433,24 @@ private:
             // The jar's cookies for this request, merged into the Cookie header it was captured with (on_start's
             // cookies): re-serialised only when the jar has something for it.
             cookies_.clear();
-            vu.jar.AppendHeaderFor(c.origin, http::RequestPath(request->bytes), NowUnix(), &cookies_);
+            vu.jar.AppendHeaderFor(traits.origin, http::RequestPath(request->bytes), NowUnix(), &cookies_);
             if (!cookies_.empty()) {
-                vu.with_cookies.method = request->method;
-                vu.with_cookies.idempotent = request->idempotent;
-                vu.with_cookies.connection_close = request->connection_close;
-                http::WriteWithCookies(request->bytes, cookies_, &vu.with_cookies.bytes);
-                request = &vu.with_cookies;
+                http::PreparedRequest& with_cookies = ScratchOf(vu).with_cookies;
+                with_cookies.method = request->method;
+                with_cookies.idempotent = request->idempotent;
+                with_cookies.connection_close = request->connection_close;
+                http::WriteWithCookies(request->bytes, cookies_, &with_cookies.bytes);
+                request = &with_cookies;
             }
         }
-        vu.exchange.request = request;
+        vu.exchange->request = request;
         // Headers and body only when this step's response has values to give.
-        vu.exchange.capture = vu.step_info[static_cast<size_t>(vu.task)][vu.step].extract_count > 0;
-        vu.exchange.origin = &c.origin;
-        vu.exchange.timeout_ns = c.timeout_ns > 0 ? c.timeout_ns : shared_->config->default_timeout_ns;
+        vu.exchange->capture = st.extract_count > 0;
+        vu.exchange->origin = &traits.origin;
+        vu.exchange->timeout_ns = traits.timeout_ns > 0 ? traits.timeout_ns : shared_->config->default_timeout_ns;
         // An iteration that has started always waits for a connection, like the Lua runner: the
         // open model's "never queue" rule applies at arrival (no idle virtual user: dropped).
-        return ctx_.client->Send(&vu.exchange, /*allow_queue=*/true) ? SendOutcome::kSent : SendOutcome::kRefused;
+        return ctx_.client->Send(vu.exchange, /*allow_queue=*/true) ? SendOutcome::kSent : SendOutcome::kRefused;
     }
 
     static void OnDone(http::Exchange* exchange, void* user) {
@@ -463,10 +460,10 @@ private:
     }
 
     void CompleteRequest(Vu& vu) noexcept {
-        const http::Result& r = vu.exchange.result;
-        const Step& st = vu.plan->task_steps[static_cast<size_t>(vu.task)][vu.step];
-        const StepInfo& info = vu.step_info[static_cast<size_t>(vu.task)][vu.step];
-        const CompiledRequest& c = shared_->requests[st.request];
+        const http::Result& r = vu.exchange->result;
+        const ReplayStep& st = TaskSteps(vu.position, static_cast<size_t>(vu.task))[vu.step];
+        const RequestTraits& c = t_.traits[t_.requests[st.index].traits];
+        const int stat = StatOf(vu, st.index);
         if (r.error == ErrorKind::kNone) StoreCookies(vu, r);
         // Redirects, as the Lua runtime follows them: each hop is an exchange of its own under the step's name; the
         // response after the last hop allowed that is still a redirect fails (kStatus, with a message). A Location
@@ -478,7 +475,7 @@ private:
                 if (vu.redirects >= c.max_redirects) {
                     too_many = true;
                 } else {
-                    const SendOutcome hop = FollowRedirect(vu, c, info, location);
+                    const SendOutcome hop = FollowRedirect(vu, c.origin, stat, location);
                     if (hop == SendOutcome::kSent) return;
                     if (hop == SendOutcome::kRefused) {
                         SetFailure(vu, ErrorKind::kTimeout);
@@ -492,9 +489,9 @@ private:
         // error), and the rest of the iteration goes on without them as on_extract_error says.
         bool values_missing = false;
         bool extract_failed = false;
-        if (info.extract_count > 0) {
+        if (st.extract_count > 0) {
             if (r.error == ErrorKind::kNone && c.accepted.Contains(r.status) && !too_many) {
-                extract_failed = !Extract(vu, info, r);
+                extract_failed = !Extract(vu, st, stat, r);
             } else {
                 values_missing = true;
             }
@@ -504,19 +501,19 @@ private:
         if (extract_failed) {
             // A response came, without a value the flow needs: timed and its status counted, as kExtract.
             const runtime::Latency l = runtime::MeasureExchange(r.t, vu.intended_ns, vu.started_ns);
-            ctx_.recorder->RecordCompletion(info.stat, ErrorKind::kExtract, r.status, false, l.service_us,
+            ctx_.recorder->RecordCompletion(stat, ErrorKind::kExtract, r.status, false, l.service_us,
                                             l.response_us, r.bytes_received, r.bytes_sent);
-            ctx_.recorder->RecordError(info.stat, ErrorKind::kExtract, message_, r.t.done_ns);
+            ctx_.recorder->RecordError(stat, ErrorKind::kExtract, message_, r.t.done_ns);
             SetFailure(vu, ErrorKind::kExtract);
         } else if (too_many) {
             static const runtime::StatusSet kNothingAccepted;
             const ErrorKind kind =
-                ctx_.recorder->RecordExchange(info.stat, r, kNothingAccepted, vu.intended_ns, vu.started_ns);
+                ctx_.recorder->RecordExchange(stat, r, kNothingAccepted, vu.intended_ns, vu.started_ns);
             http::FormatTooManyRedirects(c.max_redirects, r.status, http::FindLocation(r.headers), &message_);
-            ctx_.recorder->RecordError(info.stat, kind, message_, r.t.done_ns);
+            ctx_.recorder->RecordError(stat, kind, message_, r.t.done_ns);
             SetFailure(vu, kind);
         } else {
-            const ErrorKind kind = ctx_.recorder->RecordExchange(info.stat, r, c.accepted, vu.intended_ns, vu.started_ns);
+            const ErrorKind kind = ctx_.recorder->RecordExchange(stat, r, c.accepted, vu.intended_ns, vu.started_ns);
             if (kind != ErrorKind::kNone) SetFailure(vu, kind);
         }
         ++vu.step;
@@ -535,23 +532,24 @@ private:
     // Applies the step's rules to its response; every rule runs (a later one may still succeed), the first
     // failure's message goes into message_. A value is also checked against where the task uses it, so that
     // an unusable one fails here, on the response that gave it. False when any rule failed (its slot is empty).
-    bool Extract(Vu& vu, const StepInfo& info, const http::Result& r) noexcept {
+    bool Extract(Vu& vu, const ReplayStep& st, int stat, const http::Result& r) noexcept {
         bool all = true;
         // Body and JSON rules read the body as r.body does: decoded once per response, only for steps that read it.
         std::string_view body = r.body;
         const char* body_error = nullptr;
         bool body_read = false;
-        for (std::uint32_t i = info.first_extract; i < info.first_extract + info.extract_count; ++i) {
-            const BoundExtraction& b = vu.extract[i];
+        for (std::uint32_t i = st.first_extract; i < st.first_extract + st.extract_count; ++i) {
+            const BoundExtraction& b = t_.bound[i];
+            const CompiledExtraction& x = t_.extractions[b.x];
             ValueSlot& slot = vu.values[b.slot];
             const char* why = nullptr;
-            const Extraction::Source source = b.x->rule.source;
+            const Extraction::Source source = x.rule.source;
             if (!body_read && (source == Extraction::Source::kBody || source == Extraction::Source::kJson)) {
                 body_read = true;
                 if (!ResponseBodyText(r, &decoder_, &body, &body_error)) {
                     body = {};
                 } else if (body.data() != r.body.data()) {  // decoded from a Content-Encoding, as a script's r.body
-                    ctx_.recorder->RecordDecoded(info.stat, body.size());
+                    ctx_.recorder->RecordDecoded(stat, body.size());
                 }
             }
             bool ok = false;
@@ -559,7 +557,7 @@ private:
                 slot.Clear();
                 why = body_error;
             } else {
-                ok = ApplyExtraction(*b.x, r, body, &slot, &why);
+                ok = ApplyExtraction(x, r, body, &slot, &why);
             }
             if (ok && b.in_header && HasHeaderBreak(slot.text)) {
                 ok = false;
@@ -568,7 +566,7 @@ private:
             if (ok && b.path_origin != nullptr && !AppendPathStart(slot.text, *b.path_origin, nullptr, &why)) ok = false;
             if (ok) continue;
             slot.Clear();
-            if (all) FormatStepMessage(vu, &b.x->rule, why);
+            if (all) FormatStepMessage(vu, &x.rule, why);
             all = false;
         }
         return all;
@@ -577,14 +575,14 @@ private:
     // "step 2 (GET /api/v1/orders/{id}): json $.id: no member" into message_ (capacity reused): the step number is
     // 1-based among the task's requests, as --dry-run shows it.
     void FormatStepMessage(const Vu& vu, const Extraction* rule, const char* why) noexcept {
-        const std::vector<Step>& steps = vu.plan->task_steps[static_cast<size_t>(vu.task)];
+        const std::span<const ReplayStep> steps = TaskSteps(vu.position, static_cast<size_t>(vu.task));
         int number = 0;
-        for (size_t i = 0; i <= vu.step && i < steps.size(); ++i) number += steps[i].IsRequest() ? 1 : 0;
+        for (size_t i = 0; i <= vu.step && i < steps.size(); ++i) number += steps[i].kind == ReplayStep::Kind::kRequest;
         char digits[16];
         const auto d = std::to_chars(digits, digits + sizeof digits, number);
         message_.clear();
         message_.append("step ").append(digits, static_cast<size_t>(d.ptr - digits)).append(" (");
-        message_.append(plan_.requests[steps[vu.step].request].name).append("): ");
+        message_.append(t_.traits[t_.requests[steps[vu.step].index].traits].name).append("): ");
         if (rule != nullptr) {
             AppendExtractionLabel(*rule, &message_);
             message_.append(": ");
@@ -597,7 +595,7 @@ private:
         for (const auto& [name, value] : r.headers) {
             if (name != "set-cookie") continue;
             try {  // a new cookie allocates (a replaced one does not); out of memory: the cookie is dropped
-                vu.jar.Store(value, *vu.exchange.origin, http::RequestPath(vu.exchange.request->bytes), NowUnix());
+                vu.jar.Store(value, *vu.exchange->origin, http::RequestPath(vu.exchange->request->bytes), NowUnix());
             } catch (...) {
             }
         }
@@ -605,36 +603,36 @@ private:
 
     // Sends the next hop of the step in flight (the response was a redirect to `location`) and records the answered
     // hop; kUnusableValue (nothing recorded or sent) when the Location cannot be followed.
-    SendOutcome FollowRedirect(Vu& vu, const CompiledRequest& c, const StepInfo& info,
-                               std::string_view location) noexcept {
-        const http::Result& r = vu.exchange.result;
+    SendOutcome FollowRedirect(Vu& vu, const http::Origin& origin, int stat, std::string_view location) noexcept {
+        const http::Result& r = vu.exchange->result;
+        Scratch& s = ScratchOf(vu);
         if (vu.redirects == 0) {  // the step's own URL, as sent
-            vu.hop_url.origin = c.origin;
-            vu.hop_url.path_and_query.assign(RequestTarget(vu.base->bytes));
+            s.hop_url.origin = origin;
+            s.hop_url.path_and_query.assign(RequestTarget(vu.base->bytes));
         }
         const char* why = nullptr;
-        if (!http::ResolveLocation(vu.hop_url, location, &vu.next_url, &why)) return SendOutcome::kUnusableValue;
+        if (!http::ResolveLocation(s.hop_url, location, &s.next_url, &why)) return SendOutcome::kUnusableValue;
         // The hop is the step's request as sent before the jar's cookies, with what every hop so far changed: RFC
         // 9110's method and body, credentials only while the origin never changed; then the jar's cookies for it.
         const http::RedirectMethod next = http::NextRedirectMethod(r.status, vu.hop_method);
         vu.hop_method = next.method;
         vu.hop_body_dropped = vu.hop_body_dropped || !next.keep_body;
-        vu.hop_cross_origin = vu.hop_cross_origin || !(vu.next_url.origin == vu.hop_url.origin);
-        if (!http::ReadSerializedRequest(vu.base->bytes, &vu.hop_headers, &vu.hop_body)) {
+        vu.hop_cross_origin = vu.hop_cross_origin || !(s.next_url.origin == s.hop_url.origin);
+        if (!http::ReadSerializedRequest(vu.base->bytes, &s.hop_headers, &s.hop_body)) {
             return SendOutcome::kUnusableValue;
         }
-        http::FilterRedirectHeaders(&vu.hop_headers, vu.hop_cross_origin, vu.hop_body_dropped);
-        if (vu.hop_body_dropped) vu.hop_body.clear();
-        std::swap(vu.hop_url, vu.next_url);
-        AssignHostHeader(vu.hop_url.origin, &vu.hop_host);
+        http::FilterRedirectHeaders(&s.hop_headers, vu.hop_cross_origin, vu.hop_body_dropped);
+        if (vu.hop_body_dropped) s.hop_body.clear();
+        std::swap(s.hop_url, s.next_url);
+        AssignHostHeader(s.hop_url.origin, &s.hop_host);
         try {
             // A 307/308 keeps a custom method (kOther): its token is the first word of the step's request line.
             const std::string_view base_bytes = vu.base->bytes;
-            http::PreparedRequest::BuildInto(vu.hop_method, vu.hop_host, vu.hop_url.path_and_query, vu.hop_headers,
-                                             vu.hop_body, &vu.hop, base_bytes.substr(0, base_bytes.find(' ')));
+            http::PreparedRequest::BuildInto(vu.hop_method, s.hop_host, s.hop_url.path_and_query, s.hop_headers,
+                                             s.hop_body, &s.hop, base_bytes.substr(0, base_bytes.find(' ')));
         } catch (...) {
             // Not expected (the step's headers were valid, the target was resolved): the response is final.
-            std::swap(vu.hop_url, vu.next_url);
+            std::swap(s.hop_url, s.next_url);
             return SendOutcome::kUnusableValue;
         }
         // The answered hop is an exchange of its own: counted under the step's name with its status, not a failure.
@@ -643,23 +641,23 @@ private:
             for (int status : {301, 302, 303, 307, 308}) set.Add(status);
             return set;
         }();
-        ctx_.recorder->RecordExchange(info.stat, r, kRedirects, vu.intended_ns, vu.started_ns);
+        ctx_.recorder->RecordExchange(stat, r, kRedirects, vu.intended_ns, vu.started_ns);
         ++vu.redirects;
-        const http::PreparedRequest* request = &vu.hop;
+        const http::PreparedRequest* request = &s.hop;
         if (!vu.jar.Empty()) {
             cookies_.clear();
-            vu.jar.AppendHeaderFor(vu.hop_url.origin, http::RequestPath(vu.hop.bytes), NowUnix(), &cookies_);
+            vu.jar.AppendHeaderFor(s.hop_url.origin, http::RequestPath(s.hop.bytes), NowUnix(), &cookies_);
             if (!cookies_.empty()) {
-                vu.with_cookies.method = vu.hop.method;
-                vu.with_cookies.idempotent = vu.hop.idempotent;
-                vu.with_cookies.connection_close = vu.hop.connection_close;
-                http::WriteWithCookies(vu.hop.bytes, cookies_, &vu.with_cookies.bytes);
-                request = &vu.with_cookies;
+                s.with_cookies.method = s.hop.method;
+                s.with_cookies.idempotent = s.hop.idempotent;
+                s.with_cookies.connection_close = s.hop.connection_close;
+                http::WriteWithCookies(s.hop.bytes, cookies_, &s.with_cookies.bytes);
+                request = &s.with_cookies;
             }
         }
-        vu.exchange.request = request;
-        vu.exchange.origin = &vu.hop_url.origin;
-        return ctx_.client->Send(&vu.exchange, /*allow_queue=*/true) ? SendOutcome::kSent : SendOutcome::kRefused;
+        vu.exchange->request = request;
+        vu.exchange->origin = &s.hop_url.origin;
+        return ctx_.client->Send(vu.exchange, /*allow_queue=*/true) ? SendOutcome::kSent : SendOutcome::kRefused;
     }
 
     // The request target of a serialised request ("GET /a?b HTTP/1.1": "/a?b").
@@ -685,32 +683,9 @@ private:
         }
     }
 
-    // Where task t uses each response value: which of its rules must check for header breaks or a foreign origin.
-    void BindValueUses(Vu& vu, size_t t) {
-        const std::vector<Step>& steps = vu.plan->task_steps[t];
-        for (size_t s = 0; s < steps.size(); ++s) {
-            if (!steps[s].IsRequest()) continue;
-            const CompiledRequest& c = shared_->requests[steps[s].request];
-            for (size_t h = 0; h < c.holes.size(); ++h) {
-                const Segment& seg = *c.holes[h];
-                if (seg.kind != Segment::Kind::kValue) continue;
-                const bool in_header = c.places[h] == HolePlace::kHeader &&
-                                       static_cast<ValueEncoding>(seg.b) == ValueEncoding::kRaw;
-                const bool path_start = c.places[h] == HolePlace::kPathStart;
-                if (!in_header && !path_start) continue;
-                for (const StepInfo& info : vu.step_info[t]) {
-                    for (std::uint32_t i = info.first_extract; i < info.first_extract + info.extract_count; ++i) {
-                        BoundExtraction& b = vu.extract[i];
-                        if (static_cast<std::int64_t>(b.slot) != seg.a) continue;
-                        b.in_header = b.in_header || in_header;
-                        if (path_start && b.path_origin == nullptr) b.path_origin = &c.origin;
-                    }
-                }
-            }
-        }
-    }
-
     void EndIteration(Vu& vu) noexcept {
+        free_exchanges_.push_back(vu.exchange);  // never past its capacity (AcquireExchange): no allocation
+        vu.exchange = nullptr;
         const std::int64_t now = NowNs();
         ctx_.recorder->RecordRun(task_stats_[static_cast<size_t>(vu.task)], vu.failure, vu.intended_ns, vu.started_ns,
                                  now);
@@ -749,7 +724,7 @@ private:
         const std::int64_t now = NowNs();
         while (!self->pauses_.empty() && self->pauses_.front().due_ns <= now) {
             std::pop_heap(self->pauses_.begin(), self->pauses_.end(), std::greater<>());
-            Vu& vu = *self->vus_[static_cast<size_t>(self->pauses_.back().vu)];
+            Vu& vu = self->vus_[static_cast<size_t>(self->pauses_.back().vu)];
             self->pauses_.pop_back();
             ++vu.step;
             self->Advance(vu);
@@ -759,7 +734,8 @@ private:
 
     runtime::WorkerContext ctx_;
     std::shared_ptr<const SharedReplay> shared_;
-    const ScenarioPlan& plan_;
+    const ScenarioPlan& plan_;  // the compiled scenario's header: name, tasks, metrics
+    const ReplayTables& t_;
     std::mt19937_64 rng_;
     runtime::WeightedPicker picker_;
     ExpandContext expand_;
@@ -768,7 +744,10 @@ private:
     std::string cookies_;  // the jar's Cookie pairs for the request being sent (capacity reused)
     std::vector<int> task_stats_;
     std::vector<metrics::CustomMetric*> custom_;  // by PlannedMetric index; null: not recordable here
-    std::vector<std::unique_ptr<Vu>> vus_;
+    std::vector<int> stats_;  // recorder index by task * traits count + request traits; -1: never sent here
+    std::vector<Vu> vus_;     // sized once: an exchange in flight points at its VU
+    std::vector<std::unique_ptr<http::Exchange>> exchanges_;  // every exchange this runner made
+    std::vector<http::Exchange*> free_exchanges_;             // those no iteration holds
     runtime::IdleQueue idle_;
     std::vector<Pause> pauses_;  // min-heap on due_ns; a VU is in it at most once
     std::vector<int> deferred_;
@@ -795,62 +774,19 @@ std::vector<std::shared_ptr<data::Feeder>> MakeFeeders(const std::vector<DataFee
 }
 
 runtime::RunnerFactory MakePlanRunnerFactory(std::shared_ptr<const PlanRunConfig> config) {
-    if (config == nullptr || config->scenario == nullptr) throw UsageError("plan runner: no scenario plan");
-    const ScenarioPlan& plan = *config->scenario;
-    std::string why;
-    if (!CheckScenarioPlan(plan, &why)) throw UsageError("cannot replay the plan: " + why);
-    auto check_data = [&config, &plan](const Template& t, const PlannedRequest& r) {
-        for (const Segment& seg : t.segments) {
-            if (seg.kind != Segment::Kind::kData) continue;
-            const auto feed = static_cast<size_t>(seg.a);
-            if (seg.a < 0 || feed >= config->feeders.size() || config->feeders[feed] == nullptr ||
-                seg.column >= config->feeders[feed]->Table().ColumnCount()) {
-                throw UsageError("cannot replay the plan: scenario '" + plan.name + "', request '" + r.name +
-                                 "' uses data feed " + std::to_string(seg.a) + " column " + std::to_string(seg.column) +
-                                 ", which the plan does not carry");
-            }
-        }
-    };
-    for (const PlannedRequest& r : plan.requests) {
-        check_data(r.url, r);
-        check_data(r.body, r);
-        for (const auto& h : r.headers) check_data(h.second, r);
+    if (config == nullptr || (config->scenario == nullptr && config->compiled == nullptr)) {
+        throw UsageError("plan runner: no scenario plan");
     }
+    // Without a compiled scenario, compile (a copy of) the plan for this factory alone.
+    std::shared_ptr<const CompiledScenario> compiled =
+        config->compiled != nullptr ? config->compiled : CompileScenario(*config->scenario, config->feeders);
     for (int p : config->vu_positions) {
-        if (p < 0 || static_cast<size_t>(p) >= plan.vusers.size()) {
+        if (p < 0 || static_cast<size_t>(p) >= compiled->vuser_count) {
             throw UsageError("plan runner: virtual user position " + std::to_string(p) + " is out of range (the plan has " +
-                             std::to_string(plan.vusers.size()) + ")");
+                             std::to_string(compiled->vuser_count) + ")");
         }
     }
-    auto shared = std::make_shared<SharedReplay>(config);
-    for (const VuPlan& vu : plan.vusers) {
-        for (size_t t = 0; t < vu.task_steps.size(); ++t) {
-            for (const Step& st : vu.task_steps[t]) {
-                for (const Extraction& e : st.extract) {
-                    std::string key = ExtractionKey(e);
-                    if (shared->extraction_index.count(key) != 0) continue;
-                    try {
-                        shared->extractions.push_back(CompileExtraction(e));
-                    } catch (const UsageError& err) {
-                        throw UsageError("scenario '" + plan.name + "', task '" +
-                                         (t < plan.tasks.size() ? plan.tasks[t].name : std::string("?")) + "': " +
-                                         err.what());
-                    }
-                    shared->extraction_index.emplace(std::move(key),
-                                                     static_cast<std::uint32_t>(shared->extractions.size() - 1));
-                }
-            }
-        }
-    }
-    shared->requests.reserve(plan.requests.size());
-    for (const auto& r : plan.requests) {
-        try {
-            shared->requests.push_back(CompileRequest(r));
-        } catch (const UsageError& e) {
-            throw UsageError("scenario '" + plan.name + "', " + e.what());
-        }
-    }
-    std::shared_ptr<const SharedReplay> frozen = std::move(shared);
+    std::shared_ptr<const SharedReplay> frozen = std::make_shared<SharedReplay>(config, std::move(compiled));
     return [frozen](const runtime::WorkerContext& ctx) -> std::unique_ptr<runtime::IterationRunner> {
         return std::make_unique<PlanRunner>(ctx, frozen);
     };

@@ -38,12 +38,19 @@
 /// for them; templated ones (and literal ones with cookies) are written into the VU's own buffers; extraction
 /// scans the captured response without a document. Nothing allocates once buffers have grown (a cookie the jar
 /// did not hold yet is the exception).
+///
+/// Memory (issue 16: an agent hosts up to a million virtual users): the runner reads the scenario's compact compiled
+/// form (compiled_scenario.hpp); a virtual user's own state is its cookie jar, its response value slots and a few
+/// words. An exchange (with its response buffers) is lent per iteration from a pool as large as the most iterations
+/// ever in flight at once, and the buffers for templated requests, cookies merged in, redirects and data rows are
+/// allocated the first time a VU needs them. Measured by tests/plan/plan_memory_test.cpp.
 
 #include <cstdint>
 #include <memory>
 #include <vector>
 
 #include "lse/data/feeder.hpp"
+#include "lse/plan/compiled_scenario.hpp"
 #include "lse/plan/plan.hpp"
 #include "lse/runtime/iteration_runner.hpp"
 #include "lse/runtime/load_spec.hpp"
@@ -51,8 +58,11 @@
 namespace lse::plan {
 
 struct PlanRunConfig {
+    /// The scenario to replay: its compiled form (CompileScenario), shared by every factory of the scenario (the
+    /// agent's way: it keeps only that), or else the plan, which the factory then compiles (a copy) for itself.
+    std::shared_ptr<const CompiledScenario> compiled;
     std::shared_ptr<const ScenarioPlan> scenario;
-    std::vector<int> vu_positions;  ///< indexes into scenario->vusers this agent hosts; empty = all
+    std::vector<int> vu_positions;  ///< indexes into the plan's virtual users this agent hosts; empty = all
     int agent_index = 0;            ///< for sequence numbers: agent i of n draws i+1, i+1+n, ...
     int agent_count = 1;
     std::uint64_t seed = 1;         ///< task rotation, lsengine.random/uuid
@@ -65,9 +75,9 @@ struct PlanRunConfig {
 /// Feeders over a plan's data feeds (this agent's slices), in order.
 std::vector<std::shared_ptr<data::Feeder>> MakeFeeders(const std::vector<DataFeed>& feeds);
 
-/// Checks the plan (CheckScenarioPlan) and compiles its request table once for every worker.
-/// Throws lse::UsageError for a plan that cannot be replayed (bad reference, bad header, a
-/// placeholder in a URL's host) and for positions out of range.
+/// A factory of runners for every worker, over config->compiled (or the plan compiled here: CompileScenario's
+/// checks). Throws lse::UsageError for a plan that cannot be replayed (bad reference, bad header, a placeholder in
+/// a URL's host) and for positions out of range.
 runtime::RunnerFactory MakePlanRunnerFactory(std::shared_ptr<const PlanRunConfig> config);
 
 /// Positions an agent hosts by the default rule: p with p % agent_count == agent_index.
