@@ -2,7 +2,8 @@
 /// @file
 /// The live view of a distributed run: one line (and one interval for every output) per second of the run,
 /// printed once that second's data arrived from the agents and the coordinator's own load (IntervalAligner),
-/// with the agents' states.
+/// with the agents' states. When agents have --region, each region's part of the same second goes with it, and the
+/// live view prints one line per region under the run's (lse/report/region_live_lines.hpp).
 
 #include <cstdint>
 #include <map>

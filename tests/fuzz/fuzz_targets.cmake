@@ -27,7 +27,8 @@ lse_add_fuzzer(fuzz_threshold_parse SOURCES ${lse_fuzz_dir}/fuzz_threshold_parse
 add_executable(fuzz_make_seeds ${lse_fuzz_dir}/make_seeds.cpp)
 target_link_libraries(fuzz_make_seeds PRIVATE lse_plan lse_protocol lse_metrics)
 # The sample objects of the codec tests are the seeds.
-target_include_directories(fuzz_make_seeds PRIVATE ${PROJECT_SOURCE_DIR}/tests/plan ${PROJECT_SOURCE_DIR}/tests/protocol)
+target_include_directories(fuzz_make_seeds PRIVATE ${PROJECT_SOURCE_DIR}/tests/plan ${PROJECT_SOURCE_DIR}/tests/protocol
+                           ${PROJECT_SOURCE_DIR}/tests/metrics)
 
 # `cmake --build build-fuzz --target lse_fuzzers` builds every fuzzer.
 get_property(lse_fuzz_targets GLOBAL PROPERTY LSE_FUZZ_TARGETS)

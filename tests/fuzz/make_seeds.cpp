@@ -11,6 +11,7 @@
 #include "lse/metrics/snapshot.hpp"
 #include "lse/plan/plan_codec.hpp"
 #include "lse/protocol/codec.hpp"
+#include "generator_health_sample.hpp"  // tests/metrics
 #include "plan_fixtures.hpp"
 #include "sample_messages.hpp"
 
@@ -60,17 +61,9 @@ void WriteSnapshots(const fs::path& dir) {
     Write(dir, "three_names", bytes);
     // Version 5: a generator's own health, so the fuzzer starts from a valid generators section.
     lse::metrics::GeneratorHealth& health = s.generators["agent-1"];
-    health.threads = 2;
+    health = lse::metrics::testing::SampleGeneratorHealth(200, 1);
+    for (std::int64_t lag : {900, 31'000}) health.loop_lag_us.Record(lag);
     health.intervals = 3;
-    for (std::int64_t lag : {200, 900, 31'000}) health.loop_lag_us.Record(lag);
-    health.process_cpu = 1.5;
-    health.host_cpu = 0.75;
-    health.arrivals = 40;
-    health.late_arrivals = 4;
-    health.open_sockets = 8;
-    health.ephemeral_ports = 8;
-    health.ephemeral_port_range = 28232;
-    health.rss_bytes = 50'000'000;
     health.saturated_intervals = 1;
     health.saturated = {{1000, 2000}};
     std::string with_health;

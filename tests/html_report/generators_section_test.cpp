@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "generator_health_sample.hpp"  // tests/metrics
 #include "lse/core/clock.hpp"
 #include "lse/html_report/html_report.hpp"
 #include "lse/metrics/stat_key.hpp"
@@ -12,22 +13,6 @@
 
 namespace lse::html_report {
 namespace {
-
-metrics::GeneratorHealth Health(std::int64_t lag_us) {
-    metrics::GeneratorHealth h;
-    h.threads = 2;
-    h.intervals = 1;
-    h.loop_lag_us.RecordN(lag_us, 50);
-    h.process_cpu = 1.25;
-    h.host_cpu = 0.5;
-    h.arrivals = 100;
-    h.late_arrivals = 4;
-    h.open_sockets = 12;
-    h.ephemeral_ports = 13;
-    h.ephemeral_port_range = 28232;
-    h.rss_bytes = 3 * 1048576ULL;
-    return h;
-}
 
 // One second of one request; `generators` are put into the interval and the run's totals as they are.
 std::string Render(const std::string& dir_name, const std::map<std::string, metrics::GeneratorHealth>& generators) {
@@ -57,17 +42,18 @@ std::string Row(const std::string& html, const std::string& id) {
 }
 
 TEST(HtmlGenerators, TableShowsEachGeneratorAndMarksTheSaturated) {
-    metrics::GeneratorHealth saturated = Health(30'000);
+    metrics::GeneratorHealth saturated = metrics::testing::SampleGeneratorHealth(30'000);
     saturated.saturated_intervals = 2;
     metrics::AddSaturatedPeriod(&saturated.saturated, {12'000, 13'000});
     metrics::AddSaturatedPeriod(&saturated.saturated, {20'000, 21'500});
-    const std::string html = Render("generators", {{"a1", Health(800)}, {"a<2>", saturated}});
+    const std::string html =
+        Render("generators", {{"a1", metrics::testing::SampleGeneratorHealth(800)}, {"a<2>", saturated}});
     ASSERT_NE(html.find("<section id=\"generators\">\n<h2>Load generators</h2>"), std::string::npos);
     const std::string a1 = Row(html, "a1");
     ASSERT_FALSE(a1.empty()) << html;
     EXPECT_EQ(a1.rfind("<tr>", 0), 0u) << "healthy: not marked";
-    for (const char* cell : {"<td>2</td>", "<td>800us</td>", "<td>125%</td>", "<td>50%</td>", "<td>100</td>",
-                             "<td>4</td>", "<td>12</td>", "<td>13 of 28232</td>", "<td>3.0 MiB</td>",
+    for (const char* cell : {"<td>2</td>", "<td>800us</td>", "<td>150%</td>", "<td>75%</td>", "<td>300</td>",
+                             "<td>7</td>", "<td>20</td>", "<td>21 of 28232</td>", "<td>1.0 MiB</td>",
                              "<td class=\"result\">no</td>"}) {
         EXPECT_NE(a1.find(cell), std::string::npos) << cell << "\n" << a1;
     }

@@ -16,8 +16,8 @@ namespace lse::html_report {
 namespace {
 
 constexpr const char* kChromium = "/usr/bin/chromium";
-// rps, service time, response time, errors, statuses, iterations per task.
-constexpr int kExpectedCharts = 6;
+// rps, service time, response time, errors, statuses, iterations per task, generators' loop lag.
+constexpr int kExpectedCharts = 7;
 
 struct CommandResult {
     int exit_code = -1;
@@ -79,6 +79,7 @@ TEST(HtmlReportBrowser, ChartsDrawAndPaintInHeadlessChromium) {
     EXPECT_NE(result.output.find("achieved rps"), std::string::npos);
     EXPECT_NE(result.output.find("achieved iterations/s"), std::string::npos);
     EXPECT_NE(result.output.find("timeout"), std::string::npos);
+    EXPECT_NE(result.output.find("saturated above"), std::string::npos) << "the loop-lag chart's limit line";
 }
 
 }  // namespace

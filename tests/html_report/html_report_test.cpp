@@ -182,6 +182,76 @@ TEST(HtmlReport, ShowsVerdictThresholdsAgentsLifecycleAndConfiguration) {
     EXPECT_NE(html.find("failed with script errors"), std::string::npos) << "the banner lists why the run failed";
 }
 
+// The text between `open` and the next `close` after it; "" when `open` is missing.
+std::string Between(const std::string& html, const std::string& open, const std::string& close) {
+    const std::size_t at = html.find(open);
+    if (at == std::string::npos) return {};
+    return html.substr(at, html.find(close, at) - at);
+}
+
+TEST(HtmlReport, AgentsSectionListsEveryRebalanceInTimeOrder) {
+    const std::string html = RenderSynthetic("rebalances");
+    const std::string agents = Between(html, "<section id=\"agents\">", "</section>");
+    ASSERT_FALSE(agents.empty()) << html;
+    // agent-2's row: initial share, share now, and how often it was rebalanced.
+    const std::string row = Between(agents, "<td class=\"name\">agent-2</td>", "</tr>");
+    EXPECT_NE(row.find("<td>50.00%</td><td>40.00%</td><td>2</td>"), std::string::npos) << row;
+
+    const std::string table = Between(agents, "<h3 id=\"rebalances\">Rebalances</h3>", "</table>");
+    ASSERT_FALSE(table.empty()) << agents;
+    const std::string saturated =
+        "<tr><td>2.0s</td><td class=\"name\">agent-2</td><td>50.00%</td><td>30.00%</td><td class=\"name\">agent-2"
+        "</td><td class=\"name\">agent-1</td><td class=\"name\">saturated: lag p99 &lt;23 ms&gt;</td></tr>";
+    const std::string recovered =
+        "<tr><td>4.0s</td><td class=\"name\">agent-2</td><td>30.00%</td><td>40.00%</td><td class=\"name\">agent-1"
+        "</td><td class=\"name\">agent-2</td><td class=\"name\">recovered</td></tr>";
+    const std::size_t first = table.find(saturated);
+    ASSERT_NE(first, std::string::npos) << table;
+    EXPECT_GT(table.find(recovered), first) << "events in time order\n" << table;
+    EXPECT_EQ(html.find(testing::kRebalanceWhy), std::string::npos) << "the reason is escaped";
+
+    // The embedded JSON carries them as --summary-json does.
+    const json data = json::parse(EmbeddedJson(html));
+    const json& moves = data.at("agents").at(1).at("rebalances");
+    ASSERT_EQ(moves.size(), 2u);
+    EXPECT_DOUBLE_EQ(moves[0].at("at_s").get<double>(), 2.0);
+    EXPECT_EQ(moves[0].at("why"), testing::kRebalanceWhy);
+    EXPECT_EQ(moves[1].at("from"), json::array({"agent-1"}));
+    EXPECT_DOUBLE_EQ(data.at("agents").at(1).at("share_now").get<double>(), 0.4);
+    EXPECT_TRUE(data.at("agents").at(0).at("rebalances").empty());
+}
+
+TEST(HtmlReport, NoRebalanceTableWithoutRebalances) {
+    const std::string path = FreshDirectory("no_rebalances") + "/report.html";
+    HtmlReport report(path);
+    report::RunDescription run;
+    run.distributed = true;
+    report.OnStart(run);
+    metrics::Snapshot s;
+    report::AgentResult agent;
+    agent.status = {"a1", "h", "active", 1, 1.0};
+    agent.share_now = 1.0;
+    report.OnEnd(report::RunOutcome{report::SummaryInput{s, 0}, {agent}, 0, ""});
+    const std::string html = ReadWhole(path);
+    EXPECT_NE(html.find("<section id=\"agents\">"), std::string::npos);
+    EXPECT_EQ(html.find("id=\"rebalances\""), std::string::npos);
+}
+
+TEST(HtmlReport, TimelineHasEachGeneratorsLoopLagP99) {
+    const json tl = json::parse(EmbeddedJson(RenderSynthetic("loop_lag"))).at("timeline");
+    const json& generators = tl.at("generators");
+    ASSERT_EQ(generators.size(), 2u) << generators.dump();
+    EXPECT_EQ(generators[0].at("name"), "agent-1");
+    EXPECT_EQ(generators[1].at("name"), "agent-2");
+    ASSERT_EQ(generators[1].at("loop_lag_p99_ms").size(), static_cast<std::size_t>(testing::kIntervals));
+    for (int i = 0; i < testing::kIntervals; ++i) {
+        EXPECT_NEAR(generators[0].at("loop_lag_p99_ms")[i].get<double>(), 0.8, 0.01);
+        const double expected_ms = static_cast<double>(testing::kAgent2LagStepUs * (i + 1)) / 1000.0;
+        EXPECT_NEAR(generators[1].at("loop_lag_p99_ms")[i].get<double>(), expected_ms, expected_ms / 100) << i;
+    }
+    EXPECT_DOUBLE_EQ(tl.at("saturated_lag_p99_ms").get<double>(), 10.0);
+}
+
 TEST(HtmlReport, PassBannerWhenEverythingPassed) {
     const std::string html = RenderSynthetic("pass", {.failing_threshold = false, .exit_code = 0});
     EXPECT_NE(html.find("class=\"verdict pass\">PASS"), std::string::npos);

@@ -40,6 +40,14 @@ void RecordInterval(metrics::Snapshot* s, int i) {
     buy.RecordCompletion(ErrorKind::kCheck, 0, false, 40000, 41000, 0, 0);
     s->checks[MakeStatKey(StatKind::kCheck, "shop", kHostileTask, "status is 201")] += metrics::CheckCounts{4, 1};
     s->checks[MakeStatKey(StatKind::kCheck, "shop", "browse", "cart listed", "checkout")] += metrics::CheckCounts{3, 0};
+    // Each agent's generator health: agent-1 stays at 0.8 ms of loop lag, agent-2's lag climbs 5 ms a second.
+    for (int a = 0; a < 2; ++a) {
+        metrics::GeneratorHealth& h = s->generators[a == 0 ? "agent-1" : "agent-2"];
+        h.threads = 2;
+        h.intervals = 1;
+        h.loop_lag_us.RecordN(a == 0 ? 800 : kAgent2LagStepUs * (i + 1), 100);
+        h.arrivals = 50;
+    }
 }
 
 }  // namespace
@@ -115,6 +123,11 @@ void FeedSyntheticRun(HtmlReport& report, const SyntheticOptions& options) {
         interval.Reset(0, kNsPerSec);
         RecordInterval(&interval, static_cast<int>(a));
         result.total = interval;
+        result.share_now = a == 0 ? 0.6 : 0.4;
+        if (a == 1) {  // agent-2 was saturated, then recovered part of the way
+            result.rebalances = {{2 * kNsPerSec, "agent-2", {"agent-2"}, {"agent-1"}, 0.5, 0.3, kRebalanceWhy},
+                                 {4 * kNsPerSec, "agent-2", {"agent-1"}, {"agent-2"}, 0.3, 0.4, "recovered"}};
+        }
         outcome.agents.push_back(std::move(result));
     }
     report.OnEnd(outcome);

@@ -1,8 +1,10 @@
 #pragma once
 // A small made-up run fed to an HtmlReport, shared by the unit and the browser tests: one scenario
 // with two tasks (one of them with a hostile request name), timeouts and 500s, a failed check, a
-// lifecycle request, one passing and one failing threshold, two agents and a few intervals.
+// lifecycle request, one passing and one failing threshold, two agents (with generator health and agent-2's
+// rebalances) and a few intervals.
 
+#include <cstdint>
 #include <string>
 
 #include "lse/html_report/html_report.hpp"
@@ -13,6 +15,10 @@ inline constexpr const char* kHostileName = "<script>alert(1)</script>";
 /// A task name that, if it ever reached the page as markup, would mark <body> with data-xss.
 inline constexpr const char* kHostileTask = "buy<img src=x onerror=\"document.body.setAttribute('data-xss','1')\">";
 inline constexpr int kIntervals = 5;
+/// Generator health of every interval i: agent-1's loop lag is 800 µs, agent-2's (i + 1) times this.
+inline constexpr std::int64_t kAgent2LagStepUs = 5000;
+/// agent-2's share moves: at 2 s from 50% to 30% (why: this, with markup to escape), at 4 s back to 40% ("recovered").
+inline constexpr const char* kRebalanceWhy = "saturated: lag p99 <23 ms>";
 
 struct SyntheticOptions {
     bool failing_threshold = true;

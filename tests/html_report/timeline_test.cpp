@@ -1,5 +1,8 @@
 #include "lse/html_report/timeline.hpp"
 
+#include <string>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include "lse/core/clock.hpp"
@@ -72,6 +75,70 @@ TEST(Timeline, TaskNamesCarryTheScenarioWhenThereAreSeveral) {
     Timeline timeline;
     timeline.Append(Update(s, kNsPerSec));
     EXPECT_EQ(timeline.TaskNames(), (std::vector<std::string>{"a: x", "b: x"}));
+}
+
+// One interval's snapshot with a loop-lag report of `lag_us` from each of `ids`.
+metrics::Snapshot WithLag(const std::vector<std::string>& ids, std::int64_t lag_us, std::int64_t second) {
+    metrics::Snapshot s;
+    s.Reset(second * kNsPerSec, (second + 1) * kNsPerSec);
+    for (const std::string& id : ids) s.generators[id].loop_lag_us.RecordN(lag_us, 10);
+    return s;
+}
+
+TEST(Timeline, LoopLagP99PerGeneratorWithGapsWhereOneDidNotReport) {
+    Timeline timeline;
+    timeline.Append(Update(WithLag({"a1", "a2"}, 2000, 0), kNsPerSec));
+    timeline.Append(Update(WithLag({"a2"}, 30000, 1), 2 * kNsPerSec));  // a1 sent nothing this second
+    metrics::Snapshot silent = WithLag({}, 0, 2);
+    silent.generators["a1"];  // an entry without samples (Reset zeroed it) is no report either
+    timeline.Append(Update(silent, 3 * kNsPerSec));
+    EXPECT_EQ(timeline.GeneratorNames(), (std::vector<std::string>{"a1", "a2"}));
+    const nlohmann::json lag = timeline.ToJson().at("generators");
+    ASSERT_EQ(lag.size(), 2u);
+    EXPECT_EQ(lag[0].at("name"), "a1");
+    const nlohmann::json& a1 = lag[0].at("loop_lag_p99_ms");
+    const nlohmann::json& a2 = lag[1].at("loop_lag_p99_ms");
+    ASSERT_EQ(a1.size(), 3u);
+    EXPECT_NEAR(a1[0].get<double>(), 2.0, 0.02);
+    EXPECT_TRUE(a1[1].is_null());
+    EXPECT_TRUE(a1[2].is_null());
+    EXPECT_NEAR(a2[1].get<double>(), 30.0, 0.3);
+    EXPECT_TRUE(a2[2].is_null());
+}
+
+TEST(Timeline, RunWithoutGeneratorReportsHasNoLoopLagSeries) {
+    metrics::Snapshot s;
+    s.Reset(0, kNsPerSec);
+    Timeline timeline;
+    timeline.Append(Update(s, kNsPerSec));
+    EXPECT_TRUE(timeline.ToJson().at("generators").empty());
+}
+
+TEST(Timeline, GeneratorsBeyondTheLimitShareOneWorstSeries) {
+    std::vector<std::string> ids;
+    for (std::size_t i = 0; i < Timeline::kMaxGenerators + 3; ++i) ids.push_back("g" + std::to_string(100 + i));
+    metrics::Snapshot s = WithLag(ids, 1000, 0);
+    s.generators[ids.back()].loop_lag_us.RecordN(50000, 10);  // the last one lags: its spike must still show
+    Timeline timeline;
+    timeline.Append(Update(s, kNsPerSec));
+    const std::vector<std::string> names = timeline.GeneratorNames();
+    ASSERT_EQ(names.size(), Timeline::kMaxGenerators + 1);
+    EXPECT_EQ(names.back(), "other generators (worst)");
+    const nlohmann::json lag = timeline.ToJson().at("generators");
+    EXPECT_NEAR(lag.back().at("loop_lag_p99_ms")[0].get<double>(), 50.0, 0.5);
+    EXPECT_NEAR(lag.front().at("loop_lag_p99_ms")[0].get<double>(), 1.0, 0.01);
+}
+
+TEST(Timeline, MergedRowsKeepTheWorstLoopLag) {
+    TimelineRow earlier;
+    earlier.generator_lag_p99_us = {1000};
+    TimelineRow later;
+    later.generator_lag_p99_us = {500, 7000};
+    MergeRows(&earlier, later);
+    EXPECT_EQ(earlier.generator_lag_p99_us, (std::vector<std::int64_t>{1000, 7000}));
+    TimelineRow none;
+    MergeRows(&earlier, none);
+    EXPECT_EQ(earlier.generator_lag_p99_us, (std::vector<std::int64_t>{1000, 7000})) << "a row without reports";
 }
 
 TEST(Timeline, LongRunsStayBoundedAndKeepSpikes) {

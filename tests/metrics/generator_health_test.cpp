@@ -5,6 +5,7 @@
 #include <limits>
 #include <string>
 
+#include "generator_health_sample.hpp"
 #include "lse/core/byte_codec.hpp"
 
 namespace lse::metrics {
@@ -33,15 +34,11 @@ GeneratorHealth Thread(std::initializer_list<std::int64_t> lags_us, std::uint64_
     return h;
 }
 
+// Every field set: the sample, with lags in several buckets and saturated periods.
 GeneratorHealth Full() {
-    GeneratorHealth h = Thread({100, 200, 12'000, 30'000}, 50, 3, 9);
-    h.threads = 4;
+    GeneratorHealth h = testing::SampleGeneratorHealth(100, 1);
+    for (std::int64_t lag : {200, 12'000, 30'000}) h.loop_lag_us.Record(lag);
     h.intervals = 3;
-    h.process_cpu = 3.5;
-    h.host_cpu = 0.875;
-    h.ephemeral_ports = 9;
-    h.ephemeral_port_range = 28232;
-    h.rss_bytes = 123'456'789;
     h.saturated_intervals = 2;
     h.saturated = {{0, 1000}, {5000, 6000}};
     return h;

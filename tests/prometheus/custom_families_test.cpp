@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include "exposition_parser.hpp"
@@ -102,6 +103,21 @@ TEST(CustomFamilies, ClashingSeriesNamesKeepTheFirstMetric) {
               std::string::npos)
         << text;
     EXPECT_NE(text.find("# lsengine: custom metric 'cart_count' is not exported"), std::string::npos) << text;
+}
+
+// Finite values whose sum overflowed: the counter is infinite, written as the text format spells it ("+Inf",
+// "-Inf", not to_chars' "inf"), so the scrape still parses.
+TEST(CustomFamilies, InfiniteCounterIsWrittenAsPlusOrMinusInf) {
+    Snapshot s;
+    Add(&s, "huge", CustomMetricKind::kCounter, {1.5e308, 1.5e308});
+    Add(&s, "debt", CustomMetricKind::kCounter, {-1.5e308, -1.5e308});
+    const std::string text = RenderText(&s);
+    EXPECT_NE(text.find("\nlsengine_custom_huge_total +Inf\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("\nlsengine_custom_debt_total -Inf\n"), std::string::npos) << text;
+    EXPECT_EQ(text.find("inf\n"), std::string::npos) << text;
+    const Exposition e = Parse(text);
+    EXPECT_EQ(e.Value("lsengine_custom_huge_total"), std::numeric_limits<double>::infinity());
+    EXPECT_EQ(e.Value("lsengine_custom_debt_total"), -std::numeric_limits<double>::infinity());
 }
 
 TEST(CustomFamilies, NoCustomMetricsNoCustomFamilies) {

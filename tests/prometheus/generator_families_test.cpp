@@ -5,6 +5,7 @@
 #include <string>
 
 #include "exposition_parser.hpp"
+#include "generator_health_sample.hpp"  // tests/metrics
 #include "lse/prometheus/exporter.hpp"
 #include "lse/prometheus/exposition.hpp"
 #include "snapshot_builder.hpp"
@@ -23,22 +24,6 @@ Exposition Parse(const std::string& text) {
     return e;
 }
 
-GeneratorHealth Health(std::int64_t lag_us, std::uint64_t samples) {
-    GeneratorHealth h;
-    h.threads = 2;
-    h.intervals = 1;
-    h.loop_lag_us.RecordN(lag_us, samples);
-    h.process_cpu = 1.5;
-    h.host_cpu = 0.75;
-    h.arrivals = 300;
-    h.late_arrivals = 7;
-    h.open_sockets = 20;
-    h.ephemeral_ports = 21;
-    h.ephemeral_port_range = 28232;
-    h.rss_bytes = 1 << 20;
-    return h;
-}
-
 TEST(GeneratorFamilies, FamiliesAreThereBeforeAnyReport) {
     const Exposition e = Parse(RenderExposition(ExpositionInput{}));
     for (const char* family :
@@ -53,8 +38,8 @@ TEST(GeneratorFamilies, FamiliesAreThereBeforeAnyReport) {
 
 TEST(GeneratorFamilies, CountersAndLagFromTheRunGaugesFromTheLatestInterval) {
     Snapshot total;
-    total.generators["a1"] = Health(3'000, 10);
-    GeneratorHealth a2 = Health(30'000, 4);
+    total.generators["a1"] = metrics::testing::SampleGeneratorHealth(3'000, 10);
+    GeneratorHealth a2 = metrics::testing::SampleGeneratorHealth(30'000, 4);
     a2.saturated_intervals = 2;
     metrics::AddSaturatedPeriod(&a2.saturated, {1'000, 3'000});
     total.generators["a2"] = a2;
@@ -94,7 +79,7 @@ TEST(GeneratorFamilies, CountersAndLagFromTheRunGaugesFromTheLatestInterval) {
 
 TEST(GeneratorFamilies, IdsAreEscapedLikeEveryLabel) {
     Snapshot total;
-    total.generators["agent \"x\"\n"] = Health(1'000, 1);
+    total.generators["agent \"x\"\n"] = metrics::testing::SampleGeneratorHealth(1'000, 1);
     ExpositionInput in;
     in.cumulative = &total;
     const Exposition e = Parse(RenderExposition(in));
@@ -106,14 +91,14 @@ TEST(GeneratorFamilies, ExporterKeepsAGeneratorsGaugesWhenAnIntervalMissesIt) {
     report::RunDescription run;
     exporter.OnStart(run);
     Snapshot first;
-    first.generators["a1"] = Health(1'000, 1);
-    first.generators["a2"] = Health(1'000, 1);
+    first.generators["a1"] = metrics::testing::SampleGeneratorHealth(1'000, 1);
+    first.generators["a2"] = metrics::testing::SampleGeneratorHealth(1'000, 1);
     first.generators["a2"].rss_bytes = 5000;
     Snapshot cumulative = first;
     exporter.OnInterval(report::IntervalUpdate{first, cumulative, 1'000'000'000, 0, 0, 0, "", {}});
     Snapshot second = first;
     second.Reset();
-    second.generators["a1"] = Health(40'000, 1);
+    second.generators["a1"] = metrics::testing::SampleGeneratorHealth(40'000, 1);
     second.generators["a1"].saturated_intervals = 1;
     second.generators["a1"].rss_bytes = 7000;
     cumulative += second;

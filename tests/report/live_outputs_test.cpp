@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -98,6 +99,75 @@ TEST(LiveFrame, ManyTasksAreFoldedIntoOneRow) {
     options.max_task_rows = 8;
     const std::vector<std::string> lines = RenderLiveFrame(ShopRun(), u, options);
     EXPECT_NE(lines.back().find("+4 more"), std::string::npos) << lines.back();
+}
+
+TEST(LiveFrame, OneLinePerRegionIncludingKnownRegionsWithoutData) {
+    const metrics::Snapshot interval = Second(4, "browse", 90, 10, 2000);
+    const thresholds::RegionSnapshots regions = {{"us", Second(4, "browse", 60, 0, 1000)},
+                                                 {"eu", Second(4, "browse", 30, 10, 5000)}};
+    thresholds::RegionSnapshots cumulative = regions;
+    cumulative["asia"] = Second(1, "browse", 5, 0, 1000);  // seen before, nothing this second
+    IntervalUpdate u = Update(interval, interval, 5 * kSec, 10 * kSec);
+    u.regions = &regions;
+    u.cumulative_regions = &cumulative;
+    u.agents = {{"agent-0", "h", "active", 1, 0.5}};
+    const std::vector<std::string> lines = RenderLiveFrame(ShopRun(), u, LiveViewOptions{});
+    std::vector<std::string> region_lines;
+    for (const std::string& l : lines) {
+        if (l.rfind("  region ", 0) == 0) region_lines.push_back(l);
+    }
+    ASSERT_EQ(region_lines.size(), 3u) << "one per region, in name order";
+    EXPECT_EQ(region_lines[0], "  region asia  no data");
+    EXPECT_NE(region_lines[1].find("region eu    it/s 40.0   rps 40.0"), std::string::npos) << region_lines[1];
+    EXPECT_NE(region_lines[1].find("p50 5.00ms"), std::string::npos) << region_lines[1];
+    EXPECT_NE(region_lines[1].find("errors 25.00%"), std::string::npos) << region_lines[1];
+    EXPECT_NE(region_lines[2].find("region us    it/s 60.0   rps 60.0"), std::string::npos) << region_lines[2];
+    EXPECT_NE(region_lines[2].find("errors 0.00%"), std::string::npos) << region_lines[2];
+    EXPECT_NE(lines.back().find("1 active"), std::string::npos) << "agents stay last";
+
+    LiveViewOptions two;
+    two.max_task_rows = 2;
+    const std::vector<std::string> folded = RenderLiveFrame(ShopRun(), u, two);
+    std::size_t n = 0;
+    for (const std::string& l : folded) n += l.rfind("  region ", 0) == 0 ? 1 : 0;
+    EXPECT_EQ(n, 3u) << "two regions, then one line for the rest";
+    EXPECT_TRUE(std::any_of(folded.begin(), folded.end(),
+                            [](const std::string& l) { return l.rfind("  region +1 more  it/s 60.0", 0) == 0; }));
+
+    u.regions = nullptr;  // a run without regions: no region line
+    u.cumulative_regions = nullptr;
+    for (const std::string& l : RenderLiveFrame(ShopRun(), u, LiveViewOptions{})) {
+        EXPECT_EQ(l.find("region"), std::string::npos) << l;
+    }
+}
+
+TEST(LiveView, LinesModeAddsOneLinePerRegionOverTheSameSeconds) {
+    std::ostringstream out;
+    LiveViewOptions options;
+    options.mode = LiveMode::kLines;
+    options.line_every_ns = 2 * kSec;
+    LiveView view(out, options);
+    view.OnStart(ShopRun());
+    thresholds::RegionSnapshots cumulative;
+    for (int i = 0; i < 4; ++i) {
+        const metrics::Snapshot all = Second(i, "browse", 30, 0, 1000);
+        thresholds::RegionSnapshots regions = {{"us", Second(i, "browse", 20, 0, 1000)}};
+        if (i < 2) regions["eu"] = Second(i, "browse", 10, 0, 3000);  // eu's agents stop reporting after 2 s
+        for (const auto& [name, s] : regions) cumulative[name] += s;
+        IntervalUpdate u = Update(all, all, (i + 1) * kSec, 4 * kSec);
+        u.regions = &regions;
+        u.cumulative_regions = &cumulative;
+        view.OnInterval(u);
+    }
+    std::istringstream in(out.str());
+    std::vector<std::string> lines;
+    for (std::string l; std::getline(in, l);) lines.push_back(l);
+    ASSERT_EQ(lines.size(), 6u) << out.str();
+    EXPECT_NE(lines[0].find("30.0 rps"), std::string::npos) << lines[0];
+    EXPECT_NE(lines[1].find("region eu    it/s 10.0   rps 10.0   p50 3.00ms"), std::string::npos) << lines[1];
+    EXPECT_NE(lines[2].find("region us    it/s 20.0   rps 20.0   p50 1.00ms"), std::string::npos) << lines[2];
+    EXPECT_EQ(lines[4], "  region eu    no data") << "a known region stays listed";
+    EXPECT_NE(lines[5].find("region us    it/s 20.0"), std::string::npos) << lines[5];
 }
 
 TEST(LiveView, FrameModeRedrawsInPlace) {

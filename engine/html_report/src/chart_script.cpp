@@ -115,6 +115,16 @@ constexpr std::string_view kScript = R"js((function () {
       document.getElementById('chart-tasks').remove();
     }
 
+    // Is lsengine itself the bottleneck? Each generator's loop lag p99 per interval, against the saturation limit.
+    if (tl.generators && tl.generators.length) {
+      var lag = tl.generators.map(function (g) { return { label: g.name, values: g.loop_lag_p99_ms }; });
+      lag.push({ label: 'saturated above', values: t.map(function () { return tl.saturated_lag_p99_ms; }),
+                 color: '#b42318', dash: [4, 4] });
+      draw('chart-loop-lag', 'Load generator event-loop lag p99 (per generator)', 'ms', lag, t);
+    } else {
+      document.getElementById('chart-loop-lag').remove();
+    }
+
     window.addEventListener('resize', function () {
       plots.forEach(function (p) { p.setSize({ width: widthOf(p.root.parentNode), height: 280 }); });
     });

@@ -4,6 +4,7 @@
 #include <cinttypes>
 #include <cstdio>
 #include <ctime>
+#include <vector>
 
 #include "lse/html_report/html_escape.hpp"
 #include "lse/report/json_fields.hpp"
@@ -20,7 +21,7 @@ using nlohmann::json;
 
 // Chart containers, in display order; the script fills each one that has data.
 constexpr const char* kChartIds[] = {"chart-rps", "chart-service", "chart-response", "chart-errors",
-                                     "chart-statuses", "chart-tasks"};
+                                     "chart-statuses", "chart-tasks", "chart-loop-lag"};
 
 constexpr std::string_view kPageCss = R"css(
 :root { --fg: #1d2733; --muted: #5b6675; --line: #d8dee6; --bg-alt: #f5f7fa; --pass: #1e7d3a; --fail: #b42318; }
@@ -49,6 +50,10 @@ tr.pass td.result { color: var(--pass); font-weight: 700; }
 .chart.empty { color: var(--muted); }
 .note { color: var(--muted); }
 .warning { color: var(--fail); font-weight: 600; }
+/* The agents table has many columns: ids and states keep their words (not a letter a line), and the table scrolls
+   sideways on a narrow window instead of squeezing them. */
+.scroll { overflow-x: auto; }
+#agents td.name, #agents th.name { word-break: normal; }
 )css";
 
 std::string Fixed(double v, int digits) {
@@ -428,15 +433,58 @@ json AgentsJson(const report::RunOutcome& outcome, double duration_s) {
         agent["lost"] = a.lost;
         agent["unreported_estimate"] = a.unreported_estimate;
         agent["response_time_us"] = latency(t.response_time_us);
+        agent["share_now"] = a.share_now;
+        agent["rebalances"] = report::RebalancesJson(a);  // as --summary-json writes them
         agents.push_back(std::move(agent));
     }
     return agents;
 }
 
+// "a1, a2" from ["a1", "a2"]; "nobody" when empty (a move whose other side had no agent left).
+std::string IdList(const json& ids) {
+    std::string out;
+    if (ids.is_array()) {
+        for (const json& id : ids) {
+            if (id.is_string()) out += (out.empty() ? "" : ", ") + id.get<std::string>();
+        }
+    }
+    return out.empty() ? "nobody" : out;
+}
+
+// Every share move of the run (each agent's "rebalances", the moves it was the subject of), in time order.
+void Rebalances(Page& page, const json& agents) {
+    std::vector<json> events;
+    for (const json& a : agents) {
+        for (const json& e : a.value("rebalances", json::array())) events.push_back(e);
+    }
+    if (events.empty()) return;
+    std::stable_sort(events.begin(), events.end(),
+                     [](const json& x, const json& y) { return Num(x, "at_s") < Num(y, "at_s"); });
+    page.Raw("<h3 id=\"rebalances\">Rebalances</h3>\n<table>\n<tr><th>When</th><th class=\"name\">Agent</th>"
+             "<th>Share before</th><th>Share after</th><th class=\"name\">From</th><th class=\"name\">To</th>"
+             "<th class=\"name\">Why</th></tr>\n");
+    for (const json& e : events) {
+        page.Raw("<tr>");
+        page.Cell(Seconds(Num(e, "at_s")));
+        page.NameCell(Str(e, "agent"));
+        page.Cell(Percent(Num(e, "share_before")));
+        page.Cell(Percent(Num(e, "share_after")));
+        page.NameCell(IdList(e.value("from", json::array())));
+        page.NameCell(IdList(e.value("to", json::array())));
+        page.NameCell(Str(e, "why"));
+        page.Raw("</tr>\n");
+    }
+    page.Raw("</table>\n<p class=\"note\">The coordinator moves share of the arrivals away from an agent whose load "
+             "generator is saturated, to agents with headroom, a step at a time, and back once it recovers (--rebalance "
+             "off keeps the initial shares). When: from the start of load; shares are the agent's part of the "
+             "arrivals; from: agents whose share went down, to: agents whose share went up.</p>\n");
+}
+
 void Agents(Page& page, const json& agents) {
     if (agents.empty()) return;
-    page.Raw("<section id=\"agents\">\n<h2>Agents</h2>\n<table>\n<tr><th class=\"name\">Agent</th>"
+    page.Raw("<section id=\"agents\">\n<h2>Agents</h2>\n<div class=\"scroll\"><table>\n<tr><th class=\"name\">Agent</th>"
              "<th class=\"name\">Host</th><th class=\"name\">State</th><th>Capacity</th><th>Share</th>"
+             "<th>Share now</th><th>Rebalances</th>"
              "<th>Requests</th><th>Errors</th><th>Error %</th><th>rps</th><th>Dropped</th>"
              "<th>Planned arrivals</th><th>Lost arrivals</th><th>Sent, unreported (est.)</th>"
              "<th>p50</th><th>p95</th><th>p99</th><th>max</th><th class=\"name\">Final metrics</th></tr>\n");
@@ -447,6 +495,8 @@ void Agents(Page& page, const json& agents) {
         page.NameCell(Str(a, "state"));
         page.Cell(std::to_string(Count(a, "capacity")));
         page.Cell(Percent(Num(a, "share")));
+        page.Cell(Percent(Num(a, "share_now")));
+        page.Cell(std::to_string(a.value("rebalances", json::array()).size()));
         page.Cell(std::to_string(Count(a, "requests")));
         page.Cell(std::to_string(Count(a, "errors")));
         page.Cell(Percent(Num(a, "error_rate")));
@@ -459,10 +509,12 @@ void Agents(Page& page, const json& agents) {
         page.NameCell(a.value("final_received", false) ? "received" : "missing (lost before the end)");
         page.Raw("</tr>\n");
     }
-    page.Raw("</table>\n<p class=\"note\">Latencies are response times (CO-corrected). Arrivals (task iterations): "
+    page.Raw("</table></div>\n<p class=\"note\">Latencies are response times (CO-corrected). Arrivals (task iterations): "
              "planned = sent + dropped + lost; lost arrivals were planned for an agent whose final totals never came, "
-             "and about \"unreported\" of them were sent before it died (estimated from its last rate).</p>\n"
-             "</section>\n");
+             "and about \"unreported\" of them were sent before it died (estimated from its last rate). Share: of the "
+             "arrivals at the start; share now: in the last assignment.</p>\n");
+    Rebalances(page, agents);
+    page.Raw("</section>\n");
 }
 
 // Agents with --region (issue 16): each region's totals, then its scenarios and requests, from the summary JSON's

@@ -53,6 +53,12 @@ void MergeRows(TimelineRow* earlier, const TimelineRow& later) {
         a.service_us[i] = std::max(a.service_us[i], later.service_us[i]);
         a.response_us[i] = std::max(a.response_us[i], later.response_us[i]);
     }
+    if (a.generator_lag_p99_us.size() < later.generator_lag_p99_us.size()) {
+        a.generator_lag_p99_us.resize(later.generator_lag_p99_us.size(), TimelineRow::kNoSamples);
+    }
+    for (std::size_t i = 0; i < later.generator_lag_p99_us.size(); ++i) {
+        a.generator_lag_p99_us[i] = std::max(a.generator_lag_p99_us[i], later.generator_lag_p99_us[i]);
+    }
     for (std::size_t i = 0; i < a.errors.size(); ++i) a.errors[i] += later.errors[i];
     for (std::size_t i = 0; i < a.statuses.size(); ++i) a.statuses[i] += later.statuses[i];
     a.elapsed_s = later.elapsed_s;
@@ -70,6 +76,18 @@ std::size_t Timeline::TaskIndex(const std::string& scenario, const std::string& 
     task_index_.emplace(std::move(key), index);
     task_scenarios_.push_back(report::Printable(scenario));
     task_tasks_.push_back(report::Printable(task));
+    return index;
+}
+
+std::size_t Timeline::GeneratorIndex(const std::string& id) {
+    if (auto it = generator_index_.find(id); it != generator_index_.end()) return it->second;
+    if (generator_ids_.size() >= kMaxGenerators) {
+        other_generators_ = true;
+        return kMaxGenerators;
+    }
+    const std::size_t index = generator_ids_.size();
+    generator_index_.emplace(id, index);
+    generator_ids_.push_back(report::Printable(id));
     return index;
 }
 
@@ -100,6 +118,16 @@ TimelineRow Timeline::RowOf(const report::IntervalUpdate& update) {
         if (index >= kMaxTasks) continue;
         if (row.task_iterations_per_s.size() <= index) row.task_iterations_per_s.resize(index + 1, 0.0);
         row.task_iterations_per_s[index] += static_cast<double>(stats.requests) * per_s;
+    }
+    for (const auto& [id, health] : s.generators) {
+        if (health.loop_lag_us.Count() == 0) continue;  // no report from it in this interval
+        const std::size_t index = GeneratorIndex(id);
+        if (row.generator_lag_p99_us.size() <= index) {
+            row.generator_lag_p99_us.resize(index + 1, TimelineRow::kNoSamples);
+        }
+        // The shared "other generators" slot keeps the worst of them.
+        row.generator_lag_p99_us[index] =
+            std::max(row.generator_lag_p99_us[index], health.loop_lag_us.ValueAtPercentile(99));
     }
     last_elapsed_s_ = row.elapsed_s;
     return row;
@@ -145,6 +173,12 @@ std::vector<std::string> Timeline::TaskNames() const {
     return names;
 }
 
+std::vector<std::string> Timeline::GeneratorNames() const {
+    std::vector<std::string> names = generator_ids_;
+    if (other_generators_) names.emplace_back("other generators (worst)");
+    return names;
+}
+
 nlohmann::json Timeline::ToJson() const {
     using nlohmann::json;
     const std::vector<TimelineRow> rows = Rows();
@@ -164,6 +198,8 @@ nlohmann::json Timeline::ToJson() const {
     for (const char* name : kStatusClassNames) statuses[name] = json::array();
     const std::vector<std::string> names = TaskNames();
     std::vector<json> task_series(names.size(), json::array());
+    const std::vector<std::string> generator_names = GeneratorNames();
+    std::vector<json> lag_series(generator_names.size(), json::array());
 
     for (const TimelineRow& r : rows) {
         t.push_back(Rounded(r.elapsed_s));
@@ -182,10 +218,18 @@ nlohmann::json Timeline::ToJson() const {
         for (std::size_t i = 0; i < task_series.size(); ++i) {
             task_series[i].push_back(Rounded(i < r.task_iterations_per_s.size() ? r.task_iterations_per_s[i] : 0.0));
         }
+        for (std::size_t i = 0; i < lag_series.size(); ++i) {
+            lag_series[i].push_back(
+                LatencyMs(i < r.generator_lag_p99_us.size() ? r.generator_lag_p99_us[i] : TimelineRow::kNoSamples));
+        }
     }
     json tasks = json::array();
     for (std::size_t i = 0; i < names.size(); ++i) {
         tasks.push_back({{"name", names[i]}, {"iterations_per_s", std::move(task_series[i])}});
+    }
+    json generators = json::array();
+    for (std::size_t i = 0; i < generator_names.size(); ++i) {
+        generators.push_back({{"name", generator_names[i]}, {"loop_lag_p99_ms", std::move(lag_series[i])}});
     }
     return {{"t", std::move(t)},
             {"target_rps", std::move(target)},
@@ -198,6 +242,8 @@ nlohmann::json Timeline::ToJson() const {
             {"errors", std::move(errors)},
             {"statuses", std::move(statuses)},
             {"tasks", std::move(tasks)},
+            {"generators", std::move(generators)},
+            {"saturated_lag_p99_ms", static_cast<double>(metrics::kSaturatedLagP99Us) / 1000.0},
             {"intervals_per_row", intervals_per_row_}};
 }
 

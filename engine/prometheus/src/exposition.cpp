@@ -1,8 +1,6 @@
 #include "lse/prometheus/exposition.hpp"
 
 #include <algorithm>
-#include <charconv>
-#include <cmath>
 #include <initializer_list>
 #include <map>
 #include <tuple>
@@ -13,10 +11,14 @@
 #include "lse/metrics/stat_key.hpp"
 #include "custom_families.hpp"
 #include "generator_families.hpp"
+#include "number_text.hpp"
 #include "lse/metrics/tags.hpp"
 
 namespace lse::prometheus {
 namespace {
+
+using detail::AppendNumber;
+using detail::AppendUint;
 
 using Label = std::pair<std::string_view, std::string_view>;  // name, already escaped value
 // The group() path of a request series; written only when not empty.
@@ -59,26 +61,6 @@ size_t Utf8SequenceLength(std::string_view s, size_t i) {
     return len;
 }
 
-void AppendUint(std::string* out, std::uint64_t v) {
-    char buf[24];
-    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-    (void)ec;
-    out->append(buf, end);
-}
-
-void AppendDouble(std::string* out, double v) {
-    if (std::isnan(v)) {
-        *out += "NaN";
-    } else if (std::isinf(v)) {
-        *out += v > 0 ? "+Inf" : "-Inf";
-    } else {
-        char buf[32];
-        const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);  // shortest round-trip form
-        (void)ec;
-        out->append(buf, end);
-    }
-}
-
 // One metric family: its HELP/TYPE header and its samples, kept together as the format requires.
 class Family {
 public:
@@ -101,7 +83,7 @@ public:
     }
     void AddDouble(std::initializer_list<Label> labels, double value) {
         AppendSeries("", labels, {});
-        AppendDouble(&text_, value);
+        AppendNumber(&text_, value);
         text_ += '\n';
     }
     /// A histogram's _bucket/_sum/_count sample; `extra` is the `le` label of buckets.
@@ -259,7 +241,7 @@ void AddHistogram(Family* family, const RequestKey& k, const std::vector<const m
     AppendUint(&value, count);
     family->AddPart("_bucket", labels, {"le", "+Inf"}, value);
     std::string sum;
-    AppendDouble(&sum, static_cast<double>(sum_us) / 1e6);
+    AppendNumber(&sum, static_cast<double>(sum_us) / 1e6);
     family->AddPart("_sum", labels, {}, sum);
     family->AddPart("_count", labels, {}, value);
 }
@@ -288,7 +270,7 @@ std::string RenderRegions(const std::map<std::string, metrics::Snapshot>& region
         AppendUint(&value, count);
         response.AddPart("_bucket", {{"region", region}}, {"le", "+Inf"}, value);
         std::string sum;
-        AppendDouble(&sum, static_cast<double>(t.response_time_us.Sum()) / 1e6);
+        AppendNumber(&sum, static_cast<double>(t.response_time_us.Sum()) / 1e6);
         response.AddPart("_sum", {{"region", region}}, {}, sum);
         response.AddPart("_count", {{"region", region}}, {}, value);
     }

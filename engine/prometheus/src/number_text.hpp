@@ -8,10 +8,16 @@
 
 namespace lse::prometheus::detail {
 
-/// Shortest round-trip form; NaN as Prometheus spells it.
+/// Shortest round-trip form; NaN, +Inf and -Inf as the text format spells them (to_chars would write "inf", which
+/// a scraper rejects). Every family writes its numbers through here, so a non-finite value (a counter whose sum
+/// overflowed, an empty trend's quantile) is valid exposition wherever it appears.
 inline void AppendNumber(std::string* out, double v) {
     if (std::isnan(v)) {
         *out += "NaN";
+        return;
+    }
+    if (std::isinf(v)) {
+        *out += v > 0 ? "+Inf" : "-Inf";
         return;
     }
     char buf[32];

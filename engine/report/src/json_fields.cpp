@@ -85,6 +85,20 @@ nlohmann::json AgentIdentityJson(const AgentResult& a) {
             {"unreported_requests", {{"count", a.unreported_requests}, {"estimated", true}}}};
 }
 
+json RebalancesJson(const AgentResult& a) {
+    json rebalances = json::array();
+    for (const RebalanceRecord& r : a.rebalances) {
+        rebalances.push_back({{"at_s", static_cast<double>(r.at_ns) / 1e9},
+                              {"agent", r.agent},
+                              {"from", r.from},
+                              {"to", r.to},
+                              {"share_before", r.share_before},
+                              {"share_after", r.share_after},
+                              {"why", r.why}});
+    }
+    return rebalances;
+}
+
 void RedactSecretStrings(json* j) {
     if (!HasSecretValues()) return;
     if (j->is_string()) {

@@ -11,6 +11,7 @@
 #include "lse/metrics/stat_key.hpp"
 #include "lse/report/generator_health_report.hpp"
 #include "lse/report/progress_line.hpp"
+#include "lse/report/region_live_lines.hpp"
 #include "lse/report/summary_model.hpp"
 #include "lse/report/text_summary.hpp"
 
@@ -18,6 +19,9 @@ namespace lse::report {
 namespace {
 
 constexpr int kBarWidth = 30;
+// A log's region lines: wide enough for every number, and every region of a run (weights name a handful).
+constexpr std::size_t kLogLineWidth = 160;
+constexpr std::size_t kLogRegionRows = 32;
 
 double IntervalSeconds(const metrics::Snapshot& s) {
     return s.HasInterval() ? static_cast<double>(s.end_ns - s.start_ns) / 1e9 : 1.0;
@@ -124,6 +128,15 @@ std::vector<std::string> RenderLiveFrame(const RunDescription& run, const Interv
         lines.push_back(std::move(line));
     }
 
+    // Agents with --region: how each region's load went in this interval.
+    if (u.regions != nullptr) {
+        const size_t max_rows = static_cast<size_t>(std::max(1, options.max_task_rows));
+        for (std::string& line :
+             RegionLiveLines(*u.regions, u.cumulative_regions, secs, static_cast<size_t>(options.width), max_rows)) {
+            lines.push_back(std::move(line));
+        }
+    }
+
     // Agents by state, in the order states first appear.
     if (!u.agents.empty()) {
         std::vector<std::pair<std::string, int>> states;
@@ -168,6 +181,13 @@ void LiveView::OnInterval(const IntervalUpdate& update) {
             pending_ += update.interval;
             pending_target_sum_ += update.target_rps;
             ++pending_intervals_;
+            // Every region seen so far gets a line, also one without requests in this window.
+            if (update.cumulative_regions != nullptr) {
+                for (const auto& [name, cumulative] : *update.cumulative_regions) pending_regions_.try_emplace(name);
+            }
+            if (update.regions != nullptr) {
+                for (const auto& [name, interval] : *update.regions) pending_regions_[name] += interval;
+            }
             if (update.elapsed_ns - last_line_ns_ >= options_.line_every_ns) PrintLine(update.elapsed_ns, update.total_ns);
             break;
         case LiveMode::kOff:
@@ -184,6 +204,11 @@ void LiveView::PrintLine(std::int64_t elapsed_ns, std::int64_t total_ns) {
     // Snapshots without bounds still count as about a second each, so the rate stays per second.
     if (!pending_.HasInterval()) pending_.end_ns = pending_.start_ns + pending_intervals_ * 1'000'000'000LL;
     out_ << ProgressLine(pending_, elapsed_ns, total_ns, pending_target_sum_ / pending_intervals_) << "\n";
+    const double secs = static_cast<double>(pending_.end_ns - pending_.start_ns) / 1e9;
+    for (const std::string& line : RegionLiveLines(pending_regions_, nullptr, secs, kLogLineWidth, kLogRegionRows)) {
+        out_ << line << "\n";
+    }
+    for (auto& [name, region] : pending_regions_) region = metrics::Snapshot{};  // known regions stay listed
     out_.flush();
     pending_ = metrics::Snapshot{};
     pending_target_sum_ = 0;

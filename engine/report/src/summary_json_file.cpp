@@ -40,17 +40,7 @@ void SummaryJsonFile::OnEnd(const RunOutcome& outcome) {
             agent["last_seen_s"] = static_cast<double>(a.last_seen_ns) / 1e9;
             agent["totals"] = StatsJson(a.total.total, secs);
             agent["share_now"] = a.share_now;
-            json rebalances = json::array();
-            for (const RebalanceRecord& r : a.rebalances) {
-                rebalances.push_back({{"at_s", static_cast<double>(r.at_ns) / 1e9},
-                                      {"agent", r.agent},
-                                      {"from", r.from},
-                                      {"to", r.to},
-                                      {"share_before", r.share_before},
-                                      {"share_after", r.share_after},
-                                      {"why", r.why}});
-            }
-            agent["rebalances"] = std::move(rebalances);
+            agent["rebalances"] = RebalancesJson(a);
             agents.push_back(std::move(agent));
         }
         j["agents"] = std::move(agents);

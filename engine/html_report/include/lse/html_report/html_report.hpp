@@ -3,8 +3,8 @@
 /// --report FILE.html: one self-contained HTML file written at the end of the run. It shows the run's
 /// header (scenario file, target, start, duration, PASS/FAIL verdict, stop reason), charts over time
 /// (target vs achieved rate, service and CO-corrected response time percentiles, errors by kind, status
-/// classes, iterations per task) and tables (tasks, requests, checks, lifecycle, thresholds, agents,
-/// configuration). uPlot is inlined: the file opens from file:// with no network. Tables are HTML
+/// classes, iterations per task, each load generator's event-loop lag p99) and tables (tasks, requests, checks,
+/// lifecycle, thresholds, load generators, agents with their rebalances, configuration). uPlot is inlined: the file opens from file:// with no network. Tables are HTML
 /// rendered here (the page reads without JavaScript); the charts are drawn by an inline script from
 /// an embedded JSON blob holding the timeline and the --summary-json document.
 

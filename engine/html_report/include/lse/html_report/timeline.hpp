@@ -42,6 +42,9 @@ struct TimelineRow {
     std::array<std::uint64_t, kErrorKindCount> errors{};                  ///< by ErrorKind; slot kNone unused
     std::array<std::uint64_t, kStatusClassCount> statuses{};              ///< 2xx, 3xx, 4xx, 5xx
     std::vector<double> task_iterations_per_s;  ///< by Timeline task index; shorter: later tasks were 0
+    /// Event-loop lag p99 of each load generator (Snapshot::generators), by Timeline generator index; kNoSamples
+    /// (or a shorter vector) when that generator sent no lag sample in the row's time.
+    std::vector<std::int64_t> generator_lag_p99_us;
 };
 
 class Timeline {
@@ -49,6 +52,9 @@ public:
     static constexpr std::size_t kMaxRows = 4096;
     /// Tasks beyond this many get no series of their own (their table row still shows them).
     static constexpr std::size_t kMaxTasks = 32;
+    /// Generators beyond this many share one more series, "other generators (worst)": a run with 1000 agents
+    /// keeps a readable chart and a bounded timeline, and a lagging generator still shows.
+    static constexpr std::size_t kMaxGenerators = 32;
 
     /// Adds one interval. Task series are keyed by the T stat keys of the interval snapshot.
     void Append(const report::IntervalUpdate& update);
@@ -57,18 +63,24 @@ public:
     std::vector<TimelineRow> Rows() const;
     /// Display names of the task series, by index ("task", or "scenario: task" when scenarios differ).
     std::vector<std::string> TaskNames() const;
+    /// Display names of the loop-lag series, by index: generator ids, then "other generators (worst)" when there
+    /// were more than kMaxGenerators.
+    std::vector<std::string> GeneratorNames() const;
     /// Intervals per row: 1 until the run outgrew kMaxRows, then a power of two.
     std::size_t IntervalsPerRow() const noexcept { return intervals_per_row_; }
 
     /// Column-wise JSON for the charts: {"t": [...], "target_rps": [...], "achieved_rps": [...] (requests/s),
     /// "iterations_per_s": [...], "has_tasks": bool, "vusers": [...], "service_ms": {"p50": [...], ...}, "response_ms": {...}, "errors": {kind: [...]}
     /// (kinds seen at least once), "statuses": {"2xx": [...], ...}, "tasks": [{"name", "iterations_per_s"}],
-    /// "intervals_per_row": n}. Latencies without samples are null (a gap in the chart).
+    /// "generators": [{"name", "loop_lag_p99_ms"}], "saturated_lag_p99_ms": the IsSaturated lag limit,
+    /// "intervals_per_row": n}. Latencies without samples are null
+    /// (a gap in the chart).
     nlohmann::json ToJson() const;
 
 private:
     TimelineRow RowOf(const report::IntervalUpdate& update);
     std::size_t TaskIndex(const std::string& scenario, const std::string& task);
+    std::size_t GeneratorIndex(const std::string& id);
 
     std::vector<TimelineRow> rows_;
     TimelineRow pending_;  ///< intervals grouped into the next row once the run outgrew kMaxRows
@@ -79,6 +91,9 @@ private:
     std::map<std::string, std::size_t, std::less<>> task_index_;  ///< by "scenario\x1ftask"
     std::vector<std::string> task_scenarios_;  ///< by task index, printable
     std::vector<std::string> task_tasks_;      ///< by task index, printable
+    std::map<std::string, std::size_t, std::less<>> generator_index_;
+    std::vector<std::string> generator_ids_;  ///< by generator index, printable
+    bool other_generators_ = false;           ///< some generator got the shared index kMaxGenerators
 };
 
 /// Merges `later` into `earlier` (see the file comment for how each number combines).

@@ -32,6 +32,9 @@ nlohmann::json ErrorRowsJson(const std::vector<ErrorRow>& rows);
 /// "final_received", "unreported_requests": { "count", "estimated": true } }; --summary-json and the HTML report
 /// add their own fields to it.
 nlohmann::json AgentIdentityJson(const AgentResult& a);
+/// The share moves an agent was the subject of, in order: [ { "at_s", "agent", "from": [ids], "to": [ids],
+/// "share_before", "share_after", "why" } ] (--summary-json's agents[].rebalances; the HTML report's too).
+nlohmann::json RebalancesJson(const AgentResult& a);
 
 /// Masks registered secret values (lse::RedactSecretValues: -e/--env-file secrets) in every string and object key
 /// of `j`, before a JSON output is written. Nothing to do (and no copy) when none is registered.

@@ -3,8 +3,8 @@
 /// What a person watches while a run goes. On a terminal: a small frame redrawn in place every second
 /// (elapsed/total with a progress bar, phase, target vs achieved rps, p50/p95/p99 of the last second, error
 /// rate, dropped arrivals, one row per task, one per load generator with its health and a SATURATED marker,
-/// agents). Off a terminal (CI logs): one compact line every few
-/// seconds, over everything since the previous line. --quiet: nothing.
+/// one per agent region, agents). Off a terminal (CI logs): one compact line every few seconds, over everything
+/// since the previous line, then one line per agent region over the same seconds. --quiet: nothing.
 
 #include <cstdint>
 #include <ostream>
@@ -13,6 +13,7 @@
 
 #include "lse/metrics/snapshot.hpp"
 #include "lse/report/run_observer.hpp"
+#include "lse/thresholds/evaluate.hpp"
 
 namespace lse::report {
 
@@ -52,6 +53,8 @@ private:
     RunDescription run_;
     int lines_drawn_ = 0;            ///< kFrame: height of the frame on screen (to redraw over it)
     metrics::Snapshot pending_;      ///< kLines: intervals since the last line
+    /// kLines: the same per agent region (every region seen so far: one without data keeps an empty entry).
+    thresholds::RegionSnapshots pending_regions_;
     double pending_target_sum_ = 0;  ///< kLines: sum of target_rps over the pending intervals
     int pending_intervals_ = 0;
     std::int64_t last_line_ns_ = 0;
