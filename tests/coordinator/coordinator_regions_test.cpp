@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <mutex>
+#include <optional>
 #include <thread>
 
 #include "fake_coordinator.hpp"  // tests/agent: records everything published in the cluster
@@ -151,6 +154,94 @@ TEST_F(CoordinatorRegionsTest, SharesGoToRegionsFirstAndResultsAreKeptPerRegion)
     EXPECT_EQ(totals.at("far").total.requests, 5u);
     EXPECT_EQ(totals.at("near").total.requests, 6u);
     EXPECT_EQ(c.Reports()[2].region, "near");
+}
+
+// A timed-out agent's virtual users stay in its region while another agent of the region takes load; when a region
+// has no agent left, its part goes to the others and the log says the traffic mix is no longer the one asked for.
+TEST_F(CoordinatorRegionsTest, TakeoverStaysInTheRegionAndARegionWithoutAgentsIsLogged) {
+    CoordinatorOptions o = Options(3, "us=50,eu=50");
+    o.agent_timeout_ns = 1500 * kNsPerMs;
+    std::vector<std::string> log;
+    std::mutex log_mu;
+    o.log = [&](const std::string& line) {
+        std::lock_guard<std::mutex> lock(log_mu);
+        log.push_back(line);
+    };
+    auto logged = [&](const std::string& text) {
+        std::lock_guard<std::mutex> lock(log_mu);
+        for (const auto& l : log) {
+            if (l.find(text) != std::string::npos) return true;
+        }
+        return false;
+    };
+    Coordinator c(o);
+    c.Connect();
+    AnnounceLater({Reg("eu1", "eu", 1), Reg("us1", "us", 1), Reg("us2", "us", 1)});
+    c.WaitForAgents(10 * kNsPerSec, {});
+    std::thread acks([&] { AckAll({"eu1", "us1", "us2"}); });
+    c.Assign("the plan", {AgentScenario{"s", false, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}}}, {});
+    acks.join();
+    // Agents in id order: eu1 has users 1-6 (eu's half), us1 7-9 and us2 10-12 (us's half by capacity).
+    auto ids = [](const protocol::VuSelection& v) {
+        std::vector<std::int64_t> out;
+        for (std::int64_t id = 1; id <= 12; ++id) {
+            if (v.Contains(id)) out.push_back(id);
+        }
+        return out;
+    };
+    ASSERT_EQ(ids(Assignments("us2")[0].scenarios[0].vusers), (std::vector<std::int64_t>{10, 11, 12}));
+    c.Start();
+
+    // us2 stays silent; eu1 and us1 send heartbeats until `alive` says otherwise.
+    std::atomic<bool> eu1_alive{true}, stop{false};
+    std::thread beats([&] {
+        while (!stop) {
+            for (const std::string id : {"eu1", "us1"}) {
+                if (id == "eu1" && !eu1_alive) continue;
+                protocol::Heartbeat hb;
+                hb.run_id = kRun;
+                hb.agent_id = id;
+                hb.state = protocol::AgentState::kRunning;
+                hb.epoch = 0;
+                bus_->Publish(subj::Heartbeat(kCluster, kRun, id), protocol::EncodeHeartbeat(hb));
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        }
+    });
+    auto rebalances = [&](const std::string& agent) {
+        std::vector<protocol::Rebalance> out;
+        for (const auto& r : bus_->With(".agent." + agent + ".rebalance")) {
+            protocol::Rebalance m;
+            if (protocol::DecodeRebalance(r.data, &m, nullptr)) out.push_back(m);
+        }
+        return out;
+    };
+    const bool moved = FakeCoordinator::WaitFor([&] { return !rebalances("us1").empty(); }, 8000);
+    if (moved) {
+        // us2's three users went to us1 only, although eu1 weighs as much as us1 and us2 together.
+        EXPECT_EQ(ids(rebalances("us1")[0].scenarios[0].vusers),
+                  (std::vector<std::int64_t>{7, 8, 9, 10, 11, 12}));
+        EXPECT_EQ(ids(rebalances("eu1")[0].scenarios[0].vusers), (std::vector<std::int64_t>{1, 2, 3, 4, 5, 6}));
+        EXPECT_FALSE(logged("has no agent taking load"));
+        // Now eu1 goes silent too: eu has no agent left, so us1 takes everything and the log says so.
+        eu1_alive = false;
+        EXPECT_TRUE(FakeCoordinator::WaitFor([&] { return logged("region eu has no agent taking load"); }, 8000));
+        // (Heartbeats say epoch 0, so epoch 1 is resent now and then: look for epoch 2.)
+        auto second = [&]() -> std::optional<protocol::Rebalance> {
+            for (const auto& r : rebalances("us1")) {
+                if (r.epoch == 2) return r;
+            }
+            return std::nullopt;
+        };
+        EXPECT_TRUE(FakeCoordinator::WaitFor([&] { return second().has_value(); }, 8000));
+        if (const auto r = second()) {
+            EXPECT_EQ(ids(r->scenarios[0].vusers).size(), 12u);
+            EXPECT_DOUBLE_EQ(r->scenarios[0].shard.Share(), 1.0);
+        }
+    }
+    stop = true;
+    beats.join();
+    ASSERT_TRUE(moved) << "us2 never timed out";
 }
 
 TEST_F(CoordinatorRegionsTest, AnAgentInARegionNotListedIsAUsageErrorNamingIt) {

@@ -162,6 +162,42 @@ TEST(MoveVusers, ManyAgentsAndLossesStayAnExactPartition) {
     }
 }
 
+// Regions (issue 16): a lost agent's users go to the agents of its own region while one of them takes load; only a
+// region with no taker left hands its users to every region.
+TEST(MoveVusers, LostUsersStayInTheirRegionWhileItHasATaker) {
+    const AgentScenario s{"closed", false, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}};
+    // us-1, us-2, eu-1 (3 ids each), asia-1 (3 ids).
+    const std::vector<protocol::VuSelection> initial{List({1, 2, 3}), List({4, 5, 6}), List({7, 8, 9}),
+                                                     List({10, 11, 12})};
+    const std::vector<std::string> regions{"us", "us", "eu", "asia"};
+    // us-2 lost: its 3 users all go to us-1, although eu-1 and asia-1 weigh more.
+    std::vector<bool> lost{false, true, false, false};
+    auto out = MoveVusers(s, initial, lost, {1, 0, 5, 5}, regions);
+    EXPECT_EQ(out[0].ids, (std::vector<std::int64_t>{1, 2, 3, 4, 5, 6}));
+    EXPECT_EQ(out[2].ids, (std::vector<std::int64_t>{7, 8, 9}));
+    EXPECT_EQ(out[3].ids, (std::vector<std::int64_t>{10, 11, 12}));
+    ExpectPartition(s, out, lost);
+    // Without regions the same loss is split by weight over everyone (today's rule, kept when no agent has one).
+    const auto flat = MoveVusers(s, initial, lost, {1, 0, 5, 5});
+    EXPECT_LT(flat[0].ids.size(), 6u);
+    ExpectPartition(s, flat, lost);
+    // eu-1 lost, and eu has no other agent: its users go to every taker by weight (us-1 1, us-2 1, asia-1 2).
+    lost = {false, false, true, false};
+    out = MoveVusers(s, initial, lost, {1, 1, 0, 2}, regions);
+    EXPECT_EQ(out[0].ids, (std::vector<std::int64_t>{1, 2, 3, 7}));
+    EXPECT_EQ(out[1].ids, (std::vector<std::int64_t>{4, 5, 6, 8}));
+    EXPECT_EQ(out[3].ids, (std::vector<std::int64_t>{9, 10, 11, 12}));
+    ExpectPartition(s, out, lost);
+    // Two regions lose an agent at once: each region's orphans are placed by its own rule.
+    lost = {true, false, true, false};
+    out = MoveVusers(s, initial, lost, {0, 1, 0, 1}, regions);
+    // us-2 takes all of us-1's; eu-1's 3 split 2/1 between us-2 and asia-1 (equal weights, the tie to the first).
+    EXPECT_EQ(out[1].ids, (std::vector<std::int64_t>{1, 2, 3, 4, 5, 6, 7, 8}));
+    EXPECT_EQ(out[3].ids, (std::vector<std::int64_t>{9, 10, 11, 12}));
+    ExpectPartition(s, out, lost);
+    EXPECT_EQ(MoveVusers(s, initial, lost, {0, 1, 0, 1}, regions), out) << "deterministic";
+}
+
 TEST(MoveVusers, RangeSelectionsAreExpandedAgainstThePlansIds) {
     const AgentScenario s{"closed", false, {2, 3, 5, 7}};
     protocol::VuSelection range;

@@ -478,13 +478,19 @@ void Coordinator::Rebalance(const char* why, std::int64_t from_ns) {
     // (issue 12 item 4); a recovered agent gets its own back. By plain capacity, not the rebalance factors: a
     // saturated agent keeps its VUs (an open-model pool is fixed at the Assignment, and a live closed-model VU
     // cannot move cleanly), so health moves only arrivals and never churn the moved-in VU sets.
+    // A timed-out agent's users stay in its region while an agent of the region takes load.
     std::vector<bool> lost;
-    for (const Agent& a : agents_) lost.push_back(a.state == AgentState::kTimedOut);
+    std::vector<std::string> regions;
+    for (const Agent& a : agents_) {
+        lost.push_back(a.state == AgentState::kTimedOut);
+        regions.push_back(a.reg.region);
+    }
+    LogRegionsWithoutTaker(caps);
     std::vector<int> vusers(agents_.size(), 0);
     for (size_t s = 0; s < scenarios_.size(); ++s) {
         std::vector<protocol::VuSelection> initial;
         for (const Agent& a : agents_) initial.push_back(a.initial_shares[s].vusers);
-        std::vector<protocol::VuSelection> moved = MoveVusers(scenarios_[s], initial, lost, caps);
+        std::vector<protocol::VuSelection> moved = MoveVusers(scenarios_[s], initial, lost, caps, regions);
         for (Agent& a : agents_) {
             vusers[a.index] += static_cast<int>(moved[a.index].ids.size());
             shares[a.index][s].vusers = std::move(moved[a.index]);
@@ -503,6 +509,31 @@ void Coordinator::Rebalance(const char* why, std::int64_t from_ns) {
              << " VUs";
     }
     Log(line.str());
+}
+
+void Coordinator::LogRegionsWithoutTaker(const std::vector<double>& weights) {
+    // --region-weights asked for a mix; when every agent of a region is gone, RegionWeights gives its part to the
+    // other regions (the load stays whole), so the mix is no longer the one asked for: say so, once per change.
+    std::vector<std::string> empty;
+    for (const RegionWeight& w : options_.region_weights) {
+        bool taker = false;
+        for (const Agent& a : agents_) taker = taker || (a.reg.region == w.region && weights[a.index] > 0);
+        if (!taker) empty.push_back(w.region);
+    }
+    if (empty == regions_without_taker_) return;
+    for (const std::string& region : empty) {
+        if (std::find(regions_without_taker_.begin(), regions_without_taker_.end(), region) ==
+            regions_without_taker_.end()) {
+            Log("region " + region + " has no agent taking load: its part of --region-weights goes to the other " +
+                "regions (the traffic mix is not the one asked for until one of its agents is back)");
+        }
+    }
+    for (const std::string& region : regions_without_taker_) {
+        if (std::find(empty.begin(), empty.end(), region) == empty.end()) {
+            Log("region " + region + " takes load again: the traffic mix is the one asked for");
+        }
+    }
+    regions_without_taker_ = std::move(empty);
 }
 
 std::vector<double> Coordinator::ArrivalWeights(const Agent* also_taking) const {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <string>
+#include <utility>
 
 #include "lse/core/errors.hpp"
 #include "lse/sched/shard.hpp"
@@ -33,16 +35,25 @@ std::vector<std::int64_t> SplitCount(std::int64_t n, const std::vector<double>& 
 
 std::vector<protocol::VuSelection> MoveVusers(const AgentScenario& scenario,
                                               const std::vector<protocol::VuSelection>& initial,
-                                              const std::vector<bool>& lost, const std::vector<double>& weights) {
+                                              const std::vector<bool>& lost, const std::vector<double>& weights,
+                                              const std::vector<std::string>& groups) {
     const size_t n = initial.size();
+    const auto group_of = [&groups](size_t a) -> const std::string& {
+        static const std::string kOne;
+        return a < groups.size() ? groups[a] : kOne;
+    };
     std::vector<std::vector<std::int64_t>> ids(n);
-    std::vector<std::int64_t> orphans;
+    // The orphans of each group, groups in the order of their first lost agent (deterministic).
+    std::vector<std::pair<std::string, std::vector<std::int64_t>>> orphans;
     // vu_ids is increasing, so every list built here is too; an id no initial selection names stays unhosted.
     for (const std::int64_t id : scenario.vu_ids) {
         for (size_t a = 0; a < n; ++a) {
             if (!initial[a].Contains(id)) continue;
             if (a < lost.size() && lost[a]) {
-                orphans.push_back(id);
+                auto it = std::find_if(orphans.begin(), orphans.end(),
+                                       [&](const auto& g) { return g.first == group_of(a); });
+                if (it == orphans.end()) it = orphans.insert(orphans.end(), {group_of(a), {}});
+                it->second.push_back(id);
             } else {
                 ids[a].push_back(id);
             }
@@ -53,15 +64,25 @@ std::vector<protocol::VuSelection> MoveVusers(const AgentScenario& scenario,
     for (size_t a = 0; a < n && a < weights.size(); ++a) {
         if (!(a < lost.size() && lost[a])) takers[a] = std::max(0.0, weights[a]);
     }
-    const std::vector<std::int64_t> counts = SplitCount(static_cast<std::int64_t>(orphans.size()), takers);
-    size_t next = 0;
-    for (size_t a = 0; a < n; ++a) {
-        const auto take = static_cast<size_t>(counts[a]);
-        ids[a].insert(ids[a].end(), orphans.begin() + static_cast<std::ptrdiff_t>(next),
-                      orphans.begin() + static_cast<std::ptrdiff_t>(next + take));
-        next += take;
-        std::sort(ids[a].begin(), ids[a].end());
+    for (const auto& [group, lost_ids] : orphans) {
+        // The group's own takers when it has any, else everyone's.
+        std::vector<double> in_group(n, 0.0);
+        double sum = 0;
+        for (size_t a = 0; a < n; ++a) {
+            if (group_of(a) == group) in_group[a] = takers[a];
+            sum += in_group[a];
+        }
+        const std::vector<std::int64_t> counts =
+            SplitCount(static_cast<std::int64_t>(lost_ids.size()), sum > 0 ? in_group : takers);
+        size_t next = 0;
+        for (size_t a = 0; a < n; ++a) {
+            const auto take = static_cast<size_t>(counts[a]);
+            ids[a].insert(ids[a].end(), lost_ids.begin() + static_cast<std::ptrdiff_t>(next),
+                          lost_ids.begin() + static_cast<std::ptrdiff_t>(next + take));
+            next += take;
+        }
     }
+    for (auto& list : ids) std::sort(list.begin(), list.end());
     std::vector<protocol::VuSelection> out(n);
     for (size_t a = 0; a < n; ++a) {
         if (ids[a].empty()) {

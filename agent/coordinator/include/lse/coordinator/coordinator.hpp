@@ -236,6 +236,8 @@ private:
     /// The weights shares are split by: `capacities` (one per agent, 0 = takes nothing) through the run's
     /// --region-weights (mu_ held).
     std::vector<double> ShareWeights(const std::vector<double>& capacities) const;
+    /// Logs the --region-weights regions whose agents all stopped taking load (and those back again).
+    void LogRegionsWithoutTaker(const std::vector<double>& weights);
     void Log(const std::string& line) const;
     bool Publish(const std::string& subject, const std::string& data);
 
@@ -256,6 +258,7 @@ private:
     bool started_ = false;
     std::int64_t start_at_ns_ = 0;
     std::uint32_t epoch_ = 0;
+    std::vector<std::string> regions_without_taker_;  ///< LogRegionsWithoutTaker's last finding
     std::int64_t rebalance_from_ns_ = 0;
     std::int64_t rebalance_sent_ns_ = 0;
     std::int64_t stop_sent_ns_ = 0;

@@ -44,9 +44,15 @@ std::vector<std::vector<protocol::ScenarioShare>> ComputeShares(
 /// deterministic: every id of an initial selection ends up in exactly one returned selection, unless no agent has
 /// a positive weight (then the lost ids are hosted by nobody). Returned selections are kList (strictly increasing)
 /// or kNone.
+///
+/// `groups` (optional, one label per agent: the agents' regions) keeps a lost agent's users in its group: its ids
+/// go to the takers of its own group by their weights, and only when its group has no taker left to every taker.
+/// So a region's virtual users stay in the region (its traffic comes from where the user asked) as long as one
+/// agent of it still takes load. Empty: one group.
 std::vector<protocol::VuSelection> MoveVusers(const AgentScenario& scenario,
                                               const std::vector<protocol::VuSelection>& initial,
-                                              const std::vector<bool>& lost, const std::vector<double>& weights);
+                                              const std::vector<bool>& lost, const std::vector<double>& weights,
+                                              const std::vector<std::string>& groups = {});
 
 /// Splits `n` items into parts proportional to weights, exactly (largest remainder; ties to the lower index).
 std::vector<std::int64_t> SplitCount(std::int64_t n, const std::vector<double>& weights);
