@@ -136,6 +136,8 @@ bool Histogram::AddEncoded(std::string_view* in, Histogram* into, std::string* e
     std::int64_t first = -1;
     std::size_t page = kPageCount;
     std::uint64_t* dst = nullptr;
+    // Counters change under the decoded-index list: it no longer describes them (even if a bad token stops us).
+    into->ForgetDecodedIndexes();
     while (seen < total) {
         const std::uint64_t token = r.U64("truncated buckets");
         const std::uint64_t gap = token >> kCountBits;
@@ -164,8 +166,6 @@ bool Histogram::AddEncoded(std::string_view* in, Histogram* into, std::string* e
         static_cast<std::size_t>(previous) != IndexOf(static_cast<std::int64_t>(max))) {
         return wire::Fail(error, kWhat, "min/max outside the non-empty buckets");
     }
-    // Counters changed under the decoded-index list: it no longer describes them.
-    into->ForgetDecodedIndexes();
     into->total_count_ += total;
     into->overflow_ += overflow;
     into->sum_ += sum;
