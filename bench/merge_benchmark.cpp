@@ -4,9 +4,10 @@
 // The coordinator handles each in Coordinator::OnMetrics (agent/coordinator/src/coordinator.cpp:220), one after
 // the other on its single NATS loop thread, and once a second the caller's thread turns the merged interval into
 // the live view's line (apps/lsengine/distributed_run.cpp:593, RunOutputs::Interval, live_view.cpp:92). With
-// 1000 agents that is 1000 decodes and 2000 snapshot merges a second on one core: these benchmarks measure how much
+// 1000 agents that was 1000 decodes and 2000 snapshot merges a second on one core: these benchmarks measure how much
 // of that core it takes and how the cost splits between decoding and merging (issue 16: under 10% of a core for
-// 1000 agents at 1 Hz).
+// 1000 agents at 1 Hz). Since checkpoints (docs/protocol.md) each interval is merged once, straight from its bytes
+// (BM_CoordinatorSecond); BM_TwoMerges keeps the previous path for comparison.
 //
 // OnMetrics is private and reachable only through a NATS subscription, for agents that registered over NATS
 // (Coordinator::Connect, WaitForAgents), so it cannot be driven without a broker. HandleMetrics below therefore
@@ -204,6 +205,45 @@ const std::vector<AgentMessage>& Messages(int samples) {
     return at->second;
 }
 
+// Each agent's checkpoint message (docs/protocol.md, "Checkpoints"): its cumulative total, here ten distinct seconds
+// summed (a cumulative histogram fills more counters than one second's, so it is larger than an interval).
+const std::vector<std::string>& Checkpoints(int samples) {
+    static std::map<int, std::vector<std::string>> by_samples;
+    auto [at, added] = by_samples.try_emplace(samples);
+    if (!added) return at->second;
+    at->second = [samples] {
+        const std::vector<AgentMessage>& messages = Messages(samples);
+        std::vector<Snapshot> seconds(kDistinctSeconds);
+        for (int i = 0; i < kDistinctSeconds; ++i) {
+            proto::Metrics m;
+            if (!proto::DecodeMetrics(messages[static_cast<std::size_t>(i)].bytes, &m, nullptr) ||
+                !Snapshot::Decode(m.snapshot, &seconds[static_cast<std::size_t>(i)], nullptr)) {
+                std::abort();  // the fixture itself is broken
+            }
+        }
+        std::vector<Snapshot> sums(kDistinctSeconds);
+        for (int i = 0; i < kDistinctSeconds; ++i) {
+            for (int k = 0; k < 10; ++k) sums[static_cast<std::size_t>(i)] += seconds[static_cast<std::size_t>((i + k) % kDistinctSeconds)];
+        }
+        std::vector<std::string> out;
+        for (int i = 0; i < kMaxAgents; ++i) {
+            Snapshot sum = sums[static_cast<std::size_t>(i % kDistinctSeconds)];
+            const GeneratorHealth health = sum.generators.begin()->second;
+            sum.generators = {{messages[static_cast<std::size_t>(i)].id, health}};
+            proto::Metrics m;
+            m.run_id = kRun;
+            m.agent_id = messages[static_cast<std::size_t>(i)].id;
+            m.seq = 2;  // HandleMetrics turns it into this second's checkpoint seq
+            m.is_checkpoint = true;
+            m.active_vusers = 400;
+            sum.AppendTo(&m.snapshot);
+            out.push_back(proto::EncodeMetrics(m));
+        }
+        return out;
+    }();
+    return at->second;
+}
+
 // The same messages decoded once, for the merge-only benchmark.
 const std::vector<Snapshot>& Decoded(int samples) {
     static std::map<int, std::vector<Snapshot>> by_samples;
@@ -233,7 +273,11 @@ struct CoordinatorModel {
         std::string id;
         std::uint32_t attempt = 0;
         lse::coordinator::SeqWindow seen_seqs;
-        Snapshot interval_sum;  // the agent's running total, what Coordinator::Total() adds up
+        Snapshot interval_sum;  // before checkpoints: the agent's running total, merged into with every interval
+        // Now (coordinator.hpp, Agent): its latest checkpoint and the intervals after it, as bytes.
+        std::string checkpoint;
+        std::uint64_t checkpoint_seq = 0;
+        std::map<std::uint64_t, std::string> since_checkpoint;
         std::int64_t last_interval_end_ns = 0;
         double last_interval_rate = 0;
         double last_interval_request_rate = 0;
@@ -243,6 +287,7 @@ struct CoordinatorModel {
     std::vector<lse::coordinator::AgentScenario> scenarios{{kScenario, true, {}, lse::sched::RateProfile::Constant(1000, kRunNs)}};
     Snapshot pending_interval;
     Snapshot decode_scratch;
+    lse::metrics::AddSummary add_summary;
     lse::report::IntervalAligner aligner{0, kRunNs, 700 * kNsPerMs};
     Snapshot cumulative;
     std::uint64_t second = 0;  // seconds handled so far
@@ -294,6 +339,45 @@ bool HandleMetrics(CoordinatorModel& c, const AgentMessage& in) {
     return true;
 }
 
+// Coordinator::OnMetrics as it is now: a checkpoint is kept as bytes; an interval is added straight from the wire
+// into the pending interval (Snapshot::AddEncoded: no scratch snapshot, no per-agent sum) and kept as bytes until a
+// checkpoint covers it. Interval seqs are odd, checkpoint seqs even: 2 per simulated second.
+bool HandleMetricsNow(CoordinatorModel& c, std::string_view bytes, std::string_view subject) {
+    proto::Metrics msg;
+    std::string error;
+    if (!proto::DecodeMetrics(bytes, &msg, &error)) return false;
+    if (msg.run_id != kRun || subj::LastToken(subject) != msg.agent_id) return false;
+    const auto found = c.agent_index.find(msg.agent_id);
+    if (found == c.agent_index.end()) return false;
+    CoordinatorModel::Agent& a = c.agents[found->second];
+    if (msg.attempt != a.attempt) return false;
+    std::string ack_subject = subj::Agent(kCluster, kRun, a.id, proto::AgentChannel::kMetricsAck);
+    std::string ack = proto::EncodeMetricsAck(proto::MetricsAck{kRun, msg.seq});
+    benchmark::DoNotOptimize(ack_subject);
+    benchmark::DoNotOptimize(ack);
+    const std::uint64_t seq = msg.seq + 2 * c.second;
+    if (!a.seen_seqs.Insert(seq)) return false;
+    if (msg.is_checkpoint) {
+        if (seq > a.checkpoint_seq) {
+            a.checkpoint = std::move(msg.snapshot);
+            a.checkpoint_seq = seq;
+            a.since_checkpoint.erase(a.since_checkpoint.begin(), a.since_checkpoint.lower_bound(seq));
+        }
+        return true;
+    }
+    lse::metrics::AddSummary& seen = c.add_summary;
+    if (!Snapshot::AddEncoded(msg.snapshot, &c.pending_interval, &error, &seen, a.id)) return false;
+    const std::int64_t end_ns = seen.end_ns + static_cast<std::int64_t>(c.second) * kNsPerSec;
+    if (seen.end_ns > seen.start_ns && end_ns > a.last_interval_end_ns) {
+        a.last_interval_end_ns = end_ns;
+        const double secs = static_cast<double>(seen.end_ns - seen.start_ns) / 1e9;
+        a.last_interval_rate = static_cast<double>(lse::coordinator::CountArrivals(seen.rows, c.scenarios).sent) / secs;
+        a.last_interval_request_rate = static_cast<double>(seen.requests) / secs;
+    }
+    if (seq > a.checkpoint_seq) a.since_checkpoint.emplace(seq, std::move(msg.snapshot));
+    return true;
+}
+
 // Once a second on the caller's thread: TakeInterval, the IntervalAligner lining the second up, RunOutputs adding
 // it to the run's cumulative total, and the percentiles the live view prints (live_view.cpp:92). TakeAll stands in
 // for TakeReady(now): the same hand-over, without a clock. The real caller polls every 100 ms, so when agents'
@@ -318,6 +402,21 @@ void OneSecond(CoordinatorModel& c, int n) {
             HandleMetrics<kOnce>(c, Messages(c.samples)[static_cast<std::size_t>(i)]);
         } else {
             Merge(c, c.agents[static_cast<std::size_t>(i)], Decoded(c.samples)[static_cast<std::size_t>(i)]);
+        }
+    }
+    ShowSecond(c);
+}
+
+// One second as the coordinator handles it now: every agent's interval, and a tenth of the agents' checkpoints
+// (each agent sends one every 10 s, the agents out of step with each other).
+void OneSecondNow(CoordinatorModel& c, int n) {
+    const std::vector<AgentMessage>& messages = Messages(c.samples);
+    const std::vector<std::string>& checkpoints = Checkpoints(c.samples);
+    for (int i = 0; i < n; ++i) {
+        const AgentMessage& m = messages[static_cast<std::size_t>(i)];
+        HandleMetricsNow(c, m.bytes, m.subject);
+        if ((c.second + static_cast<std::uint64_t>(i)) % 10 == 9) {
+            HandleMetricsNow(c, checkpoints[static_cast<std::size_t>(i)], m.subject);
         }
     }
     ShowSecond(c);
@@ -359,12 +458,25 @@ void CheckTotals(benchmark::State& state, const CoordinatorModel& c, int n) {
     if (c.cumulative.total.requests != per_second * c.second) state.SkipWithError("merged totals do not add up");
 }
 
-// The headline: decode, check and merge every agent's message of one second, then show the second.
+// The headline: one second of the coordinator as it is (OnMetrics with checkpoints and the fused merge), then
+// showing the second. The bytes it keeps per agent (a checkpoint and up to 10 intervals) are in rss_mb.
 void BM_CoordinatorSecond(benchmark::State& state) {
     const int n = static_cast<int>(state.range(0));
     CoordinatorModel c(n, static_cast<int>(state.range(1)));
-    // The run is under way: the long-lived totals already hold every key, so the loop sees the steady state
-    // (not their first allocation).
+    Checkpoints(c.samples);  // built before the clock runs
+    // The run is under way: every agent has a checkpoint and intervals kept, the pending interval's keys and pages
+    // exist, so the loop sees the steady state (not their first allocation).
+    for (int s = 0; s < 10; ++s) OneSecondNow(c, n);
+    const double seconds = Timed(state, [&] { OneSecondNow(c, n); });
+    CheckTotals(state, c, n);
+    ReportCounters(state, c, n, seconds);
+}
+
+// Before checkpoints (the previous OnMetrics): decode into a scratch snapshot, merge it into the agent's running sum
+// and into the pending interval.
+void BM_TwoMerges(benchmark::State& state) {
+    const int n = static_cast<int>(state.range(0));
+    CoordinatorModel c(n, static_cast<int>(state.range(1)));
     OneSecond<true>(c, n);
     const double seconds = Timed(state, [&] { OneSecond<true>(c, n); });
     CheckTotals(state, c, n);
@@ -383,8 +495,8 @@ void BM_MergeOnly(benchmark::State& state) {
     ReportCounters(state, c, n, seconds);
 }
 
-// As BM_CoordinatorSecond, without the merge into each agent's running sum: the cost of merging every interval
-// once, which a protocol with periodic cumulative checkpoints from the agents would allow.
+// As BM_TwoMerges, without the merge into each agent's running sum: merged once, but still decoded into a scratch
+// snapshot first (what the fused merge of BM_CoordinatorSecond saves on top).
 void BM_MergedOnce(benchmark::State& state) {
     const int n = static_cast<int>(state.range(0));
     CoordinatorModel c(n, static_cast<int>(state.range(1)));
@@ -401,6 +513,7 @@ void Sizes(benchmark::internal::Benchmark* b) {
     b->Unit(benchmark::kMillisecond);
 }
 BENCHMARK(BM_CoordinatorSecond)->Apply(Sizes);
+BENCHMARK(BM_TwoMerges)->Apply(Sizes);
 BENCHMARK(BM_MergeOnly)->Apply(Sizes);
 BENCHMARK(BM_MergedOnce)->Apply(Sizes);
 

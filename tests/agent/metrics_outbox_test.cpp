@@ -1,5 +1,7 @@
 #include "metrics_outbox.hpp"
 
+#include "metrics_checkpoint.hpp"
+
 #include <gtest/gtest.h>
 
 #include <string>
@@ -54,6 +56,42 @@ TEST(MetricsOutboxTest, FinalIsAckedSeparatelyAndNeverDroppedByTheBound) {
     EXPECT_FALSE(box.final_added());
     EXPECT_EQ(box.NextSeq(), 1u);
     EXPECT_EQ(box.pending(), 0u);
+}
+
+TEST(MetricsOutboxTest, ANewCheckpointReplacesAnUnackedOneAndTheBoundNeverDropsIt) {
+    MetricsOutbox box(2);
+    box.Add(false, "1", 0);
+    const auto first = box.AddCheckpoint("cp2", 0);
+    EXPECT_EQ(first, 2u);
+    box.Add(false, "3", 0);
+    box.Add(false, "4", 0);  // bound 2: interval 1 goes, the checkpoint stays
+    EXPECT_EQ(box.dropped(), 1u);
+    EXPECT_EQ(ResendAll(&box, 0), (std::vector<std::uint64_t>{2, 3, 4}));
+    const auto second = box.AddCheckpoint("cp5", 0);  // covers everything cp2 did: cp2 is not resent any more
+    EXPECT_EQ(ResendAll(&box, 0), (std::vector<std::uint64_t>{3, 4, second}));
+    EXPECT_EQ(box.dropped(), 1u) << "a replaced checkpoint is not a lost interval";
+    EXPECT_FALSE(box.Ack(first));
+    EXPECT_TRUE(box.Ack(second));
+    EXPECT_EQ(box.AddCheckpoint("cp6", 0), 6u);  // acked: nothing to replace
+    EXPECT_EQ(box.pending(), 3u);
+    box.Reset();
+    EXPECT_EQ(box.AddCheckpoint("cp1", 0), 1u);
+    EXPECT_EQ(box.pending(), 1u);
+}
+
+TEST(MetricsCheckpointTest, DueEveryNIntervalsWithTheSumSinceReset) {
+    MetricsCheckpoint cp(3);
+    metrics::Snapshot one;
+    one.total.requests = 2;
+    EXPECT_FALSE(cp.Add(one));
+    EXPECT_FALSE(cp.Add(one));
+    EXPECT_TRUE(cp.Add(one));
+    EXPECT_EQ(cp.sum().total.requests, 6u);
+    EXPECT_FALSE(cp.Add(one));
+    EXPECT_EQ(cp.sum().total.requests, 8u) << "cumulative, not since the last checkpoint";
+    cp.Reset();
+    EXPECT_EQ(cp.sum().total.requests, 0u);
+    EXPECT_FALSE(cp.Add(one));
 }
 
 }  // namespace

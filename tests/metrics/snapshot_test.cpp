@@ -353,3 +353,126 @@ TEST(Snapshot, ChecksMergeRoundTripAndReset) {
 
 }  // namespace
 }  // namespace lse::metrics
+
+namespace lse::metrics {
+namespace {
+
+// Sample() plus what it lacks: checks, error groups, a name only this one has.
+Snapshot RichSample(std::int64_t start_ns, std::uint64_t seed) {
+    Snapshot s = Sample(start_ns, seed);
+    s.checks["status is 200"] = CheckCounts{10 + seed, seed};
+    s.AddError("browse\x1fstatus\x1f" "503", ErrorSample{seed + 1, start_ns + 7});
+    s.ForName("only-" + std::to_string(seed)).RecordCompletion(ErrorKind::kNone, 201, true, 5000, 5100, 1, 1);
+    return s;
+}
+
+TEST(SnapshotAddEncoded, EqualsDecodeThenMerge) {
+    // Into an empty snapshot, then into one with overlapping and different names, pages and metrics.
+    Snapshot fused;
+    Snapshot expected;
+    AddSummary summary;
+    for (std::uint64_t seed = 1; seed <= 4; ++seed) {
+        const Snapshot message = RichSample(static_cast<std::int64_t>(seed) * 1'000'000'000, seed);
+        const std::string bytes = Encode(message);
+        std::string error;
+        ASSERT_TRUE(Snapshot::AddEncoded(bytes, &fused, &error, &summary)) << error;
+        Snapshot decoded;
+        ASSERT_TRUE(Snapshot::Decode(bytes, &decoded, &error)) << error;
+        expected += decoded;
+        EXPECT_EQ(fused, expected) << "after message " << seed;
+
+        // What the summary tells about this one message.
+        EXPECT_EQ(summary.start_ns, message.start_ns);
+        EXPECT_EQ(summary.end_ns, message.end_ns);
+        EXPECT_EQ(summary.requests, message.total.requests);
+        ASSERT_EQ(summary.rows.size(), message.by_name.size());
+        auto row = summary.rows.begin();
+        for (const auto& [name, stats] : message.by_name) {
+            EXPECT_EQ(row->name, name);
+            EXPECT_EQ(row->requests, stats.requests);
+            EXPECT_EQ(row->dropped, stats.dropped);
+            ++row;
+        }
+        EXPECT_EQ(summary.health->generators, message.generators);
+        EXPECT_EQ(summary.foreign_generators, 0u);
+    }
+    // The merged histograms percentiles come from the added counters, not only the exact extras.
+    EXPECT_EQ(fused.total.response_time_us.ValueAtPercentile(95), expected.total.response_time_us.ValueAtPercentile(95));
+}
+
+TEST(SnapshotAddEncoded, KeepsOnlyTheNamedGeneratorAndCountsTheOthers) {
+    Snapshot message = Sample(0, 1);  // generators "local" and "agent-2"
+    Snapshot into;
+    AddSummary summary;
+    std::string error;
+    ASSERT_TRUE(Snapshot::AddEncoded(Encode(message), &into, &error, &summary, "agent-2")) << error;
+    EXPECT_EQ(summary.foreign_generators, 1u);
+    ASSERT_EQ(into.generators.size(), 1u);
+    EXPECT_EQ(into.generators.count("agent-2"), 1u);
+    EXPECT_EQ(summary.health->generators.size(), 1u);
+    EXPECT_EQ(into.total, message.total) << "the rest is added as it is";
+}
+
+TEST(SnapshotAddEncoded, RefusesWhatDecodeRefuses) {
+    const std::string valid = Encode(RichSample(0, 9));
+    std::string error;
+    for (std::size_t n = 0; n < valid.size(); n += 7) {
+        Snapshot into;
+        EXPECT_FALSE(Snapshot::AddEncoded(valid.substr(0, n), &into, &error)) << "prefix of " << n;
+    }
+    Snapshot into;
+    EXPECT_FALSE(Snapshot::AddEncoded(valid + "x", &into, &error));
+    EXPECT_NE(error.find("trailing"), std::string::npos) << error;
+    // Random damage: whenever AddEncoded accepts, Decode accepts too and both agree.
+    std::mt19937_64 rng(5);
+    std::uniform_int_distribution<int> byte(0, 255);
+    std::uniform_int_distribution<std::size_t> pos(0, valid.size() - 1);
+    for (int i = 0; i < 2000; ++i) {
+        std::string buf = valid;
+        buf[pos(rng)] = static_cast<char>(byte(rng));
+        Snapshot fused;
+        Snapshot decoded;
+        const bool added = Snapshot::AddEncoded(buf, &fused, nullptr);
+        const bool ok = Snapshot::Decode(buf, &decoded, nullptr);
+        EXPECT_EQ(added, ok) << "byte damage " << i;
+        if (added && ok) {
+            Snapshot expected;
+            expected += decoded;
+            EXPECT_EQ(fused, expected);
+        }
+    }
+}
+
+TEST(HistogramAddEncoded, EqualsDecodeThenMergeAndLeavesNoStaleDecodedList) {
+    std::mt19937_64 rng(3);
+    std::lognormal_distribution<double> latency(8.0, 1.5);
+    Histogram fused;
+    Histogram expected;
+    for (int round = 0; round < 5; ++round) {
+        Histogram h;
+        for (int i = 0; i < 300 * (round + 1); ++i) h.Record(static_cast<std::int64_t>(latency(rng)));
+        std::string bytes;
+        h.AppendTo(&bytes);
+        std::string_view in = bytes;
+        std::string error;
+        ASSERT_TRUE(Histogram::AddEncoded(&in, &fused, &error)) << error;
+        EXPECT_TRUE(in.empty());
+        expected += h;
+        EXPECT_EQ(fused, expected);
+    }
+    // A decoded histogram that then gets more added must merge all of its counters later (not its old list).
+    Histogram decoded;
+    std::string bytes;
+    expected.AppendTo(&bytes);
+    ASSERT_TRUE(Histogram::Decode(bytes, &decoded, nullptr));
+    std::string_view in = bytes;
+    ASSERT_TRUE(Histogram::AddEncoded(&in, &decoded, nullptr));
+    Histogram sum;
+    sum += decoded;
+    Histogram twice = expected;
+    twice += expected;
+    EXPECT_EQ(sum, twice);
+}
+
+}  // namespace
+}  // namespace lse::metrics

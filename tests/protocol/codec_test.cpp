@@ -294,6 +294,11 @@ TEST(CodecValidation, RejectsOutOfRangeEnumsAndZeroSequence) {
     Metrics m = SampleMetrics();
     m.seq = 0;
     EXPECT_FALSE(DecodeMetrics(EncodeMetrics(m), &m, nullptr));
+    m = SampleMetrics();  // a final
+    m.is_checkpoint = true;  // both at once means nothing
+    std::string why;
+    EXPECT_FALSE(DecodeMetrics(EncodeMetrics(m), &m, &why));
+    EXPECT_NE(why.find("is_checkpoint"), std::string::npos) << why;
     MetricsAck ack{"run-1", 0};
     EXPECT_FALSE(DecodeMetricsAck(EncodeMetricsAck(ack), &ack, nullptr));
     Rebalance rb{"run-1", 0, 0, 0, 1, {}};
@@ -339,7 +344,7 @@ std::string GoldenHex() {
 TEST(CodecGolden, EveryMessageEncodesToTheCapturedBytes) {
     EXPECT_EQ(GoldenHex<Register>(),
               "4c00010e6f72646572732d636c7573746572076167656e742d300470657266080e6c73656e67696e6520302e312e3011"
-              "6c6f616467656e2d312e6578616d706c65a4420607"  // a442: pid; 06: kProtocolVersion (6 since issue 16)
+              "6c6f616467656e2d312e6578616d706c65a4420707"  // a442: pid; 07: kProtocolVersion (7: checkpoints)
               "65752d77657374");                               // region "eu-west" (issue 16)
     EXPECT_EQ(GoldenHex<Assignment>(),
               "4c01010e6f72646572732d636c75737465721072756e2d32303234303130312d616263076167656e742d310103000406"
@@ -358,11 +363,13 @@ TEST(CodecGolden, EveryMessageEncodesToTheCapturedBytes) {
               "74acd52a808080010206500469646c650a0a0103616c6c008080800100");
     // Metrics carries request stats: version 2 since issue 15 (02 and one more varint, bytes_decoded, per record).
     // The snapshot inside is version 5 since issue 16: 4e05, one byte longer (92 01), a generator count 00 at its end.
+    // Protocol 7 appends is_checkpoint (00).
     EXPECT_EQ(GoldenHex<Metrics>(),
               "4c07011072756e2d32303234303130312d616263076167656e742d311101fa0192014e0580a8d6b90780d0acf30e5202"
               "02010b0000000001000000000000008004800200530100016401480101dc0bdc0b00dc0bf12e480101a40da40d00a40d"
               "91350108474554202f617069520202010b0000000001000000000000008004800200530100016401480101dc0bdc0b00"
-              "dc0bf12e480101a40da40d00a40d9135010d73746174757320697320323030030100000001");
+              "dc0bf12e480101a40da40d00a40d9135010d73746174757320697320323030030100000001"
+              "00");  // is_checkpoint (protocol 7)
     EXPECT_EQ(GoldenHex<MetricsAck>(),
               "4c08010572756e2d31808080808020");
     EXPECT_EQ(GoldenHex<Heartbeat>(),

@@ -10,17 +10,25 @@
 namespace lse::coordinator {
 
 ArrivalCount CountArrivals(const metrics::Snapshot& s, const std::vector<AgentScenario>& scenarios) {
+    std::vector<metrics::AddSummary::Row> rows;
+    rows.reserve(s.by_name.size());
+    for (const auto& [raw, stats] : s.by_name) rows.push_back({raw, stats.requests, stats.dropped});
+    return CountArrivals(rows, scenarios);
+}
+
+ArrivalCount CountArrivals(const std::vector<metrics::AddSummary::Row>& rows,
+                           const std::vector<AgentScenario>& scenarios) {
     std::map<std::string, ArrivalCount, std::less<>> iterations, requests;
     metrics::StatKey key;
-    for (const auto& [raw, stats] : s.by_name) {
-        if (!metrics::ParseStatKey(raw, &key)) continue;
+    for (const metrics::AddSummary::Row& row : rows) {
+        if (!metrics::ParseStatKey(row.name, &key)) continue;
         const bool lifecycle = thresholds::IsLifecycleTask(key.task);
         if (key.kind == metrics::StatKind::kTask && !lifecycle) {
-            iterations[key.scenario].sent += static_cast<std::int64_t>(stats.requests);
+            iterations[key.scenario].sent += static_cast<std::int64_t>(row.requests);
         } else if (key.kind == metrics::StatKind::kRequest && !lifecycle) {
-            requests[key.scenario].sent += static_cast<std::int64_t>(stats.requests);
+            requests[key.scenario].sent += static_cast<std::int64_t>(row.requests);
         } else if (key.kind == metrics::StatKind::kScenario) {
-            iterations[key.scenario].dropped += static_cast<std::int64_t>(stats.dropped);
+            iterations[key.scenario].dropped += static_cast<std::int64_t>(row.dropped);
         }
     }
     ArrivalCount out;

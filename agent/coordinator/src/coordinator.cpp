@@ -249,32 +249,48 @@ void Coordinator::OnMetrics(const transport::Message& m) {
     Publish(subj::Agent(options_.cluster_id, options_.run_id, a.reg.agent_id, AgentChannel::kMetricsAck),
             protocol::EncodeMetricsAck(protocol::MetricsAck{options_.run_id, msg.seq}));
     if (!a.seen_seqs.Insert(msg.seq)) return;
-    // Decoded into a snapshot kept across messages: its entries and histogram pages are reused, instead of
-    // allocating and freeing ~1.5 MB per agent per second (see bench/merge_benchmark.cpp).
-    metrics::Snapshot& snap = decode_scratch_;
-    if (!metrics::Snapshot::Decode(msg.snapshot, &snap, &error)) {
-        Log("agent " + a.reg.agent_id + " sent undecodable metrics (seq " + std::to_string(msg.seq) + "): " + error);
-        return;
-    }
     if (msg.is_final) {
+        // Decoded into a snapshot kept across messages: its entries and histogram pages are reused.
+        metrics::Snapshot& snap = decode_scratch_;
+        if (!metrics::Snapshot::Decode(msg.snapshot, &snap, &error)) {
+            Log("agent " + a.reg.agent_id + " sent undecodable metrics (seq " + std::to_string(msg.seq) + "): " + error);
+            return;
+        }
+        DropForeignGenerators(a, &snap);
         a.final_total = std::move(snap);
+        a.checkpoint.clear();
+        a.since_checkpoint.clear();
         if (!a.final_received) Log("agent " + a.reg.agent_id + " delivered its final totals");
         a.final_received = true;
+    } else if (msg.is_checkpoint) {
+        // Kept as bytes (decoded only if the final never comes); an older one (a resend) is covered already.
+        if (msg.seq > a.checkpoint_seq) {
+            a.checkpoint = std::move(msg.snapshot);
+            a.checkpoint_seq = msg.seq;
+            a.since_checkpoint.erase(a.since_checkpoint.begin(), a.since_checkpoint.lower_bound(msg.seq));
+        }
     } else {
-        ObserveHealth(a, snap);
-        a.interval_sum += snap;
-        if (regions_) {
-            pending_regions_[RegionOf(a.reg)] += snap;
-        } else {
-            pending_interval_ += snap;
+        // Merged once, straight from the wire into the pending interval (bench/merge_benchmark.cpp: no scratch
+        // snapshot, no per-agent running sum to merge into as well).
+        metrics::Snapshot& into = regions_ ? pending_regions_[RegionOf(a.reg)] : pending_interval_;
+        metrics::AddSummary& seen = add_summary_;
+        if (!metrics::Snapshot::AddEncoded(msg.snapshot, &into, &error, &seen, a.reg.agent_id)) {
+            // Part of it may be in the live view's interval now; the totals (finals, or checkpoints and the
+            // intervals kept below, decoded whole) leave it out as before.
+            Log("agent " + a.reg.agent_id + " sent undecodable metrics (seq " + std::to_string(msg.seq) + "): " + error);
+            return;
         }
+        if (seen.foreign_generators > 0) CountForeign(a, seen.foreign_generators);
+        ObserveHealth(a, *seen.health);
         // Its latest interval's rate: what it probably kept sending after its last report, if it dies.
-        if (snap.HasInterval() && snap.end_ns > a.last_interval_end_ns) {
-            a.last_interval_end_ns = snap.end_ns;
-            const double secs = static_cast<double>(snap.end_ns - snap.start_ns) / 1e9;
-            a.last_interval_rate = static_cast<double>(CountArrivals(snap, scenarios_).sent) / secs;
-            a.last_interval_request_rate = static_cast<double>(snap.total.requests) / secs;
+        if (seen.end_ns > seen.start_ns && seen.end_ns > a.last_interval_end_ns) {
+            a.last_interval_end_ns = seen.end_ns;
+            const double secs = static_cast<double>(seen.end_ns - seen.start_ns) / 1e9;
+            a.last_interval_rate = static_cast<double>(CountArrivals(seen.rows, scenarios_).sent) / secs;
+            a.last_interval_request_rate = static_cast<double>(seen.requests) / secs;
         }
+        // Not covered by its latest checkpoint: kept until a later one covers it (or the final comes).
+        if (msg.seq > a.checkpoint_seq) a.since_checkpoint.emplace(msg.seq, std::move(msg.snapshot));
     }
     Seen(a, NowNs());
     cv_.notify_all();
@@ -409,13 +425,15 @@ void Coordinator::BeginRejoin(Agent& a, std::int64_t now) {
         Rebalance("restarted");
     }
     // What the old incarnation delivered stays its contribution (its final never came: the caller checked).
-    a.archived += a.interval_sum;
+    a.archived += IntervalSum(a);
     a.archived_unreported += UnreportedSinceLastInterval(a, a.last_interval_rate);
     a.archived_unreported_requests += UnreportedSinceLastInterval(a, a.last_interval_request_rate);
     a.last_interval_end_ns = 0;
     a.last_interval_rate = 0;
     a.last_interval_request_rate = 0;
-    a.interval_sum = metrics::Snapshot{};
+    a.checkpoint.clear();
+    a.checkpoint_seq = 0;
+    a.since_checkpoint.clear();
     a.final_total = metrics::Snapshot{};
     a.seen_seqs.Clear();
     a.rejoin_began_ns = now;
@@ -807,7 +825,11 @@ std::vector<AgentReport> Coordinator::Reports(bool with_totals) const {
         r.share = a.initial_share;
         if (with_totals) {
             r.total = a.archived;
-            r.total += a.final_received ? a.final_total : a.interval_sum;
+            if (a.final_received) {
+                r.total += a.final_total;
+            } else {
+                r.total += IntervalSum(a);
+            }
         }
         r.final_received = a.final_received;
         r.state = a.state;
@@ -865,6 +887,52 @@ void Coordinator::Account(const Agent& a, AgentReport* r) const {
     double unreported = a.archived_unreported;
     if (!a.final_received) unreported += UnreportedSinceLastInterval(a, a.last_interval_rate);
     r->unreported_estimate = std::min<std::int64_t>(r->lost, std::llround(unreported));
+}
+
+metrics::Snapshot Coordinator::IntervalSum(const Agent& a) const {
+    metrics::Snapshot sum;
+    metrics::Snapshot one;
+    std::string error;
+    const auto add = [&](const std::string& bytes, std::uint64_t seq) {
+        if (metrics::Snapshot::Decode(bytes, &one, &error)) {
+            sum += one;
+        } else {
+            Log("agent " + a.reg.agent_id + ": metrics seq " + std::to_string(seq) + " left out: " + error);
+        }
+    };
+    if (!a.checkpoint.empty()) add(a.checkpoint, a.checkpoint_seq);
+    for (const auto& [seq, bytes] : a.since_checkpoint) add(bytes, seq);
+    // Another agent's generator entry never reached the pending interval either (OnMetrics drops it).
+    for (auto g = sum.generators.begin(); g != sum.generators.end();) {
+        g = g->first == a.reg.agent_id ? std::next(g) : sum.generators.erase(g);
+    }
+    return sum;
+}
+
+std::size_t Coordinator::DropForeignGenerators(Agent& a, metrics::Snapshot* s) {
+    std::size_t dropped = 0;
+    for (auto g = s->generators.begin(); g != s->generators.end();) {
+        if (g->first == a.reg.agent_id) {
+            ++g;
+            continue;
+        }
+        g = s->generators.erase(g);
+        ++dropped;
+    }
+    if (dropped > 0) CountForeign(a, dropped);
+    return dropped;
+}
+
+void Coordinator::CountForeign(Agent& a, std::size_t n) {
+    foreign_generators_ += n;
+    if (a.warned_foreign) return;
+    a.warned_foreign = true;
+    Log("agent " + a.reg.agent_id + " sent health of other generators: dropped (each agent reports only its own)");
+}
+
+std::uint64_t Coordinator::ForeignGeneratorsDropped() const {
+    std::lock_guard lock(mu_);
+    return foreign_generators_;
 }
 
 metrics::Snapshot Coordinator::Total() const {

@@ -329,6 +329,7 @@ void AgentLoop::BeginSession(proto::Assignment a) {
     session_.heartbeat_subject = proto::subjects::Heartbeat(options_.cluster_id, as.run_id, options_.agent_id);
     session_.ack_subject = proto::subjects::Ack(options_.cluster_id, as.run_id, options_.agent_id);
     outbox_.Reset();
+    checkpoint_.Reset();
     try {
         session_.heartbeat_sub = nats_.Subscribe(proto::subjects::CoordinatorHeartbeat(options_.cluster_id, as.run_id),
                                                  [this](const transport::Message& m) { OnCoordinatorHeartbeat(m); });
@@ -677,6 +678,7 @@ void AgentLoop::EndSession(std::string_view why) {
     Log(std::string("idle: ") + std::string(why));
     session_ = Session{};
     outbox_.Reset();
+    checkpoint_.Reset();
     next_register_ns_ = 0;
     if (options_.once && ran) {
         Log("--once: exiting after the run");
@@ -821,6 +823,16 @@ void AgentLoop::PublishMetrics(bool is_final, metrics::Snapshot snapshot) {
     }
     nats_.Publish(session_.metrics_subject, bytes);
     outbox_.Add(is_final, std::move(bytes), NowNs());
+    // After the interval: a checkpoint covers every interval with a smaller seq (docs/protocol.md).
+    if (!is_final && checkpoint_.Add(snapshot)) {
+        m.seq = outbox_.NextSeq();
+        m.is_checkpoint = true;
+        m.snapshot.clear();
+        checkpoint_.sum().AppendTo(&m.snapshot);
+        bytes = proto::EncodeMetrics(m);
+        nats_.Publish(session_.metrics_subject, bytes);
+        outbox_.AddCheckpoint(std::move(bytes), NowNs());
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@
 
 #include "clock_sync.hpp"
 #include "load_thread.hpp"
+#include "metrics_checkpoint.hpp"
 #include "metrics_outbox.hpp"
 #include "run_setup.hpp"
 #include "lse/agent/agent.hpp"
@@ -128,6 +129,7 @@ private:
     transport::NatsClient nats_;
     ClockSync clock_;
     MetricsOutbox outbox_;
+    MetricsCheckpoint checkpoint_;  // reset with outbox_
     std::unique_ptr<LoadThread> load_;
     uv_async_t wake_{};
     uv_timer_t tick_{};

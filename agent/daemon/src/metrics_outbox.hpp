@@ -27,6 +27,10 @@ public:
     /// Stores the encoded message that carries NextSeq() and advances it. `now_ns` counts as its
     /// first send. Returns its seq.
     std::uint64_t Add(bool is_final, std::string encoded, std::int64_t now_ns);
+    /// Stores a checkpoint (docs/protocol.md, "Checkpoints") like Add. It covers every earlier interval, so an
+    /// unacked older checkpoint is dropped (not counted in dropped()): at most one waits at a time, and the
+    /// interval bound never drops it.
+    std::uint64_t AddCheckpoint(std::string encoded, std::int64_t now_ns);
 
     /// Marks `seq` delivered. False when it is unknown (already acked, dropped, or never sent).
     bool Ack(std::uint64_t seq);
@@ -46,6 +50,7 @@ public:
 private:
     struct Entry {
         bool is_final = false;
+        bool is_checkpoint = false;
         std::string bytes;
         std::int64_t last_sent_ns = 0;
     };
@@ -54,6 +59,7 @@ private:
     std::size_t intervals_ = 0;
     std::uint64_t next_seq_ = 1;
     std::uint64_t final_seq_ = 0;
+    std::uint64_t checkpoint_seq_ = 0;  // the unacked checkpoint, 0 = none
     std::uint64_t dropped_ = 0;
 };
 

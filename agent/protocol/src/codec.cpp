@@ -420,6 +420,7 @@ std::string EncodeMetrics(const Metrics& m) {
     w.U64(m.active_vusers);
     w.Str(m.snapshot);
     w.U64(m.attempt);
+    w.Bool(m.is_checkpoint);  // protocol 7
     return out;
 }
 
@@ -433,6 +434,8 @@ bool DecodeMetrics(std::string_view in, Metrics* out, std::string* error) {
         out->active_vusers = r.U32("active_vusers");
         r.Str("snapshot", kMaxMessageBytes, &out->snapshot);
         out->attempt = r.U32("attempt");
+        out->is_checkpoint = r.Bool("is_checkpoint");
+        if (r.ok() && out->is_checkpoint && out->is_final) r.Fail("is_checkpoint (and is_final)");
     });
 }
 

@@ -169,6 +169,30 @@ void CustomMetric::AppendTo(std::string* out) const {
 }
 
 bool CustomMetric::DecodeFrom(std::string_view* in, CustomMetric* out, std::string* error) {
+    if (!DecodeScalars(in, out, error)) return false;
+    if (out->kind == CustomMetricKind::kTrend) {
+        if (!Histogram::DecodeFrom(in, &out->values, error)) return false;
+        if (out->values.Count() != out->count) return wire::Fail(error, kWhat, "trend histogram count differs");
+    }
+    return true;
+}
+
+bool CustomMetric::AddEncoded(std::string_view* in, CustomMetric* into, std::string* error) {
+    CustomMetric scalars;  // no histogram pages: its += below adds nothing to into->values
+    if (!DecodeScalars(in, &scalars, error)) return false;
+    // A metric of another kind is skipped like operator+= ignores it, but its histogram must still be read past.
+    const bool same_kind = scalars.kind == into->kind;
+    if (same_kind) *into += scalars;
+    if (scalars.kind != CustomMetricKind::kTrend) return true;
+    Histogram ignored;
+    Histogram* values = same_kind ? &into->values : &ignored;
+    const std::uint64_t before = values->Count();
+    if (!Histogram::AddEncoded(in, values, error)) return false;
+    if (values->Count() - before != scalars.count) return wire::Fail(error, kWhat, "trend histogram count differs");
+    return true;
+}
+
+bool CustomMetric::DecodeScalars(std::string_view* in, CustomMetric* out, std::string* error) {
     ByteReader r(in);
     const std::uint8_t kind = r.Byte("truncated kind");
     if (r.ok() && !KnownKind(kind)) r.Fail("unknown kind");
@@ -203,10 +227,6 @@ bool CustomMetric::DecodeFrom(std::string_view* in, CustomMetric* out, std::stri
         return wire::Fail(error, kWhat, "not a finite number");
     }
     if (count > 0 && out->min > out->max) return wire::Fail(error, kWhat, "min above max");
-    if (out->kind == CustomMetricKind::kTrend) {
-        if (!Histogram::DecodeFrom(in, &out->values, error)) return false;
-        if (out->values.Count() != count) return wire::Fail(error, kWhat, "trend histogram count differs");
-    }
     return true;
 }
 

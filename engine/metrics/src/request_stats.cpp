@@ -142,4 +142,37 @@ bool RequestStats::DecodeFrom(std::string_view* in, RequestStats* out, std::stri
     return true;
 }
 
+bool RequestStats::AddEncoded(std::string_view* in, RequestStats* into, std::string* error) {
+    const bool v1 = in->size() >= 2 && static_cast<std::uint8_t>((*in)[1]) == kOldestWireVersion;
+    if (!wire::ReadHeader(in, kWireTag, v1 ? kOldestWireVersion : kWireVersion, kWhat, error)) return false;
+    ByteReader r(in);
+    // The counters are read whole before any is added: a bad one adds none of them.
+    RequestStats counters;
+    counters.requests = r.U64("truncated");
+    counters.ok = r.U64("truncated");
+    const std::uint64_t kinds = r.U64("truncated");
+    if (!r.ok()) return wire::Fail(error, kWhat, r.error());
+    if (kinds > counters.errors_by_kind.size()) return wire::Fail(error, kWhat, "unknown error kinds");
+    for (std::uint64_t i = 0; i < kinds; ++i) {
+        counters.errors_by_kind[static_cast<std::size_t>(i)] = r.U64("truncated error counts");
+    }
+    if (!r.ok()) return wire::Fail(error, kWhat, r.error());
+    if (counters.errors_by_kind[0] != 0) return wire::Fail(error, kWhat, "errors counted under kind none");
+    counters.dropped = r.U64("truncated counters");
+    counters.bytes_received = r.U64("truncated counters");
+    counters.bytes_sent = r.U64("truncated counters");
+    if (!v1) counters.bytes_decoded = r.U64("truncated counters");
+    if (!r.ok()) return wire::Fail(error, kWhat, r.error());
+    into->requests += counters.requests;
+    into->ok += counters.ok;
+    for (std::size_t i = 0; i < into->errors_by_kind.size(); ++i) into->errors_by_kind[i] += counters.errors_by_kind[i];
+    into->dropped += counters.dropped;
+    into->bytes_received += counters.bytes_received;
+    into->bytes_sent += counters.bytes_sent;
+    into->bytes_decoded += counters.bytes_decoded;
+    return StatusCounts::AddEncoded(in, &into->statuses, error) &&
+           Histogram::AddEncoded(in, &into->service_time_us, error) &&
+           Histogram::AddEncoded(in, &into->response_time_us, error);
+}
+
 }  // namespace lse::metrics

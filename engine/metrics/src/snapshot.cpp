@@ -247,4 +247,130 @@ bool Snapshot::DecodeFrom(std::string_view* in, Snapshot* out, std::string* erro
     return DecodeCustom(r, in, out, error) && DecodeGenerators(r, in, out, error);
 }
 
+bool Snapshot::AddEncoded(std::string_view in, Snapshot* into, std::string* error, AddSummary* summary,
+                          std::string_view only_generator) {
+    AddSummary local;
+    AddSummary& sum = summary != nullptr ? *summary : local;
+    sum.rows.clear();
+    sum.foreign_generators = 0;
+    if (!sum.health) sum.health = std::make_unique<Snapshot>();
+
+    if (!wire::ReadHeader(&in, kWireTag, kWireVersion, kWhat, error)) return false;
+    ByteReader r(&in);  // shares `in` with the nested decoders
+    sum.start_ns = r.I64("truncated interval");
+    sum.end_ns = r.I64("truncated interval");
+    if (!r.ok()) return wire::Fail(error, kWhat, r.error());
+    const std::uint64_t requests_before = into->total.requests;
+    if (!RequestStats::AddEncoded(&in, &into->total, error)) return false;
+    sum.requests = into->total.requests - requests_before;
+
+    const std::uint64_t names = r.U64("truncated name count");
+    if (!r.ok()) return wire::Fail(error, kWhat, r.error());
+    if (names > kMaxNames) return wire::Fail(error, kWhat, "too many names");
+    // Both sides are sorted: walk into's rows alongside (a hint for each insert, no lookup from the root).
+    auto it = into->by_name.begin();
+    std::string_view previous;
+    for (std::uint64_t i = 0; i < names; ++i) {
+        const std::string_view name = Name(r, kMaxNameLength, "truncated name length", "bad name length", "truncated name");
+        if (!r.ok()) return wire::Fail(error, kWhat, r.error());
+        if (i > 0 && !(previous < name)) return wire::Fail(error, kWhat, "names not strictly increasing");
+        previous = name;
+        while (it != into->by_name.end() && std::string_view(it->first) < name) ++it;
+        if (it == into->by_name.end() || std::string_view(it->first) != name) {
+            it = into->by_name.emplace_hint(it, std::string(name), RequestStats{});
+        }
+        RequestStats& row = it->second;
+        const std::uint64_t row_requests = row.requests;
+        const std::uint64_t row_dropped = row.dropped;
+        if (!RequestStats::AddEncoded(&in, &row, error)) return false;
+        sum.rows.push_back({name, row.requests - row_requests, row.dropped - row_dropped});
+        ++it;
+    }
+
+    const std::uint64_t check_count = r.U64("truncated check count");
+    if (!r.ok()) return wire::Fail(error, kWhat, r.error());
+    if (check_count > kMaxNames) return wire::Fail(error, kWhat, "too many checks");
+    std::string_view previous_check;
+    for (std::uint64_t i = 0; i < check_count; ++i) {
+        const std::string_view name =
+            Name(r, kMaxNameLength, "truncated check name length", "bad check name length", "truncated check name");
+        if (!r.ok()) return wire::Fail(error, kWhat, r.error());
+        if (i > 0 && !(previous_check < name)) return wire::Fail(error, kWhat, "check names not strictly increasing");
+        previous_check = name;
+        CheckCounts counts;
+        counts.passes = r.U64("truncated check counts");
+        counts.fails = r.U64("truncated check counts");
+        if (!r.ok()) return wire::Fail(error, kWhat, r.error());
+        auto c = into->checks.find(name);
+        if (c == into->checks.end()) c = into->checks.emplace(std::string(name), CheckCounts{}).first;
+        c->second += counts;
+    }
+
+    const std::uint64_t error_count = r.U64("truncated error group count");
+    if (!r.ok()) return wire::Fail(error, kWhat, r.error());
+    if (error_count > kMaxErrorGroups) return wire::Fail(error, kWhat, "too many error groups");
+    std::string_view previous_error;
+    for (std::uint64_t i = 0; i < error_count; ++i) {
+        const std::string_view key = Name(r, kMaxErrorKeyLength, "truncated error key length", "bad error key length",
+                                          "truncated error key");
+        if (!r.ok()) return wire::Fail(error, kWhat, r.error());
+        if (i > 0 && !(previous_error < key)) return wire::Fail(error, kWhat, "error keys not strictly increasing");
+        previous_error = key;
+        ErrorSample sample;
+        sample.count = r.U64("truncated error group");
+        sample.first_seen_ns = r.I64("truncated error group");
+        if (!r.ok()) return wire::Fail(error, kWhat, r.error());
+        into->AddError(key, sample);
+    }
+
+    const std::uint64_t custom_count = r.U64("truncated custom metric count");
+    if (!r.ok()) return wire::Fail(error, kWhat, r.error());
+    if (custom_count > kMaxCustomMetrics) return wire::Fail(error, kWhat, "too many custom metrics");
+    std::string_view previous_custom;
+    for (std::uint64_t i = 0; i < custom_count; ++i) {
+        const std::string_view name = Name(r, kMaxCustomMetricNameLength, "truncated custom metric name length",
+                                           "bad custom metric name length", "truncated custom metric name");
+        if (!r.ok()) return wire::Fail(error, kWhat, r.error());
+        if (!IsValidCustomMetricName(name)) return wire::Fail(error, kWhat, "bad custom metric name");
+        if (i > 0 && !(previous_custom < name)) {
+            return wire::Fail(error, kWhat, "custom metric names not strictly increasing");
+        }
+        previous_custom = name;
+        // A new name takes the kind on the wire (its first byte; CustomMetric::AddEncoded checks it). Beyond the
+        // bound it is read into a throwaway and dropped, as += drops it.
+        const std::uint8_t byte = in.empty() ? 0 : static_cast<std::uint8_t>(in[0]);
+        const bool known = byte >= static_cast<std::uint8_t>(CustomMetricKind::kCounter) &&
+                           byte <= static_cast<std::uint8_t>(CustomMetricKind::kTrend);
+        const auto kind = static_cast<CustomMetricKind>(byte);
+        CustomMetric* mine = known ? into->ForCustom(name, kind) : nullptr;
+        CustomMetric dropped(kind);
+        if (!CustomMetric::AddEncoded(&in, mine != nullptr ? mine : &dropped, error)) return false;
+    }
+
+    // Generators: decoded whole (one small lag histogram each) for the caller, then added.
+    Snapshot& health = *sum.health;
+    if (!DecodeGenerators(r, &in, &health, error)) return false;
+    if (!in.empty()) return wire::Fail(error, kWhat, "trailing bytes");
+    for (auto g = health.generators.begin(); g != health.generators.end();) {
+        if (!only_generator.empty() && g->first != only_generator) {
+            ++sum.foreign_generators;
+            g = health.generators.erase(g);
+            continue;
+        }
+        into->generators[g->first] += g->second;
+        ++g;
+    }
+    // The interval last: a message that failed above leaves into's bounds alone.
+    if (sum.end_ns > sum.start_ns) {
+        if (into->HasInterval()) {
+            into->start_ns = std::min(into->start_ns, sum.start_ns);
+            into->end_ns = std::max(into->end_ns, sum.end_ns);
+        } else {
+            into->start_ns = sum.start_ns;
+            into->end_ns = sum.end_ns;
+        }
+    }
+    return true;
+}
+
 }  // namespace lse::metrics

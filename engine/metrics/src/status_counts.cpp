@@ -81,4 +81,27 @@ bool StatusCounts::DecodeFrom(std::string_view* in, StatusCounts* out, std::stri
     return true;
 }
 
+bool StatusCounts::AddEncoded(std::string_view* in, StatusCounts* into, std::string* error) {
+    if (!wire::ReadHeader(in, kWireTag, kWireVersion, kWhat, error)) return false;
+    ByteReader r(in);
+    const std::uint64_t other = r.U64("truncated");
+    const std::uint64_t entries = r.U64("truncated");
+    if (!r.ok()) return wire::Fail(error, kWhat, r.error());
+    if (entries > static_cast<std::uint64_t>(kStatusSlots)) return wire::Fail(error, kWhat, "too many entries");
+    std::uint64_t previous = kMinStatus - 1;
+    for (std::uint64_t e = 0; e < entries; ++e) {
+        const std::uint64_t gap = r.U64("truncated entries");
+        const std::uint64_t n = r.U64("truncated entries");
+        if (!r.ok()) return wire::Fail(error, kWhat, r.error());
+        if (gap > static_cast<std::uint64_t>(kStatusSlots) || previous + 1 + gap > kMaxStatus) {
+            return wire::Fail(error, kWhat, "status code out of range");
+        }
+        if (n == 0) return wire::Fail(error, kWhat, "zero count entry");
+        previous += 1 + gap;
+        into->counts_[static_cast<std::size_t>(previous - kMinStatus)] += n;
+    }
+    into->other_ += other;
+    return true;
+}
+
 }  // namespace lse::metrics

@@ -19,5 +19,8 @@ struct ArrivalCount {
     std::int64_t dropped = 0;
 };
 ArrivalCount CountArrivals(const metrics::Snapshot& s, const std::vector<AgentScenario>& scenarios);
+/// The same from the rows a fused merge read (metrics::Snapshot::AddEncoded): OnMetrics has no decoded interval.
+ArrivalCount CountArrivals(const std::vector<metrics::AddSummary::Row>& rows,
+                           const std::vector<AgentScenario>& scenarios);
 
 }  // namespace lse::coordinator

@@ -157,6 +157,9 @@ public:
     metrics::Snapshot Total() const;
     /// Agents whose final total is missing.
     std::vector<std::string> MissingFinals() const;
+    /// Generator health entries dropped because an agent's Metrics carried an id other than its own (each agent
+    /// reports only its own generator: another id would let one agent speak for another in the health table).
+    std::uint64_t ForeignGeneratorsDropped() const;
 
     /// Stops the loop thread and closes the connection. Idempotent.
     void Close() noexcept;
@@ -177,7 +180,14 @@ private:
         std::int64_t assigned_at_ns = 0;
         std::vector<protocol::ScenarioShare> shares;  ///< current epoch's shares
         SeqWindow seen_seqs;  // metrics seqs merged (bounded: see seq_window.hpp)
-        metrics::Snapshot interval_sum;
+        // In case its final never comes (docs/protocol.md, "Checkpoints"): its latest checkpoint (the sum of its
+        // intervals before checkpoint_seq) and the intervals it sent after that, all as the snapshot bytes they
+        // came in. Each interval is merged once, into the pending interval; these are decoded only when needed
+        // (IntervalSum), instead of a running sum per agent that every interval was also merged into.
+        std::string checkpoint;
+        std::uint64_t checkpoint_seq = 0;
+        std::map<std::uint64_t, std::string> since_checkpoint;
+        bool warned_foreign = false;  // logged once that its Metrics carried another generator's health
         metrics::Snapshot final_total;
         bool final_received = false;
         AgentState state = AgentState::kActive;
@@ -226,6 +236,12 @@ private:
     void RebalanceForHealth(std::int64_t now);                             // mu_ held
     double ArrivalShare(const Agent& a) const;                             // mu_ held
     void Seen(Agent& a, std::int64_t now);  // mu_ held
+    /// The sum of the agent's intervals of its current incarnation: its checkpoint plus the intervals after it
+    /// (mu_ held; decodes them).
+    metrics::Snapshot IntervalSum(const Agent& a) const;
+    /// Drops generator entries other than the agent's own from a decoded final or checkpoint; returns how many.
+    std::size_t DropForeignGenerators(Agent& a, metrics::Snapshot* s);  // mu_ held
+    void CountForeign(Agent& a, std::size_t n);                         // mu_ held: counts, logs once
     /// The run's agent with this id, or null (mu_ held). A lookup, not a scan: with 1000 agents every message of
     /// every agent would otherwise compare ids with half of them.
     Agent* FindAgent(std::string_view id);
@@ -273,7 +289,9 @@ private:
     std::map<std::string, metrics::Snapshot> pending_regions_;
     std::unique_ptr<RebalancePolicy> policy_;  // after Assign, when rebalancing is on and arrivals can move
     std::vector<RebalanceEvent> rebalances_;
-    metrics::Snapshot decode_scratch_;  // OnMetrics decodes into it (guarded by mu_)
+    metrics::Snapshot decode_scratch_;  // OnMetrics decodes finals into it (guarded by mu_)
+    metrics::AddSummary add_summary_;   // what OnMetrics' fused merge of an interval read (guarded by mu_)
+    std::uint64_t foreign_generators_ = 0;
     std::atomic<std::int64_t> disconnected_since_ns_{0};  // set by the loop thread's connection events
     std::atomic<bool> connection_closed_{false};
 };

@@ -168,6 +168,10 @@ struct Metrics {
     std::uint32_t active_vusers = 0;
     std::string snapshot;          ///< lse::metrics::Snapshot::AppendTo bytes (decode with Snapshot::Decode)
     std::uint32_t attempt = 0;     ///< the sender's Assignment attempt (seq restart at 1 per attempt)
+    /// Not an interval: `snapshot` is the sum of every interval this attempt sent with a smaller seq (protocol
+    /// version 7, docs/protocol.md "Checkpoints"). The coordinator keeps it, undecoded, in case the final never
+    /// comes, instead of summing every interval per agent itself.
+    bool is_checkpoint = false;
     bool operator==(const Metrics&) const = default;
 };
 

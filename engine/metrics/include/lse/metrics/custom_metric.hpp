@@ -93,6 +93,13 @@ struct CustomMetric {
     void AppendTo(std::string* out) const;
     /// Decodes one metric from the front of *in (consuming it) into *out, reusing its histogram pages.
     static bool DecodeFrom(std::string_view* in, CustomMetric* out, std::string* error);
+    /// Adds the metric at the front of *in (consuming it) to *into without decoding it first
+    /// (Snapshot::AddEncoded); another kind than into's is read past and ignored, as by +=.
+    static bool AddEncoded(std::string_view* in, CustomMetric* into, std::string* error);
+
+private:
+    // Everything but a trend's histogram, into *out (Reset first; the histogram keeps its pages).
+    static bool DecodeScalars(std::string_view* in, CustomMetric* out, std::string* error);
 };
 
 }  // namespace lse::metrics

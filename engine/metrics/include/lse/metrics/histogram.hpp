@@ -151,6 +151,12 @@ public:
     /// Decodes one histogram from the front of *in and consumes it (for nesting in other
     /// encodings). Same failure contract as Decode; *in is unspecified after a failure.
     static bool DecodeFrom(std::string_view* in, Histogram* out, std::string* error);
+    /// Adds the histogram encoded at the front of *in (consuming it) to *into, counter by counter as it reads
+    /// them: the same result as DecodeFrom into a scratch histogram and `*into += scratch`, without the scratch
+    /// (the coordinator's merge of every agent's interval, Snapshot::AddEncoded). Same checks as DecodeFrom; on
+    /// failure the counters read before the bad one stay added (the exact extras do not), so a caller that
+    /// needs exactness must discard *into then.
+    static bool AddEncoded(std::string_view* in, Histogram* into, std::string* error);
 
     /// Pages of counters allocated (file comment: Storage); for tests and memory accounting.
     std::size_t PagesAllocated() const noexcept {

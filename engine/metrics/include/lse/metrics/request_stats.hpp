@@ -96,6 +96,9 @@ struct RequestStats {
     static bool Decode(std::string_view in, RequestStats* out, std::string* error);
     /// Decodes from the front of *in, consuming what it reads (for nesting).
     static bool DecodeFrom(std::string_view* in, RequestStats* out, std::string* error);
+    /// Adds the RequestStats at the front of *in (consuming it) to *into without decoding it first
+    /// (Snapshot::AddEncoded): DecodeFrom and += in one pass. On failure *into may hold part of it.
+    static bool AddEncoded(std::string_view* in, RequestStats* into, std::string* error);
 };
 
 }  // namespace lse::metrics

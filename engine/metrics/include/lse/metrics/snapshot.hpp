@@ -35,8 +35,10 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "lse/metrics/custom_metric.hpp"
 #include "lse/metrics/error_groups.hpp"
@@ -55,6 +57,26 @@ struct CheckCounts {
         return *this;
     }
     bool operator==(const CheckCounts&) const noexcept = default;
+};
+
+struct Snapshot;
+
+/// What Snapshot::AddEncoded read of a message besides adding it, for callers that act on each message (the
+/// coordinator: the agent's request rate, its arrivals, its generator health). Reused from message to message.
+struct AddSummary {
+    struct Row {
+        std::string_view name;       ///< points into the encoded bytes: valid while they are
+        std::uint64_t requests = 0;  ///< this message's requests of the row
+        std::uint64_t dropped = 0;   ///< this message's dropped arrivals of the row
+    };
+    std::int64_t start_ns = 0;  ///< the message's interval
+    std::int64_t end_ns = 0;
+    std::uint64_t requests = 0;  ///< the message's total.requests
+    std::vector<Row> rows;       ///< by_name, in order
+    /// Only `generators` is used: the message's generator health that was added (decoded whole: one lag
+    /// histogram each, small), without the ones AddEncoded's only_generator dropped.
+    std::unique_ptr<Snapshot> health;
+    std::size_t foreign_generators = 0;  ///< generators dropped because their id was not only_generator
 };
 
 struct Snapshot {
@@ -123,6 +145,14 @@ struct Snapshot {
     static bool Decode(std::string_view in, Snapshot* out, std::string* error);
     /// Decodes from the front of *in, consuming what it reads (for nesting).
     static bool DecodeFrom(std::string_view* in, Snapshot* out, std::string* error);
+    /// Adds the snapshot encoded in `in` (all of it) to *into: the same result as Decode into a scratch snapshot
+    /// and `*into += scratch`, in one pass and without the scratch (no allocation once *into has the message's
+    /// names and histogram pages). This is the coordinator's merge of every agent's interval
+    /// (bench/merge_benchmark.cpp). With a non-empty `only_generator`, generator entries of any other id are
+    /// skipped and counted in summary->foreign_generators (an agent reports only its own). On failure *into may
+    /// hold part of the message: callers that need exact totals must not use *into then.
+    static bool AddEncoded(std::string_view in, Snapshot* into, std::string* error, AddSummary* summary = nullptr,
+                           std::string_view only_generator = {});
 };
 
 }  // namespace lse::metrics

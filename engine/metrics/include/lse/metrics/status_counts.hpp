@@ -70,6 +70,9 @@ public:
     static bool Decode(std::string_view in, StatusCounts* out, std::string* error);
     /// Decodes from the front of *in, consuming what it reads (for nesting).
     static bool DecodeFrom(std::string_view* in, StatusCounts* out, std::string* error);
+    /// Adds the StatusCounts at the front of *in to *into without decoding it first (Snapshot::AddEncoded).
+    /// On failure *into holds the entries added before the bad one.
+    static bool AddEncoded(std::string_view* in, StatusCounts* into, std::string* error);
 
 private:
     std::array<std::uint64_t, kStatusSlots> counts_{};
