@@ -6,6 +6,7 @@
 
 #include "lse/metrics/snapshot.hpp"
 #include "lse/protocol/limits.hpp"
+#include "lse/protocol/plan_chunks.hpp"
 #include "lse/testing/hex.hpp"
 #include "sample_messages.hpp"
 
@@ -19,7 +20,7 @@ using testing::SampleShares;
 using lse::testing::Hex;
 
 // Binds each message type to its codec functions and a fully populated sample, so one set of typed
-// tests covers all fourteen messages.
+// tests covers all fifteen messages.
 template <typename M>
 struct Traits;
 
@@ -46,13 +47,15 @@ LSE_TRAITS(CoordinatorHeartbeat, kCoordinatorHeartbeat, (CoordinatorHeartbeat{"r
 LSE_TRAITS(TimeRequest, kTimeRequest, (TimeRequest{"agent-0", 123}));
 LSE_TRAITS(TimeReply, kTimeReply, (TimeReply{123, -456}));
 LSE_TRAITS(Reject, kReject, (Reject{"orders-cluster", "run-1", "agent-0", RejectReason::kWrongCluster, "cluster x"}));
+LSE_TRAITS(VuPlans, kVuPlans, (VuPlans{"run-1", 2, 1, 3, Fnv1a64("abc"), 0, "abc"}));
 #undef LSE_TRAITS
 
 template <typename M>
 class CodecTest : public ::testing::Test {};
 
 using AllMessages = ::testing::Types<Register, Assignment, AssignmentAck, PlanChunk, Start, Stop, Rebalance, Metrics,
-                                     MetricsAck, Heartbeat, CoordinatorHeartbeat, TimeRequest, TimeReply, Reject>;
+                                     MetricsAck, Heartbeat, CoordinatorHeartbeat, TimeRequest, TimeReply, Reject,
+                                     VuPlans>;
 TYPED_TEST_SUITE(CodecTest, AllMessages);
 
 TYPED_TEST(CodecTest, RoundTripsEveryField) {

@@ -13,7 +13,7 @@ namespace lse::protocol {
 
 /// Bumped when a message layout changes incompatibly; agents announce it in Register and the
 /// coordinator refuses agents that speak another one.
-inline constexpr std::uint32_t kProtocolVersion = 6;  // 2: attempt and owns_from (agents re-joining a run); 3: error kind "extract" in request stats, plan format 4 (correlated flows); 4: plan format 5 (issue 15); 5: metrics snapshot version 4 (custom metrics), plan format 6 (issue 15); 6: issue 16 (Register.region; metrics snapshot version 5: generator health)
+inline constexpr std::uint32_t kProtocolVersion = 7;  // 2: attempt and owns_from (agents re-joining a run); 3: error kind "extract" in request stats, plan format 4 (correlated flows); 4: plan format 5 (issue 15); 5: metrics snapshot version 4 (custom metrics), plan format 6 (issue 15); 6: issue 16 (Register.region; metrics snapshot version 5: generator health); 7: per-agent plan slices and VuPlans (takeover of moved virtual users)
 
 /// NATS's default max_payload. Every message, encoded, must fit; decoders reject anything longer.
 inline constexpr std::size_t kMaxMessageBytes = std::size_t{1} << 20;
