@@ -295,6 +295,7 @@ void Coordinator::OnHeartbeat(const transport::Message& m) {
         a.epoch_seen = hb.epoch;
         // Epochs it applied needed every plan they named: those VuPlans will not go again.
         a.vu_plans.erase(a.vu_plans.begin(), a.vu_plans.upper_bound(hb.epoch));
+        a.vu_plans_sent_ns.erase(a.vu_plans_sent_ns.begin(), a.vu_plans_sent_ns.upper_bound(hb.epoch));
         if (started_ && !stopping_ && hb.epoch < epoch_ && a.state != AgentState::kTimedOut &&
             now - rebalance_sent_ns_ > 2 * kNsPerSec) {
             // A Rebalance was lost (reconnect), or waits for plans that were: every one it missed goes again, in
@@ -639,10 +640,16 @@ std::int64_t Coordinator::PrepareVuPlans(const std::vector<std::vector<protocol:
             m.run_id = options_.run_id;
             m.epoch = epoch_;
             m.attempt = a.attempt;
-            protocol::VuPlansDelivery d = protocol::PrepareVuPlansDelivery(std::move(m), source.Build(owner, ids));
-            std::vector<std::string>& out = a.vu_plans[epoch_];
-            out.push_back(protocol::EncodeVuPlans(d.message));
-            for (const auto& chunk : d.chunks) out.push_back(protocol::EncodePlanChunk(chunk));
+            try {
+                protocol::VuPlansDelivery d = protocol::PrepareVuPlansDelivery(std::move(m), source.Build(owner, ids));
+                std::vector<std::string>& out = a.vu_plans[epoch_];
+                out.push_back(protocol::EncodeVuPlans(d.message));
+                for (const auto& chunk : d.chunks) out.push_back(protocol::EncodePlanChunk(chunk));
+            } catch (const std::exception& e) {
+                // Not expected (the slice was built here): the agent then waits for plans that never come, and its
+                // moved users stay idle; the run goes on and says so.
+                Log("cannot send agent " + a.reg.agent_id + " the plans of its moved virtual users: " + e.what());
+            }
         }
     }
     return total;

@@ -109,6 +109,8 @@ void PlanAssembly::ReleasePlan() {
     released_ = true;
     plan::Plan().scenarios.swap(plan_.scenarios);
     std::vector<plan::DataFeed>().swap(feeds_);
+    // The coordinator has its own copy of the id lists (Assign): 8 bytes per user less here.
+    for (AgentScenario& s : scenarios_) std::vector<std::int64_t>().swap(s.vu_ids);
 }
 
 std::string PlanSize::Line() const {

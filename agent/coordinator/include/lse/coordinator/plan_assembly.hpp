@@ -58,8 +58,9 @@ public:
     /// ReleasePlan. Adds the slice to Size().
     std::string BytesForAgent(std::size_t agent, const std::vector<double>& capacities,
                               const std::vector<protocol::ScenarioShare>& shares);
-    /// Every agent has its slice: the decoded plan and the whole data feeds are freed (the coordinator keeps each
-    /// agent's encoded slice, for re-assignments and takeovers). BytesForAgent and Bytes() may not be called after.
+    /// Every agent has its slice: the decoded plan, the whole data feeds and Scenarios()' id lists are freed (the
+    /// coordinator keeps each agent's encoded slice, for re-assignments and takeovers, and its own id lists).
+    /// BytesForAgent and Bytes() may not be called after.
     void ReleasePlan();
     /// The slices built so far, added up.
     const PlanSize& Size() const noexcept { return size_; }
