@@ -674,7 +674,7 @@ TEST(PlanSlice, AnEmptySelectionKeepsTheScenarioWithoutUsersOrRequests) {
     const Plan whole = BigPlan(5);
     Plan slice;
     std::string error;
-    ASSERT_TRUE(DecodePlan(EncodePlanSlice(whole, {{}}), &slice, &error)) << error;
+    ASSERT_TRUE(DecodePlan(EncodePlanSlice(whole, VuPositions(1)), &slice, &error)) << error;
     ASSERT_EQ(slice.scenarios.size(), 1u);
     EXPECT_TRUE(slice.scenarios[0].vusers.empty());
     EXPECT_TRUE(slice.scenarios[0].requests.empty());
