@@ -342,7 +342,7 @@ std::string GoldenHex() {
 TEST(CodecGolden, EveryMessageEncodesToTheCapturedBytes) {
     EXPECT_EQ(GoldenHex<Register>(),
               "4c00010e6f72646572732d636c7573746572076167656e742d300470657266080e6c73656e67696e6520302e312e3011"
-              "6c6f616467656e2d312e6578616d706c65a4420607"  // a442: pid; 06: kProtocolVersion (6 since issue 16)
+              "6c6f616467656e2d312e6578616d706c65a4420707"  // a442: pid; 07: kProtocolVersion (7 since plan slices)
               "65752d77657374");                               // region "eu-west" (issue 16)
     EXPECT_EQ(GoldenHex<Assignment>(),
               "4c01010e6f72646572732d636c75737465721072756e2d32303234303130312d616263076167656e742d310103000406"
@@ -378,6 +378,8 @@ TEST(CodecGolden, EveryMessageEncodesToTheCapturedBytes) {
               "4c0c01f6018f07");
     EXPECT_EQ(GoldenHex<Reject>(),
               "4c0d010e6f72646572732d636c75737465720572756e2d31076167656e742d300009636c75737465722078");
+    // Protocol 7 (plan slices): run id, epoch 2, attempt 1, size 3, FNV-1a 64 of "abc", inline, "abc".
+    EXPECT_EQ(GoldenHex<VuPlans>(), "4c0e010572756e2d31020103cbae85aa90c3e88fe7010003616263");
 }
 
 TEST(CodecMessages, VuSelectionContains) {
