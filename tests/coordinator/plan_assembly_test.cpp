@@ -135,6 +135,9 @@ TEST(PlanAssembly, EachAgentGetsOnlyItsVirtualUsers) {
     EXPECT_EQ(a.Size().vusers, 90);
     EXPECT_NE(a.Size().Line().find("for 90 virtual users ("), std::string::npos) << a.Size().Line();
     EXPECT_EQ(a.Size().Line().rfind("plan: ", 0), 0u) << a.Size().Line();
+    EXPECT_NE(a.Size().Line().find(" kB for 90 virtual users"), std::string::npos) << a.Size().Line();
+    PlanSize big{327'400'000, 31'900'000, 1'000'000};
+    EXPECT_EQ(big.Line(), "plan: 327.4 MB for 1000000 virtual users (327 B each); largest agent slice 31.9 MB");
     a.ReleasePlan();
     EXPECT_THROW(a.BytesForAgent(0, caps, shares[0]), std::logic_error);
 

@@ -114,9 +114,14 @@ void PlanAssembly::ReleasePlan() {
 }
 
 std::string PlanSize::Line() const {
-    auto mb = [](std::uint64_t bytes) {
+    auto mb = [](std::uint64_t bytes) {  // MB for real plans (what the bench parses), kB for small ones
         char text[32];
-        std::snprintf(text, sizeof text, "%.1f MB", static_cast<double>(bytes) / 1e6);
+        const double b = static_cast<double>(bytes);
+        if (bytes >= 1'000'000) {
+            std::snprintf(text, sizeof text, "%.1f MB", b / 1e6);
+        } else {
+            std::snprintf(text, sizeof text, "%.1f kB", b / 1e3);
+        }
         return std::string(text);
     };
     const std::uint64_t each = vusers > 0 ? total_bytes / static_cast<std::uint64_t>(vusers) : 0;
