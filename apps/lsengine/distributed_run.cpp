@@ -167,8 +167,7 @@ int FinishDistributed(StartedRun& r, coordinator::DistributedRun& run, Coordinat
 }
 
 // Assign and Drive: the agents start, the coordinator scenarios start with them, the live view runs until the end.
-int RunLoad(StartedRun& r, coordinator::DistributedRun& run, const coordinator::PlanAssembly& plan,
-            Finisher& finisher) {
+int RunLoad(StartedRun& r, coordinator::DistributedRun& run, coordinator::PlanAssembly& plan, Finisher& finisher) {
     // abort_on_fail: the watch runs on this thread (from the Drive phase's polls) and only raises a flag.
     bool abort_requested = false;
     std::unique_ptr<ThresholdWatch> watch_owner =
@@ -176,6 +175,7 @@ int RunLoad(StartedRun& r, coordinator::DistributedRun& run, const coordinator::
     r.watch = watch_owner.get();
     if (watch_owner) r.outputs.Add(std::move(watch_owner));
     r.start_at = run.Assign(plan);
+    if (!r.f.outputs.quiet && !plan.Empty()) Log(plan.Size().Line());
     r.any_agent_scenario = !plan.Empty();
     r.not_replayable_metrics = plan.NotReplayableMetrics();
     report::RunDescription description = DescribeRun(r.f, r.script.target, r.parts.infos, r.script.specs,

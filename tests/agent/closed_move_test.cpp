@@ -93,6 +93,102 @@ TEST(MakeExtraWorkloads, RunFromTheTakeoverToTheMainRunsEndWithoutRampUp) {
                     .empty());
 }
 
+// ---- plan slices: an agent's plan has only its own users; moved-in users' plans come in VuPlans ----
+
+// A closed scenario of `vusers` users, each sending its own request (/u<id>) then pausing.
+plan::Plan OwnRequestsPlan(int vusers) {
+    plan::Plan p;
+    p.cluster_id = "c1";
+    p.run_id = "r1";
+    plan::ScenarioPlan s;
+    s.name = "loop";
+    s.load.open_model = false;
+    s.load.vusers = vusers;
+    s.load.duration_ns = 10 * kNsPerSec;
+    s.tasks = {{"t", 1}};
+    for (int id = 1; id <= vusers; ++id) {
+        plan::PlannedRequest r;
+        r.url.segments = {plan::Segment{plan::Segment::Kind::kLiteral, "http://127.0.0.1:9/u" + std::to_string(id), 0, 0}};
+        r.name = "GET /u";
+        s.requests.push_back(r);
+        plan::VuPlan vu;
+        vu.id = id;
+        vu.task_steps = {{plan::Step{false, static_cast<std::uint32_t>(id - 1), 0, {}},
+                          plan::Step{true, 0, 10 * kNsPerMs, {}}}};
+        s.vusers.push_back(vu);
+    }
+    p.scenarios.push_back(s);
+    return p;
+}
+
+plan::Plan Slice(const plan::Plan& whole, std::vector<std::size_t> positions) {
+    plan::Plan out;
+    std::string error;
+    EXPECT_TRUE(plan::DecodePlan(plan::EncodePlanSlice(whole, {std::move(positions)}), &out, &error)) << error;
+    return out;
+}
+
+// The URL user `id` of `s` sends in its first step.
+std::string UrlOf(const plan::ScenarioPlan& s, int id) {
+    for (const plan::VuPlan& vu : s.vusers) {
+        if (vu.id == id) return s.requests.at(vu.task_steps.at(0).at(0).request).url.segments.at(0).text;
+    }
+    return "";
+}
+
+TEST(MovedVuPlans, MovedUsersAreTakenOnlyOnceTheirPlansArrived) {
+    const plan::Plan whole = OwnRequestsPlan(6);
+    PreparedRun run = Prepare(Slice(whole, {0, 1, 2}), {{"loop", sched::ShardSegment::Whole(), List({1, 2, 3})}});
+    ASSERT_EQ(run.sources.size(), 1u);
+    const std::vector<protocol::ScenarioShare> rebalance = {{"loop", {}, List({1, 2, 3, 5, 6})}};
+    EXPECT_EQ(MissingVuPlans(run, rebalance), 2u) << "5 and 6 are in another agent's slice";
+    EXPECT_TRUE(ExtraVusersFor(run, rebalance, false).empty()) << "no plan for them here yet";
+
+    std::string error;
+    ASSERT_TRUE(AddMovedVuPlans(&run, Slice(whole, {4, 5}), &error)) << error;
+    EXPECT_EQ(MissingVuPlans(run, rebalance), 0u);
+    const auto extra = ExtraVusersFor(run, rebalance, false);
+    ASSERT_EQ(extra.size(), 1u);
+    EXPECT_EQ(extra[0], (ExtraVusers{"loop", {5, 6}}));
+    ASSERT_NE(run.sources[0].moved, nullptr);
+    EXPECT_EQ(UrlOf(*run.sources[0].moved, 6), "http://127.0.0.1:9/u6") << "each user keeps its own requests";
+
+    // A resend adds nothing; later plans are merged into a new plan, the one a running supplementary run uses stays.
+    ASSERT_TRUE(AddMovedVuPlans(&run, Slice(whole, {4, 5}), &error)) << error;
+    EXPECT_EQ(run.sources[0].moved->vusers.size(), 2u);
+    const auto before = run.sources[0].moved;
+    ASSERT_TRUE(AddMovedVuPlans(&run, Slice(whole, {3}), &error)) << error;
+    EXPECT_EQ(before->vusers.size(), 2u);
+    ASSERT_EQ(run.sources[0].moved->vusers.size(), 3u);
+    for (const int id : {4, 5, 6}) {
+        EXPECT_EQ(UrlOf(*run.sources[0].moved, id), "http://127.0.0.1:9/u" + std::to_string(id)) << id;
+    }
+    const std::int64_t start = 100 * kNsPerSec;
+    const auto w = MakeExtraWorkloads(run, {{"loop", {4, 5, 6}}}, start, start + 4 * kNsPerSec, 1, kNsPerSec / 2);
+    ASSERT_EQ(w.size(), 1u);
+    EXPECT_EQ(w[0].spec.vusers, 3) << "built from the moved-in plans";
+
+    // Plans that do not fit the assigned scenario are refused whole.
+    plan::Plan other = Slice(whole, {0});
+    other.scenarios[0].tasks[0].name = "renamed";
+    EXPECT_FALSE(AddMovedVuPlans(&run, other, &error));
+    EXPECT_NE(error.find("do not match"), std::string::npos) << error;
+    other = Slice(whole, {0});
+    other.scenarios[0].name = "elsewhere";
+    EXPECT_FALSE(AddMovedVuPlans(&run, other, &error));
+    EXPECT_NE(error.find("not assigned here"), std::string::npos) << error;
+}
+
+TEST(MovedVuPlans, AWholePlanNeedsNone) {
+    const PreparedRun run = Prepare(OwnRequestsPlan(6), {{"loop", sched::ShardSegment::Whole(), List({1, 2, 3})}});
+    const std::vector<protocol::ScenarioShare> rebalance = {{"loop", {}, List({1, 2, 3, 5, 6})}};
+    EXPECT_EQ(MissingVuPlans(run, rebalance), 0u);
+    const auto w = MakeExtraWorkloads(run, ExtraVusersFor(run, rebalance, false), 100 * kNsPerSec, 104 * kNsPerSec,
+                                      1, kNsPerSec / 2);
+    ASSERT_EQ(w.size(), 1u);
+    EXPECT_EQ(w[0].spec.vusers, 2);
+}
+
 // ---- LoadThread: supplementary runs end with the main one and are folded into its single kDone ----
 
 runtime::Workload PauseWorkload(const std::string& task, std::int64_t duration_ns) {

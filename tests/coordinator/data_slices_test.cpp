@@ -64,7 +64,7 @@ TEST(DataSlices, EachAgentsPlanCarriesOnlyItsRows) {
     for (std::size_t agent = 0; agent < caps.size(); ++agent) {
         plan::Plan p;
         std::string error;
-        ASSERT_TRUE(plan::DecodePlan(a.BytesForAgent(agent, caps), &p, &error)) << error;
+        ASSERT_TRUE(plan::DecodePlan(a.BytesForAgent(agent, caps, {{"login", {}, {}}}), &p, &error)) << error;
         ASSERT_EQ(p.feeds.size(), 2u);
         EXPECT_EQ(p.feeds[0].total_rows, 7u);
         EXPECT_EQ(p.feeds[1].table.RowCount(), 0u);  // no request reads it: not shipped

@@ -72,7 +72,7 @@ TEST_F(DistributedRunTest, WithoutAgentScenariosNobodyIsWaitedFor) {
 TEST_F(DistributedRunTest, AgentsThatNeverComeAreASetupError) {
     DistributedRun run(Options("1s"), nullptr, {});
     run.Launch();
-    const PlanAssembly plan = OneScenario(run);
+    PlanAssembly plan = OneScenario(run);
     EXPECT_THROW(run.Assign(plan), SetupError);
 }
 
@@ -80,7 +80,7 @@ TEST_F(DistributedRunTest, ASignalWhileWaitingCancelsTheRun) {
     StopSignals signals;
     DistributedRun run(Options(), &signals, {});
     run.Launch();
-    const PlanAssembly plan = OneScenario(run);
+    PlanAssembly plan = OneScenario(run);
     signals.Arrive(SIGINT);
     try {
         run.Assign(plan);

@@ -606,3 +606,113 @@ TEST(Deduplicate, MergesIdenticalRequestsAndRemapsSteps) {
 
 }  // namespace
 }  // namespace lse::plan
+
+// ---- plan slices (EncodePlanSlice): what one agent of several gets ----
+namespace lse::plan {
+namespace {
+
+// Every virtual user's request steps, resolved to the requests themselves: what a slice must keep intact.
+std::vector<std::vector<PlannedRequest>> ResolvedSteps(const ScenarioPlan& s, const VuPlan& vu) {
+    std::vector<std::vector<PlannedRequest>> out;
+    for (const auto& steps : vu.task_steps) {
+        out.emplace_back();
+        for (const Step& st : steps) {
+            if (st.IsRequest()) out.back().push_back(s.requests.at(st.request));
+        }
+    }
+    return out;
+}
+
+TEST(PlanSlice, DecodesToExactlyTheSelectedVirtualUsersAndTheirRequests) {
+    const Plan whole = BigPlan(40);
+    const std::vector<std::size_t> keep = {1, 2, 17, 39};  // ids 2, 3, 18, 40
+    const std::string bytes = EncodePlanSlice(whole, {keep});
+    Plan slice;
+    std::string error;
+    ASSERT_TRUE(DecodePlan(bytes, &slice, &error)) << error;
+    ASSERT_EQ(slice.scenarios.size(), 1u);
+    const ScenarioPlan& s = slice.scenarios[0];
+    const ScenarioPlan& w = whole.scenarios[0];
+    ASSERT_EQ(s.vusers.size(), keep.size());
+    EXPECT_EQ(s.requests.size(), 3 * keep.size()) << "only the requests the kept users send";
+    for (std::size_t i = 0; i < keep.size(); ++i) {
+        EXPECT_EQ(s.vusers[i].id, w.vusers[keep[i]].id);
+        EXPECT_EQ(ResolvedSteps(s, s.vusers[i]), ResolvedSteps(w, w.vusers[keep[i]])) << "user " << s.vusers[i].id;
+    }
+    // Everything but the users and their requests is the plan's.
+    EXPECT_EQ(s.name, w.name);
+    EXPECT_EQ(s.load, w.load);
+    EXPECT_EQ(s.tasks, w.tasks);
+    EXPECT_EQ(slice.run_id, whole.run_id);
+    // The other users' tokens are not in the bytes at all (the string table has only what the slice uses), so the
+    // slice weighs about its share of the whole.
+    const std::string own_token = std::get<1>(w.requests[3 * 17].headers[0]).segments[0].text;
+    const std::string other_token = std::get<1>(w.requests[3 * 5].headers[0]).segments[0].text;
+    // (Their random tails: the string table stores each string's tail after what it shares with the previous one.)
+    EXPECT_NE(bytes.find(own_token.substr(own_token.size() - 16)), std::string::npos);
+    EXPECT_EQ(bytes.find(other_token.substr(other_token.size() - 16)), std::string::npos);
+    EXPECT_LT(bytes.size(), EncodePlan(whole).size() * keep.size() / 40 + 1024);
+}
+
+TEST(PlanSlice, SlicesOfAPartitionAddUpToTheWholePlan) {
+    const Plan whole = BigPlan(30);
+    std::vector<VuPlan> seen;
+    for (std::size_t part = 0; part < 3; ++part) {
+        std::vector<std::size_t> keep;
+        for (std::size_t p = part; p < 30; p += 3) keep.push_back(p);
+        Plan slice;
+        ASSERT_TRUE(DecodePlan(EncodePlanSlice(whole, {keep}), &slice, nullptr));
+        for (const VuPlan& vu : slice.scenarios[0].vusers) {
+            EXPECT_EQ(ResolvedSteps(slice.scenarios[0], vu), ResolvedSteps(whole.scenarios[0], whole.scenarios[0].vusers[vu.id - 1]));
+            seen.push_back(vu);
+        }
+    }
+    EXPECT_EQ(seen.size(), 30u);
+}
+
+TEST(PlanSlice, AnEmptySelectionKeepsTheScenarioWithoutUsersOrRequests) {
+    const Plan whole = BigPlan(5);
+    Plan slice;
+    std::string error;
+    ASSERT_TRUE(DecodePlan(EncodePlanSlice(whole, VuPositions(1)), &slice, &error)) << error;
+    ASSERT_EQ(slice.scenarios.size(), 1u);
+    EXPECT_TRUE(slice.scenarios[0].vusers.empty());
+    EXPECT_TRUE(slice.scenarios[0].requests.empty());
+    EXPECT_EQ(slice.scenarios[0].tasks, whole.scenarios[0].tasks);
+}
+
+TEST(PlanSlice, EverythingSelectedIsTheWholeEncoding) {
+    const Plan whole = BigPlan(12);
+    std::vector<std::size_t> all(12);
+    for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+    EXPECT_EQ(EncodePlanSlice(whole, {all}), EncodePlan(whole));
+}
+
+TEST(PlanSlice, CorrelatedStepsKeepTheirExtractions) {
+    const Plan whole = CorrelatedPlan();
+    ASSERT_FALSE(whole.scenarios[0].vusers.empty());
+    Plan slice;
+    std::string error;
+    ASSERT_TRUE(DecodePlan(EncodePlanSlice(whole, {{whole.scenarios[0].vusers.size() - 1}}), &slice, &error)) << error;
+    const VuPlan& vu = slice.scenarios[0].vusers.at(0);
+    const VuPlan& original = whole.scenarios[0].vusers.back();
+    EXPECT_EQ(vu.id, original.id);
+    ASSERT_EQ(vu.task_steps.size(), original.task_steps.size());
+    for (std::size_t t = 0; t < vu.task_steps.size(); ++t) {
+        ASSERT_EQ(vu.task_steps[t].size(), original.task_steps[t].size());
+        for (std::size_t k = 0; k < vu.task_steps[t].size(); ++k) {
+            EXPECT_EQ(vu.task_steps[t][k].extract, original.task_steps[t][k].extract);
+        }
+    }
+}
+
+TEST(PlanSlice, PositionsMustBeOnePerScenarioIncreasingAndInRange) {
+    const Plan whole = BigPlan(5);
+    EXPECT_THROW(EncodePlanSlice(whole, {}), std::invalid_argument);
+    EXPECT_THROW(EncodePlanSlice(whole, {{2, 1}}), std::invalid_argument);
+    EXPECT_THROW(EncodePlanSlice(whole, {{1, 1}}), std::invalid_argument);
+    EXPECT_THROW(EncodePlanSlice(whole, {{5}}), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace lse::plan

@@ -6,6 +6,7 @@
 
 #include "lse/metrics/snapshot.hpp"
 #include "lse/protocol/limits.hpp"
+#include "lse/protocol/plan_chunks.hpp"
 #include "lse/testing/hex.hpp"
 #include "sample_messages.hpp"
 
@@ -19,7 +20,7 @@ using testing::SampleShares;
 using lse::testing::Hex;
 
 // Binds each message type to its codec functions and a fully populated sample, so one set of typed
-// tests covers all fourteen messages.
+// tests covers all fifteen messages.
 template <typename M>
 struct Traits;
 
@@ -46,13 +47,15 @@ LSE_TRAITS(CoordinatorHeartbeat, kCoordinatorHeartbeat, (CoordinatorHeartbeat{"r
 LSE_TRAITS(TimeRequest, kTimeRequest, (TimeRequest{"agent-0", 123}));
 LSE_TRAITS(TimeReply, kTimeReply, (TimeReply{123, -456}));
 LSE_TRAITS(Reject, kReject, (Reject{"orders-cluster", "run-1", "agent-0", RejectReason::kWrongCluster, "cluster x"}));
+LSE_TRAITS(VuPlans, kVuPlans, (VuPlans{"run-1", 2, 1, 3, Fnv1a64("abc"), 0, "abc"}));
 #undef LSE_TRAITS
 
 template <typename M>
 class CodecTest : public ::testing::Test {};
 
 using AllMessages = ::testing::Types<Register, Assignment, AssignmentAck, PlanChunk, Start, Stop, Rebalance, Metrics,
-                                     MetricsAck, Heartbeat, CoordinatorHeartbeat, TimeRequest, TimeReply, Reject>;
+                                     MetricsAck, Heartbeat, CoordinatorHeartbeat, TimeRequest, TimeReply, Reject,
+                                     VuPlans>;
 TYPED_TEST_SUITE(CodecTest, AllMessages);
 
 TYPED_TEST(CodecTest, RoundTripsEveryField) {
@@ -344,7 +347,7 @@ std::string GoldenHex() {
 TEST(CodecGolden, EveryMessageEncodesToTheCapturedBytes) {
     EXPECT_EQ(GoldenHex<Register>(),
               "4c00010e6f72646572732d636c7573746572076167656e742d300470657266080e6c73656e67696e6520302e312e3011"
-              "6c6f616467656e2d312e6578616d706c65a4420707"  // a442: pid; 07: kProtocolVersion (7: checkpoints)
+              "6c6f616467656e2d312e6578616d706c65a4420707"  // a442: pid; 07: kProtocolVersion (7: checkpoints, plan slices)
               "65752d77657374");                               // region "eu-west" (issue 16)
     EXPECT_EQ(GoldenHex<Assignment>(),
               "4c01010e6f72646572732d636c75737465721072756e2d32303234303130312d616263076167656e742d310103000406"
@@ -382,6 +385,8 @@ TEST(CodecGolden, EveryMessageEncodesToTheCapturedBytes) {
               "4c0c01f6018f07");
     EXPECT_EQ(GoldenHex<Reject>(),
               "4c0d010e6f72646572732d636c75737465720572756e2d31076167656e742d300009636c75737465722078");
+    // Protocol 7 (plan slices): run id, epoch 2, attempt 1, size 3, FNV-1a 64 of "abc", inline, "abc".
+    EXPECT_EQ(GoldenHex<VuPlans>(), "4c0e010572756e2d31020103cbae85aa90c3e88fe7010003616263");
 }
 
 TEST(CodecMessages, VuSelectionContains) {

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "lse/coordinator/arrival_count.hpp"
+#include "lse/coordinator/moved_plans.hpp"
 #include "lse/core/clock.hpp"
 #include "lse/core/errors.hpp"
 #include "lse/core/units.hpp"
@@ -42,6 +43,8 @@ constexpr std::int64_t kRegistrationStaleNs = 10 * kNsPerSec;
 // A re-joining agent's ack must come at least this long before its owns_from: Start and Rebalance still have
 // to reach it (and the others) before that instant.
 constexpr std::int64_t kRejoinMarginNs = 300 * kNsPerMs;
+// A lagging agent's VuPlans (up to a lost agent's whole slice) go again at most this often; its Rebalance more often.
+constexpr std::int64_t kVuPlansResendNs = 5 * kNsPerSec;
 
 }  // namespace
 
@@ -306,12 +309,20 @@ void Coordinator::OnHeartbeat(const transport::Message& m) {
         const std::int64_t now = NowNs();
         Seen(a, now);
         a.epoch_seen = hb.epoch;
+        // Epochs it applied needed every plan they named: those VuPlans will not go again.
+        a.vu_plans.erase(a.vu_plans.begin(), a.vu_plans.upper_bound(hb.epoch));
+        a.vu_plans_sent_ns.erase(a.vu_plans_sent_ns.begin(), a.vu_plans_sent_ns.upper_bound(hb.epoch));
         if (started_ && !stopping_ && hb.epoch < epoch_ && a.state != AgentState::kTimedOut &&
             now - rebalance_sent_ns_ > 2 * kNsPerSec) {
-            // A Rebalance was lost (reconnect): every one it missed goes again, in order. Only the latest would
-            // not do: the agent would keep its old slice until that one's `from`, over the others' new slices
-            // since the missed one's (it waits for each epoch in turn, docs/protocol.md).
-            for (std::uint32_t e = hb.epoch + 1; e <= epoch_; ++e) SendRebalance(a, e);
+            // A Rebalance was lost (reconnect), or waits for plans that were: every one it missed goes again, in
+            // order, each after the plans it needs. Only the latest would not do: the agent would keep its old
+            // slice until that one's `from`, over the others' new slices since the missed one's (it waits for each
+            // epoch in turn, docs/protocol.md).
+            for (std::uint32_t e = hb.epoch + 1; e <= epoch_; ++e) {
+                const auto sent = a.vu_plans_sent_ns.find(e);
+                if (sent != a.vu_plans_sent_ns.end() && now - sent->second >= kVuPlansResendNs) SendVuPlans(a, e, now);
+                SendRebalance(a, e);
+            }
         }
     }
 }
@@ -436,6 +447,7 @@ void Coordinator::BeginRejoin(Agent& a, std::int64_t now) {
     a.since_checkpoint.clear();
     a.final_total = metrics::Snapshot{};
     a.seen_seqs.Clear();
+    ResetPlansSent(a);  // the new process has only what its re-Assignment brings: its own slice
     a.rejoin_began_ns = now;
     RetimeRejoin(a, now);
     Log("agent " + a.reg.agent_id + " restarted during the run: re-assigning it from +" +
@@ -484,9 +496,6 @@ void Coordinator::Rebalance(const char* why, std::int64_t from_ns) {
         return;
     }
     ++epoch_;
-    const std::int64_t now = NowNs();
-    rebalance_from_ns_ = from_ns > 0 ? from_ns : now + options_.rebalance_lead_ns;
-    rebalance_sent_ns_ = now;
     std::vector<std::vector<protocol::ScenarioShare>> initial_shares;
     for (const Agent& a : agents_) initial_shares.push_back(a.initial_shares);
     // Arrivals by capacity times the rebalance factors (a saturated agent gives part of its share away).
@@ -514,9 +523,16 @@ void Coordinator::Rebalance(const char* why, std::int64_t from_ns) {
             shares[a.index][s].vusers = std::move(moved[a.index]);
         }
     }
+    // The plans of moved users their new host was not sent go first (cutting them from slices takes a moment, so
+    // the instant is set after: the lead stays a lead).
+    const std::int64_t moved_plans = sliced_ ? PrepareVuPlans(shares) : 0;
+    const std::int64_t now = NowNs();
+    rebalance_from_ns_ = from_ns > 0 ? from_ns : now + options_.rebalance_lead_ns;
+    rebalance_sent_ns_ = now;
     for (Agent& a : agents_) {
         a.shares = shares[a.index];
         a.share_history.emplace_back(rebalance_from_ns_, a.shares);
+        SendVuPlans(a, epoch_, now);
         SendRebalance(a);
     }
     std::ostringstream line;
@@ -526,6 +542,7 @@ void Coordinator::Rebalance(const char* why, std::int64_t from_ns) {
         line << " " << a.reg.agent_id << " " << static_cast<int>(share * 1000 + 0.5) / 10.0 << "% " << vusers[a.index]
              << " VUs";
     }
+    if (moved_plans > 0) line << "; plans of " << moved_plans << " moved VUs sent to their new agents";
     Log(line.str());
 }
 
@@ -620,6 +637,81 @@ void Coordinator::RebalanceForHealth(std::int64_t now) {
     }
 }
 
+void Coordinator::ResetPlansSent(Agent& a) {
+    a.vu_plans.clear();
+    a.vu_plans_sent_ns.clear();
+    a.has_plans.clear();
+    if (!sliced_) return;
+    a.has_plans.resize(scenarios_.size());
+    for (size_t s = 0; s < scenarios_.size() && s < a.initial_shares.size(); ++s) {
+        const protocol::VuSelection& v = a.initial_shares[s].vusers;
+        if (v.kind == protocol::VuSelection::Kind::kList) {
+            a.has_plans[s] = v.ids;
+        } else if (v.kind != protocol::VuSelection::Kind::kNone) {
+            for (const std::int64_t id : scenarios_[s].vu_ids) {
+                if (v.Contains(id)) a.has_plans[s].push_back(id);
+            }
+        }
+    }
+}
+
+std::int64_t Coordinator::PrepareVuPlans(const std::vector<std::vector<protocol::ScenarioShare>>& shares) {
+    MovedPlans source([this](std::size_t agent) -> const std::string& { return agents_[agent].plan; });
+    std::int64_t total = 0;
+    for (Agent& a : agents_) {
+        if (a.state == AgentState::kTimedOut || a.final_received || a.index >= shares.size()) continue;
+        // Per first host (the agent whose Assignment had them, whose slice has their plans): ids per scenario.
+        std::map<std::size_t, std::vector<std::vector<std::int64_t>>> by_owner;
+        for (size_t s = 0; s < scenarios_.size() && s < shares[a.index].size() && s < a.has_plans.size(); ++s) {
+            const protocol::VuSelection& v = shares[a.index][s].vusers;
+            if (v.kind != protocol::VuSelection::Kind::kList) continue;  // MoveVusers gives lists (or none)
+            std::vector<std::int64_t>& known = a.has_plans[s];
+            std::vector<std::int64_t> added;
+            for (const std::int64_t id : v.ids) {
+                if (std::binary_search(known.begin(), known.end(), id)) continue;
+                for (const Agent& owner : agents_) {
+                    if (s >= owner.initial_shares.size() || !owner.initial_shares[s].vusers.Contains(id)) continue;
+                    auto& lists = by_owner[owner.index];
+                    lists.resize(scenarios_.size());
+                    lists[s].push_back(id);
+                    added.push_back(id);
+                    break;
+                }
+            }
+            if (added.empty()) continue;
+            const auto middle = static_cast<std::ptrdiff_t>(known.size());
+            known.insert(known.end(), added.begin(), added.end());
+            std::inplace_merge(known.begin(), known.begin() + middle, known.end());
+            total += static_cast<std::int64_t>(added.size());
+        }
+        for (const auto& [owner, ids] : by_owner) {
+            protocol::VuPlans m;
+            m.run_id = options_.run_id;
+            m.epoch = epoch_;
+            m.attempt = a.attempt;
+            try {
+                protocol::VuPlansDelivery d = protocol::PrepareVuPlansDelivery(std::move(m), source.Build(owner, ids));
+                std::vector<std::string>& out = a.vu_plans[epoch_];
+                out.push_back(protocol::EncodeVuPlans(d.message));
+                for (const auto& chunk : d.chunks) out.push_back(protocol::EncodePlanChunk(chunk));
+            } catch (const std::exception& e) {
+                // Not expected (the slice was built here): the agent then waits for plans that never come, and its
+                // moved users stay idle; the run goes on and says so.
+                Log("cannot send agent " + a.reg.agent_id + " the plans of its moved virtual users: " + e.what());
+            }
+        }
+    }
+    return total;
+}
+
+void Coordinator::SendVuPlans(Agent& a, std::uint32_t epoch, std::int64_t now) {
+    const auto it = a.vu_plans.find(epoch);
+    if (it == a.vu_plans.end()) return;
+    const std::string subject = subj::Agent(options_.cluster_id, options_.run_id, a.reg.agent_id, AgentChannel::kPlan);
+    for (const std::string& message : it->second) Publish(subject, message);
+    a.vu_plans_sent_ns[epoch] = now;
+}
+
 void Coordinator::SendRebalance(const Agent& a, std::uint32_t epoch) {
     if (epoch == 0) epoch = epoch_;
     if (epoch == 0 || epoch > a.share_history.size()) return;  // share_history[e - 1] is epoch e, for every agent
@@ -707,10 +799,12 @@ void Coordinator::Assign(const std::string& plan_bytes, const std::vector<AgentS
         for (const Agent& a : agents_) regions.push_back(a.reg.region);
         policy_ = std::make_unique<RebalancePolicy>(agents_.size(), std::move(regions), options_.rebalance_policy);
     }
+    sliced_ = static_cast<bool>(plan_for_agent_);
     for (Agent& a : agents_) {
-        if (plan_for_agent_) a.plan = plan_for_agent_(a.index, caps);
         a.initial_shares = shares[a.index];
         a.shares = shares[a.index];
+        if (plan_for_agent_) a.plan = plan_for_agent_(a.index, caps, a.initial_shares);
+        ResetPlansSent(a);
         a.initial_share = a.shares.empty() ? 0 : a.shares[0].shard.Share();
         SendAssignment(a);
     }

@@ -139,17 +139,17 @@ void DistributedRun::Check() {
     }
 }
 
-std::int64_t DistributedRun::Assign(const PlanAssembly& plan) {
+std::int64_t DistributedRun::Assign(PlanAssembly& plan) {
     any_agent_scenario_ = !plan.Empty();
     arrivals_known_ = plan.ArrivalsAccounted();
     if (!any_agent_scenario_) return Now() + kNsPerSec;
     WaitForAgents();
-    if (plan.HasFeeds()) {
-        coord_->SetAgentPlans([&plan](std::size_t agent, const std::vector<double>& capacities) {
-            return plan.BytesForAgent(agent, capacities);
-        });
-    }
-    coord_->Assign(plan.Bytes(), plan.Scenarios(), [this] { Check(); });
+    coord_->SetAgentPlans([&plan](std::size_t agent, const std::vector<double>& capacities,
+                                  const std::vector<protocol::ScenarioShare>& shares) {
+        return plan.BytesForAgent(agent, capacities, shares);
+    });
+    coord_->Assign(std::string(), plan.Scenarios(), [this] { Check(); });
+    plan.ReleasePlan();  // the coordinator keeps each agent's slice: the decoded plan is not needed any more
     ThrowIfInterrupted();
     const std::int64_t start_at = coord_->Start();
     watch_->SetSince(start_at);

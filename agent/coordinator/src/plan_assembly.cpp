@@ -1,6 +1,8 @@
 #include "lse/coordinator/plan_assembly.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <stdexcept>
 #include <utility>
 
 #include "lse/coordinator/data_slices.hpp"
@@ -21,11 +23,18 @@ void PlanAssembly::Add(CapturedScenario c) {
         problems_.push_back("scenario '" + c.name + "': on_start failed for every virtual user");
     }
     c.plan.name = c.name;
+    // Shares name users by increasing id (VuSelection lists) and slices keep the plan's order: sort once if the
+    // capture finished its users out of order.
+    auto by_id = [](const plan::VuPlan& a, const plan::VuPlan& b) { return a.id < b.id; };
+    if (!std::is_sorted(c.plan.vusers.begin(), c.plan.vusers.end(), by_id)) {
+        std::sort(c.plan.vusers.begin(), c.plan.vusers.end(), by_id);
+    }
     AgentScenario as;
     as.name = c.name;
     as.open_model = c.open_model;
     if (as.open_model) as.profile = std::move(c.profile);
     for (const auto& vu : c.plan.vusers) as.vu_ids.push_back(vu.id);
+    size_.vusers += static_cast<std::int64_t>(c.plan.vusers.size());
     scenarios_.push_back(std::move(as));
     plan_.scenarios.push_back(std::move(c.plan));
 }
@@ -37,8 +46,19 @@ void PlanAssembly::Seal() {
         throw ScriptError("the plan for the agents cannot be captured faithfully; the run was not started:" + all);
     }
     DropUnusedRows();  // a file no agent request reads (or one used only in on_start) is not shipped
-    without_feeds_ = plan::EncodePlan(plan_);  // plan_.feeds stays empty: feeds_ holds them
-    bytes_ = feeds_.empty() ? without_feeds_ : plan::ReplaceFeeds(without_feeds_, feeds_);
+    for (const plan::ScenarioPlan& s : plan_.scenarios) {
+        for (const plan::PlannedMetric& m : s.metrics) {
+            if (!m.replayable) not_replayable_.push_back(m.name);
+        }
+    }
+    std::sort(not_replayable_.begin(), not_replayable_.end());
+    not_replayable_.erase(std::unique(not_replayable_.begin(), not_replayable_.end()), not_replayable_.end());
+}
+
+std::string PlanAssembly::Bytes() const {
+    if (released_) throw std::logic_error("PlanAssembly::Bytes after ReleasePlan");
+    const std::string encoded = plan::EncodePlan(plan_);  // plan_.feeds stays empty: feeds_ holds them
+    return feeds_.empty() ? encoded : plan::ReplaceFeeds(encoded, feeds_);
 }
 
 void PlanAssembly::SetFeeds(std::vector<plan::DataFeed> feeds) { feeds_ = std::move(feeds); }
@@ -64,26 +84,54 @@ void PlanAssembly::DropUnusedRows() {
     }
 }
 
-std::string PlanAssembly::BytesForAgent(std::size_t agent, const std::vector<double>& capacities) const {
-    if (feeds_.empty()) return bytes_;
-    return plan::ReplaceFeeds(without_feeds_, SliceFeeds(feeds_, capacities, agent));
+std::string PlanAssembly::BytesForAgent(std::size_t agent, const std::vector<double>& capacities,
+                                        const std::vector<protocol::ScenarioShare>& shares) {
+    if (released_) throw std::logic_error("PlanAssembly::BytesForAgent after ReleasePlan");
+    plan::VuPositions keep(plan_.scenarios.size());
+    for (std::size_t s = 0; s < plan_.scenarios.size(); ++s) {
+        const std::string& name = plan_.scenarios[s].name;
+        const auto share = std::find_if(shares.begin(), shares.end(),
+                                        [&](const protocol::ScenarioShare& x) { return x.scenario == name; });
+        if (share == shares.end() || share->vusers.kind == protocol::VuSelection::Kind::kNone) continue;
+        const std::vector<plan::VuPlan>& vusers = plan_.scenarios[s].vusers;
+        for (std::size_t p = 0; p < vusers.size(); ++p) {
+            if (share->vusers.Contains(vusers[p].id)) keep[s].push_back(p);
+        }
+    }
+    std::string bytes = plan::EncodePlanSlice(plan_, keep);  // no feed: the agent's slices are appended
+    if (!feeds_.empty()) bytes = plan::ReplaceFeeds(bytes, SliceFeeds(feeds_, capacities, agent));
+    size_.total_bytes += bytes.size();
+    size_.largest_slice = std::max<std::uint64_t>(size_.largest_slice, bytes.size());
+    return bytes;
+}
+
+void PlanAssembly::ReleasePlan() {
+    released_ = true;
+    plan::Plan().scenarios.swap(plan_.scenarios);
+    std::vector<plan::DataFeed>().swap(feeds_);
+    // The coordinator has its own copy of the id lists (Assign): 8 bytes per user less here.
+    for (AgentScenario& s : scenarios_) std::vector<std::int64_t>().swap(s.vu_ids);
+}
+
+std::string PlanSize::Line() const {
+    auto mb = [](std::uint64_t bytes) {  // MB for real plans (what the bench parses), kB for small ones
+        char text[32];
+        const double b = static_cast<double>(bytes);
+        if (bytes >= 1'000'000) {
+            std::snprintf(text, sizeof text, "%.1f MB", b / 1e6);
+        } else {
+            std::snprintf(text, sizeof text, "%.1f kB", b / 1e3);
+        }
+        return std::string(text);
+    };
+    const std::uint64_t each = vusers > 0 ? total_bytes / static_cast<std::uint64_t>(vusers) : 0;
+    return "plan: " + mb(total_bytes) + " for " + std::to_string(vusers) + " virtual users (" + std::to_string(each) +
+           " B each); largest agent slice " + mb(largest_slice);
 }
 
 bool PlanAssembly::ArrivalsAccounted() const noexcept {
     return std::any_of(scenarios_.begin(), scenarios_.end(),
                        [](const AgentScenario& s) { return s.profile.has_value(); });
-}
-
-std::vector<std::string> PlanAssembly::NotReplayableMetrics() const {
-    std::vector<std::string> names;
-    for (const plan::ScenarioPlan& s : plan_.scenarios) {
-        for (const plan::PlannedMetric& m : s.metrics) {
-            if (!m.replayable) names.push_back(m.name);
-        }
-    }
-    std::sort(names.begin(), names.end());
-    names.erase(std::unique(names.begin(), names.end()), names.end());
-    return names;
 }
 
 }  // namespace lse::coordinator

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <exception>
 #include <string>
@@ -11,6 +12,7 @@
 #include "agent_log.hpp"
 #include "lse/core/clock.hpp"
 #include "lse/core/errors.hpp"
+#include "lse/plan/plan_codec.hpp"
 #include "lse/protocol/codec.hpp"
 #include "lse/protocol/limits.hpp"
 #include "lse/protocol/subjects.hpp"
@@ -220,6 +222,8 @@ void AgentLoop::OnAgentMessage(const transport::Message& msg) {
         const auto type = proto::PeekMessageType(msg.data);
         if (type == proto::MessageType::kPlanChunk) {
             OnPlanChunk(msg.data);
+        } else if (type == proto::MessageType::kVuPlans) {
+            OnVuPlans(msg.data);
         } else {
             OnAssignment(run, msg.data);  // anything else on the plan channel is rejected as malformed there
         }
@@ -358,7 +362,12 @@ void AgentLoop::BeginSession(proto::Assignment a) {
 void AgentLoop::OnPlanChunk(std::string_view data) {
     proto::PlanChunk chunk;
     if (!proto::DecodePlanChunk(data, &chunk, nullptr)) return;  // not worth a Reject: the assignment times out
-    if (state_ != State::kPreparing || !IsSessionRun(chunk.run_id) || session_.assembler == nullptr) return;
+    if (!IsSessionRun(chunk.run_id)) return;
+    if (session_.vu_plans_assembler != nullptr && chunk.plan_checksum == session_.vu_plans_assembler->checksum()) {
+        OnVuPlansChunk(chunk);
+        return;
+    }
+    if (state_ != State::kPreparing || session_.assembler == nullptr) return;
     session_.last_coordinator_ns = NowNs();
     using Result = proto::PlanAssembler::Result;
     const Result r = session_.assembler->Add(chunk);
@@ -372,6 +381,64 @@ void AgentLoop::OnPlanChunk(std::string_view data) {
                std::string("plan chunks: ") + std::string(proto::PlanAssemblerResultName(r)));
         EndSession("plan refused");
     }
+}
+
+// Plans of virtual users a coordinator is about to move here (docs/protocol.md "Plan slices"): kept beside the
+// plan, for the Rebalance that follows. Anything wrong is only logged: the Rebalance then waits, and the coordinator
+// sends both again while our heartbeats show the old epoch.
+void AgentLoop::OnVuPlans(std::string_view data) {
+    proto::VuPlans m;
+    std::string error;
+    if (!proto::DecodeVuPlans(data, &m, &error)) {
+        Log("ignoring malformed plans of moved virtual users: " + error);
+        return;
+    }
+    if (!IsSessionRun(m.run_id) || m.attempt != session_.assignment.attempt) return;
+    if (state_ != State::kReady && state_ != State::kRunning) return;  // before the plan is prepared: resent later
+    session_.last_coordinator_ns = NowNs();
+    if (std::find(session_.vu_plans_taken.begin(), session_.vu_plans_taken.end(), m.plan_checksum) !=
+        session_.vu_plans_taken.end()) {
+        return;  // a resend of plans already taken
+    }
+    if (m.plan_chunks == 0) {
+        TakeVuPlans(m.plan_checksum, m.plan);
+        return;
+    }
+    if (session_.vu_plans_assembler != nullptr && session_.vu_plans_assembler->checksum() == m.plan_checksum) return;
+    try {
+        session_.vu_plans_assembler = std::make_unique<proto::PlanAssembler>(m);
+    } catch (const std::exception& e) {
+        Log(std::string("ignoring plans of moved virtual users: ") + e.what());
+    }
+}
+
+void AgentLoop::OnVuPlansChunk(const proto::PlanChunk& chunk) {
+    using Result = proto::PlanAssembler::Result;
+    const Result r = session_.vu_plans_assembler->Add(chunk);
+    if (r == Result::kComplete) {
+        const std::uint64_t checksum = session_.vu_plans_assembler->checksum();
+        const std::string plan = session_.vu_plans_assembler->TakePlan();
+        session_.vu_plans_assembler.reset();
+        TakeVuPlans(checksum, plan);
+    } else if (session_.vu_plans_assembler->failed()) {
+        Log(std::string("plans of moved virtual users: chunks ") + std::string(proto::PlanAssemblerResultName(r)));
+        session_.vu_plans_assembler.reset();
+    }
+}
+
+void AgentLoop::TakeVuPlans(std::uint64_t checksum, std::string_view bytes) {
+    plan::Plan plans;
+    std::string error;
+    if (!plan::DecodePlan(bytes, &plans, &error) || plans.run_id != session_.assignment.run_id ||
+        !AddMovedVuPlans(&session_.prepared, plans, &error)) {
+        Log("ignoring plans of moved virtual users: " + (error.empty() ? "another run's" : error));
+        return;
+    }
+    session_.vu_plans_taken.push_back(checksum);
+    std::size_t count = 0;
+    for (const plan::ScenarioPlan& s : plans.scenarios) count += s.vusers.size();
+    Log("received the plans of " + std::to_string(count) + " virtual user(s) moving here (" +
+        std::to_string(bytes.size()) + " bytes)");
 }
 
 void AgentLoop::OnPlanComplete(std::string plan) {
@@ -505,6 +572,12 @@ void AgentLoop::OnRebalance(std::string_view data) {
         // coordinator resends every missed epoch, in order, once our heartbeats show the old one.
         Log("rebalance to epoch " + std::to_string(rb.epoch) + " before epoch " + std::to_string(session_.epoch + 1) +
             ": waiting for the missed one");
+        return;
+    }
+    if (const std::size_t missing = MissingVuPlans(session_.prepared, rb.scenarios); missing > 0) {
+        // Their VuPlans were lost or are still arriving: the epoch is not taken, so the coordinator sends both again.
+        Log("rebalance to epoch " + std::to_string(rb.epoch) + " moves " + std::to_string(missing) +
+            " virtual user(s) here whose plans have not arrived: waiting for them");
         return;
     }
     std::vector<ExtraVusers> extra = ExtraVusersFor(session_.prepared, rb.scenarios, /*open_model=*/false);

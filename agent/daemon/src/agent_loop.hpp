@@ -50,6 +50,9 @@ private:
     struct Session {
         protocol::Assignment assignment;  ///< without the plan bytes
         std::unique_ptr<protocol::PlanAssembler> assembler;
+        /// Chunked VuPlans being received (one at a time), and the checksums of those taken (resends are skipped).
+        std::unique_ptr<protocol::PlanAssembler> vu_plans_assembler;
+        std::vector<std::uint64_t> vu_plans_taken;
         PreparedRun prepared;
         std::vector<ExtraVusers> extra_vusers;  ///< closed-model VUs a Rebalance moved here (supplementary run)
         /// Open-model VUs a Rebalance moved here, served by supplementary run `open_extra_run` (-1: none) with
@@ -95,6 +98,9 @@ private:
     void OnAssignment(std::string_view subject_run, std::string_view data);
     void OnPlanChunk(std::string_view data);
     void OnPlanComplete(std::string plan);
+    void OnVuPlans(std::string_view data);
+    void OnVuPlansChunk(const protocol::PlanChunk& chunk);
+    void TakeVuPlans(std::uint64_t checksum, std::string_view bytes);
     void OnClockSynced(const std::string& run_id, bool ok, const protocol::ClockOffset& offset);
     void OnStart(std::string_view data);
     void OnStop(std::string_view data);

@@ -45,6 +45,10 @@ std::uint64_t RunSeed(const protocol::Assignment& a) {
 
 }  // namespace
 
+bool ScenarioSource::HasPlanFor(std::int64_t id) const noexcept {
+    return std::binary_search(known_ids.begin(), known_ids.end(), id);
+}
+
 int PreparedRun::WorkloadIndex(std::string_view scenario) const noexcept {
     for (size_t i = 0; i < scenarios.size(); ++i) {
         if (scenarios[i] == scenario) return static_cast<int>(i);
@@ -133,7 +137,15 @@ bool PrepareRun(const protocol::Assignment& a, std::string_view plan_bytes, cons
             return Fail(problem, protocol::RejectReason::kMalformed,
                         "scenario '" + share.scenario + "' cannot be replayed: " + e.what());
         }
-        out->sources.push_back(ScenarioSource{share.scenario, compiled->header, ids, share.vusers, compiled});
+        ScenarioSource source;
+        source.name = share.scenario;
+        source.plan = compiled->header;
+        source.plan_vu_ids = ids;
+        source.initial = share.vusers;
+        source.compiled = compiled;
+        source.known_ids = ids;
+        std::sort(source.known_ids.begin(), source.known_ids.end());
+        out->sources.push_back(std::move(source));
         if (positions.empty()) continue;  // nothing of this scenario runs here (e.g. a zero share)
         try {
             share.shard.Validate();
@@ -176,13 +188,93 @@ std::vector<ExtraVusers> ExtraVusersFor(const PreparedRun& prepared,
                                   [&](const protocol::ScenarioShare& s) { return s.scenario == source.name; });
         if (share == shares.end()) continue;
         ExtraVusers extra{source.name, {}};
-        for (const int id : source.plan_vu_ids) {
-            if (share->vusers.Contains(id) && !source.initial.Contains(id)) extra.ids.push_back(id);
+        auto consider = [&](std::int64_t id) {
+            if (!source.initial.Contains(id) && source.HasPlanFor(id)) extra.ids.push_back(id);
+        };
+        const protocol::VuSelection& selected = share->vusers;
+        if (selected.kind == protocol::VuSelection::Kind::kList) {
+            for (const std::int64_t id : selected.ids) consider(id);
+        } else if (selected.kind != protocol::VuSelection::Kind::kNone) {
+            for (const int id : source.known_ids) {
+                if (selected.Contains(id)) consider(id);
+            }
         }
         std::sort(extra.ids.begin(), extra.ids.end());
+        extra.ids.erase(std::unique(extra.ids.begin(), extra.ids.end()), extra.ids.end());
         if (!extra.ids.empty()) out.push_back(std::move(extra));
     }
     return out;
+}
+
+static ScenarioSource* FindSourceOf(PreparedRun* run, std::string_view scenario) {
+    for (ScenarioSource& s : run->sources) {
+        if (s.name == scenario) return &s;
+    }
+    return nullptr;
+}
+
+bool AddMovedVuPlans(PreparedRun* run, const plan::Plan& plans, std::string* error) {
+    for (const plan::ScenarioPlan& s : plans.scenarios) {  // all checked before any is added
+        const ScenarioSource* source = FindSourceOf(run, s.name);
+        if (source == nullptr) {
+            *error = "plans of moved virtual users of scenario '" + s.name + "', which is not assigned here";
+            return false;
+        }
+        if (source->plan != nullptr && (s.tasks != source->plan->tasks || s.metrics != source->plan->metrics)) {
+            *error = "plans of moved virtual users of scenario '" + s.name + "' do not match its plan";
+            return false;
+        }
+    }
+    for (const plan::ScenarioPlan& s : plans.scenarios) {
+        ScenarioSource& source = *FindSourceOf(run, s.name);
+        auto merged = std::make_shared<plan::ScenarioPlan>();
+        if (source.moved != nullptr) {
+            *merged = *source.moved;  // a supplementary run may be using the current one: a new one replaces it
+        } else {
+            merged->name = s.name;
+            merged->load = s.load;
+            merged->tasks = s.tasks;
+            merged->setup_data = s.setup_data;
+            merged->client_cert_pem = s.client_cert_pem;
+            merged->client_key_pem = s.client_key_pem;
+            merged->max_header_bytes = s.max_header_bytes;
+            merged->metrics = s.metrics;
+        }
+        const auto offset = static_cast<std::uint32_t>(merged->requests.size());
+        std::vector<int> added;
+        for (const plan::VuPlan& vu : s.vusers) {
+            if (source.HasPlanFor(vu.id)) continue;  // a resent VuPlans, or a user the plan has
+            plan::VuPlan copy = vu;
+            for (auto& steps : copy.task_steps) {
+                for (plan::Step& st : steps) {
+                    if (st.IsRequest()) st.request += offset;
+                }
+            }
+            merged->vusers.push_back(std::move(copy));
+            added.push_back(vu.id);
+        }
+        if (added.empty()) continue;
+        merged->requests.insert(merged->requests.end(), s.requests.begin(), s.requests.end());
+        source.moved = std::move(merged);
+        source.moved_vu_ids.insert(source.moved_vu_ids.end(), added.begin(), added.end());
+        source.known_ids.insert(source.known_ids.end(), added.begin(), added.end());
+        std::sort(source.known_ids.begin(), source.known_ids.end());
+    }
+    return true;
+}
+
+std::size_t MissingVuPlans(const PreparedRun& prepared, const std::vector<protocol::ScenarioShare>& shares) {
+    std::size_t missing = 0;
+    for (const protocol::ScenarioShare& share : shares) {
+        if (share.vusers.kind != protocol::VuSelection::Kind::kList) continue;
+        for (const ScenarioSource& source : prepared.sources) {
+            if (source.name != share.scenario) continue;
+            for (const std::int64_t id : share.vusers.ids) {
+                if (!source.HasPlanFor(id)) ++missing;
+            }
+        }
+    }
+    return missing;
 }
 
 std::pair<sched::ShardSegment, sched::ShardSegment> SplitForMovedIn(sched::ShardSegment segment, std::int64_t own,
@@ -194,20 +286,28 @@ std::pair<sched::ShardSegment, sched::ShardSegment> SplitForMovedIn(sched::Shard
     return {sched::ShardSegment{segment.begin, cut}, sched::ShardSegment{cut, segment.end}};
 }
 
-// A workload replaying the moved-in virtual users `ids` of `source` with load shape `shape`; null when none of
-// the ids is in the plan. The seed varies by epoch so a supplementary run does not replay the main run's streams.
+// A workload replaying the moved-in virtual users `ids` of `source` with load shape `shape`, from the moved-in plans
+// when they have every one of them (a plan slice), else from the plan (a whole plan); null when none of the ids is
+// there. The seed varies by epoch so a supplementary run does not replay the main run's streams.
 static std::optional<runtime::Workload> ExtraWorkload(const PreparedRun& prepared, const ScenarioSource& source,
                                                       const std::vector<std::int64_t>& ids,
                                                       const plan::LoadShape& shape, std::uint32_t epoch) {
     protocol::VuSelection selection;
     selection.kind = protocol::VuSelection::Kind::kList;
     selection.ids = ids;
-    std::vector<int> positions = SelectedPositions(selection, source.plan_vu_ids);
+    std::shared_ptr<const plan::ScenarioPlan> scenario = source.moved;
+    std::vector<int> positions;
+    if (scenario != nullptr) positions = SelectedPositions(selection, source.moved_vu_ids);
+    if (scenario == nullptr || positions.size() != ids.size()) {
+        scenario = source.plan;
+        positions = SelectedPositions(selection, source.plan_vu_ids);
+    }
     if (positions.empty()) return std::nullopt;
     auto config = std::make_shared<plan::PlanRunConfig>();
     const int hosted = static_cast<int>(positions.size());
-    config->compiled = source.compiled;
-    config->scenario = source.plan;
+    config->scenario = scenario;
+    // The main plan is kept compiled (its header is `scenario`); moved-in plans are decoded, compiled per run.
+    if (scenario == source.plan) config->compiled = source.compiled;
     config->vu_positions = std::move(positions);
     config->agent_index = prepared.agent_index;
     config->agent_count = prepared.agent_count;

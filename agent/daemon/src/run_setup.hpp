@@ -39,8 +39,10 @@ struct RunSetupOptions {
     http::ClientOptions client{};
 };
 
-/// One assigned scenario, compiled, kept for the whole run: a Rebalance may later move closed-model virtual
-/// users of it here, and they are built from the same compiled plan.
+/// One assigned scenario, compiled, kept for the whole run: a Rebalance may later move virtual users of it here.
+/// Those the plan has (a whole plan) are built from the same compiled plan; a plan slice has only the Assignment's
+/// users, so the plans of moved-in users arrive in VuPlans messages and are gathered, decoded, in `moved`
+/// (AddMovedVuPlans).
 struct ScenarioSource {
     std::string name;
     std::shared_ptr<const plan::ScenarioPlan> plan;  ///< compiled->header: the plan without requests and vusers
@@ -49,6 +51,13 @@ struct ScenarioSource {
     /// The plan's requests and virtual users in the replay's compact form, shared by every workload of the scenario
     /// (the decoded form is not kept: it costs about four times as much per virtual user).
     std::shared_ptr<const plan::CompiledScenario> compiled{};
+    /// Moved-in users' plans (VuPlans), one scenario with this one's tasks and metrics; null: none yet. Replaced
+    /// (never changed) when more arrive: a supplementary run may still use the previous one.
+    std::shared_ptr<const plan::ScenarioPlan> moved;
+    std::vector<int> moved_vu_ids;     ///< ids of moved->vusers, in its order
+    std::vector<int> known_ids;        ///< plan_vu_ids and moved_vu_ids, sorted: users this agent has a plan for
+
+    bool HasPlanFor(std::int64_t id) const noexcept;
 };
 
 struct PreparedRun {
@@ -73,6 +82,15 @@ struct PreparedRun {
 bool PrepareRun(const protocol::Assignment& assignment, std::string_view plan_bytes, const RunSetupOptions& options,
                 PreparedRun* out, SetupProblem* problem);
 
+/// Adds the moved-in users' plans of `plans` (a decoded VuPlans plan) to the sources of `run`: users it already
+/// has a plan for are skipped. False with *error (nothing added) when a scenario is not assigned here or does not
+/// match the assigned one (tasks, metrics).
+bool AddMovedVuPlans(PreparedRun* run, const plan::Plan& plans, std::string* error);
+
+/// How many virtual users `shares` select (by id list: what a Rebalance carries) that this agent has no plan for;
+/// a Rebalance is taken only once this is 0 (docs/protocol.md "Plan slices").
+std::size_t MissingVuPlans(const PreparedRun& prepared, const std::vector<protocol::ScenarioShare>& shares);
+
 /// Virtual users of one scenario that a Rebalance gives this agent beyond its Assignment's (moved from a lost agent).
 struct ExtraVusers {
     std::string scenario;
@@ -81,8 +99,8 @@ struct ExtraVusers {
 };
 
 /// For each scenario of `prepared` of the given model (open_model), the ids `shares` select minus the initial
-/// selection (only scenarios with at least one such id, in `prepared.sources` order). Ids the plan does not have
-/// are ignored.
+/// selection (only scenarios with at least one such id, in `prepared.sources` order). Ids without a plan here (in
+/// neither the plan nor the moved-in plans) are ignored.
 std::vector<ExtraVusers> ExtraVusersFor(const PreparedRun& prepared,
                                         const std::vector<protocol::ScenarioShare>& shares, bool open_model);
 

@@ -53,9 +53,57 @@ void WriteFeeds(ByteWriter& w, const std::vector<DataFeed>& feeds) {
 
 // ---------------------------------------------------------------- encoding
 
+// What a slice keeps of one scenario: its virtual users' positions and the requests they use, re-indexed in their
+// original order (kept[new] = old, index[old] = new or kDropped).
+struct ScenarioKeep {
+    static constexpr std::uint32_t kDropped = UINT32_MAX;
+    std::vector<std::size_t> vusers;
+    std::vector<std::uint32_t> kept;
+    std::vector<std::uint32_t> index;
+};
+
+ScenarioKeep KeepOf(const ScenarioPlan& s, const std::vector<std::size_t>* positions) {
+    ScenarioKeep k;
+    if (positions == nullptr) {
+        k.vusers.resize(s.vusers.size());
+        for (std::size_t i = 0; i < k.vusers.size(); ++i) k.vusers[i] = i;
+        k.kept.resize(s.requests.size());
+        k.index.resize(s.requests.size());
+        for (std::uint32_t i = 0; i < k.kept.size(); ++i) k.kept[i] = k.index[i] = i;
+        return k;
+    }
+    std::vector<bool> used(s.requests.size(), false);
+    for (const std::size_t p : *positions) {
+        if (p >= s.vusers.size()) throw std::invalid_argument("EncodePlanSlice: virtual user position out of range");
+        if (!k.vusers.empty() && p <= k.vusers.back()) {
+            throw std::invalid_argument("EncodePlanSlice: positions must be increasing");
+        }
+        k.vusers.push_back(p);
+        for (const auto& steps : s.vusers[p].task_steps) {
+            for (const Step& st : steps) {
+                if (st.IsRequest() && st.request < used.size()) used[st.request] = true;
+            }
+        }
+    }
+    k.index.assign(s.requests.size(), ScenarioKeep::kDropped);
+    for (std::uint32_t i = 0; i < used.size(); ++i) {
+        if (!used[i]) continue;
+        k.index[i] = static_cast<std::uint32_t>(k.kept.size());
+        k.kept.push_back(i);
+    }
+    return k;
+}
+
 class Encoder {
 public:
-    explicit Encoder(const Plan& plan) : plan_(plan) {}
+    explicit Encoder(const Plan& plan, const VuPositions* keep = nullptr) : plan_(plan) {
+        if (keep != nullptr && keep->size() != plan.scenarios.size()) {
+            throw std::invalid_argument("EncodePlanSlice: one position list per scenario");
+        }
+        for (std::size_t i = 0; i < plan.scenarios.size(); ++i) {
+            keep_.push_back(KeepOf(plan.scenarios[i], keep == nullptr ? nullptr : &(*keep)[i]));
+        }
+    }
 
     std::string Run() {
         CollectStrings();
@@ -68,7 +116,7 @@ public:
         w.U64(Index(plan_.cluster_id));
         w.U64(Index(plan_.run_id));
         w.U64(plan_.scenarios.size());
-        for (const auto& s : plan_.scenarios) WriteScenario(w, s);
+        for (std::size_t i = 0; i < plan_.scenarios.size(); ++i) WriteScenario(w, plan_.scenarios[i], keep_[i]);
         WriteFeeds(w, plan_.feeds);
         return out;
     }
@@ -81,13 +129,16 @@ private:
     void CollectStrings() {
         Add(plan_.cluster_id);
         Add(plan_.run_id);
-        for (const auto& s : plan_.scenarios) {
+        for (std::size_t si = 0; si < plan_.scenarios.size(); ++si) {
+            const ScenarioPlan& s = plan_.scenarios[si];
+            const ScenarioKeep& keep = keep_[si];
             Add(s.name);
             Add(s.setup_data);
             Add(s.client_cert_pem);  // format 6
             Add(s.client_key_pem);
             for (const auto& t : s.tasks) Add(t.name);
-            for (const auto& r : s.requests) {
+            for (const std::uint32_t ri : keep.kept) {
+                const PlannedRequest& r = s.requests[ri];
                 AddTemplate(r.url);
                 for (const auto& [name, value] : r.headers) {
                     Add(name);
@@ -100,8 +151,8 @@ private:
                 Add(r.tags);                                                // format 6
             }
             for (const auto& m : s.metrics) Add(m.name);  // format 6
-            for (const auto& vu : s.vusers) {
-                for (const auto& steps : vu.task_steps) {
+            for (const std::size_t p : keep.vusers) {
+                for (const auto& steps : s.vusers[p].task_steps) {
                     for (const auto& st : steps) {
                         if (!st.IsRequest()) continue;  // canonical form: only a request step has an extraction list
                         for (const auto& x : st.extract) {
@@ -206,7 +257,7 @@ private:
         w.U64(Index(r.tags));
     }
 
-    void WriteScenario(ByteWriter& w, const ScenarioPlan& s) {
+    void WriteScenario(ByteWriter& w, const ScenarioPlan& s, const ScenarioKeep& keep) {
         w.U64(Index(s.name));
         const LoadShape& l = s.load;
         w.Byte(l.open_model ? 1 : 0);
@@ -230,26 +281,28 @@ private:
             w.Byte(static_cast<std::uint8_t>(t.on_extract_error));
         }
 
-        w.U64(s.requests.size());
-        std::unordered_map<std::string_view, size_t> last_by_name;
-        for (size_t i = 0; i < s.requests.size(); ++i) {
-            const PlannedRequest& r = s.requests[i];
+        // A slice writes only the requests its virtual users use, numbered 0, 1, ... in their original order.
+        w.U64(keep.kept.size());
+        std::unordered_map<std::string_view, size_t> last_by_name;  // by new index
+        for (size_t i = 0; i < keep.kept.size(); ++i) {
+            const PlannedRequest& r = s.requests[keep.kept[i]];
             auto it = last_by_name.find(r.name);
             if (it == last_by_name.end()) {
                 WriteRequest(w, r, nullptr, 0);
                 last_by_name.emplace(r.name, i);
             } else {
-                WriteRequest(w, r, &s.requests[it->second], i - it->second);
+                WriteRequest(w, r, &s.requests[keep.kept[it->second]], i - it->second);
                 it->second = i;
             }
         }
 
         // Steps are written as differences from the same step of the previous virtual user:
         // consecutive VUs' request indexes usually move in lockstep.
-        w.U64(s.vusers.size());
+        w.U64(keep.vusers.size());
         std::vector<std::vector<std::int64_t>> prev;
         std::int64_t prev_id = 0;
-        for (const auto& vu : s.vusers) {
+        for (const std::size_t position : keep.vusers) {
+            const VuPlan& vu = s.vusers[position];
             w.I64(static_cast<std::int64_t>(vu.id) - prev_id);
             prev_id = vu.id;
             w.U64(vu.task_steps.size());
@@ -266,7 +319,9 @@ private:
                     } else if (st.pause) {
                         w.U64((ZigZagEncode(st.pause_ns) << 1) | 1);
                     } else {
-                        const auto req = static_cast<std::int64_t>(st.request);
+                        // (a step of a kept VU always has its request kept; a bad index stays bad: the decoder says so)
+                        const auto req = static_cast<std::int64_t>(
+                            st.request < keep.index.size() ? keep.index[st.request] : st.request);
                         w.U64(ZigZagEncode(req - p[k]) << 1);
                         p[k] = req;
                         w.U64(st.extract.size());
@@ -308,6 +363,7 @@ private:
     }
 
     const Plan& plan_;
+    std::vector<ScenarioKeep> keep_;
     std::map<std::string_view, std::uint32_t> strings_;
 };
 
@@ -749,6 +805,8 @@ private:
 }  // namespace
 
 std::string EncodePlan(const Plan& plan) { return Encoder(plan).Run(); }
+
+std::string EncodePlanSlice(const Plan& plan, const VuPositions& keep) { return Encoder(plan, &keep).Run(); }
 
 std::string ReplaceFeeds(std::string_view encoded, const std::vector<DataFeed>& feeds) {
     if (encoded.empty() || encoded.back() != '\0') {

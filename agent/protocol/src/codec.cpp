@@ -14,7 +14,7 @@ namespace {
 
 constexpr std::string_view kTypeNames[] = {
     "register", "assignment", "assignment-ack", "plan-chunk", "start", "stop", "rebalance",
-    "metrics", "metrics-ack", "heartbeat", "coordinator-heartbeat", "time-request", "time-reply", "reject",
+    "metrics", "metrics-ack", "heartbeat", "coordinator-heartbeat", "time-request", "time-reply", "reject", "vu-plans",
 };
 static_assert(std::size(kTypeNames) == static_cast<std::size_t>(MessageType::kCount));
 
@@ -277,6 +277,45 @@ bool DecodeAssignment(std::string_view in, Assignment* out, std::string* error) 
         out->attempt = r.U32("attempt");
         out->owns_from_coordinator_ns = r.I64("owns_from_coordinator_ns");
         if (r.ok() && out->owns_from_coordinator_ns < 0) r.Fail("owns_from_coordinator_ns (negative)");
+        if (!r.ok()) return;
+        if (out->plan_chunks == 0) {
+            if (out->plan.size() != out->plan_size || Fnv1a64(out->plan) != out->plan_checksum) {
+                r.Fail("plan (size or checksum mismatch)");
+            }
+        } else if (!out->plan.empty()) {
+            r.Fail("plan (inline bytes although chunked)");
+        }
+    });
+}
+
+// ---- VuPlans ----
+
+std::string EncodeVuPlans(const VuPlans& m) {
+    std::string out = Begin(MessageType::kVuPlans);
+    out.reserve(out.size() + m.plan.size() + 96);
+    ByteWriter w(&out);
+    w.Str(m.run_id);
+    w.U64(m.epoch);
+    w.U64(m.attempt);
+    w.U64(m.plan_size);
+    w.U64(m.plan_checksum);
+    w.U64(m.plan_chunks);
+    w.Str(m.plan);
+    return out;
+}
+
+bool DecodeVuPlans(std::string_view in, VuPlans* out, std::string* error) {
+    return DecodeFrame(in, MessageType::kVuPlans, error, [&](ByteReader& r) {
+        ReadId(r, "run_id", &out->run_id);
+        out->epoch = r.U32("epoch");
+        if (r.ok() && out->epoch == 0) r.Fail("epoch (zero: the Assignment's)");
+        out->attempt = r.U32("attempt");
+        out->plan_size = r.U64("plan_size");
+        if (r.ok() && out->plan_size > kMaxPlanBytes) r.Fail("plan_size (over the plan size limit)");
+        out->plan_checksum = r.U64("plan_checksum");
+        out->plan_chunks = r.U32("plan_chunks");
+        if (r.ok() && out->plan_chunks > kMaxPlanChunks) r.Fail("plan_chunks (too many)");
+        r.Str("plan", kMaxMessageBytes, &out->plan);
         if (!r.ok()) return;
         if (out->plan_chunks == 0) {
             if (out->plan.size() != out->plan_size || Fnv1a64(out->plan) != out->plan_checksum) {

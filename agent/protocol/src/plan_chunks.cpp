@@ -65,11 +65,38 @@ PlanDelivery PreparePlanDelivery(Assignment assignment, std::string plan, std::s
     return d;
 }
 
+VuPlansDelivery PrepareVuPlansDelivery(VuPlans message, std::string plan, std::size_t max_message_bytes,
+                                       std::size_t chunk_bytes) {
+    if (plan.size() > kMaxPlanBytes) {
+        throw UsageError("plan of " + std::to_string(plan.size()) + " bytes exceeds the limit of " +
+                         std::to_string(kMaxPlanBytes) + " bytes");
+    }
+    VuPlansDelivery d;
+    d.message = std::move(message);
+    d.message.plan_size = plan.size();
+    d.message.plan_checksum = Fnv1a64(plan);
+    d.message.plan_chunks = 0;
+    d.message.plan.clear();
+    const std::size_t bare = EncodeVuPlans(d.message).size();
+    if (bare + plan.size() + 10 <= max_message_bytes) {
+        d.message.plan = std::move(plan);
+        return d;
+    }
+    constexpr std::size_t kChunkOverhead = 128;  // as PreparePlanDelivery
+    if (max_message_bytes > kChunkOverhead) chunk_bytes = std::min(chunk_bytes, max_message_bytes - kChunkOverhead);
+    d.chunks = SplitPlan(d.message.run_id, plan, chunk_bytes);
+    d.message.plan_chunks = static_cast<std::uint32_t>(d.chunks.size());
+    return d;
+}
+
 PlanAssembler::PlanAssembler(const Assignment& assignment)
-    : run_id_(assignment.run_id),
-      size_(assignment.plan_size),
-      checksum_(assignment.plan_checksum),
-      count_(assignment.plan_chunks) {
+    : PlanAssembler(assignment.run_id, assignment.plan_size, assignment.plan_checksum, assignment.plan_chunks) {}
+
+PlanAssembler::PlanAssembler(const VuPlans& plans)
+    : PlanAssembler(plans.run_id, plans.plan_size, plans.plan_checksum, plans.plan_chunks) {}
+
+PlanAssembler::PlanAssembler(std::string run_id, std::uint64_t size, std::uint64_t checksum, std::uint32_t count)
+    : run_id_(std::move(run_id)), size_(size), checksum_(checksum), count_(count) {
     if (count_ == 0 || count_ > kMaxPlanChunks) {
         throw UsageError("assignment announces " + std::to_string(count_) + " plan chunks (allowed 1.." +
                          std::to_string(kMaxPlanChunks) + ")");

@@ -126,9 +126,13 @@ public:
     /// the silent ones. Throws lse::SetupError on a Reject or after ack_timeout_ns (naming the agents).
     void Assign(const std::string& plan_bytes, const std::vector<AgentScenario>& scenarios,
                 const std::function<void()>& check);
-    /// Before Assign: each agent gets plan_for_agent(its index, every agent's capacity) instead of plan_bytes
-    /// (its slice of the data files: PlanAssembly::BytesForAgent). A re-assignment sends the agent the same plan.
-    using AgentPlan = std::function<std::string(std::size_t agent, const std::vector<double>& capacities)>;
+    /// Before Assign: each agent gets plan_for_agent(its index, every agent's capacity, its Assignment's shares)
+    /// instead of plan_bytes: only the virtual users it hosts and its slice of the data files
+    /// (PlanAssembly::BytesForAgent). A re-assignment sends the agent the same plan. Virtual users a Rebalance
+    /// moves to an agent that was not sent their plans go first in VuPlans messages, cut from their first host's
+    /// plan (MovedPlans; docs/protocol.md "Plan slices").
+    using AgentPlan = std::function<std::string(std::size_t agent, const std::vector<double>& capacities,
+                                                const std::vector<protocol::ScenarioShare>& shares)>;
     void SetAgentPlans(AgentPlan plan_for_agent);
 
     /// Sends Start{now + start_lead}; returns start_at (this process's monotonic clock).
@@ -195,6 +199,12 @@ private:
         double initial_share = 0;
         std::vector<protocol::ScenarioShare> initial_shares;
         std::string plan;  // its own plan (SetAgentPlans), else empty: plan_
+        // Plan slices (SetAgentPlans): the ids, per scenario and increasing, whose plans its current incarnation was
+        // sent (its Assignment's, then VuPlans'), and each epoch's VuPlans (encoded messages, chunks after) with
+        // when they last went, for resends while it lags.
+        std::vector<std::vector<std::int64_t>> has_plans;
+        std::map<std::uint32_t, std::vector<std::string>> vu_plans;
+        std::map<std::uint32_t, std::int64_t> vu_plans_sent_ns;
         // Restarts (OnRegister of an agent of the run): the current incarnation is `attempt`; what earlier
         // incarnations delivered is kept in `archived`. While `rejoin_pending`, its re-Assignment (owning
         // arrivals from `owns_from_ns`) waits for the ack; `rejoin_began_ns` bounds the wait.
@@ -229,6 +239,11 @@ private:
     void Rebalance(const char* why, std::int64_t from_ns = 0);  // mu_ held
     /// The Rebalance of `epoch` (its from and a's shares then: share_history); 0 = the current one.
     void SendRebalance(const Agent& a, std::uint32_t epoch = 0);  // mu_ held
+    /// Plan slices: for every agent that takes load, the VuPlans of the virtual users `shares` give it whose plans
+    /// it was not sent (kept in vu_plans[epoch_], not sent yet). Returns how many users' plans go out.
+    std::int64_t PrepareVuPlans(const std::vector<std::vector<protocol::ScenarioShare>>& shares);  // mu_ held
+    void SendVuPlans(Agent& a, std::uint32_t epoch, std::int64_t now);  // mu_ held; no-op without any
+    void ResetPlansSent(Agent& a);  // mu_ held: what its Assignment's plan holds (a new incarnation)
     /// The weights arrivals are split by: capacities of the agents that take load (0 for the others), times
     /// the rebalance policy's factors (mu_ held).
     std::vector<double> ArrivalWeights(const Agent* also_taking = nullptr) const;
@@ -269,6 +284,7 @@ private:
     std::map<std::string, std::size_t, std::less<>> agent_index_;  ///< agent id -> index in agents_
     std::string plan_;
     AgentPlan plan_for_agent_;
+    bool sliced_ = false;  ///< agents got only their virtual users' plans (SetAgentPlans): takeovers send VuPlans
     std::vector<AgentScenario> scenarios_;
     std::vector<std::string> rejected_;
     bool started_ = false;

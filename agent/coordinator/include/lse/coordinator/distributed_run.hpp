@@ -58,7 +58,9 @@ public:
     void ThrowIfInterrupted() const;
     /// Waits for the agents, assigns `plan` (sealed) and starts them; returns start_at (monotonic ns). Without agent
     /// scenarios nothing is sent and the load starts in 1 s.
-    std::int64_t Assign(const PlanAssembly& plan);
+    /// Each agent gets its slice of `plan` (PlanAssembly::BytesForAgent); the decoded plan is released once all
+    /// have theirs (plan.Size() then tells what they weigh).
+    std::int64_t Assign(PlanAssembly& plan);
     /// The agents' states for the live view (no totals); empty without agent scenarios.
     std::vector<AgentReport> Statuses() const;
     DriveOutcome Drive(LocalLoad& local, const DriveTiming& timing, DriveHooks hooks);

@@ -12,6 +12,7 @@
 
 #include "lse/coordinator/shares.hpp"
 #include "lse/plan/plan.hpp"
+#include "lse/protocol/messages.hpp"
 #include "lse/sched/rate_profile.hpp"
 
 namespace lse::coordinator {
@@ -27,6 +28,15 @@ struct CapturedScenario {
     std::optional<sched::RateProfile> profile;
 };
 
+/// What the agents' plans weigh, once every agent has its slice (PlanAssembly::BytesForAgent).
+struct PlanSize {
+    std::uint64_t total_bytes = 0;    ///< every agent's slice, added up: what the run ships
+    std::uint64_t largest_slice = 0;  ///< bytes of the largest agent slice
+    std::int64_t vusers = 0;          ///< virtual users with a plan, over every scenario
+    /// "plan: 312.4 MB for 1000000 virtual users (327 B each); largest agent slice 31.9 MB"
+    std::string Line() const;
+};
+
 class PlanAssembly {
 public:
     PlanAssembly(std::string cluster_id, std::string run_id);
@@ -37,13 +47,23 @@ public:
     void SetFeeds(std::vector<plan::DataFeed> feeds);
     bool HasFeeds() const noexcept { return !feeds_.empty(); }
     /// Throws lse::ScriptError listing every problem of every scenario ("the plan for the agents cannot be
-    /// captured faithfully; the run was not started:"); otherwise encodes the plan (Bytes()).
+    /// captured faithfully; the run was not started:"); otherwise the plan is ready for BytesForAgent.
     void Seal();
-    /// The encoded plan, once sealed (with the whole data feeds).
-    const std::string& Bytes() const noexcept { return bytes_; }
-    /// The encoded plan for agent `agent` of agents with `capacities`: its slice of each data feed
-    /// (data_slices.hpp); Bytes() when there is no feed. Once sealed.
-    std::string BytesForAgent(std::size_t agent, const std::vector<double>& capacities) const;
+    /// The whole plan encoded (every virtual user, whole data feeds), once sealed and before ReleasePlan: what an
+    /// agent would get if it hosted every virtual user. Encoded on each call.
+    std::string Bytes() const;
+    /// The encoded plan for agent `agent` of agents with `capacities`: only the virtual users `shares` select
+    /// (its Assignment's ScenarioShares, in Scenarios() order) and the requests and strings they use
+    /// (plan::EncodePlanSlice), with its slice of each data feed (data_slices.hpp). Once sealed, before
+    /// ReleasePlan. Adds the slice to Size().
+    std::string BytesForAgent(std::size_t agent, const std::vector<double>& capacities,
+                              const std::vector<protocol::ScenarioShare>& shares);
+    /// Every agent has its slice: the decoded plan, the whole data feeds and Scenarios()' id lists are freed (the
+    /// coordinator keeps each agent's encoded slice, for re-assignments and takeovers, and its own id lists).
+    /// BytesForAgent and Bytes() may not be called after.
+    void ReleasePlan();
+    /// The slices built so far, added up.
+    const PlanSize& Size() const noexcept { return size_; }
 
     /// What Coordinator::Assign needs, in the order added.
     const std::vector<AgentScenario>& Scenarios() const noexcept { return scenarios_; }
@@ -51,8 +71,8 @@ public:
     /// True when some scenario has an arrival profile: its agents' arrivals are accounted.
     bool ArrivalsAccounted() const noexcept;
     /// Custom metrics some scenario's capture marked not replayable (plan::PlannedMetric::replayable), sorted
-    /// and distinct: SummaryInput::not_replayable_metrics of the run.
-    std::vector<std::string> NotReplayableMetrics() const;
+    /// and distinct: SummaryInput::not_replayable_metrics of the run. Kept after ReleasePlan.
+    std::vector<std::string> NotReplayableMetrics() const { return not_replayable_; }
 
 private:
     void DropUnusedRows();
@@ -60,9 +80,10 @@ private:
     plan::Plan plan_;
     std::vector<AgentScenario> scenarios_;
     std::vector<std::string> problems_;
-    std::string bytes_;
     std::vector<plan::DataFeed> feeds_;
-    std::string without_feeds_;  // the plan encoded with no feed: agents' slices are appended to it
+    std::vector<std::string> not_replayable_;
+    PlanSize size_;
+    bool released_ = false;
 };
 
 }  // namespace lse::coordinator

@@ -86,6 +86,17 @@ struct DecodeLimits {
 /// Encodes a plan. Never fails (a plan that breaks DecodeLimits encodes but will not decode).
 std::string EncodePlan(const Plan& plan);
 
+/// Which virtual users of each scenario a slice keeps: for every scenario of the plan (same order), positions into
+/// its ScenarioPlan::vusers, strictly increasing.
+using VuPositions = std::vector<std::vector<std::size_t>>;
+
+/// A slice of `plan` (plan slices, format 6): EncodePlan of the same plan with only the virtual users `keep` names,
+/// and only the requests they use, renumbered from 0 in their original order (the steps follow); the string table
+/// holds only what the slice uses. Everything else (scenarios, tasks, metrics, feeds) is the plan's. An agent gets
+/// the slice of the virtual users it hosts, so its plan bytes are its share of the whole. Throws
+/// std::invalid_argument when `keep` does not have one increasing in-range list per scenario.
+std::string EncodePlanSlice(const Plan& plan, const VuPositions& keep);
+
 /// `encoded` (EncodePlan of a plan without data feeds) with `feeds` as its feeds. Feeds are encoded last and
 /// outside the string table, so a coordinator encodes the scenarios once and appends each agent's slice of the
 /// rows. Throws std::invalid_argument when `encoded` does not end with an empty feed list (a caller's bug).

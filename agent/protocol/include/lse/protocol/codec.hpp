@@ -47,6 +47,7 @@ std::string EncodeCoordinatorHeartbeat(const CoordinatorHeartbeat& m);
 std::string EncodeTimeRequest(const TimeRequest& m);
 std::string EncodeTimeReply(const TimeReply& m);
 std::string EncodeReject(const Reject& m);
+std::string EncodeVuPlans(const VuPlans& m);
 
 bool DecodeRegister(std::string_view in, Register* out, std::string* error);
 bool DecodeAssignment(std::string_view in, Assignment* out, std::string* error);
@@ -62,5 +63,6 @@ bool DecodeCoordinatorHeartbeat(std::string_view in, CoordinatorHeartbeat* out, 
 bool DecodeTimeRequest(std::string_view in, TimeRequest* out, std::string* error);
 bool DecodeTimeReply(std::string_view in, TimeReply* out, std::string* error);
 bool DecodeReject(std::string_view in, Reject* out, std::string* error);
+bool DecodeVuPlans(std::string_view in, VuPlans* out, std::string* error);
 
 }  // namespace lse::protocol

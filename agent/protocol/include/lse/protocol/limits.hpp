@@ -13,7 +13,7 @@ namespace lse::protocol {
 
 /// Bumped when a message layout changes incompatibly; agents announce it in Register and the
 /// coordinator refuses agents that speak another one.
-inline constexpr std::uint32_t kProtocolVersion = 7;  // 2: attempt and owns_from (agents re-joining a run); 3: error kind "extract" in request stats, plan format 4 (correlated flows); 4: plan format 5 (issue 15); 5: metrics snapshot version 4 (custom metrics), plan format 6 (issue 15); 6: issue 16 (Register.region; metrics snapshot version 5: generator health); 7: Metrics.is_checkpoint (issue 16 item 4)
+inline constexpr std::uint32_t kProtocolVersion = 7;  // 2: attempt and owns_from (agents re-joining a run); 3: error kind "extract" in request stats, plan format 4 (correlated flows); 4: plan format 5 (issue 15); 5: metrics snapshot version 4 (custom metrics), plan format 6 (issue 15); 6: issue 16 (Register.region; metrics snapshot version 5: generator health); 7: issue 16 items 4 and 5 (Metrics.is_checkpoint; per-agent plan slices and VuPlans for moved virtual users)
 
 /// NATS's default max_payload. Every message, encoded, must fit; decoders reject anything longer.
 inline constexpr std::size_t kMaxMessageBytes = std::size_t{1} << 20;

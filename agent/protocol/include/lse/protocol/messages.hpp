@@ -32,6 +32,7 @@ enum class MessageType : std::uint8_t {
     kTimeRequest,
     kTimeReply,
     kReject,
+    kVuPlans,  ///< protocol 7
     kCount
 };
 
@@ -157,6 +158,23 @@ struct Rebalance {
     std::uint32_t agent_count = 1;
     std::vector<ScenarioShare> scenarios;  ///< same scenario names as the Assignment
     bool operator==(const Rebalance&) const = default;
+};
+
+/// Coordinator -> agent on `...agent.<id>.plan` (protocol 7), just before a Rebalance that moves virtual users here
+/// whose plans this agent was never sent (an agent's plan holds only the virtual users of its Assignment): their
+/// plans, as plan_codec.hpp bytes (the moved virtual users of each scenario and the requests they use; data feeds
+/// without rows: the agent draws from its own slices). Inline (`plan_chunks == 0`) or followed by `plan_chunks`
+/// PlanChunk messages with this plan_size/plan_checksum, like an Assignment's plan. An agent takes a Rebalance only
+/// once it has the plan of every virtual user it selects; the coordinator resends both while it lags.
+struct VuPlans {
+    std::string run_id;
+    std::uint32_t epoch = 1;   ///< the Rebalance that needs them
+    std::uint32_t attempt = 0; ///< the agent's Assignment attempt they are for (a restarted agent starts afresh)
+    std::uint64_t plan_size = 0;
+    std::uint64_t plan_checksum = 0;
+    std::uint32_t plan_chunks = 0;
+    std::string plan;
+    bool operator==(const VuPlans&) const = default;
 };
 
 /// Agent -> coordinator on `...metrics.<agent-id>`: one interval's statistics.

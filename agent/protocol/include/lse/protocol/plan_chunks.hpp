@@ -39,7 +39,16 @@ PlanDelivery PreparePlanDelivery(Assignment assignment, std::string plan,
                                  std::size_t max_message_bytes = kMaxMessageBytes,
                                  std::size_t chunk_bytes = kDefaultPlanChunkBytes);
 
-/// Agent side: collects the chunks of the plan an Assignment announced.
+/// VuPlans and the chunks that follow it (none when the plan is inline): PreparePlanDelivery's rule.
+struct VuPlansDelivery {
+    VuPlans message;
+    std::vector<PlanChunk> chunks;
+};
+VuPlansDelivery PrepareVuPlansDelivery(VuPlans message, std::string plan,
+                                       std::size_t max_message_bytes = kMaxMessageBytes,
+                                       std::size_t chunk_bytes = kDefaultPlanChunkBytes);
+
+/// Agent side: collects the chunks of the plan an Assignment (or a VuPlans) announced.
 class PlanAssembler {
 public:
     enum class Result : std::uint8_t {
@@ -57,6 +66,8 @@ public:
     /// From the Assignment (plan_chunks > 0). Throws lse::UsageError when it announces more than
     /// kMaxPlanBytes or kMaxPlanChunks, or zero chunks.
     explicit PlanAssembler(const Assignment& assignment);
+    /// From a VuPlans (plan_chunks > 0); throws as above.
+    explicit PlanAssembler(const VuPlans& plans);
 
     /// Stores one chunk. After a failing result (kConflict, kTooLarge, kChecksumMismatch) failed()
     /// is true and every further chunk is ignored with the same result: the agent sends a Reject.
@@ -69,7 +80,11 @@ public:
     /// The whole plan once complete() (moves it out; call once).
     std::string TakePlan();
 
+    std::uint64_t checksum() const noexcept { return checksum_; }
+
 private:
+    PlanAssembler(std::string run_id, std::uint64_t size, std::uint64_t checksum, std::uint32_t count);
+
     std::string run_id_;
     std::uint64_t size_;
     std::uint64_t checksum_;
