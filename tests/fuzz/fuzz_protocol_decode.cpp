@@ -63,6 +63,7 @@ int DecodeWithAll(std::string_view bytes, p::Metrics* metrics, bool* metrics_ok)
     accepted += Check<p::TimeRequest>(bytes, p::DecodeTimeRequest, p::EncodeTimeRequest);
     accepted += Check<p::TimeReply>(bytes, p::DecodeTimeReply, p::EncodeTimeReply);
     accepted += Check<p::Reject>(bytes, p::DecodeReject, p::EncodeReject);
+    accepted += Check<p::VuPlans>(bytes, p::DecodeVuPlans, p::EncodeVuPlans);
     return accepted;
 }
 

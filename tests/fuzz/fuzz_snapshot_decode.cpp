@@ -2,7 +2,8 @@
 //
 // Invariants: no crash or UB; a decoded snapshot re-encodes to bytes that decode to an equal snapshot
 // and re-encode identically; decoding into a snapshot that already holds names (the coordinator reuses
-// one) gives the same result as decoding into a fresh one; merging it into another stays decodable.
+// one) gives the same result as decoding into a fresh one; merging it into another stays decodable; AddEncoded
+// (the coordinator's merge straight from the bytes) accepts exactly what Decode accepts and adds the same.
 
 #include <cstddef>
 #include <cstdint>
@@ -17,10 +18,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size) {
     std::string error;
 
     lse::metrics::Snapshot snapshot;
+    lse::metrics::Snapshot added;
+    std::string add_error;
+    const bool add_ok = lse::metrics::Snapshot::AddEncoded(bytes, &added, &add_error);
     if (!lse::metrics::Snapshot::Decode(bytes, &snapshot, &error)) {
-        if (error.empty()) std::abort();
+        if (error.empty() || add_ok || add_error.empty()) std::abort();
         return 0;
     }
+    if (!add_ok) std::abort();
+    lse::metrics::Snapshot expected;
+    expected += snapshot;  // AddEncoded into an empty snapshot is `empty += decoded`
+    if (!(added == expected)) std::abort();
     if (snapshot.by_name.size() > lse::metrics::Snapshot::kMaxNames) std::abort();
     if (snapshot.checks.size() > lse::metrics::Snapshot::kMaxNames) std::abort();
 

@@ -11,6 +11,7 @@
 #include "lse/metrics/snapshot.hpp"
 #include "lse/plan/plan_codec.hpp"
 #include "lse/protocol/codec.hpp"
+#include "lse/protocol/plan_chunks.hpp"
 #include "generator_health_sample.hpp"  // tests/metrics
 #include "plan_fixtures.hpp"
 #include "sample_messages.hpp"
@@ -82,6 +83,19 @@ void WriteMessages(const fs::path& dir) {
     p::Rebalance rebalance{"run-1", 2, 5'000'000'000, 0, 2, SampleShares()};
     Write(dir, "rebalance", p::EncodeRebalance(rebalance));
     Write(dir, "metrics", p::EncodeMetrics(SampleMetrics()));
+    p::Metrics checkpoint = SampleMetrics();  // protocol 7: a checkpoint (the sum so far), never also final
+    checkpoint.is_final = false;
+    checkpoint.is_checkpoint = true;
+    Write(dir, "metrics_checkpoint", p::EncodeMetrics(checkpoint));
+    // protocol 7: moved virtual users' plans, inline (a real plan, so the fuzzer starts from a decodable one)
+    p::VuPlans vu_plans;
+    vu_plans.run_id = "run-1";
+    vu_plans.epoch = 2;
+    vu_plans.attempt = 1;
+    vu_plans.plan = lse::plan::EncodePlan(lse::plan::testing_fixtures::SmallPlan());
+    vu_plans.plan_size = vu_plans.plan.size();
+    vu_plans.plan_checksum = p::Fnv1a64(vu_plans.plan);
+    Write(dir, "vu_plans", p::EncodeVuPlans(vu_plans));
     Write(dir, "metrics_ack", p::EncodeMetricsAck({"run-1", 9}));
     Write(dir, "heartbeat", p::EncodeHeartbeat({"run-1", "agent-1", p::AgentState::kRunning, 1, 4, 123, 0}));
     Write(dir, "coordinator_heartbeat", p::EncodeCoordinatorHeartbeat({"run-1", 1, 456}));
