@@ -37,6 +37,12 @@ TEST(RegionThresholdParse, SelectorAndSuffix) {
     EXPECT_EQ(t.value, 200e6);
     EXPECT_EQ(t.Subject(), "region:eu.p95");
     EXPECT_EQ(t.expression, "region:eu.p95 < 200ms");
+    // Blanks before the ':' as other scopes allow them: still the region selector (the fuzzer found it read as a
+    // scenario named "region" and printed back as a region selector that no longer parsed the same).
+    t = Parse("region :eu.p95 < 200ms");
+    EXPECT_EQ(t.region, "eu");
+    EXPECT_TRUE(t.scenario.empty());
+    EXPECT_EQ(t.Subject(), "region:eu.p95");
     // Any scope after the region: scenario, task, request, tag.
     t = Parse("region:us-east.shop:browse[GET /].error_rate < 1%");
     EXPECT_EQ(t.region, "us-east");

@@ -384,8 +384,13 @@ bool ParseRegionParts(std::string_view* s, Threshold* t, std::string* error) {
             *s = Trim(before);
         }
     }
-    if (!s->starts_with(kRegionPrefix)) return true;
-    const std::string_view rest = s->substr(kRegionPrefix.size());
+    // "region :eu.p95" too: the other scopes allow blanks around their ':', so a parse that let this one fall
+    // through would read "region" as another scope and print it back as "region:..." (the fuzzer found it).
+    const std::string_view keyword = kRegionPrefix.substr(0, kRegionPrefix.size() - 1);
+    if (!s->starts_with(keyword)) return true;
+    const std::string_view after = Trim(s->substr(keyword.size()));
+    if (!after.starts_with(':')) return true;
+    const std::string_view rest = after.substr(1);
     const std::size_t dot = rest.find('.');
     const std::string_view name = Trim(rest.substr(0, dot));
     if (dot == std::string_view::npos || name.empty() || name.find_first_of(" \t<>=!") != std::string_view::npos) {
