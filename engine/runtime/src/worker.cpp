@@ -223,10 +223,15 @@ private:
             const std::int64_t horizon = catch_up_.Horizon(now, pacer_->NextDueNs(), overdue_limit);
             const size_t n =
                 pacer_->TakeDue(horizon, catch_up_.CatchingUp() ? 0 : kPacingSlackNs, due, kPacingBatch);
+            std::int64_t at = now;
             for (size_t i = 0; i < n && state_ == State::kRunning; ++i) {
                 if (due[i] >= end_ns_) break;
-                CountArrival(now, due[i]);
-                if (now - due[i] > overdue_limit) {
+                // The clock again after each start: one start may block the loop (a busy task, a frozen thread),
+                // and the arrivals taken in the same batch must not start later than max_wait because of it. They
+                // were all due within this wake-up, so the rest still starting together is the schedule's own shape.
+                if (i > 0) at = NowNs();
+                CountArrival(at, due[i]);
+                if (at - due[i] > overdue_limit) {
                     owner_->recorder_.RecordDropped(dropped_index_);  // older than max_wait: dropped, never burst
                     continue;
                 }
