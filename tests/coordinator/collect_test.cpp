@@ -49,6 +49,18 @@ TEST(Collect, ABrokerRestartThatCostNothingIsANote) {
               "5.0 s); every agent's final totals arrived, so the totals are complete");
 }
 
+TEST(Collect, ARegionWithoutAgentsIsANoteWithItsTimesAndPart) {
+    AgentsEnd end;
+    end.region_gaps = {RegionGap{"eu", 0.3, 12'000'000'000, 20'500'000'000}, RegionGap{"asia", 0.1, 30'000'000'000}};
+    const AgentsResult r = SummarizeAgents(end, {});
+    EXPECT_TRUE(r.broker_lost.empty());
+    ASSERT_EQ(r.notes.size(), 2u);
+    EXPECT_EQ(r.notes[0], "region eu had no agent taking load from 12.0 s to 20.5 s: its 30% of --region-weights "
+                          "went to the other regions, so the traffic mix was not the one asked for");
+    EXPECT_EQ(r.notes[1], "region asia had no agent taking load from 30.0 s to the end: its 10% of --region-weights "
+                          "went to the other regions, so the traffic mix was not the one asked for");
+}
+
 TEST(Collect, ALostBrokerStaysTheReason) {
     AgentsEnd end;
     end.missing_finals = {"agent-0"};

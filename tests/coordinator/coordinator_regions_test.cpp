@@ -226,6 +226,13 @@ TEST_F(CoordinatorRegionsTest, TakeoverStaysInTheRegionAndARegionWithoutAgentsIs
         // Now eu1 goes silent too: eu has no agent left, so us1 takes everything and the log says so.
         eu1_alive = false;
         EXPECT_TRUE(FakeCoordinator::WaitFor([&] { return logged("region eu has no agent taking load"); }, 8000));
+        // ...and the summary will: one open gap of eu (its half of the mix), from the rebalance's instant.
+        const std::vector<RegionGap> gaps = c.RegionGaps();
+        ASSERT_EQ(gaps.size(), 1u);
+        EXPECT_EQ(gaps[0].region, "eu");
+        EXPECT_DOUBLE_EQ(gaps[0].weight, 0.5);
+        EXPECT_GT(gaps[0].from_ns, 0);
+        EXPECT_EQ(gaps[0].to_ns, -1);
         // (Heartbeats say epoch 0, so epoch 1 is resent now and then: look for epoch 2.)
         auto second = [&]() -> std::optional<protocol::Rebalance> {
             for (const auto& r : rebalances("us1")) {

@@ -24,26 +24,34 @@
 namespace lse::testing {
 namespace {
 
-TEST_F(CliDistributedTest, KilledAgentsLostArrivalsAreAccountedFor) {
-    constexpr int kRps = 200, kSeconds = 30;
+class CliDistributedLossTest : public CliDistributedTest {
+protected:
+    void KillAgentAndCheckTheAccounting(int kill_after_s, int seconds);
+};
+
+// The victim dies `kill_after_s` seconds into a `seconds`-long run at 200 arrivals/s.
+void CliDistributedLossTest::KillAgentAndCheckTheAccounting(int kill_after_s, int seconds) {
+    constexpr int kRps = 200;
+    const int kSeconds = seconds;
+    const std::string cluster = "loss" + std::to_string(kill_after_s);
     const int port = FreeTcpPort();
     ChildProcess steady, victim;
-    StartAgent(&steady, port, "steady", "loss1");
-    StartAgent(&victim, port, "victim", "loss1");
+    StartAgent(&steady, port, "steady", cluster);
+    StartAgent(&victim, port, "victim", cluster);
     const std::string script = WriteTempScenario(OpenScenario(kRps, std::to_string(kSeconds) + "s", 8));
     const std::string summary = TempPath("lse-test-loss1", ".json");
     const std::string out_path = TempPath("lse-test-loss1", ".out");
     const std::string err_path = TempPath("lse-test-loss1", ".err");
     ChildProcess coordinator;
     coordinator.Start({LSE_LSENGINE_PATH, "run", script, "--target", Target(), "-q", "--external-agents", "2",
-                       "--cluster-id", "loss1", "--nats-port", std::to_string(port), "--nats-token", kToken,
+                       "--cluster-id", cluster, "--nats-port", std::to_string(port), "--nats-token", kToken,
                        "--summary-json", summary},
                       ChildOptions{{}, out_path, err_path});
-    // About 8 s into the load, the victim dies for good; its share moves some 16 s later (timeout + lead).
-    for (int i = 0; i < 300 && Route("GET /api/products") < kRps * 8; ++i) {
+    // kill_after_s into the load, the victim dies for good; its share moves some 16 s later (timeout + lead).
+    for (int i = 0; i < 400 && Route("GET /api/products") < kRps * kill_after_s; ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
-    ASSERT_GE(Route("GET /api/products"), kRps * 8) << "load never started\n" << ReadWhole(err_path);
+    ASSERT_GE(Route("GET /api/products"), kRps * kill_after_s) << "load never started\n" << ReadWhole(err_path);
     victim.Signal(SIGKILL);
     victim.Wait(5000);
     const auto rc = coordinator.Wait(120'000);
@@ -111,6 +119,15 @@ TEST_F(CliDistributedTest, KilledAgentsLostArrivalsAreAccountedFor) {
     ASSERT_NE(row, std::string::npos) << out;
     EXPECT_NE(out.substr(row, out.find('\n', row) - row).find("lost at"), std::string::npos) << out;
     EXPECT_NE(out.find("FAIL (exit 9)"), std::string::npos) << out;
+}
+
+TEST_F(CliDistributedLossTest, KilledAgentsLostArrivalsAreAccountedFor) { KillAgentAndCheckTheAccounting(8, 30); }
+
+// Killed after its first checkpoint (every 10 intervals the agent sends its running total instead of a delta,
+// issue 16 item 4): the coordinator's sum for it is that checkpoint plus the intervals after it, and the totals
+// must still be exactly what it reported, the target's count what it reported plus the estimate.
+TEST_F(CliDistributedLossTest, AgentKilledAfterItsFirstCheckpointIsAccountedForExactly) {
+    KillAgentAndCheckTheAccounting(14, 34);
 }
 
 }  // namespace

@@ -118,7 +118,7 @@ TEST_F(CliRunTest, ScriptErrorsFailIterationsNotTheProcess) {
     // exit 4 (cli_run_failures_test.cpp has the details).
     EXPECT_EQ(r.exit_code, 4) << r.err << r.out;
     const std::string all = r.out + r.err;
-    EXPECT_NE(all.find("script_error.lua:9:"), std::string::npos) << all;
+    EXPECT_NE(all.find("script_error.lua:11:"), std::string::npos) << all;
     EXPECT_NE(all.find("script"), std::string::npos) << all;
     EXPECT_GT(Route("GET /api/v1/projects"), 0) << "the healthy task kept running";
 }

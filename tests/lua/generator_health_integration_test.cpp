@@ -88,9 +88,16 @@ TEST_F(LuaGeneratorHealthTest, TheSameTaskWithoutTheBusyLoopIsHealthy) {
     EXPECT_EQ(TargetCount(), 120u);
     const metrics::GeneratorHealth& h = r.total.generators.at(std::string(metrics::kLocalGenerator));
     EXPECT_EQ(h.arrivals, 120u);
-    EXPECT_EQ(h.saturated_intervals, 0u) << "lag p99 " << h.loop_lag_us.ValueAtPercentile(99) << " us, late "
-                                          << h.late_arrivals << ", host cpu " << h.host_cpu;
-    EXPECT_TRUE(h.saturated.empty());
+    // Saturated is the right verdict for a second in which other processes kept every core of the host busy (a
+    // parallel ctest, a build): the loop was late. Only the seconds with cores to spare must be healthy.
+    std::uint64_t saturated_with_spare_cores = 0;
+    for (const auto& i : r.intervals) {
+        const metrics::GeneratorHealth& g = i.generators.at(std::string(metrics::kLocalGenerator));
+        if (g.saturated_intervals > 0 && g.host_cpu < 0.95) ++saturated_with_spare_cores;
+    }
+    EXPECT_EQ(saturated_with_spare_cores, 0u) << "lag p99 " << h.loop_lag_us.ValueAtPercentile(99) << " us, late "
+                                              << h.late_arrivals << ", host cpu " << h.host_cpu;
+    EXPECT_EQ(h.saturated_intervals > 0, !h.saturated.empty());
 }
 
 }  // namespace

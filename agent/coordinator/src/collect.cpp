@@ -1,5 +1,6 @@
 #include "lse/coordinator/collect.hpp"
 
+#include <cstdio>
 #include <utility>
 
 namespace lse::coordinator {
@@ -9,6 +10,20 @@ std::string Joined(const std::vector<std::string>& items, const char* sep) {
     std::string out;
     for (const auto& i : items) out += (out.empty() ? "" : sep) + i;
     return out;
+}
+
+std::string Seconds(std::int64_t ns) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f s", static_cast<double>(ns) / 1e9);
+    return buf;
+}
+
+std::string GapNote(const RegionGap& g) {
+    char part[16];
+    std::snprintf(part, sizeof part, "%.0f%%", g.weight * 100);
+    return "region " + g.region + " had no agent taking load from " + Seconds(g.from_ns) + " to " +
+           (g.to_ns < 0 ? std::string("the end") : Seconds(g.to_ns)) + ": its " + part +
+           " of --region-weights went to the other regions, so the traffic mix was not the one asked for";
 }
 
 ArrivalTotals SumArrivals(const std::vector<AgentReport>& reports, bool known) {
@@ -43,6 +58,7 @@ AgentsResult SummarizeAgents(AgentsEnd end, const std::function<void(const std::
         out.notes.push_back("the NATS broker died and was restarted (" + Joined(end.broker_restarts, "; ") +
                             "); every agent's final totals arrived, so the totals are complete");
     }
+    for (const RegionGap& g : end.region_gaps) out.notes.push_back(GapNote(g));
     out.arrivals = SumArrivals(end.reports, end.arrivals_known);
     out.reports = std::move(end.reports);
     out.total = std::move(end.total);

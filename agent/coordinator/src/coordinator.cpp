@@ -512,7 +512,6 @@ void Coordinator::Rebalance(const char* why, std::int64_t from_ns) {
         lost.push_back(a.state == AgentState::kTimedOut);
         regions.push_back(a.reg.region);
     }
-    LogRegionsWithoutTaker(caps);
     std::vector<int> vusers(agents_.size(), 0);
     for (size_t s = 0; s < scenarios_.size(); ++s) {
         std::vector<protocol::VuSelection> initial;
@@ -529,6 +528,7 @@ void Coordinator::Rebalance(const char* why, std::int64_t from_ns) {
     const std::int64_t now = NowNs();
     rebalance_from_ns_ = from_ns > 0 ? from_ns : now + options_.rebalance_lead_ns;
     rebalance_sent_ns_ = now;
+    LogRegionsWithoutTaker(caps, rebalance_from_ns_);
     for (Agent& a : agents_) {
         a.shares = shares[a.index];
         a.share_history.emplace_back(rebalance_from_ns_, a.shares);
@@ -546,7 +546,7 @@ void Coordinator::Rebalance(const char* why, std::int64_t from_ns) {
     Log(line.str());
 }
 
-void Coordinator::LogRegionsWithoutTaker(const std::vector<double>& weights) {
+void Coordinator::LogRegionsWithoutTaker(const std::vector<double>& weights, std::int64_t at_ns) {
     // --region-weights asked for a mix; when every agent of a region is gone, RegionWeights gives its part to the
     // other regions (the load stays whole), so the mix is no longer the one asked for: say so, once per change.
     std::vector<std::string> empty;
@@ -561,11 +561,21 @@ void Coordinator::LogRegionsWithoutTaker(const std::vector<double>& weights) {
             regions_without_taker_.end()) {
             Log("region " + region + " has no agent taking load: its part of --region-weights goes to the other " +
                 "regions (the traffic mix is not the one asked for until one of its agents is back)");
+            double sum = 0;
+            double part = 0;
+            for (const RegionWeight& w : options_.region_weights) {
+                sum += w.weight;
+                if (w.region == region) part = w.weight;
+            }
+            region_gaps_.push_back(RegionGap{region, sum > 0 ? part / sum : 0, std::max<std::int64_t>(0, at_ns - start_at_ns_)});
         }
     }
     for (const std::string& region : regions_without_taker_) {
         if (std::find(empty.begin(), empty.end(), region) == empty.end()) {
             Log("region " + region + " takes load again: the traffic mix is the one asked for");
+            for (RegionGap& g : region_gaps_) {
+                if (g.region == region && g.to_ns < 0) g.to_ns = std::max<std::int64_t>(0, at_ns - start_at_ns_);
+            }
         }
     }
     regions_without_taker_ = std::move(empty);
@@ -1041,6 +1051,11 @@ std::map<std::string, metrics::Snapshot> TotalsByRegion(const std::vector<AgentR
     if (!any) return out;
     for (const AgentReport& r : reports) out[r.region.empty() ? std::string(kNoRegion) : r.region] += r.total;
     return out;
+}
+
+std::vector<RegionGap> Coordinator::RegionGaps() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return region_gaps_;
 }
 
 std::vector<std::string> Coordinator::MissingFinals() const {

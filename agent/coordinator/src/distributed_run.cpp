@@ -201,6 +201,7 @@ AgentsResult DistributedRun::Collect(const DriveOutcome& drive) {
         end.reports = coord_->Reports();
         end.total = coord_->Total();
         end.missing_finals = coord_->MissingFinals();
+        end.region_gaps = coord_->RegionGaps();
     }
     AgentsResult out = SummarizeAgents(std::move(end), log_);
     coord_->Close();

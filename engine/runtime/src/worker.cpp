@@ -231,8 +231,13 @@ private:
                 // were all due within this wake-up, so the rest still starting together is the schedule's own shape.
                 if (i > 0) at = NowNs();
                 CountArrival(at, due[i]);
-                if (at - due[i] > overdue_limit) {
-                    owner_->recorder_.RecordDropped(dropped_index_);  // older than max_wait: dropped, never burst
+                // Older than max_wait, or the run ended during a stall (in this batch, or before this wake-up)
+                // rather than by a timer's latency at the end, which still starts what was due before it: dropped,
+                // never burst or sent past the end.
+                constexpr std::int64_t kStallNs = sched::CatchUpGate::kDefaultAfterNs;
+                const bool stalled_past_end = at >= end_ns_ && (at - now > kStallNs || at - end_ns_ > kStallNs);
+                if (at - due[i] > overdue_limit || stalled_past_end) {
+                    owner_->recorder_.RecordDropped(dropped_index_);
                     continue;
                 }
                 Arrive(due[i]);  // with its ORIGINAL intended time: the lateness shows in its response time

@@ -42,9 +42,13 @@ struct AgentsEnd {
     std::vector<std::string> broker_restarts;  ///< BrokerWatch::Restarts()
     std::string broker_lost;                   ///< BrokerWatch::Lost()
     bool arrivals_known = false;               ///< PlanAssembly::ArrivalsAccounted()
+    std::vector<RegionGap> region_gaps;        ///< Coordinator::RegionGaps()
 };
 
-/// Logs "no final totals from a, b: their last known totals are used" when finals are missing.
+/// Logs "no final totals from a, b: their last known totals are used" when finals are missing. A region of
+/// --region-weights that had no agent taking load for a while is a note: "region eu had no agent taking load from
+/// 12.0 s to the end: its 30% of --region-weights went to the other regions, so the traffic mix was not the one
+/// asked for".
 AgentsResult SummarizeAgents(AgentsEnd end, const std::function<void(const std::string&)>& log);
 
 }  // namespace lse::coordinator

@@ -74,6 +74,15 @@ struct RebalanceEvent {
     std::string why;                ///< "saturated: lag p99 23 ms", "recovered"
 };
 
+/// A time a --region-weights region had no agent taking load (all of its agents lost or finished early): its part
+/// of the mix went to the other regions, so the traffic mix was not the one asked for. Said under the summary.
+struct RegionGap {
+    std::string region;
+    double weight = 0;       ///< its part of --region-weights, 0..1
+    std::int64_t from_ns = 0;  ///< from the start of load
+    std::int64_t to_ns = -1;   ///< when one of its agents took load again; -1: to the end of the run
+};
+
 /// One agent's part of the run, for the per-agent table.
 struct AgentReport {
     std::string id;
@@ -161,6 +170,8 @@ public:
     metrics::Snapshot Total() const;
     /// Agents whose final total is missing.
     std::vector<std::string> MissingFinals() const;
+    /// The times a --region-weights region had no agent taking load, in order.
+    std::vector<RegionGap> RegionGaps() const;
     /// Generator health entries dropped because an agent's Metrics carried an id other than its own (each agent
     /// reports only its own generator: another id would let one agent speak for another in the health table).
     std::uint64_t ForeignGeneratorsDropped() const;
@@ -267,8 +278,9 @@ private:
     /// The weights shares are split by: `capacities` (one per agent, 0 = takes nothing) through the run's
     /// --region-weights (mu_ held).
     std::vector<double> ShareWeights(const std::vector<double>& capacities) const;
-    /// Logs the --region-weights regions whose agents all stopped taking load (and those back again).
-    void LogRegionsWithoutTaker(const std::vector<double>& weights);
+    /// Logs the --region-weights regions whose agents all stopped taking load (and those back again) and records
+    /// the gap (region_gaps_) from at_ns (absolute).
+    void LogRegionsWithoutTaker(const std::vector<double>& weights, std::int64_t at_ns);
     void Log(const std::string& line) const;
     bool Publish(const std::string& subject, const std::string& data);
 
@@ -291,6 +303,7 @@ private:
     std::int64_t start_at_ns_ = 0;
     std::uint32_t epoch_ = 0;
     std::vector<std::string> regions_without_taker_;  ///< LogRegionsWithoutTaker's last finding
+    std::vector<RegionGap> region_gaps_;               ///< every gap so far, in order
     std::int64_t rebalance_from_ns_ = 0;
     std::int64_t rebalance_sent_ns_ = 0;
     std::int64_t stop_sent_ns_ = 0;
