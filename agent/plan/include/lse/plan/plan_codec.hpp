@@ -19,7 +19,8 @@
 /// `distance` back, carrying only the fields that differ (a field mask). The base is always the latest earlier request
 /// with the same name, and a based record keeps its base's name: the encoder never writes anything else, and the
 /// decoder refuses it ("request base is not the latest earlier request of its name", "a request record changes the
-/// name of its base"). So a decoder keeps one request per distinct name for bases, never the request table: an agent
+/// name of its base"). So a decoder keeps one request per distinct name for bases (a captured plan has at most
+/// metrics::kMaxRequestNamesPerTask per task), never the request table: an agent
 /// compiles each request as it is decoded and drops it (DecodeAndCompilePlan, compiled_plan.hpp). The rule holds for
 /// every plan an encoder of format 6 wrote, so it needed no new format version.
 ///
