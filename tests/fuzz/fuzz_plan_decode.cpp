@@ -4,7 +4,9 @@
 // plan_checksum covers the plan), so every mutation past the header reaches the real decoding.
 //
 // Invariants: no crash or UB; a decoded plan passes CheckScenarioPlan; it encodes to bytes that decode to
-// an equal plan (round trip), and encoding is stable (the re-encoded plan encodes identically).
+// an equal plan (round trip), and encoding is stable (the re-encoded plan encodes identically). The agent's
+// one-pass DecodeAndCompilePlan accepts exactly what DecodePlan accepts (a refusal always says why), and compiles
+// each scenario it accepts or says why it cannot.
 
 #include <cstddef>
 #include <cstdint>
@@ -12,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "lse/plan/compiled_plan.hpp"
 #include "lse/plan/plan.hpp"
 #include "lse/plan/plan_codec.hpp"
 
@@ -38,9 +41,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size) {
 
     lse::plan::Plan plan;
     std::string error;
-    if (!lse::plan::DecodePlan(bytes, &plan, &error, limits)) {
-        if (error.empty()) std::abort();  // every rejection says why
-        return 0;
+    const bool decoded = lse::plan::DecodePlan(bytes, &plan, &error, limits);
+    if (!decoded && error.empty()) std::abort();  // every rejection says why
+
+    lse::plan::CompilePlanOptions options;
+    options.limits = limits;
+    lse::plan::CompiledPlan compiled;
+    std::string compile_error;
+    const bool streamed = lse::plan::DecodeAndCompilePlan(bytes, &compiled, &compile_error, options);
+    if (streamed != decoded) std::abort();
+    if (!streamed && compile_error.empty()) std::abort();
+    if (!decoded) return 0;
+    if (compiled.scenarios.size() != plan.scenarios.size()) std::abort();
+    for (const auto& s : compiled.scenarios) {
+        if ((s.compiled == nullptr) == s.problem.empty()) std::abort();
     }
     for (const lse::plan::ScenarioPlan& scenario : plan.scenarios) {
         if (!lse::plan::CheckScenarioPlan(scenario, &error)) std::abort();

@@ -1,6 +1,10 @@
 #include <cmath>
 #include <cstdint>
 #include <string>
+#include <climits>
+#include <memory>
+#include <set>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -8,6 +12,7 @@
 #include "lse/plan/extract/json_path.hpp"
 #include "lse/plan/extract/lua_pattern.hpp"
 #include "lse/plan/plan_codec.hpp"
+#include "plan_stream.hpp"
 
 namespace lse::plan {
 namespace {
@@ -48,24 +53,30 @@ bool CheckTemplate(const Template& t, const std::string& where, std::string* err
     return true;
 }
 
+// A kData segment against the plan's feeds.
+bool CheckDataRef(const Segment& seg, const std::vector<DataFeed>& feeds, const std::string& where,
+                  std::string* error) {
+    if (seg.a < 0 || static_cast<std::size_t>(seg.a) >= feeds.size()) {
+        *error = where + ": data feed " + std::to_string(seg.a) + " is not in the plan (it has " +
+                 std::to_string(feeds.size()) + ")";
+        return false;
+    }
+    const DataFeed& f = feeds[static_cast<std::size_t>(seg.a)];
+    if (f.options.mode == data::AccessMode::kPerVu) {
+        *error = where + ": data file " + f.name + " is per_vu, whose rows are literal in the requests";
+        return false;
+    }
+    if (seg.column >= f.table.ColumnCount()) {
+        *error = where + ": column " + std::to_string(seg.column) + " of data file " + f.name + " does not exist";
+        return false;
+    }
+    return true;
+}
+
 // kData segments of a template against the plan's feeds.
 bool CheckDataRefs(const Template& t, const std::vector<DataFeed>& feeds, const std::string& where, std::string* error) {
     for (const auto& seg : t.segments) {
-        if (seg.kind != Segment::Kind::kData) continue;
-        if (seg.a < 0 || static_cast<std::size_t>(seg.a) >= feeds.size()) {
-            *error = where + ": data feed " + std::to_string(seg.a) + " is not in the plan (it has " +
-                     std::to_string(feeds.size()) + ")";
-            return false;
-        }
-        const DataFeed& f = feeds[static_cast<std::size_t>(seg.a)];
-        if (f.options.mode == data::AccessMode::kPerVu) {
-            *error = where + ": data file " + f.name + " is per_vu, whose rows are literal in the requests";
-            return false;
-        }
-        if (seg.column >= f.table.ColumnCount()) {
-            *error = where + ": column " + std::to_string(seg.column) + " of data file " + f.name + " does not exist";
-            return false;
-        }
+        if (seg.kind == Segment::Kind::kData && !CheckDataRef(seg, feeds, where, error)) return false;
     }
     return true;
 }
@@ -193,144 +204,229 @@ bool CheckMetricStep(const ScenarioPlan& plan, const Step& st, const std::vector
     return true;
 }
 
+// The checks of one request on its own (CheckScenarioPlan's request part).
+bool CheckRequest(const std::string& scenario, std::size_t index, const PlannedRequest& r, std::string* error) {
+    const std::string where = scenario + ", request " + std::to_string(index) + " ('" + r.name + "')";
+    if (r.method >= http::Method::kCount) {
+        *error = where + ": unknown method";
+        return false;
+    }
+    if (r.method == http::Method::kOther) {
+        try {  // the same rule as a script's: an upper-case token
+            http::Method known;
+            http::ParseAnyMethod(r.method_token, &known);
+        } catch (const std::exception& e) {
+            *error = where + ": " + e.what();
+            return false;
+        }
+    }
+    // The group becomes a stat key field (lse/metrics/stat_key.hpp): no control bytes, which would split it.
+    for (char c : r.group) {
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+            *error = where + ": group name with a control character";
+            return false;
+        }
+    }
+    // The tags become a stat key field too (format 6): only the canonical form lse/metrics/tags.hpp makes.
+    if (std::vector<metrics::Tag> tags; !metrics::ParseTags(r.tags, &tags)) {
+        *error = where + ": malformed tags (not canonical sorted key/value pairs of allowed keys and values)";
+        return false;
+    }
+    if (!CheckTemplate(r.url, where, error) || !CheckTemplate(r.body, where, error)) return false;
+    for (const auto& h : r.headers) {
+        if (!CheckTemplate(h.second, where, error)) return false;
+    }
+    for (const auto& [lo, hi] : r.expect) {
+        if (lo > hi) {
+            *error = where + ": expect range " + std::to_string(lo) + "-" + std::to_string(hi) + " is empty";
+            return false;
+        }
+    }
+    if (r.timeout_ns < 0) {
+        *error = where + ": negative timeout";
+        return false;
+    }
+    return true;
+}
+
+// What a deferred metric step check needs to know of a step (its value only by the problem class it has:
+// CustomValueProblem depends on no more), so that the steps of a million virtual users are a few entries.
+std::uint64_t SampleKey(const MetricSample& m, bool filled) {
+    std::uint64_t cls = 0;
+    if (m.from_value) {
+        cls = filled ? 1 : 0;
+    } else if (!std::isfinite(m.value)) {
+        cls = 1;
+    } else if (m.value < 0) {
+        cls = 2;
+    } else if (!metrics::CustomValueProblem(metrics::CustomMetricKind::kTrend, m.value).empty()) {
+        cls = 3;
+    }
+    return std::uint64_t{m.metric} | (std::uint64_t{m.set} << 32) | (std::uint64_t{m.from_value} << 33) |
+           (cls << 34);
+}
+
 }  // namespace
 
-bool CheckScenarioPlan(const ScenarioPlan& plan, std::string* error) {
-    std::string scratch;
-    if (error == nullptr) error = &scratch;
-    if (!CheckMetricTable(plan, error)) return false;
-    const std::string scenario = "scenario '" + plan.name + "'";
+struct ScenarioChecker::State {
+    std::string scenario;  // "scenario 'name'"
+    std::vector<std::string> task_names;
+    // Per request: the index of its name in `names`, and the response value slots its templates use
+    // (slots[slot_begin[i], slot_begin[i + 1])): what a virtual user's steps are checked against.
+    std::vector<std::uint32_t> request_name;
+    std::unordered_map<std::string, std::uint32_t> name_index;
+    std::vector<const std::string*> names;  // keys of name_index (stable)
+    std::vector<std::uint32_t> slot_begin{0};
+    std::vector<std::uint32_t> slots;
+    // Data placeholders, one per distinct (feed, column), at their first use (request, n-th placeholder in
+    // CheckPlanFeeds' order): the first bad one in request order is one of these.
+    struct DataUse {
+        std::int64_t feed = 0;
+        std::uint32_t column = 0;
+        std::size_t request = 0;
+        std::size_t ordinal = 0;
+        std::string name;  ///< the request's
+    };
+    std::vector<DataUse> data_uses;
+    std::set<std::pair<std::int64_t, std::uint32_t>> data_seen;
+    ExtractionChecker extractions;
+    std::vector<bool> filled;
+    // Metric steps, checked against the metric table at End: one per distinct SampleKey, at its first step.
+    struct PendingSample {
+        MetricSample sample;
+        bool filled = false;
+        int vu = 0;
+        std::uint32_t task = 0;
+    };
+    std::vector<PendingSample> samples;
+    std::unordered_set<std::uint64_t> sample_seen;
+};
+
+ScenarioChecker::ScenarioChecker() : s_(std::make_unique<State>()) {}
+ScenarioChecker::~ScenarioChecker() = default;
+ScenarioChecker::ScenarioChecker(ScenarioChecker&&) noexcept = default;
+ScenarioChecker& ScenarioChecker::operator=(ScenarioChecker&&) noexcept = default;
+
+bool ScenarioChecker::Begin(const ScenarioPlan& plan, std::string* error) {
+    State& s = *s_;
+    s.scenario = "scenario '" + plan.name + "'";
     if (!std::isfinite(plan.load.start_rps) || plan.load.start_rps < 0) {
-        *error = scenario + ": bad start rate";
+        *error = s.scenario + ": bad start rate";
         return false;
     }
     for (const auto& st : plan.load.stages) {
         if (!std::isfinite(st.target_rps) || st.target_rps < 0) {
-            *error = scenario + ": bad stage rate";
+            *error = s.scenario + ": bad stage rate";
             return false;
         }
-    }
-    // Format 6: the scenario's client certificate and header limit (checked again as PEM by the agent at setup).
-    if (plan.client_cert_pem.size() > kMaxClientPemBytes || plan.client_key_pem.size() > kMaxClientPemBytes) {
-        *error = scenario + ": client certificate or key larger than " + std::to_string(kMaxClientPemBytes) + " bytes";
-        return false;
-    }
-    if (!plan.client_key_pem.empty() && plan.client_cert_pem.empty()) {
-        *error = scenario + ": a client key without a client certificate";
-        return false;
-    }
-    if (plan.max_header_bytes != 0 &&
-        (plan.max_header_bytes < kMinHeaderLimitBytes || plan.max_header_bytes > kMaxHeaderLimitBytes)) {
-        *error = scenario + ": response-header limit " + std::to_string(plan.max_header_bytes) +
-                 " is outside 1KiB..1GiB";
-        return false;
     }
     for (const auto& t : plan.tasks) {
         if (!std::isfinite(t.weight) || t.weight <= 0) {
-            *error = scenario + ", task '" + t.name + "': weight must be finite and > 0";
+            *error = s.scenario + ", task '" + t.name + "': weight must be finite and > 0";
             return false;
         }
         if (static_cast<unsigned>(t.on_extract_error) >= static_cast<unsigned>(OnExtractError::kCount)) {
-            *error = scenario + ", task '" + t.name + "': unknown on_extract_error";
+            *error = s.scenario + ", task '" + t.name + "': unknown on_extract_error";
             return false;
         }
+        s.task_names.push_back(t.name);
     }
-    for (size_t i = 0; i < plan.requests.size(); ++i) {
-        const PlannedRequest& r = plan.requests[i];
-        const std::string where = scenario + ", request " + std::to_string(i) + " ('" + r.name + "')";
-        if (r.method >= http::Method::kCount) {
-            *error = where + ": unknown method";
-            return false;
-        }
-        if (r.method == http::Method::kOther) {
-            try {  // the same rule as a script's: an upper-case token
-                http::Method known;
-                http::ParseAnyMethod(r.method_token, &known);
-            } catch (const std::exception& e) {
-                *error = where + ": " + e.what();
-                return false;
-            }
-        }
-        // The group becomes a stat key field (lse/metrics/stat_key.hpp): no control bytes, which would split it.
-        for (char c : r.group) {
-            if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-                *error = where + ": group name with a control character";
-                return false;
-            }
-        }
-        // The tags become a stat key field too (format 6): only the canonical form lse/metrics/tags.hpp makes.
-        if (std::vector<metrics::Tag> tags; !metrics::ParseTags(r.tags, &tags)) {
-            *error = where + ": malformed tags (not canonical sorted key/value pairs of allowed keys and values)";
-            return false;
-        }
-        if (!CheckTemplate(r.url, where, error) || !CheckTemplate(r.body, where, error)) return false;
-        for (const auto& h : r.headers) {
-            if (!CheckTemplate(h.second, where, error)) return false;
-        }
-        for (const auto& [lo, hi] : r.expect) {
-            if (lo > hi) {
-                *error = where + ": expect range " + std::to_string(lo) + "-" + std::to_string(hi) + " is empty";
-                return false;
-            }
-        }
-        if (r.timeout_ns < 0) {
-            *error = where + ": negative timeout";
-            return false;
-        }
+    return true;
+}
+
+bool ScenarioChecker::Request(std::size_t index, const PlannedRequest& r, std::string* error) {
+    State& s = *s_;
+    if (index != s.request_name.size()) {  // a caller's bug, not the plan's
+        *error = s.scenario + ": request " + std::to_string(index) + " out of order";
+        return false;
     }
-    // Response value slots per request (most requests use none).
-    std::vector<std::vector<std::uint32_t>> used(plan.requests.size());
-    for (size_t i = 0; i < plan.requests.size(); ++i) {
-        const PlannedRequest& r = plan.requests[i];
-        CollectSlots(r.url, &used[i]);
-        for (const auto& h : r.headers) CollectSlots(h.second, &used[i]);
-        CollectSlots(r.body, &used[i]);
+    if (!CheckRequest(s.scenario, index, r, error)) return false;
+    auto name = s.name_index.find(r.name);
+    if (name == s.name_index.end()) {
+        name = s.name_index.emplace(r.name, static_cast<std::uint32_t>(s.names.size())).first;
+        s.names.push_back(&name->first);
     }
-    ExtractionChecker extractions;
-    std::vector<bool> filled;
-    for (const auto& vu : plan.vusers) {
-        const std::string where = scenario + ", virtual user " + std::to_string(vu.id);
-        if (vu.task_steps.size() != plan.tasks.size()) {
-            *error = where + ": " + std::to_string(vu.task_steps.size()) + " step lists for " +
-                     std::to_string(plan.tasks.size()) + " tasks";
-            return false;
+    s.request_name.push_back(name->second);
+    CollectSlots(r.url, &s.slots);
+    for (const auto& h : r.headers) CollectSlots(h.second, &s.slots);
+    CollectSlots(r.body, &s.slots);
+    if (s.slots.size() > UINT32_MAX) {
+        *error = s.scenario + ": too many response value placeholders";
+        return false;
+    }
+    s.slot_begin.push_back(static_cast<std::uint32_t>(s.slots.size()));
+    std::size_t ordinal = 0;
+    auto data = [&](const Template& t) {
+        for (const Segment& seg : t.segments) {
+            if (seg.kind != Segment::Kind::kData) continue;
+            if (s.data_seen.emplace(seg.a, seg.column).second) {
+                s.data_uses.push_back({seg.a, seg.column, index, ordinal, r.name});
+            }
+            ++ordinal;
         }
-        for (size_t t = 0; t < vu.task_steps.size(); ++t) {
-            // Values live for one iteration of one task: a step may use only what earlier steps filled.
-            filled.assign(filled.size(), false);
-            int request_number = 0;
-            for (const Step& st : vu.task_steps[t]) {
-                if (st.metric) {  // format 6
-                    if (!CheckMetricStep(plan, st, filled, where + ", task '" + plan.tasks[t].name + "'", error)) {
-                        return false;
-                    }
-                    continue;
-                }
-                if (st.pause ? st.pause_ns < 0 : st.request >= plan.requests.size()) {
-                    *error = where + (st.pause ? ": negative pause" : ": step refers to a missing request");
+    };
+    data(r.url);  // CheckPlanFeeds' order
+    data(r.body);
+    for (const auto& h : r.headers) data(h.second);
+    return true;
+}
+
+bool ScenarioChecker::Vuser(const VuPlan& vu, std::string* error) {
+    State& s = *s_;
+    const std::string where = s.scenario + ", virtual user " + std::to_string(vu.id);
+    if (vu.task_steps.size() != s.task_names.size()) {
+        *error = where + ": " + std::to_string(vu.task_steps.size()) + " step lists for " +
+                 std::to_string(s.task_names.size()) + " tasks";
+        return false;
+    }
+    const std::size_t requests = s.request_name.size();
+    for (size_t t = 0; t < vu.task_steps.size(); ++t) {
+        // Values live for one iteration of one task: a step may use only what earlier steps filled.
+        s.filled.assign(s.filled.size(), false);
+        int request_number = 0;
+        for (const Step& st : vu.task_steps[t]) {
+            if (st.metric) {  // format 6: checked against the metric table at End
+                if (st.pause || !st.extract.empty()) {
+                    *error = where + ", task '" + s.task_names[t] +
+                             "': a metric step is also a pause or has extraction rules";
                     return false;
                 }
-                if (st.pause) {
-                    if (!st.extract.empty()) {
-                        *error = where + ", task '" + plan.tasks[t].name + "': a pause step has extraction rules";
-                        return false;
-                    }
-                    continue;
+                const bool filled = st.sample.from_value && st.sample.slot < s.filled.size() && s.filled[st.sample.slot];
+                if (s.sample_seen.insert(SampleKey(st.sample, filled)).second) {
+                    s.samples.push_back({st.sample, filled, vu.id, static_cast<std::uint32_t>(t)});
                 }
-                ++request_number;
-                const std::string step = where + ", task '" + plan.tasks[t].name + "', step " +
-                                         std::to_string(request_number) + " ('" + plan.requests[st.request].name + "')";
-                for (const std::uint32_t slot : used[st.request]) {
-                    if (slot >= filled.size() || !filled[slot]) {
-                        *error = step + ": uses response value " + std::to_string(slot) +
-                                 " that no earlier step of the task extracts";
-                        return false;
-                    }
+                continue;
+            }
+            if (st.pause ? st.pause_ns < 0 : st.request >= requests) {
+                *error = where + (st.pause ? ": negative pause" : ": step refers to a missing request");
+                return false;
+            }
+            if (st.pause) {
+                if (!st.extract.empty()) {
+                    *error = where + ", task '" + s.task_names[t] + "': a pause step has extraction rules";
+                    return false;
                 }
+                continue;
+            }
+            ++request_number;
+            auto step = [&] {
+                return where + ", task '" + s.task_names[t] + "', step " + std::to_string(request_number) + " ('" +
+                       *s.names[s.request_name[st.request]] + "')";
+            };
+            for (std::uint32_t k = s.slot_begin[st.request]; k < s.slot_begin[st.request + 1]; ++k) {
+                const std::uint32_t slot = s.slots[k];
+                if (slot >= s.filled.size() || !s.filled[slot]) {
+                    *error = step() + ": uses response value " + std::to_string(slot) +
+                             " that no earlier step of the task extracts";
+                    return false;
+                }
+            }
+            if (!st.extract.empty()) {
+                const std::string at = step();
                 for (const Extraction& x : st.extract) {
-                    if (!extractions.Check(x, step, error)) return false;
-                    if (x.slot >= filled.size()) filled.resize(static_cast<size_t>(x.slot) + 1, false);
-                    filled[x.slot] = true;
+                    if (!s.extractions.Check(x, at, error)) return false;
+                    if (x.slot >= s.filled.size()) s.filled.resize(static_cast<size_t>(x.slot) + 1, false);
+                    s.filled[x.slot] = true;
                 }
             }
         }
@@ -338,8 +434,86 @@ bool CheckScenarioPlan(const ScenarioPlan& plan, std::string* error) {
     return true;
 }
 
-bool CheckPlanFeeds(const Plan& plan, std::string* error) {
-    for (const DataFeed& f : plan.feeds) {
+bool ScenarioChecker::End(const ScenarioPlan& plan, std::string* error) {
+    State& s = *s_;
+    if (!CheckMetricTable(plan, error)) return false;
+    // Format 6: the scenario's client certificate and header limit (checked again as PEM by the agent at setup).
+    if (plan.client_cert_pem.size() > kMaxClientPemBytes || plan.client_key_pem.size() > kMaxClientPemBytes) {
+        *error = s.scenario + ": client certificate or key larger than " + std::to_string(kMaxClientPemBytes) +
+                 " bytes";
+        return false;
+    }
+    if (!plan.client_key_pem.empty() && plan.client_cert_pem.empty()) {
+        *error = s.scenario + ": a client key without a client certificate";
+        return false;
+    }
+    if (plan.max_header_bytes != 0 &&
+        (plan.max_header_bytes < kMinHeaderLimitBytes || plan.max_header_bytes > kMaxHeaderLimitBytes)) {
+        *error = s.scenario + ": response-header limit " + std::to_string(plan.max_header_bytes) +
+                 " is outside 1KiB..1GiB";
+        return false;
+    }
+    // Metric steps in the order of their first use: the first that fails is the plan's first bad metric step.
+    std::vector<bool> filled;
+    for (const State::PendingSample& p : s.samples) {
+        Step st;
+        st.metric = true;
+        st.sample = p.sample;
+        filled.assign(p.sample.from_value ? static_cast<std::size_t>(p.sample.slot) + 1 : 0, false);
+        if (p.filled) filled[p.sample.slot] = true;
+        const std::string where = s.scenario + ", virtual user " + std::to_string(p.vu) + ", task '" +
+                                  s.task_names[p.task] + "'";
+        if (!CheckMetricStep(plan, st, filled, where, error)) return false;
+    }
+    // Only the data placeholders are left to check (CheckFeeds, once the feeds are read): drop the rest.
+    State kept;
+    kept.scenario = std::move(s.scenario);
+    kept.data_uses = std::move(s.data_uses);
+    *s_ = std::move(kept);
+    return true;
+}
+
+bool ScenarioChecker::CheckFeeds(const std::vector<DataFeed>& feeds, std::string* error) const {
+    const State& s = *s_;
+    const State::DataUse* first = nullptr;
+    std::string why;
+    for (const State::DataUse& u : s.data_uses) {
+        Segment seg;
+        seg.kind = Segment::Kind::kData;
+        seg.a = u.feed;
+        seg.column = u.column;
+        if (CheckDataRef(seg, feeds, "", &why)) continue;
+        if (first == nullptr || u.request < first->request ||
+            (u.request == first->request && u.ordinal < first->ordinal)) {
+            first = &u;
+        }
+    }
+    if (first == nullptr) return true;
+    Segment seg;
+    seg.kind = Segment::Kind::kData;
+    seg.a = first->feed;
+    seg.column = first->column;
+    const std::string where =
+        s.scenario + ", request " + std::to_string(first->request) + " ('" + first->name + "')";
+    return CheckDataRef(seg, feeds, where, error);
+}
+
+bool CheckScenarioPlan(const ScenarioPlan& plan, std::string* error) {
+    std::string scratch;
+    if (error == nullptr) error = &scratch;
+    ScenarioChecker check;
+    if (!check.Begin(plan, error)) return false;
+    for (size_t i = 0; i < plan.requests.size(); ++i) {
+        if (!check.Request(i, plan.requests[i], error)) return false;
+    }
+    for (const VuPlan& vu : plan.vusers) {
+        if (!check.Vuser(vu, error)) return false;
+    }
+    return check.End(plan, error);
+}
+
+bool CheckFeedList(const std::vector<DataFeed>& feeds, std::string* error) {
+    for (const DataFeed& f : feeds) {
         if (f.options.mode >= data::AccessMode::kCount || f.options.on_exhausted >= data::OnExhausted::kCount) {
             *error = "data file " + f.name + ": unknown access mode";
             return false;
@@ -353,6 +527,11 @@ bool CheckPlanFeeds(const Plan& plan, std::string* error) {
             return false;
         }
     }
+    return true;
+}
+
+bool CheckPlanFeeds(const Plan& plan, std::string* error) {
+    if (!CheckFeedList(plan.feeds, error)) return false;
     for (const ScenarioPlan& s : plan.scenarios) {
         for (std::size_t i = 0; i < s.requests.size(); ++i) {
             const PlannedRequest& r = s.requests[i];

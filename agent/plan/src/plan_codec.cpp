@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstdint>
 #include <cmath>
 #include <map>
 #include <stdexcept>
 #include <unordered_map>
 
 #include "lse/core/byte_codec.hpp"
+#include "plan_stream.hpp"
 
 namespace lse::plan {
 namespace {
@@ -373,21 +375,24 @@ class Decoder {
 public:
     Decoder(std::string_view body, const DecodeLimits& limits) : r_(body), limits_(limits) {}
 
-    bool Run(Plan* out) {
+    bool Run(PlanSink& sink) {
+        sink_ = &sink;
         if (!ReadStringTable()) return false;
-        out->version = r_.U32("bad plan version");
+        const std::uint32_t version = r_.U32("bad plan version");
         if (!Ok()) return false;
-        if (!String(&out->cluster_id) || !String(&out->run_id)) return false;
+        std::string cluster_id;
+        std::string run_id;
+        if (!String(&cluster_id) || !String(&run_id)) return false;
         std::uint64_t n;
         if (!Count(&n, limits_.max_scenarios, "scenarios")) return false;
-        out->scenarios.clear();
-        out->scenarios.resize(n);
-        for (auto& s : out->scenarios) {
-            if (!ReadScenario(&s)) return false;
+        if (!Sunk(sink.Header(version, std::move(cluster_id), std::move(run_id), n, &sink_error_))) return false;
+        for (std::uint64_t i = 0; i < n; ++i) {
+            if (!ReadScenario()) return false;
         }
-        if (!ReadFeeds(&out->feeds)) return false;
+        std::vector<DataFeed> feeds;
+        if (!ReadFeeds(&feeds)) return false;
         if (!r_.AtEnd()) return Fail("trailing bytes after the plan");
-        return true;
+        return Sunk(sink.Feeds(feeds, &sink_error_));
     }
 
     const std::string& error() const { return error_; }
@@ -397,6 +402,8 @@ private:
         if (error_.empty()) error_ = std::move(why);
         return false;
     }
+    // A sink's answer: false stops the decoding with its reason.
+    bool Sunk(bool ok) { return ok || Fail(sink_error_.empty() ? std::string("refused by its consumer") : sink_error_); }
     // The reader latches the first field that failed; its name is the reason.
     bool Ok() { return r_.ok() || Fail(r_.error()); }
     // Every element takes at least one byte, so a count larger than what is left is garbage:
@@ -539,8 +546,9 @@ private:
         return true;
     }
 
-    bool ReadRequest(std::vector<PlannedRequest>& table, size_t index) {
-        PlannedRequest& r = table[index];
+    // Request `index` into r. A based record (distance > 0) starts from the latest earlier request of its name, the
+    // only base the encoder uses: the decoder keeps just those (latest_), so bases cost O(distinct names).
+    bool ReadRequest(PlannedRequest& r, size_t index) {
         const std::uint64_t distance = r_.U64("truncated request");
         const std::uint8_t mask = r_.Byte("truncated request");
         if (!Ok()) return false;
@@ -549,13 +557,16 @@ private:
         std::size_t bytes = 0;
         if (distance > 0) {
             if (distance > index) return Fail("request base out of range");
-            const size_t b = index - distance;
-            base = &table[b];
-            bytes = request_bytes_[b];
+            const auto at = latest_at_.find(index - distance);
+            if (at == latest_at_.end()) return Fail("request base is not the latest earlier request of its name");
+            base = &at->second->request;
+            bytes = at->second->bytes;
             if (!Charge(bytes)) return false;
             r = *base;
         } else if (mask != kFieldAll) {
             return Fail("request without a base must carry every field");
+        } else {
+            r = PlannedRequest{};
         }
         if (mask & kFieldMethod) {
             const std::uint8_t m = r_.Byte("truncated request");
@@ -595,6 +606,7 @@ private:
         if ((mask & kFieldBody) && !ReadTemplate(&r.body, &bytes)) return false;
         if (mask & kFieldName) {
             if (!String(&r.name)) return false;
+            if (base != nullptr && r.name != base->name) return Fail("a request record changes the name of its base");
             bytes += r.name.size();
         }
         if (mask & kFieldExpect) {
@@ -631,10 +643,16 @@ private:
             total += h.first.size();
             add(h.second);
         }
-        request_bytes_[index] = total;
         // format 6 (tags): the request's canonical tags, last in the record (complete or based on another)
         if (!String(&r.tags)) return false;
-        request_bytes_[index] += r.tags.size();
+        total += r.tags.size();
+        // The latest request of its name: the only base a later record may use.
+        Latest& latest = latest_[r.name];
+        if (latest.bytes != kNoRequest) latest_at_.erase(latest.index);
+        latest.index = index;
+        latest.request = r;  // copy-assigned: reuses what the previous one of the name allocated
+        latest.bytes = total;
+        latest_at_[index] = &latest;
         return true;
     }
 
@@ -657,7 +675,9 @@ private:
         return true;
     }
 
-    bool ReadScenario(ScenarioPlan* s) {
+    bool ReadScenario() {
+        ScenarioPlan header;  // name, load and tasks; the trailer (setup data...) after the virtual users
+        ScenarioPlan* s = &header;
         if (!String(&s->name)) return false;
         LoadShape& l = s->load;
         l.open_model = r_.Bool("bad load model");
@@ -692,21 +712,29 @@ private:
             t.on_extract_error = static_cast<OnExtractError>(on_error);
         }
 
+        if (!Sunk(sink_->BeginScenario(header, &sink_error_))) return false;
+
         if (!Count(&n, limits_.max_requests, "requests")) return false;
-        s->requests.clear();
-        s->requests.reserve(std::min<std::uint64_t>(n, 1u << 12));
-        request_bytes_.clear();
-        for (size_t i = 0; i < n; ++i) {
-            s->requests.emplace_back();
-            request_bytes_.push_back(0);
-            if (!ReadRequest(s->requests, i)) return false;
+        const std::uint64_t requests = n;
+        sink_->ExpectRequests(std::min<std::uint64_t>(n, r_.remaining() / kMinRequestRecordBytes));
+        latest_.clear();
+        latest_at_.clear();
+        {
+            PlannedRequest r;
+            for (size_t i = 0; i < requests; ++i) {
+                if (!ReadRequest(r, i) || !Sunk(sink_->Request(i, r, &sink_error_))) return false;
+            }
         }
+        latest_.clear();
+        latest_at_.clear();
 
         if (!Count(&n, limits_.max_vusers, "virtual users")) return false;
-        s->vusers.resize(n);
+        // A virtual user takes at least its id, its step-list count and one count per task.
+        sink_->ExpectVusers(std::min<std::uint64_t>(n, r_.remaining() / (2 + header.tasks.size())));
         std::vector<std::vector<std::int64_t>> prev;
         std::int64_t prev_id = 0;
-        for (auto& vu : s->vusers) {
+        VuPlan vu;
+        for (std::uint64_t u = 0; u < n; ++u) {
             const std::int64_t delta = r_.I64("truncated virtual user");
             if (!Ok()) return false;
             const std::int64_t id = prev_id + delta;
@@ -729,7 +757,13 @@ private:
                 for (size_t k = 0; k < steps; ++k) {
                     const std::uint64_t v = r_.U64("truncated step");
                     if (!Ok()) return false;
-                    Step& st = list[k];
+                    Step& st = list[k];  // reused from the previous virtual user: every field is set here
+                    st.pause = false;
+                    st.pause_ns = 0;
+                    st.request = 0;
+                    st.metric = false;
+                    st.sample = MetricSample{};
+                    st.extract.clear();
                     if ((v & 3) == 3) {  // format 6: a metric step
                         if (!ReadMetricStep(v, &st)) return false;
                     } else if (v & 1) {
@@ -739,7 +773,7 @@ private:
                         const std::int64_t d = ZigZagDecode(v >> 1);
                         const std::int64_t req = p[k] + d;
                         if (d < -(std::int64_t{1} << 40) || d > (std::int64_t{1} << 40) || req < 0 ||
-                            static_cast<std::uint64_t>(req) >= s->requests.size()) {
+                            static_cast<std::uint64_t>(req) >= requests) {
                             return Fail("step refers to a request that does not exist");
                         }
                         st.request = static_cast<std::uint32_t>(req);
@@ -748,6 +782,7 @@ private:
                     }
                 }
             }
+            if (!Sunk(sink_->Vuser(vu, &sink_error_))) return false;
         }
         if (!String(&s->setup_data)) return false;  // format 5
         // ---- format 6: the scenario's client certificate and response-header limit (issue 15, second part)
@@ -770,7 +805,7 @@ private:
             m.kind = static_cast<metrics::CustomMetricKind>(kind);
             m.replayable = replayable == 1;
         }
-        return true;
+        return Sunk(sink_->EndScenario(header, &sink_error_));
     }
 
     bool ReadMetricStep(std::uint64_t v, Step* st) {
@@ -794,12 +829,71 @@ private:
         return true;
     }
 
+    // The shortest request record: a base distance, the field mask, the redirect limit, the group and the tags.
+    static constexpr std::uint64_t kMinRequestRecordBytes = 5;
+    static constexpr std::size_t kNoRequest = SIZE_MAX;
+    struct Latest {
+        std::size_t index = 0;
+        PlannedRequest request;
+        std::size_t bytes = kNoRequest;  ///< the string bytes a record based on it copies (charged again)
+    };
+
     ByteReader r_;
     const DecodeLimits& limits_;
+    PlanSink* sink_ = nullptr;
+    std::string sink_error_;
     std::vector<std::string> strings_;
-    std::vector<std::size_t> request_bytes_;
+    std::unordered_map<std::string, Latest> latest_;           // by name (node-based: stable addresses)
+    std::unordered_map<std::size_t, Latest*> latest_at_;       // by request index, the latest ones only
     std::size_t decoded_bytes_ = 0;
     std::string error_;
+};
+
+// DecodePlan's sink: everything into a Plan, as it comes.
+class CollectSink final : public PlanSink {
+public:
+    explicit CollectSink(Plan* out) : out_(out) {}
+    bool Header(std::uint32_t version, std::string&& cluster_id, std::string&& run_id, std::size_t scenarios,
+              std::string*) override {
+        out_->version = version;
+        out_->cluster_id = std::move(cluster_id);
+        out_->run_id = std::move(run_id);
+        out_->scenarios.clear();
+        out_->scenarios.reserve(scenarios);
+        return true;
+    }
+    bool BeginScenario(const ScenarioPlan& header, std::string*) override {
+        out_->scenarios.push_back(header);
+        return true;
+    }
+    // Grow as requests arrive (never trust the count for a big allocation up front).
+    void ExpectRequests(std::size_t n) override { Current().requests.reserve(std::min<std::size_t>(n, 1u << 12)); }
+    bool Request(std::size_t, PlannedRequest& r, std::string*) override {
+        Current().requests.push_back(std::move(r));
+        return true;
+    }
+    void ExpectVusers(std::size_t n) override { Current().vusers.reserve(n); }
+    bool Vuser(VuPlan& vu, std::string*) override {
+        Current().vusers.push_back(std::move(vu));
+        return true;
+    }
+    bool EndScenario(ScenarioPlan& header, std::string*) override {
+        ScenarioPlan& s = Current();
+        s.setup_data = std::move(header.setup_data);
+        s.client_cert_pem = std::move(header.client_cert_pem);
+        s.client_key_pem = std::move(header.client_key_pem);
+        s.max_header_bytes = header.max_header_bytes;
+        s.metrics = std::move(header.metrics);
+        return true;
+    }
+    bool Feeds(std::vector<DataFeed>& feeds, std::string*) override {
+        out_->feeds = std::move(feeds);
+        return true;
+    }
+
+private:
+    ScenarioPlan& Current() { return out_->scenarios.back(); }
+    Plan* out_;
 };
 
 }  // namespace
@@ -818,7 +912,7 @@ std::string ReplaceFeeds(std::string_view encoded, const std::vector<DataFeed>& 
     return out;
 }
 
-bool DecodePlan(std::string_view bytes, Plan* out, std::string* error, const DecodeLimits& limits) {
+bool DecodePlanStream(std::string_view bytes, PlanSink& sink, std::string* error, const DecodeLimits& limits) {
     auto fail = [&](std::string why) {
         if (error != nullptr) *error = "invalid plan: " + why;
         return false;
@@ -838,7 +932,17 @@ bool DecodePlan(std::string_view bytes, Plan* out, std::string* error, const Dec
                     std::to_string(kPlanFormatVersion) + ")");
     }
     Decoder d(body, limits);
-    if (!d.Run(out)) return fail(d.error());
+    if (!d.Run(sink)) return fail(d.error());
+    return true;
+}
+
+bool DecodePlan(std::string_view bytes, Plan* out, std::string* error, const DecodeLimits& limits) {
+    CollectSink sink(out);
+    if (!DecodePlanStream(bytes, sink, error, limits)) return false;
+    auto fail = [&](std::string why) {
+        if (error != nullptr) *error = "invalid plan: " + why;
+        return false;
+    };
     for (const auto& s : out->scenarios) {
         std::string why;
         if (!CheckScenarioPlan(s, &why)) return fail(why);

@@ -15,6 +15,15 @@
 /// calls DecodePlan (lse/protocol/plan_chunks.hpp). Up to format 2 the plan also ended in its
 /// own FNV-1a 64 of the same bytes: two checksums for one transfer.
 ///
+/// Request records: a record is either complete (base distance 0, every field) or based on an earlier request at
+/// `distance` back, carrying only the fields that differ (a field mask). The base is always the latest earlier request
+/// with the same name, and a based record keeps its base's name: the encoder never writes anything else, and the
+/// decoder refuses it ("request base is not the latest earlier request of its name", "a request record changes the
+/// name of its base"). So a decoder keeps one request per distinct name for bases (a captured plan has at most
+/// metrics::kMaxRequestNamesPerTask per task), never the request table: an agent
+/// compiles each request as it is decoded and drops it (DecodeAndCompilePlan, compiled_plan.hpp). The rule holds for
+/// every plan an encoder of format 6 wrote, so it needed no new format version.
+///
 /// Canonical form: a pause step stores only pause_ns and a request step its request index and
 /// its extraction list; the other fields decode as 0 (a pause step has no extractions).
 ///
@@ -40,6 +49,8 @@
 /// Decoding trusts nothing all the same: every count is checked against DecodeLimits and
 /// against the bytes left, the total size of the strings materialised into the Plan is
 /// bounded, and the decoded plan is checked (CheckScenarioPlan) before it is returned.
+/// The decoder reads in one pass and hands each scenario's header, requests and virtual users on as it goes
+/// (src/plan_stream.hpp): DecodePlan collects them, DecodeAndCompilePlan compiles them.
 /// Garbage is rejected with a message, never a crash or an unbounded allocation.
 
 #include <cstddef>
@@ -106,7 +117,10 @@ std::string ReplaceFeeds(std::string_view encoded, const std::vector<DataFeed>& 
 /// the reason in *error (when not null).
 bool DecodePlan(std::string_view bytes, Plan* out, std::string* error, const DecodeLimits& limits = {});
 
-/// Checks the references and values a runner relies on: step indexes within the request table,
+/// Checks the references and values a runner relies on (piece by piece, as the streaming decoder needs: the load
+/// shape and tasks, each request, each virtual user, then the metric table, client certificate and header limit and
+/// the metric steps against that table; the first problem found in that order is reported): step indexes within the
+/// request table,
 /// one step list per task in every VuPlan, task weights finite and > 0, template segment kinds
 /// known and random ranges ordered, expect ranges ordered, finite rates, enum values in range.
 /// Correlated flows: every response value a request uses (kValue slot) is filled by an extraction
